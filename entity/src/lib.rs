@@ -1,0 +1,18 @@
+//! Table models. Entities own data only: every rule lives in the server's services.
+//!
+//! Every tenant table carries `corp_id`; the server's `tenancy` module is the only
+//! place that turns that column into filters.
+
+pub mod corp;
+pub mod custom_field;
+pub mod custom_field_value;
+pub mod department;
+pub mod employee;
+pub mod employee_department;
+pub mod employee_role;
+pub mod employee_tag;
+pub mod employee_tag_member;
+pub mod job;
+pub mod role;
+pub mod role_department;
+pub mod session;

@@ -1,0 +1,107 @@
+//! Application state and the HTTP router.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    extract::DefaultBodyLimit,
+    http::{HeaderName, Request},
+    routing::get,
+    Router,
+};
+use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
+use tower_http::{
+    cors::CorsLayer,
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+use crate::{
+    config::Config,
+    crypto::MasterKey,
+    db::{self, DbOptions, StatementCounter},
+    graphql::{self, http as gql_http, AppSchema},
+    jobs::{Jobs, MaintenanceJob, Schedule},
+    kv::Kv,
+    ops,
+    org::{employees::DeletionGuards, BatchJob},
+};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub kv: Kv,
+    pub master_key: MasterKey,
+    pub jobs: Jobs,
+    pub schema: AppSchema,
+    pub deletion_guards: DeletionGuards,
+    /// SQL statements run so far on `db` (tests and benchmarks read it).
+    pub statements: StatementCounter,
+}
+
+/// The job kinds and schedules of every area.
+pub fn jobs(config: &Config) -> Jobs {
+    Jobs::builder()
+        .register(BatchJob)
+        .register(MaintenanceJob)
+        .schedule(Schedule {
+            name: "maintenance",
+            every: chrono::Duration::hours(1),
+            kind: <MaintenanceJob as crate::jobs::JobHandler>::KIND,
+            payload: serde_json::json!({}),
+        })
+        .build(chrono::Duration::seconds(config.job_lease_secs), Duration::from_millis(config.job_poll_ms))
+}
+
+impl AppState {
+    /// Connects storage (and Redis when configured) and migrates if asked.
+    pub async fn build(config: Config, pg_schema: Option<String>) -> anyhow::Result<AppState> {
+        let (db, statements) = db::connect(DbOptions { url: &config.database_url, pg_schema }).await?;
+        if config.auto_migrate {
+            db::migrate_up(&db).await?;
+        }
+        let kv = match &config.redis_url {
+            Some(url) => Kv::redis(url, config.redis_prefix.clone()).await?,
+            None => Kv::memory(),
+        };
+        let master_key = MasterKey::from_config(&config)?;
+        Ok(AppState {
+            schema: graphql::build_schema(&config),
+            jobs: jobs(&config),
+            db,
+            kv,
+            master_key,
+            deletion_guards: Arc::new(Vec::new()),
+            statements,
+            config: Arc::new(config),
+        })
+    }
+
+    /// Starts job workers and the scheduler.
+    pub fn start_background(&self, shutdown: watch::Receiver<bool>) {
+        self.jobs.spawn(self.clone(), self.config.job_workers, shutdown);
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let body_limit = state.config.body_limit_bytes;
+    Router::new()
+        .route("/graphql", get(gql_http::graphql_get).post(gql_http::graphql_post))
+        .route("/graphql/ws", get(gql_http::graphql_ws))
+        .route("/graphiql", get(gql_http::graphiql))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(CorsLayer::permissive())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,4 @@
+//! Accounts and login (AUTH-2): password login, sessions, throttling.
+
+pub mod graphql;
+pub mod service;

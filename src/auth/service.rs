@@ -1,0 +1,171 @@
+//! Sessions are rows holding SHA-256 digests of an access token (short) and a
+//! refresh token (long); the tokens themselves exist only in the client.
+//! Closing an employee's system access deletes their rows, so revocation is
+//! immediate.
+
+use std::{collections::HashSet, sync::Arc, time::Duration};
+
+use chrono::Utc;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::{
+    app::AppState,
+    crypto::{hash_password, new_token, token_digest, verify_password},
+    error::{msg, AppError, AppResult, Code},
+    graphql::context::Auth,
+    org::roles,
+    tenancy::{resolve_visibility, Scope},
+};
+use entity::{corp, employee, session};
+
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub session: session::Model,
+    pub employee: employee::Model,
+}
+
+fn throttle_key(corp_code: &str, account: &str) -> String {
+    format!("login-fail:{}:{}", corp_code.to_lowercase(), account.to_lowercase())
+}
+
+/// A fixed hash to verify against when the account does not exist, so the
+/// answer takes as long either way and does not reveal which accounts exist.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password("not-a-real-password").expect("hash"));
+
+pub async fn login(state: &AppState, corp_code: &str, account: &str, password: &str) -> AppResult<Tokens> {
+    let key = throttle_key(corp_code, account);
+    let window = Duration::from_secs(state.config.login_lock_secs.max(1) as u64);
+    let failures = state.kv.get_count(&key).await.map_err(AppError::internal)?;
+    if failures >= state.config.login_max_failures {
+        return Err(AppError::new(Code::RateLimited, msg::LOGIN_THROTTLED));
+    }
+    let db = &state.db;
+    let found = match corp::Entity::find().filter(corp::Column::Code.eq(corp_code.trim())).one(db).await? {
+        None => None,
+        Some(c) => Scope::system(c.id)
+            .select::<employee::Entity>()
+            .filter(employee::Column::Userid.eq(account.trim()))
+            .one(db)
+            .await?,
+    };
+    let hash = found.as_ref().and_then(|e| e.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
+    let password = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.map_err(AppError::internal)?;
+    let employee = match (ok, found) {
+        (true, Some(e)) if e.password_hash.is_some() => e,
+        _ => {
+            state.kv.incr(&key, window).await.map_err(AppError::internal)?;
+            return Err(AppError::new(Code::Unauthenticated, msg::LOGIN_FAILED));
+        }
+    };
+    if !employee.system_enabled {
+        return Err(AppError::new(Code::Forbidden, msg::SYSTEM_CLOSED));
+    }
+    state.kv.delete(&key).await.map_err(AppError::internal)?;
+    open_session(state, employee).await
+}
+
+/// A new session for an employee who proved who they are.
+pub async fn open_session(state: &AppState, employee: employee::Model) -> AppResult<Tokens> {
+    let (access, refresh) = (new_token(), new_token());
+    let now = Utc::now();
+    let scope = Scope::system(employee.corp_id);
+    let s = scope
+        .insert(&state.db, session::ActiveModel {
+            employee_id: Set(employee.id),
+            access_hash: Set(token_digest(&access)),
+            refresh_hash: Set(token_digest(&refresh)),
+            access_expires_at: Set(now + chrono::Duration::seconds(state.config.access_token_ttl_secs)),
+            refresh_expires_at: Set(now + chrono::Duration::seconds(state.config.refresh_token_ttl_secs)),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .await?;
+    Ok(Tokens { access_token: access, refresh_token: refresh, session: s, employee })
+}
+
+/// The caller behind an access token, or `None` when it is unknown, expired
+/// or revoked, or the employee lost system access.
+pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Option<Auth>> {
+    let db = &state.db;
+    let Some(s) = session::Entity::find()
+        .filter(session::Column::AccessHash.eq(token_digest(token)))
+        .filter(session::Column::AccessExpiresAt.gt(Utc::now()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let scope = Scope::system(s.corp_id);
+    let Some(e) = scope.select::<employee::Entity>().filter(employee::Column::Id.eq(s.employee_id)).one(db).await? else {
+        return Ok(None);
+    };
+    if !e.system_enabled {
+        return Ok(None);
+    }
+    let roles = roles::roles_of(db, e.corp_id, e.id).await?;
+    let visibility = resolve_visibility(db, e.corp_id, e.id, e.is_super_admin, &roles).await?;
+    let permissions: HashSet<String> = roles.iter().flat_map(roles::parse_permissions).collect();
+    Ok(Some(Auth {
+        corp_id: e.corp_id,
+        employee_id: e.id,
+        session_id: s.id,
+        is_super_admin: e.is_super_admin,
+        permissions: Arc::new(permissions),
+        scope: Scope { corp_id: e.corp_id, employee_id: Some(e.id), visibility },
+    }))
+}
+
+/// Trades a refresh token for a new pair; the old pair stops working.
+pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<Tokens> {
+    let db = &state.db;
+    let invalid = || AppError::new(Code::Unauthenticated, msg::SESSION_INVALID);
+    let s = session::Entity::find()
+        .filter(session::Column::RefreshHash.eq(token_digest(refresh_token)))
+        .filter(session::Column::RefreshExpiresAt.gt(Utc::now()))
+        .one(db)
+        .await?
+        .ok_or_else(invalid)?;
+    let scope = Scope::system(s.corp_id);
+    let e = scope.get::<employee::Entity>(db, s.employee_id).await.map_err(|_| invalid())?;
+    if !e.system_enabled {
+        return Err(invalid());
+    }
+    let (access, refresh) = (new_token(), new_token());
+    let now = Utc::now();
+    let mut am: session::ActiveModel = s.into();
+    am.access_hash = Set(token_digest(&access));
+    am.refresh_hash = Set(token_digest(&refresh));
+    am.access_expires_at = Set(now + chrono::Duration::seconds(state.config.access_token_ttl_secs));
+    am.refresh_expires_at = Set(now + chrono::Duration::seconds(state.config.refresh_token_ttl_secs));
+    let s = scope.update(db, am).await?;
+    Ok(Tokens { access_token: access, refresh_token: refresh, session: s, employee: e })
+}
+
+pub async fn logout(state: &AppState, auth: &Auth) -> AppResult<()> {
+    auth.scope
+        .delete_many::<session::Entity>()
+        .filter(session::Column::Id.eq(auth.session_id))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+pub async fn change_password(state: &AppState, auth: &Auth, old: &str, new: &str) -> AppResult<()> {
+    let e = auth.scope.get::<employee::Entity>(&state.db, auth.employee_id).await?;
+    let ok = e.password_hash.as_deref().is_some_and(|h| verify_password(old, h));
+    if !ok {
+        return Err(AppError::bad_input("oldPassword", msg::LOGIN_FAILED));
+    }
+    crate::org::employees::set_password(&state.db, &Scope::system(auth.corp_id), auth.employee_id, new).await?;
+    // Other sessions end; this one stays.
+    auth.scope
+        .delete_many::<session::Entity>()
+        .filter(session::Column::EmployeeId.eq(auth.employee_id))
+        .filter(session::Column::Id.ne(auth.session_id))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}

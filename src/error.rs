@@ -1,0 +1,204 @@
+//! Errors as clients see them: a stable `extensions.code`, the offending field,
+//! and SPEC's message in Chinese (English when the client prefers it).
+//!
+//! `AppError` deliberately does not implement `Display`: async-graphql converts
+//! every `Display` type into an error whose message is that text, which is how
+//! database and HTTP errors leak. Services return `AppError`; internal causes
+//! only reach the log.
+
+use std::borrow::Cow;
+
+use async_graphql::ErrorExtensions;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    BadUserInput,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    RateLimited,
+    Upstream,
+    Internal,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::BadUserInput => "BAD_USER_INPUT",
+            Code::Unauthenticated => "UNAUTHENTICATED",
+            Code::Forbidden => "FORBIDDEN",
+            Code::NotFound => "NOT_FOUND",
+            Code::Conflict => "CONFLICT",
+            Code::RateLimited => "RATE_LIMITED",
+            Code::Upstream => "UPSTREAM",
+            Code::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// A user-facing message in both languages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Msg {
+    pub zh: Cow<'static, str>,
+    pub en: Cow<'static, str>,
+}
+
+impl Msg {
+    pub const fn new(zh: &'static str, en: &'static str) -> Self {
+        Msg { zh: Cow::Borrowed(zh), en: Cow::Borrowed(en) }
+    }
+    pub fn owned(zh: String, en: String) -> Self {
+        Msg { zh: Cow::Owned(zh), en: Cow::Owned(en) }
+    }
+    pub fn text(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// Messages quoted from SPEC, and our own where SPEC gives none.
+pub mod msg {
+    use super::Msg;
+    pub const NO_PERMISSION: Msg = Msg::new("您无此操作权限，请联系管理员", "You have no permission for this action, contact the admin");
+    pub const LOGIN_REQUIRED: Msg = Msg::new("请先登录", "Please log in first");
+    pub const LOGIN_FAILED: Msg = Msg::new("账号或密码错误", "Wrong account or password");
+    pub const SYSTEM_CLOSED: Msg = Msg::new("该账号未开启系统使用权限，请联系管理员", "System access is closed for this account, contact the admin");
+    pub const LOGIN_THROTTLED: Msg = Msg::new("登录失败次数过多，请稍后再试", "Too many failed logins, try again later");
+    pub const SESSION_INVALID: Msg = Msg::new("登录已失效，请重新登录", "Your session has expired, log in again");
+    pub const DEPT_HAS_DATA: Msg = Msg::new("该部门下还有数据存在，请先清除数据再删除", "The department still has data; clear it before deleting");
+    pub const DEPT_NAME_INVALID: Msg = Msg::new("部门名称为1-32个字符，且不能包含\\:\"<>|", "Department name must be 1-32 characters without \\:\"<>|");
+    pub const SEATS_EXHAUSTED: Msg = Msg::new("可使用数量已用完，请联系商务", "The seat quota is used up, contact sales");
+    pub const EMPLOYEE_HAS_CUSTOMERS: Msg = Msg::new("该员工下有跟进的客户，请先分配客户至其他员工在进行删除", "This employee still owns customers; reassign them first");
+    pub const SUPER_ROLE_IMMUTABLE: Msg = Msg::new("超级管理员角色不可编辑或删除", "The super admin role cannot be edited or deleted");
+    pub const SUPER_ADMIN_IMMUTABLE: Msg = Msg::new("超级管理员不可删除或关闭系统", "The super admin cannot be deleted or closed");
+    pub const ROLE_NAME_INVALID: Msg = Msg::new("角色名称不能为空，且不超过30个字", "Role name is required and at most 30 characters");
+    pub const ROLE_IN_USE: Msg = Msg::new("该角色下还有员工，请先移除员工再删除", "The role is still assigned to employees; remove them first");
+    pub const NOT_FOUND: Msg = Msg::new("数据不存在或无权查看", "Not found, or not visible to you");
+    pub const INTERNAL: Msg = Msg::new("服务器内部错误", "Internal server error");
+    pub const REQUIRED: Msg = Msg::new("必填项不能为空", "This field is required");
+    pub const PAGE_TOO_LARGE: Msg = Msg::new("每页最多100条", "At most 100 items per page");
+    pub const BAD_CURSOR: Msg = Msg::new("分页游标无效", "Invalid pagination cursor");
+    pub const BAD_ID: Msg = Msg::new("ID格式无效", "Invalid id");
+    pub const DUPLICATE_USERID: Msg = Msg::new("账号已存在", "This account already exists");
+    pub const DUPLICATE_NAME: Msg = Msg::new("名称已存在", "This name already exists");
+    pub const DEPT_CYCLE: Msg = Msg::new("不能移动到自身或其下级部门", "A department cannot move under itself or its descendants");
+    pub const PASSWORD_WEAK: Msg = Msg::new("密码至少8位", "Password must be at least 8 characters");
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Picks English only when `Accept-Language` ranks an English tag above every Chinese one.
+    pub fn from_accept_language(header: Option<&str>) -> Lang {
+        let Some(header) = header else { return Lang::Zh };
+        let (mut zh, mut en) = (-1.0f32, -1.0f32);
+        for part in header.split(',') {
+            let mut it = part.trim().split(';');
+            let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = it
+                .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+                .unwrap_or(1.0);
+            if tag.starts_with("zh") {
+                zh = zh.max(q);
+            } else if tag.starts_with("en") {
+                en = en.max(q);
+            }
+        }
+        if en > zh { Lang::En } else { Lang::Zh }
+    }
+}
+
+/// The one error type of services.
+#[derive(Debug)]
+pub struct AppError {
+    pub code: Code,
+    pub msg: Msg,
+    pub field: Option<String>,
+    pub extra: Vec<(&'static str, serde_json::Value)>,
+    /// Internal cause; logged, never sent.
+    pub source: Option<anyhow::Error>,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn new(code: Code, msg: Msg) -> Self {
+        AppError { code, msg, field: None, extra: Vec::new(), source: None }
+    }
+    pub fn bad_input(field: impl Into<String>, msg: Msg) -> Self {
+        AppError::new(Code::BadUserInput, msg).with_field(field)
+    }
+    pub fn forbidden() -> Self {
+        AppError::new(Code::Forbidden, msg::NO_PERMISSION)
+    }
+    pub fn unauthenticated() -> Self {
+        AppError::new(Code::Unauthenticated, msg::LOGIN_REQUIRED)
+    }
+    pub fn not_found() -> Self {
+        AppError::new(Code::NotFound, msg::NOT_FOUND)
+    }
+    pub fn conflict(msg: Msg) -> Self {
+        AppError::new(Code::Conflict, msg)
+    }
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        let mut e = AppError::new(Code::Internal, msg::INTERNAL);
+        e.source = Some(err.into());
+        e
+    }
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+    pub fn with_extra(mut self, key: &'static str, value: impl Into<serde_json::Value>) -> Self {
+        self.extra.push((key, value.into()));
+        self
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        AppError::internal(e)
+    }
+}
+
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(e: sea_orm::TransactionError<AppError>) -> Self {
+        match e {
+            sea_orm::TransactionError::Connection(db) => AppError::internal(db),
+            sea_orm::TransactionError::Transaction(app) => app,
+        }
+    }
+}
+
+/// Extension key carrying the English text until the HTTP layer picks the language.
+pub const EN_MESSAGE_KEY: &str = "__messageEn";
+
+impl From<AppError> for async_graphql::Error {
+    fn from(e: AppError) -> Self {
+        if let Some(source) = &e.source {
+            // Inside the request span, so the log line carries the request id.
+            tracing::error!(error = ?source, "internal error");
+        }
+        let AppError { code, msg, field, extra, .. } = e;
+        async_graphql::Error::new(msg.zh.into_owned()).extend_with(|_, ext| {
+            ext.set("code", code.as_str());
+            ext.set(EN_MESSAGE_KEY, msg.en.into_owned());
+            if let Some(field) = field {
+                ext.set("field", field);
+            }
+            for (k, v) in extra {
+                if let Ok(v) = async_graphql::Value::from_json(v) {
+                    ext.set(k, v);
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,75 @@
+//! What every resolver knows about its request.
+
+use std::{collections::HashSet, sync::Arc};
+
+use async_graphql::Context;
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    app::AppState,
+    error::{AppError, Lang},
+    tenancy::Scope,
+};
+
+/// The authenticated caller.
+#[derive(Clone, Debug)]
+pub struct Auth {
+    pub corp_id: i64,
+    pub employee_id: i64,
+    pub session_id: i64,
+    pub is_super_admin: bool,
+    pub permissions: Arc<HashSet<String>>,
+    pub scope: Scope,
+}
+
+impl Auth {
+    pub fn has(&self, permission: &str) -> bool {
+        self.is_super_admin || self.permissions.contains(permission)
+    }
+}
+
+/// Per-request data, inserted by the HTTP and WebSocket layers.
+#[derive(Clone, Debug)]
+pub struct RequestCtx {
+    pub request_id: String,
+    pub lang: Lang,
+    pub auth: Option<Auth>,
+    /// A token was sent but is unknown, expired or revoked.
+    pub token_rejected: bool,
+}
+
+/// Shorthands over `async_graphql::Context`.
+pub trait CtxExt {
+    fn state(&self) -> &AppState;
+    fn db(&self) -> &DatabaseConnection {
+        &self.state().db
+    }
+    fn request(&self) -> &RequestCtx;
+    fn lang(&self) -> Lang {
+        self.request().lang
+    }
+    /// The caller, or `UNAUTHENTICATED`.
+    fn auth(&self) -> Result<&Auth, AppError> {
+        let req = self.request();
+        req.auth.as_ref().ok_or_else(|| {
+            if req.token_rejected {
+                AppError::new(crate::error::Code::Unauthenticated, crate::error::msg::SESSION_INVALID)
+            } else {
+                AppError::unauthenticated()
+            }
+        })
+    }
+    /// The caller's tenant and data scope, or `UNAUTHENTICATED`.
+    fn scope(&self) -> Result<&Scope, AppError> {
+        self.auth().map(|a| &a.scope)
+    }
+}
+
+impl CtxExt for Context<'_> {
+    fn state(&self) -> &AppState {
+        self.data_unchecked::<AppState>()
+    }
+    fn request(&self) -> &RequestCtx {
+        self.data_unchecked::<RequestCtx>()
+    }
+}

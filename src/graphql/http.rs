@@ -1,0 +1,356 @@
+//! GraphQL over HTTP, per the GraphQL-over-HTTP specification:
+//! POST with `application/json`; GET for queries only (a mutation over GET is
+//! 405); `Accept` negotiation between `application/graphql-response+json` and
+//! `application/json` (406 when neither is acceptable); request errors are 400
+//! under the new media type and 200 under the legacy one. Also the GraphiQL
+//! page and the graphql-transport-ws endpoint.
+
+use async_graphql::{
+    http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS},
+    parser::types::{DocumentOperations, OperationType},
+    Data, Response as GqlResponse, ServerError, Variables,
+};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::{
+    body::Bytes,
+    extract::{RawQuery, State, WebSocketUpgrade},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    response::{Html, IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::context::RequestCtx;
+use crate::{
+    app::AppState,
+    auth,
+    error::{Code, Lang, EN_MESSAGE_KEY},
+};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
+const JSON: &str = "application/json; charset=utf-8";
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum MediaType {
+    GraphqlResponse,
+    Json,
+}
+
+impl MediaType {
+    fn header(self) -> &'static str {
+        match self {
+            MediaType::GraphqlResponse => GRAPHQL_RESPONSE_JSON,
+            MediaType::Json => JSON,
+        }
+    }
+}
+
+/// Highest-q acceptable media type; a tie prefers `application/graphql-response+json`.
+fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(MediaType::Json);
+    };
+    let mut best: Option<(f32, MediaType)> = None;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let ty = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.trim().parse::<f32>().ok()))
+            .unwrap_or(1.0);
+        let media = match ty.as_str() {
+            "application/graphql-response+json" => MediaType::GraphqlResponse,
+            "application/json" | "application/*" | "*/*" => MediaType::Json,
+            _ => continue,
+        };
+        if q <= 0.0 {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some((bq, bm)) => q > bq || (q == bq && media == MediaType::GraphqlResponse && bm != media),
+        };
+        if better {
+            best = Some((q, media));
+        }
+    }
+    best.map(|(_, m)| m)
+}
+
+struct Params {
+    query: String,
+    variables: Option<Map<String, Value>>,
+    operation_name: Option<String>,
+    extensions: Option<Map<String, Value>>,
+}
+
+fn bad_request(media: MediaType, message: &str) -> Response {
+    let body = json!({"errors": [{"message": message, "extensions": {"code": Code::BadUserInput.as_str()}}]});
+    (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response()
+}
+
+fn params_from_json(v: Value) -> Result<Params, &'static str> {
+    let Value::Object(mut o) = v else { return Err("request body must be a JSON object") };
+    let query = match o.remove("query") {
+        Some(Value::String(q)) => q,
+        _ => return Err("`query` must be a string"),
+    };
+    let variables = match o.remove("variables") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) => Some(m),
+        _ => return Err("`variables` must be an object"),
+    };
+    let operation_name = match o.remove("operationName") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        _ => return Err("`operationName` must be a string"),
+    };
+    let extensions = match o.remove("extensions") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) => Some(m),
+        _ => return Err("`extensions` must be an object"),
+    };
+    Ok(Params { query, variables, operation_name, extensions })
+}
+
+#[derive(Deserialize)]
+struct GetParams {
+    query: Option<String>,
+    variables: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    extensions: Option<String>,
+}
+
+fn params_from_get(raw: &str) -> Result<Params, &'static str> {
+    let p: GetParams = serde_urlencoded::from_str(raw).map_err(|_| "invalid query string")?;
+    let query = p.query.ok_or("`query` is required")?;
+    let parse_map = |s: Option<String>, what: &'static str| -> Result<Option<Map<String, Value>>, &'static str> {
+        match s.filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => match serde_json::from_str::<Value>(&s) {
+                Ok(Value::Object(m)) => Ok(Some(m)),
+                Ok(Value::Null) => Ok(None),
+                _ => Err(what),
+            },
+        }
+    };
+    Ok(Params {
+        query,
+        variables: parse_map(p.variables, "`variables` must be a JSON object")?,
+        operation_name: p.operation_name.filter(|s| !s.is_empty()),
+        extensions: parse_map(p.extensions, "`extensions` must be a JSON object")?,
+    })
+}
+
+pub async fn graphql_get(State(app): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let raw = raw.unwrap_or_default();
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html && !raw.contains("query=") {
+        return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("wecrm").finish())
+            .into_response();
+    }
+    let Some(media) = negotiate(&headers) else { return StatusCode::NOT_ACCEPTABLE.into_response() };
+    match params_from_get(&raw) {
+        Ok(params) => execute(app, headers, params, media, Method::GET).await,
+        Err(msg) => bad_request(media, msg),
+    }
+}
+
+pub async fn graphql_post(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(media) = negotiate(&headers) else { return StatusCode::NOT_ACCEPTABLE.into_response() };
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mut ct = content_type.split(';');
+    let essence = ct.next().unwrap_or("").trim().to_ascii_lowercase();
+    if essence != "application/json" {
+        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, [(header::CONTENT_TYPE, media.header())],
+            json!({"errors": [{"message": "Content-Type must be application/json", "extensions": {"code": "BAD_USER_INPUT"}}]}).to_string())
+            .into_response();
+    }
+    let charset_ok = ct.all(|p| match p.trim().to_ascii_lowercase().strip_prefix("charset=") {
+        Some(cs) => cs.trim_matches('"') == "utf-8",
+        None => true,
+    });
+    if !charset_ok {
+        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "only utf-8 is supported").into_response();
+    }
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(_) => return bad_request(media, "request body is not valid JSON"),
+    };
+    match params_from_json(value) {
+        Ok(params) => execute(app, headers, params, media, Method::POST).await,
+        Err(msg) => bad_request(media, msg),
+    }
+}
+
+/// Builds the per-request context: request id, language, and the caller.
+pub async fn request_ctx(app: &AppState, headers: &HeaderMap, token: Option<&str>) -> RequestCtx {
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let lang = Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    let (auth, token_rejected) = match token {
+        None => (None, false),
+        Some(t) => match auth::service::authenticate(app, t).await {
+            Ok(Some(a)) => (Some(a), false),
+            Ok(None) => (None, true),
+            Err(e) => {
+                tracing::error!(error = ?e, "authentication lookup failed");
+                (None, true)
+            }
+        },
+    };
+    RequestCtx { request_id, lang, auth, token_rejected }
+}
+
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+async fn execute(app: AppState, headers: HeaderMap, params: Params, media: MediaType, method: Method) -> Response {
+    let rctx = request_ctx(&app, &headers, bearer(&headers)).await;
+    let (lang, request_id) = (rctx.lang, rctx.request_id.clone());
+    let mut request = async_graphql::Request::new(params.query);
+    if let Some(v) = params.variables {
+        request = request.variables(Variables::from_json(Value::Object(v)));
+    }
+    if let Some(op) = params.operation_name {
+        request = request.operation_name(op);
+    }
+    if let Some(ext) = params.extensions {
+        for (k, v) in ext {
+            if let Ok(v) = async_graphql::Value::from_json(v) {
+                request.extensions.insert(k, v);
+            }
+        }
+    }
+    if method == Method::GET {
+        let op_name = request.operation_name.clone();
+        if let Ok(doc) = request.parsed_query() {
+            let ty = match &doc.operations {
+                DocumentOperations::Single(op) => Some(op.node.ty),
+                DocumentOperations::Multiple(ops) => match &op_name {
+                    Some(name) => ops.iter().find(|(n, _)| n.as_str() == name).map(|(_, op)| op.node.ty),
+                    None if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
+                    None => None,
+                },
+            };
+            if ty.is_some_and(|t| t != OperationType::Query) {
+                return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, HeaderValue::from_static("POST"))],
+                    "mutations and subscriptions must use POST").into_response();
+            }
+        }
+    }
+    let request = super::with_request_data(request, &app, rctx);
+    let response = app.schema.execute(request).await;
+    render(response, media, lang, &request_id)
+}
+
+fn render(mut response: GqlResponse, media: MediaType, lang: Lang, request_id: &str) -> Response {
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    finalize_errors(&mut response.errors, lang, request_id);
+    let mut body = Map::new();
+    if !request_error {
+        body.insert("data".into(), response.data.into_json().unwrap_or(Value::Null));
+    }
+    if !response.errors.is_empty() {
+        body.insert("errors".into(), serde_json::to_value(&response.errors).unwrap_or(Value::Null));
+    }
+    if !response.extensions.is_empty() {
+        body.insert("extensions".into(), serde_json::to_value(&response.extensions).unwrap_or(Value::Null));
+    }
+    let status = if request_error && media == MediaType::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    (status, [(header::CONTENT_TYPE, media.header())], Value::Object(body).to_string()).into_response()
+}
+
+/// Every error leaves with a code, in the caller's language. Errors that came
+/// from a foreign error type (database, HTTP, …) are replaced by `INTERNAL`
+/// with the request id; their text goes to the log only.
+pub fn finalize_errors(errors: &mut [ServerError], lang: Lang, request_id: &str) {
+    for err in errors.iter_mut() {
+        let ext = err.extensions.get_or_insert_with(Default::default);
+        let has_code = ext.get("code").is_some();
+        if !has_code && err.source.is_some() {
+            tracing::error!(request_id, message = %err.message, path = ?err.path, "unclassified resolver error");
+            err.message = crate::error::msg::INTERNAL.text(lang).to_string();
+            ext.set("code", Code::Internal.as_str());
+        } else if !has_code {
+            // async-graphql's own parse, validation and input-coercion errors.
+            ext.set("code", Code::BadUserInput.as_str());
+        }
+        if ext.get("code").is_some_and(|c| *c == async_graphql::Value::from(Code::Internal.as_str())) {
+            ext.set("requestId", request_id);
+        }
+        if let Some(async_graphql::Value::String(en)) = ext.get(EN_MESSAGE_KEY).cloned() {
+            if lang == Lang::En {
+                err.message = en;
+            }
+            ext.unset(EN_MESSAGE_KEY);
+        }
+    }
+}
+
+pub async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("wecrm").finish())
+}
+
+/// graphql-transport-ws. The session token travels in `connection_init`
+/// (`{"authorization": "Bearer …"}` or `{"token": "…"}`); a bad token refuses
+/// the connection.
+pub async fn graphql_ws(State(app): State<AppState>, headers: HeaderMap, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
+    let schema = app.schema.clone();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            let app2 = app.clone();
+            GraphQLWebSocket::new(stream, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let token = payload
+                        .get("authorization")
+                        .or_else(|| payload.get("Authorization"))
+                        .and_then(|v| v.as_str())
+                        .map(|s| s.strip_prefix("Bearer ").unwrap_or(s).trim().to_string())
+                        .or_else(|| payload.get("token").and_then(|v| v.as_str()).map(str::to_string));
+                    let rctx = request_ctx(&app2, &headers, token.as_deref()).await;
+                    if rctx.token_rejected {
+                        return Err(async_graphql::Error::new("invalid session"));
+                    }
+                    let mut data = Data::default();
+                    super::insert_request_data(&mut data, &app2, rctx);
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(accept: &str) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        m.insert(header::ACCEPT, HeaderValue::from_str(accept).unwrap());
+        m
+    }
+
+    #[test]
+    fn negotiation_follows_q_values_and_prefers_the_new_media_type_on_ties() {
+        assert_eq!(negotiate(&HeaderMap::new()), Some(MediaType::Json));
+        assert_eq!(negotiate(&h("application/graphql-response+json, application/json")), Some(MediaType::GraphqlResponse));
+        assert_eq!(negotiate(&h("application/json;q=1, application/graphql-response+json;q=0.5")), Some(MediaType::Json));
+        assert_eq!(negotiate(&h("*/*")), Some(MediaType::Json));
+        assert_eq!(negotiate(&h("text/html")), None);
+    }
+}

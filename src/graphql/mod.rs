@@ -1,0 +1,81 @@
+//! Shared GraphQL plumbing: the schema's roots, request data, limits.
+
+pub mod connection;
+pub mod context;
+pub mod guard;
+pub mod http;
+
+use async_graphql::{dataloader::DataLoader, Data, MergedObject, MergedSubscription, Schema, SimpleObject, ID};
+
+use crate::{
+    app::AppState,
+    auth::graphql::{AuthMutation, AuthQuery},
+    config::Config,
+    custom_fields::graphql::{CustomFieldMutation, CustomFieldQuery},
+    jobs::graphql::JobQuery,
+    ops::graphql::{ServerQuery, ServerSubscription},
+    org::{
+        graphql::{
+            department::{DepartmentMutation, DepartmentQuery},
+            employee::{EmployeeMutation, EmployeeQueryRoot},
+            role::{RoleMutation, RoleQuery},
+            tag::{EmployeeTagMutation, EmployeeTagQuery},
+        },
+        loaders::OrgLoader,
+    },
+};
+use context::RequestCtx;
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    ServerQuery,
+    AuthQuery,
+    DepartmentQuery,
+    EmployeeQueryRoot,
+    RoleQuery,
+    EmployeeTagQuery,
+    CustomFieldQuery,
+    JobQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(AuthMutation, DepartmentMutation, EmployeeMutation, RoleMutation, EmployeeTagMutation, CustomFieldMutation);
+
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(ServerSubscription);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// Result of a delete.
+#[derive(SimpleObject)]
+pub struct DeletePayload {
+    pub id: ID,
+}
+
+pub fn build_schema(config: &Config) -> AppSchema {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
+        .limit_depth(config.max_query_depth)
+        .limit_complexity(config.max_query_complexity)
+        .finish()
+}
+
+/// The SDL that `schema.graphql` must equal.
+pub fn sdl() -> String {
+    build_schema(&Config::default()).sdl()
+}
+
+/// Per-request data: the request context and fresh loaders bound to the
+/// caller's tenant (never shared across requests).
+pub fn insert_request_data(data: &mut Data, app: &AppState, rctx: RequestCtx) {
+    let scope = rctx.auth.as_ref().map(|a| a.scope.clone());
+    data.insert(DataLoader::new(OrgLoader { db: app.db.clone(), scope }, tokio::spawn));
+    data.insert(app.clone());
+    data.insert(rctx);
+}
+
+pub fn with_request_data(mut req: async_graphql::Request, app: &AppState, rctx: RequestCtx) -> async_graphql::Request {
+    let mut data = Data::default();
+    insert_request_data(&mut data, app, rctx);
+    req.data = data;
+    req
+}

@@ -1,0 +1,21 @@
+//! wecrm: a headless GraphQL back end for a WeCom social CRM.
+//!
+//! Layout: one folder per domain area (`auth`, `org`, `custom_fields`, …),
+//! each with its service (the rules) and its GraphQL types (thin); shared
+//! plumbing in `graphql`, `tenancy`, `jobs`, `error`.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod crypto;
+pub mod custom_fields;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod graphql;
+pub mod jobs;
+pub mod kv;
+pub mod ops;
+pub mod org;
+pub mod tenancy;
+pub mod tenants;

@@ -1,0 +1,137 @@
+//! The `wecrm` command: serve, migrate, export-schema, tenant create.
+
+use clap::{Parser, Subcommand};
+use migration::{Migrator, MigratorTrait};
+use tokio::sync::watch;
+use wecrm::{app, config::Config, db, demo, graphql, ops, tenants};
+
+#[derive(Parser)]
+#[command(name = "wecrm", version, about = "Headless GraphQL back end for a WeCom social CRM")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve {
+        /// Seed the demo corp into an empty database and print its login.
+        #[arg(long)]
+        demo: bool,
+        /// Do not run migrations at start.
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Schema migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Write the GraphQL SDL.
+    ExportSchema {
+        #[arg(long, default_value = "schema.graphql")]
+        out: String,
+    },
+    /// Platform operator commands.
+    Tenant {
+        #[command(subcommand)]
+        action: TenantAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    Up,
+    /// Roll back the last N migrations.
+    Down {
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    Status,
+}
+
+#[derive(Subcommand)]
+enum TenantAction {
+    /// Open a corp with its seat quota and first super admin.
+    Create {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        seats: i32,
+        #[arg(long, default_value = "admin")]
+        admin_account: String,
+        #[arg(long, default_value = "管理员")]
+        admin_name: String,
+        #[arg(long)]
+        admin_mobile: String,
+        /// Read from WECRM_ADMIN_PASSWORD when omitted.
+        #[arg(long, env = "WECRM_ADMIN_PASSWORD")]
+        admin_password: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut config = Config::load()?;
+    ops::init_tracing(&config);
+    match cli.command.unwrap_or(Command::Serve { demo: false, no_migrate: false }) {
+        Command::ExportSchema { out } => {
+            std::fs::write(&out, graphql::sdl())?;
+            println!("wrote {out}");
+        }
+        Command::Migrate { action } => {
+            let (conn, _) = db::connect(db::DbOptions { url: &config.database_url, pg_schema: None }).await?;
+            match action {
+                MigrateAction::Up => Migrator::up(&conn, None).await?,
+                MigrateAction::Down { steps } => Migrator::down(&conn, Some(steps)).await?,
+                MigrateAction::Status => Migrator::status(&conn).await?,
+            }
+        }
+        Command::Tenant { action: TenantAction::Create { code, name, seats, admin_account, admin_name, admin_mobile, admin_password } } => {
+            let state = app::AppState::build(config, None).await?;
+            let p = tenants::create(&state.db, tenants::NewTenant {
+                code,
+                name,
+                seat_quota: seats,
+                admin_userid: admin_account,
+                admin_name,
+                admin_mobile,
+                admin_password,
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{} ({})", e.msg.en, e.code.as_str()))?;
+            println!("created corp {} (id {}), super admin account {}", p.corp.code, p.corp.id, p.admin.userid);
+        }
+        Command::Serve { demo: seed, no_migrate } => {
+            if no_migrate {
+                config.auto_migrate = false;
+            }
+            let bind = config.bind;
+            let state = app::AppState::build(config, None).await?;
+            if seed {
+                match demo::seed_if_empty(&state.db).await.map_err(|e| anyhow::anyhow!("demo seed: {:?}", e))? {
+                    Some(login) => println!(
+                        "demo corp ready — corpCode: {}  account: {}  password: {}  (printed once)",
+                        login.corp_code, login.account, login.password
+                    ),
+                    None => println!("database already has a corp; demo seed skipped"),
+                }
+            }
+            let (tx, rx) = watch::channel(false);
+            state.start_background(rx);
+            let listener = tokio::net::TcpListener::bind(bind).await?;
+            tracing::info!(%bind, "wecrm listening; GraphiQL at http://{bind}/graphql");
+            axum::serve(listener, app::router(state))
+                .with_graceful_shutdown(async move {
+                    let _ = tokio::signal::ctrl_c().await;
+                    let _ = tx.send(true);
+                })
+                .await?;
+        }
+    }
+    Ok(())
+}

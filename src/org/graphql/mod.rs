@@ -1,0 +1,31 @@
+//! GraphQL surface of the organisation area: thin types over the services.
+
+pub mod department;
+pub mod employee;
+pub mod role;
+pub mod tag;
+
+use async_graphql::{dataloader::DataLoader, Context};
+
+use super::loaders::{EmployeeById, OrgLoader};
+use crate::graphql::context::CtxExt;
+
+pub fn loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<OrgLoader> {
+    ctx.data_unchecked::<DataLoader<OrgLoader>>()
+}
+
+/// SPEC §0: the creator's name, or "管理员" when the super admin created it.
+pub async fn creator_name(ctx: &Context<'_>, created_by: Option<i64>) -> async_graphql::Result<Option<String>> {
+    let Some(id) = created_by else { return Ok(None) };
+    let e = loader(ctx).load_one(EmployeeById(id)).await?;
+    Ok(e.map(|e| {
+        if e.is_super_admin {
+            match ctx.lang() {
+                crate::error::Lang::Zh => "管理员".to_string(),
+                crate::error::Lang::En => "Admin".to_string(),
+            }
+        } else {
+            e.name
+        }
+    }))
+}

@@ -1,0 +1,36 @@
+//! Organisation (ORG): departments, employees, roles and data scopes, employee tags.
+
+pub mod departments;
+pub mod employees;
+pub mod graphql;
+pub mod loaders;
+pub mod permissions;
+pub mod roles;
+pub mod tags;
+
+use crate::{
+    error::AppError,
+    jobs::{JobCtx, JobError, JobHandler},
+};
+
+/// Bulk employee operation (ORG-7), run as a job with the starter's data scope.
+pub struct BatchJob;
+
+#[async_trait::async_trait]
+impl JobHandler for BatchJob {
+    const KIND: &'static str = "org.employee_batch";
+    type Payload = employees::BatchRequest;
+
+    async fn run(&self, ctx: &JobCtx, req: Self::Payload) -> Result<serde_json::Value, JobError> {
+        let scope = ctx.starter_scope().await?;
+        ctx.progress(10, "running").await?;
+        let outcome = employees::run_batch(&ctx.state.db, &scope, &req).await.map_err(JobError::from_app)?;
+        Ok(serde_json::to_value(outcome).map_err(|e| JobError::Retry(e.into()))?)
+    }
+}
+
+impl From<AppError> for JobError {
+    fn from(e: AppError) -> Self {
+        JobError::from_app(e)
+    }
+}

@@ -1,0 +1,94 @@
+//! The fixed catalogue of function permissions (ORG-8): pages, each with its
+//! actions. A role editor renders it from the `permissionCatalogue` query;
+//! resolvers name these codes in their guards.
+
+pub const ORG_DEPARTMENT_VIEW: &str = "org.department.view";
+pub const ORG_DEPARTMENT_MANAGE: &str = "org.department.manage";
+pub const ORG_EMPLOYEE_VIEW: &str = "org.employee.view";
+pub const ORG_EMPLOYEE_MANAGE: &str = "org.employee.manage";
+pub const ORG_EMPLOYEE_SYSTEM: &str = "org.employee.system";
+pub const ORG_EMPLOYEE_BATCH: &str = "org.employee.batch";
+pub const ORG_ROLE_VIEW: &str = "org.role.view";
+pub const ORG_ROLE_MANAGE: &str = "org.role.manage";
+pub const ORG_EMPLOYEE_TAG_VIEW: &str = "org.employee_tag.view";
+pub const ORG_EMPLOYEE_TAG_MANAGE: &str = "org.employee_tag.manage";
+pub const CFG_CUSTOM_FIELD_MANAGE: &str = "cfg.custom_field.manage";
+
+/// One node of the catalogue tree.
+pub struct Node {
+    pub code: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    pub children: &'static [Node],
+}
+
+const fn leaf(code: &'static str, zh: &'static str, en: &'static str) -> Node {
+    Node { code, zh, en, children: &[] }
+}
+
+/// Modules → pages → actions. Later areas add their pages here.
+pub static CATALOGUE: &[Node] = &[
+    Node {
+        code: "org",
+        zh: "组织架构",
+        en: "Organisation",
+        children: &[
+            Node {
+                code: ORG_DEPARTMENT_VIEW,
+                zh: "部门",
+                en: "Departments",
+                children: &[leaf(ORG_DEPARTMENT_MANAGE, "新建/编辑/删除部门", "Create, edit and delete departments")],
+            },
+            Node {
+                code: ORG_EMPLOYEE_VIEW,
+                zh: "员工管理",
+                en: "Employees",
+                children: &[
+                    leaf(ORG_EMPLOYEE_MANAGE, "新建/编辑/删除员工", "Create, edit and delete employees"),
+                    leaf(ORG_EMPLOYEE_SYSTEM, "开启/关闭系统", "Enable or disable system access"),
+                    leaf(ORG_EMPLOYEE_BATCH, "批量操作", "Bulk operations"),
+                ],
+            },
+            Node {
+                code: ORG_ROLE_VIEW,
+                zh: "角色权限",
+                en: "Roles",
+                children: &[leaf(ORG_ROLE_MANAGE, "新建/编辑/删除角色", "Create, edit and delete roles")],
+            },
+            Node {
+                code: ORG_EMPLOYEE_TAG_VIEW,
+                zh: "员工标签",
+                en: "Employee tags",
+                children: &[leaf(ORG_EMPLOYEE_TAG_MANAGE, "管理员工标签", "Manage employee tags")],
+            },
+        ],
+    },
+    Node {
+        code: "cfg",
+        zh: "业务配置",
+        en: "Business configuration",
+        children: &[leaf(CFG_CUSTOM_FIELD_MANAGE, "自定义字段", "Custom fields")],
+    },
+];
+
+/// Every permission code (every node, pages and actions alike).
+pub fn all_codes() -> Vec<&'static str> {
+    fn walk(nodes: &'static [Node], out: &mut Vec<&'static str>) {
+        for n in nodes {
+            out.push(n.code);
+            walk(n.children, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(CATALOGUE, &mut out);
+    out
+}
+
+pub fn is_known(code: &str) -> bool {
+    all_codes().contains(&code)
+}
+
+/// What the default basic role (基础角色) may do: see the organisation.
+pub fn basic_role_codes() -> Vec<&'static str> {
+    vec!["org", ORG_DEPARTMENT_VIEW, ORG_EMPLOYEE_VIEW]
+}

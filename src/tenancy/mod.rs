@@ -1,0 +1,195 @@
+//! The one place where tenancy and data scope become SQL.
+//!
+//! Services never call `Entity::find()` / `update_many()` / `delete_many()` /
+//! `insert()` on tenant tables directly: they go through a [`Scope`], which
+//! adds `corp_id = ?` to every select, update and delete, stamps `corp_id` on
+//! every insert, and (for rows attributed to employees) adds the caller's
+//! data-scope condition. A resolver holds a `Scope` only through its request
+//! context, so it cannot forget either filter.
+
+mod visibility;
+
+use sea_orm::{
+    sea_query::IntoCondition,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, DeleteMany, EntityTrait,
+    IntoActiveModel, PrimaryKeyTrait, QueryFilter, Select, UpdateMany,
+};
+
+pub use visibility::{resolve_visibility, scope_kind, subtree_of, Visibility};
+
+use crate::error::{AppError, AppResult};
+
+/// A tenant table: its rows belong to exactly one corp.
+pub trait TenantEntity: EntityTrait {
+    fn corp_column() -> Self::Column;
+}
+
+/// Insert-side half of [`TenantEntity`]: lets the scope stamp the corp.
+pub trait TenantActiveModel: ActiveModelTrait {
+    fn stamp_corp(&mut self, corp_id: i64);
+}
+
+/// Rows attributed to one employee (owner, creator, the employee itself),
+/// and therefore filtered by the caller's data scope.
+pub trait EmployeeScoped: TenantEntity {
+    fn employee_column() -> Self::Column;
+}
+
+macro_rules! tenant_entity {
+    ($($m:ident),* $(,)?) => {$(
+        impl TenantEntity for entity::$m::Entity {
+            fn corp_column() -> Self::Column { entity::$m::Column::CorpId }
+        }
+        impl TenantActiveModel for entity::$m::ActiveModel {
+            fn stamp_corp(&mut self, corp_id: i64) { self.corp_id = sea_orm::ActiveValue::Set(corp_id); }
+        }
+    )*};
+}
+
+tenant_entity!(
+    department,
+    employee,
+    employee_department,
+    employee_role,
+    role,
+    role_department,
+    employee_tag,
+    employee_tag_member,
+    custom_field,
+    custom_field_value,
+    session,
+);
+
+// Jobs are a platform table whose tenant column is nullable: tenant reads
+// still filter on it, and tenant inserts stamp it.
+impl TenantEntity for entity::job::Entity {
+    fn corp_column() -> Self::Column {
+        entity::job::Column::CorpId
+    }
+}
+
+impl EmployeeScoped for entity::employee::Entity {
+    fn employee_column() -> Self::Column {
+        entity::employee::Column::Id
+    }
+}
+
+/// Who is asking, inside which corp, and which rows they may see.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub corp_id: i64,
+    /// The calling employee; `None` for platform and system work (jobs, sync).
+    pub employee_id: Option<i64>,
+    pub visibility: Visibility,
+}
+
+type PkOf<E> = <<E as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType;
+
+impl Scope {
+    /// System work on behalf of a corp: all rows of that corp, nothing else.
+    pub fn system(corp_id: i64) -> Self {
+        Scope { corp_id, employee_id: None, visibility: Visibility::All }
+    }
+
+    pub fn tenant_condition<E: TenantEntity>(&self) -> Condition {
+        E::corp_column().eq(self.corp_id).into_condition()
+    }
+
+    /// Rows of this corp.
+    pub fn select<E: TenantEntity>(&self) -> Select<E> {
+        E::find().filter(self.tenant_condition::<E>())
+    }
+
+    /// Rows of this corp that the caller's data scope lets them see.
+    pub fn select_visible<E: EmployeeScoped>(&self) -> Select<E> {
+        self.select::<E>().filter(self.visibility.condition(self.corp_id, E::employee_column()))
+    }
+
+    /// Data-scope condition for any column holding an employee id.
+    pub fn visible_employees(&self, column: impl ColumnTrait) -> Condition {
+        self.visibility.condition(self.corp_id, column)
+    }
+
+    pub fn update_many<E: TenantEntity>(&self) -> UpdateMany<E> {
+        E::update_many().filter(self.tenant_condition::<E>())
+    }
+
+    pub fn delete_many<E: TenantEntity>(&self) -> DeleteMany<E> {
+        E::delete_many().filter(self.tenant_condition::<E>())
+    }
+
+    /// One row of this corp by id, or `NOT_FOUND` (the same answer whether it
+    /// is missing or another tenant's, so ids cannot be probed).
+    pub async fn get<E>(&self, db: &impl ConnectionTrait, id: PkOf<E>) -> AppResult<E::Model>
+    where
+        E: TenantEntity,
+    {
+        E::find_by_id(id)
+            .filter(self.tenant_condition::<E>())
+            .one(db)
+            .await?
+            .ok_or_else(AppError::not_found)
+    }
+
+    /// One visible row by id, or `NOT_FOUND`.
+    pub async fn get_visible<E>(&self, db: &impl ConnectionTrait, id: PkOf<E>) -> AppResult<E::Model>
+    where
+        E: EmployeeScoped,
+    {
+        E::find_by_id(id)
+            .filter(self.tenant_condition::<E>())
+            .filter(self.visibility.condition(self.corp_id, E::employee_column()))
+            .one(db)
+            .await?
+            .ok_or_else(AppError::not_found)
+    }
+
+    /// Inserts with the corp stamped, whatever the caller set.
+    pub async fn insert<A>(&self, db: &impl ConnectionTrait, mut am: A) -> AppResult<<A::Entity as EntityTrait>::Model>
+    where
+        A: TenantActiveModel + sea_orm::ActiveModelBehavior + Send,
+        <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+    {
+        am.stamp_corp(self.corp_id);
+        Ok(am.insert(db).await?)
+    }
+
+    /// Inserts many rows with the corp stamped on each.
+    pub async fn insert_many<A, I>(&self, db: &impl ConnectionTrait, rows: I) -> AppResult<()>
+    where
+        A: TenantActiveModel + Send,
+        I: IntoIterator<Item = A>,
+    {
+        let rows: Vec<A> = rows
+            .into_iter()
+            .map(|mut am| {
+                am.stamp_corp(self.corp_id);
+                am
+            })
+            .collect();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        <A::Entity as EntityTrait>::insert_many(rows).exec_without_returning(db).await?;
+        Ok(())
+    }
+
+    /// Updates one row by primary key, only if it belongs to this corp.
+    pub async fn update<A>(&self, db: &impl ConnectionTrait, am: A) -> AppResult<<A::Entity as EntityTrait>::Model>
+    where
+        A: TenantActiveModel + Send,
+        A::Entity: TenantEntity,
+        <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+    {
+        let res = <A::Entity as EntityTrait>::update(am)
+            .validate()?
+            .filter(self.tenant_condition::<A::Entity>())
+            .exec(db)
+            .await;
+        match res {
+            Ok(model) => Ok(model),
+            Err(DbErr::RecordNotUpdated) => Err(AppError::not_found()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
