@@ -1,1 +1,21 @@
+//! The one integration-test binary: every module below starts the real app
+//! on an ephemeral port and speaks HTTP / WebSocket GraphQL to it.
+//! Default storage is SQLite; `TEST_DATABASE_URL=postgres://…` runs the same
+//! suite on PostgreSQL (a schema per app), and `REDIS_URL` moves the shared
+//! counters to Redis (a key prefix per app).
 
+mod support;
+
+mod auth;
+mod custom_fields;
+mod data_scope;
+mod departments;
+mod employee_tags;
+mod employees;
+mod http_protocol;
+mod jobs;
+mod roles;
+mod schema;
+mod statements;
+mod subscriptions;
+mod tenancy;

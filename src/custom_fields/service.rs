@@ -142,7 +142,7 @@ pub async fn update(db: &DatabaseConnection, scope: &Scope, id: i64, changes: Fi
 
 /// Permanent: the field and every value of it go together.
 pub async fn delete(db: &DatabaseConnection, scope: &Scope, id: i64) -> AppResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     scope.get::<custom_field::Entity>(&txn, id).await?;
     scope.delete_many::<cfv::Entity>().filter(cfv::Column::FieldId.eq(id)).exec(&txn).await?;
     scope.delete_many::<custom_field::Entity>().filter(custom_field::Column::Id.eq(id)).exec(&txn).await?;

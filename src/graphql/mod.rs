@@ -27,6 +27,7 @@ use crate::{
 use context::RequestCtx;
 
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(
     ServerQuery,
     AuthQuery,
@@ -39,9 +40,11 @@ pub struct QueryRoot(
 );
 
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(AuthMutation, DepartmentMutation, EmployeeMutation, RoleMutation, EmployeeTagMutation, CustomFieldMutation);
 
 #[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
 pub struct SubscriptionRoot(ServerSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -259,19 +259,26 @@ impl Jobs {
         let now = Utc::now();
         let until = now + self.lease;
         let backend = db.get_database_backend();
-        let sql = match backend {
-            DatabaseBackend::Postgres => {
-                "UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, locked_until = $1, locked_by = $2, updated_at = $3 \
-                 WHERE id = (SELECT id FROM jobs WHERE (status = 'QUEUED' AND run_at <= $3) OR (status = 'RUNNING' AND locked_until < $3) \
-                 ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING *"
-            }
-            _ => {
-                "UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, locked_until = ?1, locked_by = ?2, updated_at = ?3 \
-                 WHERE id = (SELECT id FROM jobs WHERE (status = 'QUEUED' AND run_at <= ?3) OR (status = 'RUNNING' AND locked_until < ?3) \
-                 ORDER BY run_at, id LIMIT 1) RETURNING *"
-            }
+        // Only kinds this instance can run: during a rolling deploy an older
+        // instance leaves newer kinds to the instances that know them.
+        let kinds: Vec<&str> = self.handlers.keys().copied().collect();
+        if kinds.is_empty() {
+            return Ok(None);
+        }
+        let (p, lock) = match backend {
+            DatabaseBackend::Postgres => ("$", " FOR UPDATE SKIP LOCKED"),
+            _ => ("?", ""),
         };
-        let stmt = Statement::from_sql_and_values(backend, sql, [until.into(), self.worker_id.clone().into(), now.into()]);
+        let kind_params: Vec<String> = (0..kinds.len()).map(|i| format!("{p}{}", i + 4)).collect();
+        let sql = format!(
+            "UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, locked_until = {p}1, locked_by = {p}2, updated_at = {p}3 \
+             WHERE id = (SELECT id FROM jobs WHERE ((status = 'QUEUED' AND run_at <= {p}3) OR (status = 'RUNNING' AND locked_until < {p}3)) \
+             AND kind IN ({}) ORDER BY run_at, id LIMIT 1{lock}) RETURNING *",
+            kind_params.join(", ")
+        );
+        let mut values: Vec<sea_orm::Value> = vec![until.into(), self.worker_id.clone().into(), now.into()];
+        values.extend(kinds.iter().map(|k| sea_orm::Value::from(k.to_string())));
+        let stmt = Statement::from_sql_and_values(backend, sql, values);
         Ok(job::Entity::find().from_raw_sql(stmt).one(db).await?)
     }
 
@@ -370,8 +377,12 @@ impl Jobs {
         Ok(())
     }
 
-    /// Worker loops and the scheduler, until `shutdown` turns true.
+    /// Worker loops and the scheduler, until `shutdown` turns true. An
+    /// instance with no workers serves the API only and fires no schedules.
     pub fn spawn(&self, state: AppState, workers: usize, shutdown: watch::Receiver<bool>) {
+        if workers == 0 {
+            return;
+        }
         for _ in 0..workers {
             let (jobs, state, mut shutdown) = (self.clone(), state.clone(), shutdown.clone());
             tokio::spawn(async move {

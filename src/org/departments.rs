@@ -99,7 +99,7 @@ pub async fn move_to(
     parent_id: Option<i64>,
     position: usize,
 ) -> AppResult<department::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let current = scope.get::<department::Entity>(&txn, id).await?;
     let Some(old_parent) = current.parent_id else {
         return Err(AppError::bad_input("id", Msg::new("根部门不可移动", "The root department cannot move")));
@@ -153,7 +153,7 @@ pub async fn move_to(
 
 /// Refused while the department has child departments or members.
 pub async fn delete(db: &DatabaseConnection, scope: &Scope, id: i64) -> AppResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let dept = scope.get::<department::Entity>(&txn, id).await?;
     if dept.parent_id.is_none() {
         return Err(AppError::conflict(ROOT_UNDELETABLE));

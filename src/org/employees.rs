@@ -302,7 +302,7 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, userid: &str, f: Emp
     let gender = validate_gender(f.gender.flatten())?;
     let department_ids = f.department_ids.unwrap_or_default();
     let role_ids = f.role_ids.unwrap_or_default();
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let taken = scope.select::<employee::Entity>().filter(employee::Column::Userid.eq(&userid)).count(&txn).await?;
     if taken > 0 {
         return Err(AppError::conflict(msg::DUPLICATE_USERID).with_field("userid"));
@@ -339,7 +339,7 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, userid: &str, f: Emp
 
 /// Everything but the userid, which is immutable.
 pub async fn update(db: &DatabaseConnection, scope: &Scope, id: i64, f: EmployeeFields) -> AppResult<employee::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let current = scope.get_visible::<employee::Entity>(&txn, id).await?;
     if f.role_ids.is_some() && current.is_super_admin {
         return Err(AppError::forbidden().with_field("roleIds"));
@@ -390,7 +390,7 @@ pub async fn delete(db: &DatabaseConnection, scope: &Scope, guards: &DeletionGua
     for g in guards.iter() {
         g.check(db, scope, id).await?;
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     scope.delete_many::<employee_department::Entity>().filter(employee_department::Column::EmployeeId.eq(id)).exec(&txn).await?;
     scope.delete_many::<employee_role::Entity>().filter(employee_role::Column::EmployeeId.eq(id)).exec(&txn).await?;
     scope.delete_many::<employee_tag_member::Entity>().filter(employee_tag_member::Column::EmployeeId.eq(id)).exec(&txn).await?;
@@ -417,7 +417,7 @@ async fn ensure_seats(db: &impl ConnectionTrait, scope: &Scope, extra: u64) -> A
 
 /// Opens or closes system access. Closing revokes every live session at once.
 pub async fn set_system_access(db: &DatabaseConnection, scope: &Scope, id: i64, enabled: bool) -> AppResult<employee::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let e = scope.get_visible::<employee::Entity>(&txn, id).await?;
     if e.system_enabled == enabled {
         return Ok(e);
@@ -476,7 +476,7 @@ pub struct BatchOutcome {
 /// Applies one operation to every visible employee matching the filter, all
 /// or nothing (enabling fails whole when the seats do not suffice).
 pub async fn run_batch(db: &DatabaseConnection, scope: &Scope, req: &BatchRequest) -> AppResult<BatchOutcome> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let cond = req.filter.condition(&txn, scope).await?;
     let targets: Vec<(i64, bool, bool)> = scope
         .select_visible::<employee::Entity>()

@@ -119,7 +119,7 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, input: RoleInput) ->
     let name = validate_name(input.name.as_deref().unwrap_or(""))?;
     let perms = validate_permissions(&input.permissions.unwrap_or_default())?;
     let data_scope = input.data_scope.unwrap_or_else(|| scope_kind::SELF.to_string());
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     ensure_unique_name(&txn, scope, &name, None).await?;
     let now = Utc::now();
     let r = scope
@@ -140,7 +140,7 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, input: RoleInput) ->
 }
 
 pub async fn update(db: &DatabaseConnection, scope: &Scope, id: i64, input: RoleInput) -> AppResult<role::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let current = scope.get::<role::Entity>(&txn, id).await?;
     if current.is_super {
         return Err(AppError::conflict(msg::SUPER_ROLE_IMMUTABLE));
@@ -172,7 +172,7 @@ pub async fn update(db: &DatabaseConnection, scope: &Scope, id: i64, input: Role
 /// Refused for the super role and for roles still held by employees
 /// (SPEC leaves the latter open; refusing keeps nobody silently role-less).
 pub async fn delete(db: &DatabaseConnection, scope: &Scope, id: i64) -> AppResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let r = scope.get::<role::Entity>(&txn, id).await?;
     if r.is_super {
         return Err(AppError::conflict(msg::SUPER_ROLE_IMMUTABLE));

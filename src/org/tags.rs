@@ -44,7 +44,7 @@ async fn ensure_unique(db: &impl ConnectionTrait, scope: &Scope, name: &str, exc
 
 pub async fn create(db: &DatabaseConnection, scope: &Scope, name: &str, employee_ids: &[i64], department_ids: &[i64]) -> AppResult<employee_tag::Model> {
     let name = validate_name(name)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     ensure_unique(&txn, scope, &name, None).await?;
     let now = Utc::now();
     let tag = scope
@@ -64,7 +64,7 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, name: &str, employee
 
 pub async fn rename(db: &DatabaseConnection, scope: &Scope, id: i64, name: &str) -> AppResult<employee_tag::Model> {
     let name = validate_name(name)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let tag = scope.get::<employee_tag::Entity>(&txn, id).await?;
     ensure_unique(&txn, scope, &name, Some(id)).await?;
     let mut am: employee_tag::ActiveModel = tag.into();
@@ -76,7 +76,7 @@ pub async fn rename(db: &DatabaseConnection, scope: &Scope, id: i64, name: &str)
 }
 
 pub async fn delete(db: &DatabaseConnection, scope: &Scope, id: i64) -> AppResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     scope.get::<employee_tag::Entity>(&txn, id).await?;
     scope.delete_many::<employee_tag_member::Entity>().filter(employee_tag_member::Column::TagId.eq(id)).exec(&txn).await?;
     scope.delete_many::<employee_tag::Entity>().filter(employee_tag::Column::Id.eq(id)).exec(&txn).await?;
@@ -121,7 +121,7 @@ async fn add_members_in(db: &impl ConnectionTrait, scope: &Scope, tag_id: i64, e
 }
 
 pub async fn add_members(db: &DatabaseConnection, scope: &Scope, tag_id: i64, employee_ids: &[i64], department_ids: &[i64]) -> AppResult<employee_tag::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let tag = scope.get::<employee_tag::Entity>(&txn, tag_id).await?;
     add_members_in(&txn, scope, tag_id, employee_ids, department_ids).await?;
     txn.commit().await?;

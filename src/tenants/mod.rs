@@ -42,7 +42,7 @@ pub async fn create(db: &DatabaseConnection, t: NewTenant) -> AppResult<Provisio
     }
     let mobile = crate::org::employees::normalize_mobile(&t.admin_mobile)?;
     let hash = hash_password(&t.admin_password).map_err(AppError::internal)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     if corp::Entity::find().filter(corp::Column::Code.eq(&code)).count(&txn).await? > 0 {
         return Err(AppError::conflict(msg::DUPLICATE_NAME).with_field("code"));
     }

@@ -1,0 +1,60 @@
+//! A list page costs a fixed number of SQL statements whatever its size.
+
+use serde_json::json;
+use wecrm::{
+    custom_fields::{service as fields, FieldEntity, FieldType},
+    org::employees::{self, EmployeeFields},
+};
+
+use crate::support::TestApp;
+
+const PAGE: &str = "query($n:Int!){employees(first:$n){totalCount edges{node{id name departments{name} roles{name} tags{name} customFields{field{name} value}}}}}";
+
+#[tokio::test]
+async fn employees_first_50_costs_the_same_statements_as_first_5() {
+    // No job workers: their polling would share the statement counter.
+    let app = TestApp::spawn_with(|c| c.job_workers = 0).await;
+    let scope = app.admin_scope();
+    let db = &app.state.db;
+    let field = fields::create(db, &scope, fields::NewField {
+        kind: FieldEntity::Employee,
+        name: "工号".into(),
+        field_type: FieldType::SingleLineText,
+        enabled: true,
+        required: false,
+        options: vec![],
+    })
+    .await
+    .map_err(|e| format!("{e:?}"))
+    .unwrap();
+    for i in 0..60 {
+        employees::create(db, &scope, &format!("u{i}"), EmployeeFields {
+            name: Some(format!("员工{i}")),
+            mobile: Some("13800000000".into()),
+            department_ids: Some(vec![app.corp.root_department.id]),
+            role_ids: Some(vec![app.corp.basic_role.id]),
+            custom_fields: vec![(field.id, Some(json!(format!("E{i}"))))],
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| format!("{e:?}"))
+        .unwrap();
+    }
+    let admin = app.admin().await;
+    let cost = |n: i64| {
+        let (admin, counter) = (admin.clone(), app.state.statements.clone());
+        async move {
+            admin.data(PAGE, json!({"n": n})).await; // warm any lazy statement
+            let before = counter.get();
+            let v = admin.data(PAGE, json!({"n": n})).await;
+            let used = counter.get() - before;
+            assert_eq!(v["employees"]["edges"].as_array().unwrap().len() as i64, n);
+            used
+        }
+    };
+    let small = cost(5).await;
+    let large = cost(50).await;
+    assert_eq!(small, large, "first:5 ran {small} statements, first:50 ran {large}");
+    assert!(large <= 20, "a page should stay cheap, ran {large}");
+    println!("employees page with departments, roles, tags and custom fields: {large} statements for 5 or 50 rows");
+}

@@ -1,0 +1,104 @@
+//! The cross-tenant probe: an employee of corp B gets nothing of corp A by
+//! any id, list or mutation — not even a hint that the id exists.
+
+use serde_json::{json, Value};
+
+use crate::support::{TestApp, PASSWORD};
+
+#[tokio::test]
+async fn an_employee_of_another_corp_gets_nothing_by_any_id_list_or_mutation() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    let dept = app.department(&a, "A-Secret", &app.root_id()).await;
+    let emp = app.employee(&a, "a-emp", &[dept.clone()], &[app.basic_role_id()]).await;
+    let role = app.role(&a, "A-Role", &["org"], "SELF", &[]).await;
+    let tag = a.data("mutation($e:ID!){createEmployeeTag(input:{name:\"A-Tag\",employeeIds:[$e]}){id}}", json!({"e": emp})).await["createEmployeeTag"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let field = a.data("mutation{createCustomField(input:{entity:EMPLOYEE,name:\"A-Field\",fieldType:SINGLE_LINE_TEXT}){id}}", json!({})).await["createCustomField"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let job = a
+        .data("mutation($i:EmployeeBatchInput!){runEmployeeBatchOperation(input:$i){id}}", json!({"i": {"filter": {}, "operation": "ADD_ROLES", "roleIds": [role]}}))
+        .await["runEmployeeBatchOperation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.wait_job(&a, &job).await;
+
+    let pb = app.provision("beta", 5).await;
+    let b = app.login_as("beta", "admin", PASSWORD).await;
+    let b_root = pb.root_department.id.to_string();
+
+    // Reads by id.
+    for (q, id) in [
+        ("query($id:ID!){employee(id:$id){name}}", &emp),
+        ("query($id:ID!){department(id:$id){name}}", &dept),
+        ("query($id:ID!){role(id:$id){name}}", &role),
+        ("query($id:ID!){employeeTag(id:$id){name}}", &tag),
+        ("query($id:ID!){job(id:$id){status}}", &job),
+    ] {
+        let (code, msg, _) = b.error(q, json!({"id": id})).await;
+        assert_eq!(code, "NOT_FOUND", "{q}");
+        assert_eq!(msg, "数据不存在或无权查看");
+    }
+
+    // Lists.
+    let v = b
+        .data(
+            "{employees(first:100){edges{node{name}}} departments(first:100){edges{node{name}}} roles{edges{node{name}}} employeeTags{edges{node{name}}} myJobs{totalCount} customFields(entity:EMPLOYEE,includeDisabled:true){name}}",
+            json!({}),
+        )
+        .await;
+    let text = v.to_string();
+    for secret in ["A-Secret", "a-emp", "A-Role", "A-Tag", "A-Field"] {
+        assert!(!text.contains(secret), "{secret} leaked into {text}");
+    }
+    assert_eq!(v["myJobs"]["totalCount"], 0);
+
+    // Mutations on A's ids.
+    let probes: Vec<(&str, Value)> = vec![
+        ("mutation($id:ID!){updateEmployee(input:{id:$id,name:\"x\"}){id}}", json!({"id": emp})),
+        ("mutation($id:ID!){deleteEmployee(id:$id){id}}", json!({"id": emp})),
+        ("mutation($id:ID!){setEmployeeSystemAccess(id:$id,enabled:true){id}}", json!({"id": emp})),
+        ("mutation($id:ID!){setEmployeePassword(id:$id,password:\"hijacked-123\"){id}}", json!({"id": emp})),
+        ("mutation($id:ID!){renameDepartment(id:$id,name:\"x\"){id}}", json!({"id": dept})),
+        ("mutation($id:ID!){deleteDepartment(id:$id){id}}", json!({"id": dept})),
+        ("mutation($id:ID!){moveDepartment(input:{id:$id,position:0}){id}}", json!({"id": dept})),
+        ("mutation($id:ID!){createDepartment(input:{name:\"x\",parentId:$id}){id}}", json!({"id": dept})),
+        ("mutation($id:ID!){updateRole(input:{id:$id,name:\"x\"}){id}}", json!({"id": role})),
+        ("mutation($id:ID!){deleteRole(id:$id){id}}", json!({"id": role})),
+        ("mutation($id:ID!){renameEmployeeTag(id:$id,name:\"x\"){id}}", json!({"id": tag})),
+        ("mutation($id:ID!){deleteEmployeeTag(id:$id){id}}", json!({"id": tag})),
+        ("mutation($id:ID!,$e:ID!){removeEmployeeTagMember(tagId:$id,employeeId:$e){id}}", json!({"id": tag, "e": emp})),
+        ("mutation($id:ID!){updateCustomField(input:{id:$id,name:\"x\"}){id}}", json!({"id": field})),
+        ("mutation($id:ID!){deleteCustomField(id:$id){id}}", json!({"id": field})),
+    ];
+    for (q, vars) in probes {
+        let (code, _, _) = b.error(q, vars).await;
+        assert_eq!(code, "NOT_FOUND", "{q}");
+    }
+
+    // A's ids smuggled into B's own writes.
+    let b_role = pb.basic_role.id.to_string();
+    let smuggle: Vec<(&str, Value)> = vec![
+        ("mutation($i:CreateEmployeeInput!){createEmployee(input:$i){id}}", json!({"i": {"userid": "x", "name": "x", "mobile": "13800000000", "departmentIds": [dept], "roleIds": [b_role]}})),
+        ("mutation($i:CreateEmployeeInput!){createEmployee(input:$i){id}}", json!({"i": {"userid": "y", "name": "y", "mobile": "13800000000", "departmentIds": [b_root], "roleIds": [role]}})),
+        ("mutation($e:ID!){createEmployeeTag(input:{name:\"t\",employeeIds:[$e]}){id}}", json!({"e": emp})),
+        ("mutation($d:ID!){createRole(input:{name:\"r\",dataScope:CUSTOM,departmentIds:[$d]}){id}}", json!({"d": dept})),
+    ];
+    for (q, vars) in smuggle {
+        let (code, _, _) = b.error(q, vars).await;
+        assert_eq!(code, "NOT_FOUND", "{q}");
+    }
+    // B's filter on A's department finds nothing rather than A's people.
+    let v = b.data("query($d:ID!){employees(filter:{departmentIds:[$d]}){totalCount}}", json!({"d": dept})).await;
+    assert_eq!(v["employees"]["totalCount"], 0);
+
+    // And A's objects are untouched.
+    let v = a.data("query($id:ID!){employee(id:$id){name systemEnabled}}", json!({"id": emp})).await;
+    assert_eq!(v["employee"]["name"], "a-emp");
+    app.login_as("acme", "a-emp", PASSWORD).await;
+}
