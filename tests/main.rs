@@ -4,6 +4,9 @@
 //! suite on PostgreSQL (a schema per app), and `REDIS_URL` moves the shared
 //! counters to Redis (a key prefix per app).
 
+// `&[id.clone()]` reads better than `slice::from_ref(&id)` in test set-up.
+#![allow(clippy::cloned_ref_to_slice_refs)]
+
 mod support;
 
 mod auth;

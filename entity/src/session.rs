@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// A login session. Only SHA-256 digests of the tokens are stored.
+/// A login session. Only SHA-256 digests of the tokens are stored; tokens
+/// read `<corp_id>.<random>` so lookups stay inside the tenant's index range.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "sessions")]
 pub struct Model {
@@ -8,9 +9,7 @@ pub struct Model {
     pub id: i64,
     pub corp_id: i64,
     pub employee_id: i64,
-    #[sea_orm(unique)]
     pub access_hash: String,
-    #[sea_orm(unique)]
     pub refresh_hash: String,
     pub access_expires_at: DateTimeUtc,
     pub refresh_expires_at: DateTimeUtc,

@@ -181,14 +181,16 @@ impl MigrationTrait for Migration {
 
         let t = tenant_table("sessions")
             .col(big_integer(a("employee_id")))
-            .col(string_uniq(a("access_hash")))
-            .col(string_uniq(a("refresh_hash")))
+            .col(string(a("access_hash")))
+            .col(string(a("refresh_hash")))
             .col(timestamp_with_time_zone(a("access_expires_at")))
             .col(timestamp_with_time_zone(a("refresh_expires_at")))
             .col(timestamp_with_time_zone(a("created_at")))
             .to_owned();
         m.create_table(t).await?;
         m.create_index(index("sessions", "emp", &["corp_id", "employee_id"], false)).await?;
+        m.create_index(index("sessions", "access", &["corp_id", "access_hash"], true)).await?;
+        m.create_index(index("sessions", "refresh", &["corp_id", "refresh_hash"], true)).await?;
 
         // Platform table: a job may belong to no tenant (scheduled platform work).
         m.create_table(

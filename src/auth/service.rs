@@ -69,7 +69,7 @@ pub async fn login(state: &AppState, corp_code: &str, account: &str, password: &
 
 /// A new session for an employee who proved who they are.
 pub async fn open_session(state: &AppState, employee: employee::Model) -> AppResult<Tokens> {
-    let (access, refresh) = (new_token(), new_token());
+    let (access, refresh) = (corp_token(employee.corp_id), corp_token(employee.corp_id));
     let now = Utc::now();
     let scope = Scope::system(employee.corp_id);
     let s = scope
@@ -86,11 +86,23 @@ pub async fn open_session(state: &AppState, employee: employee::Model) -> AppRes
     Ok(Tokens { access_token: access, refresh_token: refresh, session: s, employee })
 }
 
+/// `<corp_id>.<random>`: the corp prefix keeps every session lookup on the
+/// tenant's index range; the random part is the secret.
+fn corp_token(corp_id: i64) -> String {
+    format!("{corp_id}.{}", new_token())
+}
+
+fn token_corp(token: &str) -> Option<i64> {
+    token.split_once('.').and_then(|(c, _)| c.parse().ok())
+}
+
 /// The caller behind an access token, or `None` when it is unknown, expired
 /// or revoked, or the employee lost system access.
 pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Option<Auth>> {
     let db = &state.db;
-    let Some(s) = session::Entity::find()
+    let Some(corp_id) = token_corp(token) else { return Ok(None) };
+    let Some(s) = Scope::system(corp_id)
+        .select::<session::Entity>()
         .filter(session::Column::AccessHash.eq(token_digest(token)))
         .filter(session::Column::AccessExpiresAt.gt(Utc::now()))
         .one(db)
@@ -122,7 +134,9 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Option<Aut
 pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<Tokens> {
     let db = &state.db;
     let invalid = || AppError::new(Code::Unauthenticated, msg::SESSION_INVALID);
-    let s = session::Entity::find()
+    let corp_id = token_corp(refresh_token).ok_or_else(invalid)?;
+    let s = Scope::system(corp_id)
+        .select::<session::Entity>()
         .filter(session::Column::RefreshHash.eq(token_digest(refresh_token)))
         .filter(session::Column::RefreshExpiresAt.gt(Utc::now()))
         .one(db)
@@ -133,7 +147,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<Tokens>
     if !e.system_enabled {
         return Err(invalid());
     }
-    let (access, refresh) = (new_token(), new_token());
+    let (access, refresh) = (corp_token(corp_id), corp_token(corp_id));
     let now = Utc::now();
     let mut am: session::ActiveModel = s.into();
     am.access_hash = Set(token_digest(&access));

@@ -346,6 +346,31 @@ mod tests {
     }
 
     #[test]
+    fn a_foreign_error_reaches_clients_only_as_internal_with_the_request_id() {
+        let db_err = sea_orm::DbErr::Custom("relation \"secret_table\" does not exist".into());
+        let mut errors = vec![ServerError { source: Some(std::sync::Arc::new(db_err.to_string())), ..ServerError::new(db_err.to_string(), None) }];
+        errors[0].path = vec![async_graphql::PathSegment::Field("employees".into())];
+        finalize_errors(&mut errors, Lang::Zh, "req-42");
+        let v = serde_json::to_value(&errors[0]).unwrap();
+        assert_eq!(v["message"], "服务器内部错误");
+        assert_eq!(v["extensions"]["code"], "INTERNAL");
+        assert_eq!(v["extensions"]["requestId"], "req-42");
+        assert!(!v.to_string().contains("secret_table"));
+    }
+
+    #[test]
+    fn app_errors_keep_their_code_and_field_and_pick_the_language() {
+        let e: async_graphql::Error = crate::error::AppError::bad_input("name", crate::error::msg::DEPT_NAME_INVALID).into();
+        let mut errors = vec![e.into_server_error(async_graphql::Pos::default())];
+        finalize_errors(&mut errors, Lang::En, "req");
+        let v = serde_json::to_value(&errors[0]).unwrap();
+        assert_eq!(v["extensions"]["code"], "BAD_USER_INPUT");
+        assert_eq!(v["extensions"]["field"], "name");
+        assert!(v["message"].as_str().unwrap().starts_with("Department name"));
+        assert!(v["extensions"].get(EN_MESSAGE_KEY).is_none());
+    }
+
+    #[test]
     fn negotiation_follows_q_values_and_prefers_the_new_media_type_on_ties() {
         assert_eq!(negotiate(&HeaderMap::new()), Some(MediaType::Json));
         assert_eq!(negotiate(&h("application/graphql-response+json, application/json")), Some(MediaType::GraphqlResponse));

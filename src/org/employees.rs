@@ -7,7 +7,7 @@ use chrono::Utc;
 use sea_orm::{
     sea_query::{IntoCondition, Query},
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Select, TransactionTrait,
+    QueryOrder, Select,
 };
 
 use super::permissions;

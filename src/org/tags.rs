@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, PaginatorTrait, QueryFilter,
-    QueryOrder, Select, TransactionTrait,
+    QueryOrder, Select,
 };
 
 use crate::{
