@@ -104,6 +104,8 @@ impl MigrationTrait for Migration {
         m.create_table(timestamps(&mut t).to_owned()).await?;
         m.create_index(index("employees", "userid", &["corp_id", "userid"], true)).await?;
         m.create_index(index("employees", "name", &["corp_id", "name"], false)).await?;
+        // The list's default order (newest first) reads straight off this index.
+        m.create_index(index("employees", "created", &["corp_id", "created_at", "id"], false)).await?;
         m.create_index(index("employees", "mobile", &["corp_id", "mobile"], false)).await?;
 
         let t = tenant_table("employee_departments")
