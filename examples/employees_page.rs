@@ -29,15 +29,18 @@ async fn main() -> anyhow::Result<()> {
     config.job_workers = 0;
     config.log_filter = "warn".into();
     let state = app::AppState::build(config, None).await?;
-    let p = tenants::create(&state.db, tenants::NewTenant {
-        code: "bench".into(),
-        name: "Bench".into(),
-        seat_quota: 100_000,
-        admin_userid: "admin".into(),
-        admin_name: "Admin".into(),
-        admin_mobile: "13800000000".into(),
-        admin_password: "bench-password".into(),
-    })
+    let p = tenants::create(
+        &state.db,
+        tenants::NewTenant {
+            code: "bench".into(),
+            name: "Bench".into(),
+            seat_quota: 100_000,
+            admin_userid: "admin".into(),
+            admin_name: "Admin".into(),
+            admin_mobile: "13800000000".into(),
+            admin_password: "bench-password".into(),
+        },
+    )
     .await
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let scope = Scope::system(p.corp.id);
@@ -61,22 +64,29 @@ async fn main() -> anyhow::Result<()> {
         scope.insert_many(&state.db, rows).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     }
     // The super admin already has its department and role.
-    let ids: Vec<i64> = entity::employee::Entity::find().all(&state.db).await?.into_iter().map(|e| e.id).filter(|id| *id != p.admin.id).collect();
+    let ids: Vec<i64> =
+        entity::employee::Entity::find().all(&state.db).await?.into_iter().map(|e| e.id).filter(|id| *id != p.admin.id).collect();
     for chunk in ids.chunks(500) {
         scope
-            .insert_many(&state.db, chunk.iter().map(|id| entity::employee_department::ActiveModel {
-                employee_id: Set(*id),
-                department_id: Set(p.root_department.id),
-                ..Default::default()
-            }))
+            .insert_many(
+                &state.db,
+                chunk.iter().map(|id| entity::employee_department::ActiveModel {
+                    employee_id: Set(*id),
+                    department_id: Set(p.root_department.id),
+                    ..Default::default()
+                }),
+            )
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         scope
-            .insert_many(&state.db, chunk.iter().map(|id| entity::employee_role::ActiveModel {
-                employee_id: Set(*id),
-                role_id: Set(p.basic_role.id),
-                ..Default::default()
-            }))
+            .insert_many(
+                &state.db,
+                chunk.iter().map(|id| entity::employee_role::ActiveModel {
+                    employee_id: Set(*id),
+                    role_id: Set(p.basic_role.id),
+                    ..Default::default()
+                }),
+            )
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     }
@@ -91,7 +101,13 @@ async fn main() -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let router = app::router(state.clone());
     let mut srx = rx.clone();
-    tokio::spawn(async move { axum::serve(listener, router).with_graceful_shutdown(async move { let _ = srx.wait_for(|v| *v).await; }).await });
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = srx.wait_for(|v| *v).await;
+            })
+            .await
+    });
 
     let http = reqwest::Client::new();
     let url = format!("http://{addr}/graphql");

@@ -43,10 +43,7 @@ pub async fn connect(opts: DbOptions<'_>) -> anyhow::Result<(DatabaseConnection,
         // WAL lets readers run beside the one writer; the busy timeout makes
         // writers queue instead of failing with SQLITE_BUSY.
         co.max_connections(8).map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_secs(10))
-                .create_if_missing(true)
-                .foreign_keys(true)
+            o.journal_mode(SqliteJournalMode::Wal).busy_timeout(Duration::from_secs(10)).create_if_missing(true).foreign_keys(true)
         });
     } else {
         co.max_connections(16);

@@ -65,17 +65,22 @@ pub mod msg {
     pub const NO_PERMISSION: Msg = Msg::new("您无此操作权限，请联系管理员", "You have no permission for this action, contact the admin");
     pub const LOGIN_REQUIRED: Msg = Msg::new("请先登录", "Please log in first");
     pub const LOGIN_FAILED: Msg = Msg::new("账号或密码错误", "Wrong account or password");
-    pub const SYSTEM_CLOSED: Msg = Msg::new("该账号未开启系统使用权限，请联系管理员", "System access is closed for this account, contact the admin");
+    pub const SYSTEM_CLOSED: Msg =
+        Msg::new("该账号未开启系统使用权限，请联系管理员", "System access is closed for this account, contact the admin");
     pub const LOGIN_THROTTLED: Msg = Msg::new("登录失败次数过多，请稍后再试", "Too many failed logins, try again later");
     pub const SESSION_INVALID: Msg = Msg::new("登录已失效，请重新登录", "Your session has expired, log in again");
-    pub const DEPT_HAS_DATA: Msg = Msg::new("该部门下还有数据存在，请先清除数据再删除", "The department still has data; clear it before deleting");
-    pub const DEPT_NAME_INVALID: Msg = Msg::new("部门名称为1-32个字符，且不能包含\\:\"<>|", "Department name must be 1-32 characters without \\:\"<>|");
+    pub const DEPT_HAS_DATA: Msg =
+        Msg::new("该部门下还有数据存在，请先清除数据再删除", "The department still has data; clear it before deleting");
+    pub const DEPT_NAME_INVALID: Msg =
+        Msg::new("部门名称为1-32个字符，且不能包含\\:\"<>|", "Department name must be 1-32 characters without \\:\"<>|");
     pub const SEATS_EXHAUSTED: Msg = Msg::new("可使用数量已用完，请联系商务", "The seat quota is used up, contact sales");
-    pub const EMPLOYEE_HAS_CUSTOMERS: Msg = Msg::new("该员工下有跟进的客户，请先分配客户至其他员工在进行删除", "This employee still owns customers; reassign them first");
+    pub const EMPLOYEE_HAS_CUSTOMERS: Msg =
+        Msg::new("该员工下有跟进的客户，请先分配客户至其他员工在进行删除", "This employee still owns customers; reassign them first");
     pub const SUPER_ROLE_IMMUTABLE: Msg = Msg::new("超级管理员角色不可编辑或删除", "The super admin role cannot be edited or deleted");
     pub const SUPER_ADMIN_IMMUTABLE: Msg = Msg::new("超级管理员不可删除或关闭系统", "The super admin cannot be deleted or closed");
     pub const ROLE_NAME_INVALID: Msg = Msg::new("角色名称不能为空，且不超过30个字", "Role name is required and at most 30 characters");
-    pub const ROLE_IN_USE: Msg = Msg::new("该角色下还有员工，请先移除员工再删除", "The role is still assigned to employees; remove them first");
+    pub const ROLE_IN_USE: Msg =
+        Msg::new("该角色下还有员工，请先移除员工再删除", "The role is still assigned to employees; remove them first");
     pub const NOT_FOUND: Msg = Msg::new("数据不存在或无权查看", "Not found, or not visible to you");
     pub const INTERNAL: Msg = Msg::new("服务器内部错误", "Internal server error");
     pub const REQUIRED: Msg = Msg::new("必填项不能为空", "This field is required");
@@ -103,16 +108,18 @@ impl Lang {
         for part in header.split(',') {
             let mut it = part.trim().split(';');
             let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
-            let q = it
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
-                .unwrap_or(1.0);
+            let q = it.find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok())).unwrap_or(1.0);
             if tag.starts_with("zh") {
                 zh = zh.max(q);
             } else if tag.starts_with("en") {
                 en = en.max(q);
             }
         }
-        if en > zh { Lang::En } else { Lang::Zh }
+        if en > zh {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
     }
 }
 

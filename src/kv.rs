@@ -50,7 +50,11 @@ impl Kv {
                 let (count,): (i64,) = redis::pipe()
                     .atomic()
                     .incr(&key, 1)
-                    .cmd("EXPIRE").arg(&key).arg(ttl.as_secs().max(1)).arg("NX").ignore()
+                    .cmd("EXPIRE")
+                    .arg(&key)
+                    .arg(ttl.as_secs().max(1))
+                    .arg("NX")
+                    .ignore()
                     .query_async(&mut conn)
                     .await?;
                 Ok(count)

@@ -93,15 +93,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Tenant { action: TenantAction::Create { code, name, seats, admin_account, admin_name, admin_mobile, admin_password } } => {
             let state = app::AppState::build(config, None).await?;
-            let p = tenants::create(&state.db, tenants::NewTenant {
-                code,
-                name,
-                seat_quota: seats,
-                admin_userid: admin_account,
-                admin_name,
-                admin_mobile,
-                admin_password,
-            })
+            let p = tenants::create(
+                &state.db,
+                tenants::NewTenant { code, name, seat_quota: seats, admin_userid: admin_account, admin_name, admin_mobile, admin_password },
+            )
             .await
             .map_err(|e| anyhow::anyhow!("{} ({})", e.msg.en, e.code.as_str()))?;
             println!("created corp {} (id {}), super admin account {}", p.corp.code, p.corp.id, p.admin.userid);

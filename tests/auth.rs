@@ -75,7 +75,10 @@ async fn logout_ends_the_session_and_refresh_rotates_the_token_pair() {
     let stale = crate::support::Client { token: Some(old_access), ..anon.clone() };
     assert_eq!(stale.error("{me{name}}", json!({})).await.0, "UNAUTHENTICATED");
     // The old refresh token was spent.
-    assert_eq!(anon.error("mutation($r:String!){refreshToken(refreshToken:$r){accessToken}}", json!({"r": refresh})).await.0, "UNAUTHENTICATED");
+    assert_eq!(
+        anon.error("mutation($r:String!){refreshToken(refreshToken:$r){accessToken}}", json!({"r": refresh})).await.0,
+        "UNAUTHENTICATED"
+    );
     fresh.data("mutation{logout}", json!({})).await;
     assert_eq!(fresh.error("{me{name}}", json!({})).await.0, "UNAUTHENTICATED");
 }

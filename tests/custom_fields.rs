@@ -2,7 +2,8 @@ use serde_json::json;
 
 use crate::support::TestApp;
 
-const FIELD: &str = "mutation($i:CreateCustomFieldInput!){createCustomField(input:$i){id name fieldType options{id label isDefault children{id label}}}}";
+const FIELD: &str =
+    "mutation($i:CreateCustomFieldInput!){createCustomField(input:$i){id name fieldType options{id label isDefault children{id label}}}}";
 const CREATE_EMP: &str = "mutation($i:CreateEmployeeInput!){createEmployee(input:$i){id customFields{field{name} value}}}";
 
 fn emp(app: &TestApp, userid: &str, values: serde_json::Value) -> serde_json::Value {
@@ -13,19 +14,34 @@ fn emp(app: &TestApp, userid: &str, values: serde_json::Value) -> serde_json::Va
 async fn values_are_validated_by_type_on_every_write() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let int = admin.data(FIELD, json!({"i": {"entity": "EMPLOYEE", "name": "工龄", "fieldType": "INTEGER"}})).await["createCustomField"]["id"].as_str().unwrap().to_string();
-    let phone = admin.data(FIELD, json!({"i": {"entity": "EMPLOYEE", "name": "紧急电话", "fieldType": "PHONE"}})).await["createCustomField"]["id"].as_str().unwrap().to_string();
+    let int = admin.data(FIELD, json!({"i": {"entity": "EMPLOYEE", "name": "工龄", "fieldType": "INTEGER"}})).await["createCustomField"]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let phone = admin.data(FIELD, json!({"i": {"entity": "EMPLOYEE", "name": "紧急电话", "fieldType": "PHONE"}})).await
+        ["createCustomField"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (code, msg, field) = admin.error(CREATE_EMP, emp(&app, "a", json!([{"fieldId": int, "value": "ten"}]))).await;
     assert_eq!(code, "BAD_USER_INPUT");
     assert_eq!(msg, "工龄：请输入整数");
     assert_eq!(field.as_deref(), Some("customFields.0"));
     let (code, _, _) = admin.error(CREATE_EMP, emp(&app, "a", json!([{"fieldId": phone, "value": "not a phone"}]))).await;
     assert_eq!(code, "BAD_USER_INPUT");
-    let v = admin.data(CREATE_EMP, emp(&app, "a", json!([{"fieldId": int, "value": 3}, {"fieldId": phone, "value": "+86 138-0000-0000"}]))).await;
+    let v = admin
+        .data(CREATE_EMP, emp(&app, "a", json!([{"fieldId": int, "value": 3}, {"fieldId": phone, "value": "+86 138-0000-0000"}])))
+        .await;
     let values = v["createEmployee"]["customFields"].as_array().unwrap();
     assert_eq!(values.len(), 2);
     let id = v["createEmployee"]["id"].as_str().unwrap();
-    let (code, _, _) = admin.error("mutation($i:UpdateEmployeeInput!){updateEmployee(input:$i){id}}", json!({"i": {"id": id, "customFields": [{"fieldId": int, "value": 1.5}]}})).await;
+    let (code, _, _) = admin
+        .error(
+            "mutation($i:UpdateEmployeeInput!){updateEmployee(input:$i){id}}",
+            json!({"i": {"id": id, "customFields": [{"fieldId": int, "value": 1.5}]}}),
+        )
+        .await;
     assert_eq!(code, "BAD_USER_INPUT");
 }
 
@@ -37,7 +53,12 @@ async fn required_fields_must_be_given_and_select_fields_take_their_default() {
         .data(FIELD, json!({"i": {"entity": "EMPLOYEE", "name": "级别", "fieldType": "SELECT", "options": [{"label": "初级", "isDefault": true}, {"label": "高级"}]}}))
         .await["createCustomField"]
         .clone();
-    let req = admin.data(FIELD, json!({"i": {"entity": "EMPLOYEE", "name": "工号", "fieldType": "SINGLE_LINE_TEXT", "required": true}})).await["createCustomField"]["id"].as_str().unwrap().to_string();
+    let req = admin
+        .data(FIELD, json!({"i": {"entity": "EMPLOYEE", "name": "工号", "fieldType": "SINGLE_LINE_TEXT", "required": true}}))
+        .await["createCustomField"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (code, msg, _) = admin.error(CREATE_EMP, emp(&app, "b", json!([]))).await;
     assert_eq!((code.as_str(), msg.as_str()), ("BAD_USER_INPUT", "工号为必填项"));
     let v = admin.data(CREATE_EMP, emp(&app, "b", json!([{"fieldId": req, "value": "E001"}]))).await;
@@ -73,10 +94,18 @@ async fn choice_fields_need_options_with_at_most_one_default_and_cascade_values_
 async fn a_disabled_field_disappears_from_lists_and_values() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let fid = admin.data(FIELD, json!({"i": {"entity": "EMPLOYEE", "name": "爱好", "fieldType": "MULTI_LINE_TEXT"}})).await["createCustomField"]["id"].as_str().unwrap().to_string();
-    let id = admin.data(CREATE_EMP, emp(&app, "e", json!([{"fieldId": fid, "value": "跑步\n读书"}]))).await["createEmployee"]["id"].as_str().unwrap().to_string();
+    let fid = admin.data(FIELD, json!({"i": {"entity": "EMPLOYEE", "name": "爱好", "fieldType": "MULTI_LINE_TEXT"}})).await
+        ["createCustomField"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = admin.data(CREATE_EMP, emp(&app, "e", json!([{"fieldId": fid, "value": "跑步\n读书"}]))).await["createEmployee"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     admin.data("mutation($id:ID!){updateCustomField(input:{id:$id,enabled:false}){enabled}}", json!({"id": fid})).await;
-    let v = admin.data("query($id:ID!){employee(id:$id){customFields{value}} customFields(entity:EMPLOYEE){name}}", json!({"id": id})).await;
+    let v =
+        admin.data("query($id:ID!){employee(id:$id){customFields{value}} customFields(entity:EMPLOYEE){name}}", json!({"id": id})).await;
     assert_eq!(v["employee"]["customFields"], json!([]));
     assert_eq!(v["customFields"], json!([]));
     let all = admin.data("{customFields(entity:EMPLOYEE,includeDisabled:true){name enabled}}", json!({})).await;
@@ -90,7 +119,11 @@ async fn a_disabled_field_disappears_from_lists_and_values() {
 async fn employees_filter_by_custom_field_conditions() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let age = admin.data(FIELD, json!({"i": {"entity": "EMPLOYEE", "name": "年龄", "fieldType": "INTEGER"}})).await["createCustomField"]["id"].as_str().unwrap().to_string();
+    let age = admin.data(FIELD, json!({"i": {"entity": "EMPLOYEE", "name": "年龄", "fieldType": "INTEGER"}})).await["createCustomField"]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let skills = admin
         .data(FIELD, json!({"i": {"entity": "EMPLOYEE", "name": "技能", "fieldType": "MULTI_SELECT", "options": [{"label": "销售"}, {"label": "客服"}]}}))
         .await["createCustomField"]
@@ -107,8 +140,14 @@ async fn employees_filter_by_custom_field_conditions() {
     };
     assert_eq!(run(json!([{"customFieldId": age, "op": "GT", "value": 30}])).await, ["old"]);
     assert_eq!(run(json!([{"customFieldId": sid, "op": "CONTAINS", "value": serve}])).await, ["old"]);
-    assert_eq!(run(json!([{"customFieldId": sid, "op": "CONTAINS", "value": sell}, {"customFieldId": age, "op": "LT", "value": 30}])).await, ["young"]);
-    assert_eq!(run(json!([{"customFieldId": age, "op": "IS_EMPTY"}, {"systemField": "USERID", "op": "NE", "value": "admin"}])).await, ["none"]);
+    assert_eq!(
+        run(json!([{"customFieldId": sid, "op": "CONTAINS", "value": sell}, {"customFieldId": age, "op": "LT", "value": 30}])).await,
+        ["young"]
+    );
+    assert_eq!(
+        run(json!([{"customFieldId": age, "op": "IS_EMPTY"}, {"systemField": "USERID", "op": "NE", "value": "admin"}])).await,
+        ["none"]
+    );
     assert_eq!(run(json!([{"systemField": "NAME", "op": "CONTAINS", "value": "oun"}])).await, ["young"]);
     let (code, _, field) = admin.error(q, json!({"c": [{"systemField": "SALARY", "op": "EQ", "value": 1}]})).await;
     assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("filter.conditions.0")));

@@ -69,14 +69,21 @@ async fn all_sees_everyone() {
 #[tokio::test]
 async fn an_employee_outside_the_scope_is_not_found_by_id_nor_editable() {
     let o = org().await;
-    let role = o.app.role(&o.admin, "SelfEditor", &["org", "org.employee.view", "org.employee.manage", "org.employee.system"], "SELF", &[]).await;
+    let role =
+        o.app.role(&o.admin, "SelfEditor", &["org", "org.employee.view", "org.employee.manage", "org.employee.system"], "SELF", &[]).await;
     o.app.employee(&o.admin, "editor", &[o.sales.clone()], &[role]).await;
     let editor = o.app.login_as("acme", "editor", PASSWORD).await;
     let v = o.admin.data("{employees(filter:{keyword:\"c-rep\"}){edges{node{id}}}}", json!({})).await;
     let target = v["employees"]["edges"][0]["node"]["id"].as_str().unwrap().to_string();
     assert_eq!(editor.error("query($id:ID!){employee(id:$id){name}}", json!({"id": target})).await.0, "NOT_FOUND");
-    assert_eq!(editor.error("mutation($id:ID!){updateEmployee(input:{id:$id,name:\"x\"}){id}}", json!({"id": target})).await.0, "NOT_FOUND");
-    assert_eq!(editor.error("mutation($id:ID!){setEmployeeSystemAccess(id:$id,enabled:false){id}}", json!({"id": target})).await.0, "NOT_FOUND");
+    assert_eq!(
+        editor.error("mutation($id:ID!){updateEmployee(input:{id:$id,name:\"x\"}){id}}", json!({"id": target})).await.0,
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        editor.error("mutation($id:ID!){setEmployeeSystemAccess(id:$id,enabled:false){id}}", json!({"id": target})).await.0,
+        "NOT_FOUND"
+    );
 }
 
 #[tokio::test]

@@ -20,10 +20,13 @@ async fn a_tag_holds_employees_and_whole_departments_and_members_can_be_removed(
     // Filtering by the tag finds direct members and members of tagged departments.
     let q = "query($t:ID!){employees(filter:{tagIds:[$t]}){edges{node{name}}}}";
     assert_eq!(names(&admin.data(q, json!({"t": tag})).await["employees"]), ["alone", "seller"]);
-    let v = admin.data("mutation($t:ID!,$e:ID!){removeEmployeeTagMember(tagId:$t,employeeId:$e){memberCount}}", json!({"t": tag, "e": alone})).await;
+    let v = admin
+        .data("mutation($t:ID!,$e:ID!){removeEmployeeTagMember(tagId:$t,employeeId:$e){memberCount}}", json!({"t": tag, "e": alone}))
+        .await;
     assert_eq!(v["removeEmployeeTagMember"]["memberCount"], 1);
     assert_eq!(names(&admin.data(q, json!({"t": tag})).await["employees"]), ["seller"]);
-    let (code, _, _) = admin.error("mutation($t:ID!,$e:ID!){removeEmployeeTagMember(tagId:$t,employeeId:$e){id}}", json!({"t": tag, "e": alone})).await;
+    let (code, _, _) =
+        admin.error("mutation($t:ID!,$e:ID!){removeEmployeeTagMember(tagId:$t,employeeId:$e){id}}", json!({"t": tag, "e": alone})).await;
     assert_eq!(code, "NOT_FOUND");
 }
 

@@ -2,7 +2,8 @@ use serde_json::json;
 
 use crate::support::{TestApp, PASSWORD};
 
-const CREATE: &str = "mutation($i:CreateEmployeeInput!){createEmployee(input:$i){id userid name mobile systemEnabled departments{name} roles{name}}}";
+const CREATE: &str =
+    "mutation($i:CreateEmployeeInput!){createEmployee(input:$i){id userid name mobile systemEnabled departments{name} roles{name}}}";
 
 #[tokio::test]
 async fn creating_an_employee_needs_name_account_mobile_department_and_role() {
@@ -37,13 +38,19 @@ async fn the_userid_cannot_be_changed_but_other_fields_can() {
     let admin = app.admin().await;
     let id = app.employee(&admin, "li", &[app.root_id()], &[app.basic_role_id()]).await;
     let v = admin
-        .data("mutation($i:UpdateEmployeeInput!){updateEmployee(input:$i){userid name position email}}", json!({"i": {"id": id, "name": "李四", "position": "销售", "email": "li@example.com"}}))
+        .data(
+            "mutation($i:UpdateEmployeeInput!){updateEmployee(input:$i){userid name position email}}",
+            json!({"i": {"id": id, "name": "李四", "position": "销售", "email": "li@example.com"}}),
+        )
         .await;
     assert_eq!(v["updateEmployee"]["userid"], "li");
     assert_eq!(v["updateEmployee"]["name"], "李四");
-    let v = admin.gql("mutation($i:UpdateEmployeeInput!){updateEmployee(input:$i){userid}}", json!({"i": {"id": id, "userid": "other"}})).await;
+    let v =
+        admin.gql("mutation($i:UpdateEmployeeInput!){updateEmployee(input:$i){userid}}", json!({"i": {"id": id, "userid": "other"}})).await;
     assert_eq!(v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-    let v = admin.data("mutation($i:UpdateEmployeeInput!){updateEmployee(input:$i){position}}", json!({"i": {"id": id, "position": null}})).await;
+    let v = admin
+        .data("mutation($i:UpdateEmployeeInput!){updateEmployee(input:$i){position}}", json!({"i": {"id": id, "position": null}}))
+        .await;
     assert!(v["updateEmployee"]["position"].is_null());
 }
 
@@ -52,7 +59,12 @@ async fn employees_are_found_by_a_fragment_of_name_or_mobile() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     for (u, n, m) in [("a", "王小明", "13811112222"), ("b", "王大明", "13833334444"), ("c", "李红", "13855556666")] {
-        admin.data(CREATE, json!({"i": {"userid": u, "name": n, "mobile": m, "departmentIds": [app.root_id()], "roleIds": [app.basic_role_id()]}})).await;
+        admin
+            .data(
+                CREATE,
+                json!({"i": {"userid": u, "name": n, "mobile": m, "departmentIds": [app.root_id()], "roleIds": [app.basic_role_id()]}}),
+            )
+            .await;
     }
     let q = "query($k:String){employees(filter:{keyword:$k}){totalCount edges{node{name}}}}";
     assert_eq!(crate::support::names(&admin.data(q, json!({"k": "王"})).await["employees"]), ["王大明", "王小明"]);
@@ -109,7 +121,12 @@ async fn a_bulk_operation_adds_roles_without_replacing_and_enables_within_the_qu
     let other = app.department(&admin, "Other", &app.root_id()).await;
     let extra = app.role(&admin, "Extra", &["org.employee.view"], "SELF", &[]).await;
     for u in ["s1", "s2"] {
-        admin.data(CREATE, json!({"i": {"userid": u, "name": u, "mobile": "13800000000", "departmentIds": [sales], "roleIds": [app.basic_role_id()]}})).await;
+        admin
+            .data(
+                CREATE,
+                json!({"i": {"userid": u, "name": u, "mobile": "13800000000", "departmentIds": [sales], "roleIds": [app.basic_role_id()]}}),
+            )
+            .await;
     }
     admin.data(CREATE, json!({"i": {"userid": "o1", "name": "o1", "mobile": "13800000000", "departmentIds": [other], "roleIds": [app.basic_role_id()]}})).await;
     let run = "mutation($i:EmployeeBatchInput!){runEmployeeBatchOperation(input:$i){id status}}";
@@ -140,7 +157,10 @@ async fn a_bulk_enable_that_exceeds_the_seats_fails_whole_with_the_quota_message
         admin.data(CREATE, json!({"i": {"userid": u, "name": u, "mobile": "13800000000", "departmentIds": [p.root_department.id.to_string()], "roleIds": [p.basic_role.id.to_string()]}})).await;
     }
     let job = admin
-        .data("mutation($i:EmployeeBatchInput!){runEmployeeBatchOperation(input:$i){id}}", json!({"i": {"filter": {"systemEnabled": false}, "operation": "ENABLE_SYSTEM"}}))
+        .data(
+            "mutation($i:EmployeeBatchInput!){runEmployeeBatchOperation(input:$i){id}}",
+            json!({"i": {"filter": {"systemEnabled": false}, "operation": "ENABLE_SYSTEM"}}),
+        )
         .await;
     let done = app.wait_job(&admin, job["runEmployeeBatchOperation"]["id"].as_str().unwrap()).await;
     assert_eq!(done["status"], "FAILED");

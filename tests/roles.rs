@@ -45,7 +45,8 @@ async fn a_missing_permission_is_forbidden_with_the_spec_message() {
     let admin = app.admin().await;
     app.employee(&admin, "basic", &[app.root_id()], &[app.basic_role_id()]).await;
     let basic = app.login_as("acme", "basic", PASSWORD).await;
-    let (code, msg, _) = basic.error("mutation($p:ID!){createDepartment(input:{name:\"X\",parentId:$p}){id}}", json!({"p": app.root_id()})).await;
+    let (code, msg, _) =
+        basic.error("mutation($p:ID!){createDepartment(input:{name:\"X\",parentId:$p}){id}}", json!({"p": app.root_id()})).await;
     assert_eq!((code.as_str(), msg.as_str()), ("FORBIDDEN", "您无此操作权限，请联系管理员"));
     assert_eq!(basic.error("{roles{totalCount}}", json!({})).await.0, "FORBIDDEN");
     // The basic role may look at the organisation.
@@ -75,7 +76,8 @@ async fn the_permission_catalogue_lists_modules_pages_and_actions() {
     assert_eq!(org["name"], "组织架构");
     let emp = org["children"].as_array().unwrap().iter().find(|n| n["code"] == "org.employee.view").unwrap().clone();
     assert!(emp["children"].as_array().unwrap().iter().any(|n| n["code"] == "org.employee.manage"));
-    let (code, _, field) = admin.error("mutation{createRole(input:{name:\"Bad\",dataScope:SELF,permissions:[\"no.such\"]}){id}}", json!({})).await;
+    let (code, _, field) =
+        admin.error("mutation{createRole(input:{name:\"Bad\",dataScope:SELF,permissions:[\"no.such\"]}){id}}", json!({})).await;
     assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("permissions")));
 }
 

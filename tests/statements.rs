@@ -16,26 +16,35 @@ async fn employees_first_50_costs_the_same_statements_as_first_5() {
     let app = TestApp::spawn_with(|c| c.job_workers = 0).await;
     let scope = app.admin_scope();
     let db = &app.state.db;
-    let field = fields::create(db, &scope, fields::NewField {
-        kind: FieldEntity::Employee,
-        name: "工号".into(),
-        field_type: FieldType::SingleLineText,
-        enabled: true,
-        required: false,
-        options: vec![],
-    })
+    let field = fields::create(
+        db,
+        &scope,
+        fields::NewField {
+            kind: FieldEntity::Employee,
+            name: "工号".into(),
+            field_type: FieldType::SingleLineText,
+            enabled: true,
+            required: false,
+            options: vec![],
+        },
+    )
     .await
     .map_err(|e| format!("{e:?}"))
     .unwrap();
     for i in 0..60 {
-        employees::create(db, &scope, &format!("u{i}"), EmployeeFields {
-            name: Some(format!("员工{i}")),
-            mobile: Some("13800000000".into()),
-            department_ids: Some(vec![app.corp.root_department.id]),
-            role_ids: Some(vec![app.corp.basic_role.id]),
-            custom_fields: vec![(field.id, Some(json!(format!("E{i}"))))],
-            ..Default::default()
-        })
+        employees::create(
+            db,
+            &scope,
+            &format!("u{i}"),
+            EmployeeFields {
+                name: Some(format!("员工{i}")),
+                mobile: Some("13800000000".into()),
+                department_ids: Some(vec![app.corp.root_department.id]),
+                role_ids: Some(vec![app.corp.basic_role.id]),
+                custom_fields: vec![(field.id, Some(json!(format!("E{i}"))))],
+                ..Default::default()
+            },
+        )
         .await
         .map_err(|e| format!("{e:?}"))
         .unwrap();

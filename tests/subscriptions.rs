@@ -28,9 +28,17 @@ async fn server_time_streams_over_graphql_transport_ws_with_the_session_token() 
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let mut ws = connect(&app).await;
-    ws.send(Message::Text(json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {}", admin.token.unwrap())}}).to_string().into())).await.unwrap();
+    ws.send(Message::Text(
+        json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {}", admin.token.unwrap())}}).to_string().into(),
+    ))
+    .await
+    .unwrap();
     assert_eq!(next_json(&mut ws).await.unwrap()["type"], "connection_ack");
-    ws.send(Message::Text(json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription{serverTime(intervalSecs:1)}"}}).to_string().into())).await.unwrap();
+    ws.send(Message::Text(
+        json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription{serverTime(intervalSecs:1)}"}}).to_string().into(),
+    ))
+    .await
+    .unwrap();
     for _ in 0..2 {
         let m = next_json(&mut ws).await.unwrap();
         assert_eq!(m["type"], "next");
@@ -42,7 +50,9 @@ async fn server_time_streams_over_graphql_transport_ws_with_the_session_token() 
 async fn a_revoked_token_in_connection_init_closes_the_socket() {
     let app = TestApp::spawn().await;
     let mut ws = connect(&app).await;
-    ws.send(Message::Text(json!({"type": "connection_init", "payload": {"authorization": "Bearer not-a-token"}}).to_string().into())).await.unwrap();
+    ws.send(Message::Text(json!({"type": "connection_init", "payload": {"authorization": "Bearer not-a-token"}}).to_string().into()))
+        .await
+        .unwrap();
     let reply = next_json(&mut ws).await;
     assert!(reply.is_none() || reply.unwrap()["type"] != "connection_ack");
 }

@@ -12,16 +12,22 @@ async fn an_employee_of_another_corp_gets_nothing_by_any_id_list_or_mutation() {
     let dept = app.department(&a, "A-Secret", &app.root_id()).await;
     let emp = app.employee(&a, "a-emp", &[dept.clone()], &[app.basic_role_id()]).await;
     let role = app.role(&a, "A-Role", &["org"], "SELF", &[]).await;
-    let tag = a.data("mutation($e:ID!){createEmployeeTag(input:{name:\"A-Tag\",employeeIds:[$e]}){id}}", json!({"e": emp})).await["createEmployeeTag"]["id"]
+    let tag = a.data("mutation($e:ID!){createEmployeeTag(input:{name:\"A-Tag\",employeeIds:[$e]}){id}}", json!({"e": emp})).await
+        ["createEmployeeTag"]["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let field = a.data("mutation{createCustomField(input:{entity:EMPLOYEE,name:\"A-Field\",fieldType:SINGLE_LINE_TEXT}){id}}", json!({})).await["createCustomField"]["id"]
+    let field = a
+        .data("mutation{createCustomField(input:{entity:EMPLOYEE,name:\"A-Field\",fieldType:SINGLE_LINE_TEXT}){id}}", json!({}))
+        .await["createCustomField"]["id"]
         .as_str()
         .unwrap()
         .to_string();
     let job = a
-        .data("mutation($i:EmployeeBatchInput!){runEmployeeBatchOperation(input:$i){id}}", json!({"i": {"filter": {}, "operation": "ADD_ROLES", "roleIds": [role]}}))
+        .data(
+            "mutation($i:EmployeeBatchInput!){runEmployeeBatchOperation(input:$i){id}}",
+            json!({"i": {"filter": {}, "operation": "ADD_ROLES", "roleIds": [role]}}),
+        )
         .await["runEmployeeBatchOperation"]["id"]
         .as_str()
         .unwrap()
@@ -84,8 +90,14 @@ async fn an_employee_of_another_corp_gets_nothing_by_any_id_list_or_mutation() {
     // A's ids smuggled into B's own writes.
     let b_role = pb.basic_role.id.to_string();
     let smuggle: Vec<(&str, Value)> = vec![
-        ("mutation($i:CreateEmployeeInput!){createEmployee(input:$i){id}}", json!({"i": {"userid": "x", "name": "x", "mobile": "13800000000", "departmentIds": [dept], "roleIds": [b_role]}})),
-        ("mutation($i:CreateEmployeeInput!){createEmployee(input:$i){id}}", json!({"i": {"userid": "y", "name": "y", "mobile": "13800000000", "departmentIds": [b_root], "roleIds": [role]}})),
+        (
+            "mutation($i:CreateEmployeeInput!){createEmployee(input:$i){id}}",
+            json!({"i": {"userid": "x", "name": "x", "mobile": "13800000000", "departmentIds": [dept], "roleIds": [b_role]}}),
+        ),
+        (
+            "mutation($i:CreateEmployeeInput!){createEmployee(input:$i){id}}",
+            json!({"i": {"userid": "y", "name": "y", "mobile": "13800000000", "departmentIds": [b_root], "roleIds": [role]}}),
+        ),
         ("mutation($e:ID!){createEmployeeTag(input:{name:\"t\",employeeIds:[$e]}){id}}", json!({"e": emp})),
         ("mutation($d:ID!){createRole(input:{name:\"r\",dataScope:CUSTOM,departmentIds:[$d]}){id}}", json!({"d": dept})),
     ];

@@ -18,17 +18,11 @@ fn a(name: &str) -> Alias {
 
 /// A tenant table: `id` key and `corp_id` first.
 fn tenant_table(name: &str) -> TableCreateStatement {
-    Table::create()
-        .table(a(name))
-        .if_not_exists()
-        .col(big_pk_auto(a("id")))
-        .col(big_integer(a("corp_id")))
-        .to_owned()
+    Table::create().table(a(name)).if_not_exists().col(big_pk_auto(a("id"))).col(big_integer(a("corp_id"))).to_owned()
 }
 
 fn timestamps(t: &mut TableCreateStatement) -> &mut TableCreateStatement {
-    t.col(timestamp_with_time_zone(a("created_at")))
-        .col(timestamp_with_time_zone(a("updated_at")))
+    t.col(timestamp_with_time_zone(a("created_at"))).col(timestamp_with_time_zone(a("updated_at")))
 }
 
 fn index(table: &str, name: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
@@ -77,10 +71,7 @@ impl MigrationTrait for Migration {
         .await?;
 
         let mut t = tenant_table("departments");
-        t.col(big_integer_null(a("parent_id")))
-            .col(string(a("name")))
-            .col(integer(a("sort")))
-            .col(big_integer_null(a("wecom_id")));
+        t.col(big_integer_null(a("parent_id"))).col(string(a("name"))).col(integer(a("sort"))).col(big_integer_null(a("wecom_id")));
         m.create_table(timestamps(&mut t).to_owned()).await?;
         m.create_index(index("departments", "parent", &["corp_id", "parent_id", "sort"], false)).await?;
         m.create_index(index("departments", "wecom", &["corp_id", "wecom_id"], false)).await?;
@@ -108,10 +99,7 @@ impl MigrationTrait for Migration {
         m.create_index(index("employees", "created", &["corp_id", "created_at", "id"], false)).await?;
         m.create_index(index("employees", "mobile", &["corp_id", "mobile"], false)).await?;
 
-        let t = tenant_table("employee_departments")
-            .col(big_integer(a("employee_id")))
-            .col(big_integer(a("department_id")))
-            .to_owned();
+        let t = tenant_table("employee_departments").col(big_integer(a("employee_id"))).col(big_integer(a("department_id"))).to_owned();
         m.create_table(t).await?;
         m.create_index(index("employee_departments", "emp", &["corp_id", "employee_id", "department_id"], true)).await?;
         m.create_index(index("employee_departments", "dept", &["corp_id", "department_id"], false)).await?;
@@ -125,25 +113,17 @@ impl MigrationTrait for Migration {
         m.create_table(timestamps(&mut t).to_owned()).await?;
         m.create_index(index("roles", "name", &["corp_id", "name"], true)).await?;
 
-        let t = tenant_table("employee_roles")
-            .col(big_integer(a("employee_id")))
-            .col(big_integer(a("role_id")))
-            .to_owned();
+        let t = tenant_table("employee_roles").col(big_integer(a("employee_id"))).col(big_integer(a("role_id"))).to_owned();
         m.create_table(t).await?;
         m.create_index(index("employee_roles", "emp", &["corp_id", "employee_id", "role_id"], true)).await?;
         m.create_index(index("employee_roles", "role", &["corp_id", "role_id"], false)).await?;
 
-        let t = tenant_table("role_departments")
-            .col(big_integer(a("role_id")))
-            .col(big_integer(a("department_id")))
-            .to_owned();
+        let t = tenant_table("role_departments").col(big_integer(a("role_id"))).col(big_integer(a("department_id"))).to_owned();
         m.create_table(t).await?;
         m.create_index(index("role_departments", "role", &["corp_id", "role_id", "department_id"], true)).await?;
 
         let mut t = tenant_table("employee_tags");
-        t.col(string(a("name")))
-            .col(big_integer_null(a("wecom_tag_id")))
-            .col(big_integer_null(a("created_by")));
+        t.col(string(a("name"))).col(big_integer_null(a("wecom_tag_id"))).col(big_integer_null(a("created_by")));
         m.create_table(timestamps(&mut t).to_owned()).await?;
         m.create_index(index("employee_tags", "name", &["corp_id", "name"], true)).await?;
 

@@ -31,8 +31,7 @@ fn throttle_key(corp_code: &str, account: &str) -> String {
 
 /// A fixed hash to verify against when the account does not exist, so the
 /// answer takes as long either way and does not reveal which accounts exist.
-static DUMMY_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| hash_password("not-a-real-password").expect("hash"));
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| hash_password("not-a-real-password").expect("hash"));
 
 pub async fn login(state: &AppState, corp_code: &str, account: &str, password: &str) -> AppResult<Tokens> {
     let key = throttle_key(corp_code, account);
@@ -44,11 +43,7 @@ pub async fn login(state: &AppState, corp_code: &str, account: &str, password: &
     let db = &state.db;
     let found = match corp::Entity::find().filter(corp::Column::Code.eq(corp_code.trim())).one(db).await? {
         None => None,
-        Some(c) => Scope::system(c.id)
-            .select::<employee::Entity>()
-            .filter(employee::Column::Userid.eq(account.trim()))
-            .one(db)
-            .await?,
+        Some(c) => Scope::system(c.id).select::<employee::Entity>().filter(employee::Column::Userid.eq(account.trim())).one(db).await?,
     };
     let hash = found.as_ref().and_then(|e| e.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
     let password = password.to_string();
@@ -73,15 +68,18 @@ pub async fn open_session(state: &AppState, employee: employee::Model) -> AppRes
     let now = Utc::now();
     let scope = Scope::system(employee.corp_id);
     let s = scope
-        .insert(&state.db, session::ActiveModel {
-            employee_id: Set(employee.id),
-            access_hash: Set(token_digest(&access)),
-            refresh_hash: Set(token_digest(&refresh)),
-            access_expires_at: Set(now + chrono::Duration::seconds(state.config.access_token_ttl_secs)),
-            refresh_expires_at: Set(now + chrono::Duration::seconds(state.config.refresh_token_ttl_secs)),
-            created_at: Set(now),
-            ..Default::default()
-        })
+        .insert(
+            &state.db,
+            session::ActiveModel {
+                employee_id: Set(employee.id),
+                access_hash: Set(token_digest(&access)),
+                refresh_hash: Set(token_digest(&refresh)),
+                access_expires_at: Set(now + chrono::Duration::seconds(state.config.access_token_ttl_secs)),
+                refresh_expires_at: Set(now + chrono::Duration::seconds(state.config.refresh_token_ttl_secs)),
+                created_at: Set(now),
+                ..Default::default()
+            },
+        )
         .await?;
     Ok(Tokens { access_token: access, refresh_token: refresh, session: s, employee })
 }
@@ -159,11 +157,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<Tokens>
 }
 
 pub async fn logout(state: &AppState, auth: &Auth) -> AppResult<()> {
-    auth.scope
-        .delete_many::<session::Entity>()
-        .filter(session::Column::Id.eq(auth.session_id))
-        .exec(&state.db)
-        .await?;
+    auth.scope.delete_many::<session::Entity>().filter(session::Column::Id.eq(auth.session_id)).exec(&state.db).await?;
     Ok(())
 }
 

@@ -63,16 +63,16 @@ pub fn text_column_condition(col: impl ColumnTrait, op: ConditionOp, value: Opti
         ConditionOp::Eq => col.eq(as_text(need_value(value, path)?)).into_condition(),
         ConditionOp::Ne => Condition::any().add(col.ne(as_text(need_value(value, path)?))).add(col.is_null()),
         ConditionOp::Contains => col.contains(as_text(need_value(value, path)?)).into_condition(),
-        ConditionOp::NotContains => Condition::any().add(Condition::all().add(col.contains(as_text(need_value(value, path)?))).not()).add(col.is_null()),
+        ConditionOp::NotContains => {
+            Condition::any().add(Condition::all().add(col.contains(as_text(need_value(value, path)?))).not()).add(col.is_null())
+        }
         ConditionOp::In => {
             let arr = need_value(value, path)?.as_array().ok_or_else(|| AppError::bad_input(path, VALUE_REQUIRED))?;
             col.is_in(arr.iter().map(as_text)).into_condition()
         }
         ConditionOp::IsEmpty => Condition::any().add(col.is_null()).add(col.eq("")),
         ConditionOp::IsNotEmpty => Condition::all().add(col.is_not_null()).add(col.ne("")),
-        ConditionOp::Gt | ConditionOp::Gte | ConditionOp::Lt | ConditionOp::Lte => {
-            return Err(AppError::bad_input(path, OP_UNSUPPORTED))
-        }
+        ConditionOp::Gt | ConditionOp::Gte | ConditionOp::Lt | ConditionOp::Lte => return Err(AppError::bad_input(path, OP_UNSUPPORTED)),
     })
 }
 
@@ -137,7 +137,11 @@ pub fn custom_field_condition(
             } else {
                 cfv::Column::ValueText.contains(as_text(v)).into_condition()
             };
-            if op == ConditionOp::Contains { with(pred) } else { without(pred) }
+            if op == ConditionOp::Contains {
+                with(pred)
+            } else {
+                without(pred)
+            }
         }
         ConditionOp::In => {
             let arr = need_value(value, path)?.as_array().ok_or_else(|| AppError::bad_input(path, VALUE_REQUIRED))?;
@@ -153,12 +157,15 @@ pub fn custom_field_condition(
             }
             let n = operand(need_value(value, path)?)?.num;
             let c = cfv::Column::ValueNum;
-            with(match op {
-                ConditionOp::Gt => c.gt(n),
-                ConditionOp::Gte => c.gte(n),
-                ConditionOp::Lt => c.lt(n),
-                _ => c.lte(n),
-            }.into_condition())
+            with(
+                match op {
+                    ConditionOp::Gt => c.gt(n),
+                    ConditionOp::Gte => c.gte(n),
+                    ConditionOp::Lt => c.lt(n),
+                    _ => c.lte(n),
+                }
+                .into_condition(),
+            )
         }
         ConditionOp::IsEmpty => without(Condition::all()),
         ConditionOp::IsNotEmpty => with(Condition::all()),

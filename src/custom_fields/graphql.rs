@@ -117,7 +117,12 @@ impl CustomFieldQuery {
     /// Fields of one kind of object, in display order. Disabled fields are
     /// hidden unless `includeDisabled` (for the settings page).
     #[graphql(guard = "LoggedIn")]
-    async fn custom_fields(&self, ctx: &Context<'_>, entity: FieldEntity, #[graphql(default)] include_disabled: bool) -> async_graphql::Result<Vec<CustomField>> {
+    async fn custom_fields(
+        &self,
+        ctx: &Context<'_>,
+        entity: FieldEntity,
+        #[graphql(default)] include_disabled: bool,
+    ) -> async_graphql::Result<Vec<CustomField>> {
         let scope = ctx.scope()?;
         let rows = service::list(ctx.db(), scope, entity, include_disabled).await?;
         Ok(rows.into_iter().map(CustomField).collect())
@@ -131,14 +136,18 @@ pub struct CustomFieldMutation;
 impl CustomFieldMutation {
     #[graphql(guard = "Perm(perm::CFG_CUSTOM_FIELD_MANAGE)")]
     async fn create_custom_field(&self, ctx: &Context<'_>, input: CreateCustomFieldInput) -> async_graphql::Result<CustomField> {
-        let f = service::create(ctx.db(), ctx.scope()?, service::NewField {
-            kind: input.entity,
-            name: input.name,
-            field_type: input.field_type,
-            enabled: input.enabled,
-            required: input.required,
-            options: input.options,
-        })
+        let f = service::create(
+            ctx.db(),
+            ctx.scope()?,
+            service::NewField {
+                kind: input.entity,
+                name: input.name,
+                field_type: input.field_type,
+                enabled: input.enabled,
+                required: input.required,
+                options: input.options,
+            },
+        )
         .await?;
         Ok(CustomField(f))
     }
@@ -146,12 +155,12 @@ impl CustomFieldMutation {
     /// Name, status, required flag and options; the type never changes.
     #[graphql(guard = "Perm(perm::CFG_CUSTOM_FIELD_MANAGE)")]
     async fn update_custom_field(&self, ctx: &Context<'_>, input: UpdateCustomFieldInput) -> async_graphql::Result<CustomField> {
-        let f = service::update(ctx.db(), ctx.scope()?, parse_id(&input.id, "id")?, service::FieldChanges {
-            name: input.name,
-            enabled: input.enabled,
-            required: input.required,
-            options: input.options,
-        })
+        let f = service::update(
+            ctx.db(),
+            ctx.scope()?,
+            parse_id(&input.id, "id")?,
+            service::FieldChanges { name: input.name, enabled: input.enabled, required: input.required, options: input.options },
+        )
         .await?;
         Ok(CustomField(f))
     }

@@ -3,10 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
 
 use super::{validate_value, FieldEntity, FieldOption, FieldOptionInput, FieldType};
@@ -79,7 +76,12 @@ fn build_options(ty: FieldType, input: Vec<FieldOptionInput>) -> AppResult<Vec<F
     Ok(options)
 }
 
-pub async fn list(db: &impl ConnectionTrait, scope: &Scope, kind: FieldEntity, include_disabled: bool) -> AppResult<Vec<custom_field::Model>> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    kind: FieldEntity,
+    include_disabled: bool,
+) -> AppResult<Vec<custom_field::Model>> {
     let mut q = scope
         .select::<custom_field::Entity>()
         .filter(custom_field::Column::EntityKind.eq(kind.as_str()))
@@ -104,19 +106,22 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, field: NewField) -> 
         .await?;
     let now = Utc::now();
     scope
-        .insert(db, custom_field::ActiveModel {
-            entity_kind: Set(field.kind.as_str().into()),
-            name: Set(name),
-            field_type: Set(field.field_type.as_str().into()),
-            enabled: Set(field.enabled),
-            required: Set(field.required),
-            options: Set(serde_json::to_string(&options).expect("options serialize")),
-            sort: Set(max.flatten().map(|m| m + 1).unwrap_or(0)),
-            created_by: Set(scope.employee_id),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        })
+        .insert(
+            db,
+            custom_field::ActiveModel {
+                entity_kind: Set(field.kind.as_str().into()),
+                name: Set(name),
+                field_type: Set(field.field_type.as_str().into()),
+                enabled: Set(field.enabled),
+                required: Set(field.required),
+                options: Set(serde_json::to_string(&options).expect("options serialize")),
+                sort: Set(max.flatten().map(|m| m + 1).unwrap_or(0)),
+                created_by: Set(scope.employee_id),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        )
         .await
 }
 
@@ -176,7 +181,10 @@ pub async fn write_values(
         };
         if empty {
             if field.required {
-                return Err(AppError::bad_input(&path, Msg::owned(format!("{}为必填项", field.name), format!("{} is required", field.name))));
+                return Err(AppError::bad_input(
+                    &path,
+                    Msg::owned(format!("{}为必填项", field.name), format!("{} is required", field.name)),
+                ));
             }
             planned.push((*field_id, None));
             continue;
@@ -202,7 +210,10 @@ pub async fn write_values(
                     Some(validate_value(FieldType::MultiSelect, &f.name, &options, &Value::Array(vec![Value::String(d)]), "customFields")?),
                 )),
                 _ if f.required => {
-                    return Err(AppError::bad_input("customFields", Msg::owned(format!("{}为必填项", f.name), format!("{} is required", f.name))))
+                    return Err(AppError::bad_input(
+                        "customFields",
+                        Msg::owned(format!("{}为必填项", f.name), format!("{} is required", f.name)),
+                    ))
                 }
                 _ => {}
             }
@@ -218,15 +229,18 @@ pub async fn write_values(
             .await?;
         if let Some(s) = stored {
             scope
-                .insert(db, cfv::ActiveModel {
-                    entity_kind: Set(kind.as_str().into()),
-                    entity_id: Set(entity_id),
-                    field_id: Set(field_id),
-                    value_json: Set(s.json.to_string()),
-                    value_text: Set(s.text),
-                    value_num: Set(s.num),
-                    ..Default::default()
-                })
+                .insert(
+                    db,
+                    cfv::ActiveModel {
+                        entity_kind: Set(kind.as_str().into()),
+                        entity_id: Set(entity_id),
+                        field_id: Set(field_id),
+                        value_json: Set(s.json.to_string()),
+                        value_text: Set(s.text),
+                        value_num: Set(s.num),
+                        ..Default::default()
+                    },
+                )
                 .await?;
         }
     }
@@ -271,4 +285,3 @@ pub async fn delete_values(db: &impl ConnectionTrait, scope: &Scope, kind: Field
         .await?;
     Ok(())
 }
-

@@ -106,9 +106,12 @@ mod tests {
 
     fn opts() -> Vec<FieldOption> {
         vec![
-            FieldOption { id: "a".into(), label: "A".into(), is_default: true, children: vec![
-                FieldOption { id: "a1".into(), label: "A1".into(), is_default: false, children: vec![] },
-            ] },
+            FieldOption {
+                id: "a".into(),
+                label: "A".into(),
+                is_default: true,
+                children: vec![FieldOption { id: "a1".into(), label: "A1".into(), is_default: false, children: vec![] }],
+            },
             FieldOption { id: "b".into(), label: "B".into(), is_default: false, children: vec![] },
         ]
     }

@@ -59,11 +59,8 @@ where
     E::Model: FromQueryResult + Sized + Send + Sync,
 {
     let total = select.clone().count(db).await?;
-    let rows = if page.limit == 0 || page.offset >= total {
-        Vec::new()
-    } else {
-        select.offset(page.offset).limit(page.limit).all(db).await?
-    };
+    let rows =
+        if page.limit == 0 || page.offset >= total { Vec::new() } else { select.offset(page.offset).limit(page.limit).all(db).await? };
     Ok((rows, total))
 }
 

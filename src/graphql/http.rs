@@ -54,9 +54,7 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
     for item in accept.split(',') {
         let mut parts = item.split(';');
         let ty = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = parts
-            .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.trim().parse::<f32>().ok()))
-            .unwrap_or(1.0);
+        let q = parts.find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.trim().parse::<f32>().ok())).unwrap_or(1.0);
         let media = match ty.as_str() {
             "application/graphql-response+json" => MediaType::GraphqlResponse,
             "application/json" | "application/*" | "*/*" => MediaType::Json,
@@ -144,10 +142,7 @@ fn params_from_get(raw: &str) -> Result<Params, &'static str> {
 
 pub async fn graphql_get(State(app): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
     let raw = raw.unwrap_or_default();
-    let wants_html = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"));
+    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     if wants_html && !raw.contains("query=") {
         return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("wecrm").finish())
             .into_response();
@@ -165,8 +160,11 @@ pub async fn graphql_post(State(app): State<AppState>, headers: HeaderMap, body:
     let mut ct = content_type.split(';');
     let essence = ct.next().unwrap_or("").trim().to_ascii_lowercase();
     if essence != "application/json" {
-        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, [(header::CONTENT_TYPE, media.header())],
-            json!({"errors": [{"message": "Content-Type must be application/json", "extensions": {"code": "BAD_USER_INPUT"}}]}).to_string())
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            [(header::CONTENT_TYPE, media.header())],
+            json!({"errors": [{"message": "Content-Type must be application/json", "extensions": {"code": "BAD_USER_INPUT"}}]}).to_string(),
+        )
             .into_response();
     }
     let charset_ok = ct.all(|p| match p.trim().to_ascii_lowercase().strip_prefix("charset=") {
@@ -188,11 +186,8 @@ pub async fn graphql_post(State(app): State<AppState>, headers: HeaderMap, body:
 
 /// Builds the per-request context: request id, language, and the caller.
 pub async fn request_ctx(app: &AppState, headers: &HeaderMap, token: Option<&str>) -> RequestCtx {
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let request_id =
+        headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let lang = Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
     let (auth, token_rejected) = match token {
         None => (None, false),
@@ -246,8 +241,12 @@ async fn execute(app: AppState, headers: HeaderMap, params: Params, media: Media
                 },
             };
             if ty.is_some_and(|t| t != OperationType::Query) {
-                return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, HeaderValue::from_static("POST"))],
-                    "mutations and subscriptions must use POST").into_response();
+                return (
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    [(header::ALLOW, HeaderValue::from_static("POST"))],
+                    "mutations and subscriptions must use POST",
+                )
+                    .into_response();
             }
         }
     }
@@ -257,9 +256,8 @@ async fn execute(app: AppState, headers: HeaderMap, params: Params, media: Media
 }
 
 fn render(mut response: GqlResponse, media: MediaType, lang: Lang, request_id: &str) -> Response {
-    let request_error = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
+    let request_error =
+        response.data == async_graphql::Value::Null && !response.errors.is_empty() && response.errors.iter().all(|e| e.path.is_empty());
     finalize_errors(&mut response.errors, lang, request_id);
     let mut body = Map::new();
     if !request_error {
@@ -311,28 +309,26 @@ pub async fn graphiql() -> Html<String> {
 /// the connection.
 pub async fn graphql_ws(State(app): State<AppState>, headers: HeaderMap, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
     let schema = app.schema.clone();
-    upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            let app2 = app.clone();
-            GraphQLWebSocket::new(stream, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    let token = payload
-                        .get("authorization")
-                        .or_else(|| payload.get("Authorization"))
-                        .and_then(|v| v.as_str())
-                        .map(|s| s.strip_prefix("Bearer ").unwrap_or(s).trim().to_string())
-                        .or_else(|| payload.get("token").and_then(|v| v.as_str()).map(str::to_string));
-                    let rctx = request_ctx(&app2, &headers, token.as_deref()).await;
-                    if rctx.token_rejected {
-                        return Err(async_graphql::Error::new("invalid session"));
-                    }
-                    let mut data = Data::default();
-                    super::insert_request_data(&mut data, &app2, rctx);
-                    Ok(data)
-                })
-                .serve()
-        })
+    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
+        let app2 = app.clone();
+        GraphQLWebSocket::new(stream, schema, protocol)
+            .on_connection_init(move |payload| async move {
+                let token = payload
+                    .get("authorization")
+                    .or_else(|| payload.get("Authorization"))
+                    .and_then(|v| v.as_str())
+                    .map(|s| s.strip_prefix("Bearer ").unwrap_or(s).trim().to_string())
+                    .or_else(|| payload.get("token").and_then(|v| v.as_str()).map(str::to_string));
+                let rctx = request_ctx(&app2, &headers, token.as_deref()).await;
+                if rctx.token_rejected {
+                    return Err(async_graphql::Error::new("invalid session"));
+                }
+                let mut data = Data::default();
+                super::insert_request_data(&mut data, &app2, rctx);
+                Ok(data)
+            })
+            .serve()
+    })
 }
 
 #[cfg(test)]
@@ -348,7 +344,8 @@ mod tests {
     #[test]
     fn a_foreign_error_reaches_clients_only_as_internal_with_the_request_id() {
         let db_err = sea_orm::DbErr::Custom("relation \"secret_table\" does not exist".into());
-        let mut errors = vec![ServerError { source: Some(std::sync::Arc::new(db_err.to_string())), ..ServerError::new(db_err.to_string(), None) }];
+        let mut errors =
+            vec![ServerError { source: Some(std::sync::Arc::new(db_err.to_string())), ..ServerError::new(db_err.to_string(), None) }];
         errors[0].path = vec![async_graphql::PathSegment::Field("employees".into())];
         finalize_errors(&mut errors, Lang::Zh, "req-42");
         let v = serde_json::to_value(&errors[0]).unwrap();

@@ -5,7 +5,10 @@ pub mod context;
 pub mod guard;
 pub mod http;
 
-use async_graphql::{dataloader::DataLoader, Data, MergedObject, MergedSubscription, Schema, SimpleObject, ID};
+use async_graphql::{
+    dataloader::{DataLoader, HashMapCache},
+    Data, MergedObject, MergedSubscription, Schema, SimpleObject, ID,
+};
 
 use crate::{
     app::AppState,
@@ -28,16 +31,7 @@ use context::RequestCtx;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(
-    ServerQuery,
-    AuthQuery,
-    DepartmentQuery,
-    EmployeeQueryRoot,
-    RoleQuery,
-    EmployeeTagQuery,
-    CustomFieldQuery,
-    JobQuery,
-);
+pub struct QueryRoot(ServerQuery, AuthQuery, DepartmentQuery, EmployeeQueryRoot, RoleQuery, EmployeeTagQuery, CustomFieldQuery, JobQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
@@ -71,7 +65,7 @@ pub fn sdl() -> String {
 /// caller's tenant (never shared across requests).
 pub fn insert_request_data(data: &mut Data, app: &AppState, rctx: RequestCtx) {
     let scope = rctx.auth.as_ref().map(|a| a.scope.clone());
-    data.insert(DataLoader::new(OrgLoader { db: app.db.clone(), scope }, tokio::spawn));
+    data.insert(DataLoader::with_cache(OrgLoader { db: app.db.clone(), scope }, tokio::spawn, HashMapCache::default()));
     data.insert(app.clone());
     data.insert(rctx);
 }

@@ -16,8 +16,8 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
-    QueryFilter, Statement, TryInsertResult,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, Statement,
+    TryInsertResult,
 };
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
@@ -109,10 +109,7 @@ impl JobCtx {
             return Err(JobError::Permanent { code: Code::Forbidden, msg: msg::NO_PERMISSION });
         };
         let db = &self.state.db;
-        let emp = Scope::system(corp_id)
-            .get::<entity::employee::Entity>(db, employee_id)
-            .await
-            .map_err(JobError::from_app)?;
+        let emp = Scope::system(corp_id).get::<entity::employee::Entity>(db, employee_id).await.map_err(JobError::from_app)?;
         let roles = crate::org::roles::roles_of(db, corp_id, employee_id).await.map_err(JobError::from_app)?;
         let visibility = resolve_visibility(db, corp_id, employee_id, emp.is_super_admin, &roles).await.map_err(JobError::from_app)?;
         Ok(Scope { corp_id, employee_id: Some(employee_id), visibility })
@@ -239,10 +236,7 @@ impl Jobs {
             finished_at: Set(None),
             ..Default::default()
         };
-        let res = job::Entity::insert(am)
-            .on_conflict_do_nothing_on([job::Column::DedupKey])
-            .exec(db)
-            .await?;
+        let res = job::Entity::insert(am).on_conflict_do_nothing_on([job::Column::DedupKey]).exec(db).await?;
         let found = match res {
             TryInsertResult::Inserted(r) => job::Entity::find_by_id(r.last_insert_id).one(db).await?,
             TryInsertResult::Conflicted | TryInsertResult::Empty => match &new.dedup_key {

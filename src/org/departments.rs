@@ -1,10 +1,7 @@
 //! Departments (ORG-2): a tree per corp, ordered among siblings.
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
     error::{msg, AppError, AppResult, Msg},
@@ -69,15 +66,18 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, name: &str, parent_i
     let now = Utc::now();
     let sort = next_sort(db, scope, parent_id).await?;
     scope
-        .insert(db, department::ActiveModel {
-            parent_id: Set(Some(parent_id)),
-            name: Set(name),
-            sort: Set(sort),
-            wecom_id: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        })
+        .insert(
+            db,
+            department::ActiveModel {
+                parent_id: Set(Some(parent_id)),
+                name: Set(name),
+                sort: Set(sort),
+                wecom_id: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        )
         .await
 }
 
@@ -159,11 +159,8 @@ pub async fn delete(db: &DatabaseConnection, scope: &Scope, id: i64) -> AppResul
         return Err(AppError::conflict(ROOT_UNDELETABLE));
     }
     let children = scope.select::<department::Entity>().filter(department::Column::ParentId.eq(id)).count(&txn).await?;
-    let members = scope
-        .select::<employee_department::Entity>()
-        .filter(employee_department::Column::DepartmentId.eq(id))
-        .count(&txn)
-        .await?;
+    let members =
+        scope.select::<employee_department::Entity>().filter(employee_department::Column::DepartmentId.eq(id)).count(&txn).await?;
     if children > 0 || members > 0 {
         return Err(AppError::conflict(msg::DEPT_HAS_DATA));
     }
@@ -173,11 +170,7 @@ pub async fn delete(db: &DatabaseConnection, scope: &Scope, id: i64) -> AppResul
         .filter(entity::employee_tag_member::Column::DepartmentId.eq(id))
         .exec(&txn)
         .await?;
-    scope
-        .delete_many::<entity::role_department::Entity>()
-        .filter(entity::role_department::Column::DepartmentId.eq(id))
-        .exec(&txn)
-        .await?;
+    scope.delete_many::<entity::role_department::Entity>().filter(entity::role_department::Column::DepartmentId.eq(id)).exec(&txn).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use chrono::Utc;
 use sea_orm::{
     sea_query::{IntoCondition, Query},
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -216,8 +216,11 @@ pub fn normalize_mobile(mobile: &str) -> AppResult<String> {
         },
         None => ("86".to_string(), m.replace([' ', '-'], "")),
     };
-    let ok = !code.is_empty() && code.len() <= 4 && code.chars().all(|c| c.is_ascii_digit())
-        && (5..=15).contains(&number.len()) && number.chars().all(|c| c.is_ascii_digit());
+    let ok = !code.is_empty()
+        && code.len() <= 4
+        && code.chars().all(|c| c.is_ascii_digit())
+        && (5..=15).contains(&number.len())
+        && number.chars().all(|c| c.is_ascii_digit());
     if !ok {
         return Err(AppError::bad_input("mobile", MOBILE_INVALID));
     }
@@ -228,8 +231,13 @@ fn validate_email(email: Option<String>) -> AppResult<Option<String>> {
     match clean(email) {
         None => Ok(None),
         Some(e) => {
-            let ok = e.len() <= 128 && e.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'));
-            if ok { Ok(Some(e)) } else { Err(AppError::bad_input("email", EMAIL_INVALID)) }
+            let ok = e.len() <= 128
+                && e.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'));
+            if ok {
+                Ok(Some(e))
+            } else {
+                Err(AppError::bad_input("email", EMAIL_INVALID))
+            }
         }
     }
 }
@@ -246,28 +254,24 @@ async fn set_departments(db: &impl ConnectionTrait, scope: &Scope, employee_id: 
     if ids.is_empty() {
         return Err(AppError::bad_input("departmentIds", DEPARTMENT_REQUIRED));
     }
-    let found = scope
-        .select::<entity::department::Entity>()
-        .filter(entity::department::Column::Id.is_in(ids.iter().copied()))
-        .count(db)
-        .await?;
+    let found =
+        scope.select::<entity::department::Entity>().filter(entity::department::Column::Id.is_in(ids.iter().copied())).count(db).await?;
     let mut unique = ids.to_vec();
     unique.sort_unstable();
     unique.dedup();
     if found != unique.len() as u64 {
         return Err(AppError::not_found().with_field("departmentIds"));
     }
+    scope.delete_many::<employee_department::Entity>().filter(employee_department::Column::EmployeeId.eq(employee_id)).exec(db).await?;
     scope
-        .delete_many::<employee_department::Entity>()
-        .filter(employee_department::Column::EmployeeId.eq(employee_id))
-        .exec(db)
-        .await?;
-    scope
-        .insert_many(db, unique.into_iter().map(|d| employee_department::ActiveModel {
-            employee_id: Set(employee_id),
-            department_id: Set(d),
-            ..Default::default()
-        }))
+        .insert_many(
+            db,
+            unique.into_iter().map(|d| employee_department::ActiveModel {
+                employee_id: Set(employee_id),
+                department_id: Set(d),
+                ..Default::default()
+            }),
+        )
         .await
 }
 
@@ -279,17 +283,12 @@ async fn set_roles(db: &impl ConnectionTrait, scope: &Scope, employee_id: i64, i
     unique.sort_unstable();
     unique.dedup();
     roles::ensure_assignable(db, scope, &unique).await?;
+    scope.delete_many::<employee_role::Entity>().filter(employee_role::Column::EmployeeId.eq(employee_id)).exec(db).await?;
     scope
-        .delete_many::<employee_role::Entity>()
-        .filter(employee_role::Column::EmployeeId.eq(employee_id))
-        .exec(db)
-        .await?;
-    scope
-        .insert_many(db, unique.into_iter().map(|r| employee_role::ActiveModel {
-            employee_id: Set(employee_id),
-            role_id: Set(r),
-            ..Default::default()
-        }))
+        .insert_many(
+            db,
+            unique.into_iter().map(|r| employee_role::ActiveModel { employee_id: Set(employee_id), role_id: Set(r), ..Default::default() }),
+        )
         .await
 }
 
@@ -309,26 +308,29 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, userid: &str, f: Emp
     }
     let now = Utc::now();
     let e = scope
-        .insert(&txn, employee::ActiveModel {
-            userid: Set(userid),
-            name: Set(name),
-            alias: Set(clean(f.alias.flatten())),
-            gender: Set(gender),
-            mobile: Set(mobile),
-            email: Set(email),
-            landline: Set(clean(f.landline.flatten())),
-            address: Set(clean(f.address.flatten())),
-            position: Set(clean(f.position.flatten())),
-            avatar: Set(None),
-            activated: Set(false),
-            system_enabled: Set(false),
-            is_super_admin: Set(false),
-            password_hash: Set(None),
-            created_by: Set(scope.employee_id),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        })
+        .insert(
+            &txn,
+            employee::ActiveModel {
+                userid: Set(userid),
+                name: Set(name),
+                alias: Set(clean(f.alias.flatten())),
+                gender: Set(gender),
+                mobile: Set(mobile),
+                email: Set(email),
+                landline: Set(clean(f.landline.flatten())),
+                address: Set(clean(f.address.flatten())),
+                position: Set(clean(f.position.flatten())),
+                avatar: Set(None),
+                activated: Set(false),
+                system_enabled: Set(false),
+                is_super_admin: Set(false),
+                password_hash: Set(None),
+                created_by: Set(scope.employee_id),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        )
         .await?;
     set_departments(&txn, scope, e.id, &department_ids).await?;
     set_roles(&txn, scope, e.id, &role_ids).await?;

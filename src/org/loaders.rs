@@ -5,12 +5,16 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::{custom_fields::{service as fields, FieldEntity}, error::AppResult, tenancy::Scope};
-use entity::{custom_field, department, employee, employee_department, employee_role, employee_tag, employee_tag_member, role, role_department};
+use crate::{
+    custom_fields::{service as fields, FieldEntity},
+    error::AppResult,
+    tenancy::Scope,
+};
+use entity::{
+    custom_field, department, employee, employee_department, employee_role, employee_tag, employee_tag_member, role, role_department,
+};
 
 pub struct OrgLoader {
     pub db: DatabaseConnection,
@@ -26,7 +30,19 @@ macro_rules! key {
     )*};
 }
 
-key!(DepartmentById, ChildrenOf, DepartmentsOfEmployee, RolesOfEmployee, EmployeeById, RoleEmployeeCount, RoleDepartments, TagMembers, TagsOfEmployee, DepartmentMemberCount, EmployeeCustomValues);
+key!(
+    DepartmentById,
+    ChildrenOf,
+    DepartmentsOfEmployee,
+    RolesOfEmployee,
+    EmployeeById,
+    RoleEmployeeCount,
+    RoleDepartments,
+    TagMembers,
+    TagsOfEmployee,
+    DepartmentMemberCount,
+    EmployeeCustomValues
+);
 
 impl OrgLoader {
     fn scope(&self) -> Option<&Scope> {
@@ -34,8 +50,10 @@ impl OrgLoader {
     }
 }
 
-fn group<K: std::hash::Hash + Eq, V>(pairs: impl IntoIterator<Item = (K, V)>) -> HashMap<K, Vec<V>> {
-    let mut out: HashMap<K, Vec<V>> = HashMap::new();
+/// Groups values by key, with an entry (maybe empty) for every requested key,
+/// so a cached "nothing" is not fetched again.
+fn group<K: std::hash::Hash + Eq + Copy, V>(keys: &[K], pairs: impl IntoIterator<Item = (K, V)>) -> HashMap<K, Vec<V>> {
+    let mut out: HashMap<K, Vec<V>> = keys.iter().map(|k| (*k, Vec::new())).collect();
     for (k, v) in pairs {
         out.entry(k).or_default().push(v);
     }
@@ -47,7 +65,12 @@ impl Loader<DepartmentById> for OrgLoader {
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[DepartmentById]) -> LoadResult<DepartmentById, Self::Value> {
         let Some(scope) = self.scope() else { return Ok(HashMap::new()) };
-        let rows = scope.select::<department::Entity>().filter(department::Column::Id.is_in(keys.iter().map(|k| k.0))).all(&self.db).await.map_err(crate::error::AppError::from)?;
+        let rows = scope
+            .select::<department::Entity>()
+            .filter(department::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(crate::error::AppError::from)?;
         Ok(rows.into_iter().map(|d| (DepartmentById(d.id), d)).collect())
     }
 }
@@ -65,7 +88,7 @@ impl Loader<ChildrenOf> for OrgLoader {
             .all(&self.db)
             .await
             .map_err(crate::error::AppError::from)?;
-        Ok(group(rows.into_iter().map(|d| (ChildrenOf(d.parent_id.unwrap_or_default()), d))))
+        Ok(group(keys, rows.into_iter().map(|d| (ChildrenOf(d.parent_id.unwrap_or_default()), d))))
     }
 }
 
@@ -86,21 +109,23 @@ impl Loader<DepartmentsOfEmployee> for OrgLoader {
             .map_err(crate::error::AppError::from)?;
         let depts: HashMap<i64, department::Model> = scope
             .select::<department::Entity>()
-            .filter(department::Column::Id.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(employee_department::Column::DepartmentId)
-                    .from(employee_department::Entity)
-                    .and_where(employee_department::Column::CorpId.eq(scope.corp_id))
-                    .and_where(employee_department::Column::EmployeeId.is_in(keys.iter().map(|k| k.0)))
-                    .to_owned(),
-            ))
+            .filter(
+                department::Column::Id.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(employee_department::Column::DepartmentId)
+                        .from(employee_department::Entity)
+                        .and_where(employee_department::Column::CorpId.eq(scope.corp_id))
+                        .and_where(employee_department::Column::EmployeeId.is_in(keys.iter().map(|k| k.0)))
+                        .to_owned(),
+                ),
+            )
             .all(&self.db)
             .await
             .map_err(crate::error::AppError::from)?
             .into_iter()
             .map(|d| (d.id, d))
             .collect();
-        Ok(group(links.into_iter().filter_map(|(e, d)| depts.get(&d).map(|m| (DepartmentsOfEmployee(e), m.clone())))))
+        Ok(group(keys, links.into_iter().filter_map(|(e, d)| depts.get(&d).map(|m| (DepartmentsOfEmployee(e), m.clone())))))
     }
 }
 
@@ -131,7 +156,7 @@ impl Loader<RolesOfEmployee> for OrgLoader {
             .into_iter()
             .map(|r| (r.id, r))
             .collect();
-        Ok(group(links.into_iter().filter_map(|(e, r)| roles.get(&r).map(|m| (RolesOfEmployee(e), m.clone())))))
+        Ok(group(keys, links.into_iter().filter_map(|(e, r)| roles.get(&r).map(|m| (RolesOfEmployee(e), m.clone())))))
     }
 }
 
@@ -140,7 +165,12 @@ impl Loader<EmployeeById> for OrgLoader {
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[EmployeeById]) -> LoadResult<EmployeeById, Self::Value> {
         let Some(scope) = self.scope() else { return Ok(HashMap::new()) };
-        let rows = scope.select::<employee::Entity>().filter(employee::Column::Id.is_in(keys.iter().map(|k| k.0))).all(&self.db).await.map_err(crate::error::AppError::from)?;
+        let rows = scope
+            .select::<employee::Entity>()
+            .filter(employee::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(crate::error::AppError::from)?;
         Ok(rows.into_iter().map(|e| (EmployeeById(e.id), e)).collect())
     }
 }
@@ -212,7 +242,7 @@ impl Loader<RoleDepartments> for OrgLoader {
             .into_iter()
             .map(|d| (d.id, d))
             .collect();
-        Ok(group(links.into_iter().filter_map(|(r, d)| depts.get(&d).map(|m| (RoleDepartments(r), m.clone())))))
+        Ok(group(keys, links.into_iter().filter_map(|(r, d)| depts.get(&d).map(|m| (RoleDepartments(r), m.clone())))))
     }
 }
 
@@ -228,7 +258,7 @@ impl Loader<TagMembers> for OrgLoader {
             .all(&self.db)
             .await
             .map_err(crate::error::AppError::from)?;
-        Ok(group(rows.into_iter().map(|m| (TagMembers(m.tag_id), m))))
+        Ok(group(keys, rows.into_iter().map(|m| (TagMembers(m.tag_id), m))))
     }
 }
 
@@ -257,7 +287,7 @@ impl Loader<TagsOfEmployee> for OrgLoader {
             .into_iter()
             .map(|t| (t.id, t))
             .collect();
-        Ok(group(links.into_iter().filter_map(|(e, t)| Some((TagsOfEmployee(e?), tags.get(&t)?.clone())))))
+        Ok(group(keys, links.into_iter().filter_map(|(e, t)| Some((TagsOfEmployee(e?), tags.get(&t)?.clone())))))
     }
 }
 
@@ -267,8 +297,8 @@ impl Loader<EmployeeCustomValues> for OrgLoader {
     async fn load(&self, keys: &[EmployeeCustomValues]) -> LoadResult<EmployeeCustomValues, Self::Value> {
         let Some(scope) = self.scope() else { return Ok(HashMap::new()) };
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let values = fields::values_for(&self.db, scope, FieldEntity::Employee, &ids).await?;
-        Ok(values.into_iter().map(|(k, v)| (EmployeeCustomValues(k), v)).collect())
+        let mut values = fields::values_for(&self.db, scope, FieldEntity::Employee, &ids).await?;
+        Ok(keys.iter().map(|k| (*k, values.remove(&k.0).unwrap_or_default())).collect())
     }
 }
 

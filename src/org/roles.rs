@@ -2,8 +2,7 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Select,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select,
 };
 
 use super::permissions;
@@ -87,20 +86,15 @@ async fn set_departments(db: &impl ConnectionTrait, scope: &Scope, role_id: i64,
     if unique.is_empty() {
         return Err(AppError::bad_input("departmentIds", CUSTOM_NEEDS_DEPTS));
     }
-    let found = scope
-        .select::<entity::department::Entity>()
-        .filter(entity::department::Column::Id.is_in(unique.clone()))
-        .count(db)
-        .await?;
+    let found = scope.select::<entity::department::Entity>().filter(entity::department::Column::Id.is_in(unique.clone())).count(db).await?;
     if found != unique.len() as u64 {
         return Err(AppError::not_found().with_field("departmentIds"));
     }
     scope
-        .insert_many(db, unique.into_iter().map(|d| role_department::ActiveModel {
-            role_id: Set(role_id),
-            department_id: Set(d),
-            ..Default::default()
-        }))
+        .insert_many(
+            db,
+            unique.into_iter().map(|d| role_department::ActiveModel { role_id: Set(role_id), department_id: Set(d), ..Default::default() }),
+        )
         .await
 }
 
@@ -123,16 +117,19 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, input: RoleInput) ->
     ensure_unique_name(&txn, scope, &name, None).await?;
     let now = Utc::now();
     let r = scope
-        .insert(&txn, role::ActiveModel {
-            name: Set(name),
-            is_super: Set(false),
-            permissions: Set(perms),
-            data_scope: Set(data_scope.clone()),
-            created_by: Set(scope.employee_id),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        })
+        .insert(
+            &txn,
+            role::ActiveModel {
+                name: Set(name),
+                is_super: Set(false),
+                permissions: Set(perms),
+                data_scope: Set(data_scope.clone()),
+                created_by: Set(scope.employee_id),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        )
         .await?;
     set_departments(&txn, scope, r.id, &data_scope, &input.department_ids.unwrap_or_default()).await?;
     txn.commit().await?;
@@ -208,9 +205,5 @@ pub async fn roles_of(db: &impl ConnectionTrait, corp_id: i64, employee_id: i64)
         .and_where(employee_role::Column::CorpId.eq(corp_id))
         .and_where(employee_role::Column::EmployeeId.eq(employee_id))
         .to_owned();
-    Ok(role::Entity::find()
-        .filter(role::Column::CorpId.eq(corp_id))
-        .filter(role::Column::Id.in_subquery(held))
-        .all(db)
-        .await?)
+    Ok(role::Entity::find().filter(role::Column::CorpId.eq(corp_id)).filter(role::Column::Id.in_subquery(held)).all(db).await?)
 }

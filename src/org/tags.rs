@@ -1,10 +1,7 @@
 //! Employee tags (ORG-10): labels whose members are employees or whole departments.
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, PaginatorTrait, QueryFilter,
-    QueryOrder, Select,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, PaginatorTrait, QueryFilter, QueryOrder, Select};
 
 use crate::{
     error::{msg, AppError, AppResult, Msg},
@@ -42,20 +39,29 @@ async fn ensure_unique(db: &impl ConnectionTrait, scope: &Scope, name: &str, exc
     Ok(())
 }
 
-pub async fn create(db: &DatabaseConnection, scope: &Scope, name: &str, employee_ids: &[i64], department_ids: &[i64]) -> AppResult<employee_tag::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    name: &str,
+    employee_ids: &[i64],
+    department_ids: &[i64],
+) -> AppResult<employee_tag::Model> {
     let name = validate_name(name)?;
     let txn = crate::db::write_txn(db).await?;
     ensure_unique(&txn, scope, &name, None).await?;
     let now = Utc::now();
     let tag = scope
-        .insert(&txn, employee_tag::ActiveModel {
-            name: Set(name),
-            wecom_tag_id: Set(None),
-            created_by: Set(scope.employee_id),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        })
+        .insert(
+            &txn,
+            employee_tag::ActiveModel {
+                name: Set(name),
+                wecom_tag_id: Set(None),
+                created_by: Set(scope.employee_id),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        )
         .await?;
     add_members_in(&txn, scope, tag.id, employee_ids, department_ids).await?;
     txn.commit().await?;
@@ -84,7 +90,13 @@ pub async fn delete(db: &DatabaseConnection, scope: &Scope, id: i64) -> AppResul
     Ok(())
 }
 
-async fn add_members_in(db: &impl ConnectionTrait, scope: &Scope, tag_id: i64, employee_ids: &[i64], department_ids: &[i64]) -> AppResult<()> {
+async fn add_members_in(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    tag_id: i64,
+    employee_ids: &[i64],
+    department_ids: &[i64],
+) -> AppResult<()> {
     let existing = scope.select::<employee_tag_member::Entity>().filter(employee_tag_member::Column::TagId.eq(tag_id)).all(db).await?;
     let mut emps: Vec<i64> = employee_ids.iter().copied().filter(|e| !existing.iter().any(|m| m.employee_id == Some(*e))).collect();
     emps.sort_unstable();
@@ -99,18 +111,19 @@ async fn add_members_in(db: &impl ConnectionTrait, scope: &Scope, tag_id: i64, e
         }
     }
     if !depts.is_empty() {
-        let n = scope
-            .select::<entity::department::Entity>()
-            .filter(entity::department::Column::Id.is_in(depts.clone()))
-            .count(db)
-            .await?;
+        let n = scope.select::<entity::department::Entity>().filter(entity::department::Column::Id.is_in(depts.clone())).count(db).await?;
         if n != depts.len() as u64 {
             return Err(AppError::not_found().with_field("departmentIds"));
         }
     }
     let rows = emps
         .into_iter()
-        .map(|e| employee_tag_member::ActiveModel { tag_id: Set(tag_id), employee_id: Set(Some(e)), department_id: Set(None), ..Default::default() })
+        .map(|e| employee_tag_member::ActiveModel {
+            tag_id: Set(tag_id),
+            employee_id: Set(Some(e)),
+            department_id: Set(None),
+            ..Default::default()
+        })
         .chain(depts.into_iter().map(|d| employee_tag_member::ActiveModel {
             tag_id: Set(tag_id),
             employee_id: Set(None),
@@ -120,7 +133,13 @@ async fn add_members_in(db: &impl ConnectionTrait, scope: &Scope, tag_id: i64, e
     scope.insert_many(db, rows).await
 }
 
-pub async fn add_members(db: &DatabaseConnection, scope: &Scope, tag_id: i64, employee_ids: &[i64], department_ids: &[i64]) -> AppResult<employee_tag::Model> {
+pub async fn add_members(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    tag_id: i64,
+    employee_ids: &[i64],
+    department_ids: &[i64],
+) -> AppResult<employee_tag::Model> {
     let txn = crate::db::write_txn(db).await?;
     let tag = scope.get::<employee_tag::Entity>(&txn, tag_id).await?;
     add_members_in(&txn, scope, tag_id, employee_ids, department_ids).await?;
@@ -129,7 +148,13 @@ pub async fn add_members(db: &DatabaseConnection, scope: &Scope, tag_id: i64, em
 }
 
 /// 剔除人员: removes one employee, or one department, from the tag.
-pub async fn remove_member(db: &DatabaseConnection, scope: &Scope, tag_id: i64, employee_id: Option<i64>, department_id: Option<i64>) -> AppResult<employee_tag::Model> {
+pub async fn remove_member(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    tag_id: i64,
+    employee_id: Option<i64>,
+    department_id: Option<i64>,
+) -> AppResult<employee_tag::Model> {
     let tag = scope.get::<employee_tag::Entity>(db, tag_id).await?;
     let mut q = scope.delete_many::<employee_tag_member::Entity>().filter(employee_tag_member::Column::TagId.eq(tag_id));
     q = match (employee_id, department_id) {

@@ -10,9 +10,8 @@
 mod visibility;
 
 use sea_orm::{
-    sea_query::IntoCondition,
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, DeleteMany, EntityTrait,
-    IntoActiveModel, PrimaryKeyTrait, QueryFilter, Select, UpdateMany,
+    sea_query::IntoCondition, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, DeleteMany, EntityTrait, IntoActiveModel,
+    PrimaryKeyTrait, QueryFilter, Select, UpdateMany,
 };
 
 pub use visibility::{resolve_visibility, scope_kind, subtree_of, Visibility};
@@ -124,11 +123,7 @@ impl Scope {
     where
         E: TenantEntity,
     {
-        E::find_by_id(id)
-            .filter(self.tenant_condition::<E>())
-            .one(db)
-            .await?
-            .ok_or_else(AppError::not_found)
+        E::find_by_id(id).filter(self.tenant_condition::<E>()).one(db).await?.ok_or_else(AppError::not_found)
     }
 
     /// One visible row by id, or `NOT_FOUND`.
@@ -181,11 +176,7 @@ impl Scope {
         A::Entity: TenantEntity,
         <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
     {
-        let res = <A::Entity as EntityTrait>::update(am)
-            .validate()?
-            .filter(self.tenant_condition::<A::Entity>())
-            .exec(db)
-            .await;
+        let res = <A::Entity as EntityTrait>::update(am).validate()?.filter(self.tenant_condition::<A::Entity>()).exec(db).await;
         match res {
             Ok(model) => Ok(model),
             Err(DbErr::RecordNotUpdated) => Err(AppError::not_found()),

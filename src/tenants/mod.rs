@@ -59,61 +59,73 @@ pub async fn create(db: &DatabaseConnection, t: NewTenant) -> AppResult<Provisio
     .await?;
     let scope = Scope::system(c.id);
     let root = scope
-        .insert(&txn, department::ActiveModel {
-            parent_id: Set(None),
-            name: Set(c.name.clone()),
-            sort: Set(0),
-            wecom_id: Set(Some(1)),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        })
+        .insert(
+            &txn,
+            department::ActiveModel {
+                parent_id: Set(None),
+                name: Set(c.name.clone()),
+                sort: Set(0),
+                wecom_id: Set(Some(1)),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        )
         .await?;
     let super_role = scope
-        .insert(&txn, role::ActiveModel {
-            name: Set(roles::SUPER_ROLE_NAME.into()),
-            is_super: Set(true),
-            permissions: Set("[]".into()),
-            data_scope: Set(scope_kind::ALL.into()),
-            created_by: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        })
+        .insert(
+            &txn,
+            role::ActiveModel {
+                name: Set(roles::SUPER_ROLE_NAME.into()),
+                is_super: Set(true),
+                permissions: Set("[]".into()),
+                data_scope: Set(scope_kind::ALL.into()),
+                created_by: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        )
         .await?;
     let basic_role = scope
-        .insert(&txn, role::ActiveModel {
-            name: Set(roles::BASIC_ROLE_NAME.into()),
-            is_super: Set(false),
-            permissions: Set(serde_json::to_string(&permissions::basic_role_codes()).expect("serialize")),
-            data_scope: Set(scope_kind::SELF.into()),
-            created_by: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        })
+        .insert(
+            &txn,
+            role::ActiveModel {
+                name: Set(roles::BASIC_ROLE_NAME.into()),
+                is_super: Set(false),
+                permissions: Set(serde_json::to_string(&permissions::basic_role_codes()).expect("serialize")),
+                data_scope: Set(scope_kind::SELF.into()),
+                created_by: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        )
         .await?;
     let admin = scope
-        .insert(&txn, employee::ActiveModel {
-            userid: Set(t.admin_userid.trim().to_string()),
-            name: Set(t.admin_name.trim().to_string()),
-            alias: Set(None),
-            gender: Set(None),
-            mobile: Set(mobile),
-            email: Set(None),
-            landline: Set(None),
-            address: Set(None),
-            position: Set(None),
-            avatar: Set(None),
-            activated: Set(true),
-            system_enabled: Set(true),
-            is_super_admin: Set(true),
-            password_hash: Set(Some(hash)),
-            created_by: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        })
+        .insert(
+            &txn,
+            employee::ActiveModel {
+                userid: Set(t.admin_userid.trim().to_string()),
+                name: Set(t.admin_name.trim().to_string()),
+                alias: Set(None),
+                gender: Set(None),
+                mobile: Set(mobile),
+                email: Set(None),
+                landline: Set(None),
+                address: Set(None),
+                position: Set(None),
+                avatar: Set(None),
+                activated: Set(true),
+                system_enabled: Set(true),
+                is_super_admin: Set(true),
+                password_hash: Set(Some(hash)),
+                created_by: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        )
         .await?;
     scope
         .insert(&txn, employee_department::ActiveModel { employee_id: Set(admin.id), department_id: Set(root.id), ..Default::default() })

@@ -83,15 +83,18 @@ impl TestApp {
         let (mut config, pg_schema, sqlite_dir) = test_config().await;
         tweak(&mut config);
         let state = AppState::build(config, pg_schema).await.expect("app state");
-        let corp = tenants::create(&state.db, NewTenant {
-            code: "acme".into(),
-            name: "Acme".into(),
-            seat_quota: 10,
-            admin_userid: "admin".into(),
-            admin_name: "Admin".into(),
-            admin_mobile: "13900000000".into(),
-            admin_password: PASSWORD.into(),
-        })
+        let corp = tenants::create(
+            &state.db,
+            NewTenant {
+                code: "acme".into(),
+                name: "Acme".into(),
+                seat_quota: 10,
+                admin_userid: "admin".into(),
+                admin_name: "Admin".into(),
+                admin_mobile: "13900000000".into(),
+                admin_password: PASSWORD.into(),
+            },
+        )
         .await
         .map_err(|e| format!("{e:?}"))
         .expect("provision");
@@ -118,15 +121,18 @@ impl TestApp {
 
     /// A second tenant, with its super admin.
     pub async fn provision(&self, code: &str, seats: i32) -> Provisioned {
-        tenants::create(&self.state.db, NewTenant {
-            code: code.into(),
-            name: code.to_uppercase(),
-            seat_quota: seats,
-            admin_userid: "admin".into(),
-            admin_name: format!("{code} admin"),
-            admin_mobile: "13900000001".into(),
-            admin_password: PASSWORD.into(),
-        })
+        tenants::create(
+            &self.state.db,
+            NewTenant {
+                code: code.into(),
+                name: code.to_uppercase(),
+                seat_quota: seats,
+                admin_userid: "admin".into(),
+                admin_name: format!("{code} admin"),
+                admin_mobile: "13900000001".into(),
+                admin_password: PASSWORD.into(),
+            },
+        )
         .await
         .map_err(|e| format!("{e:?}"))
         .expect("provision")

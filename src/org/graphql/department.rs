@@ -10,7 +10,11 @@ use crate::{
         guard::Perm,
         DeletePayload,
     },
-    org::{departments, loaders::{ChildrenOf, DepartmentById, DepartmentMemberCount}, permissions as perm},
+    org::{
+        departments,
+        loaders::{ChildrenOf, DepartmentById, DepartmentMemberCount},
+        permissions as perm,
+    },
 };
 
 #[derive(SimpleObject)]
@@ -89,7 +93,13 @@ pub struct DepartmentQuery;
 impl DepartmentQuery {
     /// Departments of the corp (fuzzy name search), flat, by parent then sibling order.
     #[graphql(guard = "Perm(perm::ORG_DEPARTMENT_VIEW)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
-    async fn departments(&self, ctx: &Context<'_>, filter: Option<DepartmentFilter>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<Department>> {
+    async fn departments(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<DepartmentFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<Department>> {
         let scope = ctx.scope()?;
         let page = Page::new(first, after)?;
         let f = filter.unwrap_or_default();

@@ -5,13 +5,19 @@ pub mod employee;
 pub mod role;
 pub mod tag;
 
-use async_graphql::{dataloader::DataLoader, Context};
+use async_graphql::{
+    dataloader::{DataLoader, HashMapCache},
+    Context,
+};
 
 use super::loaders::{EmployeeById, OrgLoader};
 use crate::graphql::context::CtxExt;
 
-pub fn loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<OrgLoader> {
-    ctx.data_unchecked::<DataLoader<OrgLoader>>()
+/// The request's organisation loader (cached for the request only).
+pub type OrgDataLoader = DataLoader<OrgLoader, HashMapCache>;
+
+pub fn loader<'a>(ctx: &'a Context<'_>) -> &'a OrgDataLoader {
+    ctx.data_unchecked::<OrgDataLoader>()
 }
 
 /// SPEC §0: the creator's name, or "管理员" when the super admin created it.

@@ -74,7 +74,11 @@ impl Role {
         roles::parse_permissions(&self.0)
     }
     async fn data_scope(&self) -> DataScope {
-        if self.0.is_super { DataScope::All } else { DataScope::parse(&self.0.data_scope) }
+        if self.0.is_super {
+            DataScope::All
+        } else {
+            DataScope::parse(&self.0.data_scope)
+        }
     }
     /// The chosen departments of a CUSTOM scope.
     async fn custom_departments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Department>> {
@@ -146,7 +150,13 @@ pub struct RoleQuery;
 impl RoleQuery {
     /// Roles of the corp; the super-admin role is listed to the super admin only.
     #[graphql(guard = "Perm(perm::ORG_ROLE_VIEW)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
-    async fn roles(&self, ctx: &Context<'_>, keyword: Option<String>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<Role>> {
+    async fn roles(
+        &self,
+        ctx: &Context<'_>,
+        keyword: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<Role>> {
         let auth = ctx.auth()?;
         let page = Page::new(first, after)?;
         let (rows, total) = fetch_page(ctx.db(), roles::list(&auth.scope, auth.is_super_admin, keyword.as_deref()), page).await?;
@@ -173,12 +183,16 @@ pub struct RoleMutation;
 impl RoleMutation {
     #[graphql(guard = "Perm(perm::ORG_ROLE_MANAGE)")]
     async fn create_role(&self, ctx: &Context<'_>, input: CreateRoleInput) -> async_graphql::Result<Role> {
-        let r = roles::create(ctx.db(), ctx.scope()?, roles::RoleInput {
-            name: Some(input.name),
-            permissions: Some(input.permissions),
-            data_scope: Some(input.data_scope.as_str().to_string()),
-            department_ids: Some(parse_ids(&input.department_ids, "departmentIds")?),
-        })
+        let r = roles::create(
+            ctx.db(),
+            ctx.scope()?,
+            roles::RoleInput {
+                name: Some(input.name),
+                permissions: Some(input.permissions),
+                data_scope: Some(input.data_scope.as_str().to_string()),
+                department_ids: Some(parse_ids(&input.department_ids, "departmentIds")?),
+            },
+        )
         .await?;
         Ok(Role(r))
     }
@@ -186,12 +200,17 @@ impl RoleMutation {
     /// The super-admin role cannot be edited.
     #[graphql(guard = "Perm(perm::ORG_ROLE_MANAGE)")]
     async fn update_role(&self, ctx: &Context<'_>, input: UpdateRoleInput) -> async_graphql::Result<Role> {
-        let r = roles::update(ctx.db(), ctx.scope()?, parse_id(&input.id, "id")?, roles::RoleInput {
-            name: input.name,
-            permissions: input.permissions,
-            data_scope: input.data_scope.map(|d| d.as_str().to_string()),
-            department_ids: input.department_ids.as_deref().map(|d| parse_ids(d, "departmentIds")).transpose()?,
-        })
+        let r = roles::update(
+            ctx.db(),
+            ctx.scope()?,
+            parse_id(&input.id, "id")?,
+            roles::RoleInput {
+                name: input.name,
+                permissions: input.permissions,
+                data_scope: input.data_scope.map(|d| d.as_str().to_string()),
+                department_ids: input.department_ids.as_deref().map(|d| parse_ids(d, "departmentIds")).transpose()?,
+            },
+        )
         .await?;
         Ok(Role(r))
     }

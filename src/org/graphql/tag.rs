@@ -76,7 +76,13 @@ pub struct EmployeeTagQuery;
 #[Object]
 impl EmployeeTagQuery {
     #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_TAG_VIEW)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
-    async fn employee_tags(&self, ctx: &Context<'_>, keyword: Option<String>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<EmployeeTag>> {
+    async fn employee_tags(
+        &self,
+        ctx: &Context<'_>,
+        keyword: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<EmployeeTag>> {
         let page = Page::new(first, after)?;
         let (rows, total) = fetch_page(ctx.db(), tags::list(ctx.scope()?, keyword.as_deref()), page).await?;
         Ok(connection(page, total, rows.into_iter().map(EmployeeTag).collect()))
@@ -95,7 +101,14 @@ pub struct EmployeeTagMutation;
 impl EmployeeTagMutation {
     #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_TAG_MANAGE)")]
     async fn create_employee_tag(&self, ctx: &Context<'_>, input: CreateEmployeeTagInput) -> async_graphql::Result<EmployeeTag> {
-        let t = tags::create(ctx.db(), ctx.scope()?, &input.name, &parse_ids(&input.employee_ids, "employeeIds")?, &parse_ids(&input.department_ids, "departmentIds")?).await?;
+        let t = tags::create(
+            ctx.db(),
+            ctx.scope()?,
+            &input.name,
+            &parse_ids(&input.employee_ids, "employeeIds")?,
+            &parse_ids(&input.department_ids, "departmentIds")?,
+        )
+        .await?;
         Ok(EmployeeTag(t))
     }
 
@@ -111,14 +124,33 @@ impl EmployeeTagMutation {
     }
 
     #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_TAG_MANAGE)")]
-    async fn add_employee_tag_members(&self, ctx: &Context<'_>, tag_id: ID, #[graphql(default)] employee_ids: Vec<ID>, #[graphql(default)] department_ids: Vec<ID>) -> async_graphql::Result<EmployeeTag> {
-        let t = tags::add_members(ctx.db(), ctx.scope()?, parse_id(&tag_id, "tagId")?, &parse_ids(&employee_ids, "employeeIds")?, &parse_ids(&department_ids, "departmentIds")?).await?;
+    async fn add_employee_tag_members(
+        &self,
+        ctx: &Context<'_>,
+        tag_id: ID,
+        #[graphql(default)] employee_ids: Vec<ID>,
+        #[graphql(default)] department_ids: Vec<ID>,
+    ) -> async_graphql::Result<EmployeeTag> {
+        let t = tags::add_members(
+            ctx.db(),
+            ctx.scope()?,
+            parse_id(&tag_id, "tagId")?,
+            &parse_ids(&employee_ids, "employeeIds")?,
+            &parse_ids(&department_ids, "departmentIds")?,
+        )
+        .await?;
         Ok(EmployeeTag(t))
     }
 
     /// 剔除人员: removes one employee (or one department) from the tag.
     #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_TAG_MANAGE)")]
-    async fn remove_employee_tag_member(&self, ctx: &Context<'_>, tag_id: ID, employee_id: Option<ID>, department_id: Option<ID>) -> async_graphql::Result<EmployeeTag> {
+    async fn remove_employee_tag_member(
+        &self,
+        ctx: &Context<'_>,
+        tag_id: ID,
+        employee_id: Option<ID>,
+        department_id: Option<ID>,
+    ) -> async_graphql::Result<EmployeeTag> {
         let e = employee_id.as_ref().map(|e| parse_id(e, "employeeId")).transpose()?;
         let d = department_id.as_ref().map(|d| parse_id(d, "departmentId")).transpose()?;
         Ok(EmployeeTag(tags::remove_member(ctx.db(), ctx.scope()?, parse_id(&tag_id, "tagId")?, e, d).await?))
