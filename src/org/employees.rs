@@ -5,9 +5,8 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use sea_orm::{
-    sea_query::{IntoCondition, Query},
-    ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    sea_query::Query, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -556,9 +555,4 @@ pub async fn run_batch(db: &DatabaseConnection, scope: &Scope, req: &BatchReques
     };
     txn.commit().await?;
     Ok(BatchOutcome { matched, changed })
-}
-
-/// `IN (…)` for the employee id column, used by loaders.
-pub fn id_in(ids: &[i64]) -> Condition {
-    employee::Column::Id.is_in(ids.iter().copied()).into_condition()
 }

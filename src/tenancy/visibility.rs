@@ -38,10 +38,6 @@ impl Visibility {
             }
         }
     }
-
-    pub fn sees_everything(&self) -> bool {
-        matches!(self, Visibility::All)
-    }
 }
 
 /// Data scope names as stored on roles.
