@@ -12,6 +12,7 @@ pub mod custom_fields;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod integrations;
 pub mod graphql;
 pub mod jobs;
 pub mod kv;

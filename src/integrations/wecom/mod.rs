@@ -1,0 +1,3 @@
+//! WeCom (企业微信): the API client, its callback crypto and wire types.
+
+pub mod crypto;
