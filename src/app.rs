@@ -22,10 +22,12 @@ use crate::{
     crypto::MasterKey,
     db::{self, DbOptions, StatementCounter},
     graphql::{self, http as gql_http, AppSchema},
+    integrations::wecom::{ClientConfig, WecomClient},
     jobs::{Jobs, MaintenanceJob, Schedule},
     kv::Kv,
     ops,
     org::{employees::DeletionGuards, BatchJob},
+    wecom,
 };
 
 #[derive(Clone)]
@@ -39,6 +41,7 @@ pub struct AppState {
     pub deletion_guards: DeletionGuards,
     /// SQL statements run so far on `db` (tests and benchmarks read it).
     pub statements: StatementCounter,
+    pub wecom: WecomClient,
 }
 
 /// The job kinds and schedules of every area.
@@ -46,6 +49,15 @@ pub fn jobs(config: &Config) -> Jobs {
     Jobs::builder()
         .register(BatchJob)
         .register(MaintenanceJob)
+        .register(wecom::sync::SyncJob)
+        .register(wecom::sync::NightlySyncJob)
+        .register(wecom::callbacks::ApplyInboxJob)
+        .schedule(Schedule {
+            name: "wecom-nightly-sync",
+            every: chrono::Duration::days(1),
+            kind: <wecom::sync::NightlySyncJob as crate::jobs::JobHandler>::KIND,
+            payload: serde_json::json!({}),
+        })
         .schedule(Schedule {
             name: "maintenance",
             every: chrono::Duration::hours(1),
@@ -67,7 +79,18 @@ impl AppState {
             None => Kv::memory(),
         };
         let master_key = MasterKey::from_config(&config)?;
+        let wecom = WecomClient::new(
+            ClientConfig {
+                base_url: config.wecom_base_url.clone(),
+                proxy: config.wecom_proxy.clone(),
+                timeout: Duration::from_secs(config.wecom_timeout_secs),
+                rate_backoff: Duration::from_millis(config.wecom_rate_backoff_ms),
+                rate_retries: config.wecom_rate_retries,
+            },
+            kv.clone(),
+        )?;
         Ok(AppState {
+            wecom,
             schema: graphql::build_schema(&config),
             jobs: jobs(&config),
             db,
@@ -94,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphiql", get(gql_http::graphiql))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .route("/callbacks/wecom/{corp}", get(wecom::callbacks::verify_url).post(wecom::callbacks::receive))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(CorsLayer::permissive())

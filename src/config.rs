@@ -31,6 +31,18 @@ pub struct Config {
     pub job_lease_secs: i64,
     /// Prefix for every Redis key, so several deployments can share one Redis.
     pub redis_prefix: String,
+    /// WeCom API host: the real one in production, the sandbox elsewhere.
+    pub wecom_base_url: String,
+    /// Outbound proxy for WeCom calls (WeCom only accepts a corp's trusted IPs).
+    pub wecom_proxy: Option<String>,
+    pub wecom_timeout_secs: u64,
+    /// First wait after a WeCom frequency-limit answer; doubles per retry.
+    pub wecom_rate_backoff_ms: u64,
+    pub wecom_rate_retries: u32,
+    /// Callbacks whose timestamp is further than this from now are refused.
+    pub callback_window_secs: i64,
+    /// This server's public base URL, shown as the callback URL to give WeCom.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -55,6 +67,13 @@ impl Default for Config {
             job_poll_ms: 1000,
             job_lease_secs: 120,
             redis_prefix: "wecrm:".into(),
+            wecom_base_url: "https://qyapi.weixin.qq.com".into(),
+            wecom_proxy: None,
+            wecom_timeout_secs: 10,
+            wecom_rate_backoff_ms: 500,
+            wecom_rate_retries: 3,
+            callback_window_secs: 300,
+            public_url: None,
         }
     }
 }
@@ -106,6 +125,19 @@ impl Config {
         if let Some(v) = env("WECRM_REDIS_PREFIX") {
             self.redis_prefix = v;
         }
+        if let Some(v) = env("WECRM_WECOM_BASE_URL") {
+            self.wecom_base_url = v;
+        }
+        if let Some(v) = env("WECRM_WECOM_PROXY") {
+            self.wecom_proxy = Some(v);
+        }
+        if let Some(v) = env("WECRM_PUBLIC_URL") {
+            self.public_url = Some(v);
+        }
+        parse("WECRM_WECOM_TIMEOUT_SECS", &mut self.wecom_timeout_secs)?;
+        parse("WECRM_WECOM_RATE_BACKOFF_MS", &mut self.wecom_rate_backoff_ms)?;
+        parse("WECRM_WECOM_RATE_RETRIES", &mut self.wecom_rate_retries)?;
+        parse("WECRM_CALLBACK_WINDOW_SECS", &mut self.callback_window_secs)?;
         if let Some(v) = env("WECRM_DATA_DIR") {
             self.data_dir = PathBuf::from(v);
         }

@@ -37,9 +37,9 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> AppResult<Option<DemoLogi
     )
     .await?;
     let scope = Scope { corp_id: p.corp.id, employee_id: Some(p.admin.id), visibility: crate::tenancy::Visibility::All };
-    let sales = departments::create(db, &scope, "销售部", Some(p.root_department.id)).await?;
-    let east = departments::create(db, &scope, "华东区", Some(sales.id)).await?;
-    let service = departments::create(db, &scope, "客服部", Some(p.root_department.id)).await?;
+    let sales = departments::create(db, &scope, None, "销售部", Some(p.root_department.id)).await?;
+    let east = departments::create(db, &scope, None, "华东区", Some(sales.id)).await?;
+    let service = departments::create(db, &scope, None, "客服部", Some(p.root_department.id)).await?;
     let manager = roles::create(
         db,
         &scope,

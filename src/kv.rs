@@ -76,6 +76,35 @@ impl Kv {
         }
     }
 
+    /// A string value, when Redis is configured (the memory variant keeps none:
+    /// its callers hold their own local copies).
+    pub async fn get_string(&self, key: &str) -> anyhow::Result<Option<String>> {
+        match self {
+            Kv::Memory(_) => Ok(None),
+            Kv::Redis { conn, prefix } => {
+                let mut conn = conn.clone();
+                Ok(redis::cmd("GET").arg(format!("{prefix}{key}")).query_async(&mut conn).await?)
+            }
+        }
+    }
+
+    pub async fn set_string(&self, key: &str, value: &str, ttl: Duration) -> anyhow::Result<()> {
+        match self {
+            Kv::Memory(_) => Ok(()),
+            Kv::Redis { conn, prefix } => {
+                let mut conn = conn.clone();
+                let _: () = redis::cmd("SET")
+                    .arg(format!("{prefix}{key}"))
+                    .arg(value)
+                    .arg("EX")
+                    .arg(ttl.as_secs().max(1))
+                    .query_async(&mut conn)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
     pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
         match self {
             Kv::Memory(map) => {

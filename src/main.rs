@@ -33,6 +33,17 @@ enum Command {
         #[arg(long, default_value = "schema.graphql")]
         out: String,
     },
+    /// Run the local WeChat sandbox alone (WeCom endpoints, seeded corp).
+    Sandbox {
+        #[arg(long, default_value = "127.0.0.1:8900")]
+        bind: std::net::SocketAddr,
+        #[arg(long, default_value = "ww-sandbox")]
+        corp_id: String,
+        #[arg(long, default_value_t = 4)]
+        departments: usize,
+        #[arg(long, default_value_t = 20)]
+        users: usize,
+    },
     /// Platform operator commands.
     Tenant {
         #[command(subcommand)]
@@ -79,6 +90,10 @@ async fn main() -> anyhow::Result<()> {
     let mut config = Config::load()?;
     ops::init_tracing(&config);
     match cli.command.unwrap_or(Command::Serve { demo: false, no_migrate: false }) {
+        Command::Sandbox { bind, corp_id, departments, users } => {
+            println!("WeChat sandbox on http://{bind} — corp {corp_id}, secrets {corp_id}-contacts-secret / {corp_id}-external-secret / {corp_id}-agent-secret");
+            wecrm::sandbox::serve(bind, &corp_id, departments, users).await?;
+        }
         Command::ExportSchema { out } => {
             std::fs::write(&out, graphql::sdl())?;
             println!("wrote {out}");

@@ -22,3 +22,4 @@ mod schema;
 mod statements;
 mod subscriptions;
 mod tenancy;
+mod wecom;

@@ -16,3 +16,5 @@ pub mod job;
 pub mod role;
 pub mod role_department;
 pub mod session;
+pub mod wecom_binding;
+pub mod wecom_inbox;

@@ -22,7 +22,7 @@ pub struct LoginPayload {
     pub employee: Employee,
 }
 
-fn payload(t: service::Tokens, lang: Lang) -> LoginPayload {
+pub fn payload(t: service::Tokens, lang: Lang) -> LoginPayload {
     LoginPayload {
         access_token: t.access_token,
         access_expires_at: t.session.access_expires_at,

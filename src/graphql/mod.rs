@@ -10,6 +10,7 @@ use async_graphql::{
     Data, MergedObject, MergedSubscription, Schema, SimpleObject, ID,
 };
 
+use crate::wecom::graphql::{WecomMutation, WecomQuery};
 use crate::{
     app::AppState,
     auth::graphql::{AuthMutation, AuthQuery},
@@ -31,11 +32,29 @@ use context::RequestCtx;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(ServerQuery, AuthQuery, DepartmentQuery, EmployeeQueryRoot, RoleQuery, EmployeeTagQuery, CustomFieldQuery, JobQuery);
+pub struct QueryRoot(
+    ServerQuery,
+    AuthQuery,
+    DepartmentQuery,
+    EmployeeQueryRoot,
+    RoleQuery,
+    EmployeeTagQuery,
+    CustomFieldQuery,
+    JobQuery,
+    WecomQuery,
+);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(AuthMutation, DepartmentMutation, EmployeeMutation, RoleMutation, EmployeeTagMutation, CustomFieldMutation);
+pub struct MutationRoot(
+    AuthMutation,
+    DepartmentMutation,
+    EmployeeMutation,
+    RoleMutation,
+    EmployeeTagMutation,
+    CustomFieldMutation,
+    WecomMutation,
+);
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]

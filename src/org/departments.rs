@@ -5,12 +5,20 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection
 
 use crate::{
     error::{msg, AppError, AppResult, Msg},
+    integrations::wecom::types::{CreateDepartment, UpdateDepartment},
     tenancy::Scope,
+    wecom::WecomLink,
 };
 use entity::{department, employee_department};
 
 const ROOT_UNDELETABLE: Msg = Msg::new("根部门不可删除", "The root department cannot be deleted");
 const PARENT_REQUIRED: Msg = Msg::new("请选择上级部门", "Choose a parent department");
+const PARENT_NOT_IN_WECOM: Msg = Msg::new("上级部门尚未同步到企业微信，请先同步", "The parent department is not in WeCom yet; sync first");
+
+/// WeCom orders siblings by `order`, larger first; ours by `sort`, smaller first.
+fn wecom_order(sort: i32) -> i64 {
+    100_000_000 - i64::from(sort) * 1000
+}
 
 /// 1–32 characters, none of `\ : " < > |`.
 pub fn validate_name(name: &str) -> AppResult<String> {
@@ -59,12 +67,27 @@ async fn next_sort(db: &impl ConnectionTrait, scope: &Scope, parent_id: i64) -> 
     Ok(max.flatten().map(|m| m + 1).unwrap_or(0))
 }
 
-pub async fn create(db: &DatabaseConnection, scope: &Scope, name: &str, parent_id: Option<i64>) -> AppResult<department::Model> {
+/// With a WeCom link, WeCom creates it first; if WeCom refuses, nothing changes here.
+pub async fn create(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    wecom: Option<&WecomLink>,
+    name: &str,
+    parent_id: Option<i64>,
+) -> AppResult<department::Model> {
     let name = validate_name(name)?;
     let parent_id = parent_id.ok_or_else(|| AppError::bad_input("parentId", PARENT_REQUIRED))?;
-    scope.get::<department::Entity>(db, parent_id).await.map_err(|e| e.with_field("parentId"))?;
+    let parent = scope.get::<department::Entity>(db, parent_id).await.map_err(|e| e.with_field("parentId"))?;
     let now = Utc::now();
     let sort = next_sort(db, scope, parent_id).await?;
+    let wecom_id = match wecom {
+        None => None,
+        Some(l) => {
+            let parentid = parent.wecom_id.ok_or_else(|| AppError::bad_input("parentId", PARENT_NOT_IN_WECOM))?;
+            let body = CreateDepartment { name: name.clone(), parentid, order: Some(wecom_order(sort)), id: None };
+            Some(l.client.department_create(&l.creds, &body).await?)
+        }
+    };
     scope
         .insert(
             db,
@@ -72,7 +95,7 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, name: &str, parent_i
                 parent_id: Set(Some(parent_id)),
                 name: Set(name),
                 sort: Set(sort),
-                wecom_id: Set(None),
+                wecom_id: Set(wecom_id),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -81,9 +104,18 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, name: &str, parent_i
         .await
 }
 
-pub async fn rename(db: &DatabaseConnection, scope: &Scope, id: i64, name: &str) -> AppResult<department::Model> {
+pub async fn rename(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    wecom: Option<&WecomLink>,
+    id: i64,
+    name: &str,
+) -> AppResult<department::Model> {
     let name = validate_name(name)?;
     let current = scope.get::<department::Entity>(db, id).await?;
+    if let (Some(l), Some(wid)) = (wecom, current.wecom_id) {
+        l.client.department_update(&l.creds, &UpdateDepartment { id: wid, name: Some(name.clone()), parentid: None, order: None }).await?;
+    }
     let mut am: department::ActiveModel = current.into();
     am.name = Set(name);
     am.updated_at = Set(Utc::now());
@@ -95,6 +127,7 @@ pub async fn rename(db: &DatabaseConnection, scope: &Scope, id: i64, name: &str)
 pub async fn move_to(
     db: &DatabaseConnection,
     scope: &Scope,
+    wecom: Option<&WecomLink>,
     id: i64,
     parent_id: Option<i64>,
     position: usize,
@@ -127,9 +160,19 @@ pub async fn move_to(
         .all(&txn)
         .await?;
     let now = Utc::now();
+    let position = position.min(siblings.len());
+    if let (Some(l), Some(wid)) = (wecom, current.wecom_id) {
+        let parent_wecom = scope
+            .get::<department::Entity>(&txn, parent)
+            .await?
+            .wecom_id
+            .ok_or_else(|| AppError::bad_input("parentId", PARENT_NOT_IN_WECOM))?;
+        let body = UpdateDepartment { id: wid, name: None, parentid: Some(parent_wecom), order: Some(wecom_order(position as i32)) };
+        l.client.department_update(&l.creds, &body).await?;
+    }
     let mut moved = current.clone();
     moved.parent_id = Some(parent);
-    siblings.insert(position.min(siblings.len()), moved);
+    siblings.insert(position, moved);
     let mut result = None;
     for (i, d) in siblings.into_iter().enumerate() {
         let is_target = d.id == id;
@@ -152,7 +195,7 @@ pub async fn move_to(
 }
 
 /// Refused while the department has child departments or members.
-pub async fn delete(db: &DatabaseConnection, scope: &Scope, id: i64) -> AppResult<()> {
+pub async fn delete(db: &DatabaseConnection, scope: &Scope, wecom: Option<&WecomLink>, id: i64) -> AppResult<()> {
     let txn = crate::db::write_txn(db).await?;
     let dept = scope.get::<department::Entity>(&txn, id).await?;
     if dept.parent_id.is_none() {
@@ -163,6 +206,9 @@ pub async fn delete(db: &DatabaseConnection, scope: &Scope, id: i64) -> AppResul
         scope.select::<employee_department::Entity>().filter(employee_department::Column::DepartmentId.eq(id)).count(&txn).await?;
     if children > 0 || members > 0 {
         return Err(AppError::conflict(msg::DEPT_HAS_DATA));
+    }
+    if let (Some(l), Some(wid)) = (wecom, dept.wecom_id) {
+        l.client.department_delete(&l.creds, wid).await?;
     }
     scope.delete_many::<department::Entity>().filter(department::Column::Id.eq(id)).exec(&txn).await?;
     scope

@@ -13,6 +13,7 @@ pub const ORG_ROLE_MANAGE: &str = "org.role.manage";
 pub const ORG_EMPLOYEE_TAG_VIEW: &str = "org.employee_tag.view";
 pub const ORG_EMPLOYEE_TAG_MANAGE: &str = "org.employee_tag.manage";
 pub const CFG_CUSTOM_FIELD_MANAGE: &str = "cfg.custom_field.manage";
+pub const SYS_WECOM_MANAGE: &str = "sys.wecom.manage";
 
 /// One node of the catalogue tree.
 pub struct Node {
@@ -68,6 +69,12 @@ pub static CATALOGUE: &[Node] = &[
         zh: "业务配置",
         en: "Business configuration",
         children: &[leaf(CFG_CUSTOM_FIELD_MANAGE, "自定义字段", "Custom fields")],
+    },
+    Node {
+        code: "sys",
+        zh: "系统设置",
+        en: "System settings",
+        children: &[leaf(SYS_WECOM_MANAGE, "企业微信配置与同步", "WeCom binding and sync")],
     },
 ];
 

@@ -57,6 +57,8 @@ tenant_entity!(
     custom_field,
     custom_field_value,
     session,
+    wecom_binding,
+    wecom_inbox,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads

@@ -151,9 +151,7 @@ impl MsgCrypt {
         let pad = BLOCK - plain.len() % BLOCK;
         plain.extend(std::iter::repeat_n(pad as u8, pad));
         let len = plain.len();
-        let ct = Enc::new(&self.key.into(), self.key[..16].into())
-            .encrypt_padded_mut::<NoPadding>(&mut plain, len)
-            .expect("whole blocks");
+        let ct = Enc::new(&self.key.into(), self.key[..16].into()).encrypt_padded_mut::<NoPadding>(&mut plain, len).expect("whole blocks");
         STANDARD.encode(ct)
     }
 
@@ -194,7 +192,10 @@ mod tests {
         // A tampered signature, and another corp's receive id, are refused.
         assert_eq!(official().open(&"0".repeat(40), "1409659813", "1372623149", encrypt), Err(CryptoError::Signature));
         let other = MsgCrypt::new(TOKEN, KEY, "another-corp").unwrap();
-        assert_eq!(other.open("477715d11cdb4164915debcba66cb864d751f3e6", "1409659813", "1372623149", encrypt), Err(CryptoError::ReceiveId));
+        assert_eq!(
+            other.open("477715d11cdb4164915debcba66cb864d751f3e6", "1409659813", "1372623149", encrypt),
+            Err(CryptoError::ReceiveId)
+        );
     }
 
     #[test]

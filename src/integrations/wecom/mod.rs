@@ -1,3 +1,7 @@
 //! WeCom (企业微信): the API client, its callback crypto and wire types.
 
+pub mod client;
 pub mod crypto;
+pub mod types;
+
+pub use client::{ClientConfig, Credentials, SecretKind, WecomClient, WecomError};

@@ -1,0 +1,366 @@
+//! The WeCom API client.
+//!
+//! * Access tokens are cached per (corp, secret kind): in Redis when
+//!   configured, so instances share them, otherwise in memory; a per-key lock
+//!   makes concurrent callers wait for one refresh instead of each fetching.
+//!   Tokens are refreshed `REFRESH_MARGIN` before WeCom's `expires_in`.
+//! * An answer saying the token is invalid or expired (40001, 40014, 42001)
+//!   drops the cached token and retries once with a fresh one.
+//! * Frequency limits (45009, 45033, -1 busy) back off and retry within a bound.
+//! * Every other errcode is a typed error that GraphQL shows as `UPSTREAM`.
+//! * Secrets and tokens never reach a log line: requests are logged by path.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use chrono::{DateTime, Utc};
+use serde::{de::DeserializeOwned, Serialize};
+use serde_json::Value;
+
+use super::types::*;
+use crate::{
+    error::{AppError, Code, Msg},
+    kv::Kv,
+};
+
+const TOKEN_ERRORS: [i64; 3] = [40001, 40014, 42001];
+const FREQUENCY_ERRORS: [i64; 3] = [45009, 45033, -1];
+const REFRESH_MARGIN: chrono::Duration = chrono::Duration::seconds(300);
+
+/// Which secret a call needs: each WeCom secret has its own token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SecretKind {
+    /// 通讯录同步 secret: departments and members.
+    Contacts,
+    /// 客户联系 secret (or the self-built app configured for it).
+    ExternalContact,
+    /// The self-built app: messages, OAuth.
+    Agent,
+}
+
+impl SecretKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SecretKind::Contacts => "contacts",
+            SecretKind::ExternalContact => "external",
+            SecretKind::Agent => "agent",
+        }
+    }
+}
+
+/// A corp's decrypted credentials (never logged: `Debug` hides the secrets).
+#[derive(Clone)]
+pub struct Credentials {
+    pub corp_id: String,
+    pub contact_secret: Option<String>,
+    pub external_secret: Option<String>,
+    pub agent_secret: Option<String>,
+    pub agent_id: Option<i64>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("corp_id", &self.corp_id).field("agent_id", &self.agent_id).finish_non_exhaustive()
+    }
+}
+
+impl Credentials {
+    fn secret(&self, kind: SecretKind) -> Option<&str> {
+        match kind {
+            SecretKind::Contacts => self.contact_secret.as_deref(),
+            SecretKind::ExternalContact => self.external_secret.as_deref().or(self.agent_secret.as_deref()),
+            SecretKind::Agent => self.agent_secret.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WecomError {
+    #[error("wecom errcode {errcode}: {errmsg}")]
+    Api { errcode: i64, errmsg: String },
+    #[error("secret {0:?} is not configured")]
+    MissingSecret(SecretKind),
+    #[error("transport: {0}")]
+    Transport(String),
+    #[error("unexpected answer: {0}")]
+    Decode(String),
+}
+
+impl WecomError {
+    pub fn errcode(&self) -> Option<i64> {
+        match self {
+            WecomError::Api { errcode, .. } => Some(*errcode),
+            _ => None,
+        }
+    }
+}
+
+/// What the admin must do, for refusals that are configuration, not bugs.
+fn remedy(errcode: i64) -> Option<Msg> {
+    Some(match errcode {
+        48009 | 48002 => Msg::new(
+            "企业微信拒绝了该接口调用：请在企业微信管理后台为应用开通相应的接口权限（通讯录/客户联系）",
+            "WeCom refused the call: grant the app the API permission (address book / customer contact) in the WeCom admin console",
+        ),
+        60020 => Msg::new(
+            "服务器IP不在企业微信可信IP列表中：请在应用设置中添加可信IP，或配置出口代理",
+            "This server's IP is not a trusted IP of the WeCom app: add it in the app settings or configure the outbound proxy",
+        ),
+        60011 => Msg::new(
+            "应用可见范围不包含该成员或部门：请在企业微信后台调整应用可见范围",
+            "The member or department is outside the app's visible range: widen it in WeCom",
+        ),
+        40001 | 40013 => Msg::new("企业微信凭证无效：请检查企业ID和Secret", "Invalid WeCom credentials: check the corp id and secret"),
+        _ => return None,
+    })
+}
+
+impl From<WecomError> for AppError {
+    fn from(e: WecomError) -> Self {
+        match &e {
+            WecomError::Api { errcode, errmsg } => {
+                let msg = remedy(*errcode).unwrap_or_else(|| {
+                    Msg::owned(format!("企业微信返回错误 {errcode}：{errmsg}"), format!("WeCom answered errcode {errcode}: {errmsg}"))
+                });
+                AppError::new(Code::Upstream, msg).with_extra("errcode", *errcode).with_extra("errmsg", errmsg.clone())
+            }
+            WecomError::MissingSecret(_) => {
+                AppError::new(Code::Upstream, Msg::new("企业微信尚未配置所需的Secret", "The WeCom secret this needs is not configured"))
+            }
+            WecomError::Transport(_) | WecomError::Decode(_) => {
+                let mut err =
+                    AppError::new(Code::Upstream, Msg::new("企业微信暂时无法访问，请稍后重试", "WeCom is unreachable, try again later"));
+                err.source = Some(anyhow::anyhow!("{e}"));
+                tracing::warn!(error = %e, "wecom call failed");
+                err
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    pub base_url: String,
+    pub proxy: Option<String>,
+    pub timeout: Duration,
+    /// First backoff after a frequency-limit answer; doubles per retry.
+    pub rate_backoff: Duration,
+    pub rate_retries: u32,
+}
+
+#[derive(Clone)]
+struct CachedToken {
+    token: String,
+    refresh_after: DateTime<Utc>,
+}
+
+#[derive(Clone)]
+pub struct WecomClient {
+    http: reqwest::Client,
+    config: Arc<ClientConfig>,
+    kv: Kv,
+    local: Arc<Mutex<HashMap<String, CachedToken>>>,
+    flights: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+impl WecomClient {
+    pub fn new(config: ClientConfig, kv: Kv) -> anyhow::Result<Self> {
+        let mut builder = reqwest::Client::builder().timeout(config.timeout).redirect(reqwest::redirect::Policy::none());
+        if let Some(proxy) = &config.proxy {
+            builder = builder.proxy(reqwest::Proxy::all(proxy)?);
+        }
+        Ok(WecomClient { http: builder.build()?, config: Arc::new(config), kv, local: Arc::default(), flights: Arc::default() })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.config.base_url.trim_end_matches('/'), path)
+    }
+
+    fn cache_key(creds: &Credentials, kind: SecretKind) -> String {
+        format!("wecom-token:{}:{}", creds.corp_id, kind.as_str())
+    }
+
+    async fn cached(&self, key: &str) -> Option<String> {
+        let now = Utc::now();
+        if let Some(t) = self.local.lock().expect("token cache").get(key).filter(|t| t.refresh_after > now) {
+            return Some(t.token.clone());
+        }
+        if self.kv.is_shared() {
+            if let Ok(Some(token)) = self.kv.get_string(key).await {
+                return Some(token);
+            }
+        }
+        None
+    }
+
+    /// A valid token, fetching one (once for all concurrent callers) when needed.
+    pub async fn token(&self, creds: &Credentials, kind: SecretKind) -> Result<String, WecomError> {
+        let key = Self::cache_key(creds, kind);
+        if let Some(t) = self.cached(&key).await {
+            return Ok(t);
+        }
+        let flight = self.flights.lock().expect("flights").entry(key.clone()).or_default().clone();
+        let _guard = flight.lock().await;
+        // Someone may have refreshed while we waited.
+        if let Some(t) = self.cached(&key).await {
+            return Ok(t);
+        }
+        let secret = creds.secret(kind).ok_or(WecomError::MissingSecret(kind))?;
+        let res = self
+            .http
+            .get(self.url("/cgi-bin/gettoken"))
+            .query(&[("corpid", creds.corp_id.as_str()), ("corpsecret", secret)])
+            .send()
+            .await
+            .map_err(|e| WecomError::Transport(e.without_url().to_string()))?;
+        let v: Value = res.json().await.map_err(|e| WecomError::Decode(e.without_url().to_string()))?;
+        check(&v)?;
+        let t: TokenResponse = serde_json::from_value(v).map_err(|e| WecomError::Decode(e.to_string()))?;
+        let lifetime = chrono::Duration::seconds(t.expires_in.max(1));
+        let refresh_after = Utc::now() + (lifetime - REFRESH_MARGIN).max(lifetime / 2);
+        self.local.lock().expect("token cache").insert(key.clone(), CachedToken { token: t.access_token.clone(), refresh_after });
+        if self.kv.is_shared() {
+            let ttl = (refresh_after - Utc::now()).to_std().unwrap_or(Duration::from_secs(60));
+            let _ = self.kv.set_string(&key, &t.access_token, ttl).await;
+        }
+        Ok(t.access_token)
+    }
+
+    async fn forget_token(&self, creds: &Credentials, kind: SecretKind, token: &str) {
+        let key = Self::cache_key(creds, kind);
+        {
+            let mut local = self.local.lock().expect("token cache");
+            if local.get(&key).is_some_and(|t| t.token == token) {
+                local.remove(&key);
+            }
+        }
+        if self.kv.is_shared() {
+            if let Ok(Some(shared)) = self.kv.get_string(&key).await {
+                if shared == token {
+                    let _ = self.kv.delete(&key).await;
+                }
+            }
+        }
+    }
+
+    /// One API call with the token rules above. `body` None means GET.
+    pub async fn call<B: Serialize, R: DeserializeOwned>(
+        &self,
+        creds: &Credentials,
+        kind: SecretKind,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+    ) -> Result<R, WecomError> {
+        let mut token_retried = false;
+        let mut rate_retries = 0u32;
+        loop {
+            let token = self.token(creds, kind).await?;
+            let mut req = match body {
+                Some(b) => self.http.post(self.url(path)).json(b),
+                None => self.http.get(self.url(path)),
+            };
+            req = req.query(&[("access_token", token.as_str())]).query(query);
+            let res = req.send().await.map_err(|e| WecomError::Transport(e.without_url().to_string()))?;
+            let v: Value = res.json().await.map_err(|e| WecomError::Decode(e.without_url().to_string()))?;
+            match check(&v) {
+                Ok(()) => return serde_json::from_value(v).map_err(|e| WecomError::Decode(format!("{path}: {e}"))),
+                Err(WecomError::Api { errcode, .. }) if TOKEN_ERRORS.contains(&errcode) && !token_retried => {
+                    tracing::info!(path, errcode, "wecom token rejected; refreshing once");
+                    self.forget_token(creds, kind, &token).await;
+                    token_retried = true;
+                }
+                Err(WecomError::Api { errcode, .. }) if FREQUENCY_ERRORS.contains(&errcode) && rate_retries < self.config.rate_retries => {
+                    let wait = self.config.rate_backoff * 2u32.pow(rate_retries);
+                    tracing::warn!(path, errcode, wait_ms = wait.as_millis() as u64, "wecom frequency limit; backing off");
+                    tokio::time::sleep(wait).await;
+                    rate_retries += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn get<R: DeserializeOwned>(
+        &self,
+        creds: &Credentials,
+        kind: SecretKind,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<R, WecomError> {
+        self.call::<(), R>(creds, kind, path, query, None).await
+    }
+
+    async fn post<B: Serialize, R: DeserializeOwned>(
+        &self,
+        creds: &Credentials,
+        kind: SecretKind,
+        path: &str,
+        body: &B,
+    ) -> Result<R, WecomError> {
+        self.call(creds, kind, path, &[], Some(body)).await
+    }
+
+    // Directory.
+
+    pub async fn department_list(&self, creds: &Credentials, id: Option<i64>) -> Result<Vec<Department>, WecomError> {
+        let q: Vec<(&str, String)> = id.map(|i| vec![("id", i.to_string())]).unwrap_or_default();
+        Ok(self.get::<DepartmentList>(creds, SecretKind::Contacts, "/cgi-bin/department/list", &q).await?.department)
+    }
+
+    pub async fn department_create(&self, creds: &Credentials, body: &CreateDepartment) -> Result<i64, WecomError> {
+        Ok(self.post::<_, CreatedId>(creds, SecretKind::Contacts, "/cgi-bin/department/create", body).await?.id)
+    }
+
+    pub async fn department_update(&self, creds: &Credentials, body: &UpdateDepartment) -> Result<(), WecomError> {
+        self.post::<_, Value>(creds, SecretKind::Contacts, "/cgi-bin/department/update", body).await.map(|_| ())
+    }
+
+    pub async fn department_delete(&self, creds: &Credentials, id: i64) -> Result<(), WecomError> {
+        self.get::<Value>(creds, SecretKind::Contacts, "/cgi-bin/department/delete", &[("id", id.to_string())]).await.map(|_| ())
+    }
+
+    pub async fn user_list(&self, creds: &Credentials, department_id: i64, fetch_child: bool) -> Result<Vec<User>, WecomError> {
+        let q = [("department_id", department_id.to_string()), ("fetch_child", if fetch_child { "1" } else { "0" }.to_string())];
+        Ok(self.get::<UserList>(creds, SecretKind::Contacts, "/cgi-bin/user/list", &q).await?.userlist)
+    }
+
+    pub async fn user_get(&self, creds: &Credentials, userid: &str) -> Result<User, WecomError> {
+        self.get(creds, SecretKind::Contacts, "/cgi-bin/user/get", &[("userid", userid.to_string())]).await
+    }
+
+    pub async fn user_create(&self, creds: &Credentials, body: &WriteUser) -> Result<(), WecomError> {
+        self.post::<_, Value>(creds, SecretKind::Contacts, "/cgi-bin/user/create", body).await.map(|_| ())
+    }
+
+    pub async fn user_update(&self, creds: &Credentials, body: &WriteUser) -> Result<(), WecomError> {
+        self.post::<_, Value>(creds, SecretKind::Contacts, "/cgi-bin/user/update", body).await.map(|_| ())
+    }
+
+    pub async fn user_delete(&self, creds: &Credentials, userid: &str) -> Result<(), WecomError> {
+        self.get::<Value>(creds, SecretKind::Contacts, "/cgi-bin/user/delete", &[("userid", userid.to_string())]).await.map(|_| ())
+    }
+
+    /// OAuth / QR-scan code → the member's userid.
+    pub async fn user_by_code(&self, creds: &Credentials, code: &str) -> Result<CodeUserInfo, WecomError> {
+        self.get(creds, SecretKind::Agent, "/cgi-bin/auth/getuserinfo", &[("code", code.to_string())]).await
+    }
+
+    // Messages.
+
+    pub async fn message_send(&self, creds: &Credentials, msg: &AppMessage) -> Result<SendResult, WecomError> {
+        self.post(creds, SecretKind::Agent, "/cgi-bin/message/send", msg).await
+    }
+}
+
+fn check(v: &Value) -> Result<(), WecomError> {
+    let errcode = v.get("errcode").and_then(Value::as_i64).unwrap_or(0);
+    if errcode == 0 {
+        Ok(())
+    } else {
+        Err(WecomError::Api { errcode, errmsg: v.get("errmsg").and_then(Value::as_str).unwrap_or("").to_string() })
+    }
+}

@@ -1,0 +1,264 @@
+//! The WeChat sandbox: a local stand-in for the WeCom endpoints wecrm uses,
+//! with the same paths, JSON shapes and errcodes, token issue / expiry /
+//! invalidation, injectable frequency limits and failures, a record of every
+//! call (tests assert on it) and signed, encrypted callbacks sent on demand.
+//! `wecrm sandbox` runs it alone; `serve --demo` starts it in-process.
+
+mod wecom;
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, Mutex},
+};
+
+use axum::Router;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::integrations::wecom::{crypto::MsgCrypt, types};
+
+/// One recorded API call (the access token is not recorded).
+#[derive(Clone, Debug, Serialize)]
+pub struct Call {
+    pub method: String,
+    pub path: String,
+    pub query: BTreeMap<String, String>,
+    pub body: Option<Value>,
+    pub errcode: i64,
+}
+
+/// Where the sandbox sends a corp's callbacks, and how it signs them.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct CallbackTarget {
+    pub url: String,
+    pub token: String,
+    pub encoding_aes_key: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct CorpSecrets {
+    pub contacts: String,
+    pub external: String,
+    pub agent: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct SandboxCorp {
+    pub corp_id: String,
+    pub secrets: CorpSecrets,
+    pub agent_id: i64,
+    pub departments: BTreeMap<i64, types::Department>,
+    pub users: BTreeMap<String, types::User>,
+    pub next_department_id: i64,
+    pub callback: Option<CallbackTarget>,
+    pub oauth_codes: HashMap<String, String>,
+    pub messages: Vec<Value>,
+}
+
+impl SandboxCorp {
+    /// A deterministic corp: the root department (id 1), `departments` more
+    /// under it, and `users` members spread over them.
+    pub fn seeded(corp_id: &str, departments: usize, users: usize) -> Self {
+        let mut c = SandboxCorp {
+            corp_id: corp_id.to_string(),
+            secrets: CorpSecrets {
+                contacts: format!("{corp_id}-contacts-secret"),
+                external: format!("{corp_id}-external-secret"),
+                agent: format!("{corp_id}-agent-secret"),
+            },
+            agent_id: 1000002,
+            departments: BTreeMap::new(),
+            users: BTreeMap::new(),
+            next_department_id: 2,
+            callback: None,
+            oauth_codes: HashMap::new(),
+            messages: Vec::new(),
+        };
+        c.departments.insert(
+            1,
+            types::Department {
+                id: 1,
+                name: format!("{corp_id}总部"),
+                parentid: 0,
+                order: 100000000,
+                name_en: None,
+                department_leader: vec![],
+            },
+        );
+        const NAMES: [&str; 6] = ["销售部", "客服部", "市场部", "华东区", "华南区", "运营部"];
+        for i in 0..departments {
+            let id = c.next_department_id;
+            c.next_department_id += 1;
+            let name = NAMES.get(i).map(|n| n.to_string()).unwrap_or_else(|| format!("部门{id}"));
+            c.departments.insert(
+                id,
+                types::Department { id, name, parentid: 1, order: (i as i64 + 1) * 1000, name_en: None, department_leader: vec![] },
+            );
+        }
+        const SURNAMES: [&str; 8] = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄"];
+        const GIVEN: [&str; 8] = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇"];
+        let dept_ids: Vec<i64> = c.departments.keys().copied().collect();
+        for i in 0..users {
+            let userid = format!("user{i:05}");
+            let dept = dept_ids[i % dept_ids.len()];
+            c.users.insert(
+                userid.clone(),
+                types::User {
+                    userid,
+                    name: format!(
+                        "{}{}{}",
+                        SURNAMES[i % 8],
+                        GIVEN[(i / 8) % 8],
+                        if i >= 64 { (i / 64).to_string() } else { String::new() }
+                    ),
+                    department: vec![dept],
+                    main_department: Some(dept),
+                    mobile: Some(format!("139{i:08}")),
+                    position: Some(if i % 5 == 0 { "经理" } else { "专员" }.to_string()),
+                    gender: Some(if i % 2 == 0 { "1" } else { "2" }.to_string()),
+                    email: None,
+                    alias: None,
+                    avatar: None,
+                    telephone: None,
+                    address: None,
+                    status: Some(1),
+                },
+            );
+        }
+        c
+    }
+}
+
+struct TokenInfo {
+    corp_id: String,
+    kind: &'static str,
+    expires_at: DateTime<Utc>,
+    invalidated: bool,
+}
+
+struct Injected {
+    path: String,
+    errcode: i64,
+    remaining: u32,
+}
+
+#[derive(Default)]
+struct World {
+    corps: HashMap<String, SandboxCorp>,
+    tokens: HashMap<String, TokenInfo>,
+    calls: Vec<Call>,
+    /// The next N API calls (any path) answer 45009.
+    rate_limited: u32,
+    failures: Vec<Injected>,
+    token_counter: u64,
+}
+
+/// The sandbox's shared state; tests hold it to arrange and to inspect.
+#[derive(Clone)]
+pub struct Sandbox {
+    world: Arc<Mutex<World>>,
+    /// Lifetime of issued tokens, in seconds (WeCom: 7200).
+    token_ttl: i64,
+    http: reqwest::Client,
+}
+
+impl Sandbox {
+    pub fn new(token_ttl: i64) -> Self {
+        Sandbox { world: Arc::default(), token_ttl, http: reqwest::Client::new() }
+    }
+
+    pub fn router(&self) -> Router {
+        wecom::router(self.clone())
+    }
+
+    pub fn add_corp(&self, corp: SandboxCorp) {
+        self.world.lock().expect("sandbox").corps.insert(corp.corp_id.clone(), corp);
+    }
+
+    pub fn with_corp<R>(&self, corp_id: &str, f: impl FnOnce(&mut SandboxCorp) -> R) -> Option<R> {
+        self.world.lock().expect("sandbox").corps.get_mut(corp_id).map(f)
+    }
+
+    /// Every call received so far.
+    pub fn calls(&self) -> Vec<Call> {
+        self.world.lock().expect("sandbox").calls.clone()
+    }
+
+    pub fn calls_to(&self, path: &str) -> Vec<Call> {
+        self.calls().into_iter().filter(|c| c.path == path).collect()
+    }
+
+    /// Makes every token issued so far invalid (WeCom may do so early).
+    pub fn invalidate_tokens(&self) {
+        for t in self.world.lock().expect("sandbox").tokens.values_mut() {
+            t.invalidated = true;
+        }
+    }
+
+    /// The next `n` API calls answer 45009 (frequency limit).
+    pub fn rate_limit_next(&self, n: u32) {
+        self.world.lock().expect("sandbox").rate_limited = n;
+    }
+
+    /// The next `times` calls to `path` answer `errcode`.
+    pub fn fail_next(&self, path: &str, errcode: i64, times: u32) {
+        self.world.lock().expect("sandbox").failures.push(Injected { path: path.to_string(), errcode, remaining: times });
+    }
+
+    /// A one-time OAuth code for a member (what the WeCom client hands a sidebar page).
+    pub fn oauth_code(&self, corp_id: &str, userid: &str) -> String {
+        let code = format!("code-{}", uuid::Uuid::new_v4().simple());
+        self.with_corp(corp_id, |c| c.oauth_codes.insert(code.clone(), userid.to_string()));
+        code
+    }
+
+    /// Encrypts, signs and POSTs a callback to the corp's callback URL, as
+    /// WeCom does; returns the HTTP status and body of the answer.
+    pub async fn send_callback(&self, corp_id: &str, plaintext_xml: &str) -> anyhow::Result<(u16, String)> {
+        let (target, agent_id) =
+            self.with_corp(corp_id, |c| (c.callback.clone(), c.agent_id)).ok_or_else(|| anyhow::anyhow!("no such sandbox corp"))?;
+        let target = target.ok_or_else(|| anyhow::anyhow!("no callback URL for {corp_id}"))?;
+        let crypt = MsgCrypt::new(&target.token, &target.encoding_aes_key, corp_id).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let timestamp = Utc::now().timestamp().to_string();
+        let nonce = format!("{}", rand::random::<u32>());
+        let (encrypt, sig) = crypt.seal(plaintext_xml, &timestamp, &nonce);
+        self.post_callback(&target.url, corp_id, agent_id, &encrypt, &sig, &timestamp, &nonce).await
+    }
+
+    /// POSTs an already sealed callback (tests use it to replay or tamper).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn post_callback(
+        &self,
+        url: &str,
+        corp_id: &str,
+        agent_id: i64,
+        encrypt: &str,
+        sig: &str,
+        timestamp: &str,
+        nonce: &str,
+    ) -> anyhow::Result<(u16, String)> {
+        let body = format!(
+            "<xml><ToUserName><![CDATA[{corp_id}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt><AgentID><![CDATA[{agent_id}]]></AgentID></xml>"
+        );
+        let res = self
+            .http
+            .post(url)
+            .query(&[("msg_signature", sig), ("timestamp", timestamp), ("nonce", nonce)])
+            .header("content-type", "text/xml")
+            .body(body)
+            .send()
+            .await?;
+        Ok((res.status().as_u16(), res.text().await?))
+    }
+}
+
+/// `wecrm sandbox`: the sandbox alone, seeded with `corp_id`.
+pub async fn serve(bind: std::net::SocketAddr, corp_id: &str, departments: usize, users: usize) -> anyhow::Result<()> {
+    let sandbox = Sandbox::new(7200);
+    sandbox.add_corp(SandboxCorp::seeded(corp_id, departments, users));
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    tracing::info!(%bind, corp_id, "WeChat sandbox listening");
+    axum::serve(listener, sandbox.router()).await?;
+    Ok(())
+}

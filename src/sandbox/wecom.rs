@@ -1,0 +1,322 @@
+//! WeCom's `/cgi-bin` endpoints, as the sandbox answers them.
+
+use std::collections::BTreeMap;
+
+use axum::{
+    body::Bytes,
+    extract::{Query, State},
+    http::{Method, Uri},
+    routing::get,
+    Json, Router,
+};
+use chrono::Utc;
+use serde_json::{json, Value};
+
+use super::{Call, Sandbox, SandboxCorp, TokenInfo};
+use crate::integrations::wecom::types::{CreateDepartment, Department, UpdateDepartment, User, WriteUser};
+
+pub fn router(sandbox: Sandbox) -> Router {
+    Router::new().route("/cgi-bin/gettoken", get(gettoken)).fallback(api).with_state(sandbox)
+}
+
+fn err(errcode: i64, errmsg: &str) -> Value {
+    json!({"errcode": errcode, "errmsg": errmsg})
+}
+
+fn ok(mut v: Value) -> Value {
+    v["errcode"] = json!(0);
+    v["errmsg"] = json!("ok");
+    v
+}
+
+async fn gettoken(State(sb): State<Sandbox>, Query(q): Query<BTreeMap<String, String>>) -> Json<Value> {
+    let mut w = sb.world.lock().expect("sandbox");
+    let corp_id = q.get("corpid").cloned().unwrap_or_default();
+    let secret = q.get("corpsecret").cloned().unwrap_or_default();
+    let answer = match w.corps.get(&corp_id) {
+        None => err(40013, "invalid corpid"),
+        Some(c) => {
+            let kind = if secret == c.secrets.contacts {
+                Some("contacts")
+            } else if secret == c.secrets.external {
+                Some("external")
+            } else if secret == c.secrets.agent {
+                Some("agent")
+            } else {
+                None
+            };
+            match kind {
+                None => err(40001, "invalid credential, access_token is invalid or not latest"),
+                Some(kind) => {
+                    let now = Utc::now();
+                    // Within validity WeCom hands out the same token again.
+                    let live =
+                        w.tokens.iter().find(|(_, t)| t.corp_id == corp_id && t.kind == kind && !t.invalidated && t.expires_at > now);
+                    let (token, expires_at) = match live {
+                        Some((tok, t)) => (tok.clone(), t.expires_at),
+                        None => {
+                            w.token_counter += 1;
+                            let tok = format!("sandbox-{kind}-{}-{}", w.token_counter, uuid::Uuid::new_v4().simple());
+                            let expires_at = now + chrono::Duration::seconds(sb.token_ttl);
+                            w.tokens.insert(tok.clone(), TokenInfo { corp_id: corp_id.clone(), kind, expires_at, invalidated: false });
+                            (tok, expires_at)
+                        }
+                    };
+                    ok(json!({"access_token": token, "expires_in": (expires_at - now).num_seconds().max(1)}))
+                }
+            }
+        }
+    };
+    let errcode = answer["errcode"].as_i64().unwrap_or(0);
+    let mut query = q.clone();
+    query.remove("corpsecret");
+    w.calls.push(Call { method: "GET".into(), path: "/cgi-bin/gettoken".into(), query, body: None, errcode });
+    Json(answer)
+}
+
+/// Every other API path: record, apply injected limits, check the token, answer.
+async fn api(State(sb): State<Sandbox>, method: Method, uri: Uri, Query(q): Query<BTreeMap<String, String>>, body: Bytes) -> Json<Value> {
+    let path = uri.path().to_string();
+    let body: Option<Value> = if body.is_empty() { None } else { serde_json::from_slice(&body).ok() };
+    let mut w = sb.world.lock().expect("sandbox");
+    let mut query = q.clone();
+    let token = query.remove("access_token").unwrap_or_default();
+    let answer = (|| {
+        if w.rate_limited > 0 {
+            w.rate_limited -= 1;
+            return err(45009, "api freq out of limit");
+        }
+        if let Some(f) = w.failures.iter_mut().find(|f| f.path == path && f.remaining > 0) {
+            f.remaining -= 1;
+            return err(f.errcode, "injected by the sandbox");
+        }
+        let (corp_id, kind) = match w.tokens.get(&token) {
+            None if token.is_empty() => return err(41001, "access_token missing"),
+            None => return err(40014, "invalid access_token"),
+            Some(t) if t.invalidated => return err(40014, "invalid access_token"),
+            Some(t) if t.expires_at <= Utc::now() => return err(42001, "access_token expired"),
+            Some(t) => (t.corp_id.clone(), t.kind),
+        };
+        let corp = w.corps.get_mut(&corp_id).expect("token of a known corp");
+        handle(corp, kind, &method, &path, &q, body.as_ref())
+    })();
+    let errcode = answer["errcode"].as_i64().unwrap_or(0);
+    w.calls.push(Call { method: method.to_string(), path, query, body, errcode });
+    Json(answer)
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: Option<&Value>) -> Result<T, Value> {
+    body.cloned().and_then(|b| serde_json::from_value(b).ok()).ok_or_else(|| err(40058, "invalid Request Parameter"))
+}
+
+fn valid_department_name(name: &str) -> bool {
+    let n = name.chars().count();
+    (1..=64).contains(&n) && !name.chars().any(|c| "\\:*?\"<>|".contains(c))
+}
+
+fn handle(corp: &mut SandboxCorp, kind: &str, method: &Method, path: &str, q: &BTreeMap<String, String>, body: Option<&Value>) -> Value {
+    let write_contacts = kind == "contacts";
+    let r = (|| -> Result<Value, Value> {
+        match (method.as_str(), path) {
+            ("GET", "/cgi-bin/department/list") => {
+                let list: Vec<&Department> = match q.get("id").and_then(|i| i.parse::<i64>().ok()) {
+                    None => corp.departments.values().collect(),
+                    Some(root) => {
+                        let mut ids = vec![root];
+                        let mut i = 0;
+                        while i < ids.len() {
+                            let parent = ids[i];
+                            ids.extend(corp.departments.values().filter(|d| d.parentid == parent).map(|d| d.id));
+                            i += 1;
+                        }
+                        corp.departments.values().filter(|d| ids.contains(&d.id)).collect()
+                    }
+                };
+                Ok(json!({"department": list}))
+            }
+            ("POST", "/cgi-bin/department/create") => {
+                if !write_contacts {
+                    return Err(err(48009, "api forbidden"));
+                }
+                let d: CreateDepartment = parse(body)?;
+                if !valid_department_name(&d.name) {
+                    return Err(err(60009, "department name include invalid char"));
+                }
+                if !corp.departments.contains_key(&d.parentid) {
+                    return Err(err(60004, "parent department not found"));
+                }
+                if corp.departments.values().any(|x| x.parentid == d.parentid && x.name == d.name) {
+                    return Err(err(60008, "department existed"));
+                }
+                let id = d.id.unwrap_or_else(|| {
+                    let id = corp.next_department_id;
+                    corp.next_department_id += 1;
+                    id
+                });
+                corp.departments.insert(
+                    id,
+                    Department {
+                        id,
+                        name: d.name,
+                        parentid: d.parentid,
+                        order: d.order.unwrap_or(0),
+                        name_en: None,
+                        department_leader: vec![],
+                    },
+                );
+                Ok(json!({"id": id}))
+            }
+            ("POST", "/cgi-bin/department/update") => {
+                if !write_contacts {
+                    return Err(err(48009, "api forbidden"));
+                }
+                let u: UpdateDepartment = parse(body)?;
+                if let Some(n) = &u.name {
+                    if !valid_department_name(n) {
+                        return Err(err(60009, "department name include invalid char"));
+                    }
+                }
+                if let Some(p) = u.parentid {
+                    if !corp.departments.contains_key(&p) {
+                        return Err(err(60004, "parent department not found"));
+                    }
+                }
+                let d = corp.departments.get_mut(&u.id).ok_or_else(|| err(60003, "department not found"))?;
+                if let Some(n) = u.name {
+                    d.name = n;
+                }
+                if let Some(p) = u.parentid {
+                    d.parentid = p;
+                }
+                if let Some(o) = u.order {
+                    d.order = o;
+                }
+                Ok(json!({}))
+            }
+            ("GET", "/cgi-bin/department/delete") => {
+                if !write_contacts {
+                    return Err(err(48009, "api forbidden"));
+                }
+                let id: i64 = q.get("id").and_then(|i| i.parse().ok()).ok_or_else(|| err(40058, "invalid id"))?;
+                if !corp.departments.contains_key(&id) {
+                    return Err(err(60003, "department not found"));
+                }
+                if corp.departments.values().any(|d| d.parentid == id) {
+                    return Err(err(60006, "department contains sub-department"));
+                }
+                if corp.users.values().any(|u| u.department.contains(&id)) {
+                    return Err(err(60005, "department contains user"));
+                }
+                corp.departments.remove(&id);
+                Ok(json!({}))
+            }
+            ("GET", "/cgi-bin/user/list") => {
+                let dept: i64 = q.get("department_id").and_then(|i| i.parse().ok()).ok_or_else(|| err(40058, "invalid department_id"))?;
+                let mut ids = vec![dept];
+                if q.get("fetch_child").map(String::as_str) == Some("1") {
+                    let mut i = 0;
+                    while i < ids.len() {
+                        let parent = ids[i];
+                        ids.extend(corp.departments.values().filter(|d| d.parentid == parent).map(|d| d.id));
+                        i += 1;
+                    }
+                }
+                let users: Vec<&User> = corp.users.values().filter(|u| u.department.iter().any(|d| ids.contains(d))).collect();
+                Ok(json!({"userlist": users}))
+            }
+            ("GET", "/cgi-bin/user/get") => {
+                let userid = q.get("userid").cloned().unwrap_or_default();
+                let u = corp.users.get(&userid).ok_or_else(|| err(60111, "userid not found"))?;
+                Ok(serde_json::to_value(u).expect("serialize"))
+            }
+            ("POST", "/cgi-bin/user/create") => {
+                if !write_contacts {
+                    return Err(err(48009, "api forbidden"));
+                }
+                let u: WriteUser = parse(body)?;
+                if corp.users.contains_key(&u.userid) {
+                    return Err(err(60102, "userid existed"));
+                }
+                let depts = u.department.clone().unwrap_or_default();
+                if depts.is_empty() || depts.iter().any(|d| !corp.departments.contains_key(d)) {
+                    return Err(err(60003, "department not found"));
+                }
+                if u.mobile.as_ref().is_some_and(|m| corp.users.values().any(|x| x.mobile.as_ref() == Some(m))) {
+                    return Err(err(60104, "mobile existed"));
+                }
+                corp.users.insert(
+                    u.userid.clone(),
+                    User {
+                        userid: u.userid,
+                        name: u.name.unwrap_or_default(),
+                        main_department: depts.first().copied(),
+                        department: depts,
+                        mobile: u.mobile,
+                        position: u.position,
+                        gender: u.gender,
+                        email: u.email,
+                        alias: u.alias,
+                        telephone: u.telephone,
+                        address: u.address,
+                        avatar: None,
+                        status: Some(4),
+                    },
+                );
+                Ok(json!({}))
+            }
+            ("POST", "/cgi-bin/user/update") => {
+                if !write_contacts {
+                    return Err(err(48009, "api forbidden"));
+                }
+                let u: WriteUser = parse(body)?;
+                if let Some(d) = &u.department {
+                    if d.iter().any(|d| !corp.departments.contains_key(d)) {
+                        return Err(err(60003, "department not found"));
+                    }
+                }
+                let x = corp.users.get_mut(&u.userid).ok_or_else(|| err(60111, "userid not found"))?;
+                macro_rules! set { ($($f:ident),*) => {$( if let Some(v) = u.$f { x.$f = Some(v); } )*}; }
+                set!(mobile, position, gender, email, alias, telephone, address);
+                if let Some(n) = u.name {
+                    x.name = n;
+                }
+                if let Some(d) = u.department {
+                    x.department = d;
+                }
+                Ok(json!({}))
+            }
+            ("GET", "/cgi-bin/user/delete") => {
+                if !write_contacts {
+                    return Err(err(48009, "api forbidden"));
+                }
+                let userid = q.get("userid").cloned().unwrap_or_default();
+                corp.users.remove(&userid).ok_or_else(|| err(60111, "userid not found"))?;
+                Ok(json!({}))
+            }
+            ("GET", "/cgi-bin/auth/getuserinfo") => {
+                let code = q.get("code").cloned().unwrap_or_default();
+                let userid = corp.oauth_codes.remove(&code).ok_or_else(|| err(40029, "invalid code"))?;
+                Ok(json!({"userid": userid, "user_ticket": format!("ticket-{userid}")}))
+            }
+            ("POST", "/cgi-bin/message/send") => {
+                if kind != "agent" {
+                    return Err(err(48009, "api forbidden"));
+                }
+                let msg = body.cloned().ok_or_else(|| err(40058, "invalid Request Parameter"))?;
+                if msg.get("agentid").and_then(Value::as_i64) != Some(corp.agent_id) {
+                    return Err(err(40056, "invalid agentid"));
+                }
+                let touser = msg.get("touser").and_then(Value::as_str).unwrap_or("");
+                let invalid: Vec<&str> =
+                    touser.split('|').filter(|u| !u.is_empty() && *u != "@all" && !corp.users.contains_key(*u)).collect();
+                corp.messages.push(msg.clone());
+                Ok(json!({"invaliduser": invalid.join("|"), "msgid": format!("msg{}", corp.messages.len())}))
+            }
+            _ => Err(err(404, "unknown path in the sandbox")),
+        }
+    })();
+    match r {
+        Ok(v) => ok(v),
+        Err(e) => e,
+    }
+}

@@ -1,0 +1,25 @@
+//! The corp's link to WeCom: credentials, two-way writes, sync, callbacks,
+//! and login with a WeCom code. Calls go through `integrations::wecom`.
+
+pub mod binding;
+pub mod callbacks;
+pub mod graphql;
+pub mod sync;
+
+use crate::{
+    app::AppState,
+    error::AppResult,
+    integrations::wecom::{Credentials, WecomClient},
+};
+
+/// A bound corp's client and credentials, for services that write to WeCom.
+#[derive(Clone)]
+pub struct WecomLink {
+    pub client: WecomClient,
+    pub creds: Credentials,
+}
+
+/// The corp's link when it is bound to WeCom; `None` keeps writes local.
+pub async fn link(state: &AppState, corp_id: i64) -> AppResult<Option<WecomLink>> {
+    Ok(binding::credentials(&state.db, &state.master_key, corp_id).await?.map(|creds| WecomLink { client: state.wecom.clone(), creds }))
+}

@@ -1,0 +1,350 @@
+//! Pulling the organisation from WeCom (ORG-1, ORG-6).
+//!
+//! A full sync is a durable job: departments first (parents before children,
+//! sibling order from WeCom's `order`, larger first), then members with their
+//! departments. Rows are matched on WeCom's ids, so re-running changes nothing
+//! and a crashed run simply runs again. Callbacks keep the corp current in
+//! between; a nightly run repairs what callbacks missed.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{FixedOffset, TimeZone, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::link;
+use crate::{
+    error::{AppError, AppResult, Code, Msg},
+    graphql::context::Auth,
+    integrations::wecom::types,
+    jobs::{JobCtx, JobError, JobHandler, NewJob},
+    org::employees::normalize_mobile,
+    tenancy::Scope,
+};
+use entity::{department, employee, employee_department, employee_role, job, role, wecom_binding};
+
+const NOT_BOUND: Msg = Msg::new("企业尚未绑定企业微信", "The corp is not bound to WeCom");
+const DAILY_LIMIT: Msg = Msg::new("每天最多手动同步2次，请明天再试", "At most 2 manual syncs a day; try again tomorrow");
+const TOO_SOON: Msg = Msg::new("两次手动同步需间隔至少10分钟", "Manual syncs must be at least 10 minutes apart");
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncOutcome {
+    pub departments_created: u32,
+    pub departments_updated: u32,
+    pub employees_created: u32,
+    pub employees_updated: u32,
+    /// Local employees WeCom no longer lists (left the corp); kept for inheritance.
+    pub employees_missing: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SyncRequest {
+    pub corp_id: i64,
+}
+
+/// Starts a manual sync: at most 2 a day per corp (China's day), ≥ 10 minutes apart.
+pub async fn start_manual(db: &DatabaseConnection, jobs: &crate::jobs::Jobs, auth: &Auth) -> AppResult<job::Model> {
+    if super::binding::get(db, &auth.scope).await?.is_none() {
+        return Err(AppError::bad_input("corp", NOT_BOUND));
+    }
+    let china = FixedOffset::east_opt(8 * 3600).expect("offset");
+    let today = china.from_utc_datetime(&Utc::now().naive_utc()).date_naive();
+    let day_start =
+        china.from_local_datetime(&today.and_hms_opt(0, 0, 0).expect("midnight")).single().expect("fixed offset").with_timezone(&Utc);
+    let manual = auth
+        .scope
+        .select::<job::Entity>()
+        .filter(job::Column::Kind.eq(SyncJob::KIND))
+        .filter(job::Column::CreatedBy.is_not_null())
+        .filter(job::Column::CreatedAt.gte(day_start))
+        .order_by_desc(job::Column::CreatedAt)
+        .all(db)
+        .await?;
+    if manual.len() >= 2 {
+        return Err(AppError::new(Code::RateLimited, DAILY_LIMIT));
+    }
+    if manual.first().is_some_and(|j| Utc::now() - j.created_at < chrono::Duration::minutes(10)) {
+        return Err(AppError::new(Code::RateLimited, TOO_SOON));
+    }
+    jobs.enqueue::<SyncJob>(db, NewJob::for_user(auth), &SyncRequest { corp_id: auth.corp_id }).await
+}
+
+pub struct SyncJob;
+
+#[async_trait::async_trait]
+impl JobHandler for SyncJob {
+    const KIND: &'static str = "wecom.sync";
+    type Payload = SyncRequest;
+
+    async fn run(&self, ctx: &JobCtx, req: SyncRequest) -> Result<Value, JobError> {
+        let state = &ctx.state;
+        let Some(link) = link(state, req.corp_id).await? else {
+            return Err(JobError::Permanent { code: Code::BadUserInput, msg: NOT_BOUND });
+        };
+        let scope = Scope::system(req.corp_id);
+        let mut out = SyncOutcome::default();
+        ctx.progress(5, "departments").await?;
+        let depts = link.client.department_list(&link.creds, None).await.map_err(|e| JobError::from_app(e.into()))?;
+        let map = apply_departments(&state.db, &scope, &depts, &mut out).await?;
+        ctx.progress(40, "members").await?;
+        let root = depts.iter().find(|d| d.parentid == 0).map(|d| d.id).unwrap_or(1);
+        let users = link.client.user_list(&link.creds, root, true).await.map_err(|e| JobError::from_app(e.into()))?;
+        let basic = basic_role(&state.db, &scope).await?;
+        for (i, u) in users.iter().enumerate() {
+            apply_user(&state.db, &scope, u, &map, basic, &mut out).await?;
+            if i % 200 == 199 {
+                ctx.progress(40 + (55 * i / users.len().max(1)) as i32, "members").await?;
+            }
+        }
+        let listed: HashSet<&str> = users.iter().map(|u| u.userid.as_str()).collect();
+        let locals: Vec<String> = scope
+            .select::<employee::Entity>()
+            .all(&state.db)
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .filter(|e| !e.is_super_admin)
+            .map(|e| e.userid)
+            .collect();
+        out.employees_missing = locals.iter().filter(|u| !listed.contains(u.as_str())).count() as u32;
+        Ok(serde_json::to_value(out).expect("serialize"))
+    }
+}
+
+/// Fires a sync for every bound corp (scheduled nightly).
+pub struct NightlySyncJob;
+
+#[async_trait::async_trait]
+impl JobHandler for NightlySyncJob {
+    const KIND: &'static str = "wecom.nightly_sync";
+    type Payload = Value;
+
+    async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
+        let corps: Vec<i64> =
+            wecom_binding::Entity::find().all(&ctx.state.db).await.map_err(AppError::from)?.into_iter().map(|b| b.corp_id).collect();
+        let day = Utc::now().format("%Y-%m-%d");
+        for corp_id in &corps {
+            let new = NewJob { corp_id: Some(*corp_id), ..NewJob::system() }.dedup(format!("wecom-nightly:{corp_id}:{day}"));
+            ctx.state.jobs.enqueue::<SyncJob>(&ctx.state.db, new, &SyncRequest { corp_id: *corp_id }).await?;
+        }
+        Ok(json!({"corps": corps.len()}))
+    }
+}
+
+async fn basic_role(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Option<i64>> {
+    Ok(scope
+        .select::<role::Entity>()
+        .filter(role::Column::Name.eq(crate::org::roles::BASIC_ROLE_NAME))
+        .filter(role::Column::IsSuper.eq(false))
+        .one(db)
+        .await?
+        .map(|r| r.id))
+}
+
+/// Upserts WeCom's departments; returns WeCom id → local id.
+pub async fn apply_departments(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    depts: &[types::Department],
+    out: &mut SyncOutcome,
+) -> AppResult<HashMap<i64, i64>> {
+    let locals = scope.select::<department::Entity>().all(db).await?;
+    let mut map: HashMap<i64, i64> = locals.iter().filter_map(|d| d.wecom_id.map(|w| (w, d.id))).collect();
+    let local_root = locals.iter().find(|d| d.parent_id.is_none()).map(|d| d.id);
+    let by_id: HashMap<i64, &department::Model> = locals.iter().map(|d| (d.id, d)).collect();
+    // Parents before children.
+    let mut pending: Vec<&types::Department> = depts.iter().collect();
+    let mut progress = true;
+    while !pending.is_empty() && progress {
+        progress = false;
+        let mut rest = Vec::new();
+        for d in pending {
+            let parent_local = if d.parentid == 0 { None } else { map.get(&d.parentid).copied() };
+            if d.parentid != 0 && parent_local.is_none() {
+                rest.push(d);
+                continue;
+            }
+            progress = true;
+            // Sibling order: WeCom sorts larger `order` first.
+            let sort = depts.iter().filter(|x| x.parentid == d.parentid && x.order > d.order).count() as i32;
+            let now = Utc::now();
+            match map.get(&d.id).and_then(|id| by_id.get(id)).copied().or_else(|| {
+                if d.parentid == 0 {
+                    local_root.and_then(|r| by_id.get(&r).copied())
+                } else {
+                    None
+                }
+            }) {
+                Some(existing) => {
+                    if existing.name != d.name
+                        || existing.parent_id != parent_local
+                        || existing.sort != sort
+                        || existing.wecom_id != Some(d.id)
+                    {
+                        let mut am: department::ActiveModel = existing.clone().into();
+                        am.name = Set(d.name.clone());
+                        am.parent_id = Set(parent_local);
+                        am.sort = Set(sort);
+                        am.wecom_id = Set(Some(d.id));
+                        am.updated_at = Set(now);
+                        scope.update(db, am).await?;
+                        out.departments_updated += 1;
+                    }
+                    map.insert(d.id, existing.id);
+                }
+                None => {
+                    let created = scope
+                        .insert(
+                            db,
+                            department::ActiveModel {
+                                parent_id: Set(parent_local),
+                                name: Set(d.name.clone()),
+                                sort: Set(sort),
+                                wecom_id: Set(Some(d.id)),
+                                created_at: Set(now),
+                                updated_at: Set(now),
+                                ..Default::default()
+                            },
+                        )
+                        .await?;
+                    map.insert(d.id, created.id);
+                    out.departments_created += 1;
+                }
+            }
+        }
+        pending = rest;
+    }
+    Ok(map)
+}
+
+fn gender(g: Option<&str>) -> Option<String> {
+    match g {
+        Some("1") => Some("MALE".into()),
+        Some("2") => Some("FEMALE".into()),
+        _ => None,
+    }
+}
+
+/// Upserts one member by userid; new members start with system access closed
+/// and the basic role (ORG-4, ORG-5).
+pub async fn apply_user(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    u: &types::User,
+    departments: &HashMap<i64, i64>,
+    basic_role: Option<i64>,
+    out: &mut SyncOutcome,
+) -> AppResult<()> {
+    let mobile =
+        u.mobile.as_deref().filter(|m| !m.is_empty()).map(|m| normalize_mobile(m).unwrap_or_else(|_| m.to_string())).unwrap_or_default();
+    let mut dept_ids: Vec<i64> = u.department.iter().filter_map(|d| departments.get(d).copied()).collect();
+    dept_ids.sort_unstable();
+    dept_ids.dedup();
+    let existing = scope.select::<employee::Entity>().filter(employee::Column::Userid.eq(&u.userid)).one(db).await?;
+    let now = Utc::now();
+    let txn = crate::db::write_txn(db).await?;
+    match existing {
+        Some(e) => {
+            let changed = e.name != u.name
+                || e.mobile != mobile
+                || e.position != u.position
+                || e.gender != gender(u.gender.as_deref())
+                || e.email != u.email
+                || e.alias != u.alias
+                || e.avatar != u.avatar
+                || e.activated != (u.status == Some(1));
+            let id = e.id;
+            if changed {
+                let mut am: employee::ActiveModel = e.into();
+                am.name = Set(u.name.clone());
+                am.mobile = Set(mobile);
+                am.position = Set(u.position.clone());
+                am.gender = Set(gender(u.gender.as_deref()));
+                am.email = Set(u.email.clone());
+                am.alias = Set(u.alias.clone());
+                am.avatar = Set(u.avatar.clone());
+                am.activated = Set(u.status == Some(1));
+                am.updated_at = Set(now);
+                scope.update(&txn, am).await?;
+            }
+            let current: Vec<i64> = {
+                let mut v: Vec<i64> = scope
+                    .select::<employee_department::Entity>()
+                    .filter(employee_department::Column::EmployeeId.eq(id))
+                    .all(&txn)
+                    .await?
+                    .into_iter()
+                    .map(|l| l.department_id)
+                    .collect();
+                v.sort_unstable();
+                v
+            };
+            let depts_changed = current != dept_ids && !dept_ids.is_empty();
+            if depts_changed {
+                scope
+                    .delete_many::<employee_department::Entity>()
+                    .filter(employee_department::Column::EmployeeId.eq(id))
+                    .exec(&txn)
+                    .await?;
+                scope
+                    .insert_many(
+                        &txn,
+                        dept_ids.iter().map(|d| employee_department::ActiveModel {
+                            employee_id: Set(id),
+                            department_id: Set(*d),
+                            ..Default::default()
+                        }),
+                    )
+                    .await?;
+            }
+            if changed || depts_changed {
+                out.employees_updated += 1;
+            }
+        }
+        None => {
+            let e = scope
+                .insert(
+                    &txn,
+                    employee::ActiveModel {
+                        userid: Set(u.userid.clone()),
+                        name: Set(u.name.clone()),
+                        alias: Set(u.alias.clone()),
+                        gender: Set(gender(u.gender.as_deref())),
+                        mobile: Set(mobile),
+                        email: Set(u.email.clone()),
+                        landline: Set(u.telephone.clone()),
+                        address: Set(u.address.clone()),
+                        position: Set(u.position.clone()),
+                        avatar: Set(u.avatar.clone()),
+                        activated: Set(u.status == Some(1)),
+                        system_enabled: Set(false),
+                        is_super_admin: Set(false),
+                        password_hash: Set(None),
+                        created_by: Set(None),
+                        created_at: Set(now),
+                        updated_at: Set(now),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            scope
+                .insert_many(
+                    &txn,
+                    dept_ids.iter().map(|d| employee_department::ActiveModel {
+                        employee_id: Set(e.id),
+                        department_id: Set(*d),
+                        ..Default::default()
+                    }),
+                )
+                .await?;
+            if let Some(r) = basic_role {
+                scope.insert(&txn, employee_role::ActiveModel { employee_id: Set(e.id), role_id: Set(r), ..Default::default() }).await?;
+            }
+            out.employees_created += 1;
+        }
+    }
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,285 @@
+//! WeCom through the sandbox: binding, sync, two-way writes, callbacks, login.
+
+use serde_json::json;
+use wecrm::sandbox::{CallbackTarget, Sandbox, SandboxCorp};
+
+use crate::support::{Client, TestApp, PASSWORD};
+
+const WECOM_CORP: &str = "ww-acme";
+const CB_TOKEN: &str = "callback-token";
+const CB_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
+
+struct World {
+    app: TestApp,
+    sandbox: Sandbox,
+    admin: Client,
+}
+
+async fn world(departments: usize, users: usize) -> World {
+    let sandbox = Sandbox::new(7200);
+    sandbox.add_corp(SandboxCorp::seeded(WECOM_CORP, departments, users));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = sandbox.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let app = TestApp::spawn_with(|c| {
+        c.wecom_base_url = url;
+        c.wecom_rate_backoff_ms = 10;
+    })
+    .await;
+    sandbox.with_corp(WECOM_CORP, |c| {
+        c.callback = Some(CallbackTarget { url: app.url("/callbacks/wecom/acme"), token: CB_TOKEN.into(), encoding_aes_key: CB_KEY.into() })
+    });
+    let admin = app.admin().await;
+    admin
+        .data(
+            "mutation($i:BindWecomInput!){bindWecom(input:$i){corpId}}",
+            json!({"i": {"corpId": WECOM_CORP, "contactSecret": "ww-acme-contacts-secret", "agentSecret": "ww-acme-agent-secret", "agentId": 1000002,
+                         "callbackToken": CB_TOKEN, "encodingAesKey": CB_KEY}}),
+        )
+        .await;
+    World { app, sandbox, admin }
+}
+
+async fn sync(w: &World) -> serde_json::Value {
+    // Straight through the queue: the manual-sync limits have their own test.
+    let job = w
+        .app
+        .state
+        .jobs
+        .enqueue::<wecrm::wecom::sync::SyncJob>(
+            &w.app.state.db,
+            wecrm::jobs::NewJob { corp_id: Some(w.app.corp.corp.id), created_by: Some(w.app.corp.admin.id), ..Default::default() },
+            &wecrm::wecom::sync::SyncRequest { corp_id: w.app.corp.corp.id },
+        )
+        .await
+        .map_err(|e| format!("{e:?}"))
+        .unwrap();
+    w.app.wait_job(&w.admin, &job.id.to_string()).await
+}
+
+#[tokio::test]
+async fn binding_keeps_secrets_encrypted_and_never_shows_them() {
+    let w = world(1, 1).await;
+    let v = w.admin.data("{wecomBinding{corpId contactSecretSet agentSecretSet externalContactSecretSet callbackUrl}}", json!({})).await;
+    assert_eq!(v["wecomBinding"]["contactSecretSet"], true);
+    assert_eq!(v["wecomBinding"]["externalContactSecretSet"], false);
+    assert!(v["wecomBinding"]["callbackUrl"].as_str().unwrap().ends_with("/callbacks/wecom/acme"));
+    use sea_orm::EntityTrait;
+    let row = entity::wecom_binding::Entity::find().one(&w.app.state.db).await.unwrap().unwrap();
+    let stored = row.contact_secret.unwrap();
+    assert!(stored.starts_with("v1.") && !stored.contains("ww-acme-contacts-secret"));
+    // No field of the schema can read a secret back.
+    let sdl = wecrm::graphql::sdl();
+    let binding_type = sdl.split("type WecomBinding {").nth(1).unwrap().split('}').next().unwrap();
+    assert!(!binding_type.contains("Secret:") && !binding_type.contains("encodingAesKey:"), "{binding_type}");
+}
+
+#[tokio::test]
+async fn a_full_sync_lands_every_department_and_member_and_a_second_run_changes_nothing() {
+    let w = world(4, 30).await;
+    let first = sync(&w).await;
+    assert_eq!(first["status"], "SUCCEEDED", "{first}");
+    assert_eq!(first["result"]["departmentsCreated"], 4);
+    assert_eq!(first["result"]["employeesCreated"], 30);
+    let v = w.admin.data("{employees(first:100,filter:{conditions:[{systemField:\"USERID\",op:CONTAINS,value:\"user\"}]}){totalCount edges{node{systemEnabled roles{name} departments{name}}}}}", json!({})).await;
+    assert_eq!(v["employees"]["totalCount"], 30);
+    let e = &v["employees"]["edges"][0]["node"];
+    assert_eq!(e["systemEnabled"], false, "synced members start closed");
+    assert_eq!(e["roles"][0]["name"], "基础角色");
+    let second = sync(&w).await;
+    assert_eq!(
+        second["result"],
+        json!({"departmentsCreated": 0, "departmentsUpdated": 0, "employeesCreated": 0, "employeesUpdated": 0, "employeesMissing": 0})
+    );
+}
+
+#[tokio::test]
+async fn a_token_invalidated_mid_sync_is_refreshed_and_the_sync_completes() {
+    let w = world(2, 5).await;
+    sync(&w).await;
+    w.sandbox.invalidate_tokens();
+    w.sandbox.with_corp(WECOM_CORP, |c| c.users.get_mut("user00001").unwrap().name = "改名".into());
+    let again = sync(&w).await;
+    assert_eq!(again["status"], "SUCCEEDED");
+    assert_eq!(again["result"]["employeesUpdated"], 1);
+    let rejected = w.sandbox.calls().iter().filter(|c| c.errcode == 40014).count();
+    assert!(rejected >= 1, "the sandbox refused the stale token");
+    assert_eq!(w.sandbox.calls_to("/cgi-bin/gettoken").len(), 2, "one refresh, not one per call");
+}
+
+#[tokio::test]
+async fn a_frequency_limit_answer_slows_the_sync_without_failing_it() {
+    let w = world(2, 5).await;
+    w.sandbox.rate_limit_next(2);
+    let done = sync(&w).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    assert_eq!(w.sandbox.calls().iter().filter(|c| c.errcode == 45009).count(), 2);
+    assert_eq!(done["result"]["employeesCreated"], 5);
+}
+
+#[tokio::test]
+async fn concurrent_callers_share_one_token_fetch() {
+    let w = world(1, 1).await;
+    let creds = wecrm::wecom::binding::credentials(&w.app.state.db, &w.app.state.master_key, w.app.corp.corp.id)
+        .await
+        .map_err(|e| format!("{e:?}"))
+        .unwrap()
+        .unwrap();
+    let mut handles = Vec::new();
+    for _ in 0..10 {
+        let (client, creds) = (w.app.state.wecom.clone(), creds.clone());
+        handles.push(tokio::spawn(async move { client.department_list(&creds, None).await.unwrap().len() }));
+    }
+    for h in handles {
+        assert_eq!(h.await.unwrap(), 2);
+    }
+    assert_eq!(w.sandbox.calls_to("/cgi-bin/gettoken").len(), 1);
+}
+
+#[tokio::test]
+async fn manual_sync_is_refused_within_10_minutes_of_the_last_one() {
+    let w = world(1, 1).await;
+    let first = w.admin.data("mutation{syncWecom{id}}", json!({})).await;
+    w.app.wait_job(&w.admin, first["syncWecom"]["id"].as_str().unwrap()).await;
+    let (code, msg, _) = w.admin.error("mutation{syncWecom{id}}", json!({})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("RATE_LIMITED", "两次手动同步需间隔至少10分钟"));
+}
+
+#[tokio::test]
+async fn a_department_created_in_graphql_is_created_in_wecom_first() {
+    let w = world(2, 2).await;
+    sync(&w).await;
+    let root = w.app.root_id();
+    let v = w.admin.data("mutation($p:ID!){createDepartment(input:{name:\"新部门\",parentId:$p}){id name}}", json!({"p": root})).await;
+    let created = w.sandbox.calls_to("/cgi-bin/department/create");
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0].body.as_ref().unwrap()["name"], "新部门");
+    assert_eq!(created[0].body.as_ref().unwrap()["parentid"], 1);
+    assert!(w.sandbox.with_corp(WECOM_CORP, |c| c.departments.values().any(|d| d.name == "新部门")).unwrap());
+    let id = v["createDepartment"]["id"].as_str().unwrap().to_string();
+    w.admin.data("mutation($id:ID!){renameDepartment(id:$id,name:\"改名部门\"){name}}", json!({"id": id})).await;
+    assert!(w.sandbox.with_corp(WECOM_CORP, |c| c.departments.values().any(|d| d.name == "改名部门")).unwrap());
+
+    // WeCom refuses: nothing changes here, and the caller sees UPSTREAM with the errcode.
+    let before = w.admin.data("{departments{totalCount}}", json!({})).await["departments"]["totalCount"].clone();
+    w.sandbox.fail_next("/cgi-bin/department/create", 60008, 1);
+    let v = w.admin.gql("mutation($p:ID!){createDepartment(input:{name:\"被拒绝\",parentId:$p}){id}}", json!({"p": root})).await;
+    assert_eq!(v["errors"][0]["extensions"]["code"], "UPSTREAM");
+    assert_eq!(v["errors"][0]["extensions"]["errcode"], 60008);
+    let after = w.admin.data("{departments{totalCount}}", json!({})).await["departments"]["totalCount"].clone();
+    assert_eq!(before, after);
+    w.admin.data("mutation($id:ID!){deleteDepartment(id:$id){id}}", json!({"id": id})).await;
+    assert!(!w.sandbox.with_corp(WECOM_CORP, |c| c.departments.values().any(|d| d.name == "改名部门")).unwrap());
+}
+
+#[tokio::test]
+async fn a_policy_refusal_says_what_the_admin_must_do() {
+    let w = world(1, 1).await;
+    sync(&w).await;
+    w.sandbox.fail_next("/cgi-bin/department/create", 48009, 1);
+    let v = w.admin.gql("mutation($p:ID!){createDepartment(input:{name:\"X\",parentId:$p}){id}}", json!({"p": w.app.root_id()})).await;
+    assert_eq!(v["errors"][0]["extensions"]["code"], "UPSTREAM");
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("接口权限"));
+}
+
+fn create_user_event(userid: &str, at: i64) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{WECOM_CORP}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>{at}</CreateTime>\
+         <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event><ChangeType>create_user</ChangeType>\
+         <UserID><![CDATA[{userid}]]></UserID></xml>"
+    )
+}
+
+#[tokio::test]
+async fn a_callback_delivered_three_times_is_applied_once() {
+    let w = world(1, 1).await;
+    sync(&w).await;
+    let newcomer = wecrm::integrations::wecom::types::User {
+        userid: "newcomer".into(),
+        name: "新同事".into(),
+        department: vec![1],
+        mobile: Some("13912345678".into()),
+        status: Some(1),
+        ..Default::default()
+    };
+    w.sandbox.with_corp(WECOM_CORP, |c| c.users.insert("newcomer".into(), newcomer));
+    let event = create_user_event("newcomer", chrono::Utc::now().timestamp());
+    for _ in 0..3 {
+        let (status, body) = w.sandbox.send_callback(WECOM_CORP, &event).await.unwrap();
+        assert_eq!((status, body.as_str()), (200, ""));
+    }
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    assert_eq!(entity::wecom_inbox::Entity::find().count(&w.app.state.db).await.unwrap(), 1);
+    for _ in 0..100 {
+        let v = w.admin.data("{employees(filter:{keyword:\"新同事\"}){totalCount}}", json!({})).await;
+        if v["employees"]["totalCount"] == 1 {
+            let row = entity::wecom_inbox::Entity::find().one(&w.app.state.db).await.unwrap().unwrap();
+            if row.status == "APPLIED" {
+                return;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the callback was not applied");
+}
+
+#[tokio::test]
+async fn a_tampered_or_stale_callback_is_refused_and_nothing_is_stored() {
+    let w = world(1, 1).await;
+    let crypt = wecrm::integrations::wecom::crypto::MsgCrypt::new(CB_TOKEN, CB_KEY, WECOM_CORP).unwrap();
+    let url = w.app.url("/callbacks/wecom/acme");
+    let now = chrono::Utc::now().timestamp();
+    let ts = now.to_string();
+    let (enc, sig) = crypt.seal(&create_user_event("x", now), &ts, "n1");
+    let bad_sig = format!("{}0", &sig[..39]);
+    let (status, _) = w.sandbox.post_callback(&url, WECOM_CORP, 1, &enc, &bad_sig, &ts, "n1").await.unwrap();
+    assert_eq!(status, 403);
+    // Sealed for another corp: the receive id does not match.
+    let foreign = wecrm::integrations::wecom::crypto::MsgCrypt::new(CB_TOKEN, CB_KEY, "ww-other").unwrap();
+    let (enc2, sig2) = foreign.seal(&create_user_event("x", now), &ts, "n2");
+    assert_eq!(w.sandbox.post_callback(&url, WECOM_CORP, 1, &enc2, &sig2, &ts, "n2").await.unwrap().0, 403);
+    // Replayed an hour later.
+    let old = (now - 3600).to_string();
+    let (enc3, sig3) = crypt.seal(&create_user_event("x", now - 3600), &old, "n3");
+    assert_eq!(w.sandbox.post_callback(&url, WECOM_CORP, 1, &enc3, &sig3, &old, "n3").await.unwrap().0, 403);
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    assert_eq!(entity::wecom_inbox::Entity::find().count(&w.app.state.db).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn the_callback_url_answers_wecoms_verification_with_the_decrypted_echo() {
+    let w = world(1, 1).await;
+    let crypt = wecrm::integrations::wecom::crypto::MsgCrypt::new(CB_TOKEN, CB_KEY, WECOM_CORP).unwrap();
+    let (echo, sig) = crypt.seal("1616140317555161061", "1409659589", "263014780");
+    let r = w
+        .app
+        .http
+        .get(w.app.url("/callbacks/wecom/acme"))
+        .query(&[("msg_signature", sig.as_str()), ("timestamp", "1409659589"), ("nonce", "263014780"), ("echostr", echo.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "1616140317555161061");
+}
+
+#[tokio::test]
+async fn login_with_a_wecom_code_opens_a_session_for_enabled_members_only() {
+    let w = world(1, 3).await;
+    sync(&w).await;
+    let q = "mutation($c:String!){loginWithWecomCode(corpCode:\"acme\",code:$c){accessToken employee{userid}}}";
+    let code = w.sandbox.oauth_code(WECOM_CORP, "user00001");
+    let (code_err, msg, _) = w.admin.error(q, json!({"c": code})).await;
+    assert_eq!((code_err.as_str(), msg.as_str()), ("FORBIDDEN", "该账号未开启系统使用权限，请联系管理员"));
+    let v = w.admin.data("{employees(filter:{keyword:\"13900000001\"}){edges{node{id}}}}", json!({})).await;
+    let id = v["employees"]["edges"][0]["node"]["id"].as_str().unwrap().to_string();
+    w.admin.data("mutation($id:ID!){setEmployeeSystemAccess(id:$id,enabled:true){id}}", json!({"id": id})).await;
+    let code = w.sandbox.oauth_code(WECOM_CORP, "user00001");
+    let v = w.app.anonymous().data(q, json!({"c": code})).await;
+    assert_eq!(v["loginWithWecomCode"]["employee"]["userid"], "user00001");
+    // A code works once.
+    let (c, _, _) = w.app.anonymous().error(q, json!({"c": code})).await;
+    assert_eq!(c, "UNAUTHENTICATED");
+    let _ = PASSWORD;
+}
