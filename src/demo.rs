@@ -1,15 +1,22 @@
 //! The demo corp `serve --demo` seeds into an empty database, so a front-end
-//! developer has something to log into and browse.
+//! developer has something to log into and browse. With the in-process
+//! sandbox, the corp is bound to the sandbox's WeCom corp and synced from it,
+//! so the demo shows synced data and can receive live callbacks.
 
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::{
+    app::AppState,
     crypto::new_token,
     error::AppResult,
     org::{departments, employees, roles},
-    tenancy::{scope_kind, Scope},
+    sandbox::{CallbackTarget, Sandbox, SandboxCorp},
+    tenancy::{scope_kind, Scope, Visibility},
     tenants::{self, NewTenant},
+    wecom::{binding, sync},
 };
+
+pub const SANDBOX_CORP: &str = "ww-demo";
 
 pub struct DemoLogin {
     pub corp_code: String,
@@ -18,7 +25,9 @@ pub struct DemoLogin {
 }
 
 /// Seeds the demo corp when there is no corp yet; `None` when there was one.
-pub async fn seed_if_empty(db: &DatabaseConnection) -> AppResult<Option<DemoLogin>> {
+/// `sandbox`: the in-process sandbox and this server's base URL (for callbacks).
+pub async fn seed_if_empty(state: &AppState, sandbox: Option<(&Sandbox, &str)>) -> AppResult<Option<DemoLogin>> {
+    let db = &state.db;
     if entity::corp::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
@@ -36,10 +45,7 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> AppResult<Option<DemoLogi
         },
     )
     .await?;
-    let scope = Scope { corp_id: p.corp.id, employee_id: Some(p.admin.id), visibility: crate::tenancy::Visibility::All };
-    let sales = departments::create(db, &scope, None, "销售部", Some(p.root_department.id)).await?;
-    let east = departments::create(db, &scope, None, "华东区", Some(sales.id)).await?;
-    let service = departments::create(db, &scope, None, "客服部", Some(p.root_department.id)).await?;
+    let scope = Scope { corp_id: p.corp.id, employee_id: Some(p.admin.id), visibility: Visibility::All };
     let manager = roles::create(
         db,
         &scope,
@@ -53,28 +59,102 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> AppResult<Option<DemoLogi
         },
     )
     .await?;
-    let people = [
-        ("zhangwei", "张伟", "13800000001", sales.id, manager.id),
-        ("lina", "李娜", "13800000002", east.id, p.basic_role.id),
-        ("wangfang", "王芳", "13800000003", east.id, p.basic_role.id),
-        ("liuyang", "刘洋", "13800000004", service.id, p.basic_role.id),
-    ];
-    for (userid, name, mobile, dept, role) in people {
-        let e = employees::create(
-            db,
-            &scope,
-            userid,
-            employees::EmployeeFields {
-                name: Some(name.into()),
-                mobile: Some(mobile.into()),
-                department_ids: Some(vec![dept]),
-                role_ids: Some(vec![role]),
-                ..Default::default()
-            },
-        )
-        .await?;
-        employees::set_system_access(db, &scope, e.id, true).await?;
-        employees::set_password(db, &scope, e.id, &password).await?;
+
+    // Members: synced from the sandbox's WeCom corp, or created locally.
+    let members: Vec<i64> = match sandbox {
+        Some((sb, base_url)) => {
+            let token = new_token()[..24].to_string();
+            let aes_key = new_token()[..43].replace(['-', '_'], "A");
+            let mut corp = SandboxCorp::seeded(SANDBOX_CORP, 5, 20);
+            corp.callback = Some(CallbackTarget {
+                url: format!("{base_url}/callbacks/wecom/demo"),
+                token: token.clone(),
+                encoding_aes_key: aes_key.clone(),
+            });
+            let secrets = corp.secrets.clone();
+            let agent_id = corp.agent_id;
+            sb.add_corp(corp);
+            binding::bind(
+                db,
+                &scope,
+                &state.master_key,
+                binding::BindInput {
+                    wecom_corp_id: SANDBOX_CORP.into(),
+                    contact_secret: Some(secrets.contacts),
+                    external_secret: Some(secrets.external),
+                    agent_secret: Some(secrets.agent),
+                    agent_id: Some(agent_id),
+                    callback_token: Some(token),
+                    encoding_aes_key: Some(aes_key),
+                },
+            )
+            .await?;
+            sync::run(state, p.corp.id, None).await.map_err(|e| crate::error::AppError::internal(anyhow::anyhow!("demo sync: {e:?}")))?;
+            scope
+                .select::<entity::employee::Entity>()
+                .filter(entity::employee::Column::IsSuperAdmin.eq(false))
+                .order_by_asc(entity::employee::Column::Userid)
+                .all(db)
+                .await?
+                .into_iter()
+                .take(4)
+                .map(|e| e.id)
+                .collect()
+        }
+        None => {
+            let sales = departments::create(db, &scope, None, "销售部", Some(p.root_department.id)).await?;
+            let east = departments::create(db, &scope, None, "华东区", Some(sales.id)).await?;
+            let service = departments::create(db, &scope, None, "客服部", Some(p.root_department.id)).await?;
+            let mut ids = Vec::new();
+            for (userid, name, mobile, dept) in [
+                ("zhangwei", "张伟", "13800000001", sales.id),
+                ("lina", "李娜", "13800000002", east.id),
+                ("wangfang", "王芳", "13800000003", east.id),
+                ("liuyang", "刘洋", "13800000004", service.id),
+            ] {
+                let e = employees::create(
+                    db,
+                    &scope,
+                    userid,
+                    employees::EmployeeFields {
+                        name: Some(name.into()),
+                        mobile: Some(mobile.into()),
+                        department_ids: Some(vec![dept]),
+                        role_ids: Some(vec![p.basic_role.id]),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+                ids.push(e.id);
+            }
+            ids
+        }
+    };
+    for (i, id) in members.iter().enumerate() {
+        employees::set_system_access(db, &scope, *id, true).await?;
+        employees::set_password(db, &scope, *id, &password).await?;
+        if i == 0 {
+            // The first member also manages: a login that shows a data scope at work.
+            let am = entity::employee_role::ActiveModel { employee_id: Set(*id), role_id: Set(manager.id), ..Default::default() };
+            scope.insert(db, am).await?;
+        }
     }
     Ok(Some(DemoLogin { corp_code: "demo".into(), account: "admin".into(), password }))
+}
+
+/// On a restart the in-process sandbox starts empty: give it back the demo's
+/// WeCom corp (deterministic data, the stored callback credentials).
+pub async fn restore_sandbox(state: &AppState, sandbox: &Sandbox, base_url: &str) -> AppResult<()> {
+    let Some(c) = entity::corp::Entity::find().filter(entity::corp::Column::Code.eq("demo")).one(&state.db).await? else { return Ok(()) };
+    let Some(b) = binding::get(&state.db, &Scope::system(c.id)).await? else { return Ok(()) };
+    if b.wecom_corp_id != SANDBOX_CORP {
+        return Ok(());
+    }
+    let open = |v: &Option<String>| v.as_deref().and_then(|s| state.master_key.decrypt(s).ok());
+    let mut corp = SandboxCorp::seeded(SANDBOX_CORP, 5, 20);
+    if let (Some(token), Some(key)) = (open(&b.callback_token), open(&b.encoding_aes_key)) {
+        corp.callback = Some(CallbackTarget { url: format!("{base_url}/callbacks/wecom/demo"), token, encoding_aes_key: key });
+    }
+    sandbox.add_corp(corp);
+    Ok(())
 }

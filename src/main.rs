@@ -121,14 +121,38 @@ async fn main() -> anyhow::Result<()> {
                 config.auto_migrate = false;
             }
             let bind = config.bind;
+            // The demo talks to an in-process WeChat sandbox unless a WeCom
+            // host was configured explicitly.
+            let sandbox = if seed && std::env::var("WECRM_WECOM_BASE_URL").is_err() {
+                let sb = wecrm::sandbox::Sandbox::new(7200);
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+                config.wecom_base_url = format!("http://{}", listener.local_addr()?);
+                let router = sb.router();
+                tokio::spawn(async move { axum::serve(listener, router).await });
+                Some(sb)
+            } else {
+                None
+            };
             let state = app::AppState::build(config, None).await?;
             if seed {
-                match demo::seed_if_empty(&state.db).await.map_err(|e| anyhow::anyhow!("demo seed: {:?}", e))? {
+                let base = format!("http://{bind}");
+                match demo::seed_if_empty(&state, sandbox.as_ref().map(|s| (s, base.as_str())))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("demo seed: {:?}", e))?
+                {
                     Some(login) => println!(
-                        "demo corp ready — corpCode: {}  account: {}  password: {}  (printed once)",
+                        "demo corp ready — corpCode: {}  account: {}  password: {}  (printed once; four synced employees share it)",
                         login.corp_code, login.account, login.password
                     ),
-                    None => println!("database already has a corp; demo seed skipped"),
+                    None => {
+                        println!("database already has a corp; demo seed skipped");
+                        if let Some(sb) = &sandbox {
+                            demo::restore_sandbox(&state, sb, &base).await.map_err(|e| anyhow::anyhow!("sandbox restore: {:?}", e))?;
+                        }
+                    }
+                }
+                if sandbox.is_some() {
+                    println!("WeChat sandbox (in-process) at {} — WeCom corp {}", state.config.wecom_base_url, demo::SANDBOX_CORP);
                 }
             }
             let (tx, rx) = watch::channel(false);

@@ -104,3 +104,18 @@ async fn anonymous_callers_get_unauthenticated_from_protected_fields() {
     let (code, msg, _) = app.anonymous().error("{employees{totalCount}}", json!({})).await;
     assert_eq!((code.as_str(), msg.as_str()), ("UNAUTHENTICATED", "请先登录"));
 }
+
+#[tokio::test]
+async fn the_login_answer_resolves_the_employee_as_the_new_session() {
+    let app = TestApp::spawn().await;
+    let v = app
+        .anonymous()
+        .data(
+            "mutation($c:String!,$a:String!,$p:String!){login(corpCode:$c,account:$a,password:$p){employee{name departments{name} roles{name isSuper}}}}",
+            json!({"c": "acme", "a": "admin", "p": PASSWORD}),
+        )
+        .await;
+    let e = &v["login"]["employee"];
+    assert_eq!(e["departments"][0]["name"], "Acme");
+    assert_eq!(e["roles"][0]["isSuper"], true);
+}

@@ -22,6 +22,15 @@ pub struct LoginPayload {
     pub employee: Employee,
 }
 
+/// Makes the rest of a login mutation's answer resolve as the new session.
+pub async fn adopt(ctx: &Context<'_>, t: &service::Tokens) -> async_graphql::Result<()> {
+    if let Some(auth) = service::authenticate(ctx.state(), &t.access_token).await? {
+        let _ = ctx.data_unchecked::<crate::org::graphql::OrgDataLoader>().loader().scope.set(auth.scope.clone());
+        let _ = ctx.request().fresh_login.set(auth);
+    }
+    Ok(())
+}
+
 pub fn payload(t: service::Tokens, lang: Lang) -> LoginPayload {
     LoginPayload {
         access_token: t.access_token,
@@ -67,12 +76,14 @@ impl AuthMutation {
     /// are throttled (`RATE_LIMITED`); closed system access is `FORBIDDEN`.
     async fn login(&self, ctx: &Context<'_>, corp_code: String, account: String, password: String) -> async_graphql::Result<LoginPayload> {
         let t = service::login(ctx.state(), &corp_code, &account, &password).await?;
+        adopt(ctx, &t).await?;
         Ok(payload(t, ctx.lang()))
     }
 
     /// A new token pair for a valid refresh token; the old pair stops working.
     async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> async_graphql::Result<LoginPayload> {
         let t = service::refresh(ctx.state(), &refresh_token).await?;
+        adopt(ctx, &t).await?;
         Ok(payload(t, ctx.lang()))
     }
 

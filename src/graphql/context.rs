@@ -36,6 +36,9 @@ pub struct RequestCtx {
     pub auth: Option<Auth>,
     /// A token was sent but is unknown, expired or revoked.
     pub token_rejected: bool,
+    /// Set by a login mutation, so the rest of its answer (the employee and
+    /// its relations) resolves as the new session.
+    pub fresh_login: Arc<std::sync::OnceLock<Auth>>,
 }
 
 /// Shorthands over `async_graphql::Context`.
@@ -51,7 +54,7 @@ pub trait CtxExt {
     /// The caller, or `UNAUTHENTICATED`.
     fn auth(&self) -> Result<&Auth, AppError> {
         let req = self.request();
-        req.auth.as_ref().ok_or_else(|| {
+        req.auth.as_ref().or(req.fresh_login.get()).ok_or_else(|| {
             if req.token_rejected {
                 AppError::new(crate::error::Code::Unauthenticated, crate::error::msg::SESSION_INVALID)
             } else {

@@ -200,7 +200,7 @@ pub async fn request_ctx(app: &AppState, headers: &HeaderMap, token: Option<&str
             }
         },
     };
-    RequestCtx { request_id, lang, auth, token_rejected }
+    RequestCtx { request_id, lang, auth, token_rejected, fresh_login: Default::default() }
 }
 
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -83,7 +83,10 @@ pub fn sdl() -> String {
 /// Per-request data: the request context and fresh loaders bound to the
 /// caller's tenant (never shared across requests).
 pub fn insert_request_data(data: &mut Data, app: &AppState, rctx: RequestCtx) {
-    let scope = rctx.auth.as_ref().map(|a| a.scope.clone());
+    let scope = std::sync::OnceLock::new();
+    if let Some(a) = &rctx.auth {
+        let _ = scope.set(a.scope.clone());
+    }
     data.insert(DataLoader::with_cache(OrgLoader { db: app.db.clone(), scope }, tokio::spawn, HashMapCache::default()));
     data.insert(app.clone());
     data.insert(rctx);

@@ -18,7 +18,8 @@ use entity::{
 
 pub struct OrgLoader {
     pub db: DatabaseConnection,
-    pub scope: Option<Scope>,
+    /// The caller's scope; unset for anonymous requests until a login sets it.
+    pub scope: std::sync::OnceLock<Scope>,
 }
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
@@ -46,7 +47,7 @@ key!(
 
 impl OrgLoader {
     fn scope(&self) -> Option<&Scope> {
-        self.scope.as_ref()
+        self.scope.get()
     }
 }
 

@@ -93,7 +93,15 @@ impl SandboxCorp {
             let name = NAMES.get(i).map(|n| n.to_string()).unwrap_or_else(|| format!("部门{id}"));
             c.departments.insert(
                 id,
-                types::Department { id, name, parentid: 1, order: (i as i64 + 1) * 1000, name_en: None, department_leader: vec![] },
+                // WeCom lists larger `order` first.
+                types::Department {
+                    id,
+                    name,
+                    parentid: 1,
+                    order: (departments - i) as i64 * 1000,
+                    name_en: None,
+                    department_leader: vec![],
+                },
             );
         }
         const SURNAMES: [&str; 8] = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄"];

@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{binding, link, sync};
 use crate::{
-    auth::graphql::{payload, LoginPayload},
+    auth::graphql::{adopt, payload, LoginPayload},
     error::{msg, AppError, Code, Msg},
     graphql::{context::CtxExt, guard::Perm},
     jobs::graphql::Job,
@@ -146,6 +146,7 @@ impl WecomMutation {
             return Err(AppError::new(Code::Forbidden, msg::SYSTEM_CLOSED).into());
         }
         let t = crate::auth::service::open_session(state, e).await?;
+        adopt(ctx, &t).await?;
         Ok(payload(t, ctx.lang()))
     }
 }

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use super::link;
 use crate::{
+    app::AppState,
     error::{AppError, AppResult, Code, Msg},
     graphql::context::Auth,
     integrations::wecom::types,
@@ -79,38 +80,49 @@ impl JobHandler for SyncJob {
     type Payload = SyncRequest;
 
     async fn run(&self, ctx: &JobCtx, req: SyncRequest) -> Result<Value, JobError> {
-        let state = &ctx.state;
-        let Some(link) = link(state, req.corp_id).await? else {
-            return Err(JobError::Permanent { code: Code::BadUserInput, msg: NOT_BOUND });
-        };
-        let scope = Scope::system(req.corp_id);
-        let mut out = SyncOutcome::default();
-        ctx.progress(5, "departments").await?;
-        let depts = link.client.department_list(&link.creds, None).await.map_err(|e| JobError::from_app(e.into()))?;
-        let map = apply_departments(&state.db, &scope, &depts, &mut out).await?;
-        ctx.progress(40, "members").await?;
-        let root = depts.iter().find(|d| d.parentid == 0).map(|d| d.id).unwrap_or(1);
-        let users = link.client.user_list(&link.creds, root, true).await.map_err(|e| JobError::from_app(e.into()))?;
-        let basic = basic_role(&state.db, &scope).await?;
-        for (i, u) in users.iter().enumerate() {
-            apply_user(&state.db, &scope, u, &map, basic, &mut out).await?;
-            if i % 200 == 199 {
-                ctx.progress(40 + (55 * i / users.len().max(1)) as i32, "members").await?;
-            }
-        }
-        let listed: HashSet<&str> = users.iter().map(|u| u.userid.as_str()).collect();
-        let locals: Vec<String> = scope
-            .select::<employee::Entity>()
-            .all(&state.db)
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .filter(|e| !e.is_super_admin)
-            .map(|e| e.userid)
-            .collect();
-        out.employees_missing = locals.iter().filter(|u| !listed.contains(u.as_str())).count() as u32;
+        let out = run(&ctx.state, req.corp_id, Some(ctx)).await?;
         Ok(serde_json::to_value(out).expect("serialize"))
     }
+}
+
+/// One full pass (the job's body; the demo runs it inline). `ctx` receives progress.
+pub async fn run(state: &AppState, corp_id: i64, ctx: Option<&JobCtx>) -> Result<SyncOutcome, JobError> {
+    let Some(link) = link(state, corp_id).await? else {
+        return Err(JobError::Permanent { code: Code::BadUserInput, msg: NOT_BOUND });
+    };
+    let progress = |pct: i32, what: &'static str| async move {
+        match ctx {
+            Some(c) => c.progress(pct, what).await,
+            None => Ok(()),
+        }
+    };
+    let scope = Scope::system(corp_id);
+    let mut out = SyncOutcome::default();
+    progress(5, "departments").await?;
+    let depts = link.client.department_list(&link.creds, None).await.map_err(|e| JobError::from_app(e.into()))?;
+    let map = apply_departments(&state.db, &scope, &depts, &mut out).await?;
+    progress(40, "members").await?;
+    let root = depts.iter().find(|d| d.parentid == 0).map(|d| d.id).unwrap_or(1);
+    let users = link.client.user_list(&link.creds, root, true).await.map_err(|e| JobError::from_app(e.into()))?;
+    let basic = basic_role(&state.db, &scope).await?;
+    for (i, u) in users.iter().enumerate() {
+        apply_user(&state.db, &scope, u, &map, basic, &mut out).await?;
+        if i % 200 == 199 {
+            progress(40 + (55 * i / users.len().max(1)) as i32, "members").await?;
+        }
+    }
+    let listed: HashSet<&str> = users.iter().map(|u| u.userid.as_str()).collect();
+    let locals: Vec<String> = scope
+        .select::<employee::Entity>()
+        .all(&state.db)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .filter(|e| !e.is_super_admin)
+        .map(|e| e.userid)
+        .collect();
+    out.employees_missing = locals.iter().filter(|u| !listed.contains(u.as_str())).count() as u32;
+    Ok(out)
 }
 
 /// Fires a sync for every bound corp (scheduled nightly).
