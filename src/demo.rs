@@ -115,6 +115,7 @@ pub async fn seed_if_empty(state: &AppState, sandbox: Option<(&Sandbox, &str)>) 
                 let e = employees::create(
                     db,
                     &scope,
+                    None,
                     userid,
                     employees::EmployeeFields {
                         name: Some(name.into()),

@@ -35,6 +35,7 @@ async fn employees_first_50_costs_the_same_statements_as_first_5() {
         employees::create(
             db,
             &scope,
+            None,
             &format!("u{i}"),
             EmployeeFields {
                 name: Some(format!("员工{i}")),

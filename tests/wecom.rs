@@ -283,3 +283,30 @@ async fn login_with_a_wecom_code_opens_a_session_for_enabled_members_only() {
     assert_eq!(c, "UNAUTHENTICATED");
     let _ = PASSWORD;
 }
+
+#[tokio::test]
+async fn employees_created_edited_and_deleted_in_graphql_are_written_to_wecom_first() {
+    let w = world(2, 2).await;
+    sync(&w).await;
+    let v = w.admin.data("{departments(filter:{keyword:\"销售部\"}){edges{node{id}}}}", json!({})).await;
+    let sales = v["departments"]["edges"][0]["node"]["id"].as_str().unwrap().to_string();
+    let create = "mutation($i:CreateEmployeeInput!){createEmployee(input:$i){id}}";
+    let input = json!({"i": {"userid": "zhaolei", "name": "赵磊", "mobile": "13800000010", "departmentIds": [sales], "roleIds": [w.app.basic_role_id()], "gender": "MALE"}});
+    let id = w.admin.data(create, input.clone()).await["createEmployee"]["id"].as_str().unwrap().to_string();
+    let body = w.sandbox.calls_to("/cgi-bin/user/create")[0].body.clone().unwrap();
+    assert_eq!(body["userid"], "zhaolei");
+    assert_eq!(body["mobile"], "13800000010");
+    assert_eq!(body["gender"], "1");
+    assert_eq!(body["department"], json!([2]));
+    w.admin.data("mutation($id:ID!){updateEmployee(input:{id:$id,position:\"主管\"}){id}}", json!({"id": id})).await;
+    assert_eq!(w.sandbox.with_corp(WECOM_CORP, |c| c.users["zhaolei"].position.clone()).unwrap().as_deref(), Some("主管"));
+    w.admin.data("mutation($id:ID!){deleteEmployee(id:$id){id}}", json!({"id": id})).await;
+    assert!(!w.sandbox.with_corp(WECOM_CORP, |c| c.users.contains_key("zhaolei")).unwrap());
+
+    // WeCom refuses (mobile already used): nothing is created here.
+    w.sandbox.fail_next("/cgi-bin/user/create", 60104, 1);
+    let v = w.admin.gql(create, input).await;
+    assert_eq!(v["errors"][0]["extensions"]["errcode"], 60104);
+    let n = w.admin.data("{employees(filter:{keyword:\"赵磊\"}){totalCount}}", json!({})).await;
+    assert_eq!(n["employees"]["totalCount"], 0);
+}

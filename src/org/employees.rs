@@ -19,7 +19,9 @@ use crate::{
     },
     error::{msg, AppError, AppResult, Msg},
     graphql::connection::parse_id,
+    integrations::wecom::types::WriteUser,
     tenancy::Scope,
+    wecom::WecomLink,
 };
 use entity::{corp, custom_field, employee, employee_department, employee_role, employee_tag_member, session};
 
@@ -30,6 +32,8 @@ const EMAIL_INVALID: Msg = Msg::new("邮箱格式不正确", "Invalid email addr
 const DEPARTMENT_REQUIRED: Msg = Msg::new("请选择部门", "Choose at least one department");
 const ROLE_REQUIRED: Msg = Msg::new("请选择角色", "Choose at least one role");
 const UNKNOWN_SYSTEM_FIELD: Msg = Msg::new("不支持的系统字段", "Unknown system field");
+const DEPARTMENT_NOT_IN_WECOM: Msg =
+    Msg::new("所选部门尚未同步到企业微信，请先同步", "A chosen department is not in WeCom yet; sync first");
 const CONDITION_FIELD: Msg = Msg::new("请选择系统字段或自定义字段", "Choose a system field or a custom field");
 
 /// Something elsewhere that refuses an employee's deletion (e.g. customers
@@ -292,7 +296,55 @@ async fn set_roles(db: &impl ConnectionTrait, scope: &Scope, employee_id: i64, i
 }
 
 /// New employees start with system access closed (ORG-5).
-pub async fn create(db: &DatabaseConnection, scope: &Scope, userid: &str, f: EmployeeFields) -> AppResult<employee::Model> {
+/// WeCom's mobile: the national number for +86, "+CC number" otherwise.
+fn wecom_mobile(mobile: &str) -> String {
+    mobile.strip_prefix("+86 ").map(str::to_string).unwrap_or_else(|| mobile.to_string())
+}
+
+/// The member as WeCom should hold it, with the departments' WeCom ids.
+async fn wecom_user(db: &impl ConnectionTrait, scope: &Scope, e: &employee::Model) -> AppResult<WriteUser> {
+    let depts = scope
+        .select::<entity::department::Entity>()
+        .filter(entity::department::Column::Id.in_subquery(members_departments(scope, e.id)))
+        .all(db)
+        .await?;
+    let department = depts
+        .iter()
+        .map(|d| d.wecom_id.ok_or_else(|| AppError::bad_input("departmentIds", DEPARTMENT_NOT_IN_WECOM)))
+        .collect::<AppResult<Vec<i64>>>()?;
+    Ok(WriteUser {
+        userid: e.userid.clone(),
+        name: Some(e.name.clone()),
+        mobile: Some(wecom_mobile(&e.mobile)),
+        department: Some(department),
+        position: e.position.clone(),
+        gender: e.gender.as_deref().map(|g| if g == "MALE" { "1" } else { "2" }.to_string()),
+        email: e.email.clone(),
+        alias: e.alias.clone(),
+        telephone: e.landline.clone(),
+        address: e.address.clone(),
+    })
+}
+
+fn members_departments(scope: &Scope, employee_id: i64) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(employee_department::Column::DepartmentId)
+        .from(employee_department::Entity)
+        .and_where(employee_department::Column::CorpId.eq(scope.corp_id))
+        .and_where(employee_department::Column::EmployeeId.eq(employee_id))
+        .to_owned()
+}
+
+/// New employees start with system access closed (ORG-5). With a WeCom link
+/// the member is created in WeCom before the local rows commit; if WeCom
+/// refuses, nothing is kept.
+pub async fn create(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    wecom: Option<&WecomLink>,
+    userid: &str,
+    f: EmployeeFields,
+) -> AppResult<employee::Model> {
     let userid = validate_userid(userid)?;
     let name = validate_name(f.name.as_deref().unwrap_or(""))?;
     let mobile = normalize_mobile(f.mobile.as_deref().ok_or_else(|| AppError::bad_input("mobile", msg::REQUIRED))?)?;
@@ -334,12 +386,22 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, userid: &str, f: Emp
     set_departments(&txn, scope, e.id, &department_ids).await?;
     set_roles(&txn, scope, e.id, &role_ids).await?;
     fields::write_values(&txn, scope, FieldEntity::Employee, e.id, &f.custom_fields, true).await?;
+    if let Some(l) = wecom {
+        let body = wecom_user(&txn, scope, &e).await?;
+        l.client.user_create(&l.creds, &body).await?;
+    }
     txn.commit().await?;
     Ok(e)
 }
 
 /// Everything but the userid, which is immutable.
-pub async fn update(db: &DatabaseConnection, scope: &Scope, id: i64, f: EmployeeFields) -> AppResult<employee::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    wecom: Option<&WecomLink>,
+    id: i64,
+    f: EmployeeFields,
+) -> AppResult<employee::Model> {
     let txn = crate::db::write_txn(db).await?;
     let current = scope.get_visible::<employee::Entity>(&txn, id).await?;
     if f.role_ids.is_some() && current.is_super_admin {
@@ -379,11 +441,15 @@ pub async fn update(db: &DatabaseConnection, scope: &Scope, id: i64, f: Employee
         set_roles(&txn, scope, id, &r).await?;
     }
     fields::write_values(&txn, scope, FieldEntity::Employee, id, &f.custom_fields, false).await?;
+    if let Some(l) = wecom {
+        let body = wecom_user(&txn, scope, &e).await?;
+        l.client.user_update(&l.creds, &body).await?;
+    }
     txn.commit().await?;
     Ok(e)
 }
 
-pub async fn delete(db: &DatabaseConnection, scope: &Scope, guards: &DeletionGuards, id: i64) -> AppResult<()> {
+pub async fn delete(db: &DatabaseConnection, scope: &Scope, wecom: Option<&WecomLink>, guards: &DeletionGuards, id: i64) -> AppResult<()> {
     let e = scope.get_visible::<employee::Entity>(db, id).await?;
     if e.is_super_admin {
         return Err(AppError::conflict(msg::SUPER_ADMIN_IMMUTABLE));
@@ -398,6 +464,9 @@ pub async fn delete(db: &DatabaseConnection, scope: &Scope, guards: &DeletionGua
     scope.delete_many::<session::Entity>().filter(session::Column::EmployeeId.eq(id)).exec(&txn).await?;
     fields::delete_values(&txn, scope, FieldEntity::Employee, id).await?;
     scope.delete_many::<employee::Entity>().filter(employee::Column::Id.eq(id)).exec(&txn).await?;
+    if let Some(l) = wecom {
+        l.client.user_delete(&l.creds, &e.userid).await?;
+    }
     txn.commit().await?;
     Ok(())
 }

@@ -300,7 +300,9 @@ impl EmployeeMutation {
             role_ids: Some(parse_ids(&input.role_ids, "roleIds")?),
             custom_fields: parse_values(&input.custom_fields)?,
         };
-        Ok(Employee(employees::create(ctx.db(), ctx.scope()?, &input.userid, fields).await?))
+        let scope = ctx.scope()?;
+        let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
+        Ok(Employee(employees::create(ctx.db(), scope, link.as_ref(), &input.userid, fields).await?))
     }
 
     #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_MANAGE)")]
@@ -318,13 +320,17 @@ impl EmployeeMutation {
             role_ids: input.role_ids.as_deref().map(|r| parse_ids(r, "roleIds")).transpose()?,
             custom_fields: parse_values(&input.custom_fields)?,
         };
-        Ok(Employee(employees::update(ctx.db(), ctx.scope()?, parse_id(&input.id, "id")?, fields).await?))
+        let scope = ctx.scope()?;
+        let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
+        Ok(Employee(employees::update(ctx.db(), scope, link.as_ref(), parse_id(&input.id, "id")?, fields).await?))
     }
 
     /// Refused for the super admin and while the employee owns customers.
     #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_MANAGE)")]
     async fn delete_employee(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
-        employees::delete(ctx.db(), ctx.scope()?, &ctx.state().deletion_guards, parse_id(&id, "id")?).await?;
+        let scope = ctx.scope()?;
+        let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
+        employees::delete(ctx.db(), scope, link.as_ref(), &ctx.state().deletion_guards, parse_id(&id, "id")?).await?;
         Ok(DeletePayload { id })
     }
 
