@@ -16,8 +16,12 @@ struct World {
 }
 
 async fn world(departments: usize, users: usize) -> World {
+    world_with_customers(departments, users, 0).await
+}
+
+async fn world_with_customers(departments: usize, users: usize, customers: usize) -> World {
     let sandbox = Sandbox::new(7200);
-    sandbox.add_corp(SandboxCorp::seeded(WECOM_CORP, departments, users));
+    sandbox.add_corp(SandboxCorp::seeded(WECOM_CORP, departments, users).with_customers(customers));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let router = sandbox.router();
@@ -34,7 +38,8 @@ async fn world(departments: usize, users: usize) -> World {
     admin
         .data(
             "mutation($i:BindWecomInput!){bindWecom(input:$i){corpId}}",
-            json!({"i": {"corpId": WECOM_CORP, "contactSecret": "ww-acme-contacts-secret", "agentSecret": "ww-acme-agent-secret", "agentId": 1000002,
+            json!({"i": {"corpId": WECOM_CORP, "contactSecret": "ww-acme-contacts-secret", "externalContactSecret": "ww-acme-external-secret",
+                         "agentSecret": "ww-acme-agent-secret", "agentId": 1000002,
                          "callbackToken": CB_TOKEN, "encodingAesKey": CB_KEY}}),
         )
         .await;
@@ -63,7 +68,7 @@ async fn binding_keeps_secrets_encrypted_and_never_shows_them() {
     let w = world(1, 1).await;
     let v = w.admin.data("{wecomBinding{corpId contactSecretSet agentSecretSet externalContactSecretSet callbackUrl}}", json!({})).await;
     assert_eq!(v["wecomBinding"]["contactSecretSet"], true);
-    assert_eq!(v["wecomBinding"]["externalContactSecretSet"], false);
+    assert_eq!(v["wecomBinding"]["externalContactSecretSet"], true);
     assert!(v["wecomBinding"]["callbackUrl"].as_str().unwrap().ends_with("/callbacks/wecom/acme"));
     use sea_orm::EntityTrait;
     let row = entity::wecom_binding::Entity::find().one(&w.app.state.db).await.unwrap().unwrap();
@@ -87,11 +92,7 @@ async fn a_full_sync_lands_every_department_and_member_and_a_second_run_changes_
     let e = &v["employees"]["edges"][0]["node"];
     assert_eq!(e["systemEnabled"], false, "synced members start closed");
     assert_eq!(e["roles"][0]["name"], "基础角色");
-    let second = sync(&w).await;
-    assert_eq!(
-        second["result"],
-        json!({"departmentsCreated": 0, "departmentsUpdated": 0, "employeesCreated": 0, "employeesUpdated": 0, "employeesMissing": 0})
-    );
+    assert_nothing_changed(&sync(&w).await);
 }
 
 #[tokio::test]
@@ -105,7 +106,8 @@ async fn a_token_invalidated_mid_sync_is_refreshed_and_the_sync_completes() {
     assert_eq!(again["result"]["employeesUpdated"], 1);
     let rejected = w.sandbox.calls().iter().filter(|c| c.errcode == 40014).count();
     assert!(rejected >= 1, "the sandbox refused the stale token");
-    assert_eq!(w.sandbox.calls_to("/cgi-bin/gettoken").len(), 2, "one refresh, not one per call");
+    // Two secrets (contacts, customer contact): one fetch each, then one refresh each.
+    assert_eq!(w.sandbox.calls_to("/cgi-bin/gettoken").len(), 4, "one refresh per secret, not one per call");
 }
 
 #[tokio::test]
@@ -309,4 +311,43 @@ async fn employees_created_edited_and_deleted_in_graphql_are_written_to_wecom_fi
     assert_eq!(v["errors"][0]["extensions"]["errcode"], 60104);
     let n = w.admin.data("{employees(filter:{keyword:\"赵磊\"}){totalCount}}", json!({})).await;
     assert_eq!(n["employees"]["totalCount"], 0);
+}
+
+fn assert_nothing_changed(job: &serde_json::Value) {
+    assert_eq!(job["status"], "SUCCEEDED", "{job}");
+    for (k, v) in job["result"].as_object().unwrap() {
+        assert_eq!(v, 0, "{k} changed on a second run: {job}");
+    }
+}
+
+#[tokio::test]
+async fn a_full_sync_of_10000_external_contacts_lands_every_contact_and_follow_relation() {
+    let w = world_with_customers(3, 30, 10_000).await;
+    let (contacts, follows, chats) = w.sandbox.with_corp(WECOM_CORP, |c| (c.contacts.len(), c.follows.len(), c.group_chats.len())).unwrap();
+    let first = sync(&w).await;
+    assert_eq!(first["status"], "SUCCEEDED", "{first}");
+    assert_eq!(first["result"]["customersCreated"], contacts as u64);
+    assert_eq!(first["result"]["followsCreated"], follows as u64);
+    assert_eq!(first["result"]["groupsCreated"], chats as u64);
+    assert_eq!(first["result"]["tagsCreated"], 8);
+
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let db = &w.app.state.db;
+    assert_eq!(entity::customer::Entity::find().count(db).await.unwrap(), 10_000);
+    assert_eq!(entity::customer_follow::Entity::find().count(db).await.unwrap(), follows as u64);
+    // A customer with two adders keeps both, with WeCom's fields, owned by the earliest.
+    let first_id = w.sandbox.with_corp(WECOM_CORP, |c| c.follows[0].0.clone()).unwrap();
+    let c = entity::customer::Entity::find().filter(entity::customer::Column::ExternalUserid.eq(&first_id)).one(db).await.unwrap().unwrap();
+    let fs = entity::customer_follow::Entity::find().filter(entity::customer_follow::Column::CustomerId.eq(c.id)).all(db).await.unwrap();
+    assert_eq!(fs.len(), 2);
+    let earliest = fs.iter().min_by_key(|f| f.added_at).unwrap();
+    assert_eq!(c.owner_id, Some(earliest.employee_id));
+    assert_eq!(earliest.remark.as_deref(), Some("备注0"));
+    assert_eq!(earliest.add_way, 1);
+    assert_eq!(earliest.state.as_deref(), Some("livecode-1"));
+    assert_eq!(earliest.wecom_tag_ids, r#"["ettag00","ettag10"]"#);
+    let members = entity::group_member::Entity::find().count(db).await.unwrap();
+    assert_eq!(members, chats as u64 * 11);
+
+    assert_nothing_changed(&sync(&w).await);
 }

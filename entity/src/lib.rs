@@ -4,14 +4,20 @@
 //! place that turns that column into filters.
 
 pub mod corp;
+pub mod corp_tag;
+pub mod corp_tag_group;
 pub mod custom_field;
 pub mod custom_field_value;
+pub mod customer;
+pub mod customer_follow;
+pub mod customer_group;
 pub mod department;
 pub mod employee;
 pub mod employee_department;
 pub mod employee_role;
 pub mod employee_tag;
 pub mod employee_tag_member;
+pub mod group_member;
 pub mod job;
 pub mod role;
 pub mod role_department;

@@ -54,6 +54,11 @@ pub struct SandboxCorp {
     pub callback: Option<CallbackTarget>,
     pub oauth_codes: HashMap<String, String>,
     pub messages: Vec<Value>,
+    pub contacts: BTreeMap<String, types::ExternalContact>,
+    /// Follow relations in WeCom's listing order: (external_userid, follow).
+    pub follows: Vec<(String, types::FollowInfo)>,
+    pub tag_groups: Vec<types::CorpTagGroup>,
+    pub group_chats: BTreeMap<String, types::GroupChat>,
 }
 
 impl SandboxCorp {
@@ -74,6 +79,10 @@ impl SandboxCorp {
             callback: None,
             oauth_codes: HashMap::new(),
             messages: Vec::new(),
+            contacts: BTreeMap::new(),
+            follows: Vec::new(),
+            tag_groups: Vec::new(),
+            group_chats: BTreeMap::new(),
         };
         c.departments.insert(
             1,
@@ -135,6 +144,107 @@ impl SandboxCorp {
             );
         }
         c
+    }
+
+    /// Adds `customers` external contacts (every third followed by two
+    /// members), two tag groups, and a group chat per 50 customers.
+    pub fn with_customers(mut self, customers: usize) -> Self {
+        let userids: Vec<String> = self.users.keys().cloned().collect();
+        if userids.is_empty() {
+            return self;
+        }
+        let base = 1_700_000_000i64;
+        for (g, (group, names)) in [("客户等级", ["重要", "普通", "潜在"]), ("来源", ["展会", "官网", "转介绍"])].iter().enumerate()
+        {
+            self.tag_groups.push(types::CorpTagGroup {
+                group_id: format!("etgroup{g}"),
+                group_name: group.to_string(),
+                create_time: base,
+                order: (2 - g) as i64,
+                deleted: None,
+                tag: names
+                    .iter()
+                    .enumerate()
+                    .map(|(t, n)| types::CorpTag {
+                        id: format!("ettag{g}{t}"),
+                        name: n.to_string(),
+                        create_time: base,
+                        order: (3 - t) as i64,
+                        deleted: None,
+                    })
+                    .collect(),
+            });
+        }
+        for i in 0..customers {
+            let id = format!("wm{:032x}", i as u128 * 0x9e37_79b9_7f4a_7c15);
+            self.contacts.insert(
+                id.clone(),
+                types::ExternalContact {
+                    external_userid: id.clone(),
+                    name: format!("客户{i}"),
+                    avatar: None,
+                    contact_type: if i % 10 == 0 { 2 } else { 1 },
+                    gender: (i % 3) as i32,
+                    unionid: Some(format!("union{i}")),
+                    position: (i % 10 == 0).then(|| "采购".to_string()),
+                    corp_name: (i % 10 == 0).then(|| "合作伙伴".to_string()),
+                    corp_full_name: None,
+                },
+            );
+            let adders = if i % 3 == 0 { 2 } else { 1 };
+            for k in 0..adders {
+                let userid = userids[(i + k) % userids.len()].clone();
+                self.follows.push((
+                    id.clone(),
+                    types::FollowInfo {
+                        userid: userid.clone(),
+                        remark: format!("备注{i}"),
+                        description: String::new(),
+                        createtime: base + i as i64 * 60 + k as i64,
+                        tag_id: vec![format!("ettag0{}", i % 3), format!("ettag1{}", (i / 3) % 3)],
+                        remark_corp_name: None,
+                        remark_mobiles: vec![],
+                        oper_userid: Some(userid),
+                        add_way: [1, 2, 3, 16][i % 4],
+                        state: (i % 7 == 0).then(|| "livecode-1".to_string()),
+                    },
+                ));
+            }
+        }
+        let ids: Vec<String> = self.contacts.keys().cloned().collect();
+        for (n, chunk) in ids.chunks(50).enumerate() {
+            let owner = userids[n % userids.len()].clone();
+            let chat_id = format!("wrchat{n:06}");
+            let mut members = vec![types::GroupChatMember {
+                userid: owner.clone(),
+                member_type: 1,
+                join_time: base,
+                join_scene: 1,
+                ..Default::default()
+            }];
+            members.extend(chunk.iter().take(10).enumerate().map(|(m, ext)| types::GroupChatMember {
+                userid: ext.clone(),
+                member_type: 2,
+                join_time: base + m as i64,
+                join_scene: [1, 2, 3][m % 3],
+                invitor: Some(types::Invitor { userid: owner.clone() }),
+                ..Default::default()
+            }));
+            self.group_chats.insert(
+                chat_id.clone(),
+                types::GroupChat {
+                    chat_id,
+                    name: format!("客户群{n}"),
+                    owner,
+                    create_time: base,
+                    notice: None,
+                    member_list: members,
+                    admin_list: vec![],
+                    member_version: Some(format!("v{n}")),
+                },
+            );
+        }
+        self
     }
 }
 

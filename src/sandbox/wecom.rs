@@ -13,7 +13,22 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::{Call, Sandbox, SandboxCorp, TokenInfo};
-use crate::integrations::wecom::types::{CreateDepartment, Department, UpdateDepartment, User, WriteUser};
+use crate::integrations::wecom::types::{
+    BatchGetByUser, CorpTagFilter, CorpTagGroup, CreateDepartment, Department, FollowInfo, GroupChat, GroupChatGet, GroupChatListRequest,
+    UpdateDepartment, User, WriteUser,
+};
+
+/// Cursors are opaque to clients; here they carry an offset.
+fn next_cursor(offset: usize) -> String {
+    format!("sbc{offset:x}")
+}
+
+fn cursor_offset(cursor: &str) -> Result<usize, Value> {
+    if cursor.is_empty() {
+        return Ok(0);
+    }
+    cursor.strip_prefix("sbc").and_then(|h| usize::from_str_radix(h, 16).ok()).ok_or_else(|| err(40058, "invalid cursor"))
+}
 
 pub fn router(sandbox: Sandbox) -> Router {
     Router::new().route("/cgi-bin/gettoken", get(gettoken)).fallback(api).with_state(sandbox)
@@ -311,6 +326,75 @@ fn handle(corp: &mut SandboxCorp, kind: &str, method: &Method, path: &str, q: &B
                     touser.split('|').filter(|u| !u.is_empty() && *u != "@all" && !corp.users.contains_key(*u)).collect();
                 corp.messages.push(msg.clone());
                 Ok(json!({"invaliduser": invalid.join("|"), "msgid": format!("msg{}", corp.messages.len())}))
+            }
+            ("POST", "/cgi-bin/externalcontact/batch/get_by_user") => {
+                if kind == "contacts" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let req: BatchGetByUser = parse(body)?;
+                if req.userid_list.is_empty() || req.userid_list.len() > 100 {
+                    return Err(err(40058, "userid_list size must be 1-100"));
+                }
+                // WeCom: limit defaults to 50 and clamps at 100.
+                let limit = match req.limit {
+                    0 => 50,
+                    n => n.min(100),
+                } as usize;
+                let offset = cursor_offset(&req.cursor)?;
+                let matching: Vec<&(String, FollowInfo)> =
+                    corp.follows.iter().filter(|(_, f)| req.userid_list.contains(&f.userid)).collect();
+                let page: Vec<Value> = matching
+                    .iter()
+                    .skip(offset)
+                    .take(limit)
+                    .map(|(ext, f)| json!({"external_contact": corp.contacts.get(ext), "follow_info": f}))
+                    .collect();
+                let next = if offset + limit < matching.len() { next_cursor(offset + limit) } else { String::new() };
+                Ok(json!({"external_contact_list": page, "next_cursor": next}))
+            }
+            ("POST", "/cgi-bin/externalcontact/get_corp_tag_list") => {
+                if kind == "contacts" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let f: CorpTagFilter = body.cloned().and_then(|b| serde_json::from_value(b).ok()).unwrap_or_default();
+                let groups: Vec<CorpTagGroup> = corp
+                    .tag_groups
+                    .iter()
+                    .filter(|g| f.group_id.is_empty() || f.group_id.contains(&g.group_id))
+                    .map(|g| {
+                        let mut g = g.clone();
+                        if !f.tag_id.is_empty() {
+                            g.tag.retain(|t| f.tag_id.contains(&t.id));
+                        }
+                        g
+                    })
+                    .filter(|g| f.tag_id.is_empty() || !g.tag.is_empty())
+                    .collect();
+                Ok(json!({"tag_group": groups}))
+            }
+            ("POST", "/cgi-bin/externalcontact/groupchat/list") => {
+                if kind == "contacts" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let req: GroupChatListRequest = parse(body)?;
+                if !(1..=1000).contains(&req.limit) {
+                    return Err(err(40058, "limit must be 1-1000"));
+                }
+                let offset = cursor_offset(&req.cursor)?;
+                let all: Vec<&GroupChat> = corp.group_chats.values().collect();
+                let page: Vec<Value> =
+                    all.iter().skip(offset).take(req.limit as usize).map(|g| json!({"chat_id": g.chat_id, "status": 0})).collect();
+                let end = offset + req.limit as usize;
+                let next = if end < all.len() { next_cursor(end) } else { String::new() };
+                Ok(json!({"group_chat_list": page, "next_cursor": next}))
+            }
+            ("POST", "/cgi-bin/externalcontact/groupchat/get") => {
+                if kind == "contacts" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let req: GroupChatGet = parse(body)?;
+                let g = corp.group_chats.get(&req.chat_id).ok_or_else(|| err(40050, "chatid not found"))?;
+                Ok(json!({"group_chat": g}))
             }
             _ => Err(err(404, "unknown path in the sandbox")),
         }

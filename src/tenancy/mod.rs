@@ -59,6 +59,12 @@ tenant_entity!(
     session,
     wecom_binding,
     wecom_inbox,
+    customer,
+    customer_follow,
+    corp_tag_group,
+    corp_tag,
+    customer_group,
+    group_member,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads

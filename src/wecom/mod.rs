@@ -3,6 +3,7 @@
 
 pub mod binding;
 pub mod callbacks;
+pub mod customer_sync;
 pub mod graphql;
 pub mod sync;
 

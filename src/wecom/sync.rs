@@ -38,6 +38,18 @@ pub struct SyncOutcome {
     pub employees_updated: u32,
     /// Local employees WeCom no longer lists (left the corp); kept for inheritance.
     pub employees_missing: u32,
+    /// Corp tag groups and tags.
+    pub tags_created: u32,
+    pub tags_updated: u32,
+    pub customers_created: u32,
+    pub customers_updated: u32,
+    /// Follow relations (adders).
+    pub follows_created: u32,
+    pub follows_updated: u32,
+    pub groups_created: u32,
+    pub groups_updated: u32,
+    /// Group members added in this pass.
+    pub members_changed: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -112,16 +124,19 @@ pub async fn run(state: &AppState, corp_id: i64, ctx: Option<&JobCtx>) -> Result
         }
     }
     let listed: HashSet<&str> = users.iter().map(|u| u.userid.as_str()).collect();
-    let locals: Vec<String> = scope
-        .select::<employee::Entity>()
-        .all(&state.db)
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .filter(|e| !e.is_super_admin)
-        .map(|e| e.userid)
-        .collect();
-    out.employees_missing = locals.iter().filter(|u| !listed.contains(u.as_str())).count() as u32;
+    let locals: Vec<employee::Model> = scope.select::<employee::Entity>().all(&state.db).await.map_err(AppError::from)?;
+    out.employees_missing = locals.iter().filter(|e| !e.is_super_admin && !listed.contains(e.userid.as_str())).count() as u32;
+    // Customers, tags and groups need the customer-contact secret.
+    if link.creds.external_secret.is_some() || link.creds.agent_secret.is_some() {
+        let employees: HashMap<String, i64> =
+            locals.iter().filter(|e| listed.contains(e.userid.as_str())).map(|e| (e.userid.clone(), e.id)).collect();
+        progress(60, "tags").await?;
+        super::customer_sync::sync_tags(&state.db, &scope, &link, &mut out).await?;
+        progress(65, "customers").await?;
+        super::customer_sync::sync_customers(&state.db, &scope, &link, &employees, &mut out).await?;
+        progress(85, "groups").await?;
+        super::customer_sync::sync_groups(&state.db, &scope, &link, &employees, &mut out).await?;
+    }
     Ok(out)
 }
 

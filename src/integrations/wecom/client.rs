@@ -349,6 +349,32 @@ impl WecomClient {
         self.get(creds, SecretKind::Agent, "/cgi-bin/auth/getuserinfo", &[("code", code.to_string())]).await
     }
 
+    // Customer contact.
+
+    /// One page of customers (with one follow relation each) of up to 100 members.
+    pub async fn contacts_by_user(&self, creds: &Credentials, body: &BatchGetByUser) -> Result<BatchGetByUserPage, WecomError> {
+        self.post(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/batch/get_by_user", body).await
+    }
+
+    pub async fn corp_tag_list(&self, creds: &Credentials, filter: &CorpTagFilter) -> Result<Vec<CorpTagGroup>, WecomError> {
+        Ok(self
+            .post::<_, CorpTagList>(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/get_corp_tag_list", filter)
+            .await?
+            .tag_group)
+    }
+
+    pub async fn group_chat_list(&self, creds: &Credentials, body: &GroupChatListRequest) -> Result<GroupChatListPage, WecomError> {
+        self.post(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/groupchat/list", body).await
+    }
+
+    pub async fn group_chat_get(&self, creds: &Credentials, chat_id: &str) -> Result<GroupChat, WecomError> {
+        let body = GroupChatGet { chat_id: chat_id.to_string(), need_name: 1 };
+        Ok(self
+            .post::<_, GroupChatDetail>(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/groupchat/get", &body)
+            .await?
+            .group_chat)
+    }
+
     // Messages.
 
     pub async fn message_send(&self, creds: &Credentials, msg: &AppMessage) -> Result<SendResult, WecomError> {

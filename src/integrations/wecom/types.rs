@@ -230,3 +230,246 @@ mod tests {
         );
     }
 }
+
+/// `external_contact` object (WeChat user type 1, WeCom user type 2).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ExternalContact {
+    pub external_userid: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+    #[serde(default, rename = "type")]
+    pub contact_type: i32,
+    #[serde(default)]
+    pub gender: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unionid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corp_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corp_full_name: Option<String>,
+}
+
+/// `remark_mobiles` arrive as strings (current docs) or numbers (older samples).
+fn mobiles<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let v: Vec<serde_json::Value> = Vec::deserialize(d)?;
+    Ok(v.into_iter()
+        .map(|m| match m {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        })
+        .collect())
+}
+
+/// `follow_info` of `batch/get_by_user`: one employee's side.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct FollowInfo {
+    pub userid: String,
+    #[serde(default)]
+    pub remark: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub createtime: i64,
+    #[serde(default)]
+    pub tag_id: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remark_corp_name: Option<String>,
+    #[serde(default, deserialize_with = "mobiles")]
+    pub remark_mobiles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oper_userid: Option<String>,
+    #[serde(default)]
+    pub add_way: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ContactWithFollow {
+    pub external_contact: ExternalContact,
+    pub follow_info: FollowInfo,
+}
+
+/// `externalcontact/batch/get_by_user` body: ≤ 100 userids, limit ≤ 100.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BatchGetByUser {
+    pub userid_list: Vec<String>,
+    pub cursor: String,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BatchGetByUserPage {
+    #[serde(default)]
+    pub external_contact_list: Vec<ContactWithFollow>,
+    #[serde(default)]
+    pub next_cursor: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CorpTag {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub create_time: i64,
+    #[serde(default)]
+    pub order: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CorpTagGroup {
+    pub group_id: String,
+    pub group_name: String,
+    #[serde(default)]
+    pub create_time: i64,
+    #[serde(default)]
+    pub order: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    #[serde(default)]
+    pub tag: Vec<CorpTag>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct CorpTagFilter {
+    #[serde(default)]
+    pub tag_id: Vec<String>,
+    #[serde(default)]
+    pub group_id: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CorpTagList {
+    #[serde(default)]
+    pub tag_group: Vec<CorpTagGroup>,
+}
+
+/// `groupchat/list` body. `status_filter`: 0 all, 1 resigned-pending, 2 inheriting, 3 inherited.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GroupChatListRequest {
+    pub status_filter: i32,
+    pub cursor: String,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GroupChatRef {
+    pub chat_id: String,
+    #[serde(default)]
+    pub status: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GroupChatListPage {
+    #[serde(default)]
+    pub group_chat_list: Vec<GroupChatRef>,
+    #[serde(default)]
+    pub next_cursor: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Invitor {
+    pub userid: String,
+}
+
+/// A member: `type` 1 employee, 2 external; `join_scene` 1 direct invite, 2 link, 3 QR.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct GroupChatMember {
+    pub userid: String,
+    #[serde(rename = "type")]
+    pub member_type: i32,
+    #[serde(default)]
+    pub join_time: i64,
+    #[serde(default)]
+    pub join_scene: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitor: Option<Invitor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_nickname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unionid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct GroupChat {
+    pub chat_id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub create_time: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    #[serde(default)]
+    pub member_list: Vec<GroupChatMember>,
+    #[serde(default)]
+    pub admin_list: Vec<Invitor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GroupChatDetail {
+    pub group_chat: GroupChat,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GroupChatGet {
+    pub chat_id: String,
+    pub need_name: i32,
+}
+
+#[cfg(test)]
+mod external_tests {
+    use super::*;
+
+    #[test]
+    fn batch_get_by_user_sample_parses_with_numeric_or_string_mobiles() {
+        let page: BatchGetByUserPage = serde_json::from_str(
+            r#"{"errcode":0,"errmsg":"ok","external_contact_list":[{"external_contact":{"external_userid":"woAJ2GCAAAXtWyujaWJHDDGi0mACHAAA","name":"李四","position":"Manager","avatar":"http://p.qlogo.cn/x/0","corp_name":"腾讯","corp_full_name":"腾讯科技有限公司","type":2,"gender":1,"unionid":"ozynqsulJFCZ2z1aYeS8h-nuasdAAA"},
+              "follow_info":{"userid":"rocky","remark":"李部长","description":"对接采购事务","createtime":1525779812,"tag_id":["etAJ2GCAAAXtWyujaWJHDDGi0mACHAAA"],"remark_corp_name":"腾讯科技","remark_mobiles":[10000000003,"10000000004"],"oper_userid":"rocky","add_way":1,"state":"外联二维码1"}}],"next_cursor":"r9FqSqsI8fgNbHLHE5QoCP50UIg2cFQbfma3l2QsmwI"}"#,
+        )
+        .unwrap();
+        let c = &page.external_contact_list[0];
+        assert_eq!(c.external_contact.contact_type, 2);
+        assert_eq!(c.follow_info.remark_mobiles, vec!["10000000003", "10000000004"]);
+        assert_eq!(c.follow_info.state.as_deref(), Some("外联二维码1"));
+        assert!(!page.next_cursor.is_empty());
+    }
+
+    #[test]
+    fn groupchat_get_sample_parses() {
+        let d: GroupChatDetail = serde_json::from_str(
+            r#"{"errcode":0,"errmsg":"ok","group_chat":{"chat_id":"wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA","name":"销售客服群","owner":"ZhuShengBen","create_time":1572505490,"notice":"文明沟通，拒绝脏话",
+              "member_list":[{"userid":"abel","type":1,"join_time":1572505491,"join_scene":1,"invitor":{"userid":"jack"},"group_nickname":"客服小张","name":"张三丰"},
+                             {"userid":"sam","type":1,"join_time":1572505491,"join_scene":1},
+                             {"userid":"wmOgQhDgAAuXFJGwbve4g4iyTAAAAA","type":2,"unionid":"ozynqsulJFCZ2z1aYeS8h-nuasdAAA","join_time":1572505491,"join_scene":1,"group_nickname":"顾客","name":"顾客"}],
+              "admin_list":[{"userid":"sam"},{"userid":"pony"}],"member_version":"71217227bbd112ecfe3a49c482195cb4"}}"#,
+        )
+        .unwrap();
+        assert_eq!(d.group_chat.member_list.len(), 3);
+        assert_eq!(d.group_chat.member_list[2].member_type, 2);
+        assert_eq!(d.group_chat.member_list[0].invitor.as_ref().unwrap().userid, "jack");
+    }
+
+    #[test]
+    fn corp_tag_list_sample_parses() {
+        let l: CorpTagList = serde_json::from_str(
+            r#"{"errcode":0,"errmsg":"ok","tag_group":[{"group_id":"TAG_GROUPID1","group_name":"GOURP_NAME","create_time":1557838797,"order":1,"deleted":false,
+              "tag":[{"id":"TAG_ID1","name":"NAME1","create_time":1557838797,"order":1,"deleted":false},{"id":"TAG_ID2","name":"NAME2","create_time":1557838797,"order":2,"deleted":true}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(l.tag_group[0].tag[1].deleted, Some(true));
+    }
+}
