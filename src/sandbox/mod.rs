@@ -59,6 +59,8 @@ pub struct SandboxCorp {
     pub follows: Vec<(String, types::FollowInfo)>,
     pub tag_groups: Vec<types::CorpTagGroup>,
     pub group_chats: BTreeMap<String, types::GroupChat>,
+    /// Positions in `follows` of the member list last paged (key: the list and `follows.len()`).
+    pub follow_index: Option<(String, Vec<usize>)>,
 }
 
 impl SandboxCorp {
@@ -83,6 +85,7 @@ impl SandboxCorp {
             follows: Vec::new(),
             tag_groups: Vec::new(),
             group_chats: BTreeMap::new(),
+            follow_index: None,
         };
         c.departments.insert(
             1,

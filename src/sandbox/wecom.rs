@@ -341,15 +341,21 @@ fn handle(corp: &mut SandboxCorp, kind: &str, method: &Method, path: &str, q: &B
                     n => n.min(100),
                 } as usize;
                 let offset = cursor_offset(&req.cursor)?;
-                let matching: Vec<&(String, FollowInfo)> =
-                    corp.follows.iter().filter(|(_, f)| req.userid_list.contains(&f.userid)).collect();
-                let page: Vec<Value> = matching
-                    .iter()
-                    .skip(offset)
-                    .take(limit)
-                    .map(|(ext, f)| json!({"external_contact": corp.contacts.get(ext), "follow_info": f}))
-                    .collect();
-                let next = if offset + limit < matching.len() { next_cursor(offset + limit) } else { String::new() };
+                // Paging walks one member list at a time: index it once, so a
+                // page costs its own size, not a scan of every relation.
+                let key = format!("{}#{}", req.userid_list.join(","), corp.follows.len());
+                if corp.follow_index.as_ref().is_none_or(|(k, _)| *k != key) {
+                    let wanted: std::collections::HashSet<&str> = req.userid_list.iter().map(String::as_str).collect();
+                    let idx: Vec<usize> =
+                        corp.follows.iter().enumerate().filter(|(_, (_, f))| wanted.contains(f.userid.as_str())).map(|(i, _)| i).collect();
+                    corp.follow_index = Some((key, idx));
+                }
+                let idx = &corp.follow_index.as_ref().expect("just built").1;
+                let matching: Vec<&(String, FollowInfo)> = idx.iter().skip(offset).take(limit).map(|i| &corp.follows[*i]).collect();
+                let total = idx.len();
+                let page: Vec<Value> =
+                    matching.iter().map(|(ext, f)| json!({"external_contact": corp.contacts.get(ext), "follow_info": f})).collect();
+                let next = if offset + limit < total { next_cursor(offset + limit) } else { String::new() };
                 Ok(json!({"external_contact_list": page, "next_cursor": next}))
             }
             ("POST", "/cgi-bin/externalcontact/get_corp_tag_list") => {
