@@ -52,6 +52,13 @@ pub fn jobs(config: &Config) -> Jobs {
         .register(wecom::sync::SyncJob)
         .register(wecom::sync::NightlySyncJob)
         .register(wecom::callbacks::ApplyInboxJob)
+        .register(wecom::callbacks::InboxSweepJob)
+        .schedule(Schedule {
+            name: "wecom-inbox-sweep",
+            every: chrono::Duration::minutes(10),
+            kind: <wecom::callbacks::InboxSweepJob as crate::jobs::JobHandler>::KIND,
+            payload: serde_json::json!({}),
+        })
         .schedule(Schedule {
             name: "wecom-nightly-sync",
             every: chrono::Duration::days(1),

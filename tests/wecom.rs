@@ -351,3 +351,118 @@ async fn a_full_sync_of_10000_external_contacts_lands_every_contact_and_follow_r
 
     assert_nothing_changed(&sync(&w).await);
 }
+
+fn event(body: &str) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{WECOM_CORP}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>{}</CreateTime>\
+         <MsgType><![CDATA[event]]></MsgType>{body}</xml>",
+        chrono::Utc::now().timestamp()
+    )
+}
+
+async fn wait_applied(w: &World, n: u64) {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    for _ in 0..200 {
+        let done = entity::wecom_inbox::Entity::find()
+            .filter(entity::wecom_inbox::Column::Status.ne("PENDING"))
+            .count(&w.app.state.db)
+            .await
+            .unwrap();
+        if done >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("inbox events were not applied");
+}
+
+#[tokio::test]
+async fn customer_and_group_callbacks_update_customers_follows_and_groups() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let w = world_with_customers(1, 2, 0).await;
+    sync(&w).await;
+    // "Customer X added employee Y with state S", as WeCom would tell us.
+    w.sandbox.with_corp(WECOM_CORP, |c| {
+        c.contacts.insert(
+            "wmNEW".into(),
+            wecrm::integrations::wecom::types::ExternalContact {
+                external_userid: "wmNEW".into(),
+                name: "新客户".into(),
+                contact_type: 1,
+                ..Default::default()
+            },
+        );
+        c.follows.push((
+            "wmNEW".into(),
+            wecrm::integrations::wecom::types::FollowInfo {
+                userid: "user00000".into(),
+                createtime: 1_700_000_000,
+                add_way: 1,
+                state: Some("expo".into()),
+                ..Default::default()
+            },
+        ));
+    });
+    let add = event("<Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[add_external_contact]]></ChangeType><UserID><![CDATA[user00000]]></UserID><ExternalUserID><![CDATA[wmNEW]]></ExternalUserID><State><![CDATA[expo]]></State><WelcomeCode><![CDATA[WELCOME]]></WelcomeCode>");
+    assert_eq!(w.sandbox.send_callback(WECOM_CORP, &add).await.unwrap().0, 200);
+    wait_applied(&w, 1).await;
+    let db = &w.app.state.db;
+    let c = entity::customer::Entity::find()
+        .filter(entity::customer::Column::ExternalUserid.eq("wmNEW"))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("customer landed");
+    let f = entity::customer_follow::Entity::find()
+        .filter(entity::customer_follow::Column::CustomerId.eq(c.id))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("follow landed");
+    assert_eq!(f.state.as_deref(), Some("expo"));
+    assert_eq!(c.owner_id, Some(f.employee_id));
+
+    let del = event("<Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[del_follow_user]]></ChangeType><UserID><![CDATA[user00000]]></UserID><ExternalUserID><![CDATA[wmNEW]]></ExternalUserID>");
+    w.sandbox.send_callback(WECOM_CORP, &del).await.unwrap();
+    wait_applied(&w, 2).await;
+    assert!(entity::customer_follow::Entity::find()
+        .filter(entity::customer_follow::Column::CustomerId.eq(c.id))
+        .one(db)
+        .await
+        .unwrap()
+        .is_none());
+    let c = entity::customer::Entity::find_by_id(c.id).one(db).await.unwrap().unwrap();
+    assert_eq!(c.owner_id, None, "no adder left");
+
+    // A group gained a member.
+    w.sandbox.with_corp(WECOM_CORP, |c| {
+        c.group_chats.insert(
+            "wrNEW".into(),
+            wecrm::integrations::wecom::types::GroupChat {
+                chat_id: "wrNEW".into(),
+                name: "新群".into(),
+                owner: "user00001".into(),
+                member_list: vec![wecrm::integrations::wecom::types::GroupChatMember {
+                    userid: "wmNEW".into(),
+                    member_type: 2,
+                    join_scene: 3,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+        )
+    });
+    let chat = event("<Event><![CDATA[change_external_chat]]></Event><ChatId><![CDATA[wrNEW]]></ChatId><ChangeType><![CDATA[update]]></ChangeType><UpdateDetail><![CDATA[add_member]]></UpdateDetail><JoinScene>3</JoinScene><MemChangeCnt>1</MemChangeCnt>");
+    w.sandbox.send_callback(WECOM_CORP, &chat).await.unwrap();
+    wait_applied(&w, 3).await;
+    let g = entity::customer_group::Entity::find()
+        .filter(entity::customer_group::Column::ChatId.eq("wrNEW"))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("group landed");
+    let m = entity::group_member::Entity::find().filter(entity::group_member::Column::GroupId.eq(g.id)).all(db).await.unwrap();
+    assert_eq!((m.len(), m[0].join_scene), (1, 3));
+    let rows = entity::wecom_inbox::Entity::find().all(db).await.unwrap();
+    assert!(rows.iter().all(|r| r.status == "APPLIED"), "events are kept, applied: {rows:?}");
+}

@@ -358,6 +358,34 @@ fn handle(corp: &mut SandboxCorp, kind: &str, method: &Method, path: &str, q: &B
                 let next = if offset + limit < total { next_cursor(offset + limit) } else { String::new() };
                 Ok(json!({"external_contact_list": page, "next_cursor": next}))
             }
+            ("GET", "/cgi-bin/externalcontact/get") => {
+                if kind == "contacts" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let ext = q.get("external_userid").cloned().unwrap_or_default();
+                let c = corp.contacts.get(&ext).ok_or_else(|| err(84061, "not external contact"))?;
+                let tag_name = |id: &str| -> Value {
+                    let found = corp
+                        .tag_groups
+                        .iter()
+                        .find_map(|g| g.tag.iter().find(|t| t.id == id).map(|t| (g.group_name.clone(), t.name.clone())));
+                    let (group, name) = found.unwrap_or_default();
+                    json!({"group_name": group, "tag_name": name, "type": 1, "tag_id": id})
+                };
+                let follow_user: Vec<Value> = corp
+                    .follows
+                    .iter()
+                    .filter(|(e, _)| *e == ext)
+                    .map(|(_, f)| {
+                        let mut v = serde_json::to_value(f).expect("serialize");
+                        let tags: Vec<Value> = f.tag_id.iter().map(|t| tag_name(t)).collect();
+                        v["tags"] = json!(tags);
+                        v.as_object_mut().expect("object").remove("tag_id");
+                        v
+                    })
+                    .collect();
+                Ok(json!({"external_contact": c, "follow_user": follow_user, "next_cursor": ""}))
+            }
             ("POST", "/cgi-bin/externalcontact/get_corp_tag_list") => {
                 if kind == "contacts" {
                     return Err(err(48002, "api forbidden"));

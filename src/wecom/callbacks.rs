@@ -24,6 +24,7 @@ use super::{binding, link, sync};
 use crate::{
     app::AppState,
     error::AppError,
+    integrations::wecom::types,
     jobs::{JobCtx, JobError, JobHandler, NewJob},
     tenancy::Scope,
 };
@@ -211,6 +212,10 @@ impl JobHandler for ApplyInboxJob {
     }
 }
 
+async fn employee_ids(state: &AppState, scope: &Scope) -> Result<std::collections::HashMap<String, i64>, JobError> {
+    Ok(scope.select::<employee::Entity>().all(&state.db).await.map_err(AppError::from)?.into_iter().map(|e| (e.userid, e.id)).collect())
+}
+
 async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BTreeMap<String, String>) -> Result<&'static str, JobError> {
     match (row.event.as_str(), row.change_type.as_str()) {
         ("change_contact", "create_user" | "update_user") => {
@@ -285,8 +290,81 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
             }
             Ok(status::APPLIED)
         }
-        // Customers, groups and tags are applied by their areas (issue #4);
-        // the verified events wait in the inbox.
+        ("change_external_contact", "add_external_contact" | "add_half_external_contact" | "edit_external_contact" | "transfer_fail") => {
+            let Some(link) = link(state, scope.corp_id).await? else { return Ok(status::UNHANDLED) };
+            let ext = f.get("ExternalUserID").cloned().unwrap_or_default();
+            let detail = link.client.contact_get(&link.creds, &ext).await.map_err(|e| JobError::from_app(e.into()))?;
+            let page: Vec<types::ContactWithFollow> = detail
+                .follow_user
+                .iter()
+                .map(|u| types::ContactWithFollow { external_contact: detail.external_contact.clone(), follow_info: u.to_follow_info() })
+                .collect();
+            let employees = employee_ids(state, scope).await?;
+            let mut out = sync::SyncOutcome::default();
+            super::customer_sync::apply_contact_page(&state.db, scope, &page, &employees, &mut out).await?;
+            Ok(status::APPLIED)
+        }
+        ("change_external_contact", "del_external_contact" | "del_follow_user") => {
+            // The friendship ended on one side: the relation goes; the event
+            // stays in the inbox for the recycle bin and the timeline (INH-4).
+            let (ext, userid) = (f.get("ExternalUserID").cloned().unwrap_or_default(), f.get("UserID").cloned().unwrap_or_default());
+            super::customer_sync::remove_follow(&state.db, scope, &ext, &userid).await?;
+            Ok(status::APPLIED)
+        }
+        ("change_external_chat", "create" | "update") => {
+            let Some(link) = link(state, scope.corp_id).await? else { return Ok(status::UNHANDLED) };
+            let chat = link
+                .client
+                .group_chat_get(&link.creds, f.get("ChatId").map(String::as_str).unwrap_or(""))
+                .await
+                .map_err(|e| JobError::from_app(e.into()))?;
+            let employees = employee_ids(state, scope).await?;
+            super::customer_sync::apply_group(&state.db, scope, &chat, 0, &employees, &mut sync::SyncOutcome::default()).await?;
+            Ok(status::APPLIED)
+        }
+        ("change_external_chat", "dismiss") => {
+            scope
+                .update_many::<entity::customer_group::Entity>()
+                .col_expr(entity::customer_group::Column::DismissedAt, Some(Utc::now()).into())
+                .filter(entity::customer_group::Column::ChatId.eq(f.get("ChatId").cloned().unwrap_or_default()))
+                .exec(&state.db)
+                .await
+                .map_err(AppError::from)?;
+            Ok(status::APPLIED)
+        }
+        ("change_external_tag", _) => {
+            let Some(link) = link(state, scope.corp_id).await? else { return Ok(status::UNHANDLED) };
+            super::customer_sync::sync_tags(&state.db, scope, &link, &mut sync::SyncOutcome::default()).await?;
+            Ok(status::APPLIED)
+        }
+        // Events no area applies yet stay verified in the inbox.
         _ => Ok(status::UNHANDLED),
+    }
+}
+
+/// Reconciliation of the inbox: events still PENDING a few minutes after
+/// arrival (their job could not be queued, or gave up) are queued again.
+pub struct InboxSweepJob;
+
+#[async_trait::async_trait]
+impl JobHandler for InboxSweepJob {
+    const KIND: &'static str = "wecom.inbox_sweep";
+    type Payload = Value;
+
+    async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
+        let stale = Utc::now() - chrono::Duration::minutes(3);
+        // Platform-wide on purpose: one sweep serves every corp.
+        let rows = wecom_inbox::Entity::find()
+            .filter(wecom_inbox::Column::Status.eq(status::PENDING))
+            .filter(wecom_inbox::Column::ReceivedAt.lt(stale))
+            .all(&ctx.state.db)
+            .await
+            .map_err(AppError::from)?;
+        let slot = Utc::now().timestamp() / 600;
+        for r in &rows {
+            let new = NewJob { corp_id: Some(r.corp_id), ..NewJob::system() }.dedup(format!("wecom-inbox:{}:sweep:{slot}", r.id));
+            ctx.state.jobs.enqueue::<ApplyInboxJob>(&ctx.state.db, new, &json!({"inboxId": r.id})).await?;
+        }
+        Ok(json!({"requeued": rows.len()}))
     }
 }

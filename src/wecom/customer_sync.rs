@@ -423,3 +423,36 @@ pub async fn apply_group(
     txn.commit().await?;
     Ok(())
 }
+
+/// Ends one follow relation; when it was the owner's, the earliest remaining
+/// adder becomes the owner (or none is left).
+pub async fn remove_follow(db: &DatabaseConnection, scope: &Scope, external_userid: &str, userid: &str) -> AppResult<()> {
+    use entity::employee;
+    let txn = crate::db::write_txn(db).await?;
+    let Some(c) = scope.select::<customer::Entity>().filter(customer::Column::ExternalUserid.eq(external_userid)).one(&txn).await? else {
+        return Ok(());
+    };
+    let Some(e) = scope.select::<employee::Entity>().filter(employee::Column::Userid.eq(userid)).one(&txn).await? else { return Ok(()) };
+    scope
+        .delete_many::<customer_follow::Entity>()
+        .filter(customer_follow::Column::CustomerId.eq(c.id))
+        .filter(customer_follow::Column::EmployeeId.eq(e.id))
+        .exec(&txn)
+        .await?;
+    if c.owner_id == Some(e.id) {
+        use sea_orm::QueryOrder;
+        let next = scope
+            .select::<customer_follow::Entity>()
+            .filter(customer_follow::Column::CustomerId.eq(c.id))
+            .order_by_asc(customer_follow::Column::AddedAt)
+            .one(&txn)
+            .await?
+            .map(|f| f.employee_id);
+        let mut am: customer::ActiveModel = c.into();
+        am.owner_id = Set(next);
+        am.updated_at = Set(Utc::now());
+        scope.update(&txn, am).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}

@@ -356,6 +356,26 @@ impl WecomClient {
         self.post(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/batch/get_by_user", body).await
     }
 
+    /// One customer with every follow relation (following `next_cursor`).
+    pub async fn contact_get(&self, creds: &Credentials, external_userid: &str) -> Result<ExternalContactDetail, WecomError> {
+        let mut cursor = String::new();
+        let mut all: Option<ExternalContactDetail> = None;
+        loop {
+            let q = [("external_userid", external_userid.to_string()), ("cursor", cursor.clone())];
+            let page: ExternalContactDetail = self.get(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/get", &q).await?;
+            let next = page.next_cursor.clone();
+            match &mut all {
+                None => all = Some(page),
+                Some(a) => a.follow_user.extend(page.follow_user),
+            }
+            if next.is_empty() {
+                break;
+            }
+            cursor = next;
+        }
+        Ok(all.expect("at least one page"))
+    }
+
     pub async fn corp_tag_list(&self, creds: &Credentials, filter: &CorpTagFilter) -> Result<Vec<CorpTagGroup>, WecomError> {
         Ok(self
             .post::<_, CorpTagList>(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/get_corp_tag_list", filter)

@@ -473,3 +473,68 @@ mod external_tests {
         assert_eq!(l.tag_group[0].tag[1].deleted, Some(true));
     }
 }
+
+/// A tag on a `follow_user` of `externalcontact/get` (type 1 corp tag, 2 personal, 3 rule-group).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct FollowTag {
+    #[serde(default)]
+    pub group_name: String,
+    #[serde(default)]
+    pub tag_name: String,
+    #[serde(default, rename = "type")]
+    pub tag_type: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_id: Option<String>,
+}
+
+/// `follow_user` item of `externalcontact/get`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct FollowUser {
+    pub userid: String,
+    #[serde(default)]
+    pub remark: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub createtime: i64,
+    #[serde(default)]
+    pub tags: Vec<FollowTag>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remark_corp_name: Option<String>,
+    #[serde(default, deserialize_with = "mobiles")]
+    pub remark_mobiles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oper_userid: Option<String>,
+    #[serde(default)]
+    pub add_way: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+impl FollowUser {
+    /// The `batch/get_by_user` shape of the same relation (corp tags only).
+    pub fn to_follow_info(&self) -> FollowInfo {
+        FollowInfo {
+            userid: self.userid.clone(),
+            remark: self.remark.clone(),
+            description: self.description.clone(),
+            createtime: self.createtime,
+            tag_id: self.tags.iter().filter(|t| t.tag_type == 1).filter_map(|t| t.tag_id.clone()).collect(),
+            remark_corp_name: self.remark_corp_name.clone(),
+            remark_mobiles: self.remark_mobiles.clone(),
+            oper_userid: self.oper_userid.clone(),
+            add_way: self.add_way,
+            state: self.state.clone(),
+        }
+    }
+}
+
+/// `externalcontact/get` answer (follow_user may be paged by `next_cursor`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExternalContactDetail {
+    pub external_contact: ExternalContact,
+    #[serde(default)]
+    pub follow_user: Vec<FollowUser>,
+    #[serde(default)]
+    pub next_cursor: String,
+}
