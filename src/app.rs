@@ -48,6 +48,7 @@ pub struct AppState {
 pub fn jobs(config: &Config) -> Jobs {
     Jobs::builder()
         .register(BatchJob)
+        .register(crate::org::internal_groups::CreateInternalGroupsJob)
         .register(MaintenanceJob)
         .register(wecom::sync::SyncJob)
         .register(wecom::sync::NightlySyncJob)

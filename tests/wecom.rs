@@ -466,3 +466,73 @@ async fn customer_and_group_callbacks_update_customers_follows_and_groups() {
     let rows = entity::wecom_inbox::Entity::find().all(db).await.unwrap();
     assert!(rows.iter().all(|r| r.status == "APPLIED"), "events are kept, applied: {rows:?}");
 }
+
+#[tokio::test]
+async fn internal_groups_are_created_through_wecom_split_at_the_limit_and_listed() {
+    let w = world(2, 7).await;
+    // In a real corp the super admin is a WeCom member too.
+    w.sandbox.with_corp(WECOM_CORP, |c| {
+        c.users.insert(
+            "admin".into(),
+            wecrm::integrations::wecom::types::User {
+                userid: "admin".into(),
+                name: "Admin".into(),
+                department: vec![1],
+                status: Some(1),
+                ..Default::default()
+            },
+        )
+    });
+    sync(&w).await;
+    let v = w.admin.data("{departments(filter:{keyword:\"销售部\"}){edges{node{id}}}}", json!({})).await;
+    let sales = v["departments"]["edges"][0]["node"]["id"].as_str().unwrap().to_string();
+    let create = "mutation($i:CreateInternalGroupsInput!){createInternalGroups(input:$i){id}}";
+    // Refused before any WeCom call: no filter, a size out of range, a long message.
+    let (code, msg, _) = w.admin.error(create, json!({"i": {"name": "群", "filter": {}, "entryMessage": {"text": "hi"}}})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("BAD_USER_INPUT", "请至少选择部门、员工标签或字段条件中的一项"));
+    let (_, msg, _) = w
+        .admin
+        .error(create, json!({"i": {"name": "群", "filter": {"departmentIds": [sales]}, "sizeLimit": 1, "entryMessage": {"text": "hi"}}}))
+        .await;
+    assert_eq!(msg, "群人数上限为2-2000");
+    let (_, msg, _) = w
+        .admin
+        .error(create, json!({"i": {"name": "群", "filter": {"departmentIds": [sales]}, "entryMessage": {"text": "长".repeat(301)}}}))
+        .await;
+    assert_eq!(msg, "入群引导语不超过300字");
+
+    let job = w
+        .admin
+        .data(create, json!({"i": {"name": "产品内部群", "filter": {"departmentIds": [w.app.root_id()], "includeSubDepartments": true}, "sizeLimit": 3, "autoSplit": true, "entryMessage": {"text": "欢迎加入", "imageMediaId": "MEDIA1"}}}))
+        .await;
+    let done = w.app.wait_job(&w.admin, job["createInternalGroups"]["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    let everyone: usize = 7 + 1; // synced members and the super admin
+    let chats = w.sandbox.with_corp(WECOM_CORP, |c| c.app_chats.clone()).unwrap();
+    let expected_groups = everyone.div_ceil(3);
+    assert_eq!(chats.len(), expected_groups);
+    let mut names: Vec<String> = chats.values().map(|(c, _)| c.name.clone()).collect();
+    names.sort();
+    assert_eq!(names[0], "产品内部群1");
+    for (create, sent) in chats.values() {
+        assert!((2..=3).contains(&create.userlist.len()));
+        assert!(create.userlist.contains(&create.owner), "a random member owns it");
+        assert_eq!(sent[0]["text"]["content"], "欢迎加入");
+        assert_eq!(sent[1]["image"]["media_id"], "MEDIA1");
+    }
+    let v =
+        w.admin.data("{internalGroups{totalCount edges{node{name chatId memberCount owner{userid} members{userid}}}}}", json!({})).await;
+    assert_eq!(v["internalGroups"]["totalCount"], expected_groups as u64);
+    let g = &v["internalGroups"]["edges"][0]["node"];
+    assert_eq!(g["members"].as_array().unwrap().len() as i64, g["memberCount"].as_i64().unwrap());
+
+    // Without auto-split the same selection is refused as a whole.
+    let job = w
+        .admin
+        .data(create, json!({"i": {"name": "不拆分", "filter": {"departmentIds": [w.app.root_id()], "includeSubDepartments": true}, "sizeLimit": 3, "entryMessage": {"text": "hi"}}}))
+        .await;
+    let done = w.app.wait_job(&w.admin, job["createInternalGroups"]["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "FAILED");
+    assert_eq!(done["error"]["code"], "BAD_USER_INPUT");
+    assert_eq!(w.sandbox.with_corp(WECOM_CORP, |c| c.app_chats.len()).unwrap(), expected_groups);
+}

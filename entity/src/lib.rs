@@ -18,6 +18,7 @@ pub mod employee_role;
 pub mod employee_tag;
 pub mod employee_tag_member;
 pub mod group_member;
+pub mod internal_group;
 pub mod job;
 pub mod role;
 pub mod role_department;

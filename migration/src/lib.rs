@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261122_000002_wecom;
 mod m20261122_000003_customers;
+mod m20261122_000004_internal_groups;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_wecom::Migration),
             Box::new(m20261122_000003_customers::Migration),
+            Box::new(m20261122_000004_internal_groups::Migration),
         ]
     }
 }

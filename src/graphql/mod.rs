@@ -10,7 +10,6 @@ use async_graphql::{
     Data, MergedObject, MergedSubscription, Schema, SimpleObject, ID,
 };
 
-use crate::wecom::graphql::{WecomMutation, WecomQuery};
 use crate::{
     app::AppState,
     auth::graphql::{AuthMutation, AuthQuery},
@@ -28,6 +27,10 @@ use crate::{
         loaders::OrgLoader,
     },
 };
+use crate::{
+    org::graphql::internal_group::{InternalGroupMutation, InternalGroupQuery},
+    wecom::graphql::{WecomMutation, WecomQuery},
+};
 use context::RequestCtx;
 
 #[derive(MergedObject, Default)]
@@ -42,6 +45,7 @@ pub struct QueryRoot(
     CustomFieldQuery,
     JobQuery,
     WecomQuery,
+    InternalGroupQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -54,6 +58,7 @@ pub struct MutationRoot(
     EmployeeTagMutation,
     CustomFieldMutation,
     WecomMutation,
+    InternalGroupMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -51,6 +51,13 @@ pub enum JobError {
 
 impl JobError {
     pub fn from_app(e: AppError) -> Self {
+        // An upstream answer with an errcode is a verdict (bad parameter, no
+        // permission…), except frequency limits and "busy"; transport trouble
+        // has no errcode and is worth retrying.
+        let errcode = e.extra.iter().find(|(k, _)| *k == "errcode").and_then(|(_, v)| v.as_i64());
+        if e.code == Code::Upstream && errcode.is_some_and(|c| ![45009, 45033, -1].contains(&c)) {
+            return JobError::Permanent { code: e.code, msg: e.msg };
+        }
         match e.code {
             Code::Internal | Code::Upstream | Code::RateLimited => {
                 JobError::Retry(e.source.unwrap_or_else(|| anyhow::anyhow!("{}", e.msg.en)))

@@ -3,6 +3,7 @@
 pub mod departments;
 pub mod employees;
 pub mod graphql;
+pub mod internal_groups;
 pub mod loaders;
 pub mod permissions;
 pub mod roles;

@@ -12,6 +12,8 @@ pub const ORG_ROLE_VIEW: &str = "org.role.view";
 pub const ORG_ROLE_MANAGE: &str = "org.role.manage";
 pub const ORG_EMPLOYEE_TAG_VIEW: &str = "org.employee_tag.view";
 pub const ORG_EMPLOYEE_TAG_MANAGE: &str = "org.employee_tag.manage";
+pub const ORG_INTERNAL_GROUP_VIEW: &str = "org.internal_group.view";
+pub const ORG_INTERNAL_GROUP_MANAGE: &str = "org.internal_group.manage";
 pub const CFG_CUSTOM_FIELD_MANAGE: &str = "cfg.custom_field.manage";
 pub const SYS_WECOM_MANAGE: &str = "sys.wecom.manage";
 
@@ -61,6 +63,12 @@ pub static CATALOGUE: &[Node] = &[
                 zh: "员工标签",
                 en: "Employee tags",
                 children: &[leaf(ORG_EMPLOYEE_TAG_MANAGE, "管理员工标签", "Manage employee tags")],
+            },
+            Node {
+                code: ORG_INTERNAL_GROUP_VIEW,
+                zh: "内部群",
+                en: "Internal groups",
+                children: &[leaf(ORG_INTERNAL_GROUP_MANAGE, "创建内部群", "Create internal groups")],
             },
         ],
     },

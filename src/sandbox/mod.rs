@@ -59,6 +59,8 @@ pub struct SandboxCorp {
     pub follows: Vec<(String, types::FollowInfo)>,
     pub tag_groups: Vec<types::CorpTagGroup>,
     pub group_chats: BTreeMap<String, types::GroupChat>,
+    /// Group chats created through `appchat/create`, with the messages sent to them.
+    pub app_chats: BTreeMap<String, (types::AppChatCreate, Vec<Value>)>,
     /// Positions in `follows` of the member list last paged (key: the list and `follows.len()`).
     pub follow_index: Option<(String, Vec<usize>)>,
 }
@@ -86,6 +88,7 @@ impl SandboxCorp {
             tag_groups: Vec::new(),
             group_chats: BTreeMap::new(),
             follow_index: None,
+            app_chats: BTreeMap::new(),
         };
         c.departments.insert(
             1,

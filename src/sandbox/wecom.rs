@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 
 use super::{Call, Sandbox, SandboxCorp, TokenInfo};
 use crate::integrations::wecom::types::{
-    BatchGetByUser, CorpTagFilter, CorpTagGroup, CreateDepartment, Department, FollowInfo, GroupChat, GroupChatGet, GroupChatListRequest,
-    UpdateDepartment, User, WriteUser,
+    AppChatCreate, BatchGetByUser, CorpTagFilter, CorpTagGroup, CreateDepartment, Department, FollowInfo, GroupChat, GroupChatGet,
+    GroupChatListRequest, UpdateDepartment, User, WriteUser,
 };
 
 /// Cursors are opaque to clients; here they carry an offset.
@@ -312,6 +312,37 @@ fn handle(corp: &mut SandboxCorp, kind: &str, method: &Method, path: &str, q: &B
                 let code = q.get("code").cloned().unwrap_or_default();
                 let userid = corp.oauth_codes.remove(&code).ok_or_else(|| err(40029, "invalid code"))?;
                 Ok(json!({"userid": userid, "user_ticket": format!("ticket-{userid}")}))
+            }
+            ("POST", "/cgi-bin/appchat/create") => {
+                if kind != "agent" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let req: AppChatCreate = parse(body)?;
+                if !(2..=2000).contains(&req.userlist.len()) {
+                    return Err(err(86215, "chat member count out of range"));
+                }
+                if req.userlist.iter().any(|u| !corp.users.contains_key(u)) {
+                    return Err(err(60111, "userid not found"));
+                }
+                if !req.userlist.contains(&req.owner) {
+                    return Err(err(86216, "owner not in userlist"));
+                }
+                let chatid = req.chatid.clone().unwrap_or_else(|| format!("wrapp{:04}", corp.app_chats.len() + 1));
+                if corp.app_chats.contains_key(&chatid) {
+                    return Err(err(86215, "chatid existed"));
+                }
+                corp.app_chats.insert(chatid.clone(), (req, Vec::new()));
+                Ok(json!({"chatid": chatid}))
+            }
+            ("POST", "/cgi-bin/appchat/send") => {
+                if kind != "agent" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let msg = body.cloned().ok_or_else(|| err(40058, "invalid Request Parameter"))?;
+                let chatid = msg.get("chatid").and_then(Value::as_str).unwrap_or("").to_string();
+                let chat = corp.app_chats.get_mut(&chatid).ok_or_else(|| err(86003, "chat not found"))?;
+                chat.1.push(msg);
+                Ok(json!({}))
             }
             ("POST", "/cgi-bin/message/send") => {
                 if kind != "agent" {

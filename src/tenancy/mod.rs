@@ -65,6 +65,7 @@ tenant_entity!(
     corp_tag,
     customer_group,
     group_member,
+    internal_group,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads

@@ -395,6 +395,16 @@ impl WecomClient {
             .group_chat)
     }
 
+    // Internal group chats (ORG-11).
+
+    pub async fn appchat_create(&self, creds: &Credentials, body: &AppChatCreate) -> Result<String, WecomError> {
+        Ok(self.post::<_, AppChatCreated>(creds, SecretKind::Agent, "/cgi-bin/appchat/create", body).await?.chatid)
+    }
+
+    pub async fn appchat_send(&self, creds: &Credentials, body: &AppChatSend) -> Result<(), WecomError> {
+        self.post::<_, Value>(creds, SecretKind::Agent, "/cgi-bin/appchat/send", body).await.map(|_| ())
+    }
+
     // Messages.
 
     pub async fn message_send(&self, creds: &Credentials, msg: &AppMessage) -> Result<SendResult, WecomError> {

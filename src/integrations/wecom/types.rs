@@ -538,3 +538,38 @@ pub struct ExternalContactDetail {
     #[serde(default)]
     pub next_cursor: String,
 }
+
+/// `appchat/create` body: an employee-only group chat owned by the app.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AppChatCreate {
+    pub name: String,
+    pub owner: String,
+    pub userlist: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chatid: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AppChatCreated {
+    pub chatid: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MediaRef {
+    pub media_id: String,
+}
+
+/// `appchat/send` body.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct AppChatSend {
+    pub chatid: String,
+    pub msgtype: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<TextContent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<MediaRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video: Option<MediaRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub safe: Option<i64>,
+}

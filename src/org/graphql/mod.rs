@@ -2,6 +2,7 @@
 
 pub mod department;
 pub mod employee;
+pub mod internal_group;
 pub mod role;
 pub mod tag;
 
