@@ -12,6 +12,7 @@ const CB_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 struct World {
     app: TestApp,
     sandbox: Sandbox,
+    sandbox_url: String,
     admin: Client,
 }
 
@@ -26,6 +27,7 @@ async fn world_with_customers(departments: usize, users: usize, customers: usize
     let url = format!("http://{}", listener.local_addr().unwrap());
     let router = sandbox.router();
     tokio::spawn(async move { axum::serve(listener, router).await });
+    let sandbox_url = url.clone();
     let app = TestApp::spawn_with(|c| {
         c.wecom_base_url = url;
         c.wecom_rate_backoff_ms = 10;
@@ -43,7 +45,7 @@ async fn world_with_customers(departments: usize, users: usize, customers: usize
                          "callbackToken": CB_TOKEN, "encodingAesKey": CB_KEY}}),
         )
         .await;
-    World { app, sandbox, admin }
+    World { app, sandbox, sandbox_url, admin }
 }
 
 async fn sync(w: &World) -> serde_json::Value {
@@ -535,4 +537,32 @@ async fn internal_groups_are_created_through_wecom_split_at_the_limit_and_listed
     assert_eq!(done["status"], "FAILED");
     assert_eq!(done["error"]["code"], "BAD_USER_INPUT");
     assert_eq!(w.sandbox.with_corp(WECOM_CORP, |c| c.app_chats.len()).unwrap(), expected_groups);
+}
+
+#[tokio::test]
+async fn the_sandbox_fires_a_customer_added_employee_event_on_demand_over_http() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let w = world(1, 2).await;
+    sync(&w).await;
+    let r = w
+        .app
+        .http
+        .post(format!("{}/sandbox/corps/{WECOM_CORP}/events", w.sandbox_url))
+        .json(&json!({"type": "add_external_contact", "userid": "user00001", "external_userid": "wmHTTP", "name": "展会客户", "state": "expo-2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["deliveredStatus"], 200);
+    wait_applied(&w, 1).await;
+    let c = entity::customer::Entity::find()
+        .filter(entity::customer::Column::ExternalUserid.eq("wmHTTP"))
+        .one(&w.app.state.db)
+        .await
+        .unwrap()
+        .expect("applied");
+    assert_eq!(c.name, "展会客户");
+    let calls: serde_json::Value = w.app.http.get(format!("{}/sandbox/calls", w.sandbox_url)).send().await.unwrap().json().await.unwrap();
+    assert!(calls["calls"].as_array().unwrap().iter().any(|c| c["path"] == "/cgi-bin/externalcontact/get"));
 }

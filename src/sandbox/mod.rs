@@ -4,6 +4,7 @@
 //! call (tests assert on it) and signed, encrypted callbacks sent on demand.
 //! `wecrm sandbox` runs it alone; `serve --demo` starts it in-process.
 
+mod admin;
 mod wecom;
 
 use std::{

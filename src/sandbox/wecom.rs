@@ -31,7 +31,7 @@ fn cursor_offset(cursor: &str) -> Result<usize, Value> {
 }
 
 pub fn router(sandbox: Sandbox) -> Router {
-    Router::new().route("/cgi-bin/gettoken", get(gettoken)).fallback(api).with_state(sandbox)
+    Router::new().route("/cgi-bin/gettoken", get(gettoken)).merge(super::admin::router()).fallback(api).with_state(sandbox)
 }
 
 fn err(errcode: i64, errmsg: &str) -> Value {

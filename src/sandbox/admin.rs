@@ -1,0 +1,129 @@
+//! The sandbox's own control endpoints (under `/sandbox`), for running it
+//! alone: inspect calls, set where callbacks go, and fire WeCom events.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    routing::{get, post},
+    Json, Router,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{CallbackTarget, Sandbox};
+use crate::integrations::wecom::types::{ExternalContact, FollowInfo, GroupChatMember};
+
+pub fn router() -> Router<Sandbox> {
+    Router::new()
+        .route("/sandbox/calls", get(calls))
+        .route("/sandbox/corps/{corp}/callback-target", post(set_target))
+        .route("/sandbox/corps/{corp}/events", post(fire))
+        .route("/sandbox/corps/{corp}/oauth-code", post(oauth_code))
+        .route("/sandbox/tokens/invalidate", post(invalidate))
+}
+
+async fn calls(State(sb): State<Sandbox>) -> Json<Value> {
+    Json(json!({"calls": sb.calls()}))
+}
+
+async fn invalidate(State(sb): State<Sandbox>) -> StatusCode {
+    sb.invalidate_tokens();
+    StatusCode::NO_CONTENT
+}
+
+async fn set_target(State(sb): State<Sandbox>, Path(corp): Path<String>, Json(t): Json<CallbackTarget>) -> StatusCode {
+    match sb.with_corp(&corp, |c| c.callback = Some(t)) {
+        Some(()) => StatusCode::NO_CONTENT,
+        None => StatusCode::NOT_FOUND,
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeFor {
+    userid: String,
+}
+
+async fn oauth_code(State(sb): State<Sandbox>, Path(corp): Path<String>, Json(b): Json<CodeFor>) -> Json<Value> {
+    Json(json!({"code": sb.oauth_code(&corp, &b.userid)}))
+}
+
+/// A WeCom event to simulate: the sandbox changes its own data as WeCom
+/// would, then sends the signed callback.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Event {
+    /// A customer added an employee (through a live code with `state`).
+    AddExternalContact { userid: String, external_userid: String, name: String, state: Option<String> },
+    /// The customer deleted the employee.
+    DelFollowUser { userid: String, external_userid: String },
+    /// A customer joined a group chat.
+    AddGroupMember { chat_id: String, external_userid: String, join_scene: i32 },
+    /// Any event, as plaintext XML.
+    Raw { xml: String },
+}
+
+fn envelope(corp: &str, body: &str) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{corp}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>{}</CreateTime><MsgType><![CDATA[event]]></MsgType>{body}</xml>",
+        chrono::Utc::now().timestamp()
+    )
+}
+
+async fn fire(State(sb): State<Sandbox>, Path(corp): Path<String>, Json(event): Json<Event>) -> (StatusCode, Json<Value>) {
+    let now = chrono::Utc::now().timestamp();
+    let xml = match event {
+        Event::AddExternalContact { userid, external_userid, name, state } => {
+            sb.with_corp(&corp, |c| {
+                c.contacts.entry(external_userid.clone()).or_insert(ExternalContact {
+                    external_userid: external_userid.clone(),
+                    name,
+                    contact_type: 1,
+                    ..Default::default()
+                });
+                c.follows.push((
+                    external_userid.clone(),
+                    FollowInfo { userid: userid.clone(), createtime: now, add_way: 1, state: state.clone(), ..Default::default() },
+                ));
+            });
+            envelope(
+                &corp,
+                &format!(
+                    "<Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[add_external_contact]]></ChangeType><UserID><![CDATA[{userid}]]></UserID><ExternalUserID><![CDATA[{external_userid}]]></ExternalUserID><State><![CDATA[{}]]></State><WelcomeCode><![CDATA[sandbox-welcome]]></WelcomeCode>",
+                    state.unwrap_or_default()
+                ),
+            )
+        }
+        Event::DelFollowUser { userid, external_userid } => {
+            sb.with_corp(&corp, |c| c.follows.retain(|(e, f)| !(e == &external_userid && f.userid == userid)));
+            envelope(
+                &corp,
+                &format!("<Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[del_follow_user]]></ChangeType><UserID><![CDATA[{userid}]]></UserID><ExternalUserID><![CDATA[{external_userid}]]></ExternalUserID>"),
+            )
+        }
+        Event::AddGroupMember { chat_id, external_userid, join_scene } => {
+            let found = sb.with_corp(&corp, |c| {
+                c.group_chats.get_mut(&chat_id).map(|g| {
+                    g.member_list.push(GroupChatMember {
+                        userid: external_userid.clone(),
+                        member_type: 2,
+                        join_time: now,
+                        join_scene,
+                        ..Default::default()
+                    })
+                })
+            });
+            if found.flatten().is_none() {
+                return (StatusCode::NOT_FOUND, Json(json!({"error": "no such corp or chat"})));
+            }
+            envelope(
+                &corp,
+                &format!("<Event><![CDATA[change_external_chat]]></Event><ChatId><![CDATA[{chat_id}]]></ChatId><ChangeType><![CDATA[update]]></ChangeType><UpdateDetail><![CDATA[add_member]]></UpdateDetail><JoinScene>{join_scene}</JoinScene><MemChangeCnt>1</MemChangeCnt>"),
+            )
+        }
+        Event::Raw { xml } => xml,
+    };
+    match sb.send_callback(&corp, &xml).await {
+        Ok((status, body)) => (StatusCode::OK, Json(json!({"deliveredStatus": status, "answer": body}))),
+        Err(e) => (StatusCode::BAD_GATEWAY, Json(json!({"error": e.to_string()}))),
+    }
+}
