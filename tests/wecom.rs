@@ -566,3 +566,66 @@ async fn the_sandbox_fires_a_customer_added_employee_event_on_demand_over_http()
     let calls: serde_json::Value = w.app.http.get(format!("{}/sandbox/calls", w.sandbox_url)).send().await.unwrap().json().await.unwrap();
     assert!(calls["calls"].as_array().unwrap().iter().any(|c| c["path"] == "/cgi-bin/externalcontact/get"));
 }
+
+#[tokio::test]
+async fn the_client_lists_remarks_and_tags_customers_as_wecom_does() {
+    use wecrm::integrations::wecom::types::{AddCorpTag, DelCorpTag, EditCorpTag, MarkTag, NewTag, RemarkRequest};
+    let w = world_with_customers(1, 2, 4).await;
+    let creds = wecrm::wecom::binding::credentials(&w.app.state.db, &w.app.state.master_key, w.app.corp.corp.id)
+        .await
+        .map_err(|e| format!("{e:?}"))
+        .unwrap()
+        .unwrap();
+    let client = &w.app.state.wecom;
+    let ids = client.contact_list(&creds, "user00000").await.unwrap();
+    assert!(!ids.is_empty());
+    let ext = ids[0].clone();
+    client
+        .contact_remark(
+            &creds,
+            &RemarkRequest {
+                userid: "user00000".into(),
+                external_userid: ext.clone(),
+                remark: Some("老客户".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let group = client
+        .corp_tag_add(
+            &creds,
+            &AddCorpTag {
+                group_name: Some("意向".into()),
+                tag: vec![NewTag { name: "高".into(), order: None }, NewTag { name: "低".into(), order: None }],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(group.tag.len(), 2);
+    let high = group.tag[0].id.clone();
+    client
+        .mark_tag(
+            &creds,
+            &MarkTag { userid: "user00000".into(), external_userid: ext.clone(), add_tag: vec![high.clone()], remove_tag: vec![] },
+        )
+        .await
+        .unwrap();
+    let detail = client.contact_get(&creds, &ext).await.unwrap();
+    let mine = detail.follow_user.iter().find(|f| f.userid == "user00000").unwrap();
+    assert_eq!(mine.remark, "老客户");
+    assert!(mine.tags.iter().any(|t| t.tag_id.as_deref() == Some(high.as_str()) && t.tag_name == "高" && t.group_name == "意向"));
+    // An unknown tag fails the whole mark (all or nothing), as UPSTREAM 40068.
+    let e = client
+        .mark_tag(&creds, &MarkTag { userid: "user00000".into(), external_userid: ext, add_tag: vec!["nope".into()], remove_tag: vec![] })
+        .await
+        .unwrap_err();
+    assert_eq!(e.errcode(), Some(40068));
+    client.corp_tag_edit(&creds, &EditCorpTag { id: high.clone(), name: Some("很高".into()), ..Default::default() }).await.unwrap();
+    client.corp_tag_del(&creds, &DelCorpTag { group_id: vec![group.group_id.clone()], ..Default::default() }).await.unwrap();
+    let left = client.corp_tag_list(&creds, &Default::default()).await.unwrap();
+    assert!(left.iter().all(|g| g.group_id != group.group_id));
+    let body = w.sandbox.calls_to("/cgi-bin/externalcontact/add_corp_tag")[0].body.clone().unwrap();
+    assert_eq!(body["group_name"], "意向");
+}

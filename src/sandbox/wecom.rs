@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 
 use super::{Call, Sandbox, SandboxCorp, TokenInfo};
 use crate::integrations::wecom::types::{
-    AppChatCreate, BatchGetByUser, CorpTagFilter, CorpTagGroup, CreateDepartment, Department, FollowInfo, GroupChat, GroupChatGet,
-    GroupChatListRequest, UpdateDepartment, User, WriteUser,
+    AddCorpTag, AppChatCreate, BatchGetByUser, CorpTag, CorpTagFilter, CorpTagGroup, CreateDepartment, DelCorpTag, Department, EditCorpTag,
+    FollowInfo, GroupChat, GroupChatGet, GroupChatListRequest, MarkTag, RemarkRequest, UpdateDepartment, User, WriteUser,
 };
 
 /// Cursors are opaque to clients; here they carry an offset.
@@ -416,6 +416,150 @@ fn handle(corp: &mut SandboxCorp, kind: &str, method: &Method, path: &str, q: &B
                     })
                     .collect();
                 Ok(json!({"external_contact": c, "follow_user": follow_user, "next_cursor": ""}))
+            }
+            ("GET", "/cgi-bin/externalcontact/list") => {
+                if kind == "contacts" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let userid = q.get("userid").cloned().unwrap_or_default();
+                if !corp.users.contains_key(&userid) {
+                    return Err(err(60111, "userid not found"));
+                }
+                let ids: Vec<&String> = corp.follows.iter().filter(|(_, f)| f.userid == userid).map(|(e, _)| e).collect();
+                Ok(json!({"external_userid": ids}))
+            }
+            ("POST", "/cgi-bin/externalcontact/remark") => {
+                if kind == "contacts" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let r: RemarkRequest = parse(body)?;
+                let f = corp
+                    .follows
+                    .iter_mut()
+                    .find(|(e, f)| *e == r.external_userid && f.userid == r.userid)
+                    .ok_or_else(|| err(84061, "not external contact"))?;
+                if let Some(v) = r.remark {
+                    f.1.remark = v;
+                }
+                if let Some(v) = r.description {
+                    f.1.description = v;
+                }
+                if let Some(v) = r.remark_company {
+                    f.1.remark_corp_name = Some(v);
+                }
+                if let Some(v) = r.remark_mobiles {
+                    f.1.remark_mobiles = v;
+                }
+                Ok(json!({}))
+            }
+            ("POST", "/cgi-bin/externalcontact/add_corp_tag") => {
+                if kind == "contacts" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let r: AddCorpTag = parse(body)?;
+                if r.tag.iter().any(|t| t.name.trim().is_empty() || t.name.chars().count() > 30) {
+                    return Err(err(40058, "invalid tag name"));
+                }
+                let now = Utc::now().timestamp();
+                let n = corp.tag_groups.iter().map(|g| g.tag.len() + 1).sum::<usize>();
+                let gi = match (&r.group_id, &r.group_name) {
+                    (Some(id), _) => corp.tag_groups.iter().position(|g| &g.group_id == id).ok_or_else(|| err(40068, "invalid tagid"))?,
+                    (None, Some(name)) => match corp.tag_groups.iter().position(|g| &g.group_name == name) {
+                        Some(i) => i,
+                        None => {
+                            if r.tag.is_empty() {
+                                return Err(err(40058, "a new group needs a tag"));
+                            }
+                            corp.tag_groups.push(CorpTagGroup {
+                                group_id: format!("etgroupn{n}"),
+                                group_name: name.clone(),
+                                create_time: now,
+                                order: r.order.unwrap_or(0),
+                                deleted: None,
+                                tag: vec![],
+                            });
+                            corp.tag_groups.len() - 1
+                        }
+                    },
+                    _ => return Err(err(40058, "group_id or group_name required")),
+                };
+                let group = &mut corp.tag_groups[gi];
+                for (i, t) in r.tag.iter().enumerate() {
+                    if group.tag.iter().any(|x| x.name == t.name) {
+                        return Err(err(40071, "tag name existed"));
+                    }
+                    group.tag.push(CorpTag {
+                        id: format!("ettagn{}", n + i),
+                        name: t.name.clone(),
+                        create_time: now,
+                        order: t.order.unwrap_or(0),
+                        deleted: None,
+                    });
+                }
+                Ok(json!({"tag_group": group}))
+            }
+            ("POST", "/cgi-bin/externalcontact/edit_corp_tag") => {
+                if kind == "contacts" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let r: EditCorpTag = parse(body)?;
+                if let Some(g) = corp.tag_groups.iter_mut().find(|g| g.group_id == r.id) {
+                    if let Some(n) = r.name {
+                        g.group_name = n;
+                    }
+                    if let Some(o) = r.order {
+                        g.order = o;
+                    }
+                    return Ok(json!({}));
+                }
+                let t = corp
+                    .tag_groups
+                    .iter_mut()
+                    .flat_map(|g| g.tag.iter_mut())
+                    .find(|t| t.id == r.id)
+                    .ok_or_else(|| err(40068, "invalid tagid"))?;
+                if let Some(n) = r.name {
+                    t.name = n;
+                }
+                if let Some(o) = r.order {
+                    t.order = o;
+                }
+                Ok(json!({}))
+            }
+            ("POST", "/cgi-bin/externalcontact/del_corp_tag") => {
+                if kind == "contacts" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let r: DelCorpTag = parse(body)?;
+                corp.tag_groups.retain(|g| !r.group_id.contains(&g.group_id));
+                for g in corp.tag_groups.iter_mut() {
+                    g.tag.retain(|t| !r.tag_id.contains(&t.id));
+                }
+                // WeCom drops a group whose last tag goes.
+                corp.tag_groups.retain(|g| !g.tag.is_empty());
+                Ok(json!({}))
+            }
+            ("POST", "/cgi-bin/externalcontact/mark_tag") => {
+                if kind == "contacts" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let r: MarkTag = parse(body)?;
+                let known = |id: &String| corp.tag_groups.iter().any(|g| g.tag.iter().any(|t| &t.id == id));
+                if r.add_tag.iter().chain(r.remove_tag.iter()).any(|t| !known(t)) {
+                    return Err(err(40068, "invalid tagid"));
+                }
+                let f = corp
+                    .follows
+                    .iter_mut()
+                    .find(|(e, f)| *e == r.external_userid && f.userid == r.userid)
+                    .ok_or_else(|| err(84061, "not external contact"))?;
+                f.1.tag_id.retain(|t| !r.remove_tag.contains(t));
+                for t in r.add_tag {
+                    if !f.1.tag_id.contains(&t) {
+                        f.1.tag_id.push(t);
+                    }
+                }
+                Ok(json!({}))
             }
             ("POST", "/cgi-bin/externalcontact/get_corp_tag_list") => {
                 if kind == "contacts" {

@@ -376,6 +376,38 @@ impl WecomClient {
         Ok(all.expect("at least one page"))
     }
 
+    /// The external userids of one member's customers (no paging).
+    pub async fn contact_list(&self, creds: &Credentials, userid: &str) -> Result<Vec<String>, WecomError> {
+        Ok(self
+            .get::<ExternalUserIds>(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/list", &[("userid", userid.to_string())])
+            .await?
+            .external_userid)
+    }
+
+    pub async fn contact_remark(&self, creds: &Credentials, body: &RemarkRequest) -> Result<(), WecomError> {
+        self.post::<_, Value>(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/remark", body).await.map(|_| ())
+    }
+
+    pub async fn corp_tag_add(&self, creds: &Credentials, body: &AddCorpTag) -> Result<CorpTagGroup, WecomError> {
+        Ok(self
+            .post::<_, AddedCorpTags>(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/add_corp_tag", body)
+            .await?
+            .tag_group)
+    }
+
+    pub async fn corp_tag_edit(&self, creds: &Credentials, body: &EditCorpTag) -> Result<(), WecomError> {
+        self.post::<_, Value>(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/edit_corp_tag", body).await.map(|_| ())
+    }
+
+    pub async fn corp_tag_del(&self, creds: &Credentials, body: &DelCorpTag) -> Result<(), WecomError> {
+        self.post::<_, Value>(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/del_corp_tag", body).await.map(|_| ())
+    }
+
+    /// Adds and removes corp tags on one follow relation, all or nothing.
+    pub async fn mark_tag(&self, creds: &Credentials, body: &MarkTag) -> Result<(), WecomError> {
+        self.post::<_, Value>(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/mark_tag", body).await.map(|_| ())
+    }
+
     pub async fn corp_tag_list(&self, creds: &Credentials, filter: &CorpTagFilter) -> Result<Vec<CorpTagGroup>, WecomError> {
         Ok(self
             .post::<_, CorpTagList>(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/get_corp_tag_list", filter)

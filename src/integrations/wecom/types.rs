@@ -573,3 +573,83 @@ pub struct AppChatSend {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub safe: Option<i64>,
 }
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExternalUserIds {
+    #[serde(default)]
+    pub external_userid: Vec<String>,
+}
+
+/// `externalcontact/remark` body.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct RemarkRequest {
+    pub userid: String,
+    pub external_userid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remark: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remark_company: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remark_mobiles: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NewTag {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<i64>,
+}
+
+/// `add_corp_tag` body: into `group_id`, or a new group `group_name` (which needs ≥ 1 tag).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct AddCorpTag {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<i64>,
+    pub tag: Vec<NewTag>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agentid: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AddedCorpTags {
+    pub tag_group: CorpTagGroup,
+}
+
+/// `edit_corp_tag` body: `id` is a tag id or a group id.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct EditCorpTag {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agentid: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct DelCorpTag {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tag_id: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_id: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agentid: Option<i64>,
+}
+
+/// `mark_tag` body.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct MarkTag {
+    pub userid: String,
+    pub external_userid: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub add_tag: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove_tag: Vec<String>,
+}
