@@ -52,6 +52,13 @@ pub fn jobs(config: &Config) -> Jobs {
         .register(MaintenanceJob)
         .register(wecom::sync::SyncJob)
         .register(wecom::sync::NightlySyncJob)
+        .register(wecom::sync::HourlyReconcileJob)
+        .schedule(Schedule {
+            name: "wecom-hourly-reconcile",
+            every: chrono::Duration::hours(1),
+            kind: <wecom::sync::HourlyReconcileJob as crate::jobs::JobHandler>::KIND,
+            payload: serde_json::json!({}),
+        })
         .register(wecom::callbacks::ApplyInboxJob)
         .register(wecom::callbacks::InboxSweepJob)
         .schedule(Schedule {

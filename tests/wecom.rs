@@ -57,7 +57,7 @@ async fn sync(w: &World) -> serde_json::Value {
         .enqueue::<wecrm::wecom::sync::SyncJob>(
             &w.app.state.db,
             wecrm::jobs::NewJob { corp_id: Some(w.app.corp.corp.id), created_by: Some(w.app.corp.admin.id), ..Default::default() },
-            &wecrm::wecom::sync::SyncRequest { corp_id: w.app.corp.corp.id },
+            &wecrm::wecom::sync::SyncRequest { corp_id: w.app.corp.corp.id, org_only: false },
         )
         .await
         .map_err(|e| format!("{e:?}"))
@@ -628,4 +628,39 @@ async fn the_client_lists_remarks_and_tags_customers_as_wecom_does() {
     assert!(left.iter().all(|g| g.group_id != group.group_id));
     let body = w.sandbox.calls_to("/cgi-bin/externalcontact/add_corp_tag")[0].body.clone().unwrap();
     assert_eq!(body["group_name"], "意向");
+}
+
+#[tokio::test]
+async fn the_hourly_reconciliation_repairs_a_member_change_whose_callback_was_lost() {
+    let w = world(1, 2).await;
+    sync(&w).await;
+    w.sandbox.with_corp(WECOM_CORP, |c| {
+        c.users.insert(
+            "quiet".into(),
+            wecrm::integrations::wecom::types::User {
+                userid: "quiet".into(),
+                name: "无回调".into(),
+                department: vec![1],
+                status: Some(1),
+                ..Default::default()
+            },
+        )
+    });
+    w.app
+        .state
+        .jobs
+        .enqueue::<wecrm::wecom::sync::HourlyReconcileJob>(&w.app.state.db, wecrm::jobs::NewJob::system(), &json!({}))
+        .await
+        .map_err(|e| format!("{e:?}"))
+        .unwrap();
+    for _ in 0..200 {
+        let v = w.admin.data("{employees(filter:{keyword:\"无回调\"}){totalCount}}", json!({})).await;
+        if v["employees"]["totalCount"] == 1 {
+            // Org-only: the customer side was not re-read.
+            assert!(w.sandbox.calls_to("/cgi-bin/externalcontact/batch/get_by_user").len() <= 1);
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the reconciliation did not land the member");
 }

@@ -55,6 +55,9 @@ pub struct SyncOutcome {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SyncRequest {
     pub corp_id: i64,
+    /// Departments and members only: the cheap hourly reconciliation.
+    #[serde(default)]
+    pub org_only: bool,
 }
 
 /// Starts a manual sync: at most 2 a day per corp (China's day), ≥ 10 minutes apart.
@@ -81,7 +84,7 @@ pub async fn start_manual(db: &DatabaseConnection, jobs: &crate::jobs::Jobs, aut
     if manual.first().is_some_and(|j| Utc::now() - j.created_at < chrono::Duration::minutes(10)) {
         return Err(AppError::new(Code::RateLimited, TOO_SOON));
     }
-    jobs.enqueue::<SyncJob>(db, NewJob::for_user(auth), &SyncRequest { corp_id: auth.corp_id }).await
+    jobs.enqueue::<SyncJob>(db, NewJob::for_user(auth), &SyncRequest { corp_id: auth.corp_id, org_only: false }).await
 }
 
 pub struct SyncJob;
@@ -92,13 +95,17 @@ impl JobHandler for SyncJob {
     type Payload = SyncRequest;
 
     async fn run(&self, ctx: &JobCtx, req: SyncRequest) -> Result<Value, JobError> {
-        let out = run(&ctx.state, req.corp_id, Some(ctx)).await?;
+        let out = run_pass(&ctx.state, req.corp_id, req.org_only, Some(ctx)).await?;
         Ok(serde_json::to_value(out).expect("serialize"))
     }
 }
 
 /// One full pass (the job's body; the demo runs it inline). `ctx` receives progress.
 pub async fn run(state: &AppState, corp_id: i64, ctx: Option<&JobCtx>) -> Result<SyncOutcome, JobError> {
+    run_pass(state, corp_id, false, ctx).await
+}
+
+async fn run_pass(state: &AppState, corp_id: i64, org_only: bool, ctx: Option<&JobCtx>) -> Result<SyncOutcome, JobError> {
     let Some(link) = link(state, corp_id).await? else {
         return Err(JobError::Permanent { code: Code::BadUserInput, msg: NOT_BOUND });
     };
@@ -127,7 +134,7 @@ pub async fn run(state: &AppState, corp_id: i64, ctx: Option<&JobCtx>) -> Result
     let locals: Vec<employee::Model> = scope.select::<employee::Entity>().all(&state.db).await.map_err(AppError::from)?;
     out.employees_missing = locals.iter().filter(|e| !e.is_super_admin && !listed.contains(e.userid.as_str())).count() as u32;
     // Customers, tags and groups need the customer-contact secret.
-    if link.creds.external_secret.is_some() || link.creds.agent_secret.is_some() {
+    if !org_only && (link.creds.external_secret.is_some() || link.creds.agent_secret.is_some()) {
         let employees: HashMap<String, i64> =
             locals.iter().filter(|e| listed.contains(e.userid.as_str())).map(|e| (e.userid.clone(), e.id)).collect();
         progress(60, "tags").await?;
@@ -154,7 +161,28 @@ impl JobHandler for NightlySyncJob {
         let day = Utc::now().format("%Y-%m-%d");
         for corp_id in &corps {
             let new = NewJob { corp_id: Some(*corp_id), ..NewJob::system() }.dedup(format!("wecom-nightly:{corp_id}:{day}"));
-            ctx.state.jobs.enqueue::<SyncJob>(&ctx.state.db, new, &SyncRequest { corp_id: *corp_id }).await?;
+            ctx.state.jobs.enqueue::<SyncJob>(&ctx.state.db, new, &SyncRequest { corp_id: *corp_id, org_only: false }).await?;
+        }
+        Ok(json!({"corps": corps.len()}))
+    }
+}
+
+/// Callbacks get lost: every hour, a departments-and-members pass per bound
+/// corp (cheap; the nightly run covers customers and groups).
+pub struct HourlyReconcileJob;
+
+#[async_trait::async_trait]
+impl JobHandler for HourlyReconcileJob {
+    const KIND: &'static str = "wecom.hourly_reconcile";
+    type Payload = Value;
+
+    async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
+        let corps: Vec<i64> =
+            wecom_binding::Entity::find().all(&ctx.state.db).await.map_err(AppError::from)?.into_iter().map(|b| b.corp_id).collect();
+        let hour = Utc::now().format("%Y-%m-%dT%H");
+        for corp_id in &corps {
+            let new = NewJob { corp_id: Some(*corp_id), ..NewJob::system() }.dedup(format!("wecom-hourly:{corp_id}:{hour}"));
+            ctx.state.jobs.enqueue::<SyncJob>(&ctx.state.db, new, &SyncRequest { corp_id: *corp_id, org_only: true }).await?;
         }
         Ok(json!({"corps": corps.len()}))
     }
