@@ -1,6 +1,7 @@
 //! Schema migrations. Each one runs unchanged on SQLite and PostgreSQL.
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m20261122_000001_foundation;
 mod m20261122_000002_wecom;
 mod m20261122_000003_customers;

@@ -4,37 +4,14 @@
 //! rows are one contiguous index range and no query can use an index without it.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{a, index, tenant_table, timestamps};
+
 pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261122_000001_foundation"
     }
-}
-
-fn a(name: &str) -> Alias {
-    Alias::new(name)
-}
-
-/// A tenant table: `id` key and `corp_id` first.
-fn tenant_table(name: &str) -> TableCreateStatement {
-    Table::create().table(a(name)).if_not_exists().col(big_pk_auto(a("id"))).col(big_integer(a("corp_id"))).to_owned()
-}
-
-fn timestamps(t: &mut TableCreateStatement) -> &mut TableCreateStatement {
-    t.col(timestamp_with_time_zone(a("created_at"))).col(timestamp_with_time_zone(a("updated_at")))
-}
-
-fn index(table: &str, name: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
-    let mut idx = Index::create();
-    idx.name(format!("ix_{table}_{name}")).table(a(table)).if_not_exists();
-    for c in cols {
-        idx.col(a(c));
-    }
-    if unique {
-        idx.unique();
-    }
-    idx.to_owned()
 }
 
 const TABLES: &[&str] = &[

@@ -2,32 +2,14 @@
 //! what WeCom sync lands. Issue #4 builds the CRM on these tables.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{a, index, tenant_table};
+
 pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261122_000003_customers"
     }
-}
-
-fn a(name: &str) -> Alias {
-    Alias::new(name)
-}
-
-fn tenant_table(name: &str) -> TableCreateStatement {
-    Table::create().table(a(name)).if_not_exists().col(big_pk_auto(a("id"))).col(big_integer(a("corp_id"))).to_owned()
-}
-
-fn index(table: &str, name: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
-    let mut idx = Index::create();
-    idx.name(format!("ix_{table}_{name}")).table(a(table)).if_not_exists();
-    for c in cols {
-        idx.col(a(c));
-    }
-    if unique {
-        idx.unique();
-    }
-    idx.to_owned()
 }
 
 const TABLES: &[&str] = &["group_members", "customer_groups", "corp_tags", "corp_tag_groups", "customer_follows", "customers"];
