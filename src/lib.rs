@@ -19,6 +19,7 @@ pub mod kv;
 pub mod ops;
 pub mod org;
 pub mod sandbox;
+pub mod tags;
 pub mod tenancy;
 pub mod tenants;
 pub mod wecom;

@@ -34,6 +34,11 @@ async fn an_employee_of_another_corp_gets_nothing_by_any_id_list_or_mutation() {
         .to_string();
     app.wait_job(&a, &job).await;
 
+    let tag_group = a.data("mutation{createCorpTagGroup(input:{name:\"A-TagGroup\",tags:[\"A-CorpTag\"]}){id tags{id}}}", json!({})).await
+        ["createCorpTagGroup"]
+        .clone();
+    let (corp_group, corp_tag) = (tag_group["id"].as_str().unwrap().to_string(), tag_group["tags"][0]["id"].as_str().unwrap().to_string());
+
     let pb = app.provision("beta", 5).await;
     let b = app.login_as("beta", "admin", PASSWORD).await;
     let b_root = pb.root_department.id.to_string();
@@ -54,12 +59,12 @@ async fn an_employee_of_another_corp_gets_nothing_by_any_id_list_or_mutation() {
     // Lists.
     let v = b
         .data(
-            "{employees(first:100){edges{node{name}}} departments(first:100){edges{node{name}}} roles{edges{node{name}}} employeeTags{edges{node{name}}} myJobs{totalCount} customFields(entity:EMPLOYEE,includeDisabled:true){name}}",
+            "{employees(first:100){edges{node{name}}} departments(first:100){edges{node{name}}} roles{edges{node{name}}} employeeTags{edges{node{name}}} corpTagGroups{name tags{name}} myJobs{totalCount} customFields(entity:EMPLOYEE,includeDisabled:true){name}}",
             json!({}),
         )
         .await;
     let text = v.to_string();
-    for secret in ["A-Secret", "a-emp", "A-Role", "A-Tag", "A-Field"] {
+    for secret in ["A-Secret", "a-emp", "A-Role", "A-Tag", "A-Field", "A-TagGroup", "A-CorpTag"] {
         assert!(!text.contains(secret), "{secret} leaked into {text}");
     }
     assert_eq!(v["myJobs"]["totalCount"], 0);
@@ -81,6 +86,10 @@ async fn an_employee_of_another_corp_gets_nothing_by_any_id_list_or_mutation() {
         ("mutation($id:ID!,$e:ID!){removeEmployeeTagMember(tagId:$id,employeeId:$e){id}}", json!({"id": tag, "e": emp})),
         ("mutation($id:ID!){updateCustomField(input:{id:$id,name:\"x\"}){id}}", json!({"id": field})),
         ("mutation($id:ID!){deleteCustomField(id:$id){id}}", json!({"id": field})),
+        ("mutation($id:ID!){renameCorpTagGroup(id:$id,name:\"x\"){id}}", json!({"id": corp_group})),
+        ("mutation($id:ID!){deleteCorpTagGroup(id:$id){id}}", json!({"id": corp_group})),
+        ("mutation($id:ID!){renameCorpTag(id:$id,name:\"x\"){id}}", json!({"id": corp_tag})),
+        ("mutation($id:ID!){deleteCorpTag(id:$id){id}}", json!({"id": corp_tag})),
     ];
     for (q, vars) in probes {
         let (code, _, _) = b.error(q, vars).await;

@@ -664,3 +664,41 @@ async fn the_hourly_reconciliation_repairs_a_member_change_whose_callback_was_lo
     }
     panic!("the reconciliation did not land the member");
 }
+
+#[tokio::test]
+async fn corp_tags_written_in_graphql_go_to_wecom_first_and_deletes_are_guarded() {
+    let w = world_with_customers(1, 2, 6).await;
+    sync(&w).await;
+    let create = "mutation($i:CreateCorpTagGroupInput!){createCorpTagGroup(input:$i){id name wecomId tags{id name wecomId}}}";
+    let (code, msg, _) = w.admin.error(create, json!({"i": {"name": "空组", "tags": []}})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("BAD_USER_INPUT", "新建标签组至少需要一个标签"));
+    let g = w.admin.data(create, json!({"i": {"name": "意向", "tags": ["高", "低"]}})).await["createCorpTagGroup"].clone();
+    assert!(g["wecomId"].is_string() && g["tags"][0]["wecomId"].is_string());
+    assert!(w.sandbox.with_corp(WECOM_CORP, |c| c.tag_groups.iter().any(|x| x.group_name == "意向" && x.tag.len() == 2)).unwrap());
+    let high = g["tags"].as_array().unwrap().iter().find(|t| t["name"] == "高").unwrap()["id"].as_str().unwrap().to_string();
+    w.admin.data("mutation($id:ID!){renameCorpTag(id:$id,name:\"很高\"){name}}", json!({"id": high})).await;
+    assert!(w.sandbox.with_corp(WECOM_CORP, |c| c.tag_groups.iter().flat_map(|g| g.tag.iter()).any(|t| t.name == "很高")).unwrap());
+
+    let (code, msg, _) = w.admin.error("mutation($id:ID!){deleteCorpTagGroup(id:$id){id}}", json!({"id": g["id"]})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("CONFLICT", "请先移除标签组下标签再进行删除"));
+    // A synced tag that customers carry.
+    let groups = w.admin.data("{corpTagGroups{name tags{id name wecomId}}}", json!({})).await;
+    let used = groups["corpTagGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["tags"].as_array().unwrap().clone())
+        .find(|t| t["wecomId"] == "ettag00")
+        .unwrap();
+    let (code, msg, _) = w.admin.error("mutation($id:ID!){deleteCorpTag(id:$id){id}}", json!({"id": used["id"]})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("CONFLICT", "该标签正在使用中，不支持删除"));
+    w.admin.data("mutation($id:ID!){deleteCorpTag(id:$id){id}}", json!({"id": high})).await;
+    assert_eq!(w.sandbox.calls_to("/cgi-bin/externalcontact/del_corp_tag").len(), 1);
+
+    // WeCom refuses: nothing is created here.
+    w.sandbox.fail_next("/cgi-bin/externalcontact/add_corp_tag", 40071, 1);
+    let v = w.admin.gql(create, json!({"i": {"name": "重复", "tags": ["x"]}})).await;
+    assert_eq!(v["errors"][0]["extensions"]["errcode"], 40071);
+    let groups = w.admin.data("{corpTagGroups{name}}", json!({})).await;
+    assert!(groups["corpTagGroups"].as_array().unwrap().iter().all(|g| g["name"] != "重复"));
+}

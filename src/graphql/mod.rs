@@ -29,6 +29,7 @@ use crate::{
 };
 use crate::{
     org::graphql::internal_group::{InternalGroupMutation, InternalGroupQuery},
+    tags::graphql::{CorpTagMutation, CorpTagQuery},
     wecom::graphql::{WecomMutation, WecomQuery},
 };
 use context::RequestCtx;
@@ -46,6 +47,7 @@ pub struct QueryRoot(
     JobQuery,
     WecomQuery,
     InternalGroupQuery,
+    CorpTagQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -59,6 +61,7 @@ pub struct MutationRoot(
     CustomFieldMutation,
     WecomMutation,
     InternalGroupMutation,
+    CorpTagMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -16,6 +16,8 @@ pub const ORG_INTERNAL_GROUP_VIEW: &str = "org.internal_group.view";
 pub const ORG_INTERNAL_GROUP_MANAGE: &str = "org.internal_group.manage";
 pub const CFG_CUSTOM_FIELD_MANAGE: &str = "cfg.custom_field.manage";
 pub const SYS_WECOM_MANAGE: &str = "sys.wecom.manage";
+pub const TAG_CORP_VIEW: &str = "tag.corp.view";
+pub const TAG_CORP_MANAGE: &str = "tag.corp.manage";
 
 /// One node of the catalogue tree.
 pub struct Node {
@@ -77,6 +79,17 @@ pub static CATALOGUE: &[Node] = &[
         zh: "业务配置",
         en: "Business configuration",
         children: &[leaf(CFG_CUSTOM_FIELD_MANAGE, "自定义字段", "Custom fields")],
+    },
+    Node {
+        code: "tag",
+        zh: "标签管理",
+        en: "Tags",
+        children: &[Node {
+            code: TAG_CORP_VIEW,
+            zh: "企业微信标签",
+            en: "Corp tags",
+            children: &[leaf(TAG_CORP_MANAGE, "新建/编辑/删除标签", "Create, edit and delete tags")],
+        }],
     },
     Node {
         code: "sys",

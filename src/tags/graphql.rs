@@ -1,0 +1,118 @@
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+
+use super::service;
+use crate::{
+    graphql::{
+        connection::{id, parse_id},
+        context::CtxExt,
+        guard::Perm,
+        DeletePayload,
+    },
+    org::permissions as perm,
+};
+
+#[derive(SimpleObject)]
+pub struct CorpTag {
+    pub id: ID,
+    pub name: String,
+    /// WeCom's tag id, once the tag exists in WeCom.
+    pub wecom_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct CorpTagGroup {
+    pub id: ID,
+    pub name: String,
+    pub wecom_id: Option<String>,
+    /// In WeCom's order.
+    pub tags: Vec<CorpTag>,
+}
+
+fn tag(t: entity::corp_tag::Model) -> CorpTag {
+    CorpTag { id: id(t.id), name: t.name, wecom_id: t.wecom_tag_id }
+}
+
+#[derive(InputObject)]
+pub struct CreateCorpTagGroupInput {
+    /// 1–30 characters.
+    pub name: String,
+    /// At least one tag, each 1–30 characters.
+    pub tags: Vec<String>,
+}
+
+#[derive(Default)]
+pub struct CorpTagQuery;
+
+#[Object]
+impl CorpTagQuery {
+    /// Every corp tag group with its tags (a corp has tens, not thousands: no paging).
+    #[graphql(guard = "Perm(perm::TAG_CORP_VIEW)")]
+    async fn corp_tag_groups(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CorpTagGroup>> {
+        let groups = service::groups(ctx.db(), ctx.scope()?).await?;
+        Ok(groups
+            .into_iter()
+            .map(|(g, tags)| CorpTagGroup {
+                id: id(g.id),
+                name: g.name,
+                wecom_id: g.wecom_group_id,
+                tags: tags.into_iter().map(tag).collect(),
+            })
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct CorpTagMutation;
+
+#[Object]
+impl CorpTagMutation {
+    /// Created in WeCom first when the corp is bound.
+    #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
+    async fn create_corp_tag_group(&self, ctx: &Context<'_>, input: CreateCorpTagGroupInput) -> async_graphql::Result<CorpTagGroup> {
+        let scope = ctx.scope()?;
+        let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
+        let g = service::create_group(ctx.db(), scope, link.as_ref(), &input.name, &input.tags).await?;
+        let all = service::groups(ctx.db(), scope).await?;
+        let (g, tags) = all.into_iter().find(|(x, _)| x.id == g.id).expect("just created");
+        Ok(CorpTagGroup { id: id(g.id), name: g.name, wecom_id: g.wecom_group_id, tags: tags.into_iter().map(tag).collect() })
+    }
+
+    #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
+    async fn rename_corp_tag_group(&self, ctx: &Context<'_>, id: ID, name: String) -> async_graphql::Result<CorpTagGroup> {
+        let scope = ctx.scope()?;
+        let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
+        let g = service::rename_group(ctx.db(), scope, link.as_ref(), parse_id(&id, "id")?, &name).await?;
+        let tags = service::groups(ctx.db(), scope).await?.into_iter().find(|(x, _)| x.id == g.id).map(|(_, t)| t).unwrap_or_default();
+        Ok(CorpTagGroup {
+            id: crate::graphql::connection::id(g.id),
+            name: g.name,
+            wecom_id: g.wecom_group_id,
+            tags: tags.into_iter().map(tag).collect(),
+        })
+    }
+
+    #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
+    async fn rename_corp_tag(&self, ctx: &Context<'_>, id: ID, name: String) -> async_graphql::Result<CorpTag> {
+        let scope = ctx.scope()?;
+        let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
+        Ok(tag(service::rename_tag(ctx.db(), scope, link.as_ref(), parse_id(&id, "id")?, &name).await?))
+    }
+
+    /// Refused while customers carry it: "该标签正在使用中，不支持删除".
+    #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
+    async fn delete_corp_tag(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
+        let scope = ctx.scope()?;
+        let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
+        service::delete_tag(ctx.db(), scope, link.as_ref(), parse_id(&id, "id")?).await?;
+        Ok(DeletePayload { id })
+    }
+
+    /// Refused while the group has tags: "请先移除标签组下标签再进行删除".
+    #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
+    async fn delete_corp_tag_group(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
+        let scope = ctx.scope()?;
+        let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
+        service::delete_group(ctx.db(), scope, link.as_ref(), parse_id(&id, "id")?).await?;
+        Ok(DeletePayload { id })
+    }
+}

@@ -1,0 +1,175 @@
+use chrono::Utc;
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, PaginatorTrait, QueryFilter, QueryOrder};
+
+use crate::{
+    error::{AppError, AppResult, Msg},
+    integrations::wecom::types::{AddCorpTag, DelCorpTag, EditCorpTag, NewTag},
+    tenancy::Scope,
+    wecom::WecomLink,
+};
+use entity::{corp_tag, corp_tag_group, customer_follow};
+
+pub const TAG_IN_USE: Msg = Msg::new("该标签正在使用中，不支持删除", "The tag is in use and cannot be deleted");
+pub const GROUP_NOT_EMPTY: Msg = Msg::new("请先移除标签组下标签再进行删除", "Remove the group's tags before deleting it");
+const NAME_INVALID: Msg = Msg::new("名称为1-30个字", "Names must be 1-30 characters");
+const GROUP_NEEDS_TAG: Msg = Msg::new("新建标签组至少需要一个标签", "A new tag group needs at least one tag");
+
+fn name(n: &str, field: &str) -> AppResult<String> {
+    let n = n.trim();
+    if n.is_empty() || n.chars().count() > 30 {
+        return Err(AppError::bad_input(field, NAME_INVALID));
+    }
+    Ok(n.to_string())
+}
+
+pub async fn groups(db: &DatabaseConnection, scope: &Scope) -> AppResult<Vec<(corp_tag_group::Model, Vec<corp_tag::Model>)>> {
+    let groups = scope
+        .select::<corp_tag_group::Entity>()
+        .order_by_desc(corp_tag_group::Column::WecomOrder)
+        .order_by_asc(corp_tag_group::Column::Id)
+        .all(db)
+        .await?;
+    let tags =
+        scope.select::<corp_tag::Entity>().order_by_desc(corp_tag::Column::WecomOrder).order_by_asc(corp_tag::Column::Id).all(db).await?;
+    Ok(groups
+        .into_iter()
+        .map(|g| {
+            let mine = tags.iter().filter(|t| t.group_id == g.id).cloned().collect();
+            (g, mine)
+        })
+        .collect())
+}
+
+/// A new group with its first tags (WeCom requires at least one).
+pub async fn create_group(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    wecom: Option<&WecomLink>,
+    group_name: &str,
+    tag_names: &[String],
+) -> AppResult<corp_tag_group::Model> {
+    let group_name = name(group_name, "name")?;
+    if tag_names.is_empty() {
+        return Err(AppError::bad_input("tags", GROUP_NEEDS_TAG));
+    }
+    let tag_names = tag_names.iter().map(|t| name(t, "tags")).collect::<AppResult<Vec<_>>>()?;
+    let remote = match wecom {
+        Some(l) => {
+            let body = AddCorpTag {
+                group_name: Some(group_name.clone()),
+                tag: tag_names.iter().map(|n| NewTag { name: n.clone(), order: None }).collect(),
+                agentid: l.creds.agent_id,
+                ..Default::default()
+            };
+            Some(l.client.corp_tag_add(&l.creds, &body).await?)
+        }
+        None => None,
+    };
+    let now = Utc::now();
+    let txn = crate::db::write_txn(db).await?;
+    let g = scope
+        .insert(
+            &txn,
+            corp_tag_group::ActiveModel {
+                wecom_group_id: Set(remote.as_ref().map(|r| r.group_id.clone())),
+                name: Set(group_name),
+                wecom_order: Set(remote.as_ref().map(|r| r.order).unwrap_or(0)),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        )
+        .await?;
+    for (i, n) in tag_names.iter().enumerate() {
+        let r = remote.as_ref().and_then(|r| r.tag.iter().find(|t| &t.name == n).or(r.tag.get(i)));
+        scope
+            .insert(
+                &txn,
+                corp_tag::ActiveModel {
+                    group_id: Set(g.id),
+                    wecom_tag_id: Set(r.map(|t| t.id.clone())),
+                    name: Set(n.clone()),
+                    wecom_order: Set(r.map(|t| t.order).unwrap_or(0)),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                },
+            )
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(g)
+}
+
+pub async fn rename_group(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    wecom: Option<&WecomLink>,
+    id: i64,
+    new_name: &str,
+) -> AppResult<corp_tag_group::Model> {
+    let new_name = name(new_name, "name")?;
+    let g = scope.get::<corp_tag_group::Entity>(db, id).await?;
+    if let (Some(l), Some(wid)) = (wecom, &g.wecom_group_id) {
+        l.client
+            .corp_tag_edit(&l.creds, &EditCorpTag { id: wid.clone(), name: Some(new_name.clone()), order: None, agentid: l.creds.agent_id })
+            .await?;
+    }
+    let mut am: corp_tag_group::ActiveModel = g.into();
+    am.name = Set(new_name);
+    am.updated_at = Set(Utc::now());
+    scope.update(db, am).await
+}
+
+pub async fn rename_tag(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    wecom: Option<&WecomLink>,
+    id: i64,
+    new_name: &str,
+) -> AppResult<corp_tag::Model> {
+    let new_name = name(new_name, "name")?;
+    let t = scope.get::<corp_tag::Entity>(db, id).await?;
+    if let (Some(l), Some(wid)) = (wecom, &t.wecom_tag_id) {
+        l.client
+            .corp_tag_edit(&l.creds, &EditCorpTag { id: wid.clone(), name: Some(new_name.clone()), order: None, agentid: l.creds.agent_id })
+            .await?;
+    }
+    let mut am: corp_tag::ActiveModel = t.into();
+    am.name = Set(new_name);
+    am.updated_at = Set(Utc::now());
+    scope.update(db, am).await
+}
+
+/// Refused while any customer carries the tag.
+pub async fn delete_tag(db: &DatabaseConnection, scope: &Scope, wecom: Option<&WecomLink>, id: i64) -> AppResult<()> {
+    let t = scope.get::<corp_tag::Entity>(db, id).await?;
+    if let Some(wid) = &t.wecom_tag_id {
+        let used = scope
+            .select::<customer_follow::Entity>()
+            .filter(customer_follow::Column::WecomTagIds.contains(format!("\"{wid}\"")))
+            .count(db)
+            .await?;
+        if used > 0 {
+            return Err(AppError::conflict(TAG_IN_USE));
+        }
+        if let Some(l) = wecom {
+            l.client.corp_tag_del(&l.creds, &DelCorpTag { tag_id: vec![wid.clone()], group_id: vec![], agentid: l.creds.agent_id }).await?;
+        }
+    }
+    scope.delete_many::<corp_tag::Entity>().filter(corp_tag::Column::Id.eq(id)).exec(db).await?;
+    Ok(())
+}
+
+/// Refused while the group still has tags.
+pub async fn delete_group(db: &DatabaseConnection, scope: &Scope, wecom: Option<&WecomLink>, id: i64) -> AppResult<()> {
+    let g = scope.get::<corp_tag_group::Entity>(db, id).await?;
+    if scope.select::<corp_tag::Entity>().filter(corp_tag::Column::GroupId.eq(id)).count(db).await? > 0 {
+        return Err(AppError::conflict(GROUP_NOT_EMPTY));
+    }
+    if let (Some(l), Some(wid)) = (wecom, &g.wecom_group_id) {
+        l.client.corp_tag_del(&l.creds, &DelCorpTag { tag_id: vec![], group_id: vec![wid.clone()], agentid: l.creds.agent_id }).await?;
+    }
+    scope.delete_many::<corp_tag_group::Entity>().filter(corp_tag_group::Column::Id.eq(id)).exec(db).await?;
+    Ok(())
+}
