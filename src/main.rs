@@ -43,6 +43,12 @@ enum Command {
         departments: usize,
         #[arg(long, default_value_t = 20)]
         users: usize,
+        /// External contacts (with follow relations, tags and group chats); e.g. 100000 for benchmarks.
+        #[arg(long, default_value_t = 200)]
+        customers: usize,
+        /// Answer 45009 past this many API calls per minute (0: no limit).
+        #[arg(long, default_value_t = 0)]
+        calls_per_minute: u32,
     },
     /// Platform operator commands.
     Tenant {
@@ -90,9 +96,9 @@ async fn main() -> anyhow::Result<()> {
     let mut config = Config::load()?;
     ops::init_tracing(&config);
     match cli.command.unwrap_or(Command::Serve { demo: false, no_migrate: false }) {
-        Command::Sandbox { bind, corp_id, departments, users } => {
+        Command::Sandbox { bind, corp_id, departments, users, customers, calls_per_minute } => {
             println!("WeChat sandbox on http://{bind} — corp {corp_id}, secrets {corp_id}-contacts-secret / {corp_id}-external-secret / {corp_id}-agent-secret");
-            wecrm::sandbox::serve(bind, &corp_id, departments, users).await?;
+            wecrm::sandbox::serve(bind, &corp_id, departments, users, customers, calls_per_minute).await?;
         }
         Command::ExportSchema { out } => {
             std::fs::write(&out, graphql::sdl())?;

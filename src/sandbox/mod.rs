@@ -275,6 +275,9 @@ struct World {
     calls: Vec<Call>,
     /// The next N API calls (any path) answer 45009.
     rate_limited: u32,
+    /// A standing quota: API calls per minute before 45009 (0: none).
+    per_minute: u32,
+    window: (i64, u32),
     failures: Vec<Injected>,
     token_counter: u64,
 }
@@ -319,6 +322,11 @@ impl Sandbox {
         for t in self.world.lock().expect("sandbox").tokens.values_mut() {
             t.invalidated = true;
         }
+    }
+
+    /// A standing frequency limit: past `n` API calls in a clock minute, answer 45009.
+    pub fn limit_per_minute(&self, n: u32) {
+        self.world.lock().expect("sandbox").per_minute = n;
     }
 
     /// The next `n` API calls answer 45009 (frequency limit).
@@ -379,9 +387,19 @@ impl Sandbox {
 }
 
 /// `wecrm sandbox`: the sandbox alone, seeded with `corp_id`.
-pub async fn serve(bind: std::net::SocketAddr, corp_id: &str, departments: usize, users: usize) -> anyhow::Result<()> {
+pub async fn serve(
+    bind: std::net::SocketAddr,
+    corp_id: &str,
+    departments: usize,
+    users: usize,
+    customers: usize,
+    calls_per_minute: u32,
+) -> anyhow::Result<()> {
     let sandbox = Sandbox::new(7200);
-    sandbox.add_corp(SandboxCorp::seeded(corp_id, departments, users));
+    if calls_per_minute > 0 {
+        sandbox.limit_per_minute(calls_per_minute);
+    }
+    sandbox.add_corp(SandboxCorp::seeded(corp_id, departments, users).with_customers(customers));
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(%bind, corp_id, "WeChat sandbox listening");
     axum::serve(listener, sandbox.router()).await?;

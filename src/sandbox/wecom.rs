@@ -101,6 +101,16 @@ async fn api(State(sb): State<Sandbox>, method: Method, uri: Uri, Query(q): Quer
             w.rate_limited -= 1;
             return err(45009, "api freq out of limit");
         }
+        if w.per_minute > 0 {
+            let minute = Utc::now().timestamp() / 60;
+            if w.window.0 != minute {
+                w.window = (minute, 0);
+            }
+            w.window.1 += 1;
+            if w.window.1 > w.per_minute {
+                return err(45009, "api freq out of limit");
+            }
+        }
         if let Some(f) = w.failures.iter_mut().find(|f| f.path == path && f.remaining > 0) {
             f.remaining -= 1;
             return err(f.errcode, "injected by the sandbox");
