@@ -702,3 +702,46 @@ async fn corp_tags_written_in_graphql_go_to_wecom_first_and_deletes_are_guarded(
     let groups = w.admin.data("{corpTagGroups{name}}", json!({})).await;
     assert!(groups["corpTagGroups"].as_array().unwrap().iter().all(|g| g["name"] != "重复"));
 }
+
+#[tokio::test]
+async fn a_full_sync_that_fails_mid_way_resumes_where_it_stopped() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let w = world_with_customers(1, 30, 1_000).await;
+    let path = "/cgi-bin/externalcontact/batch/get_by_user";
+    // Five pages go through, then WeCom stays busy past the client's retries.
+    w.sandbox.fail_after(path, -1, 5, 4);
+    let job = w
+        .app
+        .state
+        .jobs
+        .enqueue::<wecrm::wecom::sync::SyncJob>(
+            &w.app.state.db,
+            wecrm::jobs::NewJob { corp_id: Some(w.app.corp.corp.id), created_by: Some(w.app.corp.admin.id), ..Default::default() },
+            &wecrm::wecom::sync::SyncRequest { corp_id: w.app.corp.corp.id, org_only: false },
+        )
+        .await
+        .map_err(|e| format!("{e:?}"))
+        .unwrap();
+    let db = &w.app.state.db;
+    // Wait for the failed first attempt, then skip its backoff.
+    for _ in 0..400 {
+        let j = entity::job::Entity::find_by_id(job.id).one(db).await.unwrap().unwrap();
+        if j.status == "QUEUED" && j.attempts == 1 {
+            assert!(j.checkpoint.as_deref().unwrap_or("").contains("\"customers\""), "{j:?}");
+            entity::job::Entity::update_many()
+                .col_expr(entity::job::Column::RunAt, chrono::Utc::now().into())
+                .filter(entity::job::Column::Id.eq(job.id))
+                .exec(db)
+                .await
+                .unwrap();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let done = w.app.wait_job(&w.admin, &job.id.to_string()).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    assert_eq!(done["result"]["customersCreated"], 1_000, "counts cover both attempts");
+    let pages = w.sandbox.calls_to(path).iter().filter(|c| c.errcode == 0).count();
+    let follows = w.sandbox.with_corp(WECOM_CORP, |c| c.follows.len()).unwrap();
+    assert_eq!(pages, follows.div_ceil(100), "no page was fetched twice");
+}

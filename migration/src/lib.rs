@@ -6,6 +6,7 @@ mod m20261122_000001_foundation;
 mod m20261122_000002_wecom;
 mod m20261122_000003_customers;
 mod m20261122_000004_internal_groups;
+mod m20261122_000005_job_checkpoint;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_wecom::Migration),
             Box::new(m20261122_000003_customers::Migration),
             Box::new(m20261122_000004_internal_groups::Migration),
+            Box::new(m20261122_000005_job_checkpoint::Migration),
         ]
     }
 }

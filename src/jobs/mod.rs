@@ -109,6 +109,21 @@ impl JobCtx {
         Ok(())
     }
 
+    /// What an earlier attempt saved with [`JobCtx::save_checkpoint`].
+    pub fn checkpoint(&self) -> Option<Value> {
+        self.job.checkpoint.as_deref().and_then(|c| serde_json::from_str(c).ok())
+    }
+
+    /// Saves where a retried attempt should resume.
+    pub async fn save_checkpoint(&self, value: &Value) -> AppResult<()> {
+        job::Entity::update_many()
+            .col_expr(job::Column::Checkpoint, Some(value.to_string()).into())
+            .filter(job::Column::Id.eq(self.job.id))
+            .exec(&self.state.db)
+            .await?;
+        Ok(())
+    }
+
     /// The scope of the employee who started the job, as it is now (a role
     /// change between enqueue and run applies).
     pub async fn starter_scope(&self) -> Result<Scope, JobError> {
@@ -241,6 +256,7 @@ impl Jobs {
             created_at: Set(now),
             updated_at: Set(now),
             finished_at: Set(None),
+            checkpoint: Set(None),
             ..Default::default()
         };
         let res = job::Entity::insert(am).on_conflict_do_nothing_on([job::Column::DedupKey]).exec(db).await?;

@@ -265,6 +265,8 @@ struct TokenInfo {
 struct Injected {
     path: String,
     errcode: i64,
+    /// Calls to let through first.
+    skip: u32,
     remaining: u32,
 }
 
@@ -336,7 +338,12 @@ impl Sandbox {
 
     /// The next `times` calls to `path` answer `errcode`.
     pub fn fail_next(&self, path: &str, errcode: i64, times: u32) {
-        self.world.lock().expect("sandbox").failures.push(Injected { path: path.to_string(), errcode, remaining: times });
+        self.fail_after(path, errcode, 0, times);
+    }
+
+    /// After `after` good calls to `path`, the next `times` answer `errcode`.
+    pub fn fail_after(&self, path: &str, errcode: i64, after: u32, times: u32) {
+        self.world.lock().expect("sandbox").failures.push(Injected { path: path.to_string(), errcode, skip: after, remaining: times });
     }
 
     /// A one-time OAuth code for a member (what the WeCom client hands a sidebar page).

@@ -9,8 +9,16 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, QueryFilter};
 
-use super::{sync::SyncOutcome, WecomLink};
-use crate::{error::AppResult, integrations::wecom::types, jobs::JobError, tenancy::Scope};
+use super::{
+    sync::{Checkpoint, SyncOutcome},
+    WecomLink,
+};
+use crate::{
+    error::AppResult,
+    integrations::wecom::types,
+    jobs::{JobCtx, JobError},
+    tenancy::Scope,
+};
 use entity::{corp_tag, corp_tag_group, customer, customer_follow, customer_group, group_member};
 
 fn at(ts: i64) -> DateTime<Utc> {
@@ -116,15 +124,22 @@ pub async fn sync_customers(
     link: &WecomLink,
     employees: &HashMap<String, i64>,
     out: &mut SyncOutcome,
+    start: (usize, String),
+    ctx: Option<&JobCtx>,
 ) -> Result<(), JobError> {
     let mut userids: Vec<String> = employees.keys().cloned().collect();
     userids.sort();
-    for chunk in userids.chunks(100) {
-        let mut cursor = String::new();
+    for (i, chunk) in userids.chunks(100).enumerate().skip(start.0) {
+        let mut cursor = if i == start.0 { start.1.clone() } else { String::new() };
         loop {
             let body = types::BatchGetByUser { userid_list: chunk.to_vec(), cursor: cursor.clone(), limit: 100 };
             let page = link.client.contacts_by_user(&link.creds, &body).await.map_err(upstream)?;
             apply_contact_page(db, scope, &page.external_contact_list, employees, out).await?;
+            let (next_chunk, next_cursor) =
+                if page.next_cursor.is_empty() { (i + 1, String::new()) } else { (i, page.next_cursor.clone()) };
+            Checkpoint { phase: "customers".into(), chunk: next_chunk, cursor: next_cursor, next_chat: 0, out: out.clone() }
+                .save(ctx)
+                .await?;
             if page.next_cursor.is_empty() {
                 break;
             }
@@ -307,6 +322,8 @@ pub async fn sync_groups(
     link: &WecomLink,
     employees: &HashMap<String, i64>,
     out: &mut SyncOutcome,
+    start: usize,
+    ctx: Option<&JobCtx>,
 ) -> Result<(), JobError> {
     let mut cursor = String::new();
     let mut chats = Vec::new();
@@ -322,9 +339,12 @@ pub async fn sync_groups(
         }
         cursor = page.next_cursor;
     }
-    for c in chats {
+    for (i, c) in chats.iter().enumerate().skip(start) {
         let chat = link.client.group_chat_get(&link.creds, &c.chat_id).await.map_err(upstream)?;
         apply_group(db, scope, &chat, c.status, employees, out).await?;
+        if i % 20 == 19 {
+            Checkpoint { phase: "groups".into(), next_chat: i + 1, out: out.clone(), ..Default::default() }.save(ctx).await?;
+        }
     }
     Ok(())
 }

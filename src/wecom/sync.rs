@@ -52,6 +52,30 @@ pub struct SyncOutcome {
     pub members_changed: u32,
 }
 
+/// Where a retried full sync resumes: the customer pages and group chats
+/// already written are not fetched again.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// "customers" or "groups".
+    pub phase: String,
+    /// Index of the member chunk, and the page cursor within it.
+    pub chunk: usize,
+    pub cursor: String,
+    /// Group chats already written.
+    pub next_chat: usize,
+    /// Counts so far, so the job's result covers every attempt.
+    pub out: SyncOutcome,
+}
+
+impl Checkpoint {
+    pub async fn save(&self, ctx: Option<&JobCtx>) -> AppResult<()> {
+        match ctx {
+            Some(c) => c.save_checkpoint(&serde_json::to_value(self).expect("serialize")).await,
+            None => Ok(()),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SyncRequest {
     pub corp_id: i64,
@@ -116,33 +140,50 @@ async fn run_pass(state: &AppState, corp_id: i64, org_only: bool, ctx: Option<&J
         }
     };
     let scope = Scope::system(corp_id);
-    let mut out = SyncOutcome::default();
+    let resume: Option<Checkpoint> = ctx.and_then(|c| c.checkpoint()).and_then(|v| serde_json::from_value(v).ok());
+    // The org pass always runs (cheap, idempotent); on a resumed attempt its
+    // counts were already recorded by the first.
+    let mut org = SyncOutcome::default();
     progress(5, "departments").await?;
     let depts = link.client.department_list(&link.creds, None).await.map_err(|e| JobError::from_app(e.into()))?;
-    let map = apply_departments(&state.db, &scope, &depts, &mut out).await?;
+    let map = apply_departments(&state.db, &scope, &depts, &mut org).await?;
     progress(40, "members").await?;
     let root = depts.iter().find(|d| d.parentid == 0).map(|d| d.id).unwrap_or(1);
     let users = link.client.user_list(&link.creds, root, true).await.map_err(|e| JobError::from_app(e.into()))?;
     let basic = basic_role(&state.db, &scope).await?;
     for (i, u) in users.iter().enumerate() {
-        apply_user(&state.db, &scope, u, &map, basic, &mut out).await?;
+        apply_user(&state.db, &scope, u, &map, basic, &mut org).await?;
         if i % 200 == 199 {
-            progress(40 + (55 * i / users.len().max(1)) as i32, "members").await?;
+            progress(40 + (15 * i / users.len().max(1)) as i32, "members").await?;
         }
     }
     let listed: HashSet<&str> = users.iter().map(|u| u.userid.as_str()).collect();
     let locals: Vec<employee::Model> = scope.select::<employee::Entity>().all(&state.db).await.map_err(AppError::from)?;
-    out.employees_missing = locals.iter().filter(|e| !e.is_super_admin && !listed.contains(e.userid.as_str())).count() as u32;
+    org.employees_missing = locals.iter().filter(|e| !e.is_super_admin && !listed.contains(e.userid.as_str())).count() as u32;
+    let mut out = match &resume {
+        Some(r) => r.out.clone(),
+        None => org,
+    };
     // Customers, tags and groups need the customer-contact secret.
     if !org_only && (link.creds.external_secret.is_some() || link.creds.agent_secret.is_some()) {
         let employees: HashMap<String, i64> =
             locals.iter().filter(|e| listed.contains(e.userid.as_str())).map(|e| (e.userid.clone(), e.id)).collect();
-        progress(60, "tags").await?;
-        super::customer_sync::sync_tags(&state.db, &scope, &link, &mut out).await?;
-        progress(65, "customers").await?;
-        super::customer_sync::sync_customers(&state.db, &scope, &link, &employees, &mut out).await?;
+        let mut at = resume.unwrap_or_default();
+        if at.phase.is_empty() {
+            progress(60, "tags").await?;
+            super::customer_sync::sync_tags(&state.db, &scope, &link, &mut out).await?;
+            at = Checkpoint { phase: "customers".into(), out: out.clone(), ..Default::default() };
+            at.save(ctx).await?;
+        }
+        if at.phase == "customers" {
+            progress(65, "customers").await?;
+            super::customer_sync::sync_customers(&state.db, &scope, &link, &employees, &mut out, (at.chunk, at.cursor.clone()), ctx)
+                .await?;
+            at = Checkpoint { phase: "groups".into(), out: out.clone(), ..Default::default() };
+            at.save(ctx).await?;
+        }
         progress(85, "groups").await?;
-        super::customer_sync::sync_groups(&state.db, &scope, &link, &employees, &mut out).await?;
+        super::customer_sync::sync_groups(&state.db, &scope, &link, &employees, &mut out, at.next_chat, ctx).await?;
     }
     Ok(out)
 }
