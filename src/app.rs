@@ -119,7 +119,7 @@ impl AppState {
 
     /// Starts job workers and the scheduler.
     pub fn start_background(&self, shutdown: watch::Receiver<bool>) {
-        self.jobs.spawn(self.clone(), self.config.job_workers, shutdown);
+        self.jobs.spawn(self.clone(), self.config.job_workers, self.config.job_schedules, shutdown);
     }
 }
 

@@ -29,6 +29,8 @@ pub struct Config {
     pub job_workers: usize,
     pub job_poll_ms: u64,
     pub job_lease_secs: i64,
+    /// Whether this instance fires scheduled jobs (nightly sync, sweeps, maintenance).
+    pub job_schedules: bool,
     /// Prefix for every Redis key, so several deployments can share one Redis.
     pub redis_prefix: String,
     /// WeCom API host: the real one in production, the sandbox elsewhere.
@@ -66,6 +68,7 @@ impl Default for Config {
             job_workers: 2,
             job_poll_ms: 1000,
             job_lease_secs: 120,
+            job_schedules: true,
             redis_prefix: "wecrm:".into(),
             wecom_base_url: "https://qyapi.weixin.qq.com".into(),
             wecom_proxy: None,
@@ -154,6 +157,7 @@ impl Config {
         parse("WECRM_JOB_WORKERS", &mut self.job_workers)?;
         parse("WECRM_JOB_POLL_MS", &mut self.job_poll_ms)?;
         parse("WECRM_JOB_LEASE_SECS", &mut self.job_lease_secs)?;
+        parse("WECRM_JOB_SCHEDULES", &mut self.job_schedules)?;
         Ok(())
     }
 }

@@ -396,7 +396,7 @@ impl Jobs {
 
     /// Worker loops and the scheduler, until `shutdown` turns true. An
     /// instance with no workers serves the API only and fires no schedules.
-    pub fn spawn(&self, state: AppState, workers: usize, shutdown: watch::Receiver<bool>) {
+    pub fn spawn(&self, state: AppState, workers: usize, schedules: bool, shutdown: watch::Receiver<bool>) {
         if workers == 0 {
             return;
         }
@@ -419,6 +419,9 @@ impl Jobs {
                     }
                 }
             });
+        }
+        if !schedules {
+            return;
         }
         let (jobs, mut shutdown) = (self.clone(), shutdown);
         tokio::spawn(async move {

@@ -70,6 +70,8 @@ pub async fn test_config() -> (Config, Option<String>, Option<std::path::PathBuf
     c.master_key = Some(MasterKey::generate().1);
     c.job_poll_ms = 50;
     c.job_workers = 1;
+    // Scheduled firings (nightly sync, sweeps) would race the tests' own steps.
+    c.job_schedules = false;
     c.log_filter = "warn".into();
     (c, pg_schema, dir)
 }
