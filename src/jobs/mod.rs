@@ -215,6 +215,11 @@ impl JobsBuilder {
     }
 }
 
+fn job_columns() -> String {
+    use sea_orm::{IdenStatic, Iterable};
+    job::Column::iter().map(|c| c.as_str().to_string()).collect::<Vec<_>>().join(", ")
+}
+
 fn backoff(attempts: i32) -> chrono::Duration {
     let secs = 5i64.saturating_mul(1i64 << attempts.clamp(0, 12)).min(3600);
     chrono::Duration::seconds(secs)
@@ -290,8 +295,11 @@ impl Jobs {
         let sql = format!(
             "UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, locked_until = {p}1, locked_by = {p}2, updated_at = {p}3 \
              WHERE id = (SELECT id FROM jobs WHERE ((status = 'QUEUED' AND run_at <= {p}3) OR (status = 'RUNNING' AND locked_until < {p}3)) \
-             AND kind IN ({}) ORDER BY run_at, id LIMIT 1{lock}) RETURNING *",
-            kind_params.join(", ")
+             AND kind IN ({}) ORDER BY run_at, id LIMIT 1{lock}) RETURNING {}",
+            kind_params.join(", "),
+            // Named, not `*`: sqlx-sqlite's cached column list for a `RETURNING *`
+            // statement can lag a column added by a later migration.
+            job_columns()
         );
         let mut values: Vec<sea_orm::Value> = vec![until.into(), self.worker_id.clone().into(), now.into()];
         values.extend(kinds.iter().map(|k| sea_orm::Value::from(k.to_string())));
