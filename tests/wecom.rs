@@ -746,3 +746,29 @@ async fn a_full_sync_that_fails_mid_way_resumes_where_it_stopped() {
     let follows = w.sandbox.with_corp(WECOM_CORP, |c| c.follows.len()).unwrap();
     assert_eq!(pages, follows.div_ceil(100), "no page was fetched twice");
 }
+
+#[tokio::test]
+async fn without_address_book_access_the_sync_carries_on_with_customers() {
+    let w = world_with_customers(1, 3, 10).await;
+    sync(&w).await;
+    w.sandbox.with_corp(WECOM_CORP, |c| {
+        c.contacts.insert(
+            "wmLATE".into(),
+            wecrm::integrations::wecom::types::ExternalContact {
+                external_userid: "wmLATE".into(),
+                name: "后来的客户".into(),
+                contact_type: 1,
+                ..Default::default()
+            },
+        );
+        c.follows.push((
+            "wmLATE".into(),
+            wecrm::integrations::wecom::types::FollowInfo { userid: "user00001".into(), createtime: 1_700_000_000, ..Default::default() },
+        ));
+    });
+    w.sandbox.fail_next("/cgi-bin/department/list", 48009, 1);
+    let done = sync(&w).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    assert_eq!(done["result"]["skipped"], json!(["organisation: 48009"]));
+    assert_eq!(done["result"]["customersCreated"], 1);
+}

@@ -50,6 +50,14 @@ pub struct SyncOutcome {
     pub groups_updated: u32,
     /// Group members added in this pass.
     pub members_changed: u32,
+    /// Parts WeCom refused by policy (e.g. "organisation: 48009"); the rest still ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
+}
+
+/// Refusals that mean "this secret may not read that", not "something broke".
+fn refused_by_policy(e: &crate::integrations::wecom::WecomError) -> Option<i64> {
+    e.errcode().filter(|c| [48002, 48009, 60011].contains(c))
 }
 
 /// Where a retried full sync resumes: the customer pages and group chats
@@ -145,21 +153,48 @@ async fn run_pass(state: &AppState, corp_id: i64, org_only: bool, ctx: Option<&J
     // counts were already recorded by the first.
     let mut org = SyncOutcome::default();
     progress(5, "departments").await?;
-    let depts = link.client.department_list(&link.creds, None).await.map_err(|e| JobError::from_app(e.into()))?;
-    let map = apply_departments(&state.db, &scope, &depts, &mut org).await?;
-    progress(40, "members").await?;
-    let root = depts.iter().find(|d| d.parentid == 0).map(|d| d.id).unwrap_or(1);
-    let users = link.client.user_list(&link.creds, root, true).await.map_err(|e| JobError::from_app(e.into()))?;
-    let basic = basic_role(&state.db, &scope).await?;
-    for (i, u) in users.iter().enumerate() {
-        apply_user(&state.db, &scope, u, &map, basic, &mut org).await?;
-        if i % 200 == 199 {
-            progress(40 + (15 * i / users.len().max(1)) as i32, "members").await?;
+    // Without address-book access the customer side still syncs, with the
+    // members already known here.
+    let org_lists = match link.client.department_list(&link.creds, None).await {
+        Ok(depts) => {
+            let root = depts.iter().find(|d| d.parentid == 0).map(|d| d.id).unwrap_or(1);
+            match link.client.user_list(&link.creds, root, true).await {
+                Ok(users) => Some((depts, users)),
+                Err(e) => match refused_by_policy(&e) {
+                    Some(code) => {
+                        org.skipped.push(format!("organisation: {code}"));
+                        None
+                    }
+                    None => return Err(JobError::from_app(e.into())),
+                },
+            }
         }
+        Err(e) => match refused_by_policy(&e) {
+            Some(code) => {
+                org.skipped.push(format!("organisation: {code}"));
+                None
+            }
+            None => return Err(JobError::from_app(e.into())),
+        },
+    };
+    let locals_before: Vec<employee::Model> = scope.select::<employee::Entity>().all(&state.db).await.map_err(AppError::from)?;
+    let mut listed: HashSet<String> = locals_before.iter().map(|e| e.userid.clone()).collect();
+    if let Some((depts, users)) = &org_lists {
+        let map = apply_departments(&state.db, &scope, depts, &mut org).await?;
+        progress(40, "members").await?;
+        let basic = basic_role(&state.db, &scope).await?;
+        for (i, u) in users.iter().enumerate() {
+            apply_user(&state.db, &scope, u, &map, basic, &mut org).await?;
+            if i % 200 == 199 {
+                progress(40 + (15 * i / users.len().max(1)) as i32, "members").await?;
+            }
+        }
+        listed = users.iter().map(|u| u.userid.clone()).collect();
     }
-    let listed: HashSet<&str> = users.iter().map(|u| u.userid.as_str()).collect();
     let locals: Vec<employee::Model> = scope.select::<employee::Entity>().all(&state.db).await.map_err(AppError::from)?;
-    org.employees_missing = locals.iter().filter(|e| !e.is_super_admin && !listed.contains(e.userid.as_str())).count() as u32;
+    if org_lists.is_some() {
+        org.employees_missing = locals.iter().filter(|e| !e.is_super_admin && !listed.contains(&e.userid)).count() as u32;
+    }
     let mut out = match &resume {
         Some(r) => r.out.clone(),
         None => org,
