@@ -39,6 +39,8 @@ async fn an_employee_of_another_corp_gets_nothing_by_any_id_list_or_mutation() {
         .clone();
     let (corp_group, corp_tag) = (tag_group["id"].as_str().unwrap().to_string(), tag_group["tags"][0]["id"].as_str().unwrap().to_string());
 
+    a.data("mutation{bindWecom(input:{corpId:\"ww-a-secret-corp\",contactSecret:\"a-secret\"}){corpId}}", json!({})).await;
+
     let pb = app.provision("beta", 5).await;
     let b = app.login_as("beta", "admin", PASSWORD).await;
     let b_root = pb.root_department.id.to_string();
@@ -64,10 +66,16 @@ async fn an_employee_of_another_corp_gets_nothing_by_any_id_list_or_mutation() {
         )
         .await;
     let text = v.to_string();
-    for secret in ["A-Secret", "a-emp", "A-Role", "A-Tag", "A-Field", "A-TagGroup", "A-CorpTag"] {
+    for secret in ["A-Secret", "a-emp", "A-Role", "A-Tag", "A-Field", "A-TagGroup", "A-CorpTag", "ww-a-secret-corp"] {
         assert!(!text.contains(secret), "{secret} leaked into {text}");
     }
     assert_eq!(v["myJobs"]["totalCount"], 0);
+    // A's WeCom binding and internal groups are not B's.
+    let v = b.data("{wecomBinding{corpId} internalGroups{totalCount}}", json!({})).await;
+    assert!(v["wecomBinding"].is_null(), "{v}");
+    assert_eq!(v["internalGroups"]["totalCount"], 0);
+    let (code, _, _) = b.error("mutation{syncWecom{id}}", json!({})).await;
+    assert_eq!(code, "BAD_USER_INPUT", "B is not bound, whatever A is");
 
     // Mutations on A's ids.
     let probes: Vec<(&str, Value)> = vec![

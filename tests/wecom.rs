@@ -48,10 +48,9 @@ async fn world_with_customers(departments: usize, users: usize, customers: usize
     World { app, sandbox, sandbox_url, admin }
 }
 
-async fn sync(w: &World) -> serde_json::Value {
+async fn start_sync(w: &World) -> entity::job::Model {
     // Straight through the queue: the manual-sync limits have their own test.
-    let job = w
-        .app
+    w.app
         .state
         .jobs
         .enqueue::<wecrm::wecom::sync::SyncJob>(
@@ -61,7 +60,11 @@ async fn sync(w: &World) -> serde_json::Value {
         )
         .await
         .map_err(|e| format!("{e:?}"))
-        .unwrap();
+        .unwrap()
+}
+
+async fn sync(w: &World) -> serde_json::Value {
+    let job = start_sync(w).await;
     w.app.wait_job(&w.admin, &job.id.to_string()).await
 }
 
@@ -384,27 +387,7 @@ async fn customer_and_group_callbacks_update_customers_follows_and_groups() {
     let w = world_with_customers(1, 2, 0).await;
     sync(&w).await;
     // "Customer X added employee Y with state S", as WeCom would tell us.
-    w.sandbox.with_corp(WECOM_CORP, |c| {
-        c.contacts.insert(
-            "wmNEW".into(),
-            wecrm::integrations::wecom::types::ExternalContact {
-                external_userid: "wmNEW".into(),
-                name: "新客户".into(),
-                contact_type: 1,
-                ..Default::default()
-            },
-        );
-        c.follows.push((
-            "wmNEW".into(),
-            wecrm::integrations::wecom::types::FollowInfo {
-                userid: "user00000".into(),
-                createtime: 1_700_000_000,
-                add_way: 1,
-                state: Some("expo".into()),
-                ..Default::default()
-            },
-        ));
-    });
+    w.sandbox.with_corp(WECOM_CORP, |c| c.add_contact("wmNEW", "新客户", "user00000", 1_700_000_000, Some("expo".into())));
     let add = event("<Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[add_external_contact]]></ChangeType><UserID><![CDATA[user00000]]></UserID><ExternalUserID><![CDATA[wmNEW]]></ExternalUserID><State><![CDATA[expo]]></State><WelcomeCode><![CDATA[WELCOME]]></WelcomeCode>");
     assert_eq!(w.sandbox.send_callback(WECOM_CORP, &add).await.unwrap().0, 200);
     wait_applied(&w, 1).await;
@@ -710,18 +693,7 @@ async fn a_full_sync_that_fails_mid_way_resumes_where_it_stopped() {
     let path = "/cgi-bin/externalcontact/batch/get_by_user";
     // Five pages go through, then WeCom stays busy past the client's retries.
     w.sandbox.fail_after(path, -1, 5, 4);
-    let job = w
-        .app
-        .state
-        .jobs
-        .enqueue::<wecrm::wecom::sync::SyncJob>(
-            &w.app.state.db,
-            wecrm::jobs::NewJob { corp_id: Some(w.app.corp.corp.id), created_by: Some(w.app.corp.admin.id), ..Default::default() },
-            &wecrm::wecom::sync::SyncRequest { corp_id: w.app.corp.corp.id, org_only: false },
-        )
-        .await
-        .map_err(|e| format!("{e:?}"))
-        .unwrap();
+    let job = start_sync(&w).await;
     let db = &w.app.state.db;
     // Wait for the failed first attempt, then skip its backoff.
     for _ in 0..400 {
@@ -751,21 +723,7 @@ async fn a_full_sync_that_fails_mid_way_resumes_where_it_stopped() {
 async fn without_address_book_access_the_sync_carries_on_with_customers() {
     let w = world_with_customers(1, 3, 10).await;
     sync(&w).await;
-    w.sandbox.with_corp(WECOM_CORP, |c| {
-        c.contacts.insert(
-            "wmLATE".into(),
-            wecrm::integrations::wecom::types::ExternalContact {
-                external_userid: "wmLATE".into(),
-                name: "后来的客户".into(),
-                contact_type: 1,
-                ..Default::default()
-            },
-        );
-        c.follows.push((
-            "wmLATE".into(),
-            wecrm::integrations::wecom::types::FollowInfo { userid: "user00001".into(), createtime: 1_700_000_000, ..Default::default() },
-        ));
-    });
+    w.sandbox.with_corp(WECOM_CORP, |c| c.add_contact("wmLATE", "后来的客户", "user00001", 1_700_000_000, None));
     w.sandbox.fail_next("/cgi-bin/department/list", 48009, 1);
     let done = sync(&w).await;
     assert_eq!(done["status"], "SUCCEEDED", "{done}");

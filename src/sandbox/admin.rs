@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{CallbackTarget, Sandbox};
-use crate::integrations::wecom::types::{ExternalContact, FollowInfo, GroupChatMember};
+use crate::integrations::wecom::types::GroupChatMember;
 
 pub fn router() -> Router<Sandbox> {
     Router::new()
@@ -73,18 +73,7 @@ async fn fire(State(sb): State<Sandbox>, Path(corp): Path<String>, Json(event): 
     let now = chrono::Utc::now().timestamp();
     let xml = match event {
         Event::AddExternalContact { userid, external_userid, name, state } => {
-            sb.with_corp(&corp, |c| {
-                c.contacts.entry(external_userid.clone()).or_insert(ExternalContact {
-                    external_userid: external_userid.clone(),
-                    name,
-                    contact_type: 1,
-                    ..Default::default()
-                });
-                c.follows.push((
-                    external_userid.clone(),
-                    FollowInfo { userid: userid.clone(), createtime: now, add_way: 1, state: state.clone(), ..Default::default() },
-                ));
-            });
+            sb.with_corp(&corp, |c| c.add_contact(&external_userid, &name, &userid, now, state.clone()));
             envelope(
                 &corp,
                 &format!(

@@ -153,6 +153,20 @@ impl SandboxCorp {
         c
     }
 
+    /// A customer adds a member (WeChat user; created on first add).
+    pub fn add_contact(&mut self, external_userid: &str, name: &str, userid: &str, createtime: i64, state: Option<String>) {
+        self.contacts.entry(external_userid.to_string()).or_insert_with(|| types::ExternalContact {
+            external_userid: external_userid.to_string(),
+            name: name.to_string(),
+            contact_type: 1,
+            ..Default::default()
+        });
+        self.follows.push((
+            external_userid.to_string(),
+            types::FollowInfo { userid: userid.to_string(), createtime, add_way: 1, state, ..Default::default() },
+        ));
+    }
+
     /// Adds `customers` external contacts (every third followed by two
     /// members), two tag groups, and a group chat per 50 customers.
     pub fn with_customers(mut self, customers: usize) -> Self {
