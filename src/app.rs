@@ -60,6 +60,7 @@ pub fn jobs(config: &Config) -> Jobs {
             payload: serde_json::json!({}),
         })
         .register(wecom::callbacks::ApplyInboxJob)
+        .register(crate::customers::follow_ups::SendReminderJob)
         .register(wecom::callbacks::InboxSweepJob)
         .schedule(Schedule {
             name: "wecom-inbox-sweep",
@@ -111,7 +112,7 @@ impl AppState {
             db,
             kv,
             master_key,
-            deletion_guards: Arc::new(Vec::new()),
+            deletion_guards: Arc::new(vec![Arc::new(crate::customers::OwnedCustomersGuard)]),
             statements,
             config: Arc::new(config),
         })

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config;
 pub mod crypto;
 pub mod custom_fields;
+pub mod customers;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -10,6 +10,8 @@ pub struct Model {
     pub wecom_tag_id: Option<String>,
     pub name: String,
     pub wecom_order: i64,
+    /// A display colour such as "#1890ff"; local only.
+    pub color: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -10,6 +10,8 @@ pub struct Model {
     pub name: String,
     /// WeCom's `order` (larger first).
     pub wecom_order: i64,
+    /// Mutually exclusive (互斥): at most one tag of the group per customer.
+    pub exclusive: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

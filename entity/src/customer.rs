@@ -20,6 +20,18 @@ pub struct Model {
     pub corp_full_name: Option<String>,
     /// The owner (跟进人): one of the adders, the first by default.
     pub owner_id: Option<i64>,
+    /// Staff-maintained (CUS-3); not written to WeCom.
+    pub mobile: Option<String>,
+    /// Channel (渠道), set by staff.
+    pub channel: Option<String>,
+    /// Company name staff keep for WeChat customers (WeCom customers carry `corp_name`).
+    pub company_name: Option<String>,
+    /// Add time of the first adder (kept by every writer of follow relations).
+    pub first_added_at: Option<DateTimeUtc>,
+    /// Current adders (kept by every writer of follow relations).
+    pub adder_count: i32,
+    /// Last message exchanged with the customer (chat archive).
+    pub last_contact_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -17,6 +17,7 @@ pub struct Model {
     pub member_version: Option<String>,
     pub chat_created_at: DateTimeUtc,
     pub dismissed_at: Option<DateTimeUtc>,
+    pub last_contact_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -18,6 +18,8 @@ pub struct Model {
     pub name: Option<String>,
     pub unionid: Option<String>,
     pub state: Option<String>,
+    /// Set when the member left; quit members stay listed as such.
+    pub left_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ mod m20261122_000002_wecom;
 mod m20261122_000003_customers;
 mod m20261122_000004_internal_groups;
 mod m20261122_000005_job_checkpoint;
+mod m20261122_000006_crm;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_customers::Migration),
             Box::new(m20261122_000004_internal_groups::Migration),
             Box::new(m20261122_000005_job_checkpoint::Migration),
+            Box::new(m20261122_000006_crm::Migration),
         ]
     }
 }

@@ -15,6 +15,10 @@ use crate::{
     auth::graphql::{AuthMutation, AuthQuery},
     config::Config,
     custom_fields::graphql::{CustomFieldMutation, CustomFieldQuery},
+    customers::{
+        graphql::{CustomerMutation, CustomerQueryRoot},
+        loaders::CrmLoader,
+    },
     jobs::graphql::JobQuery,
     ops::graphql::{ServerQuery, ServerSubscription},
     org::{
@@ -48,6 +52,7 @@ pub struct QueryRoot(
     WecomQuery,
     InternalGroupQuery,
     CorpTagQuery,
+    CustomerQueryRoot,
 );
 
 #[derive(MergedObject, Default)]
@@ -62,6 +67,7 @@ pub struct MutationRoot(
     WecomMutation,
     InternalGroupMutation,
     CorpTagMutation,
+    CustomerMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -95,7 +101,12 @@ pub fn insert_request_data(data: &mut Data, app: &AppState, rctx: RequestCtx) {
     if let Some(a) = &rctx.auth {
         let _ = scope.set(a.scope.clone());
     }
+    let crm_scope = std::sync::OnceLock::new();
+    if let Some(a) = &rctx.auth {
+        let _ = crm_scope.set(a.scope.clone());
+    }
     data.insert(DataLoader::with_cache(OrgLoader { db: app.db.clone(), scope }, tokio::spawn, HashMapCache::default()));
+    data.insert(DataLoader::with_cache(CrmLoader { db: app.db.clone(), scope: crm_scope }, tokio::spawn, HashMapCache::default()));
     data.insert(app.clone());
     data.insert(rctx);
 }

@@ -18,6 +18,13 @@ pub const CFG_CUSTOM_FIELD_MANAGE: &str = "cfg.custom_field.manage";
 pub const SYS_WECOM_MANAGE: &str = "sys.wecom.manage";
 pub const TAG_CORP_VIEW: &str = "tag.corp.view";
 pub const TAG_CORP_MANAGE: &str = "tag.corp.manage";
+pub const CUSTOMER_VIEW: &str = "customer.view";
+pub const CUSTOMER_EDIT: &str = "customer.edit";
+pub const CUSTOMER_TAG: &str = "customer.tag";
+pub const CUSTOMER_TRANSFER: &str = "customer.transfer";
+pub const CUSTOMER_RECYCLE_VIEW: &str = "customer.recycle.view";
+pub const GROUP_VIEW: &str = "group.view";
+pub const CFG_FOLLOW_UP_TYPE_MANAGE: &str = "cfg.follow_up_type.manage";
 
 /// One node of the catalogue tree.
 pub struct Node {
@@ -75,10 +82,32 @@ pub static CATALOGUE: &[Node] = &[
         ],
     },
     Node {
+        code: "customer",
+        zh: "客户管理",
+        en: "Customers",
+        children: &[
+            Node {
+                code: CUSTOMER_VIEW,
+                zh: "客户列表",
+                en: "Customer list",
+                children: &[
+                    leaf(CUSTOMER_EDIT, "编辑客户信息", "Edit customer details"),
+                    leaf(CUSTOMER_TAG, "批量打标签", "Tag customers"),
+                    leaf(CUSTOMER_TRANSFER, "在职继承", "On-job transfer"),
+                ],
+            },
+            leaf(CUSTOMER_RECYCLE_VIEW, "客户回收站", "Customer recycle bin"),
+            leaf(GROUP_VIEW, "客户群列表", "Customer groups"),
+        ],
+    },
+    Node {
         code: "cfg",
         zh: "业务配置",
         en: "Business configuration",
-        children: &[leaf(CFG_CUSTOM_FIELD_MANAGE, "自定义字段", "Custom fields")],
+        children: &[
+            leaf(CFG_CUSTOM_FIELD_MANAGE, "自定义字段", "Custom fields"),
+            leaf(CFG_FOLLOW_UP_TYPE_MANAGE, "跟进记录类型", "Follow-up types"),
+        ],
     },
     Node {
         code: "tag",
@@ -116,7 +145,8 @@ pub fn is_known(code: &str) -> bool {
     all_codes().contains(&code)
 }
 
-/// What the default basic role (基础角色) may do: see the organisation.
+/// What the default basic role (基础角色) may do: see the organisation and
+/// work with the customers in its data scope (the sidebar needs no more).
 pub fn basic_role_codes() -> Vec<&'static str> {
-    vec!["org", ORG_DEPARTMENT_VIEW, ORG_EMPLOYEE_VIEW]
+    vec!["org", ORG_DEPARTMENT_VIEW, ORG_EMPLOYEE_VIEW, "customer", CUSTOMER_VIEW, CUSTOMER_TAG]
 }

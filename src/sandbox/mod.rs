@@ -62,6 +62,8 @@ pub struct SandboxCorp {
     pub group_chats: BTreeMap<String, types::GroupChat>,
     /// Group chats created through `appchat/create`, with the messages sent to them.
     pub app_chats: BTreeMap<String, (types::AppChatCreate, Vec<Value>)>,
+    /// On-job transfers started: (external_userid, handover, takeover, message).
+    pub transfers: Vec<(String, String, String, Option<String>)>,
     /// Positions in `follows` of the member list last paged (key: the list and `follows.len()`).
     pub follow_index: Option<(String, Vec<usize>)>,
 }
@@ -90,6 +92,7 @@ impl SandboxCorp {
             group_chats: BTreeMap::new(),
             follow_index: None,
             app_chats: BTreeMap::new(),
+            transfers: Vec::new(),
         };
         c.departments.insert(
             1,

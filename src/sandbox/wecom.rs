@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use super::{Call, Sandbox, SandboxCorp, TokenInfo};
 use crate::integrations::wecom::types::{
     AddCorpTag, AppChatCreate, BatchGetByUser, CorpTag, CorpTagFilter, CorpTagGroup, CreateDepartment, DelCorpTag, Department, EditCorpTag,
-    FollowInfo, GroupChat, GroupChatGet, GroupChatListRequest, MarkTag, RemarkRequest, UpdateDepartment, User, WriteUser,
+    FollowInfo, GroupChat, GroupChatGet, GroupChatListRequest, MarkTag, RemarkRequest, TransferCustomer, TransferCustomerItem, UpdateDepartment, User, WriteUser,
 };
 
 /// Cursors are opaque to clients; here they carry an offset.
@@ -574,6 +574,37 @@ fn handle(corp: &mut SandboxCorp, kind: &str, method: &Method, path: &str, q: &B
                     }
                 }
                 Ok(json!({}))
+            }
+            ("POST", "/cgi-bin/externalcontact/transfer_customer") => {
+                if kind == "contacts" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let r: TransferCustomer = parse(body)?;
+                if r.external_userid.is_empty() || r.external_userid.len() > 100 {
+                    return Err(err(40058, "invalid external_userid list"));
+                }
+                if r.transfer_success_msg.as_ref().is_some_and(|m| m.chars().count() > 200) {
+                    return Err(err(40058, "transfer_success_msg too long"));
+                }
+                for u in [&r.handover_userid, &r.takeover_userid] {
+                    if !corp.users.contains_key(u) {
+                        return Err(err(60111, "userid not found"));
+                    }
+                }
+                if r.handover_userid == r.takeover_userid {
+                    return Err(err(40097, "handover and takeover are the same"));
+                }
+                let mut items = Vec::new();
+                for ext in &r.external_userid {
+                    let related = corp.follows.iter().any(|(e, f)| e == ext && f.userid == r.handover_userid);
+                    let errcode = if related { 0 } else { 84061 };
+                    if related {
+                        // WeCom starts the flow; the customer is taken over after 24 h unless they refuse.
+                        corp.transfers.push((ext.clone(), r.handover_userid.clone(), r.takeover_userid.clone(), r.transfer_success_msg.clone()));
+                    }
+                    items.push(TransferCustomerItem { external_userid: ext.clone(), errcode });
+                }
+                Ok(json!({"customer": items}))
             }
             ("POST", "/cgi-bin/externalcontact/get_corp_tag_list") => {
                 if kind == "contacts" {

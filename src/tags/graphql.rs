@@ -17,6 +17,9 @@ pub struct CorpTag {
     pub name: String,
     /// WeCom's tag id, once the tag exists in WeCom.
     pub wecom_id: Option<String>,
+    /// Display colour "#RRGGBB" (local only).
+    pub color: Option<String>,
+    pub group_id: ID,
 }
 
 #[derive(SimpleObject)]
@@ -24,12 +27,15 @@ pub struct CorpTagGroup {
     pub id: ID,
     pub name: String,
     pub wecom_id: Option<String>,
+    /// Mutually exclusive (互斥): a customer carries at most one tag of the
+    /// group; tagging with another replaces it (the newest wins).
+    pub exclusive: bool,
     /// In WeCom's order.
     pub tags: Vec<CorpTag>,
 }
 
-fn tag(t: entity::corp_tag::Model) -> CorpTag {
-    CorpTag { id: id(t.id), name: t.name, wecom_id: t.wecom_tag_id }
+pub fn tag(t: entity::corp_tag::Model) -> CorpTag {
+    CorpTag { id: id(t.id), name: t.name, wecom_id: t.wecom_tag_id, color: t.color, group_id: id(t.group_id) }
 }
 
 #[derive(InputObject)]
@@ -38,6 +44,9 @@ pub struct CreateCorpTagGroupInput {
     pub name: String,
     /// At least one tag, each 1–30 characters.
     pub tags: Vec<String>,
+    /// Mutually exclusive (互斥).
+    #[graphql(default)]
+    pub exclusive: bool,
 }
 
 #[derive(Default)]
@@ -55,6 +64,7 @@ impl CorpTagQuery {
                 id: id(g.id),
                 name: g.name,
                 wecom_id: g.wecom_group_id,
+                exclusive: g.exclusive,
                 tags: tags.into_iter().map(tag).collect(),
             })
             .collect())
@@ -71,10 +81,11 @@ impl CorpTagMutation {
     async fn create_corp_tag_group(&self, ctx: &Context<'_>, input: CreateCorpTagGroupInput) -> async_graphql::Result<CorpTagGroup> {
         let scope = ctx.scope()?;
         let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
-        let g = service::create_group(ctx.db(), scope, link.as_ref(), &input.name, &input.tags).await?;
+        let g = service::create_group(ctx.db(), scope, link.as_ref(), &input.name, &input.tags, input.exclusive).await?;
         let all = service::groups(ctx.db(), scope).await?;
         let (g, tags) = all.into_iter().find(|(x, _)| x.id == g.id).expect("just created");
-        Ok(CorpTagGroup { id: id(g.id), name: g.name, wecom_id: g.wecom_group_id, tags: tags.into_iter().map(tag).collect() })
+        Ok(CorpTagGroup { id: id(g.id), name: g.name, wecom_id: g.wecom_group_id,
+                exclusive: g.exclusive, tags: tags.into_iter().map(tag).collect() })
     }
 
     #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
@@ -87,6 +98,7 @@ impl CorpTagMutation {
             id: crate::graphql::connection::id(g.id),
             name: g.name,
             wecom_id: g.wecom_group_id,
+                exclusive: g.exclusive,
             tags: tags.into_iter().map(tag).collect(),
         })
     }
@@ -96,6 +108,27 @@ impl CorpTagMutation {
         let scope = ctx.scope()?;
         let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
         Ok(tag(service::rename_tag(ctx.db(), scope, link.as_ref(), parse_id(&id, "id")?, &name).await?))
+    }
+
+    /// Turns mutual exclusion on or off; it applies to tag writes from now on.
+    #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
+    async fn set_corp_tag_group_exclusive(&self, ctx: &Context<'_>, id: ID, exclusive: bool) -> async_graphql::Result<CorpTagGroup> {
+        let scope = ctx.scope()?;
+        let g = service::set_exclusive(ctx.db(), scope, parse_id(&id, "id")?, exclusive).await?;
+        let tags = service::groups(ctx.db(), scope).await?.into_iter().find(|(x, _)| x.id == g.id).map(|(_, t)| t).unwrap_or_default();
+        Ok(CorpTagGroup {
+            id: crate::graphql::connection::id(g.id),
+            name: g.name,
+            wecom_id: g.wecom_group_id,
+            exclusive: g.exclusive,
+            tags: tags.into_iter().map(tag).collect(),
+        })
+    }
+
+    /// Sets (or with null, clears) a tag's display colour "#RRGGBB".
+    #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
+    async fn set_corp_tag_color(&self, ctx: &Context<'_>, id: ID, color: Option<String>) -> async_graphql::Result<CorpTag> {
+        Ok(tag(service::set_color(ctx.db(), ctx.scope()?, parse_id(&id, "id")?, color).await?))
     }
 
     /// Refused while customers carry it: "该标签正在使用中，不支持删除".

@@ -7,7 +7,7 @@ use crate::{
     tenancy::Scope,
     wecom::WecomLink,
 };
-use entity::{corp_tag, corp_tag_group, customer_follow};
+use entity::{corp_tag, corp_tag_group};
 
 pub const TAG_IN_USE: Msg = Msg::new("该标签正在使用中，不支持删除", "The tag is in use and cannot be deleted");
 pub const GROUP_NOT_EMPTY: Msg = Msg::new("请先移除标签组下标签再进行删除", "Remove the group's tags before deleting it");
@@ -47,6 +47,7 @@ pub async fn create_group(
     wecom: Option<&WecomLink>,
     group_name: &str,
     tag_names: &[String],
+    exclusive: bool,
 ) -> AppResult<corp_tag_group::Model> {
     let group_name = name(group_name, "name")?;
     if tag_names.is_empty() {
@@ -74,6 +75,7 @@ pub async fn create_group(
                 wecom_group_id: Set(remote.as_ref().map(|r| r.group_id.clone())),
                 name: Set(group_name),
                 wecom_order: Set(remote.as_ref().map(|r| r.order).unwrap_or(0)),
+                exclusive: Set(exclusive),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -144,15 +146,10 @@ pub async fn rename_tag(
 /// Refused while any customer carries the tag.
 pub async fn delete_tag(db: &DatabaseConnection, scope: &Scope, wecom: Option<&WecomLink>, id: i64) -> AppResult<()> {
     let t = scope.get::<corp_tag::Entity>(db, id).await?;
+    if crate::customers::tagging::tag_in_use(db, scope, id).await? {
+        return Err(AppError::conflict(TAG_IN_USE));
+    }
     if let Some(wid) = &t.wecom_tag_id {
-        let used = scope
-            .select::<customer_follow::Entity>()
-            .filter(customer_follow::Column::WecomTagIds.contains(format!("\"{wid}\"")))
-            .count(db)
-            .await?;
-        if used > 0 {
-            return Err(AppError::conflict(TAG_IN_USE));
-        }
         if let Some(l) = wecom {
             l.client.corp_tag_del(&l.creds, &DelCorpTag { tag_id: vec![wid.clone()], group_id: vec![], agentid: l.creds.agent_id }).await?;
         }
@@ -172,4 +169,32 @@ pub async fn delete_group(db: &DatabaseConnection, scope: &Scope, wecom: Option<
     }
     scope.delete_many::<corp_tag_group::Entity>().filter(corp_tag_group::Column::Id.eq(id)).exec(db).await?;
     Ok(())
+}
+
+/// Mutual exclusion is ours (WeCom has none): it applies to every later tag
+/// write; customers who already carry several tags of the group keep them
+/// until their next tag change in the group.
+pub async fn set_exclusive(db: &DatabaseConnection, scope: &Scope, id: i64, exclusive: bool) -> AppResult<corp_tag_group::Model> {
+    let g = scope.get::<corp_tag_group::Entity>(db, id).await?;
+    let mut am: corp_tag_group::ActiveModel = g.into();
+    am.exclusive = Set(exclusive);
+    am.updated_at = Set(Utc::now());
+    scope.update(db, am).await
+}
+
+const COLOR_INVALID: Msg = Msg::new("颜色格式应为#RRGGBB", "Colours are written #RRGGBB");
+
+/// A display colour (local only), or none.
+pub async fn set_color(db: &DatabaseConnection, scope: &Scope, id: i64, color: Option<String>) -> AppResult<corp_tag::Model> {
+    if let Some(c) = &color {
+        let ok = c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
+        if !ok {
+            return Err(AppError::bad_input("color", COLOR_INVALID));
+        }
+    }
+    let t = scope.get::<corp_tag::Entity>(db, id).await?;
+    let mut am: corp_tag::ActiveModel = t.into();
+    am.color = Set(color);
+    am.updated_at = Set(Utc::now());
+    scope.update(db, am).await
 }

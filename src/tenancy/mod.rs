@@ -28,10 +28,12 @@ pub trait TenantActiveModel: ActiveModelTrait {
     fn stamp_corp(&mut self, corp_id: i64);
 }
 
-/// Rows attributed to one employee (owner, creator, the employee itself),
-/// and therefore filtered by the caller's data scope.
+/// Rows the caller's data scope filters. Most are attributed to one employee
+/// (owner, creator, the employee itself); customers are visible through any
+/// of their adders or their owner.
 pub trait EmployeeScoped: TenantEntity {
-    fn employee_column() -> Self::Column;
+    /// The data-scope condition for this table.
+    fn visible(scope: &Scope) -> Condition;
 }
 
 macro_rules! tenant_entity {
@@ -66,6 +68,11 @@ tenant_entity!(
     customer_group,
     group_member,
     internal_group,
+    follow_tag,
+    customer_event,
+    follow_up_type,
+    follow_up,
+    customer_loss,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads
@@ -77,8 +84,32 @@ impl TenantEntity for entity::job::Entity {
 }
 
 impl EmployeeScoped for entity::employee::Entity {
-    fn employee_column() -> Self::Column {
-        entity::employee::Column::Id
+    fn visible(scope: &Scope) -> Condition {
+        scope.visible_employees(entity::employee::Column::Id)
+    }
+}
+
+/// A customer is visible when its owner or any adder is in the caller's scope (CUS-2).
+impl EmployeeScoped for entity::customer::Entity {
+    fn visible(scope: &Scope) -> Condition {
+        use entity::{customer, customer_follow};
+        if matches!(scope.visibility, Visibility::All) {
+            return Condition::all();
+        }
+        let adders = sea_orm::sea_query::Query::select()
+            .column(customer_follow::Column::CustomerId)
+            .from(customer_follow::Entity)
+            .and_where(customer_follow::Column::CorpId.eq(scope.corp_id))
+            .cond_where(scope.visible_employees(customer_follow::Column::EmployeeId))
+            .to_owned();
+        Condition::any().add(scope.visible_employees(customer::Column::OwnerId)).add(customer::Column::Id.in_subquery(adders))
+    }
+}
+
+/// A customer group is visible when its owner is in the caller's scope.
+impl EmployeeScoped for entity::customer_group::Entity {
+    fn visible(scope: &Scope) -> Condition {
+        scope.visible_employees(entity::customer_group::Column::OwnerId)
     }
 }
 
@@ -110,7 +141,7 @@ impl Scope {
 
     /// Rows of this corp that the caller's data scope lets them see.
     pub fn select_visible<E: EmployeeScoped>(&self) -> Select<E> {
-        self.select::<E>().filter(self.visibility.condition(self.corp_id, E::employee_column()))
+        self.select::<E>().filter(E::visible(self))
     }
 
     /// Data-scope condition for any column holding an employee id.
@@ -142,7 +173,7 @@ impl Scope {
     {
         E::find_by_id(id)
             .filter(self.tenant_condition::<E>())
-            .filter(self.visibility.condition(self.corp_id, E::employee_column()))
+            .filter(E::visible(self))
             .one(db)
             .await?
             .ok_or_else(AppError::not_found)
@@ -176,6 +207,29 @@ impl Scope {
         }
         <A::Entity as EntityTrait>::insert_many(rows).exec_without_returning(db).await?;
         Ok(())
+    }
+
+    /// Inserts many rows with the corp stamped on each, skipping rows that hit
+    /// `on_conflict`'s unique key (idempotent producers).
+    pub async fn insert_many_ignoring<A, I>(&self, db: &impl ConnectionTrait, rows: I, on_conflict: sea_orm::sea_query::OnConflict) -> AppResult<()>
+    where
+        A: TenantActiveModel + Send,
+        I: IntoIterator<Item = A>,
+    {
+        let rows: Vec<A> = rows
+            .into_iter()
+            .map(|mut am| {
+                am.stamp_corp(self.corp_id);
+                am
+            })
+            .collect();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        match <A::Entity as EntityTrait>::insert_many(rows).on_conflict(on_conflict).exec_without_returning(db).await {
+            Ok(_) | Err(DbErr::RecordNotInserted) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Updates one row by primary key, only if it belongs to this corp.

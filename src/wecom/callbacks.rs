@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 
 use super::{binding, link, sync};
 use crate::{
+    customers::recycle::{self, LossType},
     app::AppState,
     error::AppError,
     integrations::wecom::types,
@@ -263,6 +264,29 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
                     .exec(&txn)
                     .await
                     .map_err(AppError::from)?;
+                // Their customers go to the recycle bin as EMPLOYEE_RESIGNED;
+                // the relations stay until inheritance hands them on.
+                let follows = scope
+                    .select::<entity::customer_follow::Entity>()
+                    .filter(entity::customer_follow::Column::EmployeeId.eq(e.id))
+                    .all(&txn)
+                    .await
+                    .map_err(AppError::from)?;
+                let customers: std::collections::HashMap<i64, entity::customer::Model> = scope
+                    .select::<entity::customer::Entity>()
+                    .filter(entity::customer::Column::Id.is_in(follows.iter().map(|f| f.customer_id)))
+                    .all(&txn)
+                    .await
+                    .map_err(AppError::from)?
+                    .into_iter()
+                    .map(|c| (c.id, c))
+                    .collect();
+                for follow in &follows {
+                    if let Some(c) = customers.get(&follow.customer_id) {
+                        let key = format!("inbox:{}:{}", row.id, c.id);
+                        recycle::record(&txn, scope, c, follow, LossType::EmployeeResigned, Utc::now(), &key).await?;
+                    }
+                }
                 txn.commit().await.map_err(AppError::from)?;
             }
             Ok(status::APPLIED)
@@ -308,7 +332,16 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
             // The friendship ended on one side: the relation goes; the event
             // stays in the inbox for the recycle bin and the timeline (INH-4).
             let (ext, userid) = (f.get("ExternalUserID").cloned().unwrap_or_default(), f.get("UserID").cloned().unwrap_or_default());
-            super::customer_sync::remove_follow(&state.db, scope, &ext, &userid).await?;
+            // del_external_contact: the employee deleted the customer;
+            // del_follow_user: the customer deleted the employee. A deletion
+            // that completes a transfer is no loss.
+            let loss = match row.change_type.as_str() {
+                "del_follow_user" => Some(LossType::CustomerDeleted),
+                _ if f.get("Source").is_some_and(|s| s == "DELETE_BY_TRANSFER") => None,
+                _ => Some(LossType::EmployeeDeleted),
+            };
+            let key = format!("inbox:{}", row.id);
+            super::customer_sync::remove_follow(&state.db, scope, &ext, &userid, loss.map(|l| (l, key.as_str()))).await?;
             Ok(status::APPLIED)
         }
         ("change_external_chat", "create" | "update") => {

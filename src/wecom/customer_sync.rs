@@ -8,12 +8,17 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, QueryFilter};
+use serde_json::json;
 
 use super::{
     sync::{Checkpoint, SyncOutcome},
     WecomLink,
 };
 use crate::{
+    customers::{
+        recycle::{self, LossType},
+        timeline::{self, EventKind, NewEvent},
+    },
     error::AppResult,
     integrations::wecom::types,
     jobs::{JobCtx, JobError},
@@ -310,7 +315,29 @@ pub async fn apply_contact_page(
         }
     }
     out.follows_created += new_follows.len() as u32;
+    let added_events: Vec<NewEvent> = new_follows
+        .iter()
+        .map(|f| {
+            let (cid, eid) = (*f.customer_id.as_ref(), *f.employee_id.as_ref());
+            NewEvent::new(cid, EventKind::AddedEmployee, *f.added_at.as_ref())
+                .by(Some(eid))
+                .with(json!({"addWay": f.add_way.as_ref(), "state": f.state.as_ref()}))
+        })
+        .collect();
     scope.insert_many(&txn, new_follows).await?;
+    // Tags per relation, as WeCom reports them now.
+    let relations: Vec<((i64, i64), Vec<String>)> = page
+        .iter()
+        .filter_map(|c| {
+            let local = customers.get(&c.external_contact.external_userid)?;
+            let employee_id = employees.get(&c.follow_info.userid)?;
+            Some(((local.id, *employee_id), c.follow_info.tag_id.clone()))
+        })
+        .collect();
+    crate::customers::tagging::reconcile_from_wecom(&txn, scope, &relations).await?;
+    let touched: Vec<i64> = customers.values().map(|c| c.id).collect();
+    crate::customers::aggregates::refresh(&txn, scope, &touched).await?;
+    timeline::append(&txn, scope, added_events).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -416,10 +443,68 @@ pub async fn apply_group(
         .map(|m| (m.userid.clone(), m))
         .collect();
     let listed: HashSet<&str> = chat.member_list.iter().map(|m| m.userid.as_str()).collect();
-    let gone: Vec<i64> = current.values().filter(|m| !listed.contains(m.userid.as_str())).map(|m| m.id).collect();
+    // Members who left stay, marked, so the group shows its quit members.
+    let gone: Vec<&group_member::Model> =
+        current.values().filter(|m| m.left_at.is_none() && !listed.contains(m.userid.as_str())).collect();
     if !gone.is_empty() {
-        scope.delete_many::<group_member::Entity>().filter(group_member::Column::Id.is_in(gone)).exec(&txn).await?;
+        scope
+            .update_many::<group_member::Entity>()
+            .col_expr(group_member::Column::LeftAt, Some(now).into())
+            .filter(group_member::Column::Id.is_in(gone.iter().map(|m| m.id)))
+            .exec(&txn)
+            .await?;
     }
+    // Back after leaving: the same row, joined again.
+    let back: Vec<(&group_member::Model, &types::GroupChatMember)> = chat
+        .member_list
+        .iter()
+        .filter_map(|m| current.get(&m.userid).filter(|c| c.left_at.is_some()).map(|c| (c, m)))
+        .collect();
+    for (row, m) in &back {
+        let mut am: group_member::ActiveModel = (*row).clone().into();
+        am.left_at = Set(None);
+        am.joined_at = Set(at(m.join_time));
+        am.join_scene = Set(m.join_scene);
+        am.state = Set(m.state.clone());
+        scope.update(&txn, am).await?;
+    }
+    // The customers among the joiners and leavers, for their timelines.
+    let externals: Vec<String> = chat
+        .member_list
+        .iter()
+        .filter(|m| m.member_type == 2 && (!current.contains_key(&m.userid) || back.iter().any(|(r, _)| r.userid == m.userid)))
+        .map(|m| m.userid.clone())
+        .chain(gone.iter().filter(|m| m.member_type == 2).map(|m| m.userid.clone()))
+        .collect();
+    if !externals.is_empty() {
+        let known: HashMap<String, i64> = scope
+            .select::<customer::Entity>()
+            .filter(customer::Column::ExternalUserid.is_in(externals))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|c| (c.external_userid, c.id))
+            .collect();
+        let mut events = Vec::new();
+        for m in chat.member_list.iter().filter(|m| m.member_type == 2) {
+            let joined = !current.contains_key(&m.userid) || back.iter().any(|(r, _)| r.userid == m.userid);
+            if let (true, Some(cid)) = (joined, known.get(&m.userid)) {
+                events.push(
+                    NewEvent::new(*cid, EventKind::JoinedGroup, at(m.join_time))
+                        .in_group(group_id)
+                        .by(owner_id)
+                        .with(json!({"joinScene": m.join_scene, "groupName": chat.name, "state": m.state})),
+                );
+            }
+        }
+        for m in gone.iter().filter(|m| m.member_type == 2) {
+            if let Some(cid) = known.get(&m.userid) {
+                events.push(NewEvent::new(*cid, EventKind::LeftGroup, now).in_group(group_id).with(json!({"groupName": chat.name})));
+            }
+        }
+        timeline::append(&txn, scope, events).await?;
+    }
+    out.members_changed += (gone.len() + back.len()) as u32;
     let fresh: Vec<group_member::ActiveModel> = chat
         .member_list
         .iter()
@@ -435,6 +520,7 @@ pub async fn apply_group(
             name: Set(m.name.clone()),
             unionid: Set(m.unionid.clone()),
             state: Set(m.state.clone()),
+            left_at: Set(None),
             ..Default::default()
         })
         .collect();
@@ -445,18 +531,38 @@ pub async fn apply_group(
 }
 
 /// Ends one follow relation; when it was the owner's, the earliest remaining
-/// adder becomes the owner (or none is left).
-pub async fn remove_follow(db: &DatabaseConnection, scope: &Scope, external_userid: &str, userid: &str) -> AppResult<()> {
+/// adder becomes the owner (or none is left). With a loss, the relation goes
+/// to the recycle bin and the timeline first (keyed by the source event).
+pub async fn remove_follow(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    external_userid: &str,
+    userid: &str,
+    loss: Option<(LossType, &str)>,
+) -> AppResult<()> {
     use entity::employee;
     let txn = crate::db::write_txn(db).await?;
     let Some(c) = scope.select::<customer::Entity>().filter(customer::Column::ExternalUserid.eq(external_userid)).one(&txn).await? else {
         return Ok(());
     };
     let Some(e) = scope.select::<employee::Entity>().filter(employee::Column::Userid.eq(userid)).one(&txn).await? else { return Ok(()) };
-    scope
-        .delete_many::<customer_follow::Entity>()
+    let Some(follow) = scope
+        .select::<customer_follow::Entity>()
         .filter(customer_follow::Column::CustomerId.eq(c.id))
         .filter(customer_follow::Column::EmployeeId.eq(e.id))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    if let Some((loss, key)) = loss {
+        recycle::record(&txn, scope, &c, &follow, loss, Utc::now(), key).await?;
+    }
+    scope.delete_many::<customer_follow::Entity>().filter(customer_follow::Column::Id.eq(follow.id)).exec(&txn).await?;
+    scope
+        .delete_many::<entity::follow_tag::Entity>()
+        .filter(entity::follow_tag::Column::CustomerId.eq(c.id))
+        .filter(entity::follow_tag::Column::EmployeeId.eq(e.id))
         .exec(&txn)
         .await?;
     if c.owner_id == Some(e.id) {
@@ -468,11 +574,12 @@ pub async fn remove_follow(db: &DatabaseConnection, scope: &Scope, external_user
             .one(&txn)
             .await?
             .map(|f| f.employee_id);
-        let mut am: customer::ActiveModel = c.into();
+        let mut am: customer::ActiveModel = c.clone().into();
         am.owner_id = Set(next);
         am.updated_at = Set(Utc::now());
         scope.update(&txn, am).await?;
     }
+    crate::customers::aggregates::refresh(&txn, scope, &[c.id]).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -408,6 +408,14 @@ impl WecomClient {
         self.post::<_, Value>(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/mark_tag", body).await.map(|_| ())
     }
 
+    /// Starts on-job transfers of up to 100 customers; each customer's errcode says whether its flow started.
+    pub async fn transfer_customer(&self, creds: &Credentials, body: &TransferCustomer) -> Result<Vec<TransferCustomerItem>, WecomError> {
+        Ok(self
+            .post::<_, TransferCustomerResult>(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/transfer_customer", body)
+            .await?
+            .customer)
+    }
+
     pub async fn corp_tag_list(&self, creds: &Credentials, filter: &CorpTagFilter) -> Result<Vec<CorpTagGroup>, WecomError> {
         Ok(self
             .post::<_, CorpTagList>(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/get_corp_tag_list", filter)

@@ -643,6 +643,31 @@ pub struct DelCorpTag {
     pub agentid: Option<i64>,
 }
 
+/// `transfer_customer` body (on-job transfer, INH-2).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct TransferCustomer {
+    pub handover_userid: String,
+    pub takeover_userid: String,
+    /// At most 100.
+    pub external_userid: Vec<String>,
+    /// What the customer is told (at most 200 characters); WeCom's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_success_msg: Option<String>,
+}
+
+/// One customer of a `transfer_customer` answer: errcode 0 means the flow started.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TransferCustomerItem {
+    pub external_userid: String,
+    pub errcode: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct TransferCustomerResult {
+    #[serde(default)]
+    pub customer: Vec<TransferCustomerItem>,
+}
+
 /// `mark_tag` body.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct MarkTag {

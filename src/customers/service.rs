@@ -1,0 +1,280 @@
+//! The customer list, detail and edits (CUS-2, CUS-3, CUS-4).
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, Query},
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder, Select,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{
+    aggregates,
+    timeline::{self, EventKind, NewEvent},
+};
+use crate::{
+    custom_fields::{
+        conditions::{custom_field_condition, text_column_condition},
+        service as fields, FieldCondition, FieldEntity,
+    },
+    error::{AppError, AppResult, Msg},
+    graphql::connection::parse_id,
+    tenancy::Scope,
+};
+use entity::{custom_field, customer, customer_follow, follow_tag};
+
+pub const OWNER_NOT_ADDER: Msg = Msg::new("跟进人只能从添加人中选择", "The owner must be one of the customer's adders");
+const COMPANY_WECHAT_ONLY: Msg =
+    Msg::new("企业微信客户的企业名称来自企业微信，不可编辑", "A WeCom customer's company comes from WeCom and cannot be edited");
+const UNKNOWN_SYSTEM_FIELD: Msg = Msg::new("未知的系统字段", "Unknown system field");
+const CONDITION_FIELD: Msg = Msg::new("请选择系统字段或自定义字段", "Choose a system field or a custom field");
+const TOO_LONG: Msg = Msg::new("内容过长", "Too long");
+
+/// WeCom's `type`: 1 WeChat user, 2 WeCom user.
+pub const KIND_WECHAT: i32 = 1;
+pub const KIND_WECOM: i32 = 2;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
+pub enum CustomerOrder {
+    /// Add time of the first adder, newest first (the default).
+    #[default]
+    AddedAtDesc,
+    AddedAtAsc,
+    /// Last communication, most recent first; never-contacted last.
+    LastContactAtDesc,
+    LastContactAtAsc,
+}
+
+/// Whether the customer still has an adder (SPEC leaves the status values open).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
+#[graphql(name = "CustomerStatus")]
+pub enum Status {
+    /// At least one employee still has the customer as a friend.
+    Active,
+    /// Every follow relation has ended (the customer is in the recycle bin).
+    Lost,
+}
+
+/// The list's filter; every condition combines with AND.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct CustomerQuery {
+    pub name: Option<String>,
+    pub mobile: Option<String>,
+    pub status: Option<Status>,
+    pub kind: Option<i32>,
+    pub owner_ids: Vec<i64>,
+    pub adder_ids: Vec<i64>,
+    pub adder_count_min: Option<i32>,
+    pub adder_count_max: Option<i32>,
+    pub added_from: Option<DateTime<Utc>>,
+    pub added_to: Option<DateTime<Utc>>,
+    pub channel: Option<String>,
+    pub tags_any: Vec<i64>,
+    pub tags_all: Vec<i64>,
+    pub tags_none: Vec<i64>,
+    pub conditions: Vec<FieldCondition>,
+    pub order: CustomerOrder,
+}
+
+fn system_column(name: &str) -> Option<customer::Column> {
+    Some(match name {
+        "NAME" => customer::Column::Name,
+        "MOBILE" => customer::Column::Mobile,
+        "CHANNEL" => customer::Column::Channel,
+        "POSITION" => customer::Column::Position,
+        "CORP_NAME" => customer::Column::CorpName,
+        "COMPANY_NAME" => customer::Column::CompanyName,
+        "EXTERNAL_USERID" => customer::Column::ExternalUserid,
+        _ => return None,
+    })
+}
+
+fn tagged_with(scope: &Scope, tags: impl IntoIterator<Item = i64>) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(follow_tag::Column::CustomerId)
+        .from(follow_tag::Entity)
+        .and_where(follow_tag::Column::CorpId.eq(scope.corp_id))
+        .and_where(follow_tag::Column::TagId.is_in(tags))
+        .to_owned()
+}
+
+impl CustomerQuery {
+    pub async fn condition(&self, db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Condition> {
+        let mut cond = Condition::all();
+        if let Some(n) = self.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            cond = cond.add(customer::Column::Name.contains(n));
+        }
+        if let Some(m) = self.mobile.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+            cond = cond.add(customer::Column::Mobile.contains(m));
+        }
+        match self.status {
+            Some(Status::Active) => cond = cond.add(customer::Column::AdderCount.gt(0)),
+            Some(Status::Lost) => cond = cond.add(customer::Column::AdderCount.eq(0)),
+            None => {}
+        }
+        if let Some(k) = self.kind {
+            cond = cond.add(customer::Column::ContactType.eq(k));
+        }
+        if !self.owner_ids.is_empty() {
+            cond = cond.add(customer::Column::OwnerId.is_in(self.owner_ids.clone()));
+        }
+        if !self.adder_ids.is_empty() {
+            let added = Query::select()
+                .column(customer_follow::Column::CustomerId)
+                .from(customer_follow::Entity)
+                .and_where(customer_follow::Column::CorpId.eq(scope.corp_id))
+                .and_where(customer_follow::Column::EmployeeId.is_in(self.adder_ids.clone()))
+                .to_owned();
+            cond = cond.add(customer::Column::Id.in_subquery(added));
+        }
+        if let Some(n) = self.adder_count_min {
+            cond = cond.add(customer::Column::AdderCount.gte(n));
+        }
+        if let Some(n) = self.adder_count_max {
+            cond = cond.add(customer::Column::AdderCount.lte(n));
+        }
+        if let Some(t) = self.added_from {
+            cond = cond.add(customer::Column::FirstAddedAt.gte(t));
+        }
+        if let Some(t) = self.added_to {
+            cond = cond.add(customer::Column::FirstAddedAt.lte(t));
+        }
+        if let Some(c) = self.channel.as_deref().filter(|c| !c.is_empty()) {
+            cond = cond.add(customer::Column::Channel.eq(c));
+        }
+        if !self.tags_any.is_empty() {
+            cond = cond.add(customer::Column::Id.in_subquery(tagged_with(scope, self.tags_any.clone())));
+        }
+        for t in &self.tags_all {
+            cond = cond.add(customer::Column::Id.in_subquery(tagged_with(scope, [*t])));
+        }
+        if !self.tags_none.is_empty() {
+            cond = cond.add(customer::Column::Id.not_in_subquery(tagged_with(scope, self.tags_none.clone())));
+        }
+        for (i, c) in self.conditions.iter().enumerate() {
+            let path = format!("filter.conditions.{i}");
+            let value = c.value.as_ref().map(|j| &j.0);
+            let part = match (&c.system_field, &c.custom_field_id) {
+                (Some(name), None) => {
+                    let col = system_column(name).ok_or_else(|| AppError::bad_input(&path, UNKNOWN_SYSTEM_FIELD))?;
+                    text_column_condition(col, c.op, value, &path)?
+                }
+                (None, Some(fid)) => {
+                    let fid = parse_id(fid, &path)?;
+                    let field = scope
+                        .select::<custom_field::Entity>()
+                        .filter(custom_field::Column::Id.eq(fid))
+                        .filter(custom_field::Column::EntityKind.eq(FieldEntity::Customer.as_str()))
+                        .one(db)
+                        .await?
+                        .ok_or_else(|| AppError::bad_input(&path, Msg::new("字段不存在", "Unknown field")))?;
+                    custom_field_condition(scope.corp_id, FieldEntity::Customer, customer::Column::Id, &field, c.op, value, &path)?
+                }
+                _ => return Err(AppError::bad_input(&path, CONDITION_FIELD)),
+            };
+            cond = cond.add(part);
+        }
+        Ok(cond)
+    }
+}
+
+/// Visible customers matching the filter, in the requested order (id breaks ties).
+pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &CustomerQuery) -> AppResult<Select<customer::Entity>> {
+    let select = scope.select_visible::<customer::Entity>().filter(q.condition(db, scope).await?);
+    let nulls_last = |col: customer::Column| Expr::col((customer::Entity, col)).is_null();
+    Ok(match q.order {
+        // The add time is set whenever follow relations are written, so the
+        // default order reads straight off (corp_id, first_added_at, id).
+        CustomerOrder::AddedAtDesc => select.order_by_desc(customer::Column::FirstAddedAt).order_by_desc(customer::Column::Id),
+        CustomerOrder::AddedAtAsc => select.order_by_asc(customer::Column::FirstAddedAt).order_by_asc(customer::Column::Id),
+        CustomerOrder::LastContactAtDesc => select
+            .order_by_asc(nulls_last(customer::Column::LastContactAt))
+            .order_by_desc(customer::Column::LastContactAt)
+            .order_by_desc(customer::Column::Id),
+        CustomerOrder::LastContactAtAsc => select
+            .order_by_asc(nulls_last(customer::Column::LastContactAt))
+            .order_by_asc(customer::Column::LastContactAt)
+            .order_by_asc(customer::Column::Id),
+    })
+}
+
+/// The customer by WeCom's external userid, if visible (the sidebar's entry point).
+pub async fn by_external_userid(db: &impl ConnectionTrait, scope: &Scope, external_userid: &str) -> AppResult<customer::Model> {
+    scope
+        .select_visible::<customer::Entity>()
+        .filter(customer::Column::ExternalUserid.eq(external_userid))
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+/// Editable fields (CUS-3): `None` leaves a field, `Some(None)` clears it.
+#[derive(Default)]
+pub struct CustomerEdit {
+    pub mobile: Option<Option<String>>,
+    pub channel: Option<Option<String>>,
+    /// WeChat customers only; a WeCom customer's company comes from WeCom.
+    pub company_name: Option<Option<String>>,
+    /// One of the current adders.
+    pub owner_id: Option<i64>,
+    pub custom_fields: Vec<(i64, Option<Value>)>,
+}
+
+fn short(field: &str, v: Option<String>, max: usize) -> AppResult<Option<String>> {
+    let v = v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    if v.as_ref().is_some_and(|s| s.chars().count() > max) {
+        return Err(AppError::bad_input(field, TOO_LONG));
+    }
+    Ok(v)
+}
+
+/// Applies an edit in one transaction; an owner change also lands on the timeline.
+pub async fn update(db: &DatabaseConnection, scope: &Scope, id: i64, edit: CustomerEdit) -> AppResult<customer::Model> {
+    let txn = crate::db::write_txn(db).await?;
+    let c = scope.get_visible::<customer::Entity>(&txn, id).await?;
+    let mut am: customer::ActiveModel = c.clone().into();
+    if let Some(m) = edit.mobile {
+        am.mobile = Set(short("mobile", m, 32)?);
+    }
+    if let Some(ch) = edit.channel {
+        am.channel = Set(short("channel", ch, 64)?);
+    }
+    if let Some(name) = edit.company_name {
+        if c.contact_type == KIND_WECOM {
+            return Err(AppError::bad_input("companyName", COMPANY_WECHAT_ONLY));
+        }
+        am.company_name = Set(short("companyName", name, 64)?);
+    }
+    if let Some(owner) = edit.owner_id.filter(|o| Some(*o) != c.owner_id) {
+        let is_adder = scope
+            .select::<customer_follow::Entity>()
+            .filter(customer_follow::Column::CustomerId.eq(id))
+            .filter(customer_follow::Column::EmployeeId.eq(owner))
+            .one(&txn)
+            .await?
+            .is_some();
+        if !is_adder {
+            return Err(AppError::bad_input("ownerId", OWNER_NOT_ADDER));
+        }
+        am.owner_id = Set(Some(owner));
+        timeline::append(
+            &txn,
+            scope,
+            vec![NewEvent::new(id, EventKind::OwnerChanged, Utc::now())
+                .by(scope.employee_id)
+                .with(json!({"from": c.owner_id, "to": owner}))],
+        )
+        .await?;
+    }
+    am.updated_at = Set(Utc::now());
+    let saved = scope.update(&txn, am).await?;
+    fields::write_values(&txn, scope, FieldEntity::Customer, id, &edit.custom_fields, false).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Keeps the aggregates of customers whose follow relations changed (re-exported for sync).
+pub async fn refresh_aggregates(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> AppResult<()> {
+    aggregates::refresh(db, scope, ids).await
+}

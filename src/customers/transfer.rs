@@ -1,0 +1,138 @@
+//! On-job transfer (INH-2): hand selected customers from their owner to
+//! another employee through WeCom's `transfer_customer`, with the message the
+//! customer receives. WeCom completes the takeover within 24 h unless the
+//! customer refuses; we make the receiver the owner at once (as claiming from
+//! the pool does) and the relation itself arrives through sync and callbacks.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Utc;
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, QueryFilter};
+use serde_json::json;
+
+use super::timeline::{self, EventKind, NewEvent};
+use crate::{
+    error::{AppError, AppResult, Msg},
+    integrations::wecom::types::TransferCustomer,
+    tenancy::Scope,
+    wecom::WecomLink,
+};
+use entity::{customer, employee};
+
+const MESSAGE_TOO_LONG: Msg = Msg::new("转接文案不能超过200个字", "The transfer message must be at most 200 characters");
+const TOO_MANY: Msg = Msg::new("单次最多转接100个客户", "At most 100 customers per transfer");
+const NOT_BOUND: Msg = Msg::new("请先完成企业微信配置", "Bind the corp to WeCom first");
+const NO_OWNER: Msg = Msg::new("该客户没有跟进人，无法转接", "The customer has no owner to hand over from");
+const SAME_EMPLOYEE: Msg = Msg::new("接替成员不能是原跟进人", "The receiver is already the owner");
+
+/// What became of one customer.
+#[derive(Debug)]
+pub struct TransferOutcome {
+    pub customer_id: i64,
+    /// WeCom's errcode for this customer (0: the flow started).
+    pub errcode: Option<i64>,
+    pub error: Option<AppError>,
+}
+
+pub async fn transfer(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    wecom: Option<&WecomLink>,
+    customer_ids: &[i64],
+    takeover_id: i64,
+    message: Option<String>,
+) -> AppResult<Vec<TransferOutcome>> {
+    let link = wecom.ok_or_else(|| AppError::bad_input("customerIds", NOT_BOUND))?;
+    if customer_ids.is_empty() || customer_ids.len() > 100 {
+        return Err(AppError::bad_input("customerIds", TOO_MANY));
+    }
+    let message = message.map(|m| m.trim().to_string()).filter(|m| !m.is_empty());
+    if message.as_ref().is_some_and(|m| m.chars().count() > 200) {
+        return Err(AppError::bad_input("message", MESSAGE_TOO_LONG));
+    }
+    let takeover = scope.get::<employee::Entity>(db, takeover_id).await?;
+    let customers = scope.select_visible::<customer::Entity>().filter(customer::Column::Id.is_in(customer_ids.iter().copied())).all(db).await?;
+    if customers.len() != customer_ids.len() {
+        return Err(AppError::not_found());
+    }
+    let owners: HashMap<i64, String> = scope
+        .select::<employee::Entity>()
+        .filter(employee::Column::Id.is_in(customers.iter().filter_map(|c| c.owner_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e.userid))
+        .collect();
+
+    let mut out = Vec::new();
+    let mut by_handover: BTreeMap<i64, Vec<&customer::Model>> = BTreeMap::new();
+    for c in &customers {
+        match c.owner_id {
+            None => out.push(TransferOutcome { customer_id: c.id, errcode: None, error: Some(AppError::bad_input("customerIds", NO_OWNER)) }),
+            Some(o) if o == takeover_id => {
+                out.push(TransferOutcome { customer_id: c.id, errcode: None, error: Some(AppError::bad_input("takeoverEmployeeId", SAME_EMPLOYEE)) })
+            }
+            Some(o) => by_handover.entry(o).or_default().push(c),
+        }
+    }
+    for (handover, list) in by_handover {
+        let body = TransferCustomer {
+            handover_userid: owners.get(&handover).cloned().unwrap_or_default(),
+            takeover_userid: takeover.userid.clone(),
+            external_userid: list.iter().map(|c| c.external_userid.clone()).collect(),
+            transfer_success_msg: message.clone(),
+        };
+        let answer = match link.client.transfer_customer(&link.creds, &body).await {
+            Ok(a) => a,
+            Err(e) => {
+                let e: AppError = e.into();
+                for c in list {
+                    out.push(TransferOutcome {
+                        customer_id: c.id,
+                        errcode: None,
+                        error: Some(AppError { code: e.code, msg: e.msg.clone(), field: None, extra: Vec::new(), source: None }),
+                    });
+                }
+                continue;
+            }
+        };
+        let started: Vec<&customer::Model> =
+            list.iter().copied().filter(|c| answer.iter().any(|a| a.external_userid == c.external_userid && a.errcode == 0)).collect();
+        let now = Utc::now();
+        let txn = crate::db::write_txn(db).await?;
+        for c in &started {
+            let mut am: customer::ActiveModel = (*c).clone().into();
+            am.owner_id = Set(Some(takeover_id));
+            am.updated_at = Set(now);
+            scope.update(&txn, am).await?;
+        }
+        timeline::append(
+            &txn,
+            scope,
+            started
+                .iter()
+                .map(|c| {
+                    NewEvent::new(c.id, EventKind::TransferStarted, now).by(scope.employee_id).with(json!({"from": handover, "to": takeover_id}))
+                })
+                .collect(),
+        )
+        .await?;
+        txn.commit().await?;
+        for c in list {
+            let code = answer.iter().find(|a| a.external_userid == c.external_userid).map(|a| a.errcode);
+            let error = match code {
+                Some(0) => None,
+                Some(code) => Some(
+                    AppError::new(
+                        crate::error::Code::Upstream,
+                        Msg::owned(format!("企业微信拒绝转接（错误码 {code}）"), format!("WeCom refused the transfer (errcode {code})")),
+                    )
+                    .with_extra("errcode", code),
+                ),
+                None => Some(AppError::new(crate::error::Code::Upstream, Msg::new("企业微信未返回该客户的结果", "WeCom gave no result for this customer"))),
+            };
+            out.push(TransferOutcome { customer_id: c.id, errcode: code, error });
+        }
+    }
+    Ok(out)
+}
