@@ -11,6 +11,7 @@ mod support;
 
 mod auth;
 mod custom_fields;
+mod customers;
 mod data_scope;
 mod departments;
 mod employee_tags;

@@ -5,22 +5,22 @@ use wecrm::sandbox::{CallbackTarget, Sandbox, SandboxCorp};
 
 use crate::support::{Client, TestApp, PASSWORD};
 
-const WECOM_CORP: &str = "ww-acme";
+pub const WECOM_CORP: &str = "ww-acme";
 const CB_TOKEN: &str = "callback-token";
 const CB_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 
-struct World {
-    app: TestApp,
-    sandbox: Sandbox,
-    sandbox_url: String,
-    admin: Client,
+pub struct World {
+    pub app: TestApp,
+    pub sandbox: Sandbox,
+    pub sandbox_url: String,
+    pub admin: Client,
 }
 
 async fn world(departments: usize, users: usize) -> World {
     world_with_customers(departments, users, 0).await
 }
 
-async fn world_with_customers(departments: usize, users: usize, customers: usize) -> World {
+pub async fn world_with_customers(departments: usize, users: usize, customers: usize) -> World {
     let sandbox = Sandbox::new(7200);
     sandbox.add_corp(SandboxCorp::seeded(WECOM_CORP, departments, users).with_customers(customers));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -63,7 +63,7 @@ async fn start_sync(w: &World) -> entity::job::Model {
         .unwrap()
 }
 
-async fn sync(w: &World) -> serde_json::Value {
+pub async fn sync(w: &World) -> serde_json::Value {
     let job = start_sync(w).await;
     w.app.wait_job(&w.admin, &job.id.to_string()).await
 }
@@ -357,7 +357,7 @@ async fn a_full_sync_of_10000_external_contacts_lands_every_contact_and_follow_r
     assert_nothing_changed(&sync(&w).await);
 }
 
-fn event(body: &str) -> String {
+pub fn event(body: &str) -> String {
     format!(
         "<xml><ToUserName><![CDATA[{WECOM_CORP}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>{}</CreateTime>\
          <MsgType><![CDATA[event]]></MsgType>{body}</xml>",
@@ -365,7 +365,7 @@ fn event(body: &str) -> String {
     )
 }
 
-async fn wait_applied(w: &World, n: u64) {
+pub async fn wait_applied(w: &World, n: u64) {
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     for _ in 0..200 {
         let done = entity::wecom_inbox::Entity::find()

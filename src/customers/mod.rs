@@ -11,6 +11,7 @@ pub mod follow_ups;
 pub mod graphql;
 pub mod loaders;
 pub mod recycle;
+pub mod seed;
 pub mod service;
 pub mod tagging;
 pub mod timeline;

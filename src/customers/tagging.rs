@@ -96,10 +96,13 @@ pub async fn change_tags(
         HashMap::new()
     };
 
-    let customers = scope.select_visible::<customer::Entity>().filter(customer::Column::Id.is_in(customer_ids.iter().copied())).all(db).await?;
+    let mut customers =
+        scope.select_visible::<customer::Entity>().filter(customer::Column::Id.is_in(customer_ids.iter().copied())).all(db).await?;
     if customers.len() != customer_ids.iter().collect::<HashSet<_>>().len() {
         return Err(AppError::not_found());
     }
+    // In the order given, so results and WeCom calls follow the caller's list.
+    customers.sort_by_key(|c| customer_ids.iter().position(|i| *i == c.id));
     let follows =
         scope.select::<customer_follow::Entity>().filter(customer_follow::Column::CustomerId.is_in(customer_ids.iter().copied())).all(db).await?;
     let userids: HashMap<i64, String> = scope

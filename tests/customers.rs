@@ -1,0 +1,390 @@
+//! Customers over GraphQL, on customers synced from the sandbox.
+//!
+//! `SandboxCorp::with_customers(12)` over three members gives customer i
+//! (名 "客户i") the adder user(i % 3), plus user00001 when i % 3 == 0; tags
+//! 客户等级/{重要,普通,潜在}[i % 3] and 来源/{展会,官网,转介绍}[(i / 3) % 3];
+//! WeCom kind for i % 10 == 0; add time base + 60 s · i.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use crate::{
+    support::{Client, PASSWORD},
+    wecom::{event, sync, wait_applied, world_with_customers, World, WECOM_CORP},
+};
+
+const BASE: i64 = 1_700_000_000;
+
+async fn synced(customers: usize) -> World {
+    let w = world_with_customers(2, 3, customers).await;
+    let job = sync(&w).await;
+    assert_eq!(job["status"], "SUCCEEDED", "{job}");
+    w
+}
+
+async fn tag_ids(c: &Client) -> HashMap<String, String> {
+    let v = c.data("{corpTagGroups{id name tags{id name}}}", json!({})).await;
+    let mut out = HashMap::new();
+    for g in v["corpTagGroups"].as_array().unwrap() {
+        out.insert(g["name"].as_str().unwrap().to_string(), g["id"].as_str().unwrap().to_string());
+        for t in g["tags"].as_array().unwrap() {
+            out.insert(t["name"].as_str().unwrap().to_string(), t["id"].as_str().unwrap().to_string());
+        }
+    }
+    out
+}
+
+async fn employee_id(c: &Client, userid: &str) -> String {
+    let v = c
+        .data(
+            "query($u:JSON!){employees(filter:{conditions:[{systemField:\"USERID\",op:EQ,value:$u}]}){edges{node{id}}}}",
+            json!({"u": userid}),
+        )
+        .await;
+    v["employees"]["edges"][0]["node"]["id"].as_str().unwrap().to_string()
+}
+
+async fn customer_id(c: &Client, name: &str) -> String {
+    let v = c
+        .data(
+            "query($n:JSON!){customers(filter:{conditions:[{systemField:\"NAME\",op:EQ,value:$n}]}){edges{node{id}}}}",
+            json!({"n": name}),
+        )
+        .await;
+    v["customers"]["edges"][0]["node"]["id"].as_str().unwrap_or_else(|| panic!("no customer {name}: {v}")).to_string()
+}
+
+async fn count(c: &Client, filter: Value) -> i64 {
+    let v = c.data("query($f:CustomerFilter){customers(filter:$f){totalCount}}", json!({"f": filter})).await;
+    v["customers"]["totalCount"].as_i64().unwrap()
+}
+
+fn at(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts, 0).unwrap().to_rfc3339()
+}
+
+#[tokio::test]
+async fn the_list_combines_every_filter_with_and_and_sorts_by_add_time() {
+    let w = synced(12).await;
+    let a = &w.admin;
+    let t = tag_ids(a).await;
+    let u2 = employee_id(a, "user00002").await;
+
+    assert_eq!(count(a, json!({})).await, 12);
+    assert_eq!(count(a, json!({"name": "客户1"})).await, 3, "客户1, 客户10, 客户11");
+    assert_eq!(count(a, json!({"kind": "WECOM"})).await, 2);
+    assert_eq!(count(a, json!({"adderCountMin": 2})).await, 4);
+    assert_eq!(count(a, json!({"adderCountMax": 1})).await, 8);
+    assert_eq!(count(a, json!({"adderIds": [u2]})).await, 4);
+    assert_eq!(count(a, json!({"addedFrom": at(BASE + 240), "addedTo": at(BASE + 420)})).await, 4);
+    assert_eq!(count(a, json!({"tagsAny": [t["重要"]]})).await, 4);
+    assert_eq!(count(a, json!({"tagsAny": [t["重要"], t["普通"]]})).await, 8);
+    assert_eq!(count(a, json!({"tagsAll": [t["重要"], t["展会"]]})).await, 2, "客户0 and 客户9");
+    assert_eq!(count(a, json!({"tagsNone": [t["重要"]]})).await, 8);
+    assert_eq!(count(a, json!({"tagsAny": [t["重要"]], "adderIds": [u2]})).await, 0);
+    assert_eq!(count(a, json!({"tagsAny": [t["潜在"]], "adderIds": [u2], "addedFrom": at(BASE + 360)})).await, 2, "客户8 and 客户11");
+    assert_eq!(count(a, json!({"status": "ACTIVE"})).await, 12);
+
+    let v = a.data("{customers(first:3){edges{node{name addedAt adderCount tags{name} owner{userid} adders{employee{userid} remark addWay}}}}}", json!({})).await;
+    let first = &v["customers"]["edges"][0]["node"];
+    assert_eq!(first["name"], "客户11", "newest add first: {v}");
+    assert_eq!(first["adders"][0]["remark"], "备注11");
+    let names: Vec<&str> = first["tags"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"潜在") && names.contains(&"展会"), "{names:?}");
+    let v = a.data("{customers(first:1,orderBy:ADDED_AT_ASC){edges{node{name adderCount owner{userid}}}}}", json!({})).await;
+    let oldest = &v["customers"]["edges"][0]["node"];
+    assert_eq!((oldest["name"].as_str(), oldest["adderCount"].as_i64()), (Some("客户0"), Some(2)));
+    assert_eq!(oldest["owner"]["userid"], "user00000", "the first adder owns");
+
+    let (code, _, field) = a.error("{customers(first:101){totalCount}}", json!({})).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("first")));
+    let (code, _, _) = a.error("{customers(filter:{conditions:[{systemField:\"NOPE\",op:EQ,value:\"x\"}]}){totalCount}}", json!({})).await;
+    assert_eq!(code, "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn edits_keep_wecom_fields_and_the_owner_must_be_an_adder() {
+    let w = synced(12).await;
+    let a = &w.admin;
+    let c0 = customer_id(a, "客户0").await; // WeCom customer, adders user00000 + user00001
+    let c1 = customer_id(a, "客户1").await; // WeChat customer, adder user00001
+    let (u1, u2) = (employee_id(a, "user00001").await, employee_id(a, "user00002").await);
+    let field = a
+        .data("mutation{createCustomField(input:{entity:CUSTOMER,name:\"预算\",fieldType:INTEGER}){id}}", json!({}))
+        .await["createCustomField"]["id"]
+        .clone();
+
+    let q = "mutation($i:UpdateCustomerInput!){updateCustomer(input:$i){mobile channel companyName owner{userid} customFields{value}}}";
+    let v = a
+        .data(q, json!({"i": {"id": c1, "mobile": "13811112222", "channel": "展会", "companyName": "甲公司", "customFields": [{"fieldId": field, "value": 5000}]}}))
+        .await;
+    assert_eq!(v["updateCustomer"]["companyName"], "甲公司");
+    assert_eq!(v["updateCustomer"]["customFields"][0]["value"], 5000);
+    assert_eq!(count(a, json!({"mobile": "1111"})).await, 1);
+    assert_eq!(count(a, json!({"channel": "展会"})).await, 1);
+    assert_eq!(count(a, json!({"conditions": [{"customFieldId": field, "op": "GTE", "value": 4000}]})).await, 1);
+
+    let (code, msg, field_name) = a.error(q, json!({"i": {"id": c0, "companyName": "乙公司"}})).await;
+    assert_eq!((code.as_str(), field_name.as_deref()), ("BAD_USER_INPUT", Some("companyName")), "{msg}");
+    let (code, msg, _) = a.error(q, json!({"i": {"id": c0, "ownerId": u2}})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("BAD_USER_INPUT", "跟进人只能从添加人中选择"));
+    let v = a.data(q, json!({"i": {"id": c0, "ownerId": u1}})).await;
+    assert_eq!(v["updateCustomer"]["owner"]["userid"], "user00001");
+    let v = a.data("query($id:ID!){customer(id:$id){timeline(kinds:[OWNER_CHANGED]){totalCount edges{node{payload}}}}}", json!({"id": c0})).await;
+    assert_eq!(v["customer"]["timeline"]["totalCount"], 1, "{v}");
+
+    // An employee who still owns customers cannot be deleted.
+    let (code, msg, _) = a.error("mutation($id:ID!){deleteEmployee(id:$id){id}}", json!({"id": u1})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("CONFLICT", "该员工下有跟进的客户，请先分配客户至其他员工在进行删除"));
+}
+
+#[tokio::test]
+async fn tagging_goes_through_mark_tag_per_relation_exclusive_groups_keep_the_newest_and_failures_undo() {
+    let w = synced(12).await;
+    let a = &w.admin;
+    let t = tag_ids(a).await;
+    a.data("mutation($id:ID!){setCorpTagGroupExclusive(id:$id,exclusive:true){exclusive}}", json!({"id": t["客户等级"]})).await;
+    let (c1, c0, c3) = (customer_id(a, "客户1").await, customer_id(a, "客户0").await, customer_id(a, "客户3").await);
+    let q = "mutation($i:TagCustomersInput!){tagCustomers(input:$i){customerId ok code errcode}}";
+
+    // 客户1 is 普通; 重要 pushes it out (one relation, one call).
+    let before = w.sandbox.calls_to("/cgi-bin/externalcontact/mark_tag").len();
+    let v = a.data(q, json!({"i": {"customerIds": [c1], "addTagIds": [t["重要"]]}})).await;
+    assert_eq!(v["tagCustomers"][0]["ok"], true, "{v}");
+    let calls = w.sandbox.calls_to("/cgi-bin/externalcontact/mark_tag");
+    assert_eq!(calls.len() - before, 1);
+    let body = calls.last().unwrap().body.clone().unwrap();
+    assert_eq!(body["userid"], "user00001");
+    assert_eq!(body["add_tag"], json!(["ettag00"]));
+    assert_eq!(body["remove_tag"], json!(["ettag01"]), "the exclusive sibling goes in the same call");
+    let v = a.data("query($id:ID!){customer(id:$id){tags{name} timeline(kinds:[TAGS_CHANGED]){totalCount}}}", json!({"id": c1})).await;
+    let names: Vec<&str> = v["customer"]["tags"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"重要") && !names.contains(&"普通"), "{names:?}");
+    assert_eq!(v["customer"]["timeline"]["totalCount"], 1);
+    let (code, msg, _) = a.error(q, json!({"i": {"customerIds": [c1], "addTagIds": [t["重要"], t["普通"]]}})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("BAD_USER_INPUT", "互斥标签组内只能选择一个标签"));
+
+    // 客户0 has two adders: its second relation is refused, so the first is
+    // undone and nothing changes locally; 客户3 in the same batch goes through.
+    w.sandbox.fail_after("/cgi-bin/externalcontact/mark_tag", 40068, 1, 1);
+    let v = a.data(q, json!({"i": {"customerIds": [c0, c3], "addTagIds": [t["转介绍"]]}})).await;
+    let by_id: HashMap<&str, &Value> = v["tagCustomers"].as_array().unwrap().iter().map(|r| (r["customerId"].as_str().unwrap(), r)).collect();
+    assert_eq!(by_id[c0.as_str()]["ok"], false, "{v}");
+    assert_eq!(by_id[c0.as_str()]["code"], "UPSTREAM");
+    assert_eq!(by_id[c0.as_str()]["errcode"], 40068);
+    assert_eq!(by_id[c3.as_str()]["ok"], true);
+    let sandbox_tags = w
+        .sandbox
+        .with_corp(WECOM_CORP, |c| {
+            let ext = c.contacts.values().find(|x| x.name == "客户0").unwrap().external_userid.clone();
+            c.follows.iter().filter(|(e, _)| *e == ext).map(|(_, f)| f.tag_id.clone()).collect::<Vec<_>>()
+        })
+        .unwrap();
+    assert!(sandbox_tags.iter().all(|tags| !tags.contains(&"ettag12".to_string())), "the partial change was undone: {sandbox_tags:?}");
+    assert_eq!(count(a, json!({"tagsAny": [t["转介绍"]], "name": "客户0"})).await, 0);
+    assert_eq!(count(a, json!({"tagsAny": [t["转介绍"]], "name": "客户3"})).await, 1);
+
+    // WeCom and we agree, so a sync changes nothing; a used tag cannot go.
+    let again = sync(&w).await;
+    assert_eq!(again["result"]["followsUpdated"], 0, "{again}");
+    let (code, msg, _) = a.error("mutation($id:ID!){deleteCorpTag(id:$id){id}}", json!({"id": t["转介绍"]})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("CONFLICT", "该标签正在使用中，不支持删除"));
+}
+
+#[tokio::test]
+async fn follow_ups_default_to_notes_notify_mentions_at_once_and_remind_at_their_time() {
+    let w = synced(3).await;
+    let a = &w.admin;
+    let c = customer_id(a, "客户1").await;
+    let u2 = employee_id(a, "user00002").await;
+    let v = a.data("{followUpTypes{id name isDefault}}", json!({})).await;
+    assert_eq!(v["followUpTypes"][0]["name"], "笔记");
+    let call = a.data("mutation{createFollowUpType(name:\"电话\"){id}}", json!({})).await["createFollowUpType"]["id"].clone();
+
+    let q = "mutation($i:CreateFollowUpInput!){createFollowUp(input:$i){id content followUpType{name} mentions{userid}}}";
+    let (code, msg, field) = a.error(q, json!({"i": {"customerId": c, "content": "长".repeat(101)}})).await;
+    assert_eq!((code.as_str(), msg.as_str(), field.as_deref()), ("BAD_USER_INPUT", "跟进内容为1-100个字", Some("content")));
+    let v = a.data(q, json!({"i": {"customerId": c, "content": "初次沟通", "mentionEmployeeIds": [u2]}})).await;
+    assert_eq!(v["createFollowUp"]["followUpType"]["name"], "笔记");
+    assert_eq!(v["createFollowUp"]["mentions"][0]["userid"], "user00002");
+    let remind_at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    a.data(q, json!({"i": {"customerId": c, "content": "回电", "typeId": call, "remindAt": remind_at}})).await;
+
+    let v = a
+        .data(
+            "query($id:ID!){customer(id:$id){lastFollowUp{content} followUps{totalCount edges{node{content}}} timeline(kinds:[FOLLOW_UP]){totalCount}}}",
+            json!({"id": c}),
+        )
+        .await;
+    assert_eq!(v["customer"]["lastFollowUp"]["content"], "回电");
+    assert_eq!(v["customer"]["followUps"]["edges"][0]["node"]["content"], "回电", "newest first");
+    assert_eq!(v["customer"]["timeline"]["totalCount"], 2);
+
+    // The mention goes out at once, the reminder (to the author) at its time.
+    let sent = |w: &World| w.sandbox.calls_to("/cgi-bin/message/send");
+    for _ in 0..100 {
+        if !sent(&w).is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let first = sent(&w);
+    assert_eq!(first.len(), 1, "only the mention so far");
+    let body = first[0].body.clone().unwrap();
+    assert_eq!(body["touser"], "user00002");
+    assert!(body["text"]["content"].as_str().unwrap().contains("初次沟通"), "{body}");
+    for _ in 0..100 {
+        if sent(&w).len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let all = sent(&w);
+    assert_eq!(all.len(), 2, "the reminder fired once");
+    assert!(all[1].body.as_ref().unwrap()["text"]["content"].as_str().unwrap().contains("回电"));
+
+    let (code, msg, _) = a.error("mutation($id:ID!){deleteFollowUpType(id:$id){id}}", json!({"id": call})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("CONFLICT", "该类型已被使用，不支持删除"));
+}
+
+#[tokio::test]
+async fn callbacks_land_on_the_timeline_and_ended_relations_in_the_recycle_bin_once() {
+    let w = synced(3).await;
+    let a = &w.admin;
+    let c1 = customer_id(a, "客户1").await;
+    let v = a.data("query($id:ID!){customer(id:$id){externalUserId timeline(kinds:[ADDED_EMPLOYEE]){totalCount edges{node{employee{userid} payload}}}}}", json!({"id": c1})).await;
+    assert_eq!(v["customer"]["timeline"]["totalCount"], 1, "the sync wrote the add: {v}");
+    let ext = v["customer"]["externalUserId"].as_str().unwrap().to_string();
+
+    // The customer joins a new group (the seeded one already holds them since the sync).
+    w.sandbox.with_corp(WECOM_CORP, |c| {
+        c.group_chats.insert(
+            "wrNEW".into(),
+            wecrm::integrations::wecom::types::GroupChat {
+                chat_id: "wrNEW".into(),
+                name: "新品群".into(),
+                owner: "user00001".into(),
+                member_list: vec![wecrm::integrations::wecom::types::GroupChatMember {
+                    userid: ext.clone(),
+                    member_type: 2,
+                    join_time: chrono::Utc::now().timestamp(),
+                    join_scene: 3,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+        );
+    });
+    let joined = event("<Event><![CDATA[change_external_chat]]></Event><ChatId><![CDATA[wrNEW]]></ChatId><ChangeType><![CDATA[create]]></ChangeType>");
+    w.sandbox.send_callback(WECOM_CORP, &joined).await.unwrap();
+    wait_applied(&w, 1).await;
+
+    // The customer deletes user00001, and WeCom retries the callback.
+    let del = event(&format!("<Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[del_follow_user]]></ChangeType><UserID><![CDATA[user00001]]></UserID><ExternalUserID><![CDATA[{ext}]]></ExternalUserID>"));
+    for _ in 0..3 {
+        assert_eq!(w.sandbox.send_callback(WECOM_CORP, &del).await.unwrap().0, 200);
+    }
+    wait_applied(&w, 2).await;
+
+    let v = a
+        .data(
+            "query($id:ID!){customer(id:$id){status adderCount timeline{edges{node{kind payload}}}}}",
+            json!({"id": c1}),
+        )
+        .await;
+    let kinds: Vec<&str> = v["customer"]["timeline"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds[..2], ["RELATION_ENDED", "JOINED_GROUP"], "newest first: {v}");
+    assert_eq!(v["customer"]["timeline"]["edges"][1]["node"]["payload"]["groupName"], "新品群");
+    assert_eq!(kinds.iter().filter(|k| **k == "JOINED_GROUP").count(), 2, "the synced group and the new one");
+    assert_eq!(v["customer"]["status"], "LOST");
+    let v = a
+        .data(
+            "{customerRecycleBin(filter:{lossTypes:[CUSTOMER_DELETED]}){totalCount edges{node{customerName lossType adder{userid} customer{name}}}}}",
+            json!({}),
+        )
+        .await;
+    assert_eq!(v["customerRecycleBin"]["totalCount"], 1, "three deliveries, one row: {v}");
+    let row = &v["customerRecycleBin"]["edges"][0]["node"];
+    assert_eq!((row["customerName"].as_str(), row["adder"]["userid"].as_str()), (Some("客户1"), Some("user00001")));
+    let v = a.data("{customerRecycleBin(filter:{keyword:\"客户1\",lossTypes:[EMPLOYEE_DELETED]}){totalCount}}", json!({})).await;
+    assert_eq!(v["customerRecycleBin"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn on_job_transfer_calls_wecom_with_the_message_and_hands_ownership_over() {
+    let w = synced(3).await;
+    let a = &w.admin;
+    let (c1, c2) = (customer_id(a, "客户1").await, customer_id(a, "客户2").await);
+    let u0 = employee_id(a, "user00000").await;
+    // 客户2's owner is user00002; pretend WeCom no longer relates them, to see a refusal per customer.
+    w.sandbox.with_corp(WECOM_CORP, |c| {
+        let ext = c.contacts.values().find(|x| x.name == "客户2").unwrap().external_userid.clone();
+        c.follows.retain(|(e, _)| *e != ext);
+    });
+    let v = a
+        .data(
+            "mutation($i:TransferCustomersInput!){transferCustomers(input:$i){customerId ok errcode}}",
+            json!({"i": {"customerIds": [c1, c2], "takeoverEmployeeId": u0, "message": "您好，后续由我为您服务"}}),
+        )
+        .await;
+    let by_id: HashMap<&str, &Value> =
+        v["transferCustomers"].as_array().unwrap().iter().map(|r| (r["customerId"].as_str().unwrap(), r)).collect();
+    assert_eq!(by_id[c1.as_str()]["ok"], true, "{v}");
+    assert_eq!((by_id[c2.as_str()]["ok"].as_bool(), by_id[c2.as_str()]["errcode"].as_i64()), (Some(false), Some(84061)));
+    let calls = w.sandbox.calls_to("/cgi-bin/externalcontact/transfer_customer");
+    let bodies: Vec<Value> = calls.iter().map(|c| c.body.clone().unwrap()).collect();
+    let to_c1 = bodies.iter().find(|b| b["handover_userid"] == "user00001").expect("one call per handover");
+    assert_eq!(to_c1["takeover_userid"], "user00000");
+    assert_eq!(to_c1["transfer_success_msg"], "您好，后续由我为您服务");
+    let v = a.data("query($id:ID!){customer(id:$id){owner{userid} timeline(kinds:[TRANSFER_STARTED]){totalCount}}}", json!({"id": c1})).await;
+    assert_eq!(v["customer"]["owner"]["userid"], "user00000");
+    assert_eq!(v["customer"]["timeline"]["totalCount"], 1);
+    let v = a.data("query($id:ID!){customer(id:$id){owner{userid}}}", json!({"id": c2})).await;
+    assert_eq!(v["customer"]["owner"]["userid"], "user00002", "a refused transfer changes nothing");
+    let (code, _, _) = a
+        .error(
+            "mutation($i:TransferCustomersInput!){transferCustomers(input:$i){ok}}",
+            json!({"i": {"customerIds": [c1], "takeoverEmployeeId": u0, "message": "长".repeat(201)}}),
+        )
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn a_department_scoped_employee_sees_only_customers_added_or_owned_in_scope() {
+    let w = synced(12).await;
+    let a = &w.admin;
+    let role = w.app.role(a, "部门客户", &["customer", "customer.view", "customer.edit"], "DEPARTMENT", &[]).await;
+    // Synced members start closed; open two in different departments.
+    let mut clients = Vec::new();
+    for userid in ["user00001", "user00002"] {
+        let id = employee_id(a, userid).await;
+        a.data("mutation($id:ID!,$r:[ID!]){updateEmployee(input:{id:$id,roleIds:$r}){id}}", json!({"id": id, "r": [role]})).await;
+        a.data("mutation($id:ID!){setEmployeeSystemAccess(id:$id,enabled:true){id}}", json!({"id": id})).await;
+        a.data("mutation($id:ID!,$p:String!){setEmployeePassword(id:$id,password:$p){id}}", json!({"id": id, "p": PASSWORD})).await;
+        clients.push(w.app.login_as("acme", userid, PASSWORD).await);
+    }
+    let (one, two) = (&clients[0], &clients[1]);
+    assert_eq!(count(one, json!({})).await, 8, "user00001 added i%3==0 and i%3==1");
+    assert_eq!(count(two, json!({})).await, 4, "user00002 added i%3==2");
+    let hidden = customer_id(a, "客户1").await;
+    for q in [
+        "query($id:ID!){customer(id:$id){name}}",
+        "mutation($id:ID!){updateCustomer(input:{id:$id,mobile:\"1\"}){id}}",
+        "mutation($id:ID!){createFollowUp(input:{customerId:$id,content:\"x\"}){id}}",
+    ] {
+        let (code, _, _) = two.error(q, json!({"id": hidden})).await;
+        assert_eq!(code, "NOT_FOUND", "{q}");
+    }
+    let ext = a.data("query($id:ID!){customer(id:$id){externalUserId}}", json!({"id": hidden})).await["customer"]["externalUserId"].clone();
+    let (code, _, _) = two.error("query($e:String!){sidebarCustomer(externalUserId:$e){name}}", json!({"e": ext})).await;
+    assert_eq!(code, "NOT_FOUND");
+    let v = one.data("query($e:String!){sidebarCustomer(externalUserId:$e){name tags{name}}}", json!({"e": ext})).await;
+    assert_eq!(v["sidebarCustomer"]["name"], "客户1");
+    // Without the tag permission the batch is refused outright.
+    let (code, _, _) = two
+        .error("mutation($i:TagCustomersInput!){tagCustomers(input:$i){ok}}", json!({"i": {"customerIds": [hidden], "addTagIds": ["1"]}}))
+        .await;
+    assert_eq!(code, "FORBIDDEN");
+}
