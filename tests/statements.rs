@@ -68,3 +68,80 @@ async fn employees_first_50_costs_the_same_statements_as_first_5() {
     assert!(large <= 20, "a page should stay cheap, ran {large}");
     println!("employees page with departments, roles, tags and custom fields: {large} statements for 5 or 50 rows");
 }
+
+const CUSTOMERS: &str = "query($n:Int!){customers(first:$n){totalCount edges{node{id name remark owner{name} adders{employee{name} addedAt} tags{name} lastFollowUp{content} customFields{field{name} value}}}}}";
+
+#[tokio::test]
+async fn customers_first_100_costs_the_same_statements_as_first_5() {
+    let app = TestApp::spawn_with(|c| c.job_workers = 0).await;
+    let scope = app.admin_scope();
+    let db = &app.state.db;
+    let field = fields::create(
+        db,
+        &scope,
+        fields::NewField {
+            kind: FieldEntity::Customer,
+            name: "预算".into(),
+            field_type: FieldType::Integer,
+            enabled: true,
+            required: false,
+            options: vec![],
+        },
+    )
+    .await
+    .map_err(|e| format!("{e:?}"))
+    .unwrap();
+    let mut staff = Vec::new();
+    for i in 0..4 {
+        let e = employees::create(
+            db,
+            &scope,
+            None,
+            &format!("rep{i}"),
+            EmployeeFields {
+                name: Some(format!("销售{i}")),
+                mobile: Some("13800000000".into()),
+                department_ids: Some(vec![app.corp.root_department.id]),
+                role_ids: Some(vec![app.corp.basic_role.id]),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| format!("{e:?}"))
+        .unwrap();
+        staff.push(e.id);
+    }
+    let admin = app.admin().await;
+    let g = admin.data("mutation{createCorpTagGroup(input:{name:\"等级\",tags:[\"A\",\"B\",\"C\"]}){tags{id}}}", json!({})).await;
+    let tags: Vec<i64> = g["createCorpTagGroup"]["tags"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().parse().unwrap()).collect();
+    wecrm::customers::seed::customers(db, &scope, 120, &staff, &tags).await.map_err(|e| format!("{e:?}")).unwrap();
+    let ids: Vec<i64> = {
+        use sea_orm::EntityTrait;
+        entity::customer::Entity::find().all(db).await.unwrap().into_iter().map(|c| c.id).collect()
+    };
+    for id in ids {
+        fields::write_values(db, &scope, FieldEntity::Customer, id, &[(field.id, Some(json!(id * 10)))], false)
+            .await
+            .map_err(|e| format!("{e:?}"))
+            .unwrap();
+    }
+    let cost = |n: i64| {
+        let (admin, counter) = (admin.clone(), app.state.statements.clone());
+        async move {
+            admin.data(CUSTOMERS, json!({"n": n})).await;
+            let before = counter.get();
+            let v = admin.data(CUSTOMERS, json!({"n": n})).await;
+            let used = counter.get() - before;
+            let edges = v["customers"]["edges"].as_array().unwrap();
+            assert_eq!(edges.len() as i64, n);
+            assert!(edges.iter().all(|e| !e["node"]["tags"].as_array().unwrap().is_empty() && !e["node"]["customFields"].as_array().unwrap().is_empty()));
+            assert!(edges.iter().any(|e| !e["node"]["lastFollowUp"].is_null()));
+            used
+        }
+    };
+    let small = cost(5).await;
+    let large = cost(100).await;
+    assert_eq!(small, large, "first:5 ran {small} statements, first:100 ran {large}");
+    assert!(large <= 20, "a page should stay cheap, ran {large}");
+    println!("customers page with owner, adders, tags, last follow-up and custom fields: {large} statements for 5 or 100 rows");
+}

@@ -131,3 +131,61 @@ async fn an_employee_of_another_corp_gets_nothing_by_any_id_list_or_mutation() {
     assert_eq!(v["employee"]["name"], "a-emp");
     app.login_as("acme", "a-emp", PASSWORD).await;
 }
+
+#[tokio::test]
+async fn customers_follow_ups_and_tags_of_another_corp_answer_not_found() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    let scope = wecrm::tenancy::Scope::system(app.corp.corp.id);
+    wecrm::customers::seed::customers(&app.state.db, &scope, 3, &[app.corp.admin.id], &[]).await.map_err(|e| format!("{e:?}")).unwrap();
+    let v = a.data("{customers{edges{node{id externalUserId}}}}", json!({})).await;
+    let customer = v["customers"]["edges"][0]["node"]["id"].as_str().unwrap().to_string();
+    let ext = v["customers"]["edges"][0]["node"]["externalUserId"].as_str().unwrap().to_string();
+    let ty = a.data("mutation{createFollowUpType(name:\"A-Type\"){id}}", json!({})).await["createFollowUpType"]["id"].as_str().unwrap().to_string();
+    a.data("mutation($c:ID!,$t:ID!){createFollowUp(input:{customerId:$c,content:\"A-Note\",typeId:$t}){id}}", json!({"c": customer, "t": ty}))
+        .await;
+    let group = a.data("mutation{createCorpTagGroup(input:{name:\"A-Group\",tags:[\"A-Tag\"]}){id tags{id}}}", json!({})).await
+        ["createCorpTagGroup"]
+        .clone();
+    let (group_id, tag) = (group["id"].as_str().unwrap().to_string(), group["tags"][0]["id"].as_str().unwrap().to_string());
+
+    let notes_before = a.data("query($id:ID!){customer(id:$id){followUps{totalCount}}}", json!({"id": customer})).await["customer"]["followUps"]
+        ["totalCount"]
+        .clone();
+    app.provision("beta", 5).await;
+    let b = app.login_as("beta", "admin", PASSWORD).await;
+    let b_tag = b.data("mutation{createCorpTagGroup(input:{name:\"B\",tags:[\"B\"]}){tags{id}}}", json!({})).await["createCorpTagGroup"]["tags"][0]
+        ["id"]
+        .clone();
+
+    let v = b.data("{customers{totalCount} customerRecycleBin{totalCount} followUpTypes{name}}", json!({})).await;
+    assert_eq!(v["customers"]["totalCount"], 0);
+    assert_eq!(v["customerRecycleBin"]["totalCount"], 0);
+    assert!(!v.to_string().contains("A-Type"), "{v}");
+
+    let probes: Vec<(&str, Value)> = vec![
+        ("query($id:ID!){customer(id:$id){name}}", json!({"id": customer})),
+        ("query($id:String!){sidebarCustomer(externalUserId:$id){name}}", json!({"id": ext})),
+        ("mutation($id:ID!){updateCustomer(input:{id:$id,mobile:\"1\"}){id}}", json!({"id": customer})),
+        ("mutation($id:ID!,$t:ID!){tagCustomers(input:{customerIds:[$id],addTagIds:[$t]}){ok}}", json!({"id": customer, "t": b_tag})),
+        ("mutation($id:ID!,$t:ID!){tagCustomers(input:{customerIds:[$id],addTagIds:[$t]}){ok}}", json!({"id": customer, "t": tag})),
+        ("mutation($id:ID!){createFollowUp(input:{customerId:$id,content:\"x\"}){id}}", json!({"id": customer})),
+        (
+            "mutation($id:ID!,$e:ID!){transferCustomers(input:{customerIds:[$id],takeoverEmployeeId:$e}){ok}}",
+            json!({"id": customer, "e": app.corp.admin.id.to_string()}),
+        ),
+        ("mutation($id:ID!){updateFollowUpType(id:$id,name:\"x\"){id}}", json!({"id": ty})),
+        ("mutation($id:ID!){deleteFollowUpType(id:$id){id}}", json!({"id": ty})),
+        ("mutation($id:ID!){moveFollowUpType(id:$id,position:0){id}}", json!({"id": ty})),
+        ("mutation($id:ID!){setCorpTagGroupExclusive(id:$id,exclusive:true){id}}", json!({"id": group_id})),
+        ("mutation($id:ID!){setCorpTagColor(id:$id,color:\"#ff0000\"){id}}", json!({"id": tag})),
+    ];
+    for (q, vars) in probes {
+        let (code, _, _) = b.error(q, vars).await;
+        assert_eq!(code, "NOT_FOUND", "{q}");
+    }
+    // A's data is as it was.
+    let v = a.data("query($id:ID!){customer(id:$id){mobile followUps{totalCount}}}", json!({"id": customer})).await;
+    assert_eq!(v["customer"]["followUps"]["totalCount"], notes_before);
+    assert_ne!(v["customer"]["mobile"], "1");
+}

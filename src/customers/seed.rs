@@ -42,7 +42,7 @@ pub async fn customers(db: &DatabaseConnection, scope: &Scope, n: usize, employe
         let mut notes = Vec::new();
         for (k, c) in rows.iter().enumerate() {
             let i = chunk[0] + k;
-            let adders = if i % 3 == 0 { 2 } else { 1 };
+            let adders = if i % 3 == 0 { 2.min(employees.len()) } else { 1 };
             for a in 0..adders {
                 let e = employees[(i + a) % employees.len()];
                 follows.push(customer_follow::ActiveModel {

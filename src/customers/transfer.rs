@@ -42,7 +42,6 @@ pub async fn transfer(
     takeover_id: i64,
     message: Option<String>,
 ) -> AppResult<Vec<TransferOutcome>> {
-    let link = wecom.ok_or_else(|| AppError::bad_input("customerIds", NOT_BOUND))?;
     if customer_ids.is_empty() || customer_ids.len() > 100 {
         return Err(AppError::bad_input("customerIds", TOO_MANY));
     }
@@ -55,6 +54,7 @@ pub async fn transfer(
     if customers.len() != customer_ids.len() {
         return Err(AppError::not_found());
     }
+    let link = wecom.ok_or_else(|| AppError::bad_input("customerIds", NOT_BOUND))?;
     let owners: HashMap<i64, String> = scope
         .select::<employee::Entity>()
         .filter(employee::Column::Id.is_in(customers.iter().filter_map(|c| c.owner_id)))
