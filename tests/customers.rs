@@ -388,3 +388,44 @@ async fn a_department_scoped_employee_sees_only_customers_added_or_owned_in_scop
         .await;
     assert_eq!(code, "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn groups_list_their_members_and_keep_those_who_quit() {
+    let w = synced(12).await;
+    let a = &w.admin;
+    let q = "query($f:CustomerGroupFilter){customerGroups(filter:$f){totalCount edges{node{id name chatId memberCount owner{userid} members(first:20){totalCount edges{node{kind joinScene customer{name}}}}}}}}";
+    let v = a.data(q, json!({"f": {"name": "客户群"}})).await;
+    assert_eq!(v["customerGroups"]["totalCount"], 1, "{v}");
+    let g = v["customerGroups"]["edges"][0]["node"].clone();
+    assert_eq!((g["memberCount"].as_i64(), g["owner"]["userid"].as_str()), (Some(11), Some("user00000")));
+    let members = g["members"]["edges"].as_array().unwrap();
+    assert!(members.iter().any(|m| m["node"]["kind"] == "CUSTOMER" && m["node"]["customer"]["name"].is_string()), "{g}");
+    assert_eq!(a.data(q, json!({"f": {"name": "不存在"}})).await["customerGroups"]["totalCount"], 0);
+
+    // A customer leaves: they stay listed as quit, and their timeline says so.
+    let chat = g["chatId"].as_str().unwrap().to_string();
+    let leaver = w
+        .sandbox
+        .with_corp(WECOM_CORP, |c| {
+            let g = c.group_chats.get_mut(&chat).unwrap();
+            let pos = g.member_list.iter().position(|m| m.member_type == 2).unwrap();
+            g.member_list.remove(pos).userid
+        })
+        .unwrap();
+    let left = event(&format!("<Event><![CDATA[change_external_chat]]></Event><ChatId><![CDATA[{chat}]]></ChatId><ChangeType><![CDATA[update]]></ChangeType><UpdateDetail><![CDATA[del_member]]></UpdateDetail><QuitScene>0</QuitScene><MemChangeCnt>1</MemChangeCnt>"));
+    w.sandbox.send_callback(WECOM_CORP, &left).await.unwrap();
+    wait_applied(&w, 1).await;
+    let v = a
+        .data(
+            "query($id:ID!){customerGroup(id:$id){memberCount members(quit:true){totalCount edges{node{userid leftAt}}}}}",
+            json!({"id": g["id"]}),
+        )
+        .await;
+    assert_eq!(v["customerGroup"]["memberCount"], 10);
+    assert_eq!(v["customerGroup"]["members"]["totalCount"], 1);
+    assert_eq!(v["customerGroup"]["members"]["edges"][0]["node"]["userid"], leaver.as_str());
+    let v = a
+        .data("query($e:String!){sidebarCustomer(externalUserId:$e){timeline(kinds:[LEFT_GROUP]){totalCount}}}", json!({"e": leaver}))
+        .await;
+    assert_eq!(v["sidebarCustomer"]["timeline"]["totalCount"], 1);
+}

@@ -48,8 +48,8 @@ impl MigrationTrait for Migration {
         m.get_connection()
             .execute_unprepared(
                 "UPDATE customers SET \
-                   first_added_at = COALESCE((SELECT MIN(f.added_at) FROM customer_follows f WHERE f.customer_id = customers.id), created_at), \
-                   adder_count = (SELECT COUNT(*) FROM customer_follows f WHERE f.customer_id = customers.id)",
+                   first_added_at = COALESCE((SELECT MIN(f.added_at) FROM customer_follows f WHERE f.corp_id = customers.corp_id AND f.customer_id = customers.id), created_at), \
+                   adder_count = (SELECT COUNT(*) FROM customer_follows f WHERE f.corp_id = customers.corp_id AND f.customer_id = customers.id)",
             )
             .await?;
         m.create_index(index("customers", "last_contact", &["corp_id", "last_contact_at", "id"], false)).await?;

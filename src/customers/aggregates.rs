@@ -12,8 +12,11 @@ use entity::{customer, customer_follow};
 
 /// Recomputes the aggregates of these customers: one statement per 500 ids.
 pub async fn refresh(db: &impl ConnectionTrait, scope: &Scope, customer_ids: &[i64]) -> AppResult<()> {
+    // corp_id first, so the subquery reads the (corp_id, customer_id, employee_id) index.
     let of_this_customer = || {
-        Expr::col((customer_follow::Entity, customer_follow::Column::CustomerId)).equals((customer::Entity, customer::Column::Id))
+        Expr::col((customer_follow::Entity, customer_follow::Column::CorpId))
+            .equals((customer::Entity, customer::Column::CorpId))
+            .and(Expr::col((customer_follow::Entity, customer_follow::Column::CustomerId)).equals((customer::Entity, customer::Column::Id)))
     };
     let first = Query::select()
         .expr(Func::min(Expr::col((customer_follow::Entity, customer_follow::Column::AddedAt))))

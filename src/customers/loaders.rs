@@ -209,3 +209,22 @@ impl Loader<MemberCountOf> for CrmLoader {
         Ok(out)
     }
 }
+
+/// Visible customers by WeCom's external userid (group members name customers so).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CustomerByExternalId(pub String);
+
+impl Loader<CustomerByExternalId> for CrmLoader {
+    type Value = customer::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[CustomerByExternalId]) -> LoadResult<CustomerByExternalId, Self::Value> {
+        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
+        let rows = scope
+            .select_visible::<customer::Entity>()
+            .filter(customer::Column::ExternalUserid.is_in(keys.iter().map(|k| k.0.clone())))
+            .all(&self.db)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows.into_iter().map(|c| (CustomerByExternalId(c.external_userid.clone()), c)).collect())
+    }
+}

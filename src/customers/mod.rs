@@ -9,6 +9,7 @@
 pub mod aggregates;
 pub mod follow_ups;
 pub mod graphql;
+pub mod groups;
 pub mod loaders;
 pub mod recycle;
 pub mod seed;

@@ -17,6 +17,7 @@ use crate::{
     custom_fields::graphql::{CustomFieldMutation, CustomFieldQuery},
     customers::{
         graphql::{CustomerMutation, CustomerQueryRoot},
+        groups::CustomerGroupQuery,
         loaders::CrmLoader,
     },
     jobs::graphql::JobQuery,
@@ -53,6 +54,7 @@ pub struct QueryRoot(
     InternalGroupQuery,
     CorpTagQuery,
     CustomerQueryRoot,
+    CustomerGroupQuery,
 );
 
 #[derive(MergedObject, Default)]

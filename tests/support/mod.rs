@@ -203,9 +203,10 @@ impl TestApp {
         self.corp.basic_role.id.to_string()
     }
 
-    /// Waits until a job leaves QUEUED/RUNNING.
+    /// Waits (up to 30 s: a 10,000-contact sync on PostgreSQL in a debug
+    /// build) until a job leaves QUEUED/RUNNING.
     pub async fn wait_job(&self, client: &Client, id: &str) -> Value {
-        for _ in 0..200 {
+        for _ in 0..600 {
             let v = client.data("query($id:ID!){job(id:$id){id status progress result error{code message}}}", json!({"id": id})).await;
             let s = v["job"]["status"].as_str().unwrap().to_string();
             if s == "SUCCEEDED" || s == "FAILED" {

@@ -1,0 +1,189 @@
+//! Benchmark: the customer list page with its relations, over real HTTP.
+//!
+//! Seeds a corp with N customers (owner, one or two adders, a tag per adder,
+//! a follow-up on every second one, a custom field value each), starts the
+//! server on a free port and fires `customers(first: 100)` with owner,
+//! adders, tags, last follow-up and custom fields from C concurrent clients
+//! for D seconds. Prints requests/s, p50/p99 latency and SQL statements per page.
+//!
+//!   cargo run --release --example customers_page -- [customers=100000] [concurrency=16] [seconds=10]
+//!
+//! Uses a fresh SQLite file under the temp dir, or `DATABASE_URL` when set
+//! (point it at an empty PostgreSQL database).
+
+use std::time::{Duration, Instant};
+
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use serde_json::json;
+use tokio::sync::watch;
+use wecrm::{
+    app,
+    config::Config,
+    crypto::MasterKey,
+    custom_fields::{service as fields, FieldEntity, FieldType},
+    tenancy::Scope,
+    tenants,
+};
+
+fn err(e: wecrm::error::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{e:?}")
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let (n, concurrency, seconds) = (*args.first().unwrap_or(&100_000), *args.get(1).unwrap_or(&16), *args.get(2).unwrap_or(&10));
+
+    let mut config = Config::default();
+    let dir = std::env::temp_dir().join(format!("wecrm-bench-{}", uuid::Uuid::new_v4().simple()));
+    config.database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db?mode=rwc", dir.display()));
+    config.master_key = Some(MasterKey::generate().1);
+    config.job_workers = 0;
+    config.log_filter = "warn".into();
+    let state = app::AppState::build(config, None).await?;
+    let p = tenants::create(
+        &state.db,
+        tenants::NewTenant {
+            code: "bench".into(),
+            name: "Bench".into(),
+            seat_quota: 1_000,
+            admin_userid: "admin".into(),
+            admin_name: "Admin".into(),
+            admin_mobile: "13800000000".into(),
+            admin_password: "bench-password".into(),
+        },
+    )
+    .await
+    .map_err(err)?;
+    let scope = Scope::system(p.corp.id);
+    let db = &state.db;
+
+    let seed = Instant::now();
+    let now = chrono::Utc::now();
+    // 50 sales reps, 3 tag groups of 5 tags, one customer custom field.
+    scope
+        .insert_many(
+            db,
+            (0..50).map(|i| entity::employee::ActiveModel {
+                userid: Set(format!("rep{i}")),
+                name: Set(format!("销售{i}")),
+                mobile: Set(format!("+86 138{i:08}")),
+                activated: Set(true),
+                system_enabled: Set(false),
+                is_super_admin: Set(false),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }),
+        )
+        .await
+        .map_err(err)?;
+    let staff: Vec<i64> =
+        entity::employee::Entity::find().all(db).await?.into_iter().map(|e| e.id).filter(|id| *id != p.admin.id).collect();
+    let mut tags = Vec::new();
+    for g in 0..3 {
+        let names: Vec<String> = (0..5).map(|t| format!("标签{g}-{t}")).collect();
+        let group = wecrm::tags::service::create_group(db, &scope, None, &format!("标签组{g}"), &names, false).await.map_err(err)?;
+        let mine = entity::corp_tag::Entity::find().all(db).await?;
+        tags.extend(mine.into_iter().filter(|t| t.group_id == group.id).map(|t| t.id));
+    }
+    wecrm::customers::seed::customers(db, &scope, n, &staff, &tags).await.map_err(err)?;
+    let field = fields::create(
+        db,
+        &scope,
+        fields::NewField {
+            kind: FieldEntity::Customer,
+            name: "预算".into(),
+            field_type: FieldType::Integer,
+            enabled: true,
+            required: false,
+            options: vec![],
+        },
+    )
+    .await
+    .map_err(err)?;
+    let ids: Vec<i64> = entity::customer::Entity::find().all(db).await?.into_iter().map(|c| c.id).collect();
+    for chunk in ids.chunks(1000) {
+        scope
+            .insert_many(
+                db,
+                chunk.iter().map(|id| entity::custom_field_value::ActiveModel {
+                    entity_kind: Set(FieldEntity::Customer.as_str().into()),
+                    entity_id: Set(*id),
+                    field_id: Set(field.id),
+                    value_json: Set((id % 100_000).to_string()),
+                    value_text: Set(None),
+                    value_num: Set(Some((id % 100_000) as f64)),
+                    ..Default::default()
+                }),
+            )
+            .await
+            .map_err(err)?;
+    }
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await?;
+    }
+    println!("seeded {n} customers in {:.1}s", seed.elapsed().as_secs_f64());
+
+    let (tx, rx) = watch::channel(false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let router = app::router(state.clone());
+    let mut srx = rx.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = srx.wait_for(|v| *v).await;
+            })
+            .await
+    });
+
+    let http = reqwest::Client::new();
+    let url = format!("http://{addr}/graphql");
+    let login: serde_json::Value = http
+        .post(&url)
+        .json(&json!({"query": "mutation{login(corpCode:\"bench\",account:\"admin\",password:\"bench-password\"){accessToken}}"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["data"]["login"]["accessToken"].as_str().ok_or_else(|| anyhow::anyhow!("login failed: {login}"))?.to_string();
+    let query = json!({"query": "{customers(first:100){totalCount edges{node{id name mobile owner{name} adders{employee{name} addedAt remark} tags{name} lastFollowUp{content createdAt} customFields{value}}}}}"});
+
+    let before = state.statements.get();
+    let probe: serde_json::Value = http.post(&url).bearer_auth(&token).json(&query).send().await?.json().await?;
+    anyhow::ensure!(probe.get("errors").is_none(), "query failed: {probe}");
+    let per_page = state.statements.get() - before;
+
+    let deadline = Instant::now() + Duration::from_secs(seconds as u64);
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (http, url, token, query) = (http.clone(), url.clone(), token.clone(), query.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let r = http.post(&url).bearer_auth(&token).json(&query).send().await.expect("request");
+                assert!(r.status().is_success());
+                let _ = r.bytes().await;
+                lat.push(t.elapsed());
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await?);
+    }
+    all.sort();
+    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
+    println!(
+        "customers(first:100) on {n} customers, {concurrency} clients, {seconds}s: {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms, {per_page} SQL statements per page",
+        all.len() as f64 / seconds as f64,
+        pct(0.50).as_secs_f64() * 1000.0,
+        pct(0.99).as_secs_f64() * 1000.0,
+    );
+    let _ = tx.send(true);
+    let _ = std::fs::remove_dir_all(dir);
+    Ok(())
+}
