@@ -52,7 +52,11 @@ pub async fn seed_if_empty(state: &AppState, sandbox: Option<(&Sandbox, &str)>) 
         roles::RoleInput {
             name: Some("销售经理".into()),
             permissions: Some(
-                crate::org::permissions::all_codes().into_iter().filter(|c| c.starts_with("org")).map(String::from).collect(),
+                crate::org::permissions::all_codes()
+                    .into_iter()
+                    .filter(|c| c.starts_with("org") || c.starts_with("customer") || c.starts_with("group"))
+                    .map(String::from)
+                    .collect(),
             ),
             data_scope: Some(scope_kind::DEPARTMENT_AND_BELOW.into()),
             department_ids: None,
@@ -65,7 +69,7 @@ pub async fn seed_if_empty(state: &AppState, sandbox: Option<(&Sandbox, &str)>) 
         Some((sb, base_url)) => {
             let token = new_token()[..24].to_string();
             let aes_key = new_token()[..43].replace(['-', '_'], "A");
-            let mut corp = SandboxCorp::seeded(SANDBOX_CORP, 5, 20);
+            let mut corp = SandboxCorp::seeded(SANDBOX_CORP, 5, 20).with_customers(200);
             corp.callback = Some(CallbackTarget {
                 url: format!("{base_url}/callbacks/wecom/demo"),
                 token: token.clone(),
@@ -152,7 +156,7 @@ pub async fn restore_sandbox(state: &AppState, sandbox: &Sandbox, base_url: &str
         return Ok(());
     }
     let open = |v: &Option<String>| v.as_deref().and_then(|s| state.master_key.decrypt(s).ok());
-    let mut corp = SandboxCorp::seeded(SANDBOX_CORP, 5, 20);
+    let mut corp = SandboxCorp::seeded(SANDBOX_CORP, 5, 20).with_customers(200);
     if let (Some(token), Some(key)) = (open(&b.callback_token), open(&b.encoding_aes_key)) {
         corp.callback = Some(CallbackTarget { url: format!("{base_url}/callbacks/wecom/demo"), token, encoding_aes_key: key });
     }
