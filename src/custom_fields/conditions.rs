@@ -171,3 +171,45 @@ pub fn custom_field_condition(
         ConditionOp::IsNotEmpty => with(Condition::all()),
     })
 }
+
+const UNKNOWN_SYSTEM_FIELD: Msg = Msg::new("不支持的系统字段", "Unknown system field");
+const CONDITION_FIELD: Msg = Msg::new("请选择系统字段或自定义字段", "Choose a system field or a custom field");
+const UNKNOWN_FIELD: Msg = Msg::new("字段不存在", "Unknown field");
+
+/// A list's `conditions`, AND-ed: each names a system column (through
+/// `system_column`) or a custom field of `kind`, matched against `id_col`.
+pub async fn compile<C: ColumnTrait + Copy>(
+    db: &impl sea_orm::ConnectionTrait,
+    scope: &crate::tenancy::Scope,
+    kind: FieldEntity,
+    id_col: C,
+    conditions: &[FieldCondition],
+    system_column: impl Fn(&str) -> Option<C>,
+) -> AppResult<Condition> {
+    use sea_orm::QueryFilter;
+    let mut cond = Condition::all();
+    for (i, c) in conditions.iter().enumerate() {
+        let path = format!("filter.conditions.{i}");
+        let value = c.value.as_ref().map(|j| &j.0);
+        let part = match (&c.system_field, &c.custom_field_id) {
+            (Some(name), None) => {
+                let col = system_column(name).ok_or_else(|| AppError::bad_input(&path, UNKNOWN_SYSTEM_FIELD))?;
+                text_column_condition(col, c.op, value, &path)?
+            }
+            (None, Some(fid)) => {
+                let fid = crate::graphql::connection::parse_id(fid, &path)?;
+                let field = scope
+                    .select::<custom_field::Entity>()
+                    .filter(custom_field::Column::Id.eq(fid))
+                    .filter(custom_field::Column::EntityKind.eq(kind.as_str()))
+                    .one(db)
+                    .await?
+                    .ok_or_else(|| AppError::bad_input(&path, UNKNOWN_FIELD))?;
+                custom_field_condition(scope.corp_id, kind, id_col, &field, c.op, value, &path)?
+            }
+            _ => return Err(AppError::bad_input(&path, CONDITION_FIELD)),
+        };
+        cond = cond.add(part);
+    }
+    Ok(cond)
+}

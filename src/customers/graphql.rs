@@ -21,7 +21,7 @@ use crate::{
     },
     error::AppError,
     graphql::{
-        connection::{connection, fetch_page, id, parse_id, parse_ids, Conn, Page},
+        connection::{connection, fetch_page, id, maybe, parse_id, parse_ids, Conn, Page},
         context::CtxExt,
         guard::Perm,
         DeletePayload,
@@ -525,13 +525,6 @@ pub struct UpdateCustomerInput {
     pub custom_fields: Vec<CustomFieldValueInput>,
 }
 
-fn maybe<T>(m: MaybeUndefined<T>) -> Option<Option<T>> {
-    match m {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v)),
-    }
-}
 
 #[derive(InputObject)]
 pub struct TagCustomersInput {

@@ -14,21 +14,15 @@ use super::{
     timeline::{self, EventKind, NewEvent},
 };
 use crate::{
-    custom_fields::{
-        conditions::{custom_field_condition, text_column_condition},
-        service as fields, FieldCondition, FieldEntity,
-    },
+    custom_fields::{conditions, service as fields, FieldCondition, FieldEntity},
     error::{AppError, AppResult, Msg},
-    graphql::connection::parse_id,
     tenancy::Scope,
 };
-use entity::{custom_field, customer, customer_follow, follow_tag};
+use entity::{customer, customer_follow, follow_tag};
 
 pub const OWNER_NOT_ADDER: Msg = Msg::new("跟进人只能从添加人中选择", "The owner must be one of the customer's adders");
 const COMPANY_WECHAT_ONLY: Msg =
     Msg::new("企业微信客户的企业名称来自企业微信，不可编辑", "A WeCom customer's company comes from WeCom and cannot be edited");
-const UNKNOWN_SYSTEM_FIELD: Msg = Msg::new("未知的系统字段", "Unknown system field");
-const CONDITION_FIELD: Msg = Msg::new("请选择系统字段或自定义字段", "Choose a system field or a custom field");
 const TOO_LONG: Msg = Msg::new("内容过长", "Too long");
 
 /// WeCom's `type`: 1 WeChat user, 2 WeCom user.
@@ -152,29 +146,9 @@ impl CustomerQuery {
         if !self.tags_none.is_empty() {
             cond = cond.add(customer::Column::Id.not_in_subquery(tagged_with(scope, self.tags_none.clone())));
         }
-        for (i, c) in self.conditions.iter().enumerate() {
-            let path = format!("filter.conditions.{i}");
-            let value = c.value.as_ref().map(|j| &j.0);
-            let part = match (&c.system_field, &c.custom_field_id) {
-                (Some(name), None) => {
-                    let col = system_column(name).ok_or_else(|| AppError::bad_input(&path, UNKNOWN_SYSTEM_FIELD))?;
-                    text_column_condition(col, c.op, value, &path)?
-                }
-                (None, Some(fid)) => {
-                    let fid = parse_id(fid, &path)?;
-                    let field = scope
-                        .select::<custom_field::Entity>()
-                        .filter(custom_field::Column::Id.eq(fid))
-                        .filter(custom_field::Column::EntityKind.eq(FieldEntity::Customer.as_str()))
-                        .one(db)
-                        .await?
-                        .ok_or_else(|| AppError::bad_input(&path, Msg::new("字段不存在", "Unknown field")))?;
-                    custom_field_condition(scope.corp_id, FieldEntity::Customer, customer::Column::Id, &field, c.op, value, &path)?
-                }
-                _ => return Err(AppError::bad_input(&path, CONDITION_FIELD)),
-            };
-            cond = cond.add(part);
-        }
+        cond = cond.add(
+            conditions::compile(db, scope, FieldEntity::Customer, customer::Column::Id, &self.conditions, system_column).await?,
+        );
         Ok(cond)
     }
 }

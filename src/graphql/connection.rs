@@ -83,3 +83,12 @@ pub fn parse_ids(ids: &[ID], field: &str) -> AppResult<Vec<i64>> {
 pub fn id(n: i64) -> ID {
     ID(n.to_string())
 }
+
+/// An optional input field: omitted → `None` (leave), `null` → `Some(None)` (clear).
+pub fn maybe<T>(m: async_graphql::MaybeUndefined<T>) -> Option<Option<T>> {
+    match m {
+        async_graphql::MaybeUndefined::Undefined => None,
+        async_graphql::MaybeUndefined::Null => Some(None),
+        async_graphql::MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}

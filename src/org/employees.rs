@@ -14,16 +14,15 @@ use serde_json::Value;
 use super::{departments, roles};
 use crate::{
     custom_fields::{
-        conditions::{custom_field_condition, text_column_condition},
+        conditions,
         service as fields, FieldCondition, FieldEntity,
     },
     error::{msg, AppError, AppResult, Msg},
-    graphql::connection::parse_id,
     integrations::wecom::types::WriteUser,
     tenancy::Scope,
     wecom::WecomLink,
 };
-use entity::{corp, custom_field, employee, employee_department, employee_role, employee_tag_member, session};
+use entity::{corp, employee, employee_department, employee_role, employee_tag_member, session};
 
 const USERID_INVALID: Msg = Msg::new("账号为1-64位字母、数字或_-.@", "Account must be 1-64 letters, digits or _-.@");
 const NAME_INVALID: Msg = Msg::new("姓名为1-64个字", "Name must be 1-64 characters");
@@ -31,10 +30,8 @@ const MOBILE_INVALID: Msg = Msg::new("手机号格式不正确", "Invalid mobile
 const EMAIL_INVALID: Msg = Msg::new("邮箱格式不正确", "Invalid email address");
 const DEPARTMENT_REQUIRED: Msg = Msg::new("请选择部门", "Choose at least one department");
 const ROLE_REQUIRED: Msg = Msg::new("请选择角色", "Choose at least one role");
-const UNKNOWN_SYSTEM_FIELD: Msg = Msg::new("不支持的系统字段", "Unknown system field");
 const DEPARTMENT_NOT_IN_WECOM: Msg =
     Msg::new("所选部门尚未同步到企业微信，请先同步", "A chosen department is not in WeCom yet; sync first");
-const CONDITION_FIELD: Msg = Msg::new("请选择系统字段或自定义字段", "Choose a system field or a custom field");
 
 /// Something elsewhere that refuses an employee's deletion (e.g. customers
 /// still owned, from the customers area). Areas register theirs at start.
@@ -128,29 +125,9 @@ impl EmployeeQuery {
         if let Some(e) = self.system_enabled {
             cond = cond.add(employee::Column::SystemEnabled.eq(e));
         }
-        for (i, c) in self.conditions.iter().enumerate() {
-            let path = format!("filter.conditions.{i}");
-            let value = c.value.as_ref().map(|j| &j.0);
-            let part = match (&c.system_field, &c.custom_field_id) {
-                (Some(name), None) => {
-                    let col = system_column(name).ok_or_else(|| AppError::bad_input(&path, UNKNOWN_SYSTEM_FIELD))?;
-                    text_column_condition(col, c.op, value, &path)?
-                }
-                (None, Some(fid)) => {
-                    let fid = parse_id(fid, &path)?;
-                    let field = scope
-                        .select::<custom_field::Entity>()
-                        .filter(custom_field::Column::Id.eq(fid))
-                        .filter(custom_field::Column::EntityKind.eq(FieldEntity::Employee.as_str()))
-                        .one(db)
-                        .await?
-                        .ok_or_else(|| AppError::bad_input(&path, Msg::new("字段不存在", "Unknown field")))?;
-                    custom_field_condition(scope.corp_id, FieldEntity::Employee, employee::Column::Id, &field, c.op, value, &path)?
-                }
-                _ => return Err(AppError::bad_input(&path, CONDITION_FIELD)),
-            };
-            cond = cond.add(part);
-        }
+        cond = cond.add(
+            conditions::compile(db, scope, FieldEntity::Employee, employee::Column::Id, &self.conditions, system_column).await?,
+        );
         Ok(cond)
     }
 }

@@ -38,6 +38,16 @@ pub fn tag(t: entity::corp_tag::Model) -> CorpTag {
     CorpTag { id: id(t.id), name: t.name, wecom_id: t.wecom_tag_id, color: t.color, group_id: id(t.group_id) }
 }
 
+fn group(g: entity::corp_tag_group::Model, tags: Vec<entity::corp_tag::Model>) -> CorpTagGroup {
+    CorpTagGroup { id: id(g.id), name: g.name, wecom_id: g.wecom_group_id, exclusive: g.exclusive, tags: tags.into_iter().map(tag).collect() }
+}
+
+/// A group as just written, with its tags.
+async fn with_tags(ctx: &Context<'_>, g: entity::corp_tag_group::Model) -> async_graphql::Result<CorpTagGroup> {
+    let tags = service::groups(ctx.db(), ctx.scope()?).await?.into_iter().find(|(x, _)| x.id == g.id).map(|(_, t)| t).unwrap_or_default();
+    Ok(group(g, tags))
+}
+
 #[derive(InputObject)]
 pub struct CreateCorpTagGroupInput {
     /// 1–30 characters.
@@ -58,16 +68,7 @@ impl CorpTagQuery {
     #[graphql(guard = "Perm(perm::TAG_CORP_VIEW)")]
     async fn corp_tag_groups(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CorpTagGroup>> {
         let groups = service::groups(ctx.db(), ctx.scope()?).await?;
-        Ok(groups
-            .into_iter()
-            .map(|(g, tags)| CorpTagGroup {
-                id: id(g.id),
-                name: g.name,
-                wecom_id: g.wecom_group_id,
-                exclusive: g.exclusive,
-                tags: tags.into_iter().map(tag).collect(),
-            })
-            .collect())
+        Ok(groups.into_iter().map(|(g, tags)| group(g, tags)).collect())
     }
 }
 
@@ -82,10 +83,7 @@ impl CorpTagMutation {
         let scope = ctx.scope()?;
         let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
         let g = service::create_group(ctx.db(), scope, link.as_ref(), &input.name, &input.tags, input.exclusive).await?;
-        let all = service::groups(ctx.db(), scope).await?;
-        let (g, tags) = all.into_iter().find(|(x, _)| x.id == g.id).expect("just created");
-        Ok(CorpTagGroup { id: id(g.id), name: g.name, wecom_id: g.wecom_group_id,
-                exclusive: g.exclusive, tags: tags.into_iter().map(tag).collect() })
+        with_tags(ctx, g).await
     }
 
     #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
@@ -93,14 +91,7 @@ impl CorpTagMutation {
         let scope = ctx.scope()?;
         let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
         let g = service::rename_group(ctx.db(), scope, link.as_ref(), parse_id(&id, "id")?, &name).await?;
-        let tags = service::groups(ctx.db(), scope).await?.into_iter().find(|(x, _)| x.id == g.id).map(|(_, t)| t).unwrap_or_default();
-        Ok(CorpTagGroup {
-            id: crate::graphql::connection::id(g.id),
-            name: g.name,
-            wecom_id: g.wecom_group_id,
-                exclusive: g.exclusive,
-            tags: tags.into_iter().map(tag).collect(),
-        })
+        with_tags(ctx, g).await
     }
 
     #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
@@ -115,14 +106,7 @@ impl CorpTagMutation {
     async fn set_corp_tag_group_exclusive(&self, ctx: &Context<'_>, id: ID, exclusive: bool) -> async_graphql::Result<CorpTagGroup> {
         let scope = ctx.scope()?;
         let g = service::set_exclusive(ctx.db(), scope, parse_id(&id, "id")?, exclusive).await?;
-        let tags = service::groups(ctx.db(), scope).await?.into_iter().find(|(x, _)| x.id == g.id).map(|(_, t)| t).unwrap_or_default();
-        Ok(CorpTagGroup {
-            id: crate::graphql::connection::id(g.id),
-            name: g.name,
-            wecom_id: g.wecom_group_id,
-            exclusive: g.exclusive,
-            tags: tags.into_iter().map(tag).collect(),
-        })
+        with_tags(ctx, g).await
     }
 
     /// Sets (or with null, clears) a tag's display colour "#RRGGBB".

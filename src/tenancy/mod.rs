@@ -189,19 +189,22 @@ impl Scope {
         Ok(am.insert(db).await?)
     }
 
+    fn stamped<A: TenantActiveModel>(&self, rows: impl IntoIterator<Item = A>) -> Vec<A> {
+        rows.into_iter()
+            .map(|mut am| {
+                am.stamp_corp(self.corp_id);
+                am
+            })
+            .collect()
+    }
+
     /// Inserts many rows with the corp stamped on each.
     pub async fn insert_many<A, I>(&self, db: &impl ConnectionTrait, rows: I) -> AppResult<()>
     where
         A: TenantActiveModel + Send,
         I: IntoIterator<Item = A>,
     {
-        let rows: Vec<A> = rows
-            .into_iter()
-            .map(|mut am| {
-                am.stamp_corp(self.corp_id);
-                am
-            })
-            .collect();
+        let rows = self.stamped(rows);
         if rows.is_empty() {
             return Ok(());
         }
@@ -216,13 +219,7 @@ impl Scope {
         A: TenantActiveModel + Send,
         I: IntoIterator<Item = A>,
     {
-        let rows: Vec<A> = rows
-            .into_iter()
-            .map(|mut am| {
-                am.stamp_corp(self.corp_id);
-                am
-            })
-            .collect();
+        let rows = self.stamped(rows);
         if rows.is_empty() {
             return Ok(());
         }

@@ -10,7 +10,7 @@ use crate::{
     },
     error::AppError,
     graphql::{
-        connection::{connection, fetch_page, id, parse_id, parse_ids, Conn, Page},
+        connection::{connection, fetch_page, id, maybe, parse_id, parse_ids, Conn, Page},
         context::CtxExt,
         guard::Perm,
         DeletePayload,
@@ -195,13 +195,6 @@ pub struct UpdateEmployeeInput {
     pub custom_fields: Vec<CustomFieldValueInput>,
 }
 
-fn maybe<T>(m: MaybeUndefined<T>) -> Option<Option<T>> {
-    match m {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v)),
-    }
-}
 
 #[derive(InputObject)]
 pub struct EmployeeBatchInput {
