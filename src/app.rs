@@ -61,6 +61,7 @@ pub fn jobs(config: &Config) -> Jobs {
         })
         .register(wecom::callbacks::ApplyInboxJob)
         .register(crate::customers::follow_ups::SendReminderJob)
+        .register(crate::customers::work_orders::WorkOrderClosedJob)
         .register(wecom::callbacks::InboxSweepJob)
         .schedule(Schedule {
             name: "wecom-inbox-sweep",

@@ -429,3 +429,99 @@ async fn groups_list_their_members_and_keep_those_who_quit() {
         .await;
     assert_eq!(v["sidebarCustomer"]["timeline"]["totalCount"], 1);
 }
+
+async fn sent_messages(w: &World, n: usize) -> Vec<Value> {
+    for _ in 0..200 {
+        let calls = w.sandbox.calls_to("/cgi-bin/message/send");
+        if calls.len() >= n {
+            return calls.into_iter().map(|c| c.body.unwrap()).collect();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("expected {n} app messages, saw {:?}", w.sandbox.calls_to("/cgi-bin/message/send"));
+}
+
+#[tokio::test]
+async fn business_records_follow_their_template_which_locks_on_first_use() {
+    let w = synced(3).await;
+    let a = &w.admin;
+    let c = customer_id(a, "客户1").await;
+    let submit = "mutation($i:SubmitBusinessRecordInput!){submitBusinessRecord(input:$i){id template{name} submitter{name} values{field{name} value}}}";
+    let (code, msg, _) = a.error(submit, json!({"i": {"subjectKind": "CUSTOMER", "subjectId": c}})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("BAD_USER_INPUT", "暂无业务记录模板，请至业务记录模板处添加"));
+
+    let field = |name: &str, ty: &str| {
+        let q = format!("mutation{{createCustomField(input:{{entity:CUSTOMER,name:\"{name}\",fieldType:{ty}}}){{id}}}}");
+        async move { a.data(&q, json!({})).await["createCustomField"]["id"].as_str().unwrap().to_string() }
+    };
+    let (budget, note) = (field("预算", "INTEGER").await, field("说明", "SINGLE_LINE_TEXT").await);
+    let create = "mutation($i:RecordTemplateInput!){createRecordTemplate(input:$i){id used fields{field{name} required}}}";
+    let t = a
+        .data(create, json!({"i": {"name": "报价记录", "subjectKind": "CUSTOMER", "fields": [{"fieldId": budget, "required": true}, {"fieldId": note}]}}))
+        .await["createRecordTemplate"]
+        .clone();
+    assert_eq!(t["fields"][0]["required"], true);
+    let someone = employee_id(a, "user00002").await;
+    a.data(create, json!({"i": {"name": "仅限他人", "subjectKind": "CUSTOMER", "fields": [{"fieldId": note}], "employeeIds": [someone]}})).await;
+    let v = a.data("{usableRecordTemplates(subjectKind:CUSTOMER){name}}", json!({})).await;
+    assert_eq!(v["usableRecordTemplates"], json!([{"name": "报价记录"}]), "a template for others is not offered");
+
+    let (code, msg, _) = a.error(submit, json!({"i": {"subjectKind": "CUSTOMER", "subjectId": c, "values": [{"fieldId": note, "value": "x"}]}})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("BAD_USER_INPUT", "预算为必填项"));
+    let (code, _, _) = a.error(submit, json!({"i": {"subjectKind": "CUSTOMER", "subjectId": c, "values": [{"fieldId": budget, "value": "很多"}]}})).await;
+    assert_eq!(code, "BAD_USER_INPUT");
+    let v = a
+        .data(submit, json!({"i": {"subjectKind": "CUSTOMER", "subjectId": c, "values": [{"fieldId": budget, "value": 30000}, {"fieldId": note, "value": "年框"}]}}))
+        .await;
+    assert_eq!(v["submitBusinessRecord"]["template"]["name"], "报价记录", "the first template is the default");
+    assert_eq!(v["submitBusinessRecord"]["values"][0]["value"], 30000);
+    let v = a
+        .data("query($id:ID!){customer(id:$id){businessRecords{totalCount} timeline(kinds:[BUSINESS_RECORD]){totalCount}}}", json!({"id": c}))
+        .await;
+    assert_eq!((v["customer"]["businessRecords"]["totalCount"].as_i64(), v["customer"]["timeline"]["totalCount"].as_i64()), (Some(1), Some(1)));
+
+    let update = "mutation($id:ID!,$i:RecordTemplateInput!){updateRecordTemplate(id:$id,input:$i){id}}";
+    let (code, msg, _) =
+        a.error(update, json!({"id": t["id"], "i": {"name": "改名", "subjectKind": "CUSTOMER", "fields": [{"fieldId": note}]}})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("CONFLICT", "该模板已被使用，不支持编辑或删除"));
+    let (code, _, _) = a.error("mutation($id:ID!){deleteRecordTemplate(id:$id){id}}", json!({"id": t["id"]})).await;
+    assert_eq!(code, "CONFLICT");
+}
+
+#[tokio::test]
+async fn closing_a_work_order_tells_the_customers_or_the_groups_owner() {
+    let w = synced(3).await;
+    let a = &w.admin;
+    let c = customer_id(a, "客户1").await; // owner user00001
+    let helper = employee_id(a, "user00002").await;
+    let create = "mutation($i:CreateWorkOrderInput!){createWorkOrder(input:$i){id number status priority assignee{userid}}}";
+    let wo = a
+        .data(create, json!({"i": {"subjectKind": "CUSTOMER", "subjectId": c, "title": "发票重开", "priority": "HIGH", "assigneeId": helper}}))
+        .await["createWorkOrder"]
+        .clone();
+    assert!(wo["number"].as_str().unwrap().starts_with("GD"));
+    assert_eq!((wo["status"].as_str(), wo["assignee"]["userid"].as_str()), (Some("OPEN"), Some("user00002")));
+    let (code, _, field) = a.error(create, json!({"i": {"subjectKind": "CUSTOMER", "subjectId": c, "title": ""}})).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("title")));
+
+    let close = "mutation($id:ID!){updateWorkOrder(input:{id:$id,status:CLOSED}){status closedAt customer{name}}}";
+    let v = a.data(close, json!({"id": wo["id"]})).await;
+    assert_eq!(v["updateWorkOrder"]["customer"]["name"], "客户1");
+    let msgs = sent_messages(&w, 1).await;
+    assert_eq!(msgs[0]["touser"], "user00001");
+    assert!(msgs[0]["text"]["content"].as_str().unwrap().contains("发票重开"), "{msgs:?}");
+    let (code, _, _) = a.error(close, json!({"id": wo["id"]})).await;
+    assert_eq!(code, "CONFLICT", "closed is final");
+    let v = a.data("query($id:ID!){customer(id:$id){workOrders{totalCount edges{node{status}}}}}", json!({"id": c})).await;
+    assert_eq!(v["customer"]["workOrders"]["edges"][0]["node"]["status"], "CLOSED");
+
+    // A group's work order goes to the group owner; group follow-ups work the same way.
+    let g = a.data("{customerGroups{edges{node{id owner{userid}}}}}", json!({})).await["customerGroups"]["edges"][0]["node"].clone();
+    let gwo = a.data(create, json!({"i": {"subjectKind": "GROUP", "subjectId": g["id"], "title": "群公告更新"}})).await["createWorkOrder"]["id"].clone();
+    a.data(close, json!({"id": gwo})).await;
+    let msgs = sent_messages(&w, 2).await;
+    assert_eq!(msgs[1]["touser"], g["owner"]["userid"]);
+    a.data("mutation($g:ID!){createGroupFollowUp(input:{groupId:$g,content:\"群内答疑\"}){id}}", json!({"g": g["id"]})).await;
+    let v = a.data("query($id:ID!){customerGroup(id:$id){followUps{totalCount} workOrders{totalCount}}}", json!({"id": g["id"]})).await;
+    assert_eq!((v["customerGroup"]["followUps"]["totalCount"].as_i64(), v["customerGroup"]["workOrders"]["totalCount"].as_i64()), (Some(1), Some(1)));
+}

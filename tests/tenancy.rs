@@ -149,6 +149,27 @@ async fn customers_follow_ups_and_tags_of_another_corp_answer_not_found() {
         .clone();
     let (group_id, tag) = (group["id"].as_str().unwrap().to_string(), group["tags"][0]["id"].as_str().unwrap().to_string());
 
+    let field = a
+        .data("mutation{createCustomField(input:{entity:CUSTOMER,name:\"A-Field\",fieldType:SINGLE_LINE_TEXT}){id}}", json!({}))
+        .await["createCustomField"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let template = a
+        .data(
+            "mutation($f:ID!){createRecordTemplate(input:{name:\"A-Template\",subjectKind:CUSTOMER,fields:[{fieldId:$f}]}){id}}",
+            json!({"f": field}),
+        )
+        .await["createRecordTemplate"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let work_order = a
+        .data("mutation($c:ID!){createWorkOrder(input:{subjectKind:CUSTOMER,subjectId:$c,title:\"A-Order\"}){id}}", json!({"c": customer}))
+        .await["createWorkOrder"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let notes_before = a.data("query($id:ID!){customer(id:$id){followUps{totalCount}}}", json!({"id": customer})).await["customer"]["followUps"]
         ["totalCount"]
         .clone();
@@ -158,8 +179,11 @@ async fn customers_follow_ups_and_tags_of_another_corp_answer_not_found() {
         ["id"]
         .clone();
 
-    let v = b.data("{customers{totalCount} customerRecycleBin{totalCount} followUpTypes{name}}", json!({})).await;
+    let v = b
+        .data("{customers{totalCount} customerRecycleBin{totalCount} followUpTypes{name} recordTemplates{name} customerGroups{totalCount}}", json!({}))
+        .await;
     assert_eq!(v["customers"]["totalCount"], 0);
+    assert!(!v.to_string().contains("A-Template"), "{v}");
     assert_eq!(v["customerRecycleBin"]["totalCount"], 0);
     assert!(!v.to_string().contains("A-Type"), "{v}");
 
@@ -179,6 +203,16 @@ async fn customers_follow_ups_and_tags_of_another_corp_answer_not_found() {
         ("mutation($id:ID!){moveFollowUpType(id:$id,position:0){id}}", json!({"id": ty})),
         ("mutation($id:ID!){setCorpTagGroupExclusive(id:$id,exclusive:true){id}}", json!({"id": group_id})),
         ("mutation($id:ID!){setCorpTagColor(id:$id,color:\"#ff0000\"){id}}", json!({"id": tag})),
+        ("query($id:ID!){workOrder(id:$id){title}}", json!({"id": work_order})),
+        ("mutation($id:ID!){updateWorkOrder(input:{id:$id,status:CLOSED}){id}}", json!({"id": work_order})),
+        ("mutation($c:ID!){createWorkOrder(input:{subjectKind:CUSTOMER,subjectId:$c,title:\"x\"}){id}}", json!({"c": customer})),
+        ("mutation($c:ID!){submitBusinessRecord(input:{subjectKind:CUSTOMER,subjectId:$c}){id}}", json!({"c": customer})),
+        ("mutation($id:ID!){deleteRecordTemplate(id:$id){id}}", json!({"id": template})),
+        ("mutation($id:ID!){moveRecordTemplate(id:$id,position:0){id}}", json!({"id": template})),
+        (
+            "mutation($id:ID!,$f:ID!){updateRecordTemplate(id:$id,input:{name:\"x\",subjectKind:CUSTOMER,fields:[{fieldId:$f}]}){id}}",
+            json!({"id": template, "f": field}),
+        ),
     ];
     for (q, vars) in probes {
         let (code, _, _) = b.error(q, vars).await;

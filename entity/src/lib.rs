@@ -3,6 +3,7 @@
 //! Every tenant table carries `corp_id`; the server's `tenancy` module is the only
 //! place that turns that column into filters.
 
+pub mod business_record;
 pub mod corp;
 pub mod corp_tag;
 pub mod corp_tag_group;
@@ -25,8 +26,12 @@ pub mod follow_up_type;
 pub mod group_member;
 pub mod internal_group;
 pub mod job;
+pub mod record_template;
+pub mod record_template_field;
+pub mod record_template_scope;
 pub mod role;
 pub mod role_department;
 pub mod session;
 pub mod wecom_binding;
 pub mod wecom_inbox;
+pub mod work_order;

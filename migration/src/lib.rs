@@ -8,6 +8,7 @@ mod m20261122_000003_customers;
 mod m20261122_000004_internal_groups;
 mod m20261122_000005_job_checkpoint;
 mod m20261122_000006_crm;
+mod m20261122_000007_records;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_internal_groups::Migration),
             Box::new(m20261122_000005_job_checkpoint::Migration),
             Box::new(m20261122_000006_crm::Migration),
+            Box::new(m20261122_000007_records::Migration),
         ]
     }
 }

@@ -18,7 +18,7 @@ use crate::{
     jobs::{JobCtx, JobError, JobHandler, NewJob},
     tenancy::Scope,
 };
-use entity::{customer, customer_group, employee, follow_up, follow_up_type};
+use entity::{employee, follow_up, follow_up_type};
 
 pub const DEFAULT_TYPE: &str = "笔记";
 const CONTENT_INVALID: Msg = Msg::new("跟进内容为1-100个字", "Follow-up text must be 1-100 characters");
@@ -28,8 +28,9 @@ const TYPE_DISABLED: Msg = Msg::new("该跟进类型已停用", "This follow-up 
 const REMIND_IN_PAST: Msg = Msg::new("提醒时间须晚于当前时间", "The reminder time must be in the future");
 const TOO_MANY_MENTIONS: Msg = Msg::new("最多@50位同事", "At most 50 colleagues can be mentioned");
 
-/// What a follow-up is about.
+/// What a follow-up, business record or work order is about.
 #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize, Deserialize)]
+#[graphql(name = "SubjectKind")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Subject {
     Customer,
@@ -42,6 +43,9 @@ impl Subject {
             Subject::Customer => "CUSTOMER",
             Subject::Group => "GROUP",
         }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Subject::Customer, Subject::Group].into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -200,10 +204,7 @@ pub async fn create(state: &AppState, scope: &Scope, new: NewFollowUp) -> AppRes
     if new.remind_at.is_some_and(|t| t <= Utc::now()) {
         return Err(AppError::bad_input("remindAt", REMIND_IN_PAST));
     }
-    let subject_name = match new.subject {
-        Subject::Customer => scope.get_visible::<customer::Entity>(db, new.subject_id).await?.name,
-        Subject::Group => scope.get_visible::<customer_group::Entity>(db, new.subject_id).await?.name,
-    };
+    let subject_name = super::visible_subject(db, scope, new.subject, new.subject_id).await?.name;
     let all_types = types(db, scope).await?;
     let ty = match new.type_id {
         Some(id) => all_types.iter().find(|t| t.id == id).ok_or_else(AppError::not_found)?,

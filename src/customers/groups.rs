@@ -7,7 +7,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, Select};
 
 use super::{
-    graphql::{crm_loader, Customer},
+    follow_ups,
+    graphql::{
+        crm_loader,
+        records::{BusinessRecord, WorkOrder},
+        subject_page, Customer, FollowUp,
+    },
+    records, work_orders, Subject,
     loaders::{CustomerByExternalId, GroupFieldValues, MemberCountOf},
 };
 use crate::{
@@ -108,6 +114,21 @@ impl CustomerGroup {
     async fn custom_fields(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CustomFieldValue>> {
         let values = crm_loader(ctx).load_one(GroupFieldValues(self.0.id)).await?.unwrap_or_default();
         Ok(values.into_iter().map(|(field, value)| CustomFieldValue { field, value }).collect())
+    }
+    /// Follow-up records, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn follow_ups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<FollowUp>> {
+        subject_page(ctx, follow_ups::of_subject(ctx.scope()?, Subject::Group, self.0.id), first, after, FollowUp).await
+    }
+    /// Business records, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn business_records(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<BusinessRecord>> {
+        subject_page(ctx, records::of_subject(ctx.scope()?, Subject::Group, self.0.id), first, after, BusinessRecord).await
+    }
+    /// Work orders, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn work_orders(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<WorkOrder>> {
+        subject_page(ctx, work_orders::of_subject(ctx.scope()?, Subject::Group, self.0.id), first, after, WorkOrder).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.chat_created_at

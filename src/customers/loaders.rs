@@ -16,7 +16,10 @@ use crate::{
     error::AppError,
     tenancy::Scope,
 };
-use entity::{corp_tag, custom_field, customer, customer_follow, follow_tag, follow_up, follow_up_type, group_member};
+use entity::{
+    corp_tag, custom_field, customer, customer_follow, customer_group, follow_tag, follow_up, follow_up_type, group_member, record_template,
+    record_template_field, record_template_scope,
+};
 
 pub struct CrmLoader {
     pub db: DatabaseConnection,
@@ -32,7 +35,21 @@ macro_rules! key {
     )*};
 }
 
-key!(AddersOf, TagsOfCustomer, CustomerFieldValues, GroupFieldValues, LastFollowUpOf, FollowUpTypeById, CustomerById, MemberCountOf);
+key!(
+    AddersOf,
+    TagsOfCustomer,
+    CustomerFieldValues,
+    GroupFieldValues,
+    LastFollowUpOf,
+    FollowUpTypeById,
+    CustomerById,
+    MemberCountOf,
+    FieldsOfTemplate,
+    ScopesOfTemplate,
+    RecordTemplateById,
+    FieldById,
+    GroupById
+);
 
 /// An entry (maybe empty) for every requested key, so "nothing" is cached too.
 fn group<K: std::hash::Hash + Eq + Copy, V>(keys: &[K], pairs: impl IntoIterator<Item = (K, V)>) -> HashMap<K, Vec<V>> {
@@ -226,5 +243,76 @@ impl Loader<CustomerByExternalId> for CrmLoader {
             .await
             .map_err(AppError::from)?;
         Ok(rows.into_iter().map(|c| (CustomerByExternalId(c.external_userid.clone()), c)).collect())
+    }
+}
+
+impl Loader<FieldsOfTemplate> for CrmLoader {
+    type Value = Vec<(record_template_field::Model, custom_field::Model)>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[FieldsOfTemplate]) -> LoadResult<FieldsOfTemplate, Self::Value> {
+        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
+        let mut rows = super::records::fields_of(&self.db, scope, &ids(keys, |k| k.0)).await?;
+        Ok(keys.iter().map(|k| (*k, rows.remove(&k.0).unwrap_or_default())).collect())
+    }
+}
+
+impl Loader<ScopesOfTemplate> for CrmLoader {
+    type Value = Vec<record_template_scope::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[ScopesOfTemplate]) -> LoadResult<ScopesOfTemplate, Self::Value> {
+        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
+        let rows = scope
+            .select::<record_template_scope::Entity>()
+            .filter(record_template_scope::Column::TemplateId.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(AppError::from)?;
+        Ok(group(keys, rows.into_iter().map(|r| (ScopesOfTemplate(r.template_id), r))))
+    }
+}
+
+impl Loader<RecordTemplateById> for CrmLoader {
+    type Value = record_template::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[RecordTemplateById]) -> LoadResult<RecordTemplateById, Self::Value> {
+        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
+        let rows = scope
+            .select::<record_template::Entity>()
+            .filter(record_template::Column::Id.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows.into_iter().map(|t| (RecordTemplateById(t.id), t)).collect())
+    }
+}
+
+impl Loader<FieldById> for CrmLoader {
+    type Value = custom_field::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[FieldById]) -> LoadResult<FieldById, Self::Value> {
+        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
+        let rows = scope
+            .select::<custom_field::Entity>()
+            .filter(custom_field::Column::Id.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows.into_iter().map(|f| (FieldById(f.id), f)).collect())
+    }
+}
+
+/// Groups the caller may see.
+impl Loader<GroupById> for CrmLoader {
+    type Value = customer_group::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[GroupById]) -> LoadResult<GroupById, Self::Value> {
+        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
+        let rows = scope
+            .select_visible::<customer_group::Entity>()
+            .filter(customer_group::Column::Id.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows.into_iter().map(|g| (GroupById(g.id), g)).collect())
     }
 }

@@ -10,6 +10,7 @@ pub mod aggregates;
 pub mod follow_ups;
 pub mod graphql;
 pub mod groups;
+pub mod records;
 pub mod loaders;
 pub mod recycle;
 pub mod seed;
@@ -17,6 +18,9 @@ pub mod service;
 pub mod tagging;
 pub mod timeline;
 pub mod transfer;
+pub mod work_orders;
+
+pub use follow_ups::Subject;
 
 use sea_orm::{ColumnTrait, DatabaseConnection, PaginatorTrait, QueryFilter};
 
@@ -39,4 +43,25 @@ impl DeletionGuard for OwnedCustomersGuard {
         }
         Ok(())
     }
+}
+
+/// What the caller needs to know of a visible customer or group.
+pub struct SubjectRef {
+    pub name: String,
+    /// The customer's owner, or the group's owner.
+    pub owner_id: Option<i64>,
+}
+
+/// The customer or group, if the caller may see it (else `NOT_FOUND`).
+pub async fn visible_subject(db: &impl sea_orm::ConnectionTrait, scope: &Scope, subject: Subject, id: i64) -> AppResult<SubjectRef> {
+    Ok(match subject {
+        Subject::Customer => {
+            let c = scope.get_visible::<entity::customer::Entity>(db, id).await?;
+            SubjectRef { name: c.name, owner_id: c.owner_id }
+        }
+        Subject::Group => {
+            let g = scope.get_visible::<entity::customer_group::Entity>(db, id).await?;
+            SubjectRef { name: g.name, owner_id: g.owner_id }
+        }
+    })
 }

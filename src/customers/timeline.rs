@@ -27,6 +27,10 @@ pub enum EventKind {
     FollowUp,
     /// Corp tags added or removed (payload: added, removed: tag names).
     TagsChanged,
+    /// A business record was submitted (payload: recordId, template, values).
+    BusinessRecord,
+    /// A work order was opened or closed (payload: workOrderId, title, status).
+    WorkOrder,
     /// The owner changed (payload: from, to: employee ids).
     OwnerChanged,
     /// An on-job transfer to another employee started (payload: from, to).
@@ -48,6 +52,8 @@ impl EventKind {
             EventKind::LeftGroup => "LEFT_GROUP",
             EventKind::FollowUp => "FOLLOW_UP",
             EventKind::TagsChanged => "TAGS_CHANGED",
+            EventKind::BusinessRecord => "BUSINESS_RECORD",
+            EventKind::WorkOrder => "WORK_ORDER",
             EventKind::OwnerChanged => "OWNER_CHANGED",
             EventKind::TransferStarted => "TRANSFER_STARTED",
             EventKind::MomentInteraction => "MOMENT_INTERACTION",
@@ -64,6 +70,8 @@ impl EventKind {
             EventKind::LeftGroup,
             EventKind::FollowUp,
             EventKind::TagsChanged,
+            EventKind::BusinessRecord,
+            EventKind::WorkOrder,
             EventKind::OwnerChanged,
             EventKind::TransferStarted,
             EventKind::MomentInteraction,

@@ -16,7 +16,10 @@ use crate::{
     config::Config,
     custom_fields::graphql::{CustomFieldMutation, CustomFieldQuery},
     customers::{
-        graphql::{CustomerMutation, CustomerQueryRoot},
+        graphql::{
+            records::{RecordMutation, RecordQuery},
+            CustomerMutation, CustomerQueryRoot,
+        },
         groups::CustomerGroupQuery,
         loaders::CrmLoader,
     },
@@ -55,6 +58,7 @@ pub struct QueryRoot(
     CorpTagQuery,
     CustomerQueryRoot,
     CustomerGroupQuery,
+    RecordQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -70,6 +74,7 @@ pub struct MutationRoot(
     InternalGroupMutation,
     CorpTagMutation,
     CustomerMutation,
+    RecordMutation,
 );
 
 #[derive(MergedSubscription, Default)]

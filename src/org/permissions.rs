@@ -25,6 +25,7 @@ pub const CUSTOMER_TRANSFER: &str = "customer.transfer";
 pub const CUSTOMER_RECYCLE_VIEW: &str = "customer.recycle.view";
 pub const GROUP_VIEW: &str = "group.view";
 pub const CFG_FOLLOW_UP_TYPE_MANAGE: &str = "cfg.follow_up_type.manage";
+pub const CFG_RECORD_TEMPLATE_MANAGE: &str = "cfg.record_template.manage";
 
 /// One node of the catalogue tree.
 pub struct Node {
@@ -107,6 +108,7 @@ pub static CATALOGUE: &[Node] = &[
         children: &[
             leaf(CFG_CUSTOM_FIELD_MANAGE, "自定义字段", "Custom fields"),
             leaf(CFG_FOLLOW_UP_TYPE_MANAGE, "跟进记录类型", "Follow-up types"),
+            leaf(CFG_RECORD_TEMPLATE_MANAGE, "业务记录模板", "Business record templates"),
         ],
     },
     Node {

@@ -73,6 +73,11 @@ tenant_entity!(
     follow_up_type,
     follow_up,
     customer_loss,
+    record_template,
+    record_template_field,
+    record_template_scope,
+    business_record,
+    work_order,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads

@@ -7,6 +7,8 @@ use async_graphql::{
 use chrono::{DateTime, Utc};
 use entity::{customer, customer_event, customer_follow, customer_loss, follow_up, follow_up_type};
 
+use records::{BusinessRecord, WorkOrder};
+
 use super::{
     follow_ups::{self, NewFollowUp, Subject},
     loaders::{AddersOf, CrmLoader, CustomerById, CustomerFieldValues, FollowUpTypeById, LastFollowUpOf, TagsOfCustomer},
@@ -40,7 +42,9 @@ pub fn crm_loader<'a>(ctx: &'a Context<'_>) -> &'a CrmDataLoader {
     ctx.data_unchecked::<CrmDataLoader>()
 }
 
-async fn employee(ctx: &Context<'_>, id: Option<i64>) -> async_graphql::Result<Option<Employee>> {
+pub mod records;
+
+pub(crate) async fn employee(ctx: &Context<'_>, id: Option<i64>) -> async_graphql::Result<Option<Employee>> {
     let Some(id) = id else { return Ok(None) };
     Ok(org_loader(ctx).load_one(EmployeeById(id)).await?.map(Employee))
 }
@@ -159,9 +163,7 @@ impl Customer {
     /// Follow-up records, newest first.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn follow_ups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<FollowUp>> {
-        let page = Page::new(first, after)?;
-        let (rows, total) = fetch_page(ctx.db(), follow_ups::of_subject(ctx.scope()?, Subject::Customer, self.0.id), page).await?;
-        Ok(connection(page, total, rows.into_iter().map(FollowUp).collect()))
+        subject_page(ctx, follow_ups::of_subject(ctx.scope()?, Subject::Customer, self.0.id), first, after, FollowUp).await
     }
     /// The timeline (客户动态), newest first; `kinds` narrows it.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
@@ -176,12 +178,40 @@ impl Customer {
         let (rows, total) = fetch_page(ctx.db(), timeline::feed(ctx.scope()?, self.0.id, &kinds), page).await?;
         Ok(connection(page, total, rows.into_iter().map(CustomerEvent).collect()))
     }
+    /// Business records (业务记录), newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn business_records(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<BusinessRecord>> {
+        subject_page(ctx, crate::customers::records::of_subject(ctx.scope()?, Subject::Customer, self.0.id), first, after, BusinessRecord).await
+    }
+    /// Work orders (工单), newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn work_orders(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<WorkOrder>> {
+        subject_page(ctx, crate::customers::work_orders::of_subject(ctx.scope()?, Subject::Customer, self.0.id), first, after, WorkOrder).await
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+}
+
+/// One page of a customer's or group's records, follow-ups or work orders.
+pub(crate) async fn subject_page<E, T>(
+    ctx: &Context<'_>,
+    select: sea_orm::Select<E>,
+    first: Option<i32>,
+    after: Option<String>,
+    wrap: impl Fn(E::Model) -> T,
+) -> async_graphql::Result<Conn<T>>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: sea_orm::FromQueryResult + Sized + Send + Sync,
+    T: async_graphql::OutputType,
+{
+    let page = Page::new(first, after)?;
+    let (rows, total) = fetch_page(ctx.db(), select, page).await?;
+    Ok(connection(page, total, rows.into_iter().map(wrap).collect()))
 }
 
 /// One employee's side of the friendship (添加人).
@@ -559,6 +589,18 @@ pub struct CreateFollowUpInput {
     pub remind_at: Option<DateTime<Utc>>,
 }
 
+#[derive(InputObject)]
+pub struct CreateGroupFollowUpInput {
+    pub group_id: ID,
+    /// 1–100 characters.
+    pub content: String,
+    pub type_id: Option<ID>,
+    #[graphql(default)]
+    pub mention_employee_ids: Vec<ID>,
+    /// When to remind the author.
+    pub remind_at: Option<DateTime<Utc>>,
+}
+
 /// The outcome for one customer of a batch: done, or why not.
 #[derive(SimpleObject)]
 pub struct CustomerResult {
@@ -646,6 +688,20 @@ impl CustomerMutation {
         let new = NewFollowUp {
             subject: Subject::Customer,
             subject_id: parse_id(&input.customer_id, "customerId")?,
+            content: input.content,
+            type_id: input.type_id.as_ref().map(|t| parse_id(t, "typeId")).transpose()?,
+            mentions: parse_ids(&input.mention_employee_ids, "mentionEmployeeIds")?,
+            remind_at: input.remind_at,
+        };
+        Ok(FollowUp(follow_ups::create(ctx.state(), ctx.scope()?, new).await?))
+    }
+
+    /// Writes a follow-up record on a visible customer group (GRP-5).
+    #[graphql(guard = "Perm(perm::GROUP_VIEW)")]
+    async fn create_group_follow_up(&self, ctx: &Context<'_>, input: CreateGroupFollowUpInput) -> async_graphql::Result<FollowUp> {
+        let new = NewFollowUp {
+            subject: Subject::Group,
+            subject_id: parse_id(&input.group_id, "groupId")?,
             content: input.content,
             type_id: input.type_id.as_ref().map(|t| parse_id(t, "typeId")).transpose()?,
             mentions: parse_ids(&input.mention_employee_ids, "mentionEmployeeIds")?,
