@@ -62,6 +62,15 @@ pub fn jobs(config: &Config) -> Jobs {
         .register(wecom::callbacks::ApplyInboxJob)
         .register(crate::customers::follow_ups::SendReminderJob)
         .register(crate::customers::work_orders::WorkOrderClosedJob)
+        .register(crate::customers::inheritance::SyncUnassignedJob)
+        .register(crate::customers::inheritance::ResignedInheritJob)
+        .register(crate::customers::inheritance::InheritanceStatusJob)
+        .schedule(Schedule {
+            name: "inheritance-status",
+            every: chrono::Duration::minutes(30),
+            kind: <crate::customers::inheritance::InheritanceStatusJob as crate::jobs::JobHandler>::KIND,
+            payload: serde_json::json!({}),
+        })
         .register(wecom::callbacks::InboxSweepJob)
         .schedule(Schedule {
             name: "wecom-inbox-sweep",

@@ -342,6 +342,14 @@ async fn on_job_transfer_calls_wecom_with_the_message_and_hands_ownership_over()
     assert_eq!(v["customer"]["timeline"]["totalCount"], 1);
     let v = a.data("query($id:ID!){customer(id:$id){owner{userid}}}", json!({"id": c2})).await;
     assert_eq!(v["customer"]["owner"]["userid"], "user00002", "a refused transfer changes nothing");
+    let v = a.data("{inheritances(filter:{kind:ON_JOB}){edges{node{status errcode customer{name}}}}}", json!({})).await;
+    let rows: Vec<(String, String)> = v["inheritances"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["node"]["customer"]["name"].as_str().unwrap().to_string(), e["node"]["status"].as_str().unwrap().to_string()))
+        .collect();
+    assert!(rows.contains(&("客户1".into(), "WAITING".into())) && rows.contains(&("客户2".into(), "FAILED".into())), "{rows:?}");
     let (code, _, _) = a
         .error(
             "mutation($i:TransferCustomersInput!){transferCustomers(input:$i){ok}}",
@@ -524,4 +532,55 @@ async fn closing_a_work_order_tells_the_customers_or_the_groups_owner() {
     a.data("mutation($g:ID!){createGroupFollowUp(input:{groupId:$g,content:\"群内答疑\"}){id}}", json!({"g": g["id"]})).await;
     let v = a.data("query($id:ID!){customerGroup(id:$id){followUps{totalCount} workOrders{totalCount}}}", json!({"id": g["id"]})).await;
     assert_eq!((v["customerGroup"]["followUps"]["totalCount"].as_i64(), v["customerGroup"]["workOrders"]["totalCount"].as_i64()), (Some(1), Some(1)));
+}
+
+async fn run_job(w: &World, mutation: &str, vars: Value) -> Value {
+    let v = w.admin.data(mutation, vars).await;
+    let id = v.as_object().unwrap().values().next().unwrap()["id"].as_str().unwrap().to_string();
+    let job = w.app.wait_job(&w.admin, &id).await;
+    assert_eq!(job["status"], "SUCCEEDED", "{job}");
+    job["result"].clone()
+}
+
+#[tokio::test]
+async fn a_leavers_customers_are_listed_from_wecom_handed_over_and_tracked_to_completion() {
+    let w = synced(3).await;
+    let a = &w.admin;
+    let (leaver, heir, other) = (employee_id(a, "user00002").await, employee_id(a, "user00000").await, employee_id(a, "user00001").await);
+    w.sandbox.with_corp(WECOM_CORP, |c| c.resign("user00002", BASE + 86_400));
+
+    let result = run_job(&w, "mutation{refreshResignedCustomers{id}}", json!({})).await;
+    assert_eq!(result["unassigned"], 1, "客户2 was added by user00002 alone");
+    let v = a.data("{resignedEmployees{totalCount edges{node{employee{userid} resignedAt pendingCustomerCount}}}}", json!({})).await;
+    let row = &v["resignedEmployees"]["edges"][0]["node"];
+    assert_eq!((row["employee"]["userid"].as_str(), row["pendingCustomerCount"].as_i64()), (Some("user00002"), Some(1)), "{v}");
+    let resigned = chrono::DateTime::parse_from_rfc3339(row["resignedAt"].as_str().unwrap()).unwrap();
+    assert_eq!(resigned.timestamp(), BASE + 86_400, "WeCom's dimission time");
+    let v = a.data("query($e:ID!){unassignedCustomers(handoverEmployeeId:$e){edges{node{name}}}}", json!({"e": leaver})).await;
+    assert_eq!(v["unassignedCustomers"]["edges"][0]["node"]["name"], "客户2");
+
+    let inherit = "mutation($i:InheritResignedInput!){inheritResignedCustomers(input:$i){id}}";
+    let (code, msg, _) = a.error(inherit, json!({"i": {"handoverEmployeeId": other, "takeoverEmployeeId": heir}})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("BAD_USER_INPUT", "该员工未离职"));
+    let result = run_job(&w, inherit, json!({"i": {"handoverEmployeeId": leaver, "takeoverEmployeeId": heir}})).await;
+    assert_eq!((result["started"].as_i64(), result["failed"].as_i64()), (Some(1), Some(0)), "{result}");
+    let call = w.sandbox.calls_to("/cgi-bin/externalcontact/resigned/transfer_customer").pop().unwrap().body.unwrap();
+    assert_eq!((call["handover_userid"].as_str(), call["takeover_userid"].as_str()), (Some("user00002"), Some("user00000")));
+    let c2 = customer_id(a, "客户2").await;
+    let v = a.data("query($id:ID!){customer(id:$id){owner{userid}}}", json!({"id": c2})).await;
+    assert_eq!(v["customer"]["owner"]["userid"], "user00000");
+    let v = a.data("{resignedEmployees(filter:{allocated:true}){totalCount edges{node{pendingCustomerCount}}}}", json!({})).await;
+    assert_eq!(v["resignedEmployees"]["totalCount"], 1);
+    let listed = "{inheritances(filter:{kind:RESIGNED}){totalCount edges{node{status takeoverAt customer{name} handover{userid} takeover{userid}}}}}";
+    let v = a.data(listed, json!({})).await;
+    assert_eq!(v["inheritances"]["edges"][0]["node"]["status"], "WAITING");
+
+    // A day later WeCom reports the takeover done.
+    w.sandbox.with_corp(WECOM_CORP, |c| c.complete_transfers(chrono::Utc::now().timestamp()));
+    let result = run_job(&w, "mutation{refreshInheritanceStatus{id}}", json!({})).await;
+    assert_eq!(result["updated"], 1);
+    let v = a.data(listed, json!({})).await;
+    let node = &v["inheritances"]["edges"][0]["node"];
+    assert_eq!((node["status"].as_str(), node["customer"]["name"].as_str()), (Some("DONE"), Some("客户2")));
+    assert!(node["takeoverAt"].is_string());
 }

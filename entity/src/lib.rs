@@ -3,6 +3,7 @@
 //! Every tenant table carries `corp_id`; the server's `tenancy` module is the only
 //! place that turns that column into filters.
 
+pub mod allocation_rule;
 pub mod business_record;
 pub mod corp;
 pub mod corp_tag;
@@ -24,6 +25,7 @@ pub mod follow_tag;
 pub mod follow_up;
 pub mod follow_up_type;
 pub mod group_member;
+pub mod inheritance;
 pub mod internal_group;
 pub mod job;
 pub mod record_template;
@@ -32,6 +34,7 @@ pub mod record_template_scope;
 pub mod role;
 pub mod role_department;
 pub mod session;
+pub mod unassigned_customer;
 pub mod wecom_binding;
 pub mod wecom_inbox;
 pub mod work_order;

@@ -9,6 +9,7 @@ mod m20261122_000004_internal_groups;
 mod m20261122_000005_job_checkpoint;
 mod m20261122_000006_crm;
 mod m20261122_000007_records;
+mod m20261122_000008_inheritance;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_job_checkpoint::Migration),
             Box::new(m20261122_000006_crm::Migration),
             Box::new(m20261122_000007_records::Migration),
+            Box::new(m20261122_000008_inheritance::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ pub mod aggregates;
 pub mod follow_ups;
 pub mod graphql;
 pub mod groups;
+pub mod inheritance;
 pub mod records;
 pub mod loaders;
 pub mod recycle;

@@ -6,11 +6,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, QueryFilter};
-use serde_json::json;
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 
-use super::timeline::{self, EventKind, NewEvent};
+use super::inheritance::{record_started, InheritanceKind};
 use crate::{
     error::{AppError, AppResult, Msg},
     integrations::wecom::types::TransferCustomer,
@@ -96,27 +94,11 @@ pub async fn transfer(
                 continue;
             }
         };
-        let started: Vec<&customer::Model> =
-            list.iter().copied().filter(|c| answer.iter().any(|a| a.external_userid == c.external_userid && a.errcode == 0)).collect();
-        let now = Utc::now();
+        let codes: HashMap<&str, i64> = answer.iter().map(|a| (a.external_userid.as_str(), a.errcode)).collect();
+        let answers: Vec<(&customer::Model, i64)> =
+            list.iter().filter_map(|c| codes.get(c.external_userid.as_str()).map(|e| (*c, *e))).collect();
         let txn = crate::db::write_txn(db).await?;
-        for c in &started {
-            let mut am: customer::ActiveModel = (*c).clone().into();
-            am.owner_id = Set(Some(takeover_id));
-            am.updated_at = Set(now);
-            scope.update(&txn, am).await?;
-        }
-        timeline::append(
-            &txn,
-            scope,
-            started
-                .iter()
-                .map(|c| {
-                    NewEvent::new(c.id, EventKind::TransferStarted, now).by(scope.employee_id).with(json!({"from": handover, "to": takeover_id}))
-                })
-                .collect(),
-        )
-        .await?;
+        record_started(&txn, scope, InheritanceKind::OnJob, handover, takeover_id, &answers).await?;
         txn.commit().await?;
         for c in list {
             let code = answer.iter().find(|a| a.external_userid == c.external_userid).map(|a| a.errcode);

@@ -17,6 +17,7 @@ use crate::{
     custom_fields::graphql::{CustomFieldMutation, CustomFieldQuery},
     customers::{
         graphql::{
+            inheritance::{InheritanceMutation, InheritanceQuery},
             records::{RecordMutation, RecordQuery},
             CustomerMutation, CustomerQueryRoot,
         },
@@ -59,6 +60,7 @@ pub struct QueryRoot(
     CustomerQueryRoot,
     CustomerGroupQuery,
     RecordQuery,
+    InheritanceQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -75,6 +77,7 @@ pub struct MutationRoot(
     CorpTagMutation,
     CustomerMutation,
     RecordMutation,
+    InheritanceMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -22,6 +22,7 @@ pub const CUSTOMER_VIEW: &str = "customer.view";
 pub const CUSTOMER_EDIT: &str = "customer.edit";
 pub const CUSTOMER_TAG: &str = "customer.tag";
 pub const CUSTOMER_TRANSFER: &str = "customer.transfer";
+pub const CUSTOMER_INHERIT: &str = "customer.inherit";
 pub const CUSTOMER_RECYCLE_VIEW: &str = "customer.recycle.view";
 pub const GROUP_VIEW: &str = "group.view";
 pub const CFG_FOLLOW_UP_TYPE_MANAGE: &str = "cfg.follow_up_type.manage";
@@ -98,6 +99,7 @@ pub static CATALOGUE: &[Node] = &[
                 ],
             },
             leaf(CUSTOMER_RECYCLE_VIEW, "客户回收站", "Customer recycle bin"),
+            leaf(CUSTOMER_INHERIT, "离职继承", "Resigned inheritance"),
             leaf(GROUP_VIEW, "客户群列表", "Customer groups"),
         ],
     },

@@ -29,6 +29,19 @@ pub struct Call {
     pub errcode: i64,
 }
 
+/// One customer's transfer as WeCom tracks it.
+#[derive(Clone, Debug)]
+pub struct Transfer {
+    pub external_userid: String,
+    pub handover: String,
+    pub takeover: String,
+    pub message: Option<String>,
+    pub resigned: bool,
+    /// 1 taken over, 2 waiting, 3 refused, 4 limit reached.
+    pub status: i64,
+    pub takeover_time: i64,
+}
+
 /// Where the sandbox sends a corp's callbacks, and how it signs them.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct CallbackTarget {
@@ -62,8 +75,10 @@ pub struct SandboxCorp {
     pub group_chats: BTreeMap<String, types::GroupChat>,
     /// Group chats created through `appchat/create`, with the messages sent to them.
     pub app_chats: BTreeMap<String, (types::AppChatCreate, Vec<Value>)>,
-    /// On-job transfers started: (external_userid, handover, takeover, message).
-    pub transfers: Vec<(String, String, String, Option<String>)>,
+    /// Transfers started, on-job and resigned, with WeCom's status for each.
+    pub transfers: Vec<Transfer>,
+    /// Members who left: userid → dimission time (their relations stay until inherited).
+    pub resigned: BTreeMap<String, i64>,
     /// Positions in `follows` of the member list last paged (key: the list and `follows.len()`).
     pub follow_index: Option<(String, Vec<usize>)>,
 }
@@ -93,6 +108,7 @@ impl SandboxCorp {
             follow_index: None,
             app_chats: BTreeMap::new(),
             transfers: Vec::new(),
+            resigned: BTreeMap::new(),
         };
         c.departments.insert(
             1,
@@ -168,6 +184,26 @@ impl SandboxCorp {
             external_userid.to_string(),
             types::FollowInfo { userid: userid.to_string(), createtime, add_way: 1, state, ..Default::default() },
         ));
+    }
+
+    /// The member leaves: their follow relations wait for inheritance.
+    pub fn resign(&mut self, userid: &str, at: i64) {
+        self.resigned.insert(userid.to_string(), at);
+        if let Some(u) = self.users.get_mut(userid) {
+            u.status = Some(5);
+        }
+    }
+
+    /// What 24 hours do: every waiting transfer completes and its relation moves to the receiver.
+    pub fn complete_transfers(&mut self, now: i64) {
+        for t in self.transfers.iter_mut().filter(|t| t.status == 2) {
+            t.status = 1;
+            t.takeover_time = now;
+            if let Some((_, f)) = self.follows.iter_mut().find(|(e, f)| *e == t.external_userid && f.userid == t.handover) {
+                f.userid = t.takeover.clone();
+                f.createtime = now;
+            }
+        }
     }
 
     /// Adds `customers` external contacts (every third followed by two

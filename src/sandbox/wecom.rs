@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use super::{Call, Sandbox, SandboxCorp, TokenInfo};
 use crate::integrations::wecom::types::{
     AddCorpTag, AppChatCreate, BatchGetByUser, CorpTag, CorpTagFilter, CorpTagGroup, CreateDepartment, DelCorpTag, Department, EditCorpTag,
-    FollowInfo, GroupChat, GroupChatGet, GroupChatListRequest, MarkTag, RemarkRequest, TransferCustomer, TransferCustomerItem, UpdateDepartment, User, WriteUser,
+    FollowInfo, GroupChat, GroupChatGet, GroupChatListRequest, MarkTag, RemarkRequest, TransferCustomer, TransferCustomerItem, TransferResultItem, TransferResultRequest, UnassignedInfo, UnassignedListRequest, UpdateDepartment, User, WriteUser,
 };
 
 /// Cursors are opaque to clients; here they carry an offset.
@@ -575,10 +575,11 @@ fn handle(corp: &mut SandboxCorp, kind: &str, method: &Method, path: &str, q: &B
                 }
                 Ok(json!({}))
             }
-            ("POST", "/cgi-bin/externalcontact/transfer_customer") => {
+            ("POST", "/cgi-bin/externalcontact/transfer_customer" | "/cgi-bin/externalcontact/resigned/transfer_customer") => {
                 if kind == "contacts" {
                     return Err(err(48002, "api forbidden"));
                 }
+                let resigned = path.contains("/resigned/");
                 let r: TransferCustomer = parse(body)?;
                 if r.external_userid.is_empty() || r.external_userid.len() > 100 {
                     return Err(err(40058, "invalid external_userid list"));
@@ -594,17 +595,69 @@ fn handle(corp: &mut SandboxCorp, kind: &str, method: &Method, path: &str, q: &B
                 if r.handover_userid == r.takeover_userid {
                     return Err(err(40097, "handover and takeover are the same"));
                 }
+                // The resigned API takes only members who left; the on-job one only members who did not.
+                if resigned != corp.resigned.contains_key(&r.handover_userid) || corp.resigned.contains_key(&r.takeover_userid) {
+                    return Err(err(40097, "invalid handover or takeover userid"));
+                }
                 let mut items = Vec::new();
                 for ext in &r.external_userid {
                     let related = corp.follows.iter().any(|(e, f)| e == ext && f.userid == r.handover_userid);
-                    let errcode = if related { 0 } else { 84061 };
-                    if related {
+                    let busy = corp.transfers.iter().any(|t| &t.external_userid == ext && t.status == 2);
+                    let errcode = if !related { 84061 } else if busy { 40129 } else { 0 };
+                    if errcode == 0 {
                         // WeCom starts the flow; the customer is taken over after 24 h unless they refuse.
-                        corp.transfers.push((ext.clone(), r.handover_userid.clone(), r.takeover_userid.clone(), r.transfer_success_msg.clone()));
+                        corp.transfers.push(crate::sandbox::Transfer {
+                            external_userid: ext.clone(),
+                            handover: r.handover_userid.clone(),
+                            takeover: r.takeover_userid.clone(),
+                            message: r.transfer_success_msg.clone(),
+                            resigned,
+                            status: 2,
+                            takeover_time: 0,
+                        });
                     }
                     items.push(TransferCustomerItem { external_userid: ext.clone(), errcode });
                 }
                 Ok(json!({"customer": items}))
+            }
+            ("POST", "/cgi-bin/externalcontact/transfer_result" | "/cgi-bin/externalcontact/resigned/transfer_result") => {
+                if kind == "contacts" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let resigned = path.contains("/resigned/");
+                let r: TransferResultRequest = parse(body)?;
+                let all: Vec<TransferResultItem> = corp
+                    .transfers
+                    .iter()
+                    .filter(|t| t.resigned == resigned && t.handover == r.handover_userid && t.takeover == r.takeover_userid)
+                    .map(|t| TransferResultItem { external_userid: t.external_userid.clone(), status: t.status, takeover_time: t.takeover_time })
+                    .collect();
+                let start = cursor_offset(&r.cursor)?;
+                let end = (start + 100).min(all.len());
+                let next = if end < all.len() { next_cursor(end) } else { String::new() };
+                Ok(json!({"customer": all.get(start..end).unwrap_or(&[]), "next_cursor": next}))
+            }
+            ("POST", "/cgi-bin/externalcontact/get_unassigned_list") => {
+                if kind == "contacts" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let r: UnassignedListRequest = parse(body)?;
+                if !(1..=1000).contains(&r.page_size) {
+                    return Err(err(40058, "invalid page_size"));
+                }
+                let pending: Vec<UnassignedInfo> = corp
+                    .follows
+                    .iter()
+                    .filter_map(|(ext, f)| {
+                        let at = corp.resigned.get(&f.userid)?;
+                        let moving = corp.transfers.iter().any(|t| &t.external_userid == ext && t.handover == f.userid);
+                        (!moving).then(|| UnassignedInfo { handover_userid: f.userid.clone(), external_userid: ext.clone(), dimission_time: *at })
+                    })
+                    .collect();
+                let start = cursor_offset(&r.cursor)?;
+                let end = (start + r.page_size as usize).min(pending.len());
+                let is_last = end >= pending.len();
+                Ok(json!({"info": pending.get(start..end).unwrap_or(&[]), "is_last": is_last, "next_cursor": if is_last { String::new() } else { next_cursor(end) }}))
             }
             ("POST", "/cgi-bin/externalcontact/get_corp_tag_list") => {
                 if kind == "contacts" {

@@ -78,6 +78,9 @@ tenant_entity!(
     record_template_scope,
     business_record,
     work_order,
+    unassigned_customer,
+    inheritance,
+    allocation_rule,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads

@@ -253,6 +253,7 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
                     .update_many::<employee::Entity>()
                     .col_expr(employee::Column::SystemEnabled, false.into())
                     .col_expr(employee::Column::Activated, false.into())
+                    .col_expr(employee::Column::ResignedAt, Some(Utc::now()).into())
                     .col_expr(employee::Column::UpdatedAt, Utc::now().into())
                     .filter(employee::Column::Id.eq(e.id))
                     .exec(&txn)

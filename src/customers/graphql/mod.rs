@@ -42,6 +42,7 @@ pub fn crm_loader<'a>(ctx: &'a Context<'_>) -> &'a CrmDataLoader {
     ctx.data_unchecked::<CrmDataLoader>()
 }
 
+pub mod inheritance;
 pub mod records;
 
 pub(crate) async fn employee(ctx: &Context<'_>, id: Option<i64>) -> async_graphql::Result<Option<Employee>> {

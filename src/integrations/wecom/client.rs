@@ -416,6 +416,31 @@ impl WecomClient {
             .customer)
     }
 
+    /// Starts resigned transfers (the handover must have left); same answer shape as the on-job one.
+    pub async fn resigned_transfer_customer(&self, creds: &Credentials, body: &TransferCustomer) -> Result<Vec<TransferCustomerItem>, WecomError> {
+        Ok(self
+            .post::<_, TransferCustomerResult>(
+                creds,
+                SecretKind::ExternalContact,
+                "/cgi-bin/externalcontact/resigned/transfer_customer",
+                body,
+            )
+            .await?
+            .customer)
+    }
+
+    /// One page of a transfer's per-customer status (`resigned` picks the resigned variant).
+    pub async fn transfer_result(&self, creds: &Credentials, resigned: bool, body: &TransferResultRequest) -> Result<TransferResultPage, WecomError> {
+        let path =
+            if resigned { "/cgi-bin/externalcontact/resigned/transfer_result" } else { "/cgi-bin/externalcontact/transfer_result" };
+        self.post(creds, SecretKind::ExternalContact, path, body).await
+    }
+
+    /// One page of the customers of resigned members still waiting for an heir.
+    pub async fn unassigned_list(&self, creds: &Credentials, body: &UnassignedListRequest) -> Result<UnassignedPage, WecomError> {
+        self.post(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/get_unassigned_list", body).await
+    }
+
     pub async fn corp_tag_list(&self, creds: &Credentials, filter: &CorpTagFilter) -> Result<Vec<CorpTagGroup>, WecomError> {
         Ok(self
             .post::<_, CorpTagList>(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/get_corp_tag_list", filter)

@@ -668,6 +668,59 @@ pub struct TransferCustomerResult {
     pub customer: Vec<TransferCustomerItem>,
 }
 
+/// `get_unassigned_list` body.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct UnassignedListRequest {
+    #[serde(default)]
+    pub cursor: String,
+    /// At most 1000.
+    pub page_size: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct UnassignedInfo {
+    pub handover_userid: String,
+    pub external_userid: String,
+    /// Unix seconds.
+    pub dimission_time: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct UnassignedPage {
+    #[serde(default)]
+    pub info: Vec<UnassignedInfo>,
+    #[serde(default)]
+    pub is_last: bool,
+    #[serde(default)]
+    pub next_cursor: String,
+}
+
+/// `transfer_result` / `resigned/transfer_result` body.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct TransferResultRequest {
+    pub handover_userid: String,
+    pub takeover_userid: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cursor: String,
+}
+
+/// Status: 1 taken over, 2 waiting, 3 refused by the customer, 4 the receiver's limit reached, 5 no record.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct TransferResultItem {
+    pub external_userid: String,
+    pub status: i64,
+    #[serde(default)]
+    pub takeover_time: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct TransferResultPage {
+    #[serde(default)]
+    pub customer: Vec<TransferResultItem>,
+    #[serde(default)]
+    pub next_cursor: String,
+}
+
 /// `mark_tag` body.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct MarkTag {

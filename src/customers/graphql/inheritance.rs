@@ -1,0 +1,277 @@
+//! Inheritance over GraphQL: resigned employees with what they leave behind,
+//! their waiting customers, hand-overs with WeCom's result, and the jobs
+//! that refresh and perform them.
+
+use std::collections::HashMap;
+
+use async_graphql::{Context, InputObject, Object, ID};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    sea_query::Query, ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::{crm_loader, employee, subject_page, Customer};
+use crate::{
+    customers::{
+        inheritance::{self, InheritanceKind, InheritanceStatus, ResignedInheritRequest},
+        loaders::CustomerById,
+    },
+    error::AppError,
+    graphql::{
+        connection::{connection, fetch_page, id, parse_id, parse_ids, Conn, Page},
+        context::CtxExt,
+        guard::Perm,
+    },
+    jobs::{graphql::Job, NewJob},
+    org::{graphql::employee::Employee, permissions as perm},
+};
+use entity::{customer, customer_group, employee as emp, inheritance as inh, unassigned_customer};
+
+/// A resigned employee with what still waits for an heir.
+pub struct ResignedEmployee {
+    employee: emp::Model,
+    pending_customers: i64,
+    pending_groups: i64,
+}
+
+#[Object]
+impl ResignedEmployee {
+    async fn employee(&self) -> Employee {
+        Employee(self.employee.clone())
+    }
+    async fn resigned_at(&self) -> Option<DateTime<Utc>> {
+        self.employee.resigned_at
+    }
+    /// Customers WeCom still lists as unassigned.
+    async fn pending_customer_count(&self) -> i64 {
+        self.pending_customers
+    }
+    /// Groups they still own.
+    async fn pending_group_count(&self) -> i64 {
+        self.pending_groups
+    }
+}
+
+pub struct Inheritance(pub inh::Model);
+
+#[Object]
+impl Inheritance {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
+        Ok(crm_loader(ctx).load_one(CustomerById(self.0.customer_id)).await?.map(Customer))
+    }
+    async fn handover(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employee>> {
+        employee(ctx, Some(self.0.handover_id)).await
+    }
+    async fn takeover(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employee>> {
+        employee(ctx, Some(self.0.takeover_id)).await
+    }
+    async fn kind(&self) -> Option<InheritanceKind> {
+        InheritanceKind::parse(&self.0.kind)
+    }
+    async fn status(&self) -> Option<InheritanceStatus> {
+        InheritanceStatus::parse(&self.0.status)
+    }
+    /// WeCom's errcode when it refused to start the hand-over.
+    async fn errcode(&self) -> Option<i64> {
+        self.0.errcode
+    }
+    async fn takeover_at(&self) -> Option<DateTime<Utc>> {
+        self.0.takeover_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct ResignedEmployeeFilter {
+    /// false (default): still leaving customers behind; true: all handed over (已分配).
+    #[graphql(default)]
+    pub allocated: bool,
+    pub resigned_from: Option<DateTime<Utc>>,
+    pub resigned_to: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject, Default)]
+pub struct InheritanceFilter {
+    pub kind: Option<InheritanceKind>,
+    #[graphql(default)]
+    pub statuses: Vec<InheritanceStatus>,
+    pub handover_employee_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct InheritResignedInput {
+    pub handover_employee_id: ID,
+    pub takeover_employee_id: ID,
+    /// Only these of the leaver's waiting customers; all of them when empty.
+    #[graphql(default)]
+    pub customer_ids: Vec<ID>,
+}
+
+#[derive(Default)]
+pub struct InheritanceQuery;
+
+#[Object]
+impl InheritanceQuery {
+    /// Resigned employees within the caller's data scope, most recent first (INH-1).
+    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn resigned_employees(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ResignedEmployeeFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<ResignedEmployee>> {
+        let scope = ctx.scope()?;
+        let f = filter.unwrap_or_default();
+        let page = Page::new(first, after)?;
+        let waiting = Query::select()
+            .column(unassigned_customer::Column::HandoverUserid)
+            .from(unassigned_customer::Entity)
+            .and_where(unassigned_customer::Column::CorpId.eq(scope.corp_id))
+            .to_owned();
+        let mut cond = Condition::all().add(emp::Column::ResignedAt.is_not_null());
+        cond = cond.add(if f.allocated { emp::Column::Userid.not_in_subquery(waiting) } else { emp::Column::Userid.in_subquery(waiting) });
+        if let Some(t) = f.resigned_from {
+            cond = cond.add(emp::Column::ResignedAt.gte(t));
+        }
+        if let Some(t) = f.resigned_to {
+            cond = cond.add(emp::Column::ResignedAt.lte(t));
+        }
+        let select =
+            scope.select_visible::<emp::Entity>().filter(cond).order_by_desc(emp::Column::ResignedAt).order_by_desc(emp::Column::Id);
+        let (rows, total) = fetch_page(ctx.db(), select, page).await?;
+        // Two grouped counts for the whole page.
+        let customers: HashMap<String, i64> = scope
+            .select::<unassigned_customer::Entity>()
+            .select_only()
+            .column(unassigned_customer::Column::HandoverUserid)
+            .column_as(unassigned_customer::Column::Id.count(), "n")
+            .filter(unassigned_customer::Column::HandoverUserid.is_in(rows.iter().map(|e| e.userid.clone())))
+            .group_by(unassigned_customer::Column::HandoverUserid)
+            .into_tuple::<(String, i64)>()
+            .all(ctx.db())
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .collect();
+        let groups: HashMap<i64, i64> = scope
+            .select::<customer_group::Entity>()
+            .select_only()
+            .column(customer_group::Column::OwnerId)
+            .column_as(customer_group::Column::Id.count(), "n")
+            .filter(customer_group::Column::OwnerId.is_in(rows.iter().map(|e| e.id)))
+            .filter(customer_group::Column::DismissedAt.is_null())
+            .group_by(customer_group::Column::OwnerId)
+            .into_tuple::<(i64, i64)>()
+            .all(ctx.db())
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .collect();
+        let nodes = rows
+            .into_iter()
+            .map(|e| ResignedEmployee {
+                pending_customers: customers.get(&e.userid).copied().unwrap_or(0),
+                pending_groups: groups.get(&e.id).copied().unwrap_or(0),
+                employee: e,
+            })
+            .collect();
+        Ok(connection(page, total, nodes))
+    }
+
+    /// A leaver's customers still waiting for an heir (WeCom's unassigned list).
+    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn unassigned_customers(
+        &self,
+        ctx: &Context<'_>,
+        handover_employee_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<Customer>> {
+        let scope = ctx.scope()?;
+        let leaver = scope.get_visible::<emp::Entity>(ctx.db(), parse_id(&handover_employee_id, "handoverEmployeeId")?).await?;
+        let waiting = Query::select()
+            .column(unassigned_customer::Column::ExternalUserid)
+            .from(unassigned_customer::Entity)
+            .and_where(unassigned_customer::Column::CorpId.eq(scope.corp_id))
+            .and_where(unassigned_customer::Column::HandoverUserid.eq(leaver.userid))
+            .to_owned();
+        let select = scope
+            .select_visible::<customer::Entity>()
+            .filter(customer::Column::ExternalUserid.in_subquery(waiting))
+            .order_by_desc(customer::Column::FirstAddedAt)
+            .order_by_desc(customer::Column::Id);
+        subject_page(ctx, select, first, after, Customer).await
+    }
+
+    /// Hand-overs (on-job and resigned) whose receiver is in the caller's scope, newest first.
+    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn inheritances(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<InheritanceFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<Inheritance>> {
+        let scope = ctx.scope()?;
+        let f = filter.unwrap_or_default();
+        let mut select = scope.select::<inh::Entity>().filter(scope.visible_employees(inh::Column::TakeoverId));
+        if let Some(k) = f.kind {
+            select = select.filter(inh::Column::Kind.eq(k.as_str()));
+        }
+        if !f.statuses.is_empty() {
+            select = select.filter(inh::Column::Status.is_in(f.statuses.iter().map(|s| s.as_str())));
+        }
+        if let Some(h) = &f.handover_employee_id {
+            select = select.filter(inh::Column::HandoverId.eq(parse_id(h, "filter.handoverEmployeeId")?));
+        }
+        let select = select.order_by_desc(inh::Column::CreatedAt).order_by_desc(inh::Column::Id);
+        subject_page(ctx, select, first, after, Inheritance).await
+    }
+}
+
+#[derive(Default)]
+pub struct InheritanceMutation;
+
+#[Object]
+impl InheritanceMutation {
+    /// Pulls WeCom's list of resigned members' unassigned customers (a job).
+    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)")]
+    async fn refresh_resigned_customers(&self, ctx: &Context<'_>) -> async_graphql::Result<Job> {
+        let auth = ctx.auth()?;
+        let job = ctx.state().jobs.enqueue::<inheritance::SyncUnassignedJob>(ctx.db(), NewJob::for_user(auth), &serde_json::json!({})).await?;
+        Ok(Job(job))
+    }
+
+    /// Hands a leaver's waiting customers to an active employee through WeCom (a job).
+    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)")]
+    async fn inherit_resigned_customers(&self, ctx: &Context<'_>, input: InheritResignedInput) -> async_graphql::Result<Job> {
+        let auth = ctx.auth()?;
+        let req = ResignedInheritRequest {
+            handover_id: parse_id(&input.handover_employee_id, "handoverEmployeeId")?,
+            takeover_id: parse_id(&input.takeover_employee_id, "takeoverEmployeeId")?,
+            customer_ids: parse_ids(&input.customer_ids, "customerIds")?,
+        };
+        // Validate now so a bad hand-over fails the request, not the job.
+        inheritance::check_resigned_request(ctx.db(), &auth.scope, &req).await?;
+        let job = ctx.state().jobs.enqueue::<inheritance::ResignedInheritJob>(ctx.db(), NewJob::for_user(auth), &req).await?;
+        Ok(Job(job))
+    }
+
+    /// Asks WeCom how the caller's corp's waiting hand-overs went (a job; also runs every 30 minutes).
+    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)")]
+    async fn refresh_inheritance_status(&self, ctx: &Context<'_>) -> async_graphql::Result<Job> {
+        let auth = ctx.auth()?;
+        let job =
+            ctx.state().jobs.enqueue::<inheritance::InheritanceStatusJob>(ctx.db(), NewJob::for_user(auth), &serde_json::json!({})).await?;
+        Ok(Job(job))
+    }
+}
