@@ -56,6 +56,7 @@ pub fn jobs(config: &Config) -> Jobs {
         .schedule(Schedule {
             name: "wecom-hourly-reconcile",
             every: chrono::Duration::hours(1),
+            offset: chrono::Duration::zero(),
             kind: <wecom::sync::HourlyReconcileJob as crate::jobs::JobHandler>::KIND,
             payload: serde_json::json!({}),
         })
@@ -65,9 +66,19 @@ pub fn jobs(config: &Config) -> Jobs {
         .register(crate::customers::inheritance::SyncUnassignedJob)
         .register(crate::customers::inheritance::ResignedInheritJob)
         .register(crate::customers::inheritance::InheritanceStatusJob)
+        .register(crate::customers::allocation::AutoAllocationJob)
+        // INH-3: daily at 10:00 China time (02:00 UTC), for the previous day's leavers.
+        .schedule(Schedule {
+            name: "resigned-auto-allocation",
+            every: chrono::Duration::days(1),
+            offset: chrono::Duration::hours(2),
+            kind: <crate::customers::allocation::AutoAllocationJob as crate::jobs::JobHandler>::KIND,
+            payload: serde_json::json!({}),
+        })
         .schedule(Schedule {
             name: "inheritance-status",
             every: chrono::Duration::minutes(30),
+            offset: chrono::Duration::zero(),
             kind: <crate::customers::inheritance::InheritanceStatusJob as crate::jobs::JobHandler>::KIND,
             payload: serde_json::json!({}),
         })
@@ -75,18 +86,21 @@ pub fn jobs(config: &Config) -> Jobs {
         .schedule(Schedule {
             name: "wecom-inbox-sweep",
             every: chrono::Duration::minutes(10),
+            offset: chrono::Duration::zero(),
             kind: <wecom::callbacks::InboxSweepJob as crate::jobs::JobHandler>::KIND,
             payload: serde_json::json!({}),
         })
         .schedule(Schedule {
             name: "wecom-nightly-sync",
             every: chrono::Duration::days(1),
+            offset: chrono::Duration::zero(),
             kind: <wecom::sync::NightlySyncJob as crate::jobs::JobHandler>::KIND,
             payload: serde_json::json!({}),
         })
         .schedule(Schedule {
             name: "maintenance",
             every: chrono::Duration::hours(1),
+            offset: chrono::Duration::zero(),
             kind: <MaintenanceJob as crate::jobs::JobHandler>::KIND,
             payload: serde_json::json!({}),
         })

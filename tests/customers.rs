@@ -584,3 +584,72 @@ async fn a_leavers_customers_are_listed_from_wecom_handed_over_and_tracked_to_co
     assert_eq!((node["status"].as_str(), node["customer"]["name"].as_str()), (Some("DONE"), Some("客户2")));
     assert!(node["takeoverAt"].is_string());
 }
+
+#[tokio::test]
+async fn the_daily_auto_allocation_shares_a_leavers_customers_in_turn_or_gives_them_to_the_fallback() {
+    let w = world_with_customers(2, 4, 12).await;
+    // In a real corp the super admin is a WeCom member too.
+    w.sandbox.with_corp(WECOM_CORP, |c| {
+        c.users.insert(
+            "admin".into(),
+            wecrm::integrations::wecom::types::User {
+                userid: "admin".into(),
+                name: "Admin".into(),
+                department: vec![1],
+                status: Some(1),
+                ..Default::default()
+            },
+        );
+    });
+    sync(&w).await;
+    let a = &w.admin;
+    let dept_of = |userid: &'static str| async move {
+        let v = a
+            .data(
+                "query($u:JSON!){employees(filter:{conditions:[{systemField:\"USERID\",op:EQ,value:$u}]}){edges{node{departments{id}}}}}",
+                json!({"u": userid}),
+            )
+            .await;
+        v["employees"]["edges"][0]["node"]["departments"][0]["id"].as_str().unwrap().to_string()
+    };
+    let (root, third) = (dept_of("user00003").await, dept_of("user00002").await);
+    let fallback = employee_id(a, "user00001").await;
+    a.data(
+        "mutation($i:AllocationRuleInput!){createAllocationRule(input:$i){id mode}}",
+        json!({"i": {"name": "离职自动分配", "departmentIds": [root, third], "mode": "ROUND_ROBIN", "fallbackEmployeeId": fallback}}),
+    )
+    .await;
+    let (code, _, field) = a
+        .error("mutation($i:AllocationRuleInput!){createAllocationRule(input:$i){id}}", json!({"i": {"name": "x", "departmentIds": [], "mode": "AVERAGE"}}))
+        .await;
+    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("departmentIds")));
+
+    // user00003 left on 20 Nov, user00002 on 21 Nov (China time).
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap().and_hms_opt(1, 0, 0).unwrap().and_utc().timestamp() - 8 * 3600;
+    w.sandbox.with_corp(WECOM_CORP, |c| {
+        c.resign("user00003", day(20));
+        c.resign("user00002", day(21));
+    });
+
+    // Day one: user00003's four customers (客户3, 6, 7, 11) go in turn to the root department's members.
+    let result = run_job(&w, "mutation{runResignedAllocation(day:\"2026-11-20\"){id}}", json!({})).await;
+    let corp = result["corps"].as_object().unwrap().values().next().unwrap().clone();
+    assert_eq!(corp["allocated"], 4, "{result}");
+    let calls: Vec<Value> = w.sandbox.calls_to("/cgi-bin/externalcontact/resigned/transfer_customer").into_iter().map(|c| c.body.unwrap()).collect();
+    let mut per_heir: HashMap<String, usize> = HashMap::new();
+    for c in &calls {
+        assert_eq!(c["handover_userid"], "user00003");
+        *per_heir.entry(c["takeover_userid"].as_str().unwrap().to_string()).or_default() += c["external_userid"].as_array().unwrap().len();
+    }
+    assert_eq!(per_heir, HashMap::from([("admin".to_string(), 2), ("user00000".to_string(), 2)]), "in turn: {calls:?}");
+
+    // Day two: user00002 has no colleague in its department, so the fallback takes them.
+    let result = run_job(&w, "mutation{runResignedAllocation(day:\"2026-11-21\"){id}}", json!({})).await;
+    let corp = result["corps"].as_object().unwrap().values().next().unwrap().clone();
+    assert!(corp["allocated"].as_u64().unwrap() >= 3, "{result}");
+    let last = w.sandbox.calls_to("/cgi-bin/externalcontact/resigned/transfer_customer").pop().unwrap().body.unwrap();
+    assert_eq!((last["handover_userid"].as_str(), last["takeover_userid"].as_str()), (Some("user00002"), Some("user00001")));
+    // 客户6 had both leavers as adders; WeCom refuses a second transfer while the first is under way.
+    let v = a.data("{resignedEmployees{edges{node{employee{userid} pendingCustomerCount}}}}", json!({})).await;
+    assert_eq!(v["resignedEmployees"]["edges"], json!([{"node": {"employee": {"userid": "user00002"}, "pendingCustomerCount": 1}}]), "{v}");
+}

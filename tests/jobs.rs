@@ -27,7 +27,13 @@ impl JobHandler for Flaky {
 fn queue(lease_secs: i64) -> Jobs {
     Jobs::builder()
         .register(Flaky)
-        .schedule(Schedule { name: "tick", every: chrono::Duration::minutes(5), kind: Flaky::KIND, payload: json!({"succeed_on": 1}) })
+        .schedule(Schedule {
+            name: "tick",
+            every: chrono::Duration::minutes(5),
+            offset: chrono::Duration::zero(),
+            kind: Flaky::KIND,
+            payload: json!({"succeed_on": 1}),
+        })
         .build(chrono::Duration::seconds(lease_secs), std::time::Duration::from_millis(50))
 }
 

@@ -170,6 +170,16 @@ async fn customers_follow_ups_and_tags_of_another_corp_answer_not_found() {
         .as_str()
         .unwrap()
         .to_string();
+    let rule = a
+        .data(
+            "mutation($d:ID!){createAllocationRule(input:{name:\"A-Rule\",departmentIds:[$d],mode:AVERAGE}){id}}",
+            json!({"d": app.root_id()}),
+        )
+        .await["createAllocationRule"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let a_admin = app.corp.admin.id.to_string();
     let notes_before = a.data("query($id:ID!){customer(id:$id){followUps{totalCount}}}", json!({"id": customer})).await["customer"]["followUps"]
         ["totalCount"]
         .clone();
@@ -180,10 +190,13 @@ async fn customers_follow_ups_and_tags_of_another_corp_answer_not_found() {
         .clone();
 
     let v = b
-        .data("{customers{totalCount} customerRecycleBin{totalCount} followUpTypes{name} recordTemplates{name} customerGroups{totalCount}}", json!({}))
+        .data(
+            "{customers{totalCount} customerRecycleBin{totalCount} followUpTypes{name} recordTemplates{name} customerGroups{totalCount} allocationRules{name} inheritances{totalCount} resignedEmployees{totalCount}}",
+            json!({}),
+        )
         .await;
     assert_eq!(v["customers"]["totalCount"], 0);
-    assert!(!v.to_string().contains("A-Template"), "{v}");
+    assert!(!v.to_string().contains("A-Template") && !v.to_string().contains("A-Rule"), "{v}");
     assert_eq!(v["customerRecycleBin"]["totalCount"], 0);
     assert!(!v.to_string().contains("A-Type"), "{v}");
 
@@ -204,6 +217,16 @@ async fn customers_follow_ups_and_tags_of_another_corp_answer_not_found() {
         ("mutation($id:ID!){setCorpTagGroupExclusive(id:$id,exclusive:true){id}}", json!({"id": group_id})),
         ("mutation($id:ID!){setCorpTagColor(id:$id,color:\"#ff0000\"){id}}", json!({"id": tag})),
         ("query($id:ID!){workOrder(id:$id){title}}", json!({"id": work_order})),
+        ("mutation($id:ID!){deleteAllocationRule(id:$id){id}}", json!({"id": rule})),
+        (
+            "mutation($id:ID!,$d:ID!){updateAllocationRule(id:$id,input:{name:\"x\",departmentIds:[$d],mode:AVERAGE}){id}}",
+            json!({"id": rule, "d": app.root_id()}),
+        ),
+        ("query($e:ID!){unassignedCustomers(handoverEmployeeId:$e){totalCount}}", json!({"e": a_admin})),
+        (
+            "mutation($e:ID!){inheritResignedCustomers(input:{handoverEmployeeId:$e,takeoverEmployeeId:$e}){id}}",
+            json!({"e": a_admin}),
+        ),
         ("mutation($id:ID!){updateWorkOrder(input:{id:$id,status:CLOSED}){id}}", json!({"id": work_order})),
         ("mutation($c:ID!){createWorkOrder(input:{subjectKind:CUSTOMER,subjectId:$c,title:\"x\"}){id}}", json!({"c": customer})),
         ("mutation($c:ID!){submitBusinessRecord(input:{subjectKind:CUSTOMER,subjectId:$c}){id}}", json!({"c": customer})),

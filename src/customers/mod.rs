@@ -7,6 +7,7 @@
 //! `Scope::select_visible` / `get_visible`.
 
 pub mod aggregates;
+pub mod allocation;
 pub mod follow_ups;
 pub mod graphql;
 pub mod groups;

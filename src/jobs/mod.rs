@@ -170,10 +170,13 @@ impl NewJob {
 }
 
 /// A periodic firing: every `every`, one job of `kind` keyed by its time slot.
+/// Slots start at the epoch plus `offset` (a daily job at 10:00 China time is
+/// `every: 1 day, offset: 2 h`).
 #[derive(Clone)]
 pub struct Schedule {
     pub name: &'static str,
     pub every: chrono::Duration,
+    pub offset: chrono::Duration,
     pub kind: &'static str,
     pub payload: Value,
 }
@@ -394,8 +397,9 @@ impl Jobs {
     pub async fn fire_schedules(&self, db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<()> {
         for s in self.schedules.iter() {
             let every = s.every.num_seconds().max(1);
-            let slot = now.timestamp().div_euclid(every);
-            let at = DateTime::from_timestamp(slot * every, 0).unwrap_or(now);
+            let offset = s.offset.num_seconds();
+            let slot = (now.timestamp() - offset).div_euclid(every);
+            let at = DateTime::from_timestamp(slot * every + offset, 0).unwrap_or(now);
             let new = NewJob::system().dedup(format!("schedule:{}:{}", s.name, slot)).at(at).attempts(3);
             self.enqueue_raw(db, s.kind, s.payload.to_string(), new).await?;
         }

@@ -13,6 +13,7 @@ use sea_orm::{
 use super::{crm_loader, employee, subject_page, Customer};
 use crate::{
     customers::{
+        allocation::{self, AllocationMode, AllocationRun, AttributeCondition, RuleInput},
         inheritance::{self, InheritanceKind, InheritanceStatus, ResignedInheritRequest},
         loaders::CustomerById,
     },
@@ -115,6 +116,98 @@ pub struct InheritResignedInput {
     pub customer_ids: Vec<ID>,
 }
 
+pub struct AllocationRule(pub entity::allocation_rule::Model);
+
+#[Object]
+impl AllocationRule {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Covered departments (with their sub-departments).
+    async fn department_ids(&self) -> Vec<ID> {
+        serde_json::from_str::<Vec<i64>>(&self.0.department_ids).unwrap_or_default().into_iter().map(id).collect()
+    }
+    /// A leaver is covered when any condition holds (none: every leaver of the departments).
+    async fn conditions(&self) -> Vec<AllocationCondition> {
+        serde_json::from_str::<Vec<AttributeCondition>>(&self.0.conditions)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| AllocationCondition { system_field: c.system_field, custom_field_id: c.custom_field_id.map(id), value: c.value })
+            .collect()
+    }
+    async fn mode(&self) -> Option<AllocationMode> {
+        AllocationMode::parse(&self.0.mode)
+    }
+    /// Takes the customers when no heir qualifies.
+    async fn fallback_employee(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employee>> {
+        employee(ctx, self.0.fallback_employee_id).await
+    }
+    async fn enabled(&self) -> bool {
+        self.0.enabled
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(async_graphql::SimpleObject)]
+pub struct AllocationCondition {
+    /// POSITION or GENDER; or see `customFieldId`.
+    pub system_field: Option<String>,
+    /// An employee custom field (its text value is compared).
+    pub custom_field_id: Option<ID>,
+    pub value: String,
+}
+
+#[derive(InputObject)]
+pub struct AllocationConditionInput {
+    /// POSITION or GENDER (MALE / FEMALE).
+    pub system_field: Option<String>,
+    pub custom_field_id: Option<ID>,
+    pub value: String,
+}
+
+#[derive(InputObject)]
+pub struct AllocationRuleInput {
+    /// 1–30 characters.
+    pub name: String,
+    /// At least one.
+    pub department_ids: Vec<ID>,
+    #[graphql(default)]
+    pub conditions: Vec<AllocationConditionInput>,
+    pub mode: AllocationMode,
+    pub fallback_employee_id: Option<ID>,
+    #[graphql(default = true)]
+    pub enabled: bool,
+}
+
+impl AllocationRuleInput {
+    fn into_input(self) -> Result<RuleInput, AppError> {
+        Ok(RuleInput {
+            name: self.name,
+            department_ids: parse_ids(&self.department_ids, "departmentIds")?,
+            conditions: self
+                .conditions
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    Ok(AttributeCondition {
+                        system_field: c.system_field,
+                        custom_field_id: c.custom_field_id.as_ref().map(|f| parse_id(f, &format!("conditions.{i}"))).transpose()?,
+                        value: c.value,
+                    })
+                })
+                .collect::<Result<_, AppError>>()?,
+            mode: self.mode,
+            fallback_employee_id: self.fallback_employee_id.as_ref().map(|f| parse_id(f, "fallbackEmployeeId")).transpose()?,
+            enabled: self.enabled,
+        })
+    }
+}
+
 #[derive(Default)]
 pub struct InheritanceQuery;
 
@@ -212,6 +305,12 @@ impl InheritanceQuery {
         subject_page(ctx, select, first, after, Customer).await
     }
 
+    /// Resigned auto-allocation rules, oldest first (the first that covers a leaver applies).
+    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)")]
+    async fn allocation_rules(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AllocationRule>> {
+        Ok(allocation::list(ctx.db(), ctx.scope()?).await?.into_iter().map(AllocationRule).collect())
+    }
+
     /// Hand-overs (on-job and resigned) whose receiver is in the caller's scope, newest first.
     #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn inheritances(
@@ -263,6 +362,36 @@ impl InheritanceMutation {
         // Validate now so a bad hand-over fails the request, not the job.
         inheritance::check_resigned_request(ctx.db(), &auth.scope, &req).await?;
         let job = ctx.state().jobs.enqueue::<inheritance::ResignedInheritJob>(ctx.db(), NewJob::for_user(auth), &req).await?;
+        Ok(Job(job))
+    }
+
+    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)")]
+    async fn create_allocation_rule(&self, ctx: &Context<'_>, input: AllocationRuleInput) -> async_graphql::Result<AllocationRule> {
+        Ok(AllocationRule(allocation::create(ctx.db(), ctx.scope()?, input.into_input()?).await?))
+    }
+
+    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)")]
+    async fn update_allocation_rule(&self, ctx: &Context<'_>, id: ID, input: AllocationRuleInput) -> async_graphql::Result<AllocationRule> {
+        Ok(AllocationRule(allocation::update(ctx.db(), ctx.scope()?, parse_id(&id, "id")?, input.into_input()?).await?))
+    }
+
+    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)")]
+    async fn delete_allocation_rule(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<crate::graphql::DeletePayload> {
+        allocation::delete(ctx.db(), ctx.scope()?, parse_id(&id, "id")?).await?;
+        Ok(crate::graphql::DeletePayload { id })
+    }
+
+    /// Runs the auto-allocation for the leavers of `day` (China's calendar
+    /// day, "YYYY-MM-DD"; yesterday when omitted) now, as a job. The same
+    /// runs by itself every day at 10:00.
+    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)")]
+    async fn run_resigned_allocation(&self, ctx: &Context<'_>, day: Option<String>) -> async_graphql::Result<Job> {
+        let auth = ctx.auth()?;
+        let day = day
+            .map(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d"))
+            .transpose()
+            .map_err(|_| AppError::bad_input("day", crate::error::Msg::new("日期格式应为YYYY-MM-DD", "Dates are written YYYY-MM-DD")))?;
+        let job = ctx.state().jobs.enqueue::<allocation::AutoAllocationJob>(ctx.db(), NewJob::for_user(auth), &AllocationRun { day }).await?;
         Ok(Job(job))
     }
 
