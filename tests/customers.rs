@@ -86,7 +86,12 @@ async fn the_list_combines_every_filter_with_and_and_sorts_by_add_time() {
     assert_eq!(count(a, json!({"tagsAny": [t["潜在"]], "adderIds": [u2], "addedFrom": at(BASE + 360)})).await, 2, "客户8 and 客户11");
     assert_eq!(count(a, json!({"status": "ACTIVE"})).await, 12);
 
-    let v = a.data("{customers(first:3){edges{node{name addedAt adderCount tags{name} owner{userid} adders{employee{userid} remark addWay}}}}}", json!({})).await;
+    let v = a
+        .data(
+            "{customers(first:3){edges{node{name addedAt adderCount tags{name} owner{userid} adders{employee{userid} remark addWay}}}}}",
+            json!({}),
+        )
+        .await;
     let first = &v["customers"]["edges"][0]["node"];
     assert_eq!(first["name"], "客户11", "newest add first: {v}");
     assert_eq!(first["adders"][0]["remark"], "备注11");
@@ -110,9 +115,8 @@ async fn edits_keep_wecom_fields_and_the_owner_must_be_an_adder() {
     let c0 = customer_id(a, "客户0").await; // WeCom customer, adders user00000 + user00001
     let c1 = customer_id(a, "客户1").await; // WeChat customer, adder user00001
     let (u1, u2) = (employee_id(a, "user00001").await, employee_id(a, "user00002").await);
-    let field = a
-        .data("mutation{createCustomField(input:{entity:CUSTOMER,name:\"预算\",fieldType:INTEGER}){id}}", json!({}))
-        .await["createCustomField"]["id"]
+    let field = a.data("mutation{createCustomField(input:{entity:CUSTOMER,name:\"预算\",fieldType:INTEGER}){id}}", json!({})).await
+        ["createCustomField"]["id"]
         .clone();
 
     let q = "mutation($i:UpdateCustomerInput!){updateCustomer(input:$i){mobile channel companyName owner{userid} customFields{value}}}";
@@ -131,7 +135,9 @@ async fn edits_keep_wecom_fields_and_the_owner_must_be_an_adder() {
     assert_eq!((code.as_str(), msg.as_str()), ("BAD_USER_INPUT", "跟进人只能从添加人中选择"));
     let v = a.data(q, json!({"i": {"id": c0, "ownerId": u1}})).await;
     assert_eq!(v["updateCustomer"]["owner"]["userid"], "user00001");
-    let v = a.data("query($id:ID!){customer(id:$id){timeline(kinds:[OWNER_CHANGED]){totalCount edges{node{payload}}}}}", json!({"id": c0})).await;
+    let v = a
+        .data("query($id:ID!){customer(id:$id){timeline(kinds:[OWNER_CHANGED]){totalCount edges{node{payload}}}}}", json!({"id": c0}))
+        .await;
     assert_eq!(v["customer"]["timeline"]["totalCount"], 1, "{v}");
 
     // An employee who still owns customers cannot be deleted.
@@ -169,7 +175,8 @@ async fn tagging_goes_through_mark_tag_per_relation_exclusive_groups_keep_the_ne
     // undone and nothing changes locally; 客户3 in the same batch goes through.
     w.sandbox.fail_after("/cgi-bin/externalcontact/mark_tag", 40068, 1, 1);
     let v = a.data(q, json!({"i": {"customerIds": [c0, c3], "addTagIds": [t["转介绍"]]}})).await;
-    let by_id: HashMap<&str, &Value> = v["tagCustomers"].as_array().unwrap().iter().map(|r| (r["customerId"].as_str().unwrap(), r)).collect();
+    let by_id: HashMap<&str, &Value> =
+        v["tagCustomers"].as_array().unwrap().iter().map(|r| (r["customerId"].as_str().unwrap(), r)).collect();
     assert_eq!(by_id[c0.as_str()]["ok"], false, "{v}");
     assert_eq!(by_id[c0.as_str()]["code"], "UPSTREAM");
     assert_eq!(by_id[c0.as_str()]["errcode"], 40068);
@@ -276,7 +283,9 @@ async fn callbacks_land_on_the_timeline_and_ended_relations_in_the_recycle_bin_o
             },
         );
     });
-    let joined = event("<Event><![CDATA[change_external_chat]]></Event><ChatId><![CDATA[wrNEW]]></ChatId><ChangeType><![CDATA[create]]></ChangeType>");
+    let joined = event(
+        "<Event><![CDATA[change_external_chat]]></Event><ChatId><![CDATA[wrNEW]]></ChatId><ChangeType><![CDATA[create]]></ChangeType>",
+    );
     w.sandbox.send_callback(WECOM_CORP, &joined).await.unwrap();
     wait_applied(&w, 1).await;
 
@@ -287,13 +296,9 @@ async fn callbacks_land_on_the_timeline_and_ended_relations_in_the_recycle_bin_o
     }
     wait_applied(&w, 2).await;
 
-    let v = a
-        .data(
-            "query($id:ID!){customer(id:$id){status adderCount timeline{edges{node{kind payload}}}}}",
-            json!({"id": c1}),
-        )
-        .await;
-    let kinds: Vec<&str> = v["customer"]["timeline"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["kind"].as_str().unwrap()).collect();
+    let v = a.data("query($id:ID!){customer(id:$id){status adderCount timeline{edges{node{kind payload}}}}}", json!({"id": c1})).await;
+    let kinds: Vec<&str> =
+        v["customer"]["timeline"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds[..2], ["RELATION_ENDED", "JOINED_GROUP"], "newest first: {v}");
     assert_eq!(v["customer"]["timeline"]["edges"][1]["node"]["payload"]["groupName"], "新品群");
     assert_eq!(kinds.iter().filter(|k| **k == "JOINED_GROUP").count(), 2, "the synced group and the new one");
@@ -337,7 +342,8 @@ async fn on_job_transfer_calls_wecom_with_the_message_and_hands_ownership_over()
     let to_c1 = bodies.iter().find(|b| b["handover_userid"] == "user00001").expect("one call per handover");
     assert_eq!(to_c1["takeover_userid"], "user00000");
     assert_eq!(to_c1["transfer_success_msg"], "您好，后续由我为您服务");
-    let v = a.data("query($id:ID!){customer(id:$id){owner{userid} timeline(kinds:[TRANSFER_STARTED]){totalCount}}}", json!({"id": c1})).await;
+    let v =
+        a.data("query($id:ID!){customer(id:$id){owner{userid} timeline(kinds:[TRANSFER_STARTED]){totalCount}}}", json!({"id": c1})).await;
     assert_eq!(v["customer"]["owner"]["userid"], "user00000");
     assert_eq!(v["customer"]["timeline"]["totalCount"], 1);
     let v = a.data("query($id:ID!){customer(id:$id){owner{userid}}}", json!({"id": c2})).await;
@@ -470,13 +476,16 @@ async fn business_records_follow_their_template_which_locks_on_first_use() {
         .clone();
     assert_eq!(t["fields"][0]["required"], true);
     let someone = employee_id(a, "user00002").await;
-    a.data(create, json!({"i": {"name": "仅限他人", "subjectKind": "CUSTOMER", "fields": [{"fieldId": note}], "employeeIds": [someone]}})).await;
+    a.data(create, json!({"i": {"name": "仅限他人", "subjectKind": "CUSTOMER", "fields": [{"fieldId": note}], "employeeIds": [someone]}}))
+        .await;
     let v = a.data("{usableRecordTemplates(subjectKind:CUSTOMER){name}}", json!({})).await;
     assert_eq!(v["usableRecordTemplates"], json!([{"name": "报价记录"}]), "a template for others is not offered");
 
-    let (code, msg, _) = a.error(submit, json!({"i": {"subjectKind": "CUSTOMER", "subjectId": c, "values": [{"fieldId": note, "value": "x"}]}})).await;
+    let (code, msg, _) =
+        a.error(submit, json!({"i": {"subjectKind": "CUSTOMER", "subjectId": c, "values": [{"fieldId": note, "value": "x"}]}})).await;
     assert_eq!((code.as_str(), msg.as_str()), ("BAD_USER_INPUT", "预算为必填项"));
-    let (code, _, _) = a.error(submit, json!({"i": {"subjectKind": "CUSTOMER", "subjectId": c, "values": [{"fieldId": budget, "value": "很多"}]}})).await;
+    let (code, _, _) =
+        a.error(submit, json!({"i": {"subjectKind": "CUSTOMER", "subjectId": c, "values": [{"fieldId": budget, "value": "很多"}]}})).await;
     assert_eq!(code, "BAD_USER_INPUT");
     let v = a
         .data(submit, json!({"i": {"subjectKind": "CUSTOMER", "subjectId": c, "values": [{"fieldId": budget, "value": 30000}, {"fieldId": note, "value": "年框"}]}}))
@@ -484,9 +493,15 @@ async fn business_records_follow_their_template_which_locks_on_first_use() {
     assert_eq!(v["submitBusinessRecord"]["template"]["name"], "报价记录", "the first template is the default");
     assert_eq!(v["submitBusinessRecord"]["values"][0]["value"], 30000);
     let v = a
-        .data("query($id:ID!){customer(id:$id){businessRecords{totalCount} timeline(kinds:[BUSINESS_RECORD]){totalCount}}}", json!({"id": c}))
+        .data(
+            "query($id:ID!){customer(id:$id){businessRecords{totalCount} timeline(kinds:[BUSINESS_RECORD]){totalCount}}}",
+            json!({"id": c}),
+        )
         .await;
-    assert_eq!((v["customer"]["businessRecords"]["totalCount"].as_i64(), v["customer"]["timeline"]["totalCount"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (v["customer"]["businessRecords"]["totalCount"].as_i64(), v["customer"]["timeline"]["totalCount"].as_i64()),
+        (Some(1), Some(1))
+    );
 
     let update = "mutation($id:ID!,$i:RecordTemplateInput!){updateRecordTemplate(id:$id,input:$i){id}}";
     let (code, msg, _) =
@@ -504,7 +519,10 @@ async fn closing_a_work_order_tells_the_customers_or_the_groups_owner() {
     let helper = employee_id(a, "user00002").await;
     let create = "mutation($i:CreateWorkOrderInput!){createWorkOrder(input:$i){id number status priority assignee{userid}}}";
     let wo = a
-        .data(create, json!({"i": {"subjectKind": "CUSTOMER", "subjectId": c, "title": "发票重开", "priority": "HIGH", "assigneeId": helper}}))
+        .data(
+            create,
+            json!({"i": {"subjectKind": "CUSTOMER", "subjectId": c, "title": "发票重开", "priority": "HIGH", "assigneeId": helper}}),
+        )
         .await["createWorkOrder"]
         .clone();
     assert!(wo["number"].as_str().unwrap().starts_with("GD"));
@@ -525,13 +543,18 @@ async fn closing_a_work_order_tells_the_customers_or_the_groups_owner() {
 
     // A group's work order goes to the group owner; group follow-ups work the same way.
     let g = a.data("{customerGroups{edges{node{id owner{userid}}}}}", json!({})).await["customerGroups"]["edges"][0]["node"].clone();
-    let gwo = a.data(create, json!({"i": {"subjectKind": "GROUP", "subjectId": g["id"], "title": "群公告更新"}})).await["createWorkOrder"]["id"].clone();
+    let gwo = a.data(create, json!({"i": {"subjectKind": "GROUP", "subjectId": g["id"], "title": "群公告更新"}})).await["createWorkOrder"]
+        ["id"]
+        .clone();
     a.data(close, json!({"id": gwo})).await;
     let msgs = sent_messages(&w, 2).await;
     assert_eq!(msgs[1]["touser"], g["owner"]["userid"]);
     a.data("mutation($g:ID!){createGroupFollowUp(input:{groupId:$g,content:\"群内答疑\"}){id}}", json!({"g": g["id"]})).await;
     let v = a.data("query($id:ID!){customerGroup(id:$id){followUps{totalCount} workOrders{totalCount}}}", json!({"id": g["id"]})).await;
-    assert_eq!((v["customerGroup"]["followUps"]["totalCount"].as_i64(), v["customerGroup"]["workOrders"]["totalCount"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (v["customerGroup"]["followUps"]["totalCount"].as_i64(), v["customerGroup"]["workOrders"]["totalCount"].as_i64()),
+        (Some(1), Some(1))
+    );
 }
 
 async fn run_job(w: &World, mutation: &str, vars: Value) -> Value {
@@ -620,7 +643,10 @@ async fn the_daily_auto_allocation_shares_a_leavers_customers_in_turn_or_gives_t
     )
     .await;
     let (code, _, field) = a
-        .error("mutation($i:AllocationRuleInput!){createAllocationRule(input:$i){id}}", json!({"i": {"name": "x", "departmentIds": [], "mode": "AVERAGE"}}))
+        .error(
+            "mutation($i:AllocationRuleInput!){createAllocationRule(input:$i){id}}",
+            json!({"i": {"name": "x", "departmentIds": [], "mode": "AVERAGE"}}),
+        )
         .await;
     assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("departmentIds")));
 
@@ -635,7 +661,8 @@ async fn the_daily_auto_allocation_shares_a_leavers_customers_in_turn_or_gives_t
     let result = run_job(&w, "mutation{runResignedAllocation(day:\"2026-11-20\"){id}}", json!({})).await;
     let corp = result["corps"].as_object().unwrap().values().next().unwrap().clone();
     assert_eq!(corp["allocated"], 4, "{result}");
-    let calls: Vec<Value> = w.sandbox.calls_to("/cgi-bin/externalcontact/resigned/transfer_customer").into_iter().map(|c| c.body.unwrap()).collect();
+    let calls: Vec<Value> =
+        w.sandbox.calls_to("/cgi-bin/externalcontact/resigned/transfer_customer").into_iter().map(|c| c.body.unwrap()).collect();
     let mut per_heir: HashMap<String, usize> = HashMap::new();
     for c in &calls {
         assert_eq!(c["handover_userid"], "user00003");
@@ -652,4 +679,48 @@ async fn the_daily_auto_allocation_shares_a_leavers_customers_in_turn_or_gives_t
     // 客户6 had both leavers as adders; WeCom refuses a second transfer while the first is under way.
     let v = a.data("{resignedEmployees{edges{node{employee{userid} pendingCustomerCount}}}}", json!({})).await;
     assert_eq!(v["resignedEmployees"]["edges"], json!([{"node": {"employee": {"userid": "user00002"}, "pendingCustomerCount": 1}}]), "{v}");
+}
+
+#[tokio::test]
+async fn group_tags_are_local_exclusive_when_asked_and_guarded_on_delete() {
+    let w = synced(3).await;
+    let a = &w.admin;
+    let calls_before = w.sandbox.calls().len();
+    let g = a
+        .data("mutation{createGroupTagGroup(input:{name:\"群类型\",tags:[\"交流群\",\"福利群\"],exclusive:true}){id exclusive tags{id name}}}", json!({}))
+        .await["createGroupTagGroup"]
+        .clone();
+    let (chat, perk) = (g["tags"][0]["id"].clone(), g["tags"][1]["id"].clone());
+    let group = a.data("{customerGroups{edges{node{id}}}}", json!({})).await["customerGroups"]["edges"][0]["node"]["id"].clone();
+    let tag = "mutation($i:TagCustomerGroupsInput!){tagCustomerGroups(input:$i){tags{name}}}";
+    a.data(tag, json!({"i": {"groupIds": [group], "addTagIds": [chat]}})).await;
+    let v = a.data(tag, json!({"i": {"groupIds": [group], "addTagIds": [perk]}})).await;
+    assert_eq!(v["tagCustomerGroups"][0]["tags"], json!([{"name": "福利群"}]), "the newest exclusive tag wins");
+    let (code, msg, _) = a.error(tag, json!({"i": {"groupIds": [group], "addTagIds": [chat, perk]}})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("BAD_USER_INPUT", "互斥标签组内只能选择一个标签"));
+    let v = a.data("query($t:ID!){customerGroups(filter:{tagsAny:[$t]}){totalCount}}", json!({"t": perk})).await;
+    assert_eq!(v["customerGroups"]["totalCount"], 1);
+    assert_eq!(w.sandbox.calls().len(), calls_before, "group tags never reach WeCom");
+
+    let (code, msg, _) = a.error("mutation($id:ID!){deleteGroupTag(id:$id){id}}", json!({"id": perk})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("CONFLICT", "该标签正在使用中，不支持删除"));
+    let (code, msg, _) = a.error("mutation($id:ID!){deleteGroupTagGroup(id:$id){id}}", json!({"id": g["id"]})).await;
+    assert_eq!((code.as_str(), msg.as_str()), ("CONFLICT", "请先移除标签组下标签再进行删除"));
+    a.data(tag, json!({"i": {"groupIds": [group], "removeTagIds": [perk]}})).await;
+    a.data("mutation($id:ID!){deleteGroupTag(id:$id){id}}", json!({"id": perk})).await;
+    a.data("mutation($id:ID!){deleteGroupTag(id:$id){id}}", json!({"id": chat})).await;
+    a.data("mutation($id:ID!){deleteGroupTagGroup(id:$id){id}}", json!({"id": g["id"]})).await;
+    assert_eq!(a.data("{groupTagGroups{id}}", json!({})).await["groupTagGroups"], json!([]));
+}
+
+#[tokio::test]
+async fn the_sidebar_remembers_each_employees_event_types() {
+    let w = synced(3).await;
+    let a = &w.admin;
+    let all = a.data("{sidebarEventKinds}", json!({})).await["sidebarEventKinds"].as_array().unwrap().len();
+    assert!(all > 5, "every type until chosen");
+    let v = a.data("mutation{setSidebarEventKinds(kinds:[FOLLOW_UP,JOINED_GROUP])}", json!({})).await;
+    assert_eq!(v["setSidebarEventKinds"], json!(["FOLLOW_UP", "JOINED_GROUP"]));
+    a.data("mutation{setSidebarEventKinds(kinds:[TAGS_CHANGED])}", json!({})).await;
+    assert_eq!(a.data("{sidebarEventKinds}", json!({})).await["sidebarEventKinds"], json!(["TAGS_CHANGED"]));
 }

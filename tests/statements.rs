@@ -113,7 +113,8 @@ async fn customers_first_100_costs_the_same_statements_as_first_5() {
     }
     let admin = app.admin().await;
     let g = admin.data("mutation{createCorpTagGroup(input:{name:\"等级\",tags:[\"A\",\"B\",\"C\"]}){tags{id}}}", json!({})).await;
-    let tags: Vec<i64> = g["createCorpTagGroup"]["tags"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().parse().unwrap()).collect();
+    let tags: Vec<i64> =
+        g["createCorpTagGroup"]["tags"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().parse().unwrap()).collect();
     wecrm::customers::seed::customers(db, &scope, 120, &staff, &tags).await.map_err(|e| format!("{e:?}")).unwrap();
     let ids: Vec<i64> = {
         use sea_orm::EntityTrait;
@@ -134,7 +135,9 @@ async fn customers_first_100_costs_the_same_statements_as_first_5() {
             let used = counter.get() - before;
             let edges = v["customers"]["edges"].as_array().unwrap();
             assert_eq!(edges.len() as i64, n);
-            assert!(edges.iter().all(|e| !e["node"]["tags"].as_array().unwrap().is_empty() && !e["node"]["customFields"].as_array().unwrap().is_empty()));
+            assert!(edges
+                .iter()
+                .all(|e| !e["node"]["tags"].as_array().unwrap().is_empty() && !e["node"]["customFields"].as_array().unwrap().is_empty()));
             assert!(edges.iter().any(|e| !e["node"]["lastFollowUp"].is_null()));
             used
         }

@@ -141,9 +141,15 @@ async fn customers_follow_ups_and_tags_of_another_corp_answer_not_found() {
     let v = a.data("{customers{edges{node{id externalUserId}}}}", json!({})).await;
     let customer = v["customers"]["edges"][0]["node"]["id"].as_str().unwrap().to_string();
     let ext = v["customers"]["edges"][0]["node"]["externalUserId"].as_str().unwrap().to_string();
-    let ty = a.data("mutation{createFollowUpType(name:\"A-Type\"){id}}", json!({})).await["createFollowUpType"]["id"].as_str().unwrap().to_string();
-    a.data("mutation($c:ID!,$t:ID!){createFollowUp(input:{customerId:$c,content:\"A-Note\",typeId:$t}){id}}", json!({"c": customer, "t": ty}))
-        .await;
+    let ty = a.data("mutation{createFollowUpType(name:\"A-Type\"){id}}", json!({})).await["createFollowUpType"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    a.data(
+        "mutation($c:ID!,$t:ID!){createFollowUp(input:{customerId:$c,content:\"A-Note\",typeId:$t}){id}}",
+        json!({"c": customer, "t": ty}),
+    )
+    .await;
     let group = a.data("mutation{createCorpTagGroup(input:{name:\"A-Group\",tags:[\"A-Tag\"]}){id tags{id}}}", json!({})).await
         ["createCorpTagGroup"]
         .clone();
@@ -180,23 +186,29 @@ async fn customers_follow_ups_and_tags_of_another_corp_answer_not_found() {
         .unwrap()
         .to_string();
     let a_admin = app.corp.admin.id.to_string();
-    let notes_before = a.data("query($id:ID!){customer(id:$id){followUps{totalCount}}}", json!({"id": customer})).await["customer"]["followUps"]
-        ["totalCount"]
+    let gtg = a.data("mutation{createGroupTagGroup(input:{name:\"A-GroupTags\",tags:[\"A-GroupTag\"]}){id tags{id}}}", json!({})).await
+        ["createGroupTagGroup"]
+        .clone();
+    let (gtg_id, gt_id) = (gtg["id"].as_str().unwrap().to_string(), gtg["tags"][0]["id"].as_str().unwrap().to_string());
+    let notes_before = a.data("query($id:ID!){customer(id:$id){followUps{totalCount}}}", json!({"id": customer})).await["customer"]
+        ["followUps"]["totalCount"]
         .clone();
     app.provision("beta", 5).await;
     let b = app.login_as("beta", "admin", PASSWORD).await;
-    let b_tag = b.data("mutation{createCorpTagGroup(input:{name:\"B\",tags:[\"B\"]}){tags{id}}}", json!({})).await["createCorpTagGroup"]["tags"][0]
-        ["id"]
+    let b_tag = b.data("mutation{createCorpTagGroup(input:{name:\"B\",tags:[\"B\"]}){tags{id}}}", json!({})).await["createCorpTagGroup"]
+        ["tags"][0]["id"]
         .clone();
 
     let v = b
         .data(
-            "{customers{totalCount} customerRecycleBin{totalCount} followUpTypes{name} recordTemplates{name} customerGroups{totalCount} allocationRules{name} inheritances{totalCount} resignedEmployees{totalCount}}",
+            "{customers{totalCount} customerRecycleBin{totalCount} followUpTypes{name} recordTemplates{name} customerGroups{totalCount} allocationRules{name} inheritances{totalCount} resignedEmployees{totalCount} groupTagGroups{name}}",
             json!({}),
         )
         .await;
     assert_eq!(v["customers"]["totalCount"], 0);
-    assert!(!v.to_string().contains("A-Template") && !v.to_string().contains("A-Rule"), "{v}");
+    for secret in ["A-Template", "A-Rule", "A-GroupTags"] {
+        assert!(!v.to_string().contains(secret), "{secret} leaked: {v}");
+    }
     assert_eq!(v["customerRecycleBin"]["totalCount"], 0);
     assert!(!v.to_string().contains("A-Type"), "{v}");
 
@@ -218,15 +230,17 @@ async fn customers_follow_ups_and_tags_of_another_corp_answer_not_found() {
         ("mutation($id:ID!){setCorpTagColor(id:$id,color:\"#ff0000\"){id}}", json!({"id": tag})),
         ("query($id:ID!){workOrder(id:$id){title}}", json!({"id": work_order})),
         ("mutation($id:ID!){deleteAllocationRule(id:$id){id}}", json!({"id": rule})),
+        ("mutation($id:ID!){updateGroupTagGroup(id:$id,name:\"x\"){id}}", json!({"id": gtg_id})),
+        ("mutation($id:ID!){deleteGroupTagGroup(id:$id){id}}", json!({"id": gtg_id})),
+        ("mutation($id:ID!){createGroupTag(tagGroupId:$id,name:\"x\"){id}}", json!({"id": gtg_id})),
+        ("mutation($id:ID!){renameGroupTag(id:$id,name:\"x\"){id}}", json!({"id": gt_id})),
+        ("mutation($id:ID!){deleteGroupTag(id:$id){id}}", json!({"id": gt_id})),
         (
             "mutation($id:ID!,$d:ID!){updateAllocationRule(id:$id,input:{name:\"x\",departmentIds:[$d],mode:AVERAGE}){id}}",
             json!({"id": rule, "d": app.root_id()}),
         ),
         ("query($e:ID!){unassignedCustomers(handoverEmployeeId:$e){totalCount}}", json!({"e": a_admin})),
-        (
-            "mutation($e:ID!){inheritResignedCustomers(input:{handoverEmployeeId:$e,takeoverEmployeeId:$e}){id}}",
-            json!({"e": a_admin}),
-        ),
+        ("mutation($e:ID!){inheritResignedCustomers(input:{handoverEmployeeId:$e,takeoverEmployeeId:$e}){id}}", json!({"e": a_admin})),
         ("mutation($id:ID!){updateWorkOrder(input:{id:$id,status:CLOSED}){id}}", json!({"id": work_order})),
         ("mutation($c:ID!){createWorkOrder(input:{subjectKind:CUSTOMER,subjectId:$c,title:\"x\"}){id}}", json!({"c": customer})),
         ("mutation($c:ID!){submitBusinessRecord(input:{subjectKind:CUSTOMER,subjectId:$c}){id}}", json!({"c": customer})),

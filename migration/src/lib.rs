@@ -10,6 +10,7 @@ mod m20261122_000005_job_checkpoint;
 mod m20261122_000006_crm;
 mod m20261122_000007_records;
 mod m20261122_000008_inheritance;
+mod m20261122_000009_group_tags;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_crm::Migration),
             Box::new(m20261122_000007_records::Migration),
             Box::new(m20261122_000008_inheritance::Migration),
+            Box::new(m20261122_000009_group_tags::Migration),
         ]
     }
 }

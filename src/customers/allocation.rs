@@ -21,9 +21,7 @@ use crate::{
     jobs::{JobCtx, JobError, JobHandler},
     tenancy::{subtree_of, Scope},
 };
-use entity::{
-    allocation_rule, custom_field_value, customer, department, employee, employee_department, unassigned_customer,
-};
+use entity::{allocation_rule, custom_field_value, customer, department, employee, employee_department, unassigned_customer};
 
 const NAME_INVALID: Msg = Msg::new("规则名称为1-30个字", "Rule names must be 1-30 characters");
 const DEPARTMENTS_REQUIRED: Msg = Msg::new("请选择适用部门", "Choose the departments the rule covers");
@@ -348,8 +346,13 @@ impl JobHandler for AutoAllocationJob {
             Some(c) => vec![c],
             // Every corp with a rule; a platform job on purpose.
             None => {
-                let ids: BTreeSet<i64> =
-                    allocation_rule::Entity::find().all(&ctx.state.db).await.map_err(AppError::from)?.into_iter().map(|r| r.corp_id).collect();
+                let ids: BTreeSet<i64> = allocation_rule::Entity::find()
+                    .all(&ctx.state.db)
+                    .await
+                    .map_err(AppError::from)?
+                    .into_iter()
+                    .map(|r| r.corp_id)
+                    .collect();
                 ids.into_iter().collect()
             }
         };

@@ -254,7 +254,8 @@ pub async fn create(state: &AppState, scope: &Scope, new: NewFollowUp) -> AppRes
     }
     let base = NewJob { corp_id: Some(scope.corp_id), created_by: Some(author), ..Default::default() };
     if !mentions.is_empty() {
-        let n = ReminderNotice { follow_up_id: record.id, recipients: mentions, kind: ReminderKind::Mention, subject: subject_name.clone() };
+        let n =
+            ReminderNotice { follow_up_id: record.id, recipients: mentions, kind: ReminderKind::Mention, subject: subject_name.clone() };
         state.jobs.enqueue::<SendReminderJob>(&txn, base.clone().dedup(format!("follow-up:{}:mention", record.id)), &n).await?;
     }
     if let Some(at) = new.remind_at {
@@ -307,15 +308,22 @@ impl JobHandler for SendReminderJob {
         let corp_id = ctx.job.corp_id.ok_or(JobError::Permanent { code: Code::Internal, msg: crate::error::msg::INTERNAL })?;
         let scope = Scope::system(corp_id);
         let db = &ctx.state.db;
-        let Some(record) = scope.select::<follow_up::Entity>().filter(follow_up::Column::Id.eq(n.follow_up_id)).one(db).await.map_err(AppError::from)?
+        let Some(record) =
+            scope.select::<follow_up::Entity>().filter(follow_up::Column::Id.eq(n.follow_up_id)).one(db).await.map_err(AppError::from)?
         else {
             return Ok(json!({"skipped": "follow-up gone"}));
         };
         let Some(link) = crate::wecom::link(&ctx.state, corp_id).await.map_err(JobError::from_app)? else {
             return Ok(json!({"skipped": "not bound to WeCom"}));
         };
-        let people = scope.select::<employee::Entity>().filter(employee::Column::Id.is_in(n.recipients.clone())).all(db).await.map_err(AppError::from)?;
-        let author = scope.select::<employee::Entity>().filter(employee::Column::Id.eq(record.author_id)).one(db).await.map_err(AppError::from)?;
+        let people = scope
+            .select::<employee::Entity>()
+            .filter(employee::Column::Id.is_in(n.recipients.clone()))
+            .all(db)
+            .await
+            .map_err(AppError::from)?;
+        let author =
+            scope.select::<employee::Entity>().filter(employee::Column::Id.eq(record.author_id)).one(db).await.map_err(AppError::from)?;
         let author = author.map(|a| a.name).unwrap_or_default();
         let text = match n.kind {
             ReminderKind::Mention => format!("{author} 在「{}」的跟进记录中提到了你：{}", n.subject, record.content),

@@ -13,8 +13,9 @@ use super::{
         records::{BusinessRecord, WorkOrder},
         subject_page, Customer, FollowUp,
     },
+    group_tags,
+    loaders::{CustomerByExternalId, GroupFieldValues, MemberCountOf, TagsOfGroup},
     records, work_orders, Subject,
-    loaders::{CustomerByExternalId, GroupFieldValues, MemberCountOf},
 };
 use crate::{
     custom_fields::graphql::CustomFieldValue,
@@ -26,7 +27,7 @@ use crate::{
     org::{graphql::employee::Employee, graphql::loader as org_loader, loaders::EmployeeById, permissions as perm},
     tenancy::Scope,
 };
-use entity::{customer_group, group_member};
+use entity::{customer_group, customer_group_tag, group_member, group_tag, group_tag_group};
 
 /// The group list's filter; conditions combine with AND.
 #[derive(InputObject, Default)]
@@ -37,6 +38,9 @@ pub struct CustomerGroupFilter {
     pub owner_ids: Vec<ID>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
+    /// Carrying any of these group tags.
+    #[graphql(default)]
+    pub tags_any: Vec<ID>,
     /// Include dismissed groups (default: only live ones).
     #[graphql(default)]
     pub include_dismissed: bool,
@@ -55,6 +59,15 @@ fn list(scope: &Scope, f: &CustomerGroupFilter) -> async_graphql::Result<Select<
     }
     if let Some(t) = f.created_to {
         cond = cond.add(customer_group::Column::ChatCreatedAt.lte(t));
+    }
+    if !f.tags_any.is_empty() {
+        let tagged = sea_orm::sea_query::Query::select()
+            .column(customer_group_tag::Column::GroupId)
+            .from(customer_group_tag::Entity)
+            .and_where(customer_group_tag::Column::CorpId.eq(scope.corp_id))
+            .and_where(customer_group_tag::Column::TagId.is_in(parse_ids(&f.tags_any, "filter.tagsAny")?))
+            .to_owned();
+        cond = cond.add(customer_group::Column::Id.in_subquery(tagged));
     }
     if !f.include_dismissed {
         cond = cond.add(customer_group::Column::DismissedAt.is_null());
@@ -86,6 +99,10 @@ impl CustomerGroup {
     }
     async fn notice(&self) -> Option<&str> {
         self.0.notice.as_deref()
+    }
+    /// Group tags (TAG-4).
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GroupTag>> {
+        Ok(crm_loader(ctx).load_one(TagsOfGroup(self.0.id)).await?.unwrap_or_default().into_iter().map(GroupTag).collect())
     }
     /// Current members, employees and customers.
     async fn member_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
@@ -122,7 +139,12 @@ impl CustomerGroup {
     }
     /// Business records, newest first.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
-    async fn business_records(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<BusinessRecord>> {
+    async fn business_records(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<BusinessRecord>> {
         subject_page(ctx, records::of_subject(ctx.scope()?, Subject::Group, self.0.id), first, after, BusinessRecord).await
     }
     /// Work orders, newest first.
@@ -225,6 +247,9 @@ impl CustomerGroupQuery {
         if wanted.field("memberCount").exists() {
             crm_loader(ctx).load_many(rows.iter().map(|g| MemberCountOf(g.id))).await?;
         }
+        if wanted.field("tags").exists() {
+            crm_loader(ctx).load_many(rows.iter().map(|g| TagsOfGroup(g.id))).await?;
+        }
         if wanted.field("owner").exists() {
             org_loader(ctx).load_many(rows.iter().filter_map(|g| g.owner_id).map(EmployeeById)).await?;
         }
@@ -234,5 +259,146 @@ impl CustomerGroupQuery {
     #[graphql(guard = "Perm(perm::GROUP_VIEW)")]
     async fn customer_group(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<CustomerGroup> {
         Ok(CustomerGroup(ctx.scope()?.get_visible::<customer_group::Entity>(ctx.db(), parse_id(&id, "id")?).await?))
+    }
+}
+
+pub struct GroupTag(pub group_tag::Model);
+
+#[Object]
+impl GroupTag {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn color(&self) -> Option<&str> {
+        self.0.color.as_deref()
+    }
+    async fn tag_group_id(&self) -> ID {
+        id(self.0.tag_group_id)
+    }
+}
+
+#[derive(async_graphql::SimpleObject)]
+pub struct GroupTagGroup {
+    pub id: ID,
+    pub name: String,
+    /// At most one of its tags per customer group; tagging with another replaces it.
+    pub exclusive: bool,
+    pub tags: Vec<GroupTag>,
+}
+
+fn tag_group(g: group_tag_group::Model, tags: Vec<group_tag::Model>) -> GroupTagGroup {
+    GroupTagGroup { id: id(g.id), name: g.name, exclusive: g.exclusive, tags: tags.into_iter().map(GroupTag).collect() }
+}
+
+async fn tag_group_of(ctx: &Context<'_>, g: group_tag_group::Model) -> async_graphql::Result<GroupTagGroup> {
+    let tags =
+        group_tags::groups(ctx.db(), ctx.scope()?).await?.into_iter().find(|(x, _)| x.id == g.id).map(|(_, t)| t).unwrap_or_default();
+    Ok(tag_group(g, tags))
+}
+
+#[derive(async_graphql::InputObject)]
+pub struct CreateGroupTagGroupInput {
+    /// 1–30 characters.
+    pub name: String,
+    /// At least one tag, each 1–30 characters.
+    pub tags: Vec<String>,
+    #[graphql(default)]
+    pub exclusive: bool,
+}
+
+#[derive(async_graphql::InputObject)]
+pub struct TagCustomerGroupsInput {
+    /// At most 100.
+    pub group_ids: Vec<ID>,
+    #[graphql(default)]
+    pub add_tag_ids: Vec<ID>,
+    #[graphql(default)]
+    pub remove_tag_ids: Vec<ID>,
+}
+
+#[derive(Default)]
+pub struct GroupTagQuery;
+
+#[Object]
+impl GroupTagQuery {
+    /// Every group tag group with its tags (tens, not thousands: no paging).
+    #[graphql(guard = "Perm(perm::GROUP_VIEW)")]
+    async fn group_tag_groups(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GroupTagGroup>> {
+        Ok(group_tags::groups(ctx.db(), ctx.scope()?).await?.into_iter().map(|(g, t)| tag_group(g, t)).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct GroupTagMutation;
+
+#[Object]
+impl GroupTagMutation {
+    #[graphql(guard = "Perm(perm::GROUP_TAG_MANAGE)")]
+    async fn create_group_tag_group(&self, ctx: &Context<'_>, input: CreateGroupTagGroupInput) -> async_graphql::Result<GroupTagGroup> {
+        let g = group_tags::create_group(ctx.db(), ctx.scope()?, &input.name, &input.tags, input.exclusive).await?;
+        tag_group_of(ctx, g).await
+    }
+
+    /// Renames and/or switches mutual exclusion (it applies to later tag writes).
+    #[graphql(guard = "Perm(perm::GROUP_TAG_MANAGE)")]
+    async fn update_group_tag_group(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        name: Option<String>,
+        exclusive: Option<bool>,
+    ) -> async_graphql::Result<GroupTagGroup> {
+        let g = group_tags::update_group(ctx.db(), ctx.scope()?, parse_id(&id, "id")?, name.as_deref(), exclusive).await?;
+        tag_group_of(ctx, g).await
+    }
+
+    /// Refused while the group has tags: "请先移除标签组下标签再进行删除".
+    #[graphql(guard = "Perm(perm::GROUP_TAG_MANAGE)")]
+    async fn delete_group_tag_group(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<crate::graphql::DeletePayload> {
+        group_tags::delete_group(ctx.db(), ctx.scope()?, parse_id(&id, "id")?).await?;
+        Ok(crate::graphql::DeletePayload { id })
+    }
+
+    #[graphql(guard = "Perm(perm::GROUP_TAG_MANAGE)")]
+    async fn create_group_tag(&self, ctx: &Context<'_>, tag_group_id: ID, name: String) -> async_graphql::Result<GroupTag> {
+        Ok(GroupTag(group_tags::create_tag(ctx.db(), ctx.scope()?, parse_id(&tag_group_id, "tagGroupId")?, &name).await?))
+    }
+
+    #[graphql(guard = "Perm(perm::GROUP_TAG_MANAGE)")]
+    async fn rename_group_tag(&self, ctx: &Context<'_>, id: ID, name: String) -> async_graphql::Result<GroupTag> {
+        Ok(GroupTag(group_tags::rename_tag(ctx.db(), ctx.scope()?, parse_id(&id, "id")?, &name).await?))
+    }
+
+    /// Refused while a customer group carries it: "该标签正在使用中，不支持删除".
+    #[graphql(guard = "Perm(perm::GROUP_TAG_MANAGE)")]
+    async fn delete_group_tag(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<crate::graphql::DeletePayload> {
+        group_tags::delete_tag(ctx.db(), ctx.scope()?, parse_id(&id, "id")?).await?;
+        Ok(crate::graphql::DeletePayload { id })
+    }
+
+    /// Adds and removes group tags on visible customer groups, all in one
+    /// transaction. In a mutually exclusive tag group the newest tag wins.
+    #[graphql(guard = "Perm(perm::GROUP_VIEW)")]
+    async fn tag_customer_groups(&self, ctx: &Context<'_>, input: TagCustomerGroupsInput) -> async_graphql::Result<Vec<CustomerGroup>> {
+        let scope = ctx.scope()?;
+        let ids = parse_ids(&input.group_ids, "groupIds")?;
+        group_tags::tag_groups(
+            ctx.db(),
+            scope,
+            &ids,
+            &parse_ids(&input.add_tag_ids, "addTagIds")?,
+            &parse_ids(&input.remove_tag_ids, "removeTagIds")?,
+        )
+        .await?;
+        let rows = scope
+            .select_visible::<customer_group::Entity>()
+            .filter(customer_group::Column::Id.is_in(ids))
+            .all(ctx.db())
+            .await
+            .map_err(crate::error::AppError::from)?;
+        Ok(rows.into_iter().map(CustomerGroup).collect())
     }
 }

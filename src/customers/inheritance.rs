@@ -232,7 +232,12 @@ pub async fn check_resigned_request(db: &impl ConnectionTrait, scope: &Scope, r:
 }
 
 /// Hands a leaver's waiting customers to an heir through WeCom, 100 a call.
-pub async fn inherit_resigned(db: &sea_orm::DatabaseConnection, scope: &Scope, link: &WecomLink, r: &ResignedInheritRequest) -> AppResult<Value> {
+pub async fn inherit_resigned(
+    db: &sea_orm::DatabaseConnection,
+    scope: &Scope,
+    link: &WecomLink,
+    r: &ResignedInheritRequest,
+) -> AppResult<Value> {
     check_resigned_request(db, scope, r).await?;
     let handover = scope.get::<employee::Entity>(db, r.handover_id).await?;
     let takeover = scope.get::<employee::Entity>(db, r.takeover_id).await?;
@@ -259,7 +264,8 @@ pub async fn inherit_resigned(db: &sea_orm::DatabaseConnection, scope: &Scope, l
         };
         let answer = link.client.resigned_transfer_customer(&link.creds, &body).await?;
         let codes: HashMap<&str, i64> = answer.iter().map(|a| (a.external_userid.as_str(), a.errcode)).collect();
-        let answers: Vec<(&customer::Model, i64)> = chunk.iter().map(|c| (c, codes.get(c.external_userid.as_str()).copied().unwrap_or(-1))).collect();
+        let answers: Vec<(&customer::Model, i64)> =
+            chunk.iter().map(|c| (c, codes.get(c.external_userid.as_str()).copied().unwrap_or(-1))).collect();
         started += answers.iter().filter(|(_, e)| *e == 0).count();
         failed += answers.iter().filter(|(_, e)| *e != 0).count();
         let txn = crate::db::write_txn(db).await?;
@@ -352,7 +358,10 @@ impl JobHandler for InheritanceStatusJob {
                 scope
                     .update_many::<inheritance::Entity>()
                     .col_expr(inheritance::Column::Status, status.as_str().into())
-                    .col_expr(inheritance::Column::TakeoverAt, DateTime::from_timestamp(r.takeover_time, 0).filter(|_| r.takeover_time > 0).into())
+                    .col_expr(
+                        inheritance::Column::TakeoverAt,
+                        DateTime::from_timestamp(r.takeover_time, 0).filter(|_| r.takeover_time > 0).into(),
+                    )
                     .col_expr(inheritance::Column::UpdatedAt, Utc::now().into())
                     .filter(inheritance::Column::Id.eq(row.id))
                     .exec(&txn)

@@ -17,8 +17,8 @@ use crate::{
     tenancy::Scope,
 };
 use entity::{
-    corp_tag, custom_field, customer, customer_follow, customer_group, follow_tag, follow_up, follow_up_type, group_member, record_template,
-    record_template_field, record_template_scope,
+    corp_tag, custom_field, customer, customer_follow, customer_group, customer_group_tag, follow_tag, follow_up, follow_up_type,
+    group_member, group_tag, record_template, record_template_field, record_template_scope,
 };
 
 pub struct CrmLoader {
@@ -48,7 +48,8 @@ key!(
     ScopesOfTemplate,
     RecordTemplateById,
     FieldById,
-    GroupById
+    GroupById,
+    TagsOfGroup
 );
 
 /// An entry (maybe empty) for every requested key, so "nothing" is cached too.
@@ -314,5 +315,34 @@ impl Loader<GroupById> for CrmLoader {
             .await
             .map_err(AppError::from)?;
         Ok(rows.into_iter().map(|g| (GroupById(g.id), g)).collect())
+    }
+}
+
+/// Group tags on each customer group.
+impl Loader<TagsOfGroup> for CrmLoader {
+    type Value = Vec<group_tag::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[TagsOfGroup]) -> LoadResult<TagsOfGroup, Self::Value> {
+        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
+        let links = scope
+            .select::<customer_group_tag::Entity>()
+            .filter(customer_group_tag::Column::GroupId.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(AppError::from)?;
+        let tags: HashMap<i64, group_tag::Model> = scope
+            .select::<group_tag::Entity>()
+            .filter(group_tag::Column::Id.is_in(links.iter().map(|l| l.tag_id)))
+            .all(&self.db)
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect();
+        let mut out = group(keys, links.into_iter().filter_map(|l| tags.get(&l.tag_id).map(|t| (TagsOfGroup(l.group_id), t.clone()))));
+        for list in out.values_mut() {
+            list.sort_by_key(|t| (t.tag_group_id, t.sort, t.id));
+        }
+        Ok(out)
     }
 }

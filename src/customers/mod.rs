@@ -10,13 +10,15 @@ pub mod aggregates;
 pub mod allocation;
 pub mod follow_ups;
 pub mod graphql;
+pub mod group_tags;
 pub mod groups;
 pub mod inheritance;
-pub mod records;
 pub mod loaders;
+pub mod records;
 pub mod recycle;
 pub mod seed;
 pub mod service;
+pub mod sidebar;
 pub mod tagging;
 pub mod timeline;
 pub mod transfer;
@@ -38,8 +40,7 @@ pub struct OwnedCustomersGuard;
 #[async_trait::async_trait]
 impl DeletionGuard for OwnedCustomersGuard {
     async fn check(&self, db: &DatabaseConnection, scope: &Scope, employee_id: i64) -> AppResult<()> {
-        let owned =
-            scope.select::<entity::customer::Entity>().filter(entity::customer::Column::OwnerId.eq(employee_id)).count(db).await?;
+        let owned = scope.select::<entity::customer::Entity>().filter(entity::customer::Column::OwnerId.eq(employee_id)).count(db).await?;
         if owned > 0 {
             return Err(AppError::conflict(msg::EMPLOYEE_HAS_CUSTOMERS));
         }

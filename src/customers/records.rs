@@ -23,7 +23,8 @@ use entity::{
 };
 
 pub const NO_TEMPLATE: Msg = Msg::new("暂无业务记录模板，请至业务记录模板处添加", "No business record template yet; add one first");
-const TEMPLATE_USED: Msg = Msg::new("该模板已被使用，不支持编辑或删除", "The template has been used and can no longer be edited or deleted");
+const TEMPLATE_USED: Msg =
+    Msg::new("该模板已被使用，不支持编辑或删除", "The template has been used and can no longer be edited or deleted");
 const NAME_INVALID: Msg = Msg::new("模板名称为1-30个字", "Template names must be 1-30 characters");
 const DESCRIPTION_TOO_LONG: Msg = Msg::new("模板描述不能超过200个字", "The description must be at most 200 characters");
 const FIELDS_REQUIRED: Msg = Msg::new("请至少选择一个字段", "Choose at least one field");
@@ -86,8 +87,7 @@ pub async fn usable(db: &impl ConnectionTrait, scope: &Scope, subject: Subject) 
         .into_iter()
         .filter(|t| {
             let rows: Vec<&record_template_scope::Model> = scopes.iter().filter(|s| s.template_id == t.id).collect();
-            rows.is_empty()
-                || rows.iter().any(|s| s.employee_id == Some(me) || s.department_id.is_some_and(|d| mine.contains(&d)))
+            rows.is_empty() || rows.iter().any(|s| s.employee_id == Some(me) || s.department_id.is_some_and(|d| mine.contains(&d)))
         })
         .collect())
 }
@@ -360,9 +360,7 @@ pub fn of_subject(scope: &Scope, subject: Subject, id: i64) -> Select<business_r
     scope
         .select::<business_record::Entity>()
         .filter(
-            Condition::all()
-                .add(business_record::Column::SubjectKind.eq(subject.as_str()))
-                .add(business_record::Column::SubjectId.eq(id)),
+            Condition::all().add(business_record::Column::SubjectKind.eq(subject.as_str())).add(business_record::Column::SubjectId.eq(id)),
         )
         .order_by_desc(business_record::Column::CreatedAt)
         .order_by_desc(business_record::Column::Id)
@@ -382,8 +380,14 @@ pub async fn values_of(
         })
         .collect();
     let ids: BTreeSet<i64> = parsed.iter().flat_map(|(_, v)| v.iter().map(|(f, _)| *f)).collect();
-    let defs: HashMap<i64, custom_field::Model> =
-        scope.select::<custom_field::Entity>().filter(custom_field::Column::Id.is_in(ids)).all(db).await?.into_iter().map(|f| (f.id, f)).collect();
+    let defs: HashMap<i64, custom_field::Model> = scope
+        .select::<custom_field::Entity>()
+        .filter(custom_field::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f))
+        .collect();
     Ok(parsed
         .into_iter()
         .map(|(id, vals)| (id, vals.into_iter().filter_map(|(f, v)| defs.get(&f).map(|d| (d.clone(), v))).collect()))

@@ -84,7 +84,9 @@ pub struct LossQuery {
 pub fn list(scope: &Scope, q: &LossQuery) -> Select<customer_loss::Entity> {
     let mut s = scope.select::<customer_loss::Entity>().filter(scope.visible_employees(customer_loss::Column::EmployeeId));
     if let Some(k) = q.keyword.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-        s = s.filter(Condition::any().add(customer_loss::Column::CustomerName.contains(k)).add(customer_loss::Column::CustomerMobile.contains(k)));
+        s = s.filter(
+            Condition::any().add(customer_loss::Column::CustomerName.contains(k)).add(customer_loss::Column::CustomerMobile.contains(k)),
+        );
     }
     if !q.loss_types.is_empty() {
         s = s.filter(customer_loss::Column::LossType.is_in(q.loss_types.iter().map(|t| t.as_str())));

@@ -146,9 +146,8 @@ impl CustomerQuery {
         if !self.tags_none.is_empty() {
             cond = cond.add(customer::Column::Id.not_in_subquery(tagged_with(scope, self.tags_none.clone())));
         }
-        cond = cond.add(
-            conditions::compile(db, scope, FieldEntity::Customer, customer::Column::Id, &self.conditions, system_column).await?,
-        );
+        cond =
+            cond.add(conditions::compile(db, scope, FieldEntity::Customer, customer::Column::Id, &self.conditions, system_column).await?);
         Ok(cond)
     }
 }

@@ -23,8 +23,7 @@ pub const MAX_CUSTOMERS: usize = 100;
 const TOO_MANY: Msg = Msg::new("单次最多操作100个客户", "At most 100 customers at a time");
 const NOTHING_TO_DO: Msg = Msg::new("请选择要添加或移除的标签", "Choose tags to add or remove");
 const BOTH_WAYS: Msg = Msg::new("同一标签不能同时添加和移除", "A tag cannot be both added and removed");
-const EXCLUSIVE_TWICE: Msg =
-    Msg::new("互斥标签组内只能选择一个标签", "Only one tag of a mutually exclusive group can be chosen");
+const EXCLUSIVE_TWICE: Msg = Msg::new("互斥标签组内只能选择一个标签", "Only one tag of a mutually exclusive group can be chosen");
 const NO_ADDER: Msg = Msg::new("该客户已无添加人，无法打标签", "The customer has no adder left to tag through");
 
 /// What became of one customer of a batch.
@@ -89,9 +88,7 @@ pub async fn change_tags(
     let displaced: HashMap<i64, Vec<i64>> = if add.iter().any(|t| exclusive.contains(&group_of[t])) {
         let groups: Vec<i64> = add.iter().map(|t| group_of[t]).filter(|g| exclusive.contains(g)).collect();
         let siblings = scope.select::<corp_tag::Entity>().filter(corp_tag::Column::GroupId.is_in(groups)).all(db).await?;
-        add.iter()
-            .map(|t| (*t, siblings.iter().filter(|s| s.group_id == group_of[t] && s.id != *t).map(|s| s.id).collect()))
-            .collect()
+        add.iter().map(|t| (*t, siblings.iter().filter(|s| s.group_id == group_of[t] && s.id != *t).map(|s| s.id).collect())).collect()
     } else {
         HashMap::new()
     };
@@ -103,8 +100,11 @@ pub async fn change_tags(
     }
     // In the order given, so results and WeCom calls follow the caller's list.
     customers.sort_by_key(|c| customer_ids.iter().position(|i| *i == c.id));
-    let follows =
-        scope.select::<customer_follow::Entity>().filter(customer_follow::Column::CustomerId.is_in(customer_ids.iter().copied())).all(db).await?;
+    let follows = scope
+        .select::<customer_follow::Entity>()
+        .filter(customer_follow::Column::CustomerId.is_in(customer_ids.iter().copied()))
+        .all(db)
+        .await?;
     let userids: HashMap<i64, String> = scope
         .select::<employee::Entity>()
         .filter(employee::Column::Id.is_in(follows.iter().map(|f| f.employee_id)))
@@ -175,7 +175,12 @@ fn mark(userid: &str, external_userid: &str, add: &[i64], remove: &[i64], wecom_
     MarkTag { userid: userid.to_string(), external_userid: external_userid.to_string(), add_tag: ids(add), remove_tag: ids(remove) }
 }
 
-async fn push_to_wecom(link: &WecomLink, external_userid: &str, changes: &[RelationChange], wecom_ids: &HashMap<i64, String>) -> AppResult<()> {
+async fn push_to_wecom(
+    link: &WecomLink,
+    external_userid: &str,
+    changes: &[RelationChange],
+    wecom_ids: &HashMap<i64, String>,
+) -> AppResult<()> {
     let mut done: Vec<&RelationChange> = Vec::new();
     for r in changes {
         let body = mark(&r.userid, external_userid, &r.add, &r.remove, wecom_ids);
@@ -238,14 +243,8 @@ async fn write_local(
     sync_wecom_tag_ids(&txn, scope, customer_id).await?;
     let added: BTreeSet<&str> = changes.iter().flat_map(|r| &r.add).filter_map(|t| names.get(t).map(String::as_str)).collect();
     let gone: BTreeSet<i64> = changes.iter().flat_map(|r| r.remove.iter().copied()).collect();
-    let gone_names: Vec<String> = scope
-        .select::<corp_tag::Entity>()
-        .filter(corp_tag::Column::Id.is_in(gone))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|t| t.name)
-        .collect();
+    let gone_names: Vec<String> =
+        scope.select::<corp_tag::Entity>().filter(corp_tag::Column::Id.is_in(gone)).all(&txn).await?.into_iter().map(|t| t.name).collect();
     timeline::append(
         &txn,
         scope,

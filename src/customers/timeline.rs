@@ -62,8 +62,9 @@ impl EventKind {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
-        [
+    /// Every kind, in the schema's order.
+    pub fn all() -> &'static [EventKind] {
+        &[
             EventKind::AddedEmployee,
             EventKind::RelationEnded,
             EventKind::JoinedGroup,
@@ -78,8 +79,10 @@ impl EventKind {
             EventKind::Call,
             EventKind::MaterialViewed,
         ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::all().iter().copied().find(|k| k.as_str() == s)
     }
 }
 

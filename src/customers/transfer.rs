@@ -48,7 +48,8 @@ pub async fn transfer(
         return Err(AppError::bad_input("message", MESSAGE_TOO_LONG));
     }
     let takeover = scope.get::<employee::Entity>(db, takeover_id).await?;
-    let customers = scope.select_visible::<customer::Entity>().filter(customer::Column::Id.is_in(customer_ids.iter().copied())).all(db).await?;
+    let customers =
+        scope.select_visible::<customer::Entity>().filter(customer::Column::Id.is_in(customer_ids.iter().copied())).all(db).await?;
     if customers.len() != customer_ids.len() {
         return Err(AppError::not_found());
     }
@@ -66,10 +67,14 @@ pub async fn transfer(
     let mut by_handover: BTreeMap<i64, Vec<&customer::Model>> = BTreeMap::new();
     for c in &customers {
         match c.owner_id {
-            None => out.push(TransferOutcome { customer_id: c.id, errcode: None, error: Some(AppError::bad_input("customerIds", NO_OWNER)) }),
-            Some(o) if o == takeover_id => {
-                out.push(TransferOutcome { customer_id: c.id, errcode: None, error: Some(AppError::bad_input("takeoverEmployeeId", SAME_EMPLOYEE)) })
+            None => {
+                out.push(TransferOutcome { customer_id: c.id, errcode: None, error: Some(AppError::bad_input("customerIds", NO_OWNER)) })
             }
+            Some(o) if o == takeover_id => out.push(TransferOutcome {
+                customer_id: c.id,
+                errcode: None,
+                error: Some(AppError::bad_input("takeoverEmployeeId", SAME_EMPLOYEE)),
+            }),
             Some(o) => by_handover.entry(o).or_default().push(c),
         }
     }
@@ -111,7 +116,10 @@ pub async fn transfer(
                     )
                     .with_extra("errcode", code),
                 ),
-                None => Some(AppError::new(crate::error::Code::Upstream, Msg::new("企业微信未返回该客户的结果", "WeCom gave no result for this customer"))),
+                None => Some(AppError::new(
+                    crate::error::Code::Upstream,
+                    Msg::new("企业微信未返回该客户的结果", "WeCom gave no result for this customer"),
+                )),
             };
             out.push(TransferOutcome { customer_id: c.id, errcode: code, error });
         }

@@ -224,7 +224,8 @@ impl JobHandler for WorkOrderClosedJob {
         let scope = Scope::system(corp_id);
         let db = &ctx.state.db;
         let id = p["workOrderId"].as_i64().unwrap_or_default();
-        let Some(w) = scope.select::<work_order::Entity>().filter(work_order::Column::Id.eq(id)).one(db).await.map_err(AppError::from)? else {
+        let Some(w) = scope.select::<work_order::Entity>().filter(work_order::Column::Id.eq(id)).one(db).await.map_err(AppError::from)?
+        else {
             return Ok(json!({"skipped": "work order gone"}));
         };
         let subject = Subject::parse(&w.subject_kind).unwrap_or(Subject::Customer);

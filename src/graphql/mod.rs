@@ -21,7 +21,7 @@ use crate::{
             records::{RecordMutation, RecordQuery},
             CustomerMutation, CustomerQueryRoot,
         },
-        groups::CustomerGroupQuery,
+        groups::{CustomerGroupQuery, GroupTagMutation, GroupTagQuery},
         loaders::CrmLoader,
     },
     jobs::graphql::JobQuery,
@@ -61,6 +61,7 @@ pub struct QueryRoot(
     CustomerGroupQuery,
     RecordQuery,
     InheritanceQuery,
+    GroupTagQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -78,6 +79,7 @@ pub struct MutationRoot(
     CustomerMutation,
     RecordMutation,
     InheritanceMutation,
+    GroupTagMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -13,10 +13,7 @@ use serde_json::Value;
 
 use super::{departments, roles};
 use crate::{
-    custom_fields::{
-        conditions,
-        service as fields, FieldCondition, FieldEntity,
-    },
+    custom_fields::{conditions, service as fields, FieldCondition, FieldEntity},
     error::{msg, AppError, AppResult, Msg},
     integrations::wecom::types::WriteUser,
     tenancy::Scope,
@@ -125,9 +122,8 @@ impl EmployeeQuery {
         if let Some(e) = self.system_enabled {
             cond = cond.add(employee::Column::SystemEnabled.eq(e));
         }
-        cond = cond.add(
-            conditions::compile(db, scope, FieldEntity::Employee, employee::Column::Id, &self.conditions, system_column).await?,
-        );
+        cond =
+            cond.add(conditions::compile(db, scope, FieldEntity::Employee, employee::Column::Id, &self.conditions, system_column).await?);
         Ok(cond)
     }
 }

@@ -25,6 +25,7 @@ pub const CUSTOMER_TRANSFER: &str = "customer.transfer";
 pub const CUSTOMER_INHERIT: &str = "customer.inherit";
 pub const CUSTOMER_RECYCLE_VIEW: &str = "customer.recycle.view";
 pub const GROUP_VIEW: &str = "group.view";
+pub const GROUP_TAG_MANAGE: &str = "group.tag.manage";
 pub const CFG_FOLLOW_UP_TYPE_MANAGE: &str = "cfg.follow_up_type.manage";
 pub const CFG_RECORD_TEMPLATE_MANAGE: &str = "cfg.record_template.manage";
 
@@ -100,7 +101,12 @@ pub static CATALOGUE: &[Node] = &[
             },
             leaf(CUSTOMER_RECYCLE_VIEW, "客户回收站", "Customer recycle bin"),
             leaf(CUSTOMER_INHERIT, "离职继承", "Resigned inheritance"),
-            leaf(GROUP_VIEW, "客户群列表", "Customer groups"),
+            Node {
+                code: GROUP_VIEW,
+                zh: "客户群列表",
+                en: "Customer groups",
+                children: &[leaf(GROUP_TAG_MANAGE, "群标签管理", "Manage group tags")],
+            },
         ],
     },
     Node {

@@ -15,7 +15,8 @@ use serde_json::{json, Value};
 use super::{Call, Sandbox, SandboxCorp, TokenInfo};
 use crate::integrations::wecom::types::{
     AddCorpTag, AppChatCreate, BatchGetByUser, CorpTag, CorpTagFilter, CorpTagGroup, CreateDepartment, DelCorpTag, Department, EditCorpTag,
-    FollowInfo, GroupChat, GroupChatGet, GroupChatListRequest, MarkTag, RemarkRequest, TransferCustomer, TransferCustomerItem, TransferResultItem, TransferResultRequest, UnassignedInfo, UnassignedListRequest, UpdateDepartment, User, WriteUser,
+    FollowInfo, GroupChat, GroupChatGet, GroupChatListRequest, MarkTag, RemarkRequest, TransferCustomer, TransferCustomerItem,
+    TransferResultItem, TransferResultRequest, UnassignedInfo, UnassignedListRequest, UpdateDepartment, User, WriteUser,
 };
 
 /// Cursors are opaque to clients; here they carry an offset.
@@ -603,7 +604,13 @@ fn handle(corp: &mut SandboxCorp, kind: &str, method: &Method, path: &str, q: &B
                 for ext in &r.external_userid {
                     let related = corp.follows.iter().any(|(e, f)| e == ext && f.userid == r.handover_userid);
                     let busy = corp.transfers.iter().any(|t| &t.external_userid == ext && t.status == 2);
-                    let errcode = if !related { 84061 } else if busy { 40129 } else { 0 };
+                    let errcode = if !related {
+                        84061
+                    } else if busy {
+                        40129
+                    } else {
+                        0
+                    };
                     if errcode == 0 {
                         // WeCom starts the flow; the customer is taken over after 24 h unless they refuse.
                         corp.transfers.push(crate::sandbox::Transfer {
@@ -630,7 +637,11 @@ fn handle(corp: &mut SandboxCorp, kind: &str, method: &Method, path: &str, q: &B
                     .transfers
                     .iter()
                     .filter(|t| t.resigned == resigned && t.handover == r.handover_userid && t.takeover == r.takeover_userid)
-                    .map(|t| TransferResultItem { external_userid: t.external_userid.clone(), status: t.status, takeover_time: t.takeover_time })
+                    .map(|t| TransferResultItem {
+                        external_userid: t.external_userid.clone(),
+                        status: t.status,
+                        takeover_time: t.takeover_time,
+                    })
                     .collect();
                 let start = cursor_offset(&r.cursor)?;
                 let end = (start + 100).min(all.len());
@@ -651,13 +662,19 @@ fn handle(corp: &mut SandboxCorp, kind: &str, method: &Method, path: &str, q: &B
                     .filter_map(|(ext, f)| {
                         let at = corp.resigned.get(&f.userid)?;
                         let moving = corp.transfers.iter().any(|t| &t.external_userid == ext && t.handover == f.userid);
-                        (!moving).then(|| UnassignedInfo { handover_userid: f.userid.clone(), external_userid: ext.clone(), dimission_time: *at })
+                        (!moving).then(|| UnassignedInfo {
+                            handover_userid: f.userid.clone(),
+                            external_userid: ext.clone(),
+                            dimission_time: *at,
+                        })
                     })
                     .collect();
                 let start = cursor_offset(&r.cursor)?;
                 let end = (start + r.page_size as usize).min(pending.len());
                 let is_last = end >= pending.len();
-                Ok(json!({"info": pending.get(start..end).unwrap_or(&[]), "is_last": is_last, "next_cursor": if is_last { String::new() } else { next_cursor(end) }}))
+                Ok(
+                    json!({"info": pending.get(start..end).unwrap_or(&[]), "is_last": is_last, "next_cursor": if is_last { String::new() } else { next_cursor(end) }}),
+                )
             }
             ("POST", "/cgi-bin/externalcontact/get_corp_tag_list") => {
                 if kind == "contacts" {

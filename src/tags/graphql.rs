@@ -39,7 +39,13 @@ pub fn tag(t: entity::corp_tag::Model) -> CorpTag {
 }
 
 fn group(g: entity::corp_tag_group::Model, tags: Vec<entity::corp_tag::Model>) -> CorpTagGroup {
-    CorpTagGroup { id: id(g.id), name: g.name, wecom_id: g.wecom_group_id, exclusive: g.exclusive, tags: tags.into_iter().map(tag).collect() }
+    CorpTagGroup {
+        id: id(g.id),
+        name: g.name,
+        wecom_id: g.wecom_group_id,
+        exclusive: g.exclusive,
+        tags: tags.into_iter().map(tag).collect(),
+    }
 }
 
 /// A group as just written, with its tags.

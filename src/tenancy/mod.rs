@@ -81,6 +81,10 @@ tenant_entity!(
     unassigned_customer,
     inheritance,
     allocation_rule,
+    group_tag_group,
+    group_tag,
+    customer_group_tag,
+    employee_preference,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads
@@ -179,12 +183,7 @@ impl Scope {
     where
         E: EmployeeScoped,
     {
-        E::find_by_id(id)
-            .filter(self.tenant_condition::<E>())
-            .filter(E::visible(self))
-            .one(db)
-            .await?
-            .ok_or_else(AppError::not_found)
+        E::find_by_id(id).filter(self.tenant_condition::<E>()).filter(E::visible(self)).one(db).await?.ok_or_else(AppError::not_found)
     }
 
     /// Inserts with the corp stamped, whatever the caller set.
@@ -222,7 +221,12 @@ impl Scope {
 
     /// Inserts many rows with the corp stamped on each, skipping rows that hit
     /// `on_conflict`'s unique key (idempotent producers).
-    pub async fn insert_many_ignoring<A, I>(&self, db: &impl ConnectionTrait, rows: I, on_conflict: sea_orm::sea_query::OnConflict) -> AppResult<()>
+    pub async fn insert_many_ignoring<A, I>(
+        &self,
+        db: &impl ConnectionTrait,
+        rows: I,
+        on_conflict: sea_orm::sea_query::OnConflict,
+    ) -> AppResult<()>
     where
         A: TenantActiveModel + Send,
         I: IntoIterator<Item = A>,

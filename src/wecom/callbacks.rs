@@ -22,8 +22,8 @@ use serde_json::{json, Value};
 
 use super::{binding, link, sync};
 use crate::{
-    customers::recycle::{self, LossType},
     app::AppState,
+    customers::recycle::{self, LossType},
     error::AppError,
     integrations::wecom::types,
     jobs::{JobCtx, JobError, JobHandler, NewJob},

@@ -444,8 +444,7 @@ pub async fn apply_group(
         .collect();
     let listed: HashSet<&str> = chat.member_list.iter().map(|m| m.userid.as_str()).collect();
     // Members who left stay, marked, so the group shows its quit members.
-    let gone: Vec<&group_member::Model> =
-        current.values().filter(|m| m.left_at.is_none() && !listed.contains(m.userid.as_str())).collect();
+    let gone: Vec<&group_member::Model> = current.values().filter(|m| m.left_at.is_none() && !listed.contains(m.userid.as_str())).collect();
     if !gone.is_empty() {
         scope
             .update_many::<group_member::Entity>()
@@ -455,11 +454,8 @@ pub async fn apply_group(
             .await?;
     }
     // Back after leaving: the same row, joined again.
-    let back: Vec<(&group_member::Model, &types::GroupChatMember)> = chat
-        .member_list
-        .iter()
-        .filter_map(|m| current.get(&m.userid).filter(|c| c.left_at.is_some()).map(|c| (c, m)))
-        .collect();
+    let back: Vec<(&group_member::Model, &types::GroupChatMember)> =
+        chat.member_list.iter().filter_map(|m| current.get(&m.userid).filter(|c| c.left_at.is_some()).map(|c| (c, m))).collect();
     for (row, m) in &back {
         let mut am: group_member::ActiveModel = (*row).clone().into();
         am.left_at = Set(None);

@@ -6,9 +6,7 @@ use std::collections::HashMap;
 
 use async_graphql::{Context, InputObject, Object, ID};
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    sea_query::Query, ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{sea_query::Query, ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{crm_loader, employee, subject_page, Customer};
 use crate::{
@@ -346,7 +344,8 @@ impl InheritanceMutation {
     #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)")]
     async fn refresh_resigned_customers(&self, ctx: &Context<'_>) -> async_graphql::Result<Job> {
         let auth = ctx.auth()?;
-        let job = ctx.state().jobs.enqueue::<inheritance::SyncUnassignedJob>(ctx.db(), NewJob::for_user(auth), &serde_json::json!({})).await?;
+        let job =
+            ctx.state().jobs.enqueue::<inheritance::SyncUnassignedJob>(ctx.db(), NewJob::for_user(auth), &serde_json::json!({})).await?;
         Ok(Job(job))
     }
 
@@ -391,7 +390,8 @@ impl InheritanceMutation {
             .map(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d"))
             .transpose()
             .map_err(|_| AppError::bad_input("day", crate::error::Msg::new("日期格式应为YYYY-MM-DD", "Dates are written YYYY-MM-DD")))?;
-        let job = ctx.state().jobs.enqueue::<allocation::AutoAllocationJob>(ctx.db(), NewJob::for_user(auth), &AllocationRun { day }).await?;
+        let job =
+            ctx.state().jobs.enqueue::<allocation::AutoAllocationJob>(ctx.db(), NewJob::for_user(auth), &AllocationRun { day }).await?;
         Ok(Job(job))
     }
 

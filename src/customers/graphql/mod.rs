@@ -14,7 +14,9 @@ use super::{
     loaders::{AddersOf, CrmLoader, CustomerById, CustomerFieldValues, FollowUpTypeById, LastFollowUpOf, TagsOfCustomer},
     recycle::{self, LossQuery, LossType},
     service::{self, CustomerEdit, CustomerOrder, CustomerQuery, Status, KIND_WECOM},
-    tagging, timeline::{self, EventKind}, transfer,
+    tagging,
+    timeline::{self, EventKind},
+    transfer,
 };
 use crate::{
     custom_fields::{
@@ -181,13 +183,20 @@ impl Customer {
     }
     /// Business records (业务记录), newest first.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
-    async fn business_records(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<BusinessRecord>> {
-        subject_page(ctx, crate::customers::records::of_subject(ctx.scope()?, Subject::Customer, self.0.id), first, after, BusinessRecord).await
+    async fn business_records(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<BusinessRecord>> {
+        subject_page(ctx, crate::customers::records::of_subject(ctx.scope()?, Subject::Customer, self.0.id), first, after, BusinessRecord)
+            .await
     }
     /// Work orders (工单), newest first.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn work_orders(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<WorkOrder>> {
-        subject_page(ctx, crate::customers::work_orders::of_subject(ctx.scope()?, Subject::Customer, self.0.id), first, after, WorkOrder).await
+        subject_page(ctx, crate::customers::work_orders::of_subject(ctx.scope()?, Subject::Customer, self.0.id), first, after, WorkOrder)
+            .await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -519,6 +528,12 @@ impl CustomerQueryRoot {
         Ok(Customer(service::by_external_userid(ctx.db(), ctx.scope()?, &external_user_id).await?))
     }
 
+    /// The timeline event types this employee chose to see in the sidebar (SIDE-4); all until they choose.
+    #[graphql(guard = "Perm(perm::CUSTOMER_VIEW)")]
+    async fn sidebar_event_kinds(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EventKind>> {
+        Ok(crate::customers::sidebar::event_kinds(ctx.db(), ctx.scope()?).await?)
+    }
+
     /// Follow-up types in order; the default "笔记" always exists.
     #[graphql(guard = "Perm(perm::CUSTOMER_VIEW)")]
     async fn follow_up_types(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FollowUpType>> {
@@ -555,7 +570,6 @@ pub struct UpdateCustomerInput {
     #[graphql(default)]
     pub custom_fields: Vec<CustomFieldValueInput>,
 }
-
 
 #[derive(InputObject)]
 pub struct TagCustomersInput {
@@ -616,8 +630,8 @@ pub struct CustomerResult {
 
 impl CustomerResult {
     fn new(ctx: &Context<'_>, customer_id: i64, error: Option<AppError>, errcode: Option<i64>) -> Self {
-        let errcode = errcode
-            .or_else(|| error.as_ref().and_then(|e| e.extra.iter().find(|(k, _)| *k == "errcode").and_then(|(_, v)| v.as_i64())));
+        let errcode =
+            errcode.or_else(|| error.as_ref().and_then(|e| e.extra.iter().find(|(k, _)| *k == "errcode").and_then(|(_, v)| v.as_i64())));
         CustomerResult {
             customer_id: id(customer_id),
             ok: error.is_none(),
@@ -709,6 +723,12 @@ impl CustomerMutation {
             remind_at: input.remind_at,
         };
         Ok(FollowUp(follow_ups::create(ctx.state(), ctx.scope()?, new).await?))
+    }
+
+    /// Remembers which timeline event types the sidebar shows this employee.
+    #[graphql(guard = "Perm(perm::CUSTOMER_VIEW)")]
+    async fn set_sidebar_event_kinds(&self, ctx: &Context<'_>, kinds: Vec<EventKind>) -> async_graphql::Result<Vec<EventKind>> {
+        Ok(crate::customers::sidebar::set_event_kinds(ctx.db(), ctx.scope()?, &kinds).await?)
     }
 
     #[graphql(guard = "Perm(perm::CFG_FOLLOW_UP_TYPE_MANAGE)")]

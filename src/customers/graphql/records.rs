@@ -118,9 +118,13 @@ impl BusinessRecord {
     /// The submitted values in the template's order (fields deleted since are left out).
     async fn values(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CustomFieldValue>> {
         let raw: Vec<serde_json::Value> = serde_json::from_str(&self.0.field_values).unwrap_or_default();
-        let pairs: Vec<(i64, serde_json::Value)> = raw.into_iter().filter_map(|v| Some((v["fieldId"].as_i64()?, v["value"].clone()))).collect();
+        let pairs: Vec<(i64, serde_json::Value)> =
+            raw.into_iter().filter_map(|v| Some((v["fieldId"].as_i64()?, v["value"].clone()))).collect();
         let defs = crm_loader(ctx).load_many(pairs.iter().map(|(f, _)| FieldById(*f))).await?;
-        Ok(pairs.into_iter().filter_map(|(f, value)| defs.get(&FieldById(f)).map(|field| CustomFieldValue { field: field.clone(), value })).collect())
+        Ok(pairs
+            .into_iter()
+            .filter_map(|(f, value)| defs.get(&FieldById(f)).map(|field| CustomFieldValue { field: field.clone(), value }))
+            .collect())
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -220,7 +224,9 @@ impl RecordTemplateInput {
                 .fields
                 .iter()
                 .enumerate()
-                .map(|(i, f)| Ok(TemplateField { field_id: parse_id(&f.field_id, &format!("fields.{i}"))?, enabled: f.enabled, required: f.required }))
+                .map(|(i, f)| {
+                    Ok(TemplateField { field_id: parse_id(&f.field_id, &format!("fields.{i}"))?, enabled: f.enabled, required: f.required })
+                })
                 .collect::<Result<_, AppError>>()?,
             employee_ids: parse_ids(&self.employee_ids, "employeeIds")?,
             department_ids: parse_ids(&self.department_ids, "departmentIds")?,

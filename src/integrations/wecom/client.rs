@@ -417,7 +417,11 @@ impl WecomClient {
     }
 
     /// Starts resigned transfers (the handover must have left); same answer shape as the on-job one.
-    pub async fn resigned_transfer_customer(&self, creds: &Credentials, body: &TransferCustomer) -> Result<Vec<TransferCustomerItem>, WecomError> {
+    pub async fn resigned_transfer_customer(
+        &self,
+        creds: &Credentials,
+        body: &TransferCustomer,
+    ) -> Result<Vec<TransferCustomerItem>, WecomError> {
         Ok(self
             .post::<_, TransferCustomerResult>(
                 creds,
@@ -430,9 +434,13 @@ impl WecomClient {
     }
 
     /// One page of a transfer's per-customer status (`resigned` picks the resigned variant).
-    pub async fn transfer_result(&self, creds: &Credentials, resigned: bool, body: &TransferResultRequest) -> Result<TransferResultPage, WecomError> {
-        let path =
-            if resigned { "/cgi-bin/externalcontact/resigned/transfer_result" } else { "/cgi-bin/externalcontact/transfer_result" };
+    pub async fn transfer_result(
+        &self,
+        creds: &Credentials,
+        resigned: bool,
+        body: &TransferResultRequest,
+    ) -> Result<TransferResultPage, WecomError> {
+        let path = if resigned { "/cgi-bin/externalcontact/resigned/transfer_result" } else { "/cgi-bin/externalcontact/transfer_result" };
         self.post(creds, SecretKind::ExternalContact, path, body).await
     }
 

@@ -195,7 +195,6 @@ pub struct UpdateEmployeeInput {
     pub custom_fields: Vec<CustomFieldValueInput>,
 }
 
-
 #[derive(InputObject)]
 pub struct EmployeeBatchInput {
     pub filter: EmployeeFilter,
