@@ -724,3 +724,34 @@ async fn the_sidebar_remembers_each_employees_event_types() {
     a.data("mutation{setSidebarEventKinds(kinds:[TAGS_CHANGED])}", json!({})).await;
     assert_eq!(a.data("{sidebarEventKinds}", json!({})).await["sidebarEventKinds"], json!(["TAGS_CHANGED"]));
 }
+
+#[tokio::test]
+async fn corp_tags_are_added_to_groups_and_reordered_in_wecom() {
+    let w = synced(3).await;
+    let a = &w.admin;
+    let t = tag_ids(a).await;
+    let v = a
+        .data(
+            "mutation($g:ID!){createCorpTag(groupId:$g,name:\"战略\",color:\"#ff4d4f\"){id name wecomId color}}",
+            json!({"g": t["客户等级"]}),
+        )
+        .await;
+    assert_eq!(v["createCorpTag"]["color"], "#ff4d4f");
+    let wecom_id = v["createCorpTag"]["wecomId"].as_str().expect("created in WeCom first").to_string();
+    let add = w.sandbox.calls_to("/cgi-bin/externalcontact/add_corp_tag").pop().unwrap().body.unwrap();
+    assert_eq!((add["group_id"].as_str(), add["tag"][0]["name"].as_str()), (Some("etgroup0"), Some("战略")));
+    assert!(w.sandbox.with_corp(WECOM_CORP, |c| c.tag_groups[0].tag.iter().any(|x| x.id == wecom_id)).unwrap());
+
+    let order = |v: &Value| v.as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(order(&a.data("{corpTagGroups{name}}", json!({})).await["corpTagGroups"]), ["客户等级", "来源"]);
+    let v = a.data("mutation($id:ID!){moveCorpTagGroup(id:$id,position:0){name}}", json!({"id": t["来源"]})).await;
+    assert_eq!(order(&v["moveCorpTagGroup"]), ["来源", "客户等级"]);
+    let edits = w.sandbox.calls_to("/cgi-bin/externalcontact/edit_corp_tag");
+    assert!(edits.iter().any(|e| e.body.as_ref().unwrap()["id"] == "etgroup1"), "the order is written to WeCom: {edits:?}");
+    // WeCom lists larger orders first; a sync agrees with what we show.
+    sync(&w).await;
+    assert_eq!(order(&a.data("{corpTagGroups{name}}", json!({})).await["corpTagGroups"]), ["来源", "客户等级"]);
+
+    let v = a.data("mutation($id:ID!){moveCorpTag(id:$id,position:0){tags{name}}}", json!({"id": t["潜在"]})).await;
+    assert_eq!(v["moveCorpTag"]["tags"][0]["name"], "潜在");
+}

@@ -115,6 +115,40 @@ impl CorpTagMutation {
         with_tags(ctx, g).await
     }
 
+    /// A new tag in an existing group (WeCom first when bound).
+    #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
+    async fn create_corp_tag(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        name: String,
+        color: Option<String>,
+    ) -> async_graphql::Result<CorpTag> {
+        let scope = ctx.scope()?;
+        let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
+        Ok(tag(service::create_tag(ctx.db(), scope, link.as_ref(), parse_id(&group_id, "groupId")?, &name, color).await?))
+    }
+
+    /// Moves a tag group to `position` (0-based); its tags move with it. Answers every group in the new order.
+    #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
+    async fn move_corp_tag_group(&self, ctx: &Context<'_>, id: ID, position: i32) -> async_graphql::Result<Vec<CorpTagGroup>> {
+        let scope = ctx.scope()?;
+        let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
+        service::move_group(ctx.db(), scope, link.as_ref(), parse_id(&id, "id")?, position.max(0) as usize).await?;
+        Ok(service::groups(ctx.db(), scope).await?.into_iter().map(|(g, t)| group(g, t)).collect())
+    }
+
+    /// Moves a tag to `position` (0-based) within its group. Answers the group.
+    #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
+    async fn move_corp_tag(&self, ctx: &Context<'_>, id: ID, position: i32) -> async_graphql::Result<CorpTagGroup> {
+        let scope = ctx.scope()?;
+        let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
+        let tid = parse_id(&id, "id")?;
+        service::move_tag(ctx.db(), scope, link.as_ref(), tid, position.max(0) as usize).await?;
+        let t = scope.get::<entity::corp_tag::Entity>(ctx.db(), tid).await?;
+        with_tags(ctx, scope.get::<entity::corp_tag_group::Entity>(ctx.db(), t.group_id).await?).await
+    }
+
     /// Sets (or with null, clears) a tag's display colour "#RRGGBB".
     #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
     async fn set_corp_tag_color(&self, ctx: &Context<'_>, id: ID, color: Option<String>) -> async_graphql::Result<CorpTag> {

@@ -198,3 +198,112 @@ pub async fn set_color(db: &DatabaseConnection, scope: &Scope, id: i64, color: O
     am.updated_at = Set(Utc::now());
     scope.update(db, am).await
 }
+
+/// A new tag inside an existing group (TAG-2), created in WeCom first.
+pub async fn create_tag(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    wecom: Option<&WecomLink>,
+    group_id: i64,
+    tag_name: &str,
+    color: Option<String>,
+) -> AppResult<corp_tag::Model> {
+    let tag_name = name(tag_name, "name")?;
+    let g = scope.get::<corp_tag_group::Entity>(db, group_id).await?;
+    let remote = match (wecom, &g.wecom_group_id) {
+        (Some(l), Some(wid)) => {
+            let body = AddCorpTag {
+                group_id: Some(wid.clone()),
+                tag: vec![NewTag { name: tag_name.clone(), order: None }],
+                agentid: l.creds.agent_id,
+                ..Default::default()
+            };
+            let added = l.client.corp_tag_add(&l.creds, &body).await?;
+            added.tag.into_iter().find(|t| t.name == tag_name)
+        }
+        _ => None,
+    };
+    let now = Utc::now();
+    let t = scope
+        .insert(
+            db,
+            corp_tag::ActiveModel {
+                group_id: Set(g.id),
+                wecom_tag_id: Set(remote.as_ref().map(|t| t.id.clone())),
+                name: Set(tag_name),
+                wecom_order: Set(remote.as_ref().map(|t| t.order).unwrap_or(0)),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        )
+        .await?;
+    match color {
+        Some(c) => set_color(db, scope, t.id, Some(c)).await,
+        None => Ok(t),
+    }
+}
+
+/// New WeCom orders for a list moved so that `id` lands at `position`:
+/// WeCom shows larger orders first, so the list is renumbered n..1.
+fn reorder(ids: &mut Vec<i64>, id: i64, position: usize) -> AppResult<Vec<(i64, i64)>> {
+    let from = ids.iter().position(|x| *x == id).ok_or_else(AppError::not_found)?;
+    let moved = ids.remove(from);
+    ids.insert(position.min(ids.len()), moved);
+    let n = ids.len() as i64;
+    Ok(ids.iter().enumerate().map(|(i, x)| (*x, n - i as i64)).collect())
+}
+
+/// Moves a tag group to `position` (0-based, first shown first); its tags move with it.
+pub async fn move_group(db: &DatabaseConnection, scope: &Scope, wecom: Option<&WecomLink>, id: i64, position: usize) -> AppResult<()> {
+    let all = groups(db, scope).await?;
+    let mut ids: Vec<i64> = all.iter().map(|(g, _)| g.id).collect();
+    let orders = reorder(&mut ids, id, position)?;
+    let current: std::collections::HashMap<i64, (i64, Option<String>)> =
+        all.into_iter().map(|(g, _)| (g.id, (g.wecom_order, g.wecom_group_id))).collect();
+    for (gid, order) in orders {
+        let (old, wid) = &current[&gid];
+        if *old == order {
+            continue;
+        }
+        if let (Some(l), Some(wid)) = (wecom, wid) {
+            l.client
+                .corp_tag_edit(&l.creds, &EditCorpTag { id: wid.clone(), name: None, order: Some(order), agentid: l.creds.agent_id })
+                .await?;
+        }
+        scope
+            .update_many::<corp_tag_group::Entity>()
+            .col_expr(corp_tag_group::Column::WecomOrder, order.into())
+            .filter(corp_tag_group::Column::Id.eq(gid))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Moves a tag to `position` (0-based) within its group.
+pub async fn move_tag(db: &DatabaseConnection, scope: &Scope, wecom: Option<&WecomLink>, id: i64, position: usize) -> AppResult<()> {
+    let t = scope.get::<corp_tag::Entity>(db, id).await?;
+    let siblings: Vec<corp_tag::Model> =
+        groups(db, scope).await?.into_iter().find(|(g, _)| g.id == t.group_id).map(|(_, t)| t).unwrap_or_default();
+    let mut ids: Vec<i64> = siblings.iter().map(|s| s.id).collect();
+    let orders = reorder(&mut ids, id, position)?;
+    for (tid, order) in orders {
+        let Some(s) = siblings.iter().find(|s| s.id == tid) else { continue };
+        if s.wecom_order == order {
+            continue;
+        }
+        if let (Some(l), Some(wid)) = (wecom, &s.wecom_tag_id) {
+            l.client
+                .corp_tag_edit(&l.creds, &EditCorpTag { id: wid.clone(), name: None, order: Some(order), agentid: l.creds.agent_id })
+                .await?;
+        }
+        scope
+            .update_many::<corp_tag::Entity>()
+            .col_expr(corp_tag::Column::WecomOrder, order.into())
+            .filter(corp_tag::Column::Id.eq(tid))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
