@@ -42,6 +42,8 @@ pub struct AppState {
     /// SQL statements run so far on `db` (tests and benchmarks read it).
     pub statements: StatementCounter,
     pub wecom: WecomClient,
+    /// Where uploaded files' bytes live.
+    pub files: crate::files::Files,
 }
 
 /// The job kinds and schedules of every area.
@@ -129,7 +131,9 @@ impl AppState {
             },
             kv.clone(),
         )?;
+        let files: crate::files::Files = Arc::new(crate::files::LocalDirStore::new(config.data_dir.join("files")));
         Ok(AppState {
+            files,
             wecom,
             schema: graphql::build_schema(&config),
             jobs: jobs(&config),
@@ -151,15 +155,22 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let body_limit = state.config.body_limit_bytes;
-    Router::new()
+    let api = Router::new()
         .route("/graphql", get(gql_http::graphql_get).post(gql_http::graphql_post))
         .route("/graphql/ws", get(gql_http::graphql_ws))
         .route("/graphiql", get(gql_http::graphiql))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/callbacks/wecom/{corp}", get(wecom::callbacks::verify_url).post(wecom::callbacks::receive))
+        .route("/files/{id}", get(crate::files::download))
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit));
+    // Uploads carry their own, larger limit (an attachment may be 20 MB).
+    let uploads = Router::new()
+        .route("/files", axum::routing::post(crate::files::upload))
+        .layer(DefaultBodyLimit::max(crate::files::MAX_FILE_BYTES + 1))
+        .layer(RequestBodyLimitLayer::new(crate::files::MAX_FILE_BYTES + 1));
+    api.merge(uploads)
         .layer(CorsLayer::permissive())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

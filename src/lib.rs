@@ -13,6 +13,7 @@ pub mod customers;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod graphql;
 pub mod integrations;
 pub mod jobs;

@@ -755,3 +755,42 @@ async fn corp_tags_are_added_to_groups_and_reordered_in_wecom() {
     let v = a.data("mutation($id:ID!){moveCorpTag(id:$id,position:0){tags{name}}}", json!({"id": t["潜在"]})).await;
     assert_eq!(v["moveCorpTag"]["tags"][0]["name"], "潜在");
 }
+
+#[tokio::test]
+async fn follow_ups_carry_uploaded_attachments_of_up_to_20_mb() {
+    let w = synced(3).await;
+    let a = &w.admin;
+    let c = customer_id(a, "客户1").await;
+    let upload = |name: &str, bytes: Vec<u8>| {
+        let (http, url, token) = (a.http.clone(), w.app.url(&format!("/files?name={name}")), a.token.clone().unwrap());
+        async move { http.post(url).bearer_auth(token).header("content-type", "application/pdf").body(bytes).send().await.unwrap() }
+    };
+    let res = upload("quote.pdf", b"%PDF-1.4 quote".to_vec()).await;
+    assert_eq!(res.status(), 201);
+    let file: Value = res.json().await.unwrap();
+    let too_big = upload("big.bin", vec![0u8; 20 * 1024 * 1024 + 1]).await;
+    assert!(too_big.status() == 400 || too_big.status() == 413, "{}", too_big.status());
+    let anon = a.http.post(w.app.url("/files?name=x")).body("x").send().await.unwrap();
+    assert_eq!(anon.status(), 401);
+
+    let v = a
+        .data(
+            "mutation($c:ID!,$f:ID!){createFollowUp(input:{customerId:$c,content:\"报价已发\",attachmentIds:[$f]}){attachments{name size contentType url}}}",
+            json!({"c": c, "f": file["id"]}),
+        )
+        .await;
+    let att = &v["createFollowUp"]["attachments"][0];
+    assert_eq!((att["name"].as_str(), att["size"].as_i64()), (Some("quote.pdf"), Some(14)));
+    let body = a.http.get(w.app.url(att["url"].as_str().unwrap())).bearer_auth(a.token.clone().unwrap()).send().await.unwrap();
+    assert_eq!(body.bytes().await.unwrap().as_ref(), b"%PDF-1.4 quote");
+    let (code, _, field) = a
+        .error("mutation($c:ID!){createFollowUp(input:{customerId:$c,content:\"x\",attachmentIds:[\"999999\"]}){id}}", json!({"c": c}))
+        .await;
+    assert_eq!((code.as_str(), field.as_deref()), ("NOT_FOUND", Some("attachmentIds")));
+
+    // Another corp cannot read it.
+    w.app.provision("beta", 5).await;
+    let b = w.app.login_as("beta", "admin", PASSWORD).await;
+    let other = b.http.get(w.app.url(att["url"].as_str().unwrap())).bearer_auth(b.token.clone().unwrap()).send().await.unwrap();
+    assert_eq!(other.status(), 404);
+}

@@ -38,6 +38,7 @@ pub mod record_template_scope;
 pub mod role;
 pub mod role_department;
 pub mod session;
+pub mod stored_file;
 pub mod unassigned_customer;
 pub mod wecom_binding;
 pub mod wecom_inbox;

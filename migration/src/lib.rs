@@ -11,6 +11,7 @@ mod m20261122_000006_crm;
 mod m20261122_000007_records;
 mod m20261122_000008_inheritance;
 mod m20261122_000009_group_tags;
+mod m20261122_000010_files;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_records::Migration),
             Box::new(m20261122_000008_inheritance::Migration),
             Box::new(m20261122_000009_group_tags::Migration),
+            Box::new(m20261122_000010_files::Migration),
         ]
     }
 }

@@ -26,6 +26,7 @@ const TYPE_NAME_INVALID: Msg = Msg::new("类型名称为1-20个字", "Type names
 const TYPE_IN_USE: Msg = Msg::new("该类型已被使用，不支持删除", "The type is in use and cannot be deleted");
 const TYPE_DISABLED: Msg = Msg::new("该跟进类型已停用", "This follow-up type is disabled");
 const REMIND_IN_PAST: Msg = Msg::new("提醒时间须晚于当前时间", "The reminder time must be in the future");
+const TOO_MANY_ATTACHMENTS: Msg = Msg::new("最多上传9个附件", "At most 9 attachments");
 const TOO_MANY_MENTIONS: Msg = Msg::new("最多@50位同事", "At most 50 colleagues can be mentioned");
 
 /// What a follow-up, business record or work order is about.
@@ -187,6 +188,8 @@ pub struct NewFollowUp {
     pub type_id: Option<i64>,
     pub mentions: Vec<i64>,
     pub remind_at: Option<DateTime<Utc>>,
+    /// Uploaded files (`POST /files`) to attach.
+    pub attachment_ids: Vec<i64>,
 }
 
 /// Writes the record and its timeline entry in one transaction, then queues
@@ -223,6 +226,23 @@ pub async fn create(state: &AppState, scope: &Scope, new: NewFollowUp) -> AppRes
         }
     }
 
+    let mut attachments = new.attachment_ids.clone();
+    attachments.sort_unstable();
+    attachments.dedup();
+    if attachments.len() > 9 {
+        return Err(AppError::bad_input("attachmentIds", TOO_MANY_ATTACHMENTS));
+    }
+    if !attachments.is_empty() {
+        let found = scope
+            .select::<entity::stored_file::Entity>()
+            .filter(entity::stored_file::Column::Id.is_in(attachments.clone()))
+            .count(db)
+            .await?;
+        if found as usize != attachments.len() {
+            return Err(AppError::not_found().with_field("attachmentIds"));
+        }
+    }
+
     let now = Utc::now();
     let txn = crate::db::write_txn(db).await?;
     let record = scope
@@ -235,7 +255,7 @@ pub async fn create(state: &AppState, scope: &Scope, new: NewFollowUp) -> AppRes
                 type_id: Set(ty.id),
                 content: Set(content.clone()),
                 mentions: Set(serde_json::to_string(&mentions).expect("serialize")),
-                attachments: Set("[]".into()),
+                attachments: Set(serde_json::to_string(&attachments).expect("serialize")),
                 remind_at: Set(new.remind_at),
                 created_at: Set(now),
                 ..Default::default()

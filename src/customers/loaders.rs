@@ -49,7 +49,8 @@ key!(
     RecordTemplateById,
     FieldById,
     GroupById,
-    TagsOfGroup
+    TagsOfGroup,
+    FileById
 );
 
 /// An entry (maybe empty) for every requested key, so "nothing" is cached too.
@@ -344,5 +345,20 @@ impl Loader<TagsOfGroup> for CrmLoader {
             list.sort_by_key(|t| (t.tag_group_id, t.sort, t.id));
         }
         Ok(out)
+    }
+}
+
+impl Loader<FileById> for CrmLoader {
+    type Value = entity::stored_file::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[FileById]) -> LoadResult<FileById, Self::Value> {
+        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
+        let rows = scope
+            .select::<entity::stored_file::Entity>()
+            .filter(entity::stored_file::Column::Id.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows.into_iter().map(|f| (FileById(f.id), f)).collect())
     }
 }

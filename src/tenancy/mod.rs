@@ -85,6 +85,7 @@ tenant_entity!(
     group_tag,
     customer_group_tag,
     employee_preference,
+    stored_file,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads

@@ -44,7 +44,11 @@ pub async fn test_config() -> (Config, Option<String>, Option<std::path::PathBuf
     let mut c = Config::default();
     let unique = uuid::Uuid::new_v4().simple().to_string();
     let mut pg_schema = None;
-    let mut dir = None;
+    // Every app gets its own data directory (file uploads, the dev master key).
+    let d = std::env::temp_dir().join(format!("wecrm-test-{unique}"));
+    std::fs::create_dir_all(&d).unwrap();
+    c.data_dir = d.join("data");
+    let dir = Some(d.clone());
     match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
         Some(url) => {
             let schema = format!("t_{}", &unique[..16]);
@@ -55,10 +59,7 @@ pub async fn test_config() -> (Config, Option<String>, Option<std::path::PathBuf
             pg_schema = Some(schema);
         }
         None => {
-            let d = std::env::temp_dir().join(format!("wecrm-test-{unique}"));
-            std::fs::create_dir_all(&d).unwrap();
             c.database_url = format!("sqlite://{}?mode=rwc", d.join("test.db").display());
-            dir = Some(d);
         }
     }
     if let Some(url) = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) {

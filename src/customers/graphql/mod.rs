@@ -11,7 +11,7 @@ use records::{BusinessRecord, WorkOrder};
 
 use super::{
     follow_ups::{self, NewFollowUp, Subject},
-    loaders::{AddersOf, CrmLoader, CustomerById, CustomerFieldValues, FollowUpTypeById, LastFollowUpOf, TagsOfCustomer},
+    loaders::{AddersOf, CrmLoader, CustomerById, CustomerFieldValues, FileById, FollowUpTypeById, LastFollowUpOf, TagsOfCustomer},
     recycle::{self, LossQuery, LossType},
     service::{self, CustomerEdit, CustomerOrder, CustomerQuery, Status, KIND_WECOM},
     tagging,
@@ -274,12 +274,42 @@ impl FollowUp {
         let found = org_loader(ctx).load_many(ids.iter().map(|i| EmployeeById(*i))).await?;
         Ok(ids.iter().filter_map(|i| found.get(&EmployeeById(*i)).cloned()).map(Employee).collect())
     }
+    /// Files attached (each at most 20 MB); download from `url` with the same bearer token.
+    async fn attachments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Attachment>> {
+        let ids: Vec<i64> = serde_json::from_str(&self.0.attachments).unwrap_or_default();
+        let found = crm_loader(ctx).load_many(ids.iter().map(|i| FileById(*i))).await?;
+        Ok(ids.iter().filter_map(|i| found.get(&FileById(*i)).cloned()).map(Attachment).collect())
+    }
     /// When the author is reminded.
     async fn remind_at(&self) -> Option<DateTime<Utc>> {
         self.0.remind_at
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+}
+
+/// An uploaded file.
+pub struct Attachment(pub entity::stored_file::Model);
+
+#[Object]
+impl Attachment {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Bytes.
+    async fn size(&self) -> i64 {
+        self.0.size
+    }
+    async fn content_type(&self) -> &str {
+        &self.0.content_type
+    }
+    /// Where to download it (relative to the server).
+    async fn url(&self) -> String {
+        format!("/files/{}", self.0.id)
     }
 }
 
@@ -602,6 +632,9 @@ pub struct CreateFollowUpInput {
     pub mention_employee_ids: Vec<ID>,
     /// When to remind the author (WeCom app message at that time).
     pub remind_at: Option<DateTime<Utc>>,
+    /// Files uploaded with `POST /files` (at most 9).
+    #[graphql(default)]
+    pub attachment_ids: Vec<ID>,
 }
 
 #[derive(InputObject)]
@@ -614,6 +647,8 @@ pub struct CreateGroupFollowUpInput {
     pub mention_employee_ids: Vec<ID>,
     /// When to remind the author.
     pub remind_at: Option<DateTime<Utc>>,
+    #[graphql(default)]
+    pub attachment_ids: Vec<ID>,
 }
 
 /// The outcome for one customer of a batch: done, or why not.
@@ -707,6 +742,7 @@ impl CustomerMutation {
             type_id: input.type_id.as_ref().map(|t| parse_id(t, "typeId")).transpose()?,
             mentions: parse_ids(&input.mention_employee_ids, "mentionEmployeeIds")?,
             remind_at: input.remind_at,
+            attachment_ids: parse_ids(&input.attachment_ids, "attachmentIds")?,
         };
         Ok(FollowUp(follow_ups::create(ctx.state(), ctx.scope()?, new).await?))
     }
@@ -721,6 +757,7 @@ impl CustomerMutation {
             type_id: input.type_id.as_ref().map(|t| parse_id(t, "typeId")).transpose()?,
             mentions: parse_ids(&input.mention_employee_ids, "mentionEmployeeIds")?,
             remind_at: input.remind_at,
+            attachment_ids: parse_ids(&input.attachment_ids, "attachmentIds")?,
         };
         Ok(FollowUp(follow_ups::create(ctx.state(), ctx.scope()?, new).await?))
     }
