@@ -369,7 +369,7 @@ async fn on_job_transfer_calls_wecom_with_the_message_and_hands_ownership_over()
 async fn a_department_scoped_employee_sees_only_customers_added_or_owned_in_scope() {
     let w = synced(12).await;
     let a = &w.admin;
-    let role = w.app.role(a, "部门客户", &["customer", "customer.view", "customer.edit"], "DEPARTMENT", &[]).await;
+    let role = w.app.role(a, "部门客户", &["customer", "customer.view", "customer.edit", "group.view"], "DEPARTMENT", &[]).await;
     // Synced members start closed; open two in different departments.
     let mut clients = Vec::new();
     for userid in ["user00001", "user00002"] {
@@ -396,6 +396,11 @@ async fn a_department_scoped_employee_sees_only_customers_added_or_owned_in_scop
     assert_eq!(code, "NOT_FOUND");
     let v = one.data("query($e:String!){sidebarCustomer(externalUserId:$e){name tags{name}}}", json!({"e": ext})).await;
     assert_eq!(v["sidebarCustomer"]["name"], "客户1");
+    // The one group is owned by user00000 (root department): neither sees it.
+    for c in [one, two] {
+        assert_eq!(c.data("{customerGroups{totalCount}}", json!({})).await["customerGroups"]["totalCount"], 0);
+    }
+    assert_eq!(a.data("{customerGroups{totalCount}}", json!({})).await["customerGroups"]["totalCount"], 1);
     // Without the tag permission the batch is refused outright.
     let (code, _, _) = two
         .error("mutation($i:TagCustomersInput!){tagCustomers(input:$i){ok}}", json!({"i": {"customerIds": [hidden], "addTagIds": ["1"]}}))
@@ -550,6 +555,16 @@ async fn closing_a_work_order_tells_the_customers_or_the_groups_owner() {
     let msgs = sent_messages(&w, 2).await;
     assert_eq!(msgs[1]["touser"], g["owner"]["userid"]);
     a.data("mutation($g:ID!){createGroupFollowUp(input:{groupId:$g,content:\"群内答疑\"}){id}}", json!({"g": g["id"]})).await;
+    let field = a.data("mutation{createCustomField(input:{entity:GROUP,name:\"群等级\",fieldType:SINGLE_LINE_TEXT}){id}}", json!({})).await
+        ["createCustomField"]["id"]
+        .clone();
+    let v = a
+        .data(
+            "mutation($g:ID!,$f:ID!){updateCustomerGroup(input:{id:$g,customFields:[{fieldId:$f,value:\"A\"}]}){customFields{field{name} value}}}",
+            json!({"g": g["id"], "f": field}),
+        )
+        .await;
+    assert_eq!(v["updateCustomerGroup"]["customFields"][0]["value"], "A");
     let v = a.data("query($id:ID!){customerGroup(id:$id){followUps{totalCount} workOrders{totalCount}}}", json!({"id": g["id"]})).await;
     assert_eq!(
         (v["customerGroup"]["followUps"]["totalCount"].as_i64(), v["customerGroup"]["workOrders"]["totalCount"].as_i64()),

@@ -186,6 +186,30 @@ async fn customers_follow_ups_and_tags_of_another_corp_answer_not_found() {
         .unwrap()
         .to_string();
     let a_admin = app.corp.admin.id.to_string();
+    let a_group = {
+        use sea_orm::ActiveValue::Set;
+        let now = chrono::Utc::now();
+        scope
+            .insert(
+                &app.state.db,
+                entity::customer_group::ActiveModel {
+                    chat_id: Set("wr-a-secret".into()),
+                    name: Set("A-Chat".into()),
+                    owner_userid: Set("admin".into()),
+                    owner_id: Set(Some(app.corp.admin.id)),
+                    status: Set(0),
+                    chat_created_at: Set(now),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| format!("{e:?}"))
+            .unwrap()
+            .id
+            .to_string()
+    };
     let gtg = a.data("mutation{createGroupTagGroup(input:{name:\"A-GroupTags\",tags:[\"A-GroupTag\"]}){id tags{id}}}", json!({})).await
         ["createGroupTagGroup"]
         .clone();
@@ -201,12 +225,12 @@ async fn customers_follow_ups_and_tags_of_another_corp_answer_not_found() {
 
     let v = b
         .data(
-            "{customers{totalCount} customerRecycleBin{totalCount} followUpTypes{name} recordTemplates{name} customerGroups{totalCount} allocationRules{name} inheritances{totalCount} resignedEmployees{totalCount} groupTagGroups{name}}",
+            "{customers{totalCount} customerRecycleBin{totalCount} followUpTypes{name} recordTemplates{name} customerGroups{totalCount} allocationRules{name} inheritances{totalCount} resignedEmployees{totalCount} groupTagGroups{name} customerGroups{edges{node{name}}}}",
             json!({}),
         )
         .await;
     assert_eq!(v["customers"]["totalCount"], 0);
-    for secret in ["A-Template", "A-Rule", "A-GroupTags"] {
+    for secret in ["A-Template", "A-Rule", "A-GroupTags", "A-Chat"] {
         assert!(!v.to_string().contains(secret), "{secret} leaked: {v}");
     }
     assert_eq!(v["customerRecycleBin"]["totalCount"], 0);
@@ -233,6 +257,11 @@ async fn customers_follow_ups_and_tags_of_another_corp_answer_not_found() {
         ("mutation($id:ID!){moveCorpTag(id:$id,position:0){id}}", json!({"id": tag})),
         ("query($id:ID!){workOrder(id:$id){title}}", json!({"id": work_order})),
         ("mutation($id:ID!){deleteAllocationRule(id:$id){id}}", json!({"id": rule})),
+        ("query($id:ID!){customerGroup(id:$id){name}}", json!({"id": a_group})),
+        ("mutation($id:ID!){updateCustomerGroup(input:{id:$id,customFields:[]}){id}}", json!({"id": a_group})),
+        ("mutation($id:ID!){createGroupFollowUp(input:{groupId:$id,content:\"x\"}){id}}", json!({"id": a_group})),
+        ("mutation($g:ID!,$t:ID!){tagCustomerGroups(input:{groupIds:[$g],addTagIds:[$t]}){id}}", json!({"g": a_group, "t": gt_id})),
+        ("mutation($g:ID!){createWorkOrder(input:{subjectKind:GROUP,subjectId:$g,title:\"x\"}){id}}", json!({"g": a_group})),
         ("mutation($id:ID!){updateGroupTagGroup(id:$id,name:\"x\"){id}}", json!({"id": gtg_id})),
         ("mutation($id:ID!){deleteGroupTagGroup(id:$id){id}}", json!({"id": gtg_id})),
         ("mutation($id:ID!){createGroupTag(tagGroupId:$id,name:\"x\"){id}}", json!({"id": gtg_id})),

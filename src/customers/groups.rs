@@ -319,6 +319,13 @@ pub struct TagCustomerGroupsInput {
     pub remove_tag_ids: Vec<ID>,
 }
 
+/// Group custom fields (GRP-4 "other info"); `null` clears a value.
+#[derive(async_graphql::InputObject)]
+pub struct UpdateCustomerGroupInput {
+    pub id: ID,
+    pub custom_fields: Vec<crate::custom_fields::graphql::CustomFieldValueInput>,
+}
+
 #[derive(Default)]
 pub struct GroupTagQuery;
 
@@ -377,6 +384,19 @@ impl GroupTagMutation {
     async fn delete_group_tag(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<crate::graphql::DeletePayload> {
         group_tags::delete_tag(ctx.db(), ctx.scope()?, parse_id(&id, "id")?).await?;
         Ok(crate::graphql::DeletePayload { id })
+    }
+
+    /// Edits a visible group's custom fields (the rest comes from WeCom).
+    #[graphql(guard = "Perm(perm::GROUP_EDIT)")]
+    async fn update_customer_group(&self, ctx: &Context<'_>, input: UpdateCustomerGroupInput) -> async_graphql::Result<CustomerGroup> {
+        let scope = ctx.scope()?;
+        let gid = parse_id(&input.id, "id")?;
+        let values = crate::custom_fields::graphql::parse_values(&input.custom_fields)?;
+        let txn = crate::db::write_txn(ctx.db()).await.map_err(crate::error::AppError::from)?;
+        let g = scope.get_visible::<customer_group::Entity>(&txn, gid).await?;
+        crate::custom_fields::service::write_values(&txn, scope, crate::custom_fields::FieldEntity::Group, gid, &values, false).await?;
+        txn.commit().await.map_err(crate::error::AppError::from)?;
+        Ok(CustomerGroup(g))
     }
 
     /// Adds and removes group tags on visible customer groups, all in one

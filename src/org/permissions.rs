@@ -26,6 +26,7 @@ pub const CUSTOMER_INHERIT: &str = "customer.inherit";
 pub const CUSTOMER_RECYCLE_VIEW: &str = "customer.recycle.view";
 pub const GROUP_VIEW: &str = "group.view";
 pub const GROUP_TAG_MANAGE: &str = "group.tag.manage";
+pub const GROUP_EDIT: &str = "group.edit";
 pub const CFG_FOLLOW_UP_TYPE_MANAGE: &str = "cfg.follow_up_type.manage";
 pub const CFG_RECORD_TEMPLATE_MANAGE: &str = "cfg.record_template.manage";
 
@@ -105,7 +106,10 @@ pub static CATALOGUE: &[Node] = &[
                 code: GROUP_VIEW,
                 zh: "客户群列表",
                 en: "Customer groups",
-                children: &[leaf(GROUP_TAG_MANAGE, "群标签管理", "Manage group tags")],
+                children: &[
+                    leaf(GROUP_EDIT, "编辑群信息", "Edit group details"),
+                    leaf(GROUP_TAG_MANAGE, "群标签管理", "Manage group tags"),
+                ],
             },
         ],
     },
