@@ -44,6 +44,8 @@ pub struct AppState {
     pub wecom: WecomClient,
     /// Where uploaded files' bytes live.
     pub files: crate::files::Files,
+    /// Where group activity metrics come from (GRP-3).
+    pub activity: crate::customers::group_activity::Activity,
 }
 
 /// The job kinds and schedules of every area.
@@ -69,6 +71,15 @@ pub fn jobs(config: &Config) -> Jobs {
         .register(crate::customers::inheritance::ResignedInheritJob)
         .register(crate::customers::inheritance::InheritanceStatusJob)
         .register(crate::customers::allocation::AutoAllocationJob)
+        .register(crate::customers::group_activity::GroupActivityJob)
+        // GRP-3: label groups daily at 03:00 China time (19:00 UTC).
+        .schedule(Schedule {
+            name: "group-activity",
+            every: chrono::Duration::days(1),
+            offset: chrono::Duration::hours(19),
+            kind: <crate::customers::group_activity::GroupActivityJob as crate::jobs::JobHandler>::KIND,
+            payload: serde_json::json!({}),
+        })
         // INH-3: daily at 10:00 China time (02:00 UTC), for the previous day's leavers.
         .schedule(Schedule {
             name: "resigned-auto-allocation",
@@ -133,6 +144,7 @@ impl AppState {
         )?;
         let files: crate::files::Files = Arc::new(crate::files::LocalDirStore::new(config.data_dir.join("files")));
         Ok(AppState {
+            activity: Arc::new(crate::customers::group_activity::RecordedActivity),
             files,
             wecom,
             schema: graphql::build_schema(&config),

@@ -809,3 +809,31 @@ async fn follow_ups_carry_uploaded_attachments_of_up_to_20_mb() {
     let other = b.http.get(w.app.url(att["url"].as_str().unwrap())).bearer_auth(b.token.clone().unwrap()).send().await.unwrap();
     assert_eq!(other.status(), 404);
 }
+
+#[tokio::test]
+async fn the_activity_rule_labels_every_group_when_it_changes() {
+    let w = synced(12).await;
+    let a = &w.admin;
+    let v = a.data("{groupActivityRule{window conditions{metric op value} activeRatio{op value} speechRatio{op value}}}", json!({})).await;
+    assert_eq!(v["groupActivityRule"]["conditions"][0], json!({"metric": "CUSTOMER_MESSAGES", "op": "GT", "value": 0.0}));
+    assert_eq!(v["groupActivityRule"]["activeRatio"], json!({"op": "GTE", "value": 14.0}));
+    let set = "mutation($r:GroupActivityRuleInput!){setGroupActivityRule(input:$r){id}}";
+    let rule = |messages_op: &str, ratio: f64| {
+        json!({"r": {"window": "LAST_7_DAYS", "conditions": [{"metric": "CUSTOMER_MESSAGES", "op": messages_op, "value": 0}],
+                      "activeRatio": {"op": "GTE", "value": ratio}, "speechRatio": {"op": "GTE", "value": 0}}})
+    };
+    let (code, _, field) = a
+        .error(set, json!({"r": {"window": "TODAY", "conditions": [], "activeRatio": {"op": "GTE", "value": 1}, "speechRatio": {"op": "GT", "value": 1}}}))
+        .await;
+    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("conditions")));
+
+    // Everyone counts as active (≥ 0 messages): 10 customers of 11 members is 91 % ≥ 50 %.
+    run_job(&w, set, rule("GTE", 50.0)).await;
+    let q = "{customerGroups(filter:{activity:ACTIVE}){totalCount edges{node{activity activityEvaluatedAt}}}}";
+    assert_eq!(a.data(q, json!({})).await["customerGroups"]["totalCount"], 1);
+    // Nobody has spoken yet (no chat archive): with "more than 0 messages" the group is inactive.
+    run_job(&w, set, rule("GT", 50.0)).await;
+    assert_eq!(a.data(q, json!({})).await["customerGroups"]["totalCount"], 0);
+    let v = a.data("{customerGroups{edges{node{activity}}}}", json!({})).await;
+    assert_eq!(v["customerGroups"]["edges"][0]["node"]["activity"], "INACTIVE");
+}

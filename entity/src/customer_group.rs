@@ -18,6 +18,9 @@ pub struct Model {
     pub chat_created_at: DateTimeUtc,
     pub dismissed_at: Option<DateTimeUtc>,
     pub last_contact_at: Option<DateTimeUtc>,
+    /// ACTIVE or INACTIVE by the corp's activity rule (GRP-3); none until evaluated.
+    pub activity: Option<String>,
+    pub activity_evaluated_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

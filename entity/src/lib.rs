@@ -26,6 +26,7 @@ pub mod employee_tag_member;
 pub mod follow_tag;
 pub mod follow_up;
 pub mod follow_up_type;
+pub mod group_activity_rule;
 pub mod group_member;
 pub mod group_tag;
 pub mod group_tag_group;

@@ -12,6 +12,7 @@ mod m20261122_000007_records;
 mod m20261122_000008_inheritance;
 mod m20261122_000009_group_tags;
 mod m20261122_000010_files;
+mod m20261122_000011_group_activity;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_inheritance::Migration),
             Box::new(m20261122_000009_group_tags::Migration),
             Box::new(m20261122_000010_files::Migration),
+            Box::new(m20261122_000011_group_activity::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use super::{
         records::{BusinessRecord, WorkOrder},
         subject_page, Customer, FollowUp,
     },
-    group_tags,
+    group_activity, group_tags,
     loaders::{CustomerByExternalId, GroupFieldValues, MemberCountOf, TagsOfGroup},
     records, work_orders, Subject,
 };
@@ -41,6 +41,8 @@ pub struct CustomerGroupFilter {
     /// Carrying any of these group tags.
     #[graphql(default)]
     pub tags_any: Vec<ID>,
+    /// ACTIVE or INACTIVE by the activity rule.
+    pub activity: Option<GroupActivity>,
     /// Include dismissed groups (default: only live ones).
     #[graphql(default)]
     pub include_dismissed: bool,
@@ -68,6 +70,9 @@ fn list(scope: &Scope, f: &CustomerGroupFilter) -> async_graphql::Result<Select<
             .and_where(customer_group_tag::Column::TagId.is_in(parse_ids(&f.tags_any, "filter.tagsAny")?))
             .to_owned();
         cond = cond.add(customer_group::Column::Id.in_subquery(tagged));
+    }
+    if let Some(a) = f.activity {
+        cond = cond.add(customer_group::Column::Activity.eq(a.as_str()));
     }
     if !f.include_dismissed {
         cond = cond.add(customer_group::Column::DismissedAt.is_null());
@@ -99,6 +104,17 @@ impl CustomerGroup {
     }
     async fn notice(&self) -> Option<&str> {
         self.0.notice.as_deref()
+    }
+    /// ACTIVE or INACTIVE by the corp's activity rule; null until first evaluated.
+    async fn activity(&self) -> Option<GroupActivity> {
+        match self.0.activity.as_deref() {
+            Some("ACTIVE") => Some(GroupActivity::Active),
+            Some("INACTIVE") => Some(GroupActivity::Inactive),
+            _ => None,
+        }
+    }
+    async fn activity_evaluated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.activity_evaluated_at
     }
     /// Group tags (TAG-4).
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GroupTag>> {
@@ -160,6 +176,21 @@ impl CustomerGroup {
     }
     async fn last_contact_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_contact_at
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum GroupActivity {
+    Active,
+    Inactive,
+}
+
+impl GroupActivity {
+    fn as_str(self) -> &'static str {
+        match self {
+            GroupActivity::Active => "ACTIVE",
+            GroupActivity::Inactive => "INACTIVE",
+        }
     }
 }
 
@@ -331,6 +362,12 @@ pub struct GroupTagQuery;
 
 #[Object]
 impl GroupTagQuery {
+    /// The corp's group activity rule (the manual's example until one is set).
+    #[graphql(guard = "Perm(perm::GROUP_VIEW)")]
+    async fn group_activity_rule(&self, ctx: &Context<'_>) -> async_graphql::Result<group_activity::ActivityRule> {
+        Ok(group_activity::rule(ctx.db(), ctx.scope()?).await?)
+    }
+
     /// Every group tag group with its tags (tens, not thousands: no paging).
     #[graphql(guard = "Perm(perm::GROUP_VIEW)")]
     async fn group_tag_groups(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GroupTagGroup>> {
@@ -384,6 +421,25 @@ impl GroupTagMutation {
     async fn delete_group_tag(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<crate::graphql::DeletePayload> {
         group_tags::delete_tag(ctx.db(), ctx.scope()?, parse_id(&id, "id")?).await?;
         Ok(crate::graphql::DeletePayload { id })
+    }
+
+    /// Replaces the corp's group activity rule and relabels every group (a job; also runs daily).
+    #[graphql(guard = "Perm(perm::GROUP_EDIT)")]
+    async fn set_group_activity_rule(
+        &self,
+        ctx: &Context<'_>,
+        input: group_activity::ActivityRule,
+    ) -> async_graphql::Result<crate::jobs::graphql::Job> {
+        let auth = ctx.auth()?;
+        let txn = crate::db::write_txn(ctx.db()).await.map_err(crate::error::AppError::from)?;
+        group_activity::set_rule(&txn, &auth.scope, &input).await?;
+        let job = ctx
+            .state()
+            .jobs
+            .enqueue::<group_activity::GroupActivityJob>(&txn, crate::jobs::NewJob::for_user(auth), &serde_json::json!({}))
+            .await?;
+        txn.commit().await.map_err(crate::error::AppError::from)?;
+        Ok(crate::jobs::graphql::Job(job))
     }
 
     /// Edits a visible group's custom fields (the rest comes from WeCom).

@@ -10,6 +10,7 @@ pub mod aggregates;
 pub mod allocation;
 pub mod follow_ups;
 pub mod graphql;
+pub mod group_activity;
 pub mod group_tags;
 pub mod groups;
 pub mod inheritance;

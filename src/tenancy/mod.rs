@@ -86,6 +86,7 @@ tenant_entity!(
     customer_group_tag,
     employee_preference,
     stored_file,
+    group_activity_rule,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads
