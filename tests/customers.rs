@@ -837,3 +837,10 @@ async fn the_activity_rule_labels_every_group_when_it_changes() {
     let v = a.data("{customerGroups{edges{node{activity}}}}", json!({})).await;
     assert_eq!(v["customerGroups"]["edges"][0]["node"]["activity"], "INACTIVE");
 }
+
+#[tokio::test]
+async fn the_sidebar_searches_corp_tags_by_name() {
+    let w = synced(3).await;
+    let v = w.admin.data("{corpTagGroups(keyword:\"展\"){name tags{name}}}", json!({})).await;
+    assert_eq!(v["corpTagGroups"], json!([{"name": "来源", "tags": [{"name": "展会"}]}]));
+}

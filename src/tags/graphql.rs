@@ -1,4 +1,4 @@
-use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, GuardExt, InputObject, Object, SimpleObject, ID};
 
 use super::service;
 use crate::{
@@ -71,10 +71,23 @@ pub struct CorpTagQuery;
 #[Object]
 impl CorpTagQuery {
     /// Every corp tag group with its tags (a corp has tens, not thousands: no paging).
-    #[graphql(guard = "Perm(perm::TAG_CORP_VIEW)")]
-    async fn corp_tag_groups(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CorpTagGroup>> {
+    /// `keyword` keeps the tags whose name contains it, and the groups that
+    /// still have one (the sidebar's tag search, SIDE-3). Open to those who
+    /// manage tags and to those who tag customers.
+    #[graphql(guard = "Perm(perm::TAG_CORP_VIEW).or(Perm(perm::CUSTOMER_TAG))")]
+    async fn corp_tag_groups(&self, ctx: &Context<'_>, keyword: Option<String>) -> async_graphql::Result<Vec<CorpTagGroup>> {
         let groups = service::groups(ctx.db(), ctx.scope()?).await?;
-        Ok(groups.into_iter().map(|(g, tags)| group(g, tags)).collect())
+        let keyword = keyword.map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
+        Ok(groups
+            .into_iter()
+            .filter_map(|(g, tags)| match &keyword {
+                None => Some(group(g, tags)),
+                Some(k) => {
+                    let hits: Vec<_> = tags.into_iter().filter(|t| t.name.contains(k.as_str())).collect();
+                    (!hits.is_empty()).then(|| group(g, hits))
+                }
+            })
+            .collect())
     }
 }
 
