@@ -1,4 +1,4 @@
-use async_graphql::{Context, GuardExt, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
 use super::service;
 use crate::{
