@@ -486,9 +486,9 @@ async fn prefetch(ctx: &Context<'_>, rows: &[customer::Model]) -> async_graphql:
     let (adders, _, _, _) = futures_util::try_join!(
         async {
             if node.field("adders").exists() || node.field("remark").exists() {
-                return Ok::<_, async_graphql::Error>(l.load_many(ids().map(AddersOf)).await?);
+                return l.load_many(ids().map(AddersOf)).await;
             }
-            Ok(Default::default())
+            Ok::<_, async_graphql::Error>(Default::default())
         },
         async {
             if node.field("tags").exists() {
