@@ -11,11 +11,12 @@
 //! Uses a fresh SQLite file under the temp dir, or `DATABASE_URL` when set
 //! (point it at an empty PostgreSQL database).
 
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Instant;
 
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::json;
-use tokio::sync::watch;
 use wecrm::{
     app,
     config::Config,
@@ -125,63 +126,14 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("seeded {n} customers in {:.1}s", seed.elapsed().as_secs_f64());
 
-    let (tx, rx) = watch::channel(false);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let router = app::router(state.clone());
-    let mut srx = rx.clone();
-    tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = srx.wait_for(|v| *v).await;
-            })
-            .await
-    });
-
+    let (url, tx) = common::serve(&state).await?;
     let http = reqwest::Client::new();
-    let url = format!("http://{addr}/graphql");
-    let login: serde_json::Value = http
-        .post(&url)
-        .json(&json!({"query": "mutation{login(corpCode:\"bench\",account:\"admin\",password:\"bench-password\"){accessToken}}"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = login["data"]["login"]["accessToken"].as_str().ok_or_else(|| anyhow::anyhow!("login failed: {login}"))?.to_string();
+    let token = common::login(&http, &url, "bench", "bench-password").await?;
     let query = json!({"query": "{customers(first:100){totalCount edges{node{id name mobile owner{name} adders{employee{name} addedAt remark} tags{name} lastFollowUp{content createdAt} customFields{value}}}}}"});
-
-    let before = state.statements.get();
-    let probe: serde_json::Value = http.post(&url).bearer_auth(&token).json(&query).send().await?.json().await?;
-    anyhow::ensure!(probe.get("errors").is_none(), "query failed: {probe}");
-    let per_page = state.statements.get() - before;
-
-    let deadline = Instant::now() + Duration::from_secs(seconds as u64);
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency {
-        let (http, url, token, query) = (http.clone(), url.clone(), token.clone(), query.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                let r = http.post(&url).bearer_auth(&token).json(&query).send().await.expect("request");
-                assert!(r.status().is_success());
-                let _ = r.bytes().await;
-                lat.push(t.elapsed());
-            }
-            lat
-        }));
-    }
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await?);
-    }
-    all.sort();
-    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
+    let per_page = common::statements_per_request(&state, &http, &url, &token, &query).await?;
+    let (rps, p50, p99) = common::load(&http, &url, &token, &query, concurrency, seconds).await?;
     println!(
-        "customers(first:100) on {n} customers, {concurrency} clients, {seconds}s: {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms, {per_page} SQL statements per page",
-        all.len() as f64 / seconds as f64,
-        pct(0.50).as_secs_f64() * 1000.0,
-        pct(0.99).as_secs_f64() * 1000.0,
+        "customers(first:100) on {n} customers, {concurrency} clients, {seconds}s: {rps:.0} req/s, p50 {p50:.1} ms, p99 {p99:.1} ms, {per_page} SQL statements per page"
     );
     let _ = tx.send(true);
     let _ = std::fs::remove_dir_all(dir);

@@ -14,7 +14,6 @@ use super::timeline::{self, EventKind, NewEvent};
 use crate::{
     app::AppState,
     error::{AppError, AppResult, Code, Msg},
-    integrations::wecom::types::{AppMessage, TextContent},
     jobs::{JobCtx, JobError, JobHandler, NewJob},
     tenancy::Scope,
 };
@@ -333,9 +332,6 @@ impl JobHandler for SendReminderJob {
         else {
             return Ok(json!({"skipped": "follow-up gone"}));
         };
-        let Some(link) = crate::wecom::link(&ctx.state, corp_id).await.map_err(JobError::from_app)? else {
-            return Ok(json!({"skipped": "not bound to WeCom"}));
-        };
         let people = scope
             .select::<employee::Entity>()
             .filter(employee::Column::Id.is_in(n.recipients.clone()))
@@ -349,21 +345,7 @@ impl JobHandler for SendReminderJob {
             ReminderKind::Mention => format!("{author} 在「{}」的跟进记录中提到了你：{}", n.subject, record.content),
             ReminderKind::Due => format!("跟进提醒：「{}」— {}", n.subject, record.content),
         };
-        let Some(agentid) = link.creds.agent_id else {
-            return Ok(json!({"skipped": "no app (agent) configured"}));
-        };
-        let touser = people.iter().map(|p| p.userid.as_str()).collect::<Vec<_>>().join("|");
-        if touser.is_empty() {
-            return Ok(json!({"skipped": "no recipients"}));
-        }
-        let msg = AppMessage {
-            touser: Some(touser),
-            msgtype: "text".into(),
-            agentid,
-            text: Some(TextContent { content: text }),
-            ..Default::default()
-        };
-        link.client.message_send(&link.creds, &msg).await.map_err(|e| JobError::from_app(e.into()))?;
-        Ok(json!({"sent": people.len()}))
+        let userids: Vec<String> = people.into_iter().map(|p| p.userid).collect();
+        super::notify::send_text(&ctx.state, corp_id, &userids, text).await
     }
 }

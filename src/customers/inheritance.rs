@@ -49,18 +49,6 @@ pub enum InheritanceStatus {
     Failed,
 }
 
-macro_rules! text_enum {
-    ($t:ty { $($v:ident => $s:literal),* $(,)? }) => {
-        impl $t {
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$v => $s),* }
-            }
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($s => Some(Self::$v),)* _ => None }
-            }
-        }
-    };
-}
 text_enum!(InheritanceKind { OnJob => "ON_JOB", Resigned => "RESIGNED" });
 text_enum!(InheritanceStatus {
     Waiting => "WAITING", Done => "DONE", Refused => "REFUSED", LimitReached => "LIMIT_REACHED", NoRecord => "NO_RECORD", Failed => "FAILED",

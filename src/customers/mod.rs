@@ -6,6 +6,20 @@
 //! owner in the caller's data scope); every read here goes through
 //! `Scope::select_visible` / `get_visible`.
 
+/// `as_str` / `parse` between a GraphQL enum and the text stored for it.
+macro_rules! text_enum {
+    ($t:ty { $($v:ident => $s:literal),* $(,)? }) => {
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $s),* }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some(Self::$v),)* _ => None }
+            }
+        }
+    };
+}
+
 pub mod aggregates;
 pub mod allocation;
 pub mod follow_ups;
@@ -15,6 +29,7 @@ pub mod group_tags;
 pub mod groups;
 pub mod inheritance;
 pub mod loaders;
+pub mod notify;
 pub mod records;
 pub mod recycle;
 pub mod seed;

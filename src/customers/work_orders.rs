@@ -16,7 +16,6 @@ use super::{
 use crate::{
     app::AppState,
     error::{AppError, AppResult, Code, Msg},
-    integrations::wecom::types::{AppMessage, TextContent},
     jobs::{JobCtx, JobError, JobHandler, NewJob},
     tenancy::Scope,
 };
@@ -42,18 +41,6 @@ pub enum WorkOrderPriority {
     Urgent,
 }
 
-macro_rules! text_enum {
-    ($t:ty { $($v:ident => $s:literal),* $(,)? }) => {
-        impl $t {
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$v => $s),* }
-            }
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($s => Some(Self::$v),)* _ => None }
-            }
-        }
-    };
-}
 text_enum!(WorkOrderStatus { Open => "OPEN", InProgress => "IN_PROGRESS", Closed => "CLOSED" });
 text_enum!(WorkOrderPriority { Low => "LOW", Normal => "NORMAL", High => "HIGH", Urgent => "URGENT" });
 
@@ -231,20 +218,8 @@ impl JobHandler for WorkOrderClosedJob {
         let subject = Subject::parse(&w.subject_kind).unwrap_or(Subject::Customer);
         let target = visible_subject(db, &scope, subject, w.subject_id).await.map_err(JobError::from_app)?;
         let Some(owner) = target.owner_id else { return Ok(json!({"skipped": "no owner"})) };
-        let Some(link) = crate::wecom::link(&ctx.state, corp_id).await.map_err(JobError::from_app)? else {
-            return Ok(json!({"skipped": "not bound to WeCom"}));
-        };
-        let Some(agentid) = link.creds.agent_id else { return Ok(json!({"skipped": "no app (agent) configured"})) };
         let owner = scope.get::<employee::Entity>(db, owner).await.map_err(JobError::from_app)?;
         let text = format!("工单进度通知：「{}」的工单 {}「{}」已处理完成", target.name, number(w.id), w.title);
-        let msg = AppMessage {
-            touser: Some(owner.userid),
-            msgtype: "text".into(),
-            agentid,
-            text: Some(TextContent { content: text }),
-            ..Default::default()
-        };
-        link.client.message_send(&link.creds, &msg).await.map_err(|e| JobError::from_app(e.into()))?;
-        Ok(json!({"sent": 1}))
+        super::notify::send_text(&ctx.state, corp_id, &[owner.userid], text).await
     }
 }

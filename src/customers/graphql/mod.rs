@@ -620,9 +620,9 @@ pub struct TransferCustomersInput {
     pub message: Option<String>,
 }
 
+/// What a follow-up says, for a customer or a group.
 #[derive(InputObject)]
-pub struct CreateFollowUpInput {
-    pub customer_id: ID,
+pub struct FollowUpNote {
     /// 1–100 characters.
     pub content: String,
     /// A follow-up type; the default "笔记" when omitted.
@@ -637,18 +637,32 @@ pub struct CreateFollowUpInput {
     pub attachment_ids: Vec<ID>,
 }
 
+impl FollowUpNote {
+    fn about(self, subject: Subject, subject_id: i64) -> Result<NewFollowUp, AppError> {
+        Ok(NewFollowUp {
+            subject,
+            subject_id,
+            content: self.content,
+            type_id: self.type_id.as_ref().map(|t| parse_id(t, "typeId")).transpose()?,
+            mentions: parse_ids(&self.mention_employee_ids, "mentionEmployeeIds")?,
+            remind_at: self.remind_at,
+            attachment_ids: parse_ids(&self.attachment_ids, "attachmentIds")?,
+        })
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateFollowUpInput {
+    pub customer_id: ID,
+    #[graphql(flatten)]
+    pub note: FollowUpNote,
+}
+
 #[derive(InputObject)]
 pub struct CreateGroupFollowUpInput {
     pub group_id: ID,
-    /// 1–100 characters.
-    pub content: String,
-    pub type_id: Option<ID>,
-    #[graphql(default)]
-    pub mention_employee_ids: Vec<ID>,
-    /// When to remind the author.
-    pub remind_at: Option<DateTime<Utc>>,
-    #[graphql(default)]
-    pub attachment_ids: Vec<ID>,
+    #[graphql(flatten)]
+    pub note: FollowUpNote,
 }
 
 /// The outcome for one customer of a batch: done, or why not.
@@ -735,30 +749,14 @@ impl CustomerMutation {
     /// Writes a follow-up record (and its timeline entry) on a visible customer.
     #[graphql(guard = "Perm(perm::CUSTOMER_VIEW)")]
     async fn create_follow_up(&self, ctx: &Context<'_>, input: CreateFollowUpInput) -> async_graphql::Result<FollowUp> {
-        let new = NewFollowUp {
-            subject: Subject::Customer,
-            subject_id: parse_id(&input.customer_id, "customerId")?,
-            content: input.content,
-            type_id: input.type_id.as_ref().map(|t| parse_id(t, "typeId")).transpose()?,
-            mentions: parse_ids(&input.mention_employee_ids, "mentionEmployeeIds")?,
-            remind_at: input.remind_at,
-            attachment_ids: parse_ids(&input.attachment_ids, "attachmentIds")?,
-        };
+        let new = input.note.about(Subject::Customer, parse_id(&input.customer_id, "customerId")?)?;
         Ok(FollowUp(follow_ups::create(ctx.state(), ctx.scope()?, new).await?))
     }
 
     /// Writes a follow-up record on a visible customer group (GRP-5).
     #[graphql(guard = "Perm(perm::GROUP_VIEW)")]
     async fn create_group_follow_up(&self, ctx: &Context<'_>, input: CreateGroupFollowUpInput) -> async_graphql::Result<FollowUp> {
-        let new = NewFollowUp {
-            subject: Subject::Group,
-            subject_id: parse_id(&input.group_id, "groupId")?,
-            content: input.content,
-            type_id: input.type_id.as_ref().map(|t| parse_id(t, "typeId")).transpose()?,
-            mentions: parse_ids(&input.mention_employee_ids, "mentionEmployeeIds")?,
-            remind_at: input.remind_at,
-            attachment_ids: parse_ids(&input.attachment_ids, "attachmentIds")?,
-        };
+        let new = input.note.about(Subject::Group, parse_id(&input.group_id, "groupId")?)?;
         Ok(FollowUp(follow_ups::create(ctx.state(), ctx.scope()?, new).await?))
     }
 
