@@ -738,6 +738,14 @@ async fn the_sidebar_remembers_each_employees_event_types() {
     assert_eq!(v["setSidebarEventKinds"], json!(["FOLLOW_UP", "JOINED_GROUP"]));
     a.data("mutation{setSidebarEventKinds(kinds:[TAGS_CHANGED])}", json!({})).await;
     assert_eq!(a.data("{sidebarEventKinds}", json!({})).await["sidebarEventKinds"], json!(["TAGS_CHANGED"]));
+
+    // Column settings per list, per employee.
+    assert_eq!(a.data("{listColumns(list:\"customers\")}", json!({})).await["listColumns"], json!([]));
+    let cols = json!(["name", "owner", "tags", "cf:12"]);
+    a.data("mutation($c:[String!]!){setListColumns(list:\"customers\",columns:$c)}", json!({"c": cols})).await;
+    assert_eq!(a.data("{listColumns(list:\"customers\")}", json!({})).await["listColumns"], cols);
+    let (code, _, _) = a.error("{listColumns(list:\"no spaces\")}", json!({})).await;
+    assert_eq!(code, "BAD_USER_INPUT");
 }
 
 #[tokio::test]

@@ -27,7 +27,7 @@ use crate::{
     graphql::{
         connection::{connection, fetch_page, id, maybe, parse_id, parse_ids, Conn, Page},
         context::CtxExt,
-        guard::Perm,
+        guard::{LoggedIn, Perm},
         DeletePayload,
     },
     org::{
@@ -564,6 +564,12 @@ impl CustomerQueryRoot {
         Ok(crate::customers::sidebar::event_kinds(ctx.db(), ctx.scope()?).await?)
     }
 
+    /// The caller's saved columns of a list (e.g. "customers"), in order; empty until saved.
+    #[graphql(guard = "LoggedIn")]
+    async fn list_columns(&self, ctx: &Context<'_>, list: String) -> async_graphql::Result<Vec<String>> {
+        Ok(crate::customers::sidebar::list_columns(ctx.db(), ctx.scope()?, &list).await?)
+    }
+
     /// Follow-up types in order; the default "笔记" always exists.
     #[graphql(guard = "Perm(perm::CUSTOMER_VIEW)")]
     async fn follow_up_types(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FollowUpType>> {
@@ -758,6 +764,13 @@ impl CustomerMutation {
     async fn create_group_follow_up(&self, ctx: &Context<'_>, input: CreateGroupFollowUpInput) -> async_graphql::Result<FollowUp> {
         let new = input.note.about(Subject::Group, parse_id(&input.group_id, "groupId")?)?;
         Ok(FollowUp(follow_ups::create(ctx.state(), ctx.scope()?, new).await?))
+    }
+
+    /// Saves the caller's visible columns of a list, in order (system field
+    /// names or `cf:<custom field id>`, as the client names them).
+    #[graphql(guard = "LoggedIn")]
+    async fn set_list_columns(&self, ctx: &Context<'_>, list: String, columns: Vec<String>) -> async_graphql::Result<Vec<String>> {
+        Ok(crate::customers::sidebar::set_list_columns(ctx.db(), ctx.scope()?, &list, &columns).await?)
     }
 
     /// Remembers which timeline event types the sidebar shows this employee.
