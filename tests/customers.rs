@@ -585,6 +585,19 @@ async fn a_leavers_customers_are_listed_from_wecom_handed_over_and_tracked_to_co
     let w = synced(3).await;
     let a = &w.admin;
     let (leaver, heir, other) = (employee_id(a, "user00002").await, employee_id(a, "user00000").await, employee_id(a, "user00001").await);
+    // The leaver also owns a group chat.
+    w.sandbox.with_corp(WECOM_CORP, |c| {
+        c.group_chats.insert(
+            "wrLEAVER".into(),
+            wecrm::integrations::wecom::types::GroupChat {
+                chat_id: "wrLEAVER".into(),
+                name: "离职者的群".into(),
+                owner: "user00002".into(),
+                ..Default::default()
+            },
+        );
+    });
+    sync(&w).await;
     w.sandbox.with_corp(WECOM_CORP, |c| c.resign("user00002", BASE + 86_400));
 
     let result = run_job(&w, "mutation{refreshResignedCustomers{id}}", json!({})).await;
@@ -592,6 +605,8 @@ async fn a_leavers_customers_are_listed_from_wecom_handed_over_and_tracked_to_co
     let v = a.data("{resignedEmployees{totalCount edges{node{employee{userid} resignedAt pendingCustomerCount}}}}", json!({})).await;
     let row = &v["resignedEmployees"]["edges"][0]["node"];
     assert_eq!((row["employee"]["userid"].as_str(), row["pendingCustomerCount"].as_i64()), (Some("user00002"), Some(1)), "{v}");
+    let v = a.data("{resignedEmployees{edges{node{pendingGroupCount}}}}", json!({})).await;
+    assert_eq!(v["resignedEmployees"]["edges"][0]["node"]["pendingGroupCount"], 1);
     let resigned = chrono::DateTime::parse_from_rfc3339(row["resignedAt"].as_str().unwrap()).unwrap();
     assert_eq!(resigned.timestamp(), BASE + 86_400, "WeCom's dimission time");
     let v = a.data("query($e:ID!){unassignedCustomers(handoverEmployeeId:$e){edges{node{name}}}}", json!({"e": leaver})).await;
@@ -600,8 +615,13 @@ async fn a_leavers_customers_are_listed_from_wecom_handed_over_and_tracked_to_co
     let inherit = "mutation($i:InheritResignedInput!){inheritResignedCustomers(input:$i){id}}";
     let (code, msg, _) = a.error(inherit, json!({"i": {"handoverEmployeeId": other, "takeoverEmployeeId": heir}})).await;
     assert_eq!((code.as_str(), msg.as_str()), ("BAD_USER_INPUT", "该员工未离职"));
-    let result = run_job(&w, inherit, json!({"i": {"handoverEmployeeId": leaver, "takeoverEmployeeId": heir}})).await;
+    let result =
+        run_job(&w, inherit, json!({"i": {"handoverEmployeeId": leaver, "takeoverEmployeeId": heir, "includeGroups": true}})).await;
     assert_eq!((result["started"].as_i64(), result["failed"].as_i64()), (Some(1), Some(0)), "{result}");
+    assert_eq!(result["groupsTransferred"], 1, "{result}");
+    assert_eq!(w.sandbox.with_corp(WECOM_CORP, |c| c.group_chats["wrLEAVER"].owner.clone()).unwrap(), "user00000");
+    let v = a.data("{customerGroups(filter:{name:\"离职者\"}){edges{node{owner{userid}}}}}", json!({})).await;
+    assert_eq!(v["customerGroups"]["edges"][0]["node"]["owner"]["userid"], "user00000");
     let call = w.sandbox.calls_to("/cgi-bin/externalcontact/resigned/transfer_customer").pop().unwrap().body.unwrap();
     assert_eq!((call["handover_userid"].as_str(), call["takeover_userid"].as_str()), (Some("user00002"), Some("user00000")));
     let c2 = customer_id(a, "客户2").await;

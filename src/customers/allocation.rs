@@ -303,7 +303,8 @@ pub async fn run_for_day(state: &crate::app::AppState, scope: &Scope, day: Naive
         for rule in &rules {
             let Some(plan) = plan(db, scope, rule, &leaver, &customers).await? else { continue };
             for (heir, ids) in &plan {
-                let r = ResignedInheritRequest { handover_id: leaver.id, takeover_id: *heir, customer_ids: ids.clone() };
+                let r =
+                    ResignedInheritRequest { handover_id: leaver.id, takeover_id: *heir, customer_ids: ids.clone(), include_groups: false };
                 let result = inherit_resigned(db, scope, &link, &r).await?;
                 allocated += result["started"].as_u64().unwrap_or(0) as usize;
             }

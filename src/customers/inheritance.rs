@@ -198,6 +198,9 @@ pub struct ResignedInheritRequest {
     /// Only these customers; all of the leaver's waiting customers when empty.
     #[serde(default)]
     pub customer_ids: Vec<i64>,
+    /// Also hand over the customer groups the leaver owns.
+    #[serde(default)]
+    pub include_groups: bool,
 }
 
 /// Checks a resigned hand-over before it is queued, so a bad one fails the request.
@@ -267,7 +270,47 @@ pub async fn inherit_resigned(
             .await?;
         txn.commit().await?;
     }
-    Ok(json!({"started": started, "failed": failed}))
+    let (groups_moved, groups_failed) =
+        if r.include_groups { inherit_groups(db, scope, link, &handover, &takeover).await? } else { (0, 0) };
+    Ok(json!({"started": started, "failed": failed, "groupsTransferred": groups_moved, "groupsFailed": groups_failed}))
+}
+
+/// Hands the leaver's live groups to the heir through `groupchat/transfer`
+/// (100 a call); the groups WeCom accepted change owner here at once.
+async fn inherit_groups(
+    db: &sea_orm::DatabaseConnection,
+    scope: &Scope,
+    link: &WecomLink,
+    handover: &employee::Model,
+    takeover: &employee::Model,
+) -> AppResult<(usize, usize)> {
+    use entity::customer_group;
+    let groups = scope
+        .select::<customer_group::Entity>()
+        .filter(customer_group::Column::OwnerId.eq(handover.id))
+        .filter(customer_group::Column::DismissedAt.is_null())
+        .all(db)
+        .await?;
+    let (mut moved, mut failed) = (0, 0);
+    for chunk in groups.chunks(100) {
+        let body = crate::integrations::wecom::types::GroupChatTransfer {
+            chat_id_list: chunk.iter().map(|g| g.chat_id.clone()).collect(),
+            new_owner: takeover.userid.clone(),
+        };
+        let refused = link.client.group_chat_transfer(&link.creds, true, &body).await?;
+        let ok: Vec<i64> = chunk.iter().filter(|g| !refused.iter().any(|f| f.chat_id == g.chat_id)).map(|g| g.id).collect();
+        failed += chunk.len() - ok.len();
+        moved += ok.len();
+        scope
+            .update_many::<customer_group::Entity>()
+            .col_expr(customer_group::Column::OwnerId, Some(takeover.id).into())
+            .col_expr(customer_group::Column::OwnerUserid, takeover.userid.clone().into())
+            .col_expr(customer_group::Column::UpdatedAt, Utc::now().into())
+            .filter(customer_group::Column::Id.is_in(ok))
+            .exec(db)
+            .await?;
+    }
+    Ok((moved, failed))
 }
 
 pub struct ResignedInheritJob;

@@ -15,8 +15,9 @@ use serde_json::{json, Value};
 use super::{Call, Sandbox, SandboxCorp, TokenInfo};
 use crate::integrations::wecom::types::{
     AddCorpTag, AppChatCreate, BatchGetByUser, CorpTag, CorpTagFilter, CorpTagGroup, CreateDepartment, DelCorpTag, Department, EditCorpTag,
-    FollowInfo, GroupChat, GroupChatGet, GroupChatListRequest, MarkTag, RemarkRequest, TransferCustomer, TransferCustomerItem,
-    TransferResultItem, TransferResultRequest, UnassignedInfo, UnassignedListRequest, UpdateDepartment, User, WriteUser,
+    FollowInfo, GroupChat, GroupChatGet, GroupChatListRequest, GroupChatTransfer, MarkTag, RemarkRequest, TransferCustomer,
+    TransferCustomerItem, TransferResultItem, TransferResultRequest, UnassignedInfo, UnassignedListRequest, UpdateDepartment, User,
+    WriteUser,
 };
 
 /// Cursors are opaque to clients; here they carry an offset.
@@ -711,6 +712,33 @@ fn handle(corp: &mut SandboxCorp, kind: &str, method: &Method, path: &str, q: &B
                 let end = offset + req.limit as usize;
                 let next = if end < all.len() { next_cursor(end) } else { String::new() };
                 Ok(json!({"group_chat_list": page, "next_cursor": next}))
+            }
+            ("POST", "/cgi-bin/externalcontact/groupchat/transfer" | "/cgi-bin/externalcontact/groupchat/onjob_transfer") => {
+                if kind == "contacts" {
+                    return Err(err(48002, "api forbidden"));
+                }
+                let resigned = path.ends_with("/groupchat/transfer");
+                let r: GroupChatTransfer = parse(body)?;
+                if r.chat_id_list.is_empty() || r.chat_id_list.len() > 100 {
+                    return Err(err(40058, "invalid chat_id_list"));
+                }
+                if !corp.users.contains_key(&r.new_owner) || corp.resigned.contains_key(&r.new_owner) {
+                    return Err(err(60111, "userid not found"));
+                }
+                let mut failed = Vec::new();
+                for chat in &r.chat_id_list {
+                    let Some(g) = corp.group_chats.get_mut(chat) else {
+                        failed.push(json!({"chat_id": chat, "errcode": 90500, "errmsg": "chat not found"}));
+                        continue;
+                    };
+                    // The resigned API takes only chats whose owner left; the on-job one only the others.
+                    if resigned != corp.resigned.contains_key(&g.owner) {
+                        failed.push(json!({"chat_id": chat, "errcode": 90501, "errmsg": "owner state does not match the api"}));
+                        continue;
+                    }
+                    g.owner = r.new_owner.clone();
+                }
+                Ok(json!({"failed_chat_list": failed}))
             }
             ("POST", "/cgi-bin/externalcontact/groupchat/get") => {
                 if kind == "contacts" {

@@ -112,6 +112,9 @@ pub struct InheritResignedInput {
     /// Only these of the leaver's waiting customers; all of them when empty.
     #[graphql(default)]
     pub customer_ids: Vec<ID>,
+    /// Also hand over the customer groups the leaver owns (WeCom's groupchat/transfer).
+    #[graphql(default)]
+    pub include_groups: bool,
 }
 
 pub struct AllocationRule(pub entity::allocation_rule::Model);
@@ -357,6 +360,7 @@ impl InheritanceMutation {
             handover_id: parse_id(&input.handover_employee_id, "handoverEmployeeId")?,
             takeover_id: parse_id(&input.takeover_employee_id, "takeoverEmployeeId")?,
             customer_ids: parse_ids(&input.customer_ids, "customerIds")?,
+            include_groups: input.include_groups,
         };
         // Validate now so a bad hand-over fails the request, not the job.
         inheritance::check_resigned_request(ctx.db(), &auth.scope, &req).await?;

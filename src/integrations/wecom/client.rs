@@ -444,6 +444,18 @@ impl WecomClient {
         self.post(creds, SecretKind::ExternalContact, path, body).await
     }
 
+    /// Hands group chats to a new owner (`resigned`: the owner left); answers the chats that failed.
+    pub async fn group_chat_transfer(
+        &self,
+        creds: &Credentials,
+        resigned: bool,
+        body: &GroupChatTransfer,
+    ) -> Result<Vec<FailedChat>, WecomError> {
+        let path =
+            if resigned { "/cgi-bin/externalcontact/groupchat/transfer" } else { "/cgi-bin/externalcontact/groupchat/onjob_transfer" };
+        Ok(self.post::<_, GroupChatTransferResult>(creds, SecretKind::ExternalContact, path, body).await?.failed_chat_list)
+    }
+
     /// One page of the customers of resigned members still waiting for an heir.
     pub async fn unassigned_list(&self, creds: &Credentials, body: &UnassignedListRequest) -> Result<UnassignedPage, WecomError> {
         self.post(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/get_unassigned_list", body).await

@@ -721,6 +721,28 @@ pub struct TransferResultPage {
     pub next_cursor: String,
 }
 
+/// `groupchat/transfer` (resigned owner) and `groupchat/onjob_transfer` body.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct GroupChatTransfer {
+    /// At most 100.
+    pub chat_id_list: Vec<String>,
+    pub new_owner: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct FailedChat {
+    pub chat_id: String,
+    pub errcode: i64,
+    #[serde(default)]
+    pub errmsg: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct GroupChatTransferResult {
+    #[serde(default)]
+    pub failed_chat_list: Vec<FailedChat>,
+}
+
 /// `mark_tag` body.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct MarkTag {
