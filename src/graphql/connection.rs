@@ -6,7 +6,9 @@ use async_graphql::{
     OutputType, SimpleObject, ID,
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QuerySelect, Select};
+use sea_orm::{
+    ConnectionTrait, EntityTrait, FromQueryResult, Iterable, PaginatorTrait, PrimaryKeyToColumn, QuerySelect, QueryTrait, Select,
+};
 
 use crate::error::{msg, AppError, AppResult};
 
@@ -58,7 +60,11 @@ where
     E: EntityTrait,
     E::Model: FromQueryResult + Sized + Send + Sync,
 {
-    let total = select.clone().count(db).await?;
+    // Count primary keys without the page's ORDER BY: SQLite otherwise reads
+    // every full row through a sorted subquery (60 ms instead of 5 on 100k rows).
+    let mut counting = select.clone();
+    QueryTrait::query(&mut counting).clear_order_by();
+    let total = counting.select_only().columns(E::PrimaryKey::iter().map(|pk| pk.into_column())).count(db).await?;
     let rows =
         if page.limit == 0 || page.offset >= total { Vec::new() } else { select.offset(page.offset).limit(page.limit).all(db).await? };
     Ok((rows, total))
