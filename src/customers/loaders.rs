@@ -93,12 +93,14 @@ impl Loader<TagsOfCustomer> for CrmLoader {
             .select_only()
             .column(follow_tag::Column::CustomerId)
             .column(follow_tag::Column::TagId)
-            .distinct()
+            // No DISTINCT: with it SQLite scans the (corp, tag) index instead
+            // of seeking the (corp, customer) one; duplicates go below.
             .filter(follow_tag::Column::CustomerId.is_in(ids(keys, |k| k.0)))
             .into_tuple()
             .all(&self.db)
             .await
             .map_err(AppError::from)?;
+        let pairs: BTreeSet<(i64, i64)> = pairs.into_iter().collect();
         let tag_ids: BTreeSet<i64> = pairs.iter().map(|(_, t)| *t).collect();
         let tags: HashMap<i64, corp_tag::Model> = if tag_ids.is_empty() {
             HashMap::new()
@@ -164,8 +166,12 @@ impl Loader<LastFollowUpOf> for CrmLoader {
             .and_where(follow_up::Column::SubjectId.is_in(ids(keys, |k| k.0)))
             .group_by_col(follow_up::Column::SubjectId)
             .to_owned();
+        // The subject filter again outside, so the planner seeks the subject
+        // index rather than scanning the corp's follow-ups for the ids.
         let rows = scope
             .select::<follow_up::Entity>()
+            .filter(follow_up::Column::SubjectKind.eq(Subject::Customer.as_str()))
+            .filter(follow_up::Column::SubjectId.is_in(ids(keys, |k| k.0)))
             .filter(follow_up::Column::Id.in_subquery(newest))
             .all(&self.db)
             .await
