@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::{
     support::{Client, PASSWORD},
-    wecom::{event, sync, wait_applied, world_with_customers, World, WECOM_CORP},
+    wecom::{admin_is_a_member, event, sync, wait_applied, world_with_customers, World, WECOM_CORP},
 };
 
 const BASE: i64 = 1_700_000_000;
@@ -646,19 +646,7 @@ async fn a_leavers_customers_are_listed_from_wecom_handed_over_and_tracked_to_co
 #[tokio::test]
 async fn the_daily_auto_allocation_shares_a_leavers_customers_in_turn_or_gives_them_to_the_fallback() {
     let w = world_with_customers(2, 4, 12).await;
-    // In a real corp the super admin is a WeCom member too.
-    w.sandbox.with_corp(WECOM_CORP, |c| {
-        c.users.insert(
-            "admin".into(),
-            wecrm::integrations::wecom::types::User {
-                userid: "admin".into(),
-                name: "Admin".into(),
-                department: vec![1],
-                status: Some(1),
-                ..Default::default()
-            },
-        );
-    });
+    admin_is_a_member(&w);
     sync(&w).await;
     let a = &w.admin;
     let dept_of = |userid: &'static str| async move {

@@ -63,6 +63,22 @@ async fn start_sync(w: &World) -> entity::job::Model {
         .unwrap()
 }
 
+/// In a real corp the super admin is a WeCom member too.
+pub fn admin_is_a_member(w: &World) {
+    w.sandbox.with_corp(WECOM_CORP, |c| {
+        c.users.insert(
+            "admin".into(),
+            wecrm::integrations::wecom::types::User {
+                userid: "admin".into(),
+                name: "Admin".into(),
+                department: vec![1],
+                status: Some(1),
+                ..Default::default()
+            },
+        )
+    });
+}
+
 pub async fn sync(w: &World) -> serde_json::Value {
     let job = start_sync(w).await;
     w.app.wait_job(&w.admin, &job.id.to_string()).await
@@ -455,19 +471,7 @@ async fn customer_and_group_callbacks_update_customers_follows_and_groups() {
 #[tokio::test]
 async fn internal_groups_are_created_through_wecom_split_at_the_limit_and_listed() {
     let w = world(2, 7).await;
-    // In a real corp the super admin is a WeCom member too.
-    w.sandbox.with_corp(WECOM_CORP, |c| {
-        c.users.insert(
-            "admin".into(),
-            wecrm::integrations::wecom::types::User {
-                userid: "admin".into(),
-                name: "Admin".into(),
-                department: vec![1],
-                status: Some(1),
-                ..Default::default()
-            },
-        )
-    });
+    admin_is_a_member(&w);
     sync(&w).await;
     let v = w.admin.data("{departments(filter:{keyword:\"销售部\"}){edges{node{id}}}}", json!({})).await;
     let sales = v["departments"]["edges"][0]["node"]["id"].as_str().unwrap().to_string();
