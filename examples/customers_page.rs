@@ -18,44 +18,16 @@ use std::time::Instant;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::json;
 use wecrm::{
-    app,
-    config::Config,
-    crypto::MasterKey,
     custom_fields::{service as fields, FieldEntity, FieldType},
     tenancy::Scope,
-    tenants,
 };
-
-fn err(e: wecrm::error::AppError) -> anyhow::Error {
-    anyhow::anyhow!("{e:?}")
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let (n, concurrency, seconds) = (*args.first().unwrap_or(&100_000), *args.get(1).unwrap_or(&16), *args.get(2).unwrap_or(&10));
 
-    let mut config = Config::default();
-    let dir = std::env::temp_dir().join(format!("wecrm-bench-{}", uuid::Uuid::new_v4().simple()));
-    config.database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db?mode=rwc", dir.display()));
-    config.master_key = Some(MasterKey::generate().1);
-    config.job_workers = 0;
-    config.log_filter = "warn".into();
-    let state = app::AppState::build(config, None).await?;
-    let p = tenants::create(
-        &state.db,
-        tenants::NewTenant {
-            code: "bench".into(),
-            name: "Bench".into(),
-            seat_quota: 1_000,
-            admin_userid: "admin".into(),
-            admin_name: "Admin".into(),
-            admin_mobile: "13800000000".into(),
-            admin_password: "bench-password".into(),
-        },
-    )
-    .await
-    .map_err(err)?;
+    let (state, p, dir) = common::bench_app(1_000).await?;
     let scope = Scope::system(p.corp.id);
     let db = &state.db;
 
@@ -78,17 +50,18 @@ async fn main() -> anyhow::Result<()> {
             }),
         )
         .await
-        .map_err(err)?;
+        .map_err(common::err)?;
     let staff: Vec<i64> =
         entity::employee::Entity::find().all(db).await?.into_iter().map(|e| e.id).filter(|id| *id != p.admin.id).collect();
     let mut tags = Vec::new();
     for g in 0..3 {
         let names: Vec<String> = (0..5).map(|t| format!("标签{g}-{t}")).collect();
-        let group = wecrm::tags::service::create_group(db, &scope, None, &format!("标签组{g}"), &names, false).await.map_err(err)?;
+        let group =
+            wecrm::tags::service::create_group(db, &scope, None, &format!("标签组{g}"), &names, false).await.map_err(common::err)?;
         let mine = entity::corp_tag::Entity::find().all(db).await?;
         tags.extend(mine.into_iter().filter(|t| t.group_id == group.id).map(|t| t.id));
     }
-    wecrm::customers::seed::customers(db, &scope, n, &staff, &tags).await.map_err(err)?;
+    wecrm::customers::seed::customers(db, &scope, n, &staff, &tags).await.map_err(common::err)?;
     let field = fields::create(
         db,
         &scope,
@@ -102,7 +75,7 @@ async fn main() -> anyhow::Result<()> {
         },
     )
     .await
-    .map_err(err)?;
+    .map_err(common::err)?;
     let ids: Vec<i64> = entity::customer::Entity::find().all(db).await?.into_iter().map(|c| c.id).collect();
     for chunk in ids.chunks(1000) {
         scope
@@ -119,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
                 }),
             )
             .await
-            .map_err(err)?;
+            .map_err(common::err)?;
     }
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         db.execute_unprepared("ANALYZE").await?;
@@ -128,7 +101,7 @@ async fn main() -> anyhow::Result<()> {
 
     let (url, tx) = common::serve(&state).await?;
     let http = reqwest::Client::new();
-    let token = common::login(&http, &url, "bench", "bench-password").await?;
+    let token = common::login(&http, &url, common::CORP, common::PASSWORD).await?;
     let query = json!({"query": "{customers(first:100){totalCount edges{node{id name mobile owner{name} adders{employee{name} addedAt remark} tags{name} lastFollowUp{content createdAt} customFields{value}}}}}"});
     let per_page = common::statements_per_request(&state, &http, &url, &token, &query).await?;
     let (rps, p50, p99) = common::load(&http, &url, &token, &query, concurrency, seconds).await?;

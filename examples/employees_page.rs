@@ -16,34 +16,14 @@ use std::time::Instant;
 
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::json;
-use wecrm::{app, config::Config, crypto::MasterKey, tenancy::Scope, tenants};
+use wecrm::tenancy::Scope;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let (n, concurrency, seconds) = (*args.first().unwrap_or(&10_000), *args.get(1).unwrap_or(&16), *args.get(2).unwrap_or(&10));
 
-    let mut config = Config::default();
-    let dir = std::env::temp_dir().join(format!("wecrm-bench-{}", uuid::Uuid::new_v4().simple()));
-    config.database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db?mode=rwc", dir.display()));
-    config.master_key = Some(MasterKey::generate().1);
-    config.job_workers = 0;
-    config.log_filter = "warn".into();
-    let state = app::AppState::build(config, None).await?;
-    let p = tenants::create(
-        &state.db,
-        tenants::NewTenant {
-            code: "bench".into(),
-            name: "Bench".into(),
-            seat_quota: 100_000,
-            admin_userid: "admin".into(),
-            admin_name: "Admin".into(),
-            admin_mobile: "13800000000".into(),
-            admin_password: "bench-password".into(),
-        },
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (state, p, dir) = common::bench_app(100_000).await?;
     let scope = Scope::system(p.corp.id);
 
     let seed = Instant::now();
@@ -62,7 +42,7 @@ async fn main() -> anyhow::Result<()> {
             updated_at: Set(now),
             ..Default::default()
         });
-        scope.insert_many(&state.db, rows).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        scope.insert_many(&state.db, rows).await.map_err(common::err)?;
     }
     // The super admin already has its department and role.
     let ids: Vec<i64> =
@@ -78,7 +58,7 @@ async fn main() -> anyhow::Result<()> {
                 }),
             )
             .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            .map_err(common::err)?;
         scope
             .insert_many(
                 &state.db,
@@ -89,7 +69,7 @@ async fn main() -> anyhow::Result<()> {
                 }),
             )
             .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            .map_err(common::err)?;
     }
     // Fresh tables have no planner statistics; a live database would.
     if state.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
@@ -99,7 +79,7 @@ async fn main() -> anyhow::Result<()> {
 
     let (url, tx) = common::serve(&state).await?;
     let http = reqwest::Client::new();
-    let token = common::login(&http, &url, "bench", "bench-password").await?;
+    let token = common::login(&http, &url, common::CORP, common::PASSWORD).await?;
     let query = json!({"query": "{employees(first:50){totalCount edges{node{id name mobile departments{name} roles{name} tags{name} customFields{value}}}}}"});
     let per_page = common::statements_per_request(&state, &http, &url, &token, &query).await?;
     let (rps, p50, p99) = common::load(&http, &url, &token, &query, concurrency, seconds).await?;

@@ -5,7 +5,49 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tokio::sync::watch;
-use wecrm::app::{self, AppState};
+use wecrm::{
+    app::{self, AppState},
+    config::Config,
+    crypto::MasterKey,
+    tenants::{self, Provisioned},
+};
+
+/// The bench corp's login.
+pub const CORP: &str = "bench";
+pub const PASSWORD: &str = "bench-password";
+
+/// Service errors as anyhow errors (`AppError` has no `Display` on purpose).
+pub fn err(e: wecrm::error::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{e:?}")
+}
+
+/// A fresh app (SQLite under the temp dir, or `DATABASE_URL`) with no job
+/// workers, and the bench corp with `seats` seats. Remove the directory after.
+pub async fn bench_app(seats: i32) -> anyhow::Result<(AppState, Provisioned, std::path::PathBuf)> {
+    let mut config = Config::default();
+    let dir = std::env::temp_dir().join(format!("wecrm-bench-{}", uuid::Uuid::new_v4().simple()));
+    config.database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db?mode=rwc", dir.display()));
+    config.data_dir = dir.join("data");
+    config.master_key = Some(MasterKey::generate().1);
+    config.job_workers = 0;
+    config.log_filter = "warn".into();
+    let state = app::AppState::build(config, None).await?;
+    let p = tenants::create(
+        &state.db,
+        tenants::NewTenant {
+            code: CORP.into(),
+            name: "Bench".into(),
+            seat_quota: seats,
+            admin_userid: "admin".into(),
+            admin_name: "Admin".into(),
+            admin_mobile: "13800000000".into(),
+            admin_password: PASSWORD.into(),
+        },
+    )
+    .await
+    .map_err(err)?;
+    Ok((state, p, dir))
+}
 
 /// The server on 127.0.0.1:0; dropping the sender stops it.
 pub async fn serve(state: &AppState) -> anyhow::Result<(String, watch::Sender<bool>)> {

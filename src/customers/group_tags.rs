@@ -9,24 +9,14 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection
 
 use crate::{
     error::{AppError, AppResult, Msg},
-    tags::service::{GROUP_NOT_EMPTY, TAG_IN_USE},
+    tags::service::{name, GROUP_NEEDS_TAG, GROUP_NOT_EMPTY, TAG_IN_USE},
     tenancy::Scope,
 };
 use entity::{customer_group, customer_group_tag, group_tag, group_tag_group};
 
-const NAME_INVALID: Msg = Msg::new("名称为1-30个字", "Names must be 1-30 characters");
-const GROUP_NEEDS_TAG: Msg = Msg::new("新建标签组至少需要一个标签", "A new tag group needs at least one tag");
 const EXCLUSIVE_TWICE: Msg = Msg::new("互斥标签组内只能选择一个标签", "Only one tag of a mutually exclusive group can be chosen");
 const NOTHING_TO_DO: Msg = Msg::new("请选择要添加或移除的标签", "Choose tags to add or remove");
 const TOO_MANY: Msg = Msg::new("单次最多操作100个客户群", "At most 100 customer groups at a time");
-
-fn name(n: &str, field: &str) -> AppResult<String> {
-    let n = n.trim();
-    if n.is_empty() || n.chars().count() > 30 {
-        return Err(AppError::bad_input(field, NAME_INVALID));
-    }
-    Ok(n.to_string())
-}
 
 /// Every tag group with its tags, in order.
 pub async fn groups(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Vec<(group_tag_group::Model, Vec<group_tag::Model>)>> {

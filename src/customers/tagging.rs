@@ -85,13 +85,17 @@ pub async fn change_tags(
         }
     }
     // Tags an added tag pushes out of its exclusive group.
-    let displaced: HashMap<i64, Vec<i64>> = if add.iter().any(|t| exclusive.contains(&group_of[t])) {
+    let siblings = if add.iter().any(|t| exclusive.contains(&group_of[t])) {
         let groups: Vec<i64> = add.iter().map(|t| group_of[t]).filter(|g| exclusive.contains(g)).collect();
-        let siblings = scope.select::<corp_tag::Entity>().filter(corp_tag::Column::GroupId.is_in(groups)).all(db).await?;
-        add.iter().map(|t| (*t, siblings.iter().filter(|s| s.group_id == group_of[t] && s.id != *t).map(|s| s.id).collect())).collect()
+        scope.select::<corp_tag::Entity>().filter(corp_tag::Column::GroupId.is_in(groups)).all(db).await?
     } else {
-        HashMap::new()
+        Vec::new()
     };
+    let displaced: HashMap<i64, Vec<i64>> =
+        add.iter().map(|t| (*t, siblings.iter().filter(|s| s.group_id == group_of[t] && s.id != *t).map(|s| s.id).collect())).collect();
+    // WeCom ids of every tag the calls may name, from the rows already loaded.
+    let wecom_ids: HashMap<i64, String> =
+        tags.iter().chain(siblings.iter()).filter_map(|t| t.wecom_tag_id.clone().map(|w| (t.id, w))).collect();
 
     let mut customers =
         scope.select_visible::<customer::Entity>().filter(customer::Column::Id.is_in(customer_ids.iter().copied())).all(db).await?;
@@ -120,15 +124,6 @@ pub async fn change_tags(
         .await?
         .into_iter()
         .map(|r| (r.customer_id, r.employee_id, r.tag_id))
-        .collect();
-    let all_known: HashSet<i64> = displaced.values().flatten().chain(wanted.iter()).copied().collect();
-    let wecom_ids: HashMap<i64, String> = scope
-        .select::<corp_tag::Entity>()
-        .filter(corp_tag::Column::Id.is_in(all_known))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|t| t.wecom_tag_id.map(|w| (t.id, w)))
         .collect();
     let names: HashMap<i64, String> = tags.iter().map(|t| (t.id, t.name.clone())).collect();
 

@@ -12,9 +12,10 @@ use entity::{corp_tag, corp_tag_group};
 pub const TAG_IN_USE: Msg = Msg::new("该标签正在使用中，不支持删除", "The tag is in use and cannot be deleted");
 pub const GROUP_NOT_EMPTY: Msg = Msg::new("请先移除标签组下标签再进行删除", "Remove the group's tags before deleting it");
 const NAME_INVALID: Msg = Msg::new("名称为1-30个字", "Names must be 1-30 characters");
-const GROUP_NEEDS_TAG: Msg = Msg::new("新建标签组至少需要一个标签", "A new tag group needs at least one tag");
+pub const GROUP_NEEDS_TAG: Msg = Msg::new("新建标签组至少需要一个标签", "A new tag group needs at least one tag");
 
-fn name(n: &str, field: &str) -> AppResult<String> {
+/// A tag or tag group name: trimmed, 1–30 characters (TAG-1; group tags too).
+pub fn name(n: &str, field: &str) -> AppResult<String> {
     let n = n.trim();
     if n.is_empty() || n.chars().count() > 30 {
         return Err(AppError::bad_input(field, NAME_INVALID));
