@@ -34,7 +34,7 @@ fn queue(lease_secs: i64) -> Jobs {
             kind: Flaky::KIND,
             payload: json!({"succeed_on": 1}),
         })
-        .build(chrono::Duration::seconds(lease_secs), std::time::Duration::from_millis(50))
+        .build(chrono::Duration::seconds(lease_secs), std::time::Duration::from_millis(50), Default::default())
 }
 
 async fn reload(app: &TestApp, id: i64) -> job::Model {

@@ -32,6 +32,8 @@ pub struct Model {
     pub adder_count: i32,
     /// Last message exchanged with the customer (chat archive).
     pub last_contact_at: Option<DateTimeUtc>,
+    /// Agreed to chat archiving (ARC-1).
+    pub archive_agreed: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

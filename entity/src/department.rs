@@ -12,6 +12,8 @@ pub struct Model {
     pub sort: i32,
     /// WeCom's department id once the department is bound to WeCom.
     pub wecom_id: Option<i64>,
+    /// JSON array of the leaders' userids, as WeCom reports them.
+    pub leader_userids: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -13,6 +13,7 @@ mod m20261122_000008_inheritance;
 mod m20261122_000009_group_tags;
 mod m20261122_000010_files;
 mod m20261122_000011_group_activity;
+mod m20261202_000012_live_alerts;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_group_tags::Migration),
             Box::new(m20261122_000010_files::Migration),
             Box::new(m20261122_000011_group_activity::Migration),
+            Box::new(m20261202_000012_live_alerts::Migration),
         ]
     }
 }

@@ -186,6 +186,7 @@ pub struct Jobs {
     handlers: Arc<HashMap<&'static str, Arc<dyn ErasedHandler>>>,
     schedules: Arc<Vec<Schedule>>,
     wake: Arc<Notify>,
+    clock: crate::clock::Clock,
     worker_id: String,
     lease: chrono::Duration,
     poll: Duration,
@@ -206,11 +207,12 @@ impl JobsBuilder {
         self.schedules.push(s);
         self
     }
-    pub fn build(self, lease: chrono::Duration, poll: Duration) -> Jobs {
+    pub fn build(self, lease: chrono::Duration, poll: Duration, clock: crate::clock::Clock) -> Jobs {
         Jobs {
             handlers: Arc::new(self.handlers),
             schedules: Arc::new(self.schedules),
             wake: Arc::new(Notify::new()),
+            clock,
             worker_id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
             lease,
             poll,
@@ -244,44 +246,19 @@ impl Jobs {
     }
 
     pub async fn enqueue_raw(&self, db: &impl ConnectionTrait, kind: &str, payload: String, new: NewJob) -> AppResult<job::Model> {
-        let now = Utc::now();
-        let am = job::ActiveModel {
-            corp_id: Set(new.corp_id),
-            kind: Set(kind.to_string()),
-            payload: Set(payload),
-            status: Set(status::QUEUED.into()),
-            dedup_key: Set(new.dedup_key.clone()),
-            attempts: Set(0),
-            max_attempts: Set(new.max_attempts.unwrap_or(5)),
-            run_at: Set(new.run_at.unwrap_or(now)),
-            locked_until: Set(None),
-            locked_by: Set(None),
-            progress: Set(0),
-            progress_message: Set(None),
-            result: Set(None),
-            last_error: Set(None),
-            created_by: Set(new.created_by),
-            created_at: Set(now),
-            updated_at: Set(now),
-            finished_at: Set(None),
-            checkpoint: Set(None),
-            ..Default::default()
-        };
-        let res = job::Entity::insert(am).on_conflict_do_nothing_on([job::Column::DedupKey]).exec(db).await?;
-        let found = match res {
-            TryInsertResult::Inserted(r) => job::Entity::find_by_id(r.last_insert_id).one(db).await?,
-            TryInsertResult::Conflicted | TryInsertResult::Empty => match &new.dedup_key {
-                Some(k) => job::Entity::find().filter(job::Column::DedupKey.eq(k.as_str())).one(db).await?,
-                None => None,
-            },
-        };
+        let found = insert_job(db, kind, payload, new, self.clock.now()).await?;
         self.wake.notify_waiters();
-        found.ok_or_else(|| AppError::internal(anyhow::anyhow!("job vanished after insert")))
+        Ok(found)
+    }
+
+    /// The clock every due time of the queue is read from.
+    pub fn clock(&self) -> &crate::clock::Clock {
+        &self.clock
     }
 
     /// Claims the oldest due job (or one whose lease expired).
     pub async fn claim(&self, db: &DatabaseConnection) -> AppResult<Option<job::Model>> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let until = now + self.lease;
         let backend = db.get_database_backend();
         // Only kinds this instance can run: during a rolling deploy an older
@@ -321,13 +298,13 @@ impl Jobs {
         let db = &state.db;
         let heartbeat = {
             let db = db.clone();
-            let (id, me, lease) = (j.id, self.worker_id.clone(), self.lease);
+            let (id, me, lease, clock) = (j.id, self.worker_id.clone(), self.lease, self.clock.clone());
             tokio::spawn(async move {
                 let every = (lease / 3).to_std().unwrap_or(Duration::from_secs(10)).max(Duration::from_millis(200));
                 loop {
                     tokio::time::sleep(every).await;
                     let _ = job::Entity::update_many()
-                        .col_expr(job::Column::LockedUntil, Some(Utc::now() + lease).into())
+                        .col_expr(job::Column::LockedUntil, Some(clock.now() + lease).into())
                         .filter(job::Column::Id.eq(id))
                         .filter(job::Column::LockedBy.eq(me.as_str()))
                         .filter(job::Column::Status.eq(status::RUNNING))
@@ -347,7 +324,7 @@ impl Jobs {
             }
         };
         heartbeat.abort();
-        let now = Utc::now();
+        let now = self.clock.now();
         let mine = job::Entity::update_many()
             .filter(job::Column::Id.eq(j.id))
             .filter(job::Column::LockedBy.eq(self.worker_id.as_str()))
@@ -438,7 +415,7 @@ impl Jobs {
         let (jobs, mut shutdown) = (self.clone(), shutdown);
         tokio::spawn(async move {
             loop {
-                if let Err(e) = jobs.fire_schedules(&state.db, Utc::now()).await {
+                if let Err(e) = jobs.fire_schedules(&state.db, jobs.clock.now()).await {
                     tracing::error!(error = ?e, "scheduler error");
                 }
                 tokio::select! {
@@ -448,4 +425,53 @@ impl Jobs {
             }
         });
     }
+}
+
+/// Queues a job without waking this instance's workers (they poll): for
+/// producers that hold only a connection, such as a transaction that must
+/// queue its follow-up work atomically with its own writes (an outbox).
+/// With a dedup key already used, returns the existing job.
+pub async fn insert_job(db: &impl ConnectionTrait, kind: &str, payload: String, new: NewJob, now: DateTime<Utc>) -> AppResult<job::Model> {
+    let am = job::ActiveModel {
+        corp_id: Set(new.corp_id),
+        kind: Set(kind.to_string()),
+        payload: Set(payload),
+        status: Set(status::QUEUED.into()),
+        dedup_key: Set(new.dedup_key.clone()),
+        attempts: Set(0),
+        max_attempts: Set(new.max_attempts.unwrap_or(5)),
+        run_at: Set(new.run_at.unwrap_or(now)),
+        locked_until: Set(None),
+        locked_by: Set(None),
+        progress: Set(0),
+        progress_message: Set(None),
+        result: Set(None),
+        last_error: Set(None),
+        created_by: Set(new.created_by),
+        created_at: Set(now),
+        updated_at: Set(now),
+        finished_at: Set(None),
+        checkpoint: Set(None),
+        ..Default::default()
+    };
+    let res = job::Entity::insert(am).on_conflict_do_nothing_on([job::Column::DedupKey]).exec(db).await?;
+    let found = match res {
+        TryInsertResult::Inserted(r) => job::Entity::find_by_id(r.last_insert_id).one(db).await?,
+        TryInsertResult::Conflicted | TryInsertResult::Empty => match &new.dedup_key {
+            Some(k) => job::Entity::find().filter(job::Column::DedupKey.eq(k.as_str())).one(db).await?,
+            None => None,
+        },
+    };
+    found.ok_or_else(|| AppError::internal(anyhow::anyhow!("job vanished after insert")))
+}
+
+/// Typed [`insert_job`].
+pub async fn insert<H: JobHandler>(
+    db: &impl ConnectionTrait,
+    new: NewJob,
+    payload: &H::Payload,
+    now: DateTime<Utc>,
+) -> AppResult<job::Model> {
+    let text = serde_json::to_string(payload).map_err(AppError::internal)?;
+    insert_job(db, H::KIND, text, new, now).await
 }

@@ -87,6 +87,17 @@ tenant_entity!(
     employee_preference,
     stored_file,
     group_activity_rule,
+    corp_setting,
+    alert,
+    alert_recipient,
+    chat_message,
+    chat_thread,
+    chat_conversation,
+    reply_timeout,
+    work_calendar,
+    sensitive_rule,
+    sensitive_hit,
+    sensitive_behavior,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads
@@ -124,6 +135,38 @@ impl EmployeeScoped for entity::customer::Entity {
 impl EmployeeScoped for entity::customer_group::Entity {
     fn visible(scope: &Scope) -> Condition {
         scope.visible_employees(entity::customer_group::Column::OwnerId)
+    }
+}
+
+/// Archived messages belong to their employee side (a group chat's owner).
+impl EmployeeScoped for entity::chat_message::Entity {
+    fn visible(scope: &Scope) -> Condition {
+        scope.visible_employees(entity::chat_message::Column::EmployeeId)
+    }
+}
+
+impl EmployeeScoped for entity::chat_thread::Entity {
+    fn visible(scope: &Scope) -> Condition {
+        scope.visible_employees(entity::chat_thread::Column::EmployeeId)
+    }
+}
+
+impl EmployeeScoped for entity::chat_conversation::Entity {
+    fn visible(scope: &Scope) -> Condition {
+        scope.visible_employees(entity::chat_conversation::Column::EmployeeId)
+    }
+}
+
+impl EmployeeScoped for entity::reply_timeout::Entity {
+    fn visible(scope: &Scope) -> Condition {
+        scope.visible_employees(entity::reply_timeout::Column::EmployeeId)
+    }
+}
+
+/// A sensitive behaviour is visible through the employee who did it.
+impl EmployeeScoped for entity::sensitive_behavior::Entity {
+    fn visible(scope: &Scope) -> Condition {
+        scope.visible_employees(entity::sensitive_behavior::Column::EmployeeId)
     }
 }
 

@@ -22,6 +22,7 @@ pub struct NewTenant {
     pub admin_password: String,
 }
 
+#[derive(Clone)]
 pub struct Provisioned {
     pub corp: corp::Model,
     pub admin: employee::Model,
