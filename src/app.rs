@@ -46,10 +46,18 @@ pub struct AppState {
     pub files: crate::files::Files,
     /// Where group activity metrics come from (GRP-3).
     pub activity: crate::customers::group_activity::Activity,
+    /// Alerts and session ends, to subscribers on every instance.
+    pub bus: crate::alerts::bus::Bus,
+    /// The time every deadline is read from (tests move it).
+    pub clock: crate::clock::Clock,
+    /// Each corp's sensitive-word automaton.
+    pub sensitive: crate::archive::sensitive::Matchers,
+    /// Where archived chats are pulled from, when configured.
+    pub archive_source: Option<crate::archive::source::Source>,
 }
 
 /// The job kinds and schedules of every area.
-pub fn jobs(config: &Config) -> Jobs {
+pub fn jobs(config: &Config, clock: crate::clock::Clock) -> Jobs {
     Jobs::builder()
         .register(BatchJob)
         .register(crate::org::internal_groups::CreateInternalGroupsJob)
@@ -95,6 +103,26 @@ pub fn jobs(config: &Config) -> Jobs {
             kind: <crate::customers::inheritance::InheritanceStatusJob as crate::jobs::JobHandler>::KIND,
             payload: serde_json::json!({}),
         })
+        .register(crate::alerts::radar::RadarDispatchJob)
+        .register(crate::alerts::radar::RadarFlushJob)
+        .register(crate::archive::reply::ReplyTimeoutJob)
+        .register(crate::archive::reply::RebuildTimersJob)
+        .schedule(Schedule {
+            name: "reply-timer-rebuild",
+            every: chrono::Duration::minutes(10),
+            offset: chrono::Duration::zero(),
+            kind: <crate::archive::reply::RebuildTimersJob as crate::jobs::JobHandler>::KIND,
+            payload: serde_json::json!({}),
+        })
+        .register(crate::archive::sensitive::SensitiveAlertJob)
+        .register(crate::archive::source::ArchivePullJob)
+        .schedule(Schedule {
+            name: "archive-pull",
+            every: chrono::Duration::minutes(1),
+            offset: chrono::Duration::zero(),
+            kind: <crate::archive::source::ArchivePullJob as crate::jobs::JobHandler>::KIND,
+            payload: serde_json::json!({}),
+        })
         .register(wecom::callbacks::InboxSweepJob)
         .schedule(Schedule {
             name: "wecom-inbox-sweep",
@@ -117,7 +145,7 @@ pub fn jobs(config: &Config) -> Jobs {
             kind: <MaintenanceJob as crate::jobs::JobHandler>::KIND,
             payload: serde_json::json!({}),
         })
-        .build(chrono::Duration::seconds(config.job_lease_secs), Duration::from_millis(config.job_poll_ms))
+        .build(chrono::Duration::seconds(config.job_lease_secs), Duration::from_millis(config.job_poll_ms), clock)
 }
 
 impl AppState {
@@ -142,13 +170,30 @@ impl AppState {
             },
             kv.clone(),
         )?;
+        let bus = match &config.redis_url {
+            Some(url) => crate::alerts::bus::Bus::redis(url, &config.redis_prefix).await?,
+            None => crate::alerts::bus::Bus::memory(),
+        };
+        let archive_source: Option<crate::archive::source::Source> = match config.archive_source.as_deref() {
+            Some("sandbox") => Some(Arc::new(crate::archive::source::SandboxSource {
+                base_url: config.wecom_base_url.clone(),
+                http: reqwest::Client::new(),
+            })),
+            Some(other) => anyhow::bail!("unknown WECRM_ARCHIVE_SOURCE {other:?} (sandbox or none)"),
+            None => None,
+        };
+        let clock = crate::clock::Clock::default();
         let files: crate::files::Files = Arc::new(crate::files::LocalDirStore::new(config.data_dir.join("files")));
         Ok(AppState {
-            activity: Arc::new(crate::customers::group_activity::RecordedActivity),
+            activity: Arc::new(crate::archive::ArchiveActivity),
+            bus,
+            sensitive: Default::default(),
+            archive_source,
+            jobs: jobs(&config, clock.clone()),
+            clock,
             files,
             wecom,
             schema: graphql::build_schema(&config),
-            jobs: jobs(&config),
             db,
             kv,
             master_key,
@@ -175,6 +220,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/callbacks/wecom/{corp}", get(wecom::callbacks::verify_url).post(wecom::callbacks::receive))
         .route("/files/{id}", get(crate::files::download))
+        .route("/archive/{corp}/messages", axum::routing::post(crate::archive::http::ingest))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit));
     // Uploads carry their own, larger limit (an attachment may be 20 MB).

@@ -45,6 +45,9 @@ pub struct Config {
     pub callback_window_secs: i64,
     /// This server's public base URL, shown as the callback URL to give WeCom.
     pub public_url: Option<String>,
+    /// Where archived chats are pulled from: `sandbox` (the sandbox at
+    /// `wecom_base_url`) or none (only the ingest endpoint feeds the archive).
+    pub archive_source: Option<String>,
 }
 
 impl Default for Config {
@@ -77,6 +80,7 @@ impl Default for Config {
             wecom_rate_retries: 3,
             callback_window_secs: 300,
             public_url: None,
+            archive_source: None,
         }
     }
 }
@@ -136,6 +140,9 @@ impl Config {
         }
         if let Some(v) = env("WECRM_PUBLIC_URL") {
             self.public_url = Some(v);
+        }
+        if let Some(v) = env("WECRM_ARCHIVE_SOURCE") {
+            self.archive_source = Some(v).filter(|v| v != "none");
         }
         parse("WECRM_WECOM_TIMEOUT_SECS", &mut self.wecom_timeout_secs)?;
         parse("WECRM_WECOM_RATE_BACKOFF_MS", &mut self.wecom_rate_backoff_ms)?;

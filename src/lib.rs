@@ -4,8 +4,11 @@
 //! each with its service (the rules) and its GraphQL types (thin); shared
 //! plumbing in `graphql`, `tenancy`, `jobs`, `error`.
 
+pub mod alerts;
 pub mod app;
+pub mod archive;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod custom_fields;
@@ -21,6 +24,7 @@ pub mod kv;
 pub mod ops;
 pub mod org;
 pub mod sandbox;
+pub mod settings;
 pub mod tags;
 pub mod tenancy;
 pub mod tenants;

@@ -158,6 +158,10 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<Tokens>
 
 pub async fn logout(state: &AppState, auth: &Auth) -> AppResult<()> {
     auth.scope.delete_many::<session::Entity>().filter(session::Column::Id.eq(auth.session_id)).exec(&state.db).await?;
+    // Its live-alert sockets close, on whichever instance they are.
+    if let Err(e) = state.bus.publish(crate::alerts::bus::BusMessage::SessionEnded { session_id: auth.session_id }).await {
+        tracing::warn!(error = ?e, "session end not published");
+    }
     Ok(())
 }
 

@@ -4,9 +4,9 @@
 //! both pass their thresholds (SPEC leaves the combination open; we AND them).
 //! A daily job, and every rule change, labels each live group.
 //!
-//! The metrics come from an [`ActivitySource`]. Message counts belong to the
-//! chat archive and material/order counts to the areas that track them; until
-//! those land the source reports none, so every customer's metrics are 0.
+//! The metrics come from an [`ActivitySource`]: the chat archive
+//! (`archive::ArchiveActivity`) counts customer and group messages; material
+//! and order counts come with the areas that track them (0 until then).
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -177,26 +177,6 @@ pub trait ActivitySource: Send + Sync {
         since: DateTime<Utc>,
         groups: &[i64],
     ) -> AppResult<HashMap<i64, u64>>;
-}
-
-/// What is recorded today: no chat archive, materials or orders yet, so no
-/// metric has events. The archive, materials and orders areas replace it.
-pub struct RecordedActivity;
-
-#[async_trait::async_trait]
-impl ActivitySource for RecordedActivity {
-    async fn customer_metrics(
-        &self,
-        _: &DatabaseConnection,
-        _: &Scope,
-        _: DateTime<Utc>,
-        _: &[String],
-    ) -> AppResult<HashMap<String, HashMap<ActivityMetric, f64>>> {
-        Ok(HashMap::new())
-    }
-    async fn group_messages(&self, _: &DatabaseConnection, _: &Scope, _: DateTime<Utc>, _: &[i64]) -> AppResult<HashMap<i64, u64>> {
-        Ok(HashMap::new())
-    }
 }
 
 pub type Activity = Arc<dyn ActivitySource>;

@@ -114,8 +114,10 @@ impl NewEvent {
     }
 }
 
-/// Appends entries (one statement), inside the caller's transaction.
+/// Appends entries (one statement), inside the caller's transaction, and
+/// queues the radar alerts of the live behaviours among them (CFG-7).
 pub async fn append(db: &impl ConnectionTrait, scope: &Scope, events: Vec<NewEvent>) -> AppResult<()> {
+    crate::alerts::radar::queue(db, scope, &events).await?;
     let now = Utc::now();
     let rows = events.into_iter().map(|e| customer_event::ActiveModel {
         customer_id: Set(e.customer_id),

@@ -10,7 +10,6 @@ use async_graphql::{
     parser::types::{DocumentOperations, OperationType},
     Data, Response as GqlResponse, ServerError, Variables,
 };
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::{
     body::Bytes,
     extract::{RawQuery, State, WebSocketUpgrade},
@@ -306,12 +305,30 @@ pub async fn graphiql() -> Html<String> {
 
 /// graphql-transport-ws. The session token travels in `connection_init`
 /// (`{"authorization": "Bearer …"}` or `{"token": "…"}`); a bad token refuses
-/// the connection.
-pub async fn graphql_ws(State(app): State<AppState>, headers: HeaderMap, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
+/// the connection. When the session expires or is revoked (logout, on any
+/// instance), the server closes the socket with 4403 Forbidden.
+pub async fn graphql_ws(State(app): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    use axum::extract::ws::{CloseFrame, Message};
+    use futures_util::{SinkExt, StreamExt};
     let schema = app.schema.clone();
-    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
-        let app2 = app.clone();
-        GraphQLWebSocket::new(stream, schema, protocol)
+    // The first sub-protocol the client offers that we speak; graphql-transport-ws by default.
+    let protocol = headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').find_map(|p| p.trim().parse::<async_graphql::http::WebSocketProtocols>().ok()))
+        .unwrap_or(async_graphql::http::WebSocketProtocols::GraphQLWS);
+    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
+        let (mut sink, stream) = socket.split();
+        let input = stream.take_while(|m| std::future::ready(m.is_ok())).filter_map(|m| {
+            std::future::ready(match m {
+                Ok(m @ (Message::Text(_) | Message::Binary(_))) => Some(m.into_data()),
+                _ => None,
+            })
+        });
+        // The session, once connection_init has authenticated it.
+        let (session_tx, mut session_rx) = tokio::sync::watch::channel::<Option<(i64, chrono::DateTime<chrono::Utc>)>>(None);
+        let init_app = app.clone();
+        let mut out = async_graphql::http::WebSocket::new(schema, input, protocol)
             .on_connection_init(move |payload| async move {
                 let token = payload
                     .get("authorization")
@@ -319,15 +336,57 @@ pub async fn graphql_ws(State(app): State<AppState>, headers: HeaderMap, protoco
                     .and_then(|v| v.as_str())
                     .map(|s| s.strip_prefix("Bearer ").unwrap_or(s).trim().to_string())
                     .or_else(|| payload.get("token").and_then(|v| v.as_str()).map(str::to_string));
-                let rctx = request_ctx(&app2, &headers, token.as_deref()).await;
+                let rctx = request_ctx(&init_app, &headers, token.as_deref()).await;
                 if rctx.token_rejected {
                     return Err(async_graphql::Error::new("invalid session"));
                 }
+                if let Some(a) = &rctx.auth {
+                    use sea_orm::EntityTrait;
+                    let expires = entity::session::Entity::find_by_id(a.session_id)
+                        .one(&init_app.db)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|s| s.access_expires_at)
+                        .unwrap_or_else(chrono::Utc::now);
+                    let _ = session_tx.send(Some((a.session_id, expires)));
+                }
                 let mut data = Data::default();
-                super::insert_request_data(&mut data, &app2, rctx);
+                super::insert_request_data(&mut data, &init_app, rctx);
                 Ok(data)
             })
-            .serve()
+            .map(|m| match m {
+                async_graphql::http::WsMessage::Text(t) => Message::Text(t.into()),
+                async_graphql::http::WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
+            });
+        let bus = app.bus.clone();
+        let clock = app.clock.clone();
+        let session_end = async move {
+            let found = match session_rx.wait_for(Option::is_some).await {
+                Ok(v) => *v,
+                Err(_) => None,
+            };
+            let Some((id, expires)) = found else { return std::future::pending().await };
+            let mut revoked = bus.session_watch(id);
+            let left = (expires - clock.now()).to_std().unwrap_or_default();
+            tokio::select! {
+                _ = tokio::time::sleep(left) => {}
+                _ = revoked.wait_for(|r| *r) => {}
+            }
+        };
+        tokio::pin!(session_end);
+        loop {
+            tokio::select! {
+                m = out.next() => match m {
+                    Some(m) => if sink.send(m).await.is_err() { break },
+                    None => break,
+                },
+                _ = &mut session_end => {
+                    let _ = sink.send(Message::Close(Some(CloseFrame { code: 4403, reason: "Forbidden: session ended".into() }))).await;
+                    break;
+                }
+            }
+        }
     })
 }
 

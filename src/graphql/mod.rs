@@ -62,6 +62,8 @@ pub struct QueryRoot(
     RecordQuery,
     InheritanceQuery,
     GroupTagQuery,
+    crate::alerts::graphql::AlertQuery,
+    crate::archive::graphql::ArchiveQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -80,11 +82,13 @@ pub struct MutationRoot(
     RecordMutation,
     InheritanceMutation,
     GroupTagMutation,
+    crate::alerts::graphql::AlertMutation,
+    crate::archive::graphql::ArchiveMutation,
 );
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(ServerSubscription);
+pub struct SubscriptionRoot(ServerSubscription, crate::alerts::graphql::AlertSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

@@ -598,3 +598,17 @@ pub async fn run_batch(db: &DatabaseConnection, scope: &Scope, req: &BatchReques
     txn.commit().await?;
     Ok(BatchOutcome { matched, changed })
 }
+
+/// Every id names an employee of this corp (settings that pick employees).
+pub async fn ensure_exist(db: &impl sea_orm::ConnectionTrait, scope: &Scope, ids: &[i64]) -> AppResult<()> {
+    use sea_orm::PaginatorTrait;
+    let unique: std::collections::HashSet<i64> = ids.iter().copied().collect();
+    if unique.is_empty() {
+        return Ok(());
+    }
+    let found = scope.select::<employee::Entity>().filter(employee::Column::Id.is_in(unique.iter().copied())).count(db).await?;
+    if found as usize != unique.len() {
+        return Err(crate::error::AppError::bad_input("employeeIds", crate::error::msg::NOT_FOUND));
+    }
+    Ok(())
+}

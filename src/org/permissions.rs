@@ -29,6 +29,16 @@ pub const GROUP_TAG_MANAGE: &str = "group.tag.manage";
 pub const GROUP_EDIT: &str = "group.edit";
 pub const CFG_FOLLOW_UP_TYPE_MANAGE: &str = "cfg.follow_up_type.manage";
 pub const CFG_RECORD_TEMPLATE_MANAGE: &str = "cfg.record_template.manage";
+pub const CFG_RADAR_MANAGE: &str = "cfg.radar.manage";
+pub const CFG_REPLY_RULE_MANAGE: &str = "cfg.reply_rule.manage";
+pub const CFG_SENSITIVE_MONITOR_MANAGE: &str = "cfg.sensitive_monitor.manage";
+pub const CFG_CONVERSATION_MANAGE: &str = "cfg.conversation.manage";
+pub const SYS_CALENDAR_MANAGE: &str = "sys.calendar.manage";
+pub const ARCHIVE_VIEW: &str = "archive.view";
+pub const ARCHIVE_MANAGE: &str = "archive.manage";
+pub const RISK_WORD_MANAGE: &str = "risk.word.manage";
+pub const RISK_BEHAVIOR_VIEW: &str = "risk.behavior.view";
+pub const RISK_BEHAVIOR_REVIEW: &str = "risk.behavior.review";
 
 /// One node of the catalogue tree.
 pub struct Node {
@@ -121,6 +131,10 @@ pub static CATALOGUE: &[Node] = &[
             leaf(CFG_CUSTOM_FIELD_MANAGE, "自定义字段", "Custom fields"),
             leaf(CFG_FOLLOW_UP_TYPE_MANAGE, "跟进记录类型", "Follow-up types"),
             leaf(CFG_RECORD_TEMPLATE_MANAGE, "业务记录模板", "Business record templates"),
+            leaf(CFG_RADAR_MANAGE, "雷达设置", "Radar settings"),
+            leaf(CFG_REPLY_RULE_MANAGE, "消息回复规则", "Message reply rules"),
+            leaf(CFG_SENSITIVE_MONITOR_MANAGE, "敏感行为监控", "Sensitive behaviour monitoring"),
+            leaf(CFG_CONVERSATION_MANAGE, "会话结束规则与结束语", "Conversation end rules and closing phrases"),
         ],
     },
     Node {
@@ -135,10 +149,33 @@ pub static CATALOGUE: &[Node] = &[
         }],
     },
     Node {
+        code: "archive",
+        zh: "会话存档",
+        en: "Chat archive",
+        children: &[
+            Node {
+                code: ARCHIVE_VIEW,
+                zh: "聊天记录",
+                en: "Chat records",
+                children: &[leaf(ARCHIVE_MANAGE, "存档接入", "Archive ingestion")],
+            },
+            leaf(RISK_WORD_MANAGE, "敏感词", "Sensitive words"),
+            Node {
+                code: RISK_BEHAVIOR_VIEW,
+                zh: "敏感行为",
+                en: "Sensitive behaviours",
+                children: &[leaf(RISK_BEHAVIOR_REVIEW, "审核", "Review")],
+            },
+        ],
+    },
+    Node {
         code: "sys",
         zh: "系统设置",
         en: "System settings",
-        children: &[leaf(SYS_WECOM_MANAGE, "企业微信配置与同步", "WeCom binding and sync")],
+        children: &[
+            leaf(SYS_WECOM_MANAGE, "企业微信配置与同步", "WeCom binding and sync"),
+            leaf(SYS_CALENDAR_MANAGE, "工作日历", "Working calendars"),
+        ],
     },
 ];
 

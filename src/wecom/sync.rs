@@ -309,7 +309,9 @@ pub async fn apply_departments(
                 }
             }) {
                 Some(existing) => {
+                    let leaders = serde_json::to_string(&d.department_leader).unwrap_or_else(|_| "[]".into());
                     if existing.name != d.name
+                        || existing.leader_userids != leaders
                         || existing.parent_id != parent_local
                         || existing.sort != sort
                         || existing.wecom_id != Some(d.id)
@@ -319,6 +321,7 @@ pub async fn apply_departments(
                         am.parent_id = Set(parent_local);
                         am.sort = Set(sort);
                         am.wecom_id = Set(Some(d.id));
+                        am.leader_userids = Set(leaders);
                         am.updated_at = Set(now);
                         scope.update(db, am).await?;
                         out.departments_updated += 1;
@@ -334,6 +337,7 @@ pub async fn apply_departments(
                                 name: Set(d.name.clone()),
                                 sort: Set(sort),
                                 wecom_id: Set(Some(d.id)),
+                                leader_userids: Set(serde_json::to_string(&d.department_leader).unwrap_or_else(|_| "[]".into())),
                                 created_at: Set(now),
                                 updated_at: Set(now),
                                 ..Default::default()
