@@ -20,6 +20,8 @@ pub fn router() -> Router<Sandbox> {
         .route("/sandbox/corps/{corp}/events", post(fire))
         .route("/sandbox/corps/{corp}/oauth-code", post(oauth_code))
         .route("/sandbox/tokens/invalidate", post(invalidate))
+        .route("/sandbox/corps/{corp}/chat", post(chat))
+        .route("/sandbox/finance/chatdata", get(chatdata))
 }
 
 async fn calls(State(sb): State<Sandbox>) -> Json<Value> {
@@ -114,5 +116,47 @@ async fn fire(State(sb): State<Sandbox>, Path(corp): Path<String>, Json(event): 
     match sb.send_callback(&corp, &xml).await {
         Ok((status, body)) => (StatusCode::OK, Json(json!({"deliveredStatus": status, "answer": body}))),
         Err(e) => (StatusCode::BAD_GATEWAY, Json(json!({"error": e.to_string()}))),
+    }
+}
+
+/// Archives one message (WeCom's archive JSON: from, tolist, roomid, msgtype and its body).
+async fn chat(State(sb): State<Sandbox>, Path(corp): Path<String>, Json(message): Json<Value>) -> (StatusCode, Json<Value>) {
+    match sb.chat(&corp, message) {
+        Some(m) => (StatusCode::OK, Json(m)),
+        None => (StatusCode::NOT_FOUND, Json(json!({"error": "no such corp"}))),
+    }
+}
+
+#[derive(Deserialize)]
+struct ChatDataQuery {
+    corpid: String,
+    #[serde(default)]
+    seq: i64,
+    #[serde(default = "page")]
+    limit: usize,
+}
+
+fn page() -> usize {
+    100
+}
+
+/// The finance SDK's GetChatData, with each item already decrypted
+/// (`message`): entries after `seq`, at most `limit` (≤ 1000).
+async fn chatdata(State(sb): State<Sandbox>, axum::extract::Query(q): axum::extract::Query<ChatDataQuery>) -> Json<Value> {
+    if q.limit == 0 || q.limit > 1000 {
+        return Json(json!({"errcode": 10001, "errmsg": "limit must be 1-1000"}));
+    }
+    let items = sb.with_corp(&q.corpid, |c| {
+        c.archive
+            .iter()
+            .enumerate()
+            .skip(q.seq.max(0) as usize)
+            .take(q.limit)
+            .map(|(i, m)| json!({"seq": i as i64 + 1, "msgid": m["msgid"], "publickey_ver": 1, "message": m}))
+            .collect::<Vec<_>>()
+    });
+    match items {
+        Some(chatdata) => Json(json!({"errcode": 0, "errmsg": "ok", "chatdata": chatdata})),
+        None => Json(json!({"errcode": 10000, "errmsg": "corpid not found"})),
     }
 }

@@ -81,6 +81,8 @@ pub struct SandboxCorp {
     pub resigned: BTreeMap<String, i64>,
     /// Positions in `follows` of the member list last paged (key: the list and `follows.len()`).
     pub follow_index: Option<(String, Vec<usize>)>,
+    /// The chat archive as the finance SDK decrypts it; an entry's seq is its position + 1.
+    pub archive: Vec<Value>,
 }
 
 impl SandboxCorp {
@@ -109,6 +111,7 @@ impl SandboxCorp {
             app_chats: BTreeMap::new(),
             transfers: Vec::new(),
             resigned: BTreeMap::new(),
+            archive: Vec::new(),
         };
         c.departments.insert(
             1,
@@ -184,6 +187,64 @@ impl SandboxCorp {
             external_userid.to_string(),
             types::FollowInfo { userid: userid.to_string(), createtime, add_way: 1, state, ..Default::default() },
         ));
+    }
+
+    /// Archives one message (the SDK's plaintext JSON); a missing msgid or msgtime is filled in.
+    pub fn archive_message(&mut self, mut message: Value) -> Value {
+        let seq = self.archive.len() + 1;
+        if message.get("msgid").and_then(Value::as_str).is_none() {
+            message["msgid"] = Value::String(format!("{}_{seq}_{}", self.corp_id, Utc::now().timestamp_millis()));
+        }
+        if message.get("msgtime").and_then(Value::as_i64).is_none() {
+            message["msgtime"] = Value::from(Utc::now().timestamp_millis());
+        }
+        if message.get("action").is_none() {
+            message["action"] = Value::String("send".into());
+        }
+        self.archive.push(message.clone());
+        message
+    }
+
+    /// Realistic chats for the demo: each of the first `n` follow relations
+    /// gets a short single chat, and each group chat a few messages,
+    /// spread over the last `hours` hours.
+    pub fn with_chats(mut self, n: usize, hours: i64) -> Self {
+        const CUSTOMER: [&str; 5] = ["你好，想了解一下你们的产品", "价格能便宜点吗？", "好的，我考虑一下", "有没有资料发我看看", "谢谢"];
+        const EMPLOYEE: [&str; 5] =
+            ["您好，很高兴为您服务", "这是我们的产品手册", "本周下单有优惠", "我把报价发您", "不客气，有问题随时找我"];
+        let now = Utc::now().timestamp_millis();
+        let span = hours.max(1) * 3_600_000;
+        let pairs: Vec<(String, String)> = self.follows.iter().take(n).map(|(e, f)| (e.clone(), f.userid.clone())).collect();
+        for (i, (ext, userid)) in pairs.iter().enumerate() {
+            let start = now - span + (i as i64 * 7_919_000) % span;
+            for k in 0..4usize {
+                let (from, to, text) = if k % 2 == 0 { (ext, userid, CUSTOMER[(i + k) % 5]) } else { (userid, ext, EMPLOYEE[(i + k) % 5]) };
+                self.archive_message(serde_json::json!({
+                    "msgid": format!("demo_{i}_{k}"), "action": "send", "from": from, "tolist": [to], "roomid": "",
+                    "msgtime": start + k as i64 * 60_000, "msgtype": "text", "text": {"content": text}
+                }));
+            }
+        }
+        let rooms: Vec<(String, String, Vec<String>)> = self
+            .group_chats
+            .values()
+            .map(|g| {
+                (
+                    g.chat_id.clone(),
+                    g.owner.clone(),
+                    g.member_list.iter().filter(|m| m.member_type == 2).map(|m| m.userid.clone()).collect(),
+                )
+            })
+            .collect();
+        for (r, (room, owner, members)) in rooms.iter().enumerate() {
+            for (k, who) in members.iter().take(3).enumerate() {
+                self.archive_message(serde_json::json!({
+                    "msgid": format!("demo_room_{r}_{k}"), "action": "send", "from": who, "tolist": [owner], "roomid": room,
+                    "msgtime": now - span / 2 + (k as i64) * 120_000, "msgtype": "text", "text": {"content": CUSTOMER[k % 5]}
+                }));
+            }
+        }
+        self
     }
 
     /// The member leaves: their follow relations wait for inheritance.
@@ -370,6 +431,11 @@ impl Sandbox {
 
     pub fn calls_to(&self, path: &str) -> Vec<Call> {
         self.calls().into_iter().filter(|c| c.path == path).collect()
+    }
+
+    /// Archives a message in the corp's chat data (what the finance SDK would return next).
+    pub fn chat(&self, corp_id: &str, message: Value) -> Option<Value> {
+        self.with_corp(corp_id, |c| c.archive_message(message))
     }
 
     /// Makes every token issued so far invalid (WeCom may do so early).
