@@ -847,7 +847,7 @@ async fn the_activity_rule_labels_every_group_when_it_changes() {
     run_job(&w, set, rule("GTE", 50.0)).await;
     let q = "{customerGroups(filter:{activity:ACTIVE}){totalCount edges{node{activity activityEvaluatedAt}}}}";
     assert_eq!(a.data(q, json!({})).await["customerGroups"]["totalCount"], 1);
-    // Nobody has spoken yet (no chat archive): with "more than 0 messages" the group is inactive.
+    // Nobody has spoken in the archive: with "more than 0 messages" the group is inactive.
     run_job(&w, set, rule("GT", 50.0)).await;
     assert_eq!(a.data(q, json!({})).await["customerGroups"]["totalCount"], 0);
     let v = a.data("{customerGroups{edges{node{activity}}}}", json!({})).await;

@@ -9,6 +9,8 @@
 
 mod support;
 
+mod alerts;
+mod archive;
 mod auth;
 mod custom_fields;
 mod customers;

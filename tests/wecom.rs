@@ -21,6 +21,10 @@ async fn world(departments: usize, users: usize) -> World {
 }
 
 pub async fn world_with_customers(departments: usize, users: usize, customers: usize) -> World {
+    world_configured(departments, users, customers, |_| {}).await
+}
+
+pub async fn world_configured(departments: usize, users: usize, customers: usize, tweak: impl FnOnce(&mut wecrm::config::Config)) -> World {
     let sandbox = Sandbox::new(7200);
     sandbox.add_corp(SandboxCorp::seeded(WECOM_CORP, departments, users).with_customers(customers));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -31,6 +35,7 @@ pub async fn world_with_customers(departments: usize, users: usize, customers: u
     let app = TestApp::spawn_with(|c| {
         c.wecom_base_url = url;
         c.wecom_rate_backoff_ms = 10;
+        tweak(c);
     })
     .await;
     sandbox.with_corp(WECOM_CORP, |c| {

@@ -25,6 +25,42 @@ pub struct TestApp {
     pub corp: Provisioned,
     shutdown: watch::Sender<bool>,
     sqlite_dir: Option<std::path::PathBuf>,
+    config: Config,
+    pg_schema: Option<String>,
+}
+
+/// Another server instance on the same database (and Redis), with its own
+/// HTTP listener, bus connection and job workers.
+pub struct Instance {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Builds the state, starts its workers and serves it on an ephemeral port.
+async fn serve(config: Config, pg_schema: Option<String>) -> (SocketAddr, AppState, watch::Sender<bool>) {
+    let state = AppState::build(config, pg_schema).await.expect("app state");
+    let (tx, rx) = watch::channel(false);
+    state.start_background(rx.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app::router(state.clone());
+    let mut srx = rx;
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = srx.wait_for(|v| *v).await;
+            })
+            .await
+            .ok();
+    });
+    (addr, state, tx)
 }
 
 impl Drop for TestApp {
@@ -85,9 +121,12 @@ impl TestApp {
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         let (mut config, pg_schema, sqlite_dir) = test_config().await;
         tweak(&mut config);
-        let state = AppState::build(config, pg_schema).await.expect("app state");
+        // Migrate and provision before anything runs.
+        let (setup, _) =
+            wecrm::db::connect(wecrm::db::DbOptions { url: &config.database_url, pg_schema: pg_schema.clone() }).await.expect("db");
+        wecrm::db::migrate_up(&setup).await.expect("migrate");
         let corp = tenants::create(
-            &state.db,
+            &setup,
             NewTenant {
                 code: "acme".into(),
                 name: "Acme".into(),
@@ -101,21 +140,37 @@ impl TestApp {
         .await
         .map_err(|e| format!("{e:?}"))
         .expect("provision");
-        let (tx, rx) = watch::channel(false);
-        state.start_background(rx.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let router = app::router(state.clone());
-        let mut srx = rx;
-        tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = srx.wait_for(|v| *v).await;
-                })
-                .await
-                .ok();
-        });
-        TestApp { addr, state, http: reqwest::Client::new(), corp, shutdown: tx, sqlite_dir }
+        setup.close().await.ok();
+        let (addr, state, shutdown) = serve(config.clone(), pg_schema.clone()).await;
+        TestApp { addr, state, http: reqwest::Client::new(), corp, shutdown, sqlite_dir, config, pg_schema }
+    }
+
+    /// Stops this server and starts a new one on the same database: jobs,
+    /// timers and data survive, in-process state (bus, clock) starts afresh.
+    pub async fn restart(self) -> TestApp {
+        self.restart_with(|_| {}).await
+    }
+
+    /// [`TestApp::restart`] with a changed configuration.
+    pub async fn restart_with(mut self, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        tweak(&mut self.config);
+        let _ = self.shutdown.send(true);
+        // Let the workers see the signal and finish what they hold.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let (config, pg_schema, corp, http) = (self.config.clone(), self.pg_schema.clone(), self.corp.clone(), self.http.clone());
+        let sqlite_dir = self.sqlite_dir.take();
+        drop(self);
+        let (addr, state, shutdown) = serve(config.clone(), pg_schema.clone()).await;
+        TestApp { addr, state, http, corp, shutdown, sqlite_dir, config, pg_schema }
+    }
+
+    /// A second instance beside this one (same database and Redis prefix).
+    pub async fn instance(&self, tweak: impl FnOnce(&mut Config)) -> Instance {
+        let mut config = self.config.clone();
+        config.auto_migrate = false;
+        tweak(&mut config);
+        let (addr, state, shutdown) = serve(config, self.pg_schema.clone()).await;
+        Instance { addr, state, shutdown }
     }
 
     pub fn url(&self, path: &str) -> String {
