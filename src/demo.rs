@@ -69,7 +69,7 @@ pub async fn seed_if_empty(state: &AppState, sandbox: Option<(&Sandbox, &str)>) 
         Some((sb, base_url)) => {
             let token = new_token()[..24].to_string();
             let aes_key = new_token()[..43].replace(['-', '_'], "A");
-            let mut corp = SandboxCorp::seeded(SANDBOX_CORP, 5, 20).with_customers(200);
+            let mut corp = SandboxCorp::seeded(SANDBOX_CORP, 5, 20).with_customers(200).with_chats(40, 24);
             corp.callback = Some(CallbackTarget {
                 url: format!("{base_url}/callbacks/wecom/demo"),
                 token: token.clone(),
@@ -144,6 +144,9 @@ pub async fn seed_if_empty(state: &AppState, sandbox: Option<(&Sandbox, &str)>) 
             scope.insert(db, am).await?;
         }
     }
+    // Reply rules on, so the archive's unanswered group chats raise timeout alerts.
+    let rules = crate::archive::reply::ReplyRules { enabled: true, ..Default::default() };
+    crate::settings::put(db, &scope, &rules).await?;
     Ok(Some(DemoLogin { corp_code: "demo".into(), account: "admin".into(), password }))
 }
 
@@ -156,7 +159,7 @@ pub async fn restore_sandbox(state: &AppState, sandbox: &Sandbox, base_url: &str
         return Ok(());
     }
     let open = |v: &Option<String>| v.as_deref().and_then(|s| state.master_key.decrypt(s).ok());
-    let mut corp = SandboxCorp::seeded(SANDBOX_CORP, 5, 20).with_customers(200);
+    let mut corp = SandboxCorp::seeded(SANDBOX_CORP, 5, 20).with_customers(200).with_chats(40, 24);
     if let (Some(token), Some(key)) = (open(&b.callback_token), open(&b.encoding_aes_key)) {
         corp.callback = Some(CallbackTarget { url: format!("{base_url}/callbacks/wecom/demo"), token, encoding_aes_key: key });
     }

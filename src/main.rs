@@ -135,6 +135,10 @@ async fn main() -> anyhow::Result<()> {
                 config.wecom_base_url = format!("http://{}", listener.local_addr()?);
                 let router = sb.router();
                 tokio::spawn(async move { axum::serve(listener, router).await });
+                // The demo's chats come from the sandbox's archive.
+                if config.archive_source.is_none() {
+                    config.archive_source = Some("sandbox".into());
+                }
                 Some(sb)
             } else {
                 None

@@ -148,3 +148,47 @@ async fn customers_first_100_costs_the_same_statements_as_first_5() {
     assert!(large <= 20, "a page should stay cheap, ran {large}");
     println!("customers page with owner, adders, tags, last follow-up and custom fields: {large} statements for 5 or 100 rows");
 }
+
+const CHATS: &str = "query($e:ID!,$n:Int!){archiveChats(employeeId:$e,range:ALL,first:$n){totalCount edges{node{chatKey messageCount lastContent customer{name owner{name}} group{name}}}}}";
+
+#[tokio::test]
+async fn archive_chats_first_100_costs_the_same_statements_as_first_5() {
+    let app = TestApp::spawn_with(|c| c.job_workers = 0).await;
+    let scope = app.admin_scope();
+    let db = &app.state.db;
+    let admin = app.admin().await;
+    let staff = vec![app.corp.admin.id];
+    wecrm::customers::seed::customers(db, &scope, 120, &staff, &[]).await.map_err(|e| format!("{e:?}")).unwrap();
+    let externals: Vec<String> = {
+        use sea_orm::EntityTrait;
+        entity::customer::Entity::find().all(db).await.unwrap().into_iter().map(|c| c.external_userid).collect()
+    };
+    let messages: Vec<serde_json::Value> = externals
+        .iter()
+        .enumerate()
+        .map(|(i, ext)| {
+            json!({"msgid": format!("m{i}"), "action": "send", "from": ext, "tolist": ["admin"], "roomid": "",
+                   "msgtime": 1_764_000_000_000i64 + i as i64, "msgtype": "text", "text": {"content": "你好"}})
+        })
+        .collect();
+    let out = wecrm::archive::ingest(&app.state, &scope, messages).await.map_err(|e| format!("{e:?}")).unwrap();
+    assert_eq!(out.stored, 120);
+    let me = app.corp.admin.id.to_string();
+    let cost = |n: i64| {
+        let (admin, counter, me) = (admin.clone(), app.state.statements.clone(), me.clone());
+        async move {
+            admin.data(CHATS, json!({"e": me, "n": n})).await;
+            let before = counter.get();
+            let v = admin.data(CHATS, json!({"e": me, "n": n})).await;
+            let used = counter.get() - before;
+            let edges = v["archiveChats"]["edges"].as_array().unwrap();
+            assert_eq!(edges.len() as i64, n);
+            assert!(edges.iter().all(|e| e["node"]["customer"]["name"].is_string() && e["node"]["customer"]["owner"]["name"].is_string()));
+            used
+        }
+    };
+    let small = cost(5).await;
+    let large = cost(100).await;
+    assert_eq!(small, large, "first:5 ran {small} statements, first:100 ran {large}");
+    println!("archive chats page with customers and their owners: {large} statements for 5 or 100 rows");
+}

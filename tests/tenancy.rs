@@ -292,3 +292,93 @@ async fn customers_follow_ups_and_tags_of_another_corp_answer_not_found() {
     assert_eq!(v["customer"]["followUps"]["totalCount"], notes_before);
     assert_ne!(v["customer"]["mobile"], "1");
 }
+
+#[tokio::test]
+async fn archive_rules_behaviours_and_alerts_of_another_corp_answer_nothing() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    let rule = a.data("mutation{createSensitiveRule(input:{name:\"A-Rule\",words:\"A-Word\"}){id}}", json!({})).await
+        ["createSensitiveRule"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    a.data("mutation($id:ID!){setSensitiveRuleEnabled(id:$id,enabled:true){id}}", json!({"id": rule})).await;
+    let week: Vec<Value> = (0..7).map(|_| json!([{"start": "09:00", "end": "18:00"}])).collect();
+    let cal = a.data("mutation($w:[[TimeSlotInput!]!]!){createWorkCalendar(input:{name:\"A-Cal\",week:$w}){id}}", json!({"w": week})).await
+        ["createWorkCalendar"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    a.data(
+        "mutation{setSensitiveMonitoring(input:{sendRedPacket:true,sendBusinessCard:false,sensitiveMessage:true,deleteFriend:false,auditedEmployeeIds:[],auditCustomerMessages:false,notifyGroupOwner:false,notifyTriggeringEmployee:true,notifyDepartmentLeaders:false,employeeIds:[],appMessage:false}){sendRedPacket}}",
+        json!({}),
+    )
+    .await;
+    let key = a.data("mutation{rotateArchiveIngestKey}", json!({})).await["rotateArchiveIngestKey"].as_str().unwrap().to_string();
+    let msg = json!({"msgid": "same-id", "action": "send", "from": "admin", "tolist": ["wmA"], "roomid": "", "msgtime": 1_764_000_000_000i64,
+                     "msgtype": "text", "text": {"content": "A-Secret A-Word"}});
+    let res = app.http.post(app.url("/archive/acme/messages")).bearer_auth(&key).json(&json!({"messages": [msg]})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let behaviours =
+        a.data("{sensitiveBehaviors{edges{node{id}}} archiveSearch(keyword:\"A-Secret\"){edges{node{chatKey}}}}", json!({})).await;
+    let behaviour = behaviours["sensitiveBehaviors"]["edges"][0]["node"]["id"].as_str().expect("a behaviour in A").to_string();
+    let chat_key = behaviours["archiveSearch"]["edges"][0]["node"]["chatKey"].as_str().unwrap().to_string();
+    let a_admin = app.corp.admin.id.to_string();
+
+    app.provision("beta", 5).await;
+    let b = app.login_as("beta", "admin", PASSWORD).await;
+    let v = b
+        .data(
+            "query($k:String!){archiveSearch(keyword:\"A-Secret\"){totalCount} archiveMessages(chatKey:$k){totalCount} archiveCustomers{totalCount} \
+             chatConversations{totalCount} replyTimeouts{totalCount} sensitiveRules{totalCount} sensitiveBehaviors{totalCount} workCalendars{name} \
+             alerts{totalCount} sensitiveMonitoring{sendRedPacket}}",
+            json!({"k": chat_key}),
+        )
+        .await;
+    for list in [
+        "archiveSearch",
+        "archiveMessages",
+        "archiveCustomers",
+        "chatConversations",
+        "replyTimeouts",
+        "sensitiveRules",
+        "sensitiveBehaviors",
+        "alerts",
+    ] {
+        assert_eq!(v[list]["totalCount"], 0, "{list}: {v}");
+    }
+    assert_eq!(v["workCalendars"], json!([]));
+    assert_eq!(v["sensitiveMonitoring"]["sendRedPacket"], false, "B has its own settings");
+    let probes: Vec<(&str, Value)> = vec![
+        ("query($e:ID!){archiveChats(employeeId:$e){totalCount}}", json!({"e": a_admin})),
+        ("mutation($id:ID!){updateSensitiveRule(id:$id,input:{name:\"x\",words:\"x\"}){id}}", json!({"id": rule})),
+        ("mutation($id:ID!){setSensitiveRuleEnabled(id:$id,enabled:false){id}}", json!({"id": rule})),
+        ("mutation($id:ID!){deleteSensitiveRule(id:$id){id}}", json!({"id": rule})),
+        ("mutation($id:ID!){deleteWorkCalendar(id:$id){id}}", json!({"id": cal})),
+        ("mutation($id:ID!){reviewSensitiveBehavior(id:$id,verdict:VIOLATION){id}}", json!({"id": behaviour})),
+        (
+            "mutation($c:ID!){setReplyRules(input:{enabled:true,calendarId:$c,single:[],group:[],appMessage:false}){enabled}}",
+            json!({"c": cal}),
+        ),
+    ];
+    for (q, vars) in probes {
+        let (code, _, _) = b.error(q, vars).await;
+        assert_eq!(code, "NOT_FOUND", "{q}");
+    }
+    let (code, _, field) = b
+        .error(
+            "mutation($e:ID!){setRadarSettings(input:{enabled:true,behaviours:[],windowStart:\"00:00\",windowEnd:\"24:00\",notifyOwner:true,employeeIds:[$e],frequency:REALTIME,batchMinutes:1,appMessage:false}){enabled}}",
+            json!({"e": a_admin}),
+        )
+        .await;
+    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("employeeIds")));
+    // A's key opens only A's archive; B's archive keeps its own copy of the same msgid.
+    let b_key = b.data("mutation{rotateArchiveIngestKey}", json!({})).await["rotateArchiveIngestKey"].as_str().unwrap().to_string();
+    let wrong = app.http.post(app.url("/archive/acme/messages")).bearer_auth(&b_key).json(&json!({"messages": []})).send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let mine = app.http.post(app.url("/archive/beta/messages")).bearer_auth(&b_key).json(&json!({"messages": [msg]})).send().await.unwrap();
+    let out: Value = mine.json().await.unwrap();
+    assert_eq!(out["stored"], 1, "{out}");
+    let v = a.data("{sensitiveRules{edges{node{hitCount}}}}", json!({})).await;
+    assert_eq!(v["sensitiveRules"]["edges"][0]["node"]["hitCount"], 1, "B's message hit none of A's rules");
+}

@@ -525,7 +525,7 @@ pub async fn serve(
     if calls_per_minute > 0 {
         sandbox.limit_per_minute(calls_per_minute);
     }
-    sandbox.add_corp(SandboxCorp::seeded(corp_id, departments, users).with_customers(customers));
+    sandbox.add_corp(SandboxCorp::seeded(corp_id, departments, users).with_customers(customers).with_chats(customers.min(100), 24));
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(%bind, corp_id, "WeChat sandbox listening");
     axum::serve(listener, sandbox.router()).await?;
