@@ -378,3 +378,122 @@ async fn logging_out_closes_the_alert_socket_with_4403() {
     .expect("the socket closes");
     assert_eq!(closed, Some(4403));
 }
+
+#[tokio::test]
+async fn batched_radar_alerts_wait_for_their_slot_and_go_out_as_one_digest() {
+    let w = world_with_customers(2, 3, 12).await;
+    assert_eq!(sync(&w).await["status"], "SUCCEEDED");
+    let role = scoped_role(&w).await;
+    let (_, owner) = open_member(&w, "user00001", &role).await;
+    w.admin
+        .data("mutation{setRadarSettings(input:{enabled:true,behaviours:[ADDED_EMPLOYEE,CALL],windowStart:\"00:00\",windowEnd:\"24:00\",notifyOwner:true,employeeIds:[],frequency:BATCHED,batchMinutes:5,appMessage:true}){frequency}}", json!({}))
+        .await;
+    let mut ws = subscribe(&w.app, &owner, "radarAlerts").await;
+    let sent_before = w.sandbox.calls_to("/cgi-bin/message/send").len();
+    w.app
+        .http
+        .post(format!("{}/sandbox/corps/{WECOM_CORP}/events", w.sandbox_url))
+        .json(&json!({"type": "add_external_contact", "userid": "user00001", "external_userid": "wmBATCH", "name": "批量客户"}))
+        .send()
+        .await
+        .unwrap();
+    crate::wecom::wait_applied(&w, 1).await;
+    // A voice call in the archive is a CALL behaviour.
+    let key = w.admin.data("mutation{rotateArchiveIngestKey}", json!({})).await["rotateArchiveIngestKey"].as_str().unwrap().to_string();
+    let c1 = external_id(&w, "客户1").await;
+    let now = chrono::Utc::now().timestamp_millis();
+    ingest(
+        &w.app,
+        &key,
+        json!([{"msgid": "call1", "action": "send", "from": "user00001", "tolist": [c1], "roomid": "", "msgtime": now,
+                "msgtype": "meeting_voice_call", "meeting_voice_call": {"starttime": now / 1000 - 60, "endtime": now / 1000, "sdkfileid": "rec-1"}}]),
+    )
+    .await;
+    wait_for_jobs(&w.app).await;
+    assert!(next_alert(&mut ws, "radarAlerts", 1).await.is_none(), "batched: nothing before the slot ends");
+    w.app.state.clock.advance(chrono::Duration::minutes(5));
+    let mut kinds = Vec::new();
+    for _ in 0..2 {
+        kinds.push(next_alert(&mut ws, "radarAlerts", 10).await.expect("the batch is pushed")["kind"].as_str().unwrap().to_string());
+    }
+    kinds.sort();
+    assert_eq!(kinds, vec!["ADDED_EMPLOYEE", "CALL"]);
+    wait_for_jobs(&w.app).await;
+    let digests: Vec<_> = w.sandbox.calls_to("/cgi-bin/message/send").into_iter().skip(sent_before).collect();
+    assert_eq!(digests.len(), 1, "one digest for the owner: {digests:?}");
+    assert!(digests[0].body.as_ref().unwrap()["text"]["content"].as_str().unwrap().starts_with("【雷达汇总】2条提醒"));
+    // The call is on 客户1's timeline too.
+    let id = w
+        .admin
+        .data(
+            "query($n:JSON!){customers(filter:{conditions:[{systemField:\"NAME\",op:EQ,value:$n}]}){edges{node{id}}}}",
+            json!({"n": "客户1"}),
+        )
+        .await["customers"]["edges"][0]["node"]["id"]
+        .clone();
+    let t = w.admin.data("query($id:ID!){customer(id:$id){timeline(kinds:[CALL]){totalCount}}}", json!({"id": id})).await;
+    assert_eq!(t["customer"]["timeline"]["totalCount"], 1, "{t}");
+}
+
+#[tokio::test]
+async fn a_group_message_nobody_answers_times_out_every_employee_in_the_group_and_tells_their_leader() {
+    use wecrm::integrations::wecom::types::{GroupChat, GroupChatMember};
+    let w = world_with_customers(2, 3, 12).await;
+    let c1 = "wm-group-customer";
+    w.sandbox.with_corp(WECOM_CORP, |c| {
+        // user00001 sits in department 2, whose leader is user00000.
+        c.departments.get_mut(&2).unwrap().department_leader = vec!["user00000".into()];
+        c.add_contact(c1, "群客户", "user00001", 1_700_000_000, None);
+        let member = |u: &str, t: i32| GroupChatMember {
+            userid: u.into(),
+            member_type: t,
+            join_time: 1_700_000_000,
+            join_scene: 1,
+            ..Default::default()
+        };
+        c.group_chats.insert(
+            "wrTIMEOUT".into(),
+            GroupChat {
+                chat_id: "wrTIMEOUT".into(),
+                name: "售后群".into(),
+                owner: "user00001".into(),
+                member_list: vec![member("user00001", 1), member("user00002", 1), member(c1, 2)],
+                ..Default::default()
+            },
+        );
+    });
+    assert_eq!(sync(&w).await["status"], "SUCCEEDED");
+    let role = scoped_role(&w).await;
+    let all = w.app.role(&w.admin, "主管", &["customer", "customer.view", "group.view"], "ALL", &[]).await;
+    let (owner_id, owner) = open_member(&w, "user00001", &role).await;
+    let (member_id, _) = open_member(&w, "user00002", &role).await;
+    let (_, leader) = open_member(&w, "user00000", &all).await;
+    w.admin
+        .data(
+            "mutation{setReplyRules(input:{enabled:true,single:[],group:[{minutes:1,notifyEmployee:true,notifyDepartmentLeaders:true,employeeIds:[]}],appMessage:false}){enabled}}",
+            json!({}),
+        )
+        .await;
+    let key = w.admin.data("mutation{rotateArchiveIngestKey}", json!({})).await["rotateArchiveIngestKey"].as_str().unwrap().to_string();
+    let mut owner_ws = subscribe(&w.app, &owner, "timeoutAlerts").await;
+    let mut leader_ws = subscribe(&w.app, &leader, "timeoutAlerts").await;
+    let now = w.app.state.clock.now().timestamp_millis();
+    ingest(
+        &w.app,
+        &key,
+        json!([{"msgid": "gq1", "action": "send", "from": c1, "tolist": ["user00001", "user00002"], "roomid": "wrTIMEOUT", "msgtime": now,
+                "msgtype": "text", "text": {"content": "有人吗？"}}]),
+    )
+    .await;
+    w.app.state.clock.advance(chrono::Duration::seconds(61));
+    let alert = next_alert(&mut owner_ws, "timeoutAlerts", 10).await.expect("the owner is told");
+    assert_eq!(alert["timeout"]["chatKind"], "GROUP");
+    let mut late: Vec<String> =
+        alert["timeout"]["timedOutEmployeeIds"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    late.sort();
+    let mut expected = vec![owner_id, member_id];
+    expected.sort();
+    assert_eq!(late, expected, "every employee in the group timed out");
+    let told = next_alert(&mut leader_ws, "timeoutAlerts", 10).await.expect("the department leader is told");
+    assert_eq!(told["timeout"]["level"], 1);
+}

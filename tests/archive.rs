@@ -258,3 +258,34 @@ async fn archived_group_messages_make_a_group_active() {
     let chats = w.admin.data("{archiveSearch(keyword:\"大家好\",kind:GROUP){totalCount}}", json!({})).await;
     assert_eq!(chats["archiveSearch"]["totalCount"], 6);
 }
+
+#[tokio::test]
+async fn an_employee_deleting_a_customer_is_a_delete_friend_behaviour_when_monitored() {
+    let w = world().await;
+    let a = &w.admin;
+    let admin_id = w.app.corp.admin.id.to_string();
+    a.data(
+        "mutation($i:SensitiveMonitoringInput!){setSensitiveMonitoring(input:$i){deleteFriend}}",
+        json!({"i": {"sendRedPacket": false, "sendBusinessCard": false, "sensitiveMessage": false, "deleteFriend": true, "auditedEmployeeIds": [],
+                     "auditCustomerMessages": false, "notifyGroupOwner": false, "notifyTriggeringEmployee": false, "notifyDepartmentLeaders": false,
+                     "employeeIds": [admin_id], "appMessage": false}}),
+    )
+    .await;
+    let mut ws = subscribe(&w.app, a, "sensitiveAlerts").await;
+    let ext = external_id(&w, "客户1").await;
+    let del = crate::wecom::event(&format!(
+        "<Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[del_external_contact]]></ChangeType><UserID><![CDATA[user00001]]></UserID><ExternalUserID><![CDATA[{ext}]]></ExternalUserID>"
+    ));
+    // WeCom retries: three deliveries are one behaviour.
+    for _ in 0..3 {
+        assert_eq!(w.sandbox.send_callback(WECOM_CORP, &del).await.unwrap().0, 200);
+    }
+    crate::wecom::wait_applied(&w, 1).await;
+    let alert = next_alert(&mut ws, "sensitiveAlerts", 10).await.expect("a DELETE_FRIEND alert");
+    assert_eq!(alert["kind"], "DELETE_FRIEND");
+    assert!(alert["text"].as_str().unwrap().contains("客户1"));
+    let v = a.data("{sensitiveBehaviors(kind:DELETE_FRIEND){totalCount edges{node{detail status}}}}", json!({})).await;
+    assert_eq!(v["sensitiveBehaviors"]["totalCount"], 1);
+    assert_eq!(v["sensitiveBehaviors"]["edges"][0]["node"]["status"], "PENDING");
+    assert!(next_alert(&mut ws, "sensitiveAlerts", 1).await.is_none());
+}

@@ -312,6 +312,21 @@ pub async fn ingest(state: &AppState, scope: &Scope, batch: Vec<Value>) -> AppRe
         }
     }
 
+    // Voice and video calls with a customer go on their timeline (CUS-11), which raises the CALL radar (CFG-7).
+    let calls: Vec<crate::customers::timeline::NewEvent> = stored
+        .iter()
+        .filter(|m| m.media_kind.as_deref() == Some("CALL") && m.chat_kind == ChatKind::Single.as_str())
+        .filter_map(|m| {
+            let body: Value = serde_json::from_str(&m.body).unwrap_or_default();
+            let call = body.get(&m.msgtype).cloned().unwrap_or_default();
+            Some(
+                crate::customers::timeline::NewEvent::new(m.customer_id?, crate::customers::timeline::EventKind::Call, m.msgtime)
+                    .by(m.employee_id)
+                    .with(serde_json::json!({"msgid": m.msgid, "duration": call.get("endtime").and_then(Value::as_i64).zip(call.get("starttime").and_then(Value::as_i64)).map(|(e, s)| e - s)})),
+            )
+        })
+        .collect();
+    crate::customers::timeline::append(&txn, scope, calls).await?;
     detect(state, &txn, scope, &stored, &employees).await?;
     txn.commit().await?;
     Ok(out)

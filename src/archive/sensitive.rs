@@ -364,6 +364,29 @@ pub async fn record(
     Ok(())
 }
 
+/// An employee deleted a customer (DELETE_FRIEND, CFG-3): a behaviour to
+/// review when the monitoring watches it and audits that employee.
+pub async fn employee_deleted_customer(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    external_userid: &str,
+    userid: &str,
+    key: &str,
+) -> AppResult<()> {
+    let settings: SensitiveMonitoring = crate::settings::get(db, scope).await?;
+    if !settings.delete_friend {
+        return Ok(());
+    }
+    let Some(e) = scope.select::<employee::Entity>().filter(employee::Column::Userid.eq(userid)).one(db).await? else { return Ok(()) };
+    if !settings.audits(Some(e.id)) {
+        return Ok(());
+    }
+    let c = scope.select::<customer::Entity>().filter(customer::Column::ExternalUserid.eq(external_userid)).one(db).await?;
+    let name = c.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| external_userid.to_string());
+    let kind = BehaviorKind::DeleteFriend;
+    record(db, scope, kind, None, Some(e.id), c.map(|c| c.id), None, name, Utc::now(), format!("{}:{key}", kind.as_str())).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

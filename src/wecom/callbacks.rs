@@ -343,6 +343,9 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
             };
             let key = format!("inbox:{}", row.id);
             super::customer_sync::remove_follow(&state.db, scope, &ext, &userid, loss.map(|l| (l, key.as_str()))).await?;
+            if matches!(loss, Some(LossType::EmployeeDeleted)) {
+                crate::archive::sensitive::employee_deleted_customer(&state.db, scope, &ext, &userid, &key).await?;
+            }
             Ok(status::APPLIED)
         }
         ("change_external_chat", "create" | "update") => {
