@@ -21,13 +21,15 @@ pub fn err(e: wecrm::error::AppError) -> anyhow::Error {
     anyhow::anyhow!("{e:?}")
 }
 
-/// A fresh app (SQLite under the temp dir, or `DATABASE_URL`) with no job
+/// A fresh app (SQLite under the temp dir, or `DATABASE_URL`; Redis when `REDIS_URL` is set) with no job
 /// workers, and the bench corp with `seats` seats. Remove the directory after.
 pub async fn bench_app(seats: i32) -> anyhow::Result<(AppState, Provisioned, std::path::PathBuf)> {
     let mut config = Config::default();
     let dir = std::env::temp_dir().join(format!("wecrm-bench-{}", uuid::Uuid::new_v4().simple()));
     config.database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db?mode=rwc", dir.display()));
     config.data_dir = dir.join("data");
+    config.redis_url = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty());
+    config.redis_prefix = format!("wecrm-bench:{}:", uuid::Uuid::new_v4().simple());
     config.master_key = Some(MasterKey::generate().1);
     config.job_workers = 0;
     config.log_filter = "warn".into();

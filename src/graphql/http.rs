@@ -317,6 +317,8 @@ pub async fn graphql_ws(State(app): State<AppState>, headers: HeaderMap, upgrade
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(',').find_map(|p| p.trim().parse::<async_graphql::http::WebSocketProtocols>().ok()))
         .unwrap_or(async_graphql::http::WebSocketProtocols::GraphQLWS);
+    // Alert sockets are many and quiet: small buffers (tungstenite's default is 128 KiB each way).
+    let upgrade = upgrade.read_buffer_size(8 * 1024).write_buffer_size(8 * 1024);
     upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
         let (mut sink, stream) = socket.split();
         let input = stream.take_while(|m| std::future::ready(m.is_ok())).filter_map(|m| {
