@@ -32,7 +32,11 @@ use wecrm::alerts::bus::{AlertEvent, BusMessage};
 
 fn rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok()).unwrap_or(0.0)
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
         / 1024.0
 }
 
@@ -68,7 +72,13 @@ async fn main() -> anyhow::Result<()> {
     }
     let employees: Vec<i64> = {
         use sea_orm::{ColumnTrait, QueryFilter};
-        entity::employee::Entity::find().filter(entity::employee::Column::IsSuperAdmin.eq(false)).all(&state.db).await?.into_iter().map(|e| e.id).collect()
+        entity::employee::Entity::find()
+            .filter(entity::employee::Column::IsSuperAdmin.eq(false))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|e| e.id)
+            .collect()
     };
     for chunk in employees.chunks(500) {
         let rows: Vec<entity::session::ActiveModel> = chunk
@@ -165,11 +175,14 @@ async fn clients(ws_url: &str, token_file: &str, _seconds: u64) -> anyhow::Resul
             let permit = sem.acquire_owned().await.expect("sem");
             let mut req = url.into_client_request().expect("url");
             req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().expect("header"));
-            let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(8 * 1024).write_buffer_size(8 * 1024);
+            let config =
+                tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(8 * 1024).write_buffer_size(8 * 1024);
             let (mut ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), false).await.expect("connect");
-            ws.send(Message::Text(json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}}).to_string().into()))
-                .await
-                .expect("init");
+            ws.send(Message::Text(
+                json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}}).to_string().into(),
+            ))
+            .await
+            .expect("init");
             while let Some(Ok(m)) = ws.next().await {
                 if let Message::Text(t) = m {
                     if t.contains("connection_ack") {
@@ -178,7 +191,9 @@ async fn clients(ws_url: &str, token_file: &str, _seconds: u64) -> anyhow::Resul
                 }
             }
             ws.send(Message::Text(
-                json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription{radarAlerts{id occurredAt}}"}}).to_string().into(),
+                json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription{radarAlerts{id occurredAt}}"}})
+                    .to_string()
+                    .into(),
             ))
             .await
             .expect("subscribe");

@@ -209,6 +209,19 @@ impl AppState {
     }
 }
 
+/// Serves the app on `listener` in the background until `shutdown` turns true.
+pub fn spawn_server(listener: tokio::net::TcpListener, state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let router = router(state);
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = shutdown.wait_for(|v| *v).await;
+            })
+            .await
+            .ok();
+    });
+}
+
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let body_limit = state.config.body_limit_bytes;

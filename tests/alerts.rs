@@ -84,6 +84,16 @@ pub async fn scoped_role(w: &World) -> String {
     w.app.role(&w.admin, "部门客户", &["customer", "customer.view", "group.view", "archive", "archive.view"], "DEPARTMENT", &[]).await
 }
 
+/// Has the sandbox fire a WeCom event over its own HTTP control endpoint.
+pub async fn fire(w: &World, event: Value) -> Value {
+    w.app.http.post(format!("{}/sandbox/corps/{WECOM_CORP}/events", w.sandbox_url)).json(&event).send().await.unwrap().json().await.unwrap()
+}
+
+/// A fresh archive ingest key for the corp.
+pub async fn ingest_key(admin: &Client) -> String {
+    admin.data("mutation{rotateArchiveIngestKey}", json!({})).await["rotateArchiveIngestKey"].as_str().unwrap().to_string()
+}
+
 pub async fn external_id(w: &World, name: &str) -> String {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     entity::customer::Entity::find()
@@ -134,17 +144,7 @@ async fn a_customer_joining_a_group_reaches_the_owners_radar_and_no_one_outside_
 
     // The sandbox fires the join, over its own HTTP control endpoint, as WeCom would.
     let ext = external_id(&w, "客户1").await;
-    let fired: Value = w
-        .app
-        .http
-        .post(format!("{}/sandbox/corps/{WECOM_CORP}/events", w.sandbox_url))
-        .json(&json!({"type": "add_group_member", "chat_id": "wrRADAR", "external_userid": ext, "join_scene": 3}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let fired = fire(&w, json!({"type": "add_group_member", "chat_id": "wrRADAR", "external_userid": ext, "join_scene": 3})).await;
     assert_eq!(fired["deliveredStatus"], 200, "{fired}");
 
     let alert = next_alert(&mut owner_ws, "radarAlerts", 10).await.expect("the owner is alerted");
@@ -185,13 +185,7 @@ async fn radar_behaviours_left_out_of_the_settings_or_outside_the_window_alert_n
         .data("mutation{setRadarSettings(input:{enabled:true,behaviours:[MATERIAL],windowStart:\"00:00\",windowEnd:\"24:00\",notifyOwner:true,employeeIds:[],frequency:REALTIME,batchMinutes:1,appMessage:false}){enabled}}", json!({}))
         .await;
     let mut ws = subscribe(&w.app, &owner, "radarAlerts").await;
-    w.app
-        .http
-        .post(format!("{}/sandbox/corps/{WECOM_CORP}/events", w.sandbox_url))
-        .json(&json!({"type": "add_external_contact", "userid": "user00001", "external_userid": "wmRADAR2", "name": "新客户"}))
-        .send()
-        .await
-        .unwrap();
+    fire(&w, json!({"type": "add_external_contact", "userid": "user00001", "external_userid": "wmRADAR2", "name": "新客户"})).await;
     crate::wecom::wait_applied(&w, 1).await;
     assert!(next_alert(&mut ws, "radarAlerts", 2).await.is_none());
 }
@@ -244,7 +238,7 @@ async fn an_unanswered_message_alerts_once_per_level_and_a_reply_in_time_alerts_
     two_levels(&w).await;
     let role = scoped_role(&w).await;
     let (owner_id, owner) = open_member(&w, "user00001", &role).await;
-    let key = w.admin.data("mutation{rotateArchiveIngestKey}", json!({})).await["rotateArchiveIngestKey"].as_str().unwrap().to_string();
+    let key = ingest_key(&w.admin).await;
     let mut ws = subscribe(&w.app, &owner, "timeoutAlerts").await;
     let (c1, c4) = (external_id(&w, "客户1").await, external_id(&w, "客户4").await);
     let t0 = w.app.state.clock.now().timestamp_millis();
@@ -294,7 +288,7 @@ async fn a_restart_between_the_message_and_its_deadline_still_alerts_exactly_onc
         .await;
     let role = scoped_role(&w).await;
     open_member(&w, "user00001", &role).await;
-    let key = w.admin.data("mutation{rotateArchiveIngestKey}", json!({})).await["rotateArchiveIngestKey"].as_str().unwrap().to_string();
+    let key = ingest_key(&w.admin).await;
     let c1 = external_id(&w, "客户1").await;
     let t0 = w.app.state.clock.now().timestamp_millis();
     ingest(&w.app, &key, json!([text("r1", &c1, "user00001", t0, "还在吗？")])).await;
@@ -332,7 +326,7 @@ async fn with_redis_an_alert_raised_on_one_instance_reaches_a_subscriber_on_anot
     two_levels(&w).await;
     let role = scoped_role(&w).await;
     let (_, owner) = open_member(&w, "user00001", &role).await;
-    let key = w.admin.data("mutation{rotateArchiveIngestKey}", json!({})).await["rotateArchiveIngestKey"].as_str().unwrap().to_string();
+    let key = ingest_key(&w.admin).await;
     let b = w.app.instance(|c| c.job_workers = 1).await;
     // A stops taking jobs: every timer now fires on B.
     let World { app, admin: _, sandbox: _s, sandbox_url: _ } = w;
@@ -390,16 +384,10 @@ async fn batched_radar_alerts_wait_for_their_slot_and_go_out_as_one_digest() {
         .await;
     let mut ws = subscribe(&w.app, &owner, "radarAlerts").await;
     let sent_before = w.sandbox.calls_to("/cgi-bin/message/send").len();
-    w.app
-        .http
-        .post(format!("{}/sandbox/corps/{WECOM_CORP}/events", w.sandbox_url))
-        .json(&json!({"type": "add_external_contact", "userid": "user00001", "external_userid": "wmBATCH", "name": "批量客户"}))
-        .send()
-        .await
-        .unwrap();
+    fire(&w, json!({"type": "add_external_contact", "userid": "user00001", "external_userid": "wmBATCH", "name": "批量客户"})).await;
     crate::wecom::wait_applied(&w, 1).await;
     // A voice call in the archive is a CALL behaviour.
-    let key = w.admin.data("mutation{rotateArchiveIngestKey}", json!({})).await["rotateArchiveIngestKey"].as_str().unwrap().to_string();
+    let key = ingest_key(&w.admin).await;
     let c1 = external_id(&w, "客户1").await;
     let now = chrono::Utc::now().timestamp_millis();
     ingest(
@@ -474,7 +462,7 @@ async fn a_group_message_nobody_answers_times_out_every_employee_in_the_group_an
             json!({}),
         )
         .await;
-    let key = w.admin.data("mutation{rotateArchiveIngestKey}", json!({})).await["rotateArchiveIngestKey"].as_str().unwrap().to_string();
+    let key = ingest_key(&w.admin).await;
     let mut owner_ws = subscribe(&w.app, &owner, "timeoutAlerts").await;
     let mut leader_ws = subscribe(&w.app, &leader, "timeoutAlerts").await;
     let now = w.app.state.clock.now().timestamp_millis();

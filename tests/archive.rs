@@ -5,8 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::{
-    alerts::{external_id, ingest, next_alert, open_member, scoped_role, subscribe, text},
-    support::Client,
+    alerts::{external_id, ingest, ingest_key, next_alert, open_member, scoped_role, subscribe, text},
     wecom::{sync, world_configured, World, WECOM_CORP},
 };
 
@@ -21,10 +20,6 @@ async fn pull(w: &World) -> Value {
     let done = w.app.wait_job(&w.admin, &j).await;
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
     done
-}
-
-async fn key(admin: &Client) -> String {
-    admin.data("mutation{rotateArchiveIngestKey}", json!({})).await["rotateArchiveIngestKey"].as_str().unwrap().to_string()
 }
 
 #[tokio::test]
@@ -86,7 +81,7 @@ async fn the_ingest_endpoint_needs_the_corps_key_and_caps_a_batch() {
     let url = w.app.url("/archive/acme/messages");
     let no = w.app.http.post(&url).json(&json!({"messages": []})).send().await.unwrap();
     assert_eq!(no.status(), 401);
-    let k = key(&w.admin).await;
+    let k = ingest_key(&w.admin).await;
     let wrong = w.app.http.post(&url).bearer_auth("ak_wrong").json(&json!({"messages": []})).send().await.unwrap();
     assert_eq!(wrong.status(), 401);
     let big: Vec<Value> = (0..1001).map(|i| text(&format!("b{i}"), "user00001", "wmX", 1_700_000_000_000 + i, "x")).collect();
@@ -95,7 +90,7 @@ async fn the_ingest_endpoint_needs_the_corps_key_and_caps_a_batch() {
     let out = ingest(&w.app, &k, json!([{"msgid": "", "msgtime": 1}, text("ok1", "user00001", "wmX", 1_700_000_000_000, "hi")])).await;
     assert_eq!((out["stored"].as_i64(), out["rejected"][0]["index"].as_i64()), (Some(1), Some(0)), "{out}");
     // A rotated key replaces the old one.
-    key(&w.admin).await;
+    ingest_key(&w.admin).await;
     let old = w.app.http.post(&url).bearer_auth(&k).json(&json!({"messages": []})).send().await.unwrap();
     assert_eq!(old.status(), 401);
 }
@@ -109,7 +104,7 @@ async fn a_closing_phrase_or_the_idle_limit_ends_a_conversation() {
             json!({}),
         )
         .await;
-    let k = key(&w.admin).await;
+    let k = ingest_key(&w.admin).await;
     let c1 = external_id(&w, "客户1").await;
     let t = 1_764_000_000_000i64;
     ingest(
@@ -161,7 +156,7 @@ async fn sensitive_words_hit_through_one_automaton_and_behaviours_wait_for_revie
     )
     .await;
     let mut ws = subscribe(&w.app, a, "sensitiveAlerts").await;
-    let k = key(a).await;
+    let k = ingest_key(a).await;
     let c1 = external_id(&w, "客户1").await;
     let t = chrono::Utc::now().timestamp_millis();
     ingest(&w.app, &k, json!([text("w1", "user00001", &c1, t, "下单就返现")])).await;
@@ -229,7 +224,7 @@ async fn archived_group_messages_make_a_group_active() {
         .all(db)
         .await
         .unwrap();
-    let k = key(&w.admin).await;
+    let k = ingest_key(&w.admin).await;
     let now = chrono::Utc::now().timestamp_millis();
     // 6 of the 10 customers speak: 6 of 11 members is 54 % ≥ 50 %.
     let msgs: Vec<Value> = members

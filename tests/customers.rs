@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 
 use crate::{
+    alerts::employee_id,
     support::{Client, PASSWORD},
     wecom::{admin_is_a_member, event, sync, wait_applied, world_with_customers, World, WECOM_CORP},
 };
@@ -33,16 +34,6 @@ async fn tag_ids(c: &Client) -> HashMap<String, String> {
         }
     }
     out
-}
-
-async fn employee_id(c: &Client, userid: &str) -> String {
-    let v = c
-        .data(
-            "query($u:JSON!){employees(filter:{conditions:[{systemField:\"USERID\",op:EQ,value:$u}]}){edges{node{id}}}}",
-            json!({"u": userid}),
-        )
-        .await;
-    v["employees"]["edges"][0]["node"]["id"].as_str().unwrap().to_string()
 }
 
 async fn customer_id(c: &Client, name: &str) -> String {

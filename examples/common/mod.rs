@@ -56,15 +56,7 @@ pub async fn serve(state: &AppState) -> anyhow::Result<(String, watch::Sender<bo
     let (tx, rx) = watch::channel(false);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let router = app::router(state.clone());
-    let mut srx = rx;
-    tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = srx.wait_for(|v| *v).await;
-            })
-            .await
-    });
+    app::spawn_server(listener, state.clone(), rx);
     Ok((format!("http://{addr}/graphql"), tx))
 }
 

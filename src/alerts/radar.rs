@@ -254,24 +254,9 @@ impl JobHandler for RadarDispatchJob {
         let mut raised = 0;
         for e in events.iter().filter(|e| settings.behaviours.contains(&e.behaviour)) {
             let db = &state.db;
-            let Some(c) =
-                scope.select::<customer::Entity>().filter(customer::Column::Id.eq(e.customer_id)).one(db).await.map_err(AppError::from)?
-            else {
-                continue;
-            };
-            let group = match e.group_id {
-                Some(g) => scope
-                    .select::<customer_group::Entity>()
-                    .filter(customer_group::Column::Id.eq(g))
-                    .one(db)
-                    .await
-                    .map_err(AppError::from)?,
-                None => None,
-            };
-            let emp = match e.employee_id {
-                Some(id) => scope.select::<employee::Entity>().filter(employee::Column::Id.eq(id)).one(db).await.map_err(AppError::from)?,
-                None => None,
-            };
+            let Some(c) = scope.find::<customer::Entity>(db, Some(e.customer_id)).await.map_err(JobError::from_app)? else { continue };
+            let group = scope.find::<customer_group::Entity>(db, e.group_id).await.map_err(JobError::from_app)?;
+            let emp = scope.find::<employee::Entity>(db, e.employee_id).await.map_err(JobError::from_app)?;
             let detail = RadarAlertDetail {
                 behaviour: Some(e.behaviour),
                 customer_name: Some(c.name.clone()),

@@ -432,6 +432,13 @@ fn like(s: &str) -> String {
     format!("%{}%", s.replace('%', "\\%").replace('_', "\\_"))
 }
 
+/// A page of messages, newest first.
+async fn message_page(ctx: &Context<'_>, q: sea_orm::Select<chat_message::Entity>, page: Page) -> async_graphql::Result<Conn<ChatMessage>> {
+    let (rows, total) =
+        fetch_page(ctx.db(), q.order_by_desc(chat_message::Column::Msgtime).order_by_desc(chat_message::Column::Id), page).await?;
+    Ok(connection(page, total, rows.into_iter().map(ChatMessage).collect()))
+}
+
 fn time_range(
     mut q: sea_orm::Select<chat_message::Entity>,
     from: Option<DateTime<Utc>>,
@@ -545,9 +552,7 @@ impl ArchiveQuery {
         if let Some(kw) = keyword.filter(|k| !k.trim().is_empty()) {
             q = q.filter(chat_message::Column::Content.like(like(kw.trim())));
         }
-        let (rows, total) =
-            fetch_page(ctx.db(), q.order_by_desc(chat_message::Column::Msgtime).order_by_desc(chat_message::Column::Id), page).await?;
-        Ok(connection(page, total, rows.into_iter().map(ChatMessage).collect()))
+        message_page(ctx, q, page).await
     }
 
     /// Consenting customers, last contact first (ARC-3).
@@ -596,9 +601,7 @@ impl ArchiveQuery {
         if let Some(k) = kind {
             q = q.filter(chat_message::Column::ChatKind.eq(k.as_str()));
         }
-        let (rows, total) =
-            fetch_page(ctx.db(), q.order_by_desc(chat_message::Column::Msgtime).order_by_desc(chat_message::Column::Id), page).await?;
-        Ok(connection(page, total, rows.into_iter().map(ChatMessage).collect()))
+        message_page(ctx, q, page).await
     }
 
     /// Audio and video in chats (ARC-4): by media kind, chat kind, time and sender.
@@ -628,8 +631,7 @@ impl ArchiveQuery {
         if let Some(s) = sender.filter(|s| !s.is_empty()) {
             q = q.filter(chat_message::Column::FromId.eq(s));
         }
-        let (rows, total) = fetch_page(ctx.db(), q.order_by_desc(chat_message::Column::Msgtime), page).await?;
-        Ok(connection(page, total, rows.into_iter().map(ChatMessage).collect()))
+        message_page(ctx, q, page).await
     }
 
     /// Conversations (ARC-5, CFG-10), newest first.

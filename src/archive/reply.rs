@@ -344,16 +344,8 @@ impl JobHandler for ReplyTimeoutJob {
         if level.notify_department_leaders {
             recipients.extend(leaders_for(db, &scope, &late_ids).await.map_err(JobError::from_app)?);
         }
-        let customer = match m.customer_id {
-            Some(c) => scope.select::<customer::Entity>().filter(customer::Column::Id.eq(c)).one(db).await.map_err(AppError::from)?,
-            None => None,
-        };
-        let group = match m.group_id {
-            Some(g) => {
-                scope.select::<customer_group::Entity>().filter(customer_group::Column::Id.eq(g)).one(db).await.map_err(AppError::from)?
-            }
-            None => None,
-        };
+        let customer = scope.find::<customer::Entity>(db, m.customer_id).await.map_err(JobError::from_app)?;
+        let group = scope.find::<customer_group::Entity>(db, m.group_id).await.map_err(JobError::from_app)?;
         let detail = TimeoutAlertDetail {
             chat_kind: Some(kind),
             level: p.level,

@@ -252,20 +252,9 @@ impl JobHandler for SensitiveAlertJob {
         };
         let settings: SensitiveMonitoring = crate::settings::get(db, &scope).await.map_err(JobError::from_app)?;
         let one = |id: Option<i64>| id;
-        let emp = match b.employee_id {
-            Some(e) => scope.select::<employee::Entity>().filter(employee::Column::Id.eq(e)).one(db).await.map_err(AppError::from)?,
-            None => None,
-        };
-        let cust = match b.customer_id {
-            Some(c) => scope.select::<customer::Entity>().filter(customer::Column::Id.eq(c)).one(db).await.map_err(AppError::from)?,
-            None => None,
-        };
-        let group = match b.group_id {
-            Some(g) => {
-                scope.select::<customer_group::Entity>().filter(customer_group::Column::Id.eq(g)).one(db).await.map_err(AppError::from)?
-            }
-            None => None,
-        };
+        let emp = scope.find::<employee::Entity>(db, b.employee_id).await.map_err(JobError::from_app)?;
+        let cust = scope.find::<customer::Entity>(db, b.customer_id).await.map_err(JobError::from_app)?;
+        let group = scope.find::<customer_group::Entity>(db, b.group_id).await.map_err(JobError::from_app)?;
         let mut recipients: Vec<i64> = settings.employee_ids.iter().filter_map(|i| i.parse().ok()).collect();
         if settings.notify_triggering_employee {
             recipients.extend(one(b.employee_id));

@@ -223,6 +223,16 @@ impl Scope {
         E::find_by_id(id).filter(self.tenant_condition::<E>()).one(db).await?.ok_or_else(AppError::not_found)
     }
 
+    /// The row of this corp with this id, if the id is given and the row exists
+    /// (system work following links that may be empty or gone).
+    pub async fn find<E>(&self, db: &impl ConnectionTrait, id: Option<PkOf<E>>) -> AppResult<Option<E::Model>>
+    where
+        E: TenantEntity,
+    {
+        let Some(id) = id else { return Ok(None) };
+        Ok(E::find_by_id(id).filter(self.tenant_condition::<E>()).one(db).await?)
+    }
+
     /// One visible row by id, or `NOT_FOUND`.
     pub async fn get_visible<E>(&self, db: &impl ConnectionTrait, id: PkOf<E>) -> AppResult<E::Model>
     where

@@ -50,16 +50,7 @@ async fn serve(config: Config, pg_schema: Option<String>) -> (SocketAddr, AppSta
     state.start_background(rx.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = app::router(state.clone());
-    let mut srx = rx;
-    tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = srx.wait_for(|v| *v).await;
-            })
-            .await
-            .ok();
-    });
+    app::spawn_server(listener, state.clone(), rx);
     (addr, state, tx)
 }
 
