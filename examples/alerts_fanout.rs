@@ -169,7 +169,7 @@ async fn clients(ws_url: &str, token_file: &str, _seconds: u64) -> anyhow::Resul
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<f64>();
     let ready = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
     let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(200));
-    for token in tokens.iter().cloned() {
+    for token in tokens.clone() {
         let (tx, ready, url, sem) = (tx.clone(), ready.clone(), ws_url.to_string(), sem.clone());
         tokio::spawn(async move {
             let permit = sem.acquire_owned().await.expect("sem");

@@ -121,6 +121,31 @@ impl Drop for AlertStream {
     }
 }
 
+/// A socket's watch on its session; the hub forgets the session when the
+/// last socket of it closes.
+pub struct SessionWatch {
+    rx: watch::Receiver<bool>,
+    session_id: i64,
+    hub: Arc<Hub>,
+}
+
+impl SessionWatch {
+    /// Resolves when the session is revoked.
+    pub async fn revoked(&mut self) {
+        let _ = self.rx.wait_for(|r| *r).await;
+    }
+}
+
+impl Drop for SessionWatch {
+    fn drop(&mut self) {
+        let mut sessions = self.hub.sessions.write().expect("hub");
+        // This watch's receiver is still alive here: it is the last one when the count is 1.
+        if sessions.get(&self.session_id).is_some_and(|tx| tx.receiver_count() <= 1) {
+            sessions.remove(&self.session_id);
+        }
+    }
+}
+
 impl Bus {
     pub fn memory() -> Bus {
         Bus { hub: Arc::default(), redis: None }
@@ -190,9 +215,10 @@ impl Bus {
     }
 
     /// Turns true when the session is revoked (on any instance).
-    pub fn session_watch(&self, session_id: i64) -> watch::Receiver<bool> {
+    pub fn session_watch(&self, session_id: i64) -> SessionWatch {
         let mut sessions = self.hub.sessions.write().expect("hub");
-        sessions.entry(session_id).or_insert_with(|| watch::channel(false).0).subscribe()
+        let rx = sessions.entry(session_id).or_insert_with(|| watch::channel(false).0).subscribe();
+        SessionWatch { rx, session_id, hub: self.hub.clone() }
     }
 
     /// Open alert streams on this instance.
@@ -231,5 +257,17 @@ mod tests {
         assert!(other_corp.rx.try_recv().is_err());
         drop(a);
         assert_eq!(bus.subscriber_count(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_session_end_wakes_its_sockets_and_the_last_one_out_forgets_it() {
+        let bus = Bus::memory();
+        let (mut one, two) = (bus.session_watch(7), bus.session_watch(7));
+        bus.publish(BusMessage::SessionEnded { session_id: 7 }).await.unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(1), one.revoked()).await.expect("woken");
+        drop(one);
+        assert!(bus.hub.sessions.read().unwrap().contains_key(&7), "the other socket still watches");
+        drop(two);
+        assert!(bus.hub.sessions.read().unwrap().is_empty());
     }
 }

@@ -373,7 +373,7 @@ pub async fn graphql_ws(State(app): State<AppState>, headers: HeaderMap, upgrade
             let left = (expires - clock.now()).to_std().unwrap_or_default();
             tokio::select! {
                 _ = tokio::time::sleep(left) => {}
-                _ = revoked.wait_for(|r| *r) => {}
+                _ = revoked.revoked() => {}
             }
         };
         tokio::pin!(session_end);
