@@ -116,6 +116,7 @@ pub fn jobs(config: &Config, clock: crate::clock::Clock) -> Jobs {
         })
         .register(crate::archive::sensitive::SensitiveAlertJob)
         .register(crate::archive::source::ArchivePullJob)
+        .register(crate::archive::graphql::ExportBehaviorsJob)
         .schedule(Schedule {
             name: "archive-pull",
             every: chrono::Duration::minutes(1),
@@ -205,6 +206,18 @@ impl AppState {
 
     /// Starts job workers and the scheduler.
     pub fn start_background(&self, shutdown: watch::Receiver<bool>) {
+        if self.config.job_schedules && self.config.job_workers > 0 {
+            // Reply timers are durable jobs; after a restart this also sets any
+            // that a restored database or a lost queue row would miss.
+            let state = self.clone();
+            tokio::spawn(async move {
+                let new = crate::jobs::NewJob::system().dedup(format!("reply-timer-rebuild:boot:{}", uuid::Uuid::new_v4().simple()));
+                if let Err(e) = state.jobs.enqueue::<crate::archive::reply::RebuildTimersJob>(&state.db, new, &serde_json::json!({})).await
+                {
+                    tracing::warn!(code = e.code.as_str(), "reply timer rebuild not queued");
+                }
+            });
+        }
         self.jobs.spawn(self.clone(), self.config.job_workers, self.config.job_schedules, shutdown);
     }
 }

@@ -485,3 +485,41 @@ async fn a_group_message_nobody_answers_times_out_every_employee_in_the_group_an
     let told = next_alert(&mut leader_ws, "timeoutAlerts", 10).await.expect("the department leader is told");
     assert_eq!(told["timeout"]["level"], 1);
 }
+
+#[tokio::test]
+async fn a_timeout_counts_only_working_time_of_the_rules_calendar() {
+    let w = world_with_customers(2, 3, 12).await;
+    assert_eq!(sync(&w).await["status"], "SUCCEEDED");
+    // Working all day, every day, but today (China time) is a holiday.
+    let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let today = w.app.state.clock.now().with_timezone(&china).date_naive();
+    let week: Vec<Value> = (0..7).map(|_| json!([{"start": "00:00", "end": "24:00"}])).collect();
+    let cal = w
+        .admin
+        .data(
+            "mutation($w:[[TimeSlotInput!]!]!,$h:[String!]!){createWorkCalendar(input:{name:\"节假日\",week:$w,holidays:$h}){id holidays}}",
+            json!({"w": week, "h": [today.format("%Y-%m-%d").to_string()]}),
+        )
+        .await["createWorkCalendar"]["id"]
+        .clone();
+    w.admin
+        .data(
+            "mutation($c:ID!){setReplyRules(input:{enabled:true,calendarId:$c,single:[{minutes:1,notifyEmployee:true,notifyDepartmentLeaders:false,employeeIds:[]}],group:[],appMessage:false}){calendarId}}",
+            json!({"c": cal}),
+        )
+        .await;
+    let role = scoped_role(&w).await;
+    let (_, owner) = open_member(&w, "user00001", &role).await;
+    let key = ingest_key(&w.admin).await;
+    let mut ws = subscribe(&w.app, &owner, "timeoutAlerts").await;
+    let c1 = external_id(&w, "客户1").await;
+    ingest(&w.app, &key, json!([text("h1", &c1, "user00001", w.app.state.clock.now().timestamp_millis(), "节日快乐")])).await;
+    w.app.state.clock.advance(chrono::Duration::minutes(10));
+    wait_for_jobs(&w.app).await;
+    assert!(next_alert(&mut ws, "timeoutAlerts", 1).await.is_none(), "a holiday is not working time");
+    // Tomorrow at 00:01 China time the one working minute has passed.
+    let tomorrow = today.succ_opt().unwrap().and_hms_opt(0, 1, 30).unwrap().and_local_timezone(china).unwrap().with_timezone(&chrono::Utc);
+    w.app.state.clock.advance(tomorrow - w.app.state.clock.now());
+    let alert = next_alert(&mut ws, "timeoutAlerts", 10).await.expect("the first working minute of tomorrow");
+    assert_eq!(alert["timeout"]["level"], 1);
+}

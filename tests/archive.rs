@@ -186,7 +186,7 @@ async fn sensitive_words_hit_through_one_automaton_and_behaviours_wait_for_revie
     assert_eq!(kinds, vec!["SEND_RED_PACKET", "SENSITIVE_MESSAGE"], "customer messages are not audited");
     let queue = a
         .data(
-            "{sensitiveBehaviors(status:\"PENDING\"){totalCount edges{node{id kind detail contextMessages(around:1){msgid}}}}}",
+            "{sensitiveBehaviors(filter:{status:PENDING}){totalCount edges{node{id kind detail contextMessages(around:1){msgid}}}}}",
             json!({}),
         )
         .await;
@@ -205,6 +205,33 @@ async fn sensitive_words_hit_through_one_automaton_and_behaviours_wait_for_revie
     assert_eq!(reviewed["reviewSensitiveBehavior"]["status"], "REVIEWED");
     let again = a.data("mutation($id:ID!){reviewSensitiveBehavior(id:$id,verdict:FALSE_ALARM){verdict}}", json!({"id": id})).await;
     assert_eq!(again["reviewSensitiveBehavior"]["verdict"], "FALSE_ALARM", "re-review is allowed");
+
+    // The export is a job writing a CSV file of what the filter selects.
+    let job = a.data("mutation{exportSensitiveBehaviors(filter:{kind:SENSITIVE_MESSAGE}){id}}", json!({})).await
+        ["exportSensitiveBehaviors"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let done = w.app.wait_job(a, &job).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    let result: Value =
+        if done["result"].is_string() { serde_json::from_str(done["result"].as_str().unwrap()).unwrap() } else { done["result"].clone() };
+    assert_eq!(result["rows"], 1);
+    let file = w
+        .app
+        .http
+        .get(w.app.url(&format!("/files/{}", result["fileId"].as_str().unwrap())))
+        .bearer_auth(a.token.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = file.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 2, "{file}");
+    assert!(lines[0].starts_with("触发时间,类型,员工"));
+    assert!(lines[1].contains("SENSITIVE_MESSAGE") && lines[1].contains("误报") && lines[1].contains("保本"), "{}", lines[1]);
 }
 
 #[tokio::test]
@@ -279,7 +306,7 @@ async fn an_employee_deleting_a_customer_is_a_delete_friend_behaviour_when_monit
     let alert = next_alert(&mut ws, "sensitiveAlerts", 10).await.expect("a DELETE_FRIEND alert");
     assert_eq!(alert["kind"], "DELETE_FRIEND");
     assert!(alert["text"].as_str().unwrap().contains("客户1"));
-    let v = a.data("{sensitiveBehaviors(kind:DELETE_FRIEND){totalCount edges{node{detail status}}}}", json!({})).await;
+    let v = a.data("{sensitiveBehaviors(filter:{kind:DELETE_FRIEND}){totalCount edges{node{detail status}}}}", json!({})).await;
     assert_eq!(v["sensitiveBehaviors"]["totalCount"], 1);
     assert_eq!(v["sensitiveBehaviors"]["edges"][0]["node"]["status"], "PENDING");
     assert!(next_alert(&mut ws, "sensitiveAlerts", 1).await.is_none());

@@ -320,6 +320,52 @@ pub enum SensitiveRuleOrder {
     HitsDesc,
 }
 
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BehaviorStatus {
+    Pending,
+    Reviewed,
+}
+
+/// What the review queue and its export show; conditions combine with AND.
+#[derive(InputObject, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BehaviorFilter {
+    pub status: Option<BehaviorStatus>,
+    pub kind: Option<BehaviorKind>,
+    /// The employee who did it.
+    pub employee_id: Option<ID>,
+    pub reviewer_id: Option<ID>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl BehaviorFilter {
+    /// The visible behaviours it selects, newest first.
+    pub fn select(&self, scope: &crate::tenancy::Scope) -> async_graphql::Result<sea_orm::Select<sensitive_behavior::Entity>> {
+        let mut q = scope.select_visible::<sensitive_behavior::Entity>();
+        if let Some(s) = self.status {
+            q = q.filter(sensitive_behavior::Column::Status.eq(if s == BehaviorStatus::Pending { "PENDING" } else { "REVIEWED" }));
+        }
+        if let Some(k) = self.kind {
+            q = q.filter(sensitive_behavior::Column::Kind.eq(k.as_str()));
+        }
+        if let Some(e) = &self.employee_id {
+            q = q.filter(sensitive_behavior::Column::EmployeeId.eq(parse_id(e, "employeeId")?));
+        }
+        if let Some(r) = &self.reviewer_id {
+            q = q.filter(sensitive_behavior::Column::ReviewerId.eq(parse_id(r, "reviewerId")?));
+        }
+        if let Some(f) = self.from {
+            q = q.filter(sensitive_behavior::Column::OccurredAt.gte(f));
+        }
+        if let Some(t) = self.to {
+            q = q.filter(sensitive_behavior::Column::OccurredAt.lte(t));
+        }
+        Ok(q.order_by_desc(sensitive_behavior::Column::OccurredAt).order_by_desc(sensitive_behavior::Column::Id))
+    }
+}
+
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ReviewVerdict {
     /// 违规属实.
@@ -732,45 +778,16 @@ impl ArchiveQuery {
 
     /// The sensitive-behaviour review queue (ARC-8), newest first.
     #[graphql(guard = "Perm(perm::RISK_BEHAVIOR_VIEW)")]
-    #[allow(clippy::too_many_arguments)]
     async fn sensitive_behaviors(
         &self,
         ctx: &Context<'_>,
-        status: Option<String>,
-        kind: Option<BehaviorKind>,
-        employee_id: Option<ID>,
-        reviewer_id: Option<ID>,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
+        #[graphql(default)] filter: BehaviorFilter,
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<SensitiveBehavior>> {
         let page = Page::new(first, after)?;
-        let mut q = ctx.scope()?.select_visible::<sensitive_behavior::Entity>();
-        if let Some(s) = status {
-            q = q.filter(sensitive_behavior::Column::Status.eq(s));
-        }
-        if let Some(k) = kind {
-            q = q.filter(sensitive_behavior::Column::Kind.eq(k.as_str()));
-        }
-        if let Some(e) = employee_id {
-            q = q.filter(sensitive_behavior::Column::EmployeeId.eq(parse_id(&e, "employeeId")?));
-        }
-        if let Some(r) = reviewer_id {
-            q = q.filter(sensitive_behavior::Column::ReviewerId.eq(parse_id(&r, "reviewerId")?));
-        }
-        if let Some(f) = from {
-            q = q.filter(sensitive_behavior::Column::OccurredAt.gte(f));
-        }
-        if let Some(t) = to {
-            q = q.filter(sensitive_behavior::Column::OccurredAt.lte(t));
-        }
-        let (rows, total) = fetch_page(
-            ctx.db(),
-            q.order_by_desc(sensitive_behavior::Column::OccurredAt).order_by_desc(sensitive_behavior::Column::Id),
-            page,
-        )
-        .await?;
+        let q = filter.select(ctx.scope()?)?;
+        let (rows, total) = fetch_page(ctx.db(), q, page).await?;
         Ok(connection(page, total, rows.into_iter().map(SensitiveBehavior).collect()))
     }
 }
@@ -980,11 +997,98 @@ impl ArchiveMutation {
         Ok(key)
     }
 
+    /// Exports the review queue as CSV (a job; its result names the file, `GET /files/{id}`).
+    #[graphql(guard = "Perm(perm::RISK_BEHAVIOR_VIEW)")]
+    async fn export_sensitive_behaviors(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] filter: BehaviorFilter,
+    ) -> async_graphql::Result<crate::jobs::graphql::Job> {
+        filter.select(ctx.scope()?)?;
+        let auth = ctx.auth()?;
+        let j = ctx.state().jobs.enqueue::<ExportBehaviorsJob>(ctx.db(), NewJob::for_user(auth), &filter).await?;
+        Ok(crate::jobs::graphql::Job(j))
+    }
+
     /// Pulls new messages from the archive source now (it also runs every minute).
     #[graphql(guard = "Perm(perm::ARCHIVE_MANAGE)")]
     async fn pull_archive(&self, ctx: &Context<'_>) -> async_graphql::Result<crate::jobs::graphql::Job> {
         let auth = ctx.auth()?;
         let j = ctx.state().jobs.enqueue::<super::source::ArchivePullJob>(ctx.db(), NewJob::for_user(auth), &serde_json::json!({})).await?;
         Ok(crate::jobs::graphql::Job(j))
+    }
+}
+
+/// Writes the review queue, as the starter may see it, to a CSV file.
+pub struct ExportBehaviorsJob;
+
+#[async_trait::async_trait]
+impl crate::jobs::JobHandler for ExportBehaviorsJob {
+    const KIND: &'static str = "archive.export_behaviors";
+    type Payload = BehaviorFilter;
+
+    async fn run(&self, ctx: &crate::jobs::JobCtx, filter: BehaviorFilter) -> Result<serde_json::Value, crate::jobs::JobError> {
+        use crate::jobs::JobError;
+        let scope = ctx.starter_scope().await?;
+        let db = &ctx.state.db;
+        let q = filter.select(&scope).map_err(|_| JobError::Permanent { code: crate::error::Code::BadUserInput, msg: msg::BAD_ID })?;
+        let rows = q.all(db).await.map_err(AppError::from)?;
+        let people: std::collections::HashMap<i64, String> = scope
+            .select::<employee::Entity>()
+            .filter(employee::Column::Id.is_in(rows.iter().flat_map(|r| [r.employee_id, r.reviewer_id]).flatten()))
+            .all(db)
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .map(|e| (e.id, e.name))
+            .collect();
+        let customers: std::collections::HashMap<i64, String> = scope
+            .select::<customer::Entity>()
+            .filter(customer::Column::Id.is_in(rows.iter().filter_map(|r| r.customer_id)))
+            .all(db)
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
+        let mut out = csv::Writer::from_writer(Vec::new());
+        let name = |m: &std::collections::HashMap<i64, String>, id: Option<i64>| id.and_then(|i| m.get(&i).cloned()).unwrap_or_default();
+        let csv_err = |e: csv::Error| JobError::Retry(e.into());
+        out.write_record(["触发时间", "类型", "员工", "客户", "内容", "状态", "审核结果", "备注", "审核人", "审核时间"])
+            .map_err(csv_err)?;
+        for r in &rows {
+            let china = r.occurred_at.with_timezone(&crate::alerts::china()).format("%Y-%m-%d %H:%M:%S").to_string();
+            let reviewed =
+                r.reviewed_at.map(|t| t.with_timezone(&crate::alerts::china()).format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
+            out.write_record([
+                china.as_str(),
+                r.kind.as_str(),
+                &name(&people, r.employee_id),
+                &name(&customers, r.customer_id),
+                r.detail.as_str(),
+                if r.status == "PENDING" { "待审核" } else { "已审核" },
+                match r.verdict.as_deref() {
+                    Some("VIOLATION") => "违规属实",
+                    Some("FALSE_ALARM") => "误报",
+                    _ => "",
+                },
+                r.remark.as_deref().unwrap_or(""),
+                &name(&people, r.reviewer_id),
+                &reviewed,
+            ])
+            .map_err(csv_err)?;
+        }
+        let bytes = out.into_inner().map_err(|e| JobError::Retry(anyhow::anyhow!("csv: {e}")))?;
+        // A UTF-8 BOM, so spreadsheet programs read the Chinese correctly.
+        let file = crate::files::save(
+            &ctx.state,
+            &scope,
+            "敏感行为.csv",
+            "text/csv; charset=utf-8",
+            &[b"\xEF\xBB\xBF".as_slice(), &bytes].concat(),
+        )
+        .await
+        .map_err(JobError::from_app)?;
+        Ok(serde_json::json!({"fileId": file.id.to_string(), "rows": rows.len()}))
     }
 }
