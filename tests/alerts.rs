@@ -523,3 +523,28 @@ async fn a_timeout_counts_only_working_time_of_the_rules_calendar() {
     let alert = next_alert(&mut ws, "timeoutAlerts", 10).await.expect("the first working minute of tomorrow");
     assert_eq!(alert["timeout"]["level"], 1);
 }
+
+#[tokio::test]
+async fn a_follow_up_mention_reaches_the_mentioned_employees_notices_as_well_as_wecom() {
+    let w = world_with_customers(2, 3, 12).await;
+    assert_eq!(sync(&w).await["status"], "SUCCEEDED");
+    let role = scoped_role(&w).await;
+    let (owner_id, owner) = open_member(&w, "user00001", &role).await;
+    let (colleague_id, colleague) = open_member(&w, "user00002", &role).await;
+    let mut owner_ws = subscribe(&w.app, &owner, "notices").await;
+    let mut colleague_ws = subscribe(&w.app, &colleague, "notices").await;
+    let c1 = crate::customers::customer_id(&w.admin, "客户1").await;
+    w.admin
+        .data(
+            "mutation($c:ID!,$m:[ID!]){createFollowUp(input:{customerId:$c,content:\"约了周五演示\",mentionEmployeeIds:$m}){id}}",
+            json!({"c": c1, "m": [owner_id, colleague_id]}),
+        )
+        .await;
+    let notice = next_alert(&mut owner_ws, "notices", 10).await.expect("the mention arrives live");
+    assert_eq!((notice["category"].as_str(), notice["kind"].as_str()), (Some("NOTICE"), Some("REMINDER_MENTION")));
+    assert!(notice["text"].as_str().unwrap().contains("约了周五演示"));
+    assert!(next_alert(&mut colleague_ws, "notices", 1).await.is_none(), "客户1 is outside the colleague's scope");
+    // Both were mentioned, so both get the WeCom app message.
+    let sent = w.sandbox.calls_to("/cgi-bin/message/send");
+    assert_eq!(sent.last().unwrap().body.as_ref().unwrap()["touser"], "user00001|user00002");
+}

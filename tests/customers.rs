@@ -36,7 +36,7 @@ async fn tag_ids(c: &Client) -> HashMap<String, String> {
     out
 }
 
-async fn customer_id(c: &Client, name: &str) -> String {
+pub async fn customer_id(c: &Client, name: &str) -> String {
     let v = c
         .data(
             "query($n:JSON!){customers(filter:{conditions:[{systemField:\"NAME\",op:EQ,value:$n}]}){edges{node{id}}}}",

@@ -113,6 +113,11 @@ impl AlertSubscription {
     async fn sensitive_alerts(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = Alert>> {
         alerts_of(ctx, AlertCategory::Sensitive)
     }
+    /// Work notices for me: follow-up mentions and reminders (REMINDER_MENTION, REMINDER_DUE), work-order progress.
+    #[graphql(guard = "LoggedIn")]
+    async fn notices(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = Alert>> {
+        alerts_of(ctx, AlertCategory::Notice)
+    }
 }
 
 #[derive(Default)]

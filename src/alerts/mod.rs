@@ -34,6 +34,8 @@ pub enum AlertCategory {
     Timeout,
     /// Sensitive behaviours (CFG-3, ARC-8).
     Sensitive,
+    /// Work notices: follow-up mentions and reminders, work-order progress (NTF-1).
+    Notice,
 }
 
 impl AlertCategory {
@@ -42,10 +44,13 @@ impl AlertCategory {
             AlertCategory::Radar => "RADAR",
             AlertCategory::Timeout => "TIMEOUT",
             AlertCategory::Sensitive => "SENSITIVE",
+            AlertCategory::Notice => "NOTICE",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [AlertCategory::Radar, AlertCategory::Timeout, AlertCategory::Sensitive].into_iter().find(|c| c.as_str() == s)
+        [AlertCategory::Radar, AlertCategory::Timeout, AlertCategory::Sensitive, AlertCategory::Notice]
+            .into_iter()
+            .find(|c| c.as_str() == s)
     }
 }
 

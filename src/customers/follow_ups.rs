@@ -345,7 +345,15 @@ impl JobHandler for SendReminderJob {
             ReminderKind::Mention => format!("{author} 在「{}」的跟进记录中提到了你：{}", n.subject, record.content),
             ReminderKind::Due => format!("跟进提醒：「{}」— {}", n.subject, record.content),
         };
-        let userids: Vec<String> = people.into_iter().map(|p| p.userid).collect();
-        super::notify::send_text(&ctx.state, corp_id, &userids, text).await
+        let about = match Subject::parse(&record.subject_kind) {
+            Some(Subject::Group) => super::notify::About::Group(record.subject_id),
+            _ => super::notify::About::Customer(record.subject_id),
+        };
+        let kind = match n.kind {
+            ReminderKind::Mention => "REMINDER_MENTION",
+            ReminderKind::Due => "REMINDER_DUE",
+        };
+        let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+        super::notify::tell(&ctx.state, corp_id, kind, about, &ids, text, format!("notice:job:{}", ctx.job.id)).await
     }
 }

@@ -1,5 +1,6 @@
-//! Telling employees things by WeCom app message (the "Notify" of SPEC §0),
-//! for the jobs that send reminders and progress notices.
+//! Telling employees things (the "Notify" of SPEC §0): a live NOTICE alert
+//! to their subscriptions and a WeCom app message, for the jobs that send
+//! reminders and progress notices.
 
 use serde_json::{json, Value};
 
@@ -30,4 +31,51 @@ pub async fn send_text(state: &AppState, corp_id: i64, userids: &[String], text:
     };
     link.client.message_send(&link.creds, &msg).await.map_err(|e| JobError::from_app(AppError::from(e)))?;
     Ok(json!({"sent": userids.len()}))
+}
+
+/// The subject of a notice, for the data-scope check on its recipients.
+pub enum About {
+    Customer(i64),
+    Group(i64),
+}
+
+/// Pushes a NOTICE alert (once per `dedup_key`) to those of `employees` who
+/// may see the subject, then sends the app message to all of them, as the
+/// job that calls it always did.
+pub async fn tell(
+    state: &AppState,
+    corp_id: i64,
+    kind: &str,
+    about: About,
+    employees: &[i64],
+    text: String,
+    dedup_key: String,
+) -> Result<Value, JobError> {
+    let (customer_id, group_id) = match about {
+        About::Customer(c) => (Some(c), None),
+        About::Group(g) => (None, Some(g)),
+    };
+    let scope = crate::tenancy::Scope::system(corp_id);
+    crate::alerts::raise(
+        state,
+        &scope,
+        crate::alerts::NewAlert {
+            category: crate::alerts::AlertCategory::Notice,
+            kind: kind.to_string(),
+            customer_id,
+            group_id,
+            employee_id: None,
+            text: text.clone(),
+            payload: json!({}),
+            occurred_at: state.clock.now(),
+            dedup_key,
+            recipients: employees.to_vec(),
+            deliver_now: true,
+            app_message: false,
+        },
+    )
+    .await
+    .map_err(JobError::from_app)?;
+    let userids = crate::alerts::userids_of(&state.db, corp_id, employees).await.map_err(JobError::from_app)?;
+    send_text(state, corp_id, &userids, text).await
 }
