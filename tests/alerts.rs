@@ -354,13 +354,8 @@ async fn external_id_in(app: &TestApp, name: &str) -> String {
         .external_userid
 }
 
-#[tokio::test]
-async fn logging_out_closes_the_alert_socket_with_4403() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let mut ws = subscribe(&app, &admin, "radarAlerts").await;
-    admin.data("mutation{logout}", json!({})).await;
-    let closed = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+async fn close_code(ws: &mut Ws) -> Option<u16> {
+    tokio::time::timeout(std::time::Duration::from_secs(5), async {
         while let Some(m) = ws.next().await {
             if let Ok(Message::Close(frame)) = m {
                 return frame.map(|f| u16::from(f.code));
@@ -369,8 +364,27 @@ async fn logging_out_closes_the_alert_socket_with_4403() {
         None
     })
     .await
-    .expect("the socket closes");
-    assert_eq!(closed, Some(4403));
+    .expect("the socket closes")
+}
+
+#[tokio::test]
+async fn closing_an_employees_system_access_closes_their_alert_sockets() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = app.employee(&admin, "closed-soon", &[app.root_id()], &[app.basic_role_id()]).await;
+    let member = app.login_as("acme", "closed-soon", PASSWORD).await;
+    let mut ws = subscribe(&app, &member, "timeoutAlerts").await;
+    admin.data("mutation($id:ID!){setEmployeeSystemAccess(id:$id,enabled:false){id}}", json!({"id": id})).await;
+    assert_eq!(close_code(&mut ws).await, Some(4403));
+}
+
+#[tokio::test]
+async fn logging_out_closes_the_alert_socket_with_4403() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mut ws = subscribe(&app, &admin, "radarAlerts").await;
+    admin.data("mutation{logout}", json!({})).await;
+    assert_eq!(close_code(&mut ws).await, Some(4403));
 }
 
 #[tokio::test]

@@ -159,9 +159,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<Tokens>
 pub async fn logout(state: &AppState, auth: &Auth) -> AppResult<()> {
     auth.scope.delete_many::<session::Entity>().filter(session::Column::Id.eq(auth.session_id)).exec(&state.db).await?;
     // Its live-alert sockets close, on whichever instance they are.
-    if let Err(e) = state.bus.publish(crate::alerts::bus::BusMessage::SessionEnded { session_id: auth.session_id }).await {
-        tracing::warn!(error = ?e, "session end not published");
-    }
+    announce_ended(state, &[auth.session_id]).await;
     Ok(())
 }
 
@@ -180,4 +178,25 @@ pub async fn change_password(state: &AppState, auth: &Auth, old: &str, new: &str
         .exec(&state.db)
         .await?;
     Ok(())
+}
+
+/// The employee's live sessions (read before an action that ends them).
+pub async fn sessions_of(db: &impl sea_orm::ConnectionTrait, scope: &Scope, employee_id: i64) -> AppResult<Vec<i64>> {
+    Ok(scope
+        .select::<session::Entity>()
+        .filter(session::Column::EmployeeId.eq(employee_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect())
+}
+
+/// Tells every instance these sessions ended, so their alert sockets close.
+pub async fn announce_ended(state: &AppState, sessions: &[i64]) {
+    for id in sessions {
+        if let Err(e) = state.bus.publish(crate::alerts::bus::BusMessage::SessionEnded { session_id: *id }).await {
+            tracing::warn!(error = ?e, "session end not published");
+        }
+    }
 }

@@ -322,14 +322,22 @@ impl EmployeeMutation {
     async fn delete_employee(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
         let scope = ctx.scope()?;
         let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
-        employees::delete(ctx.db(), scope, link.as_ref(), &ctx.state().deletion_guards, parse_id(&id, "id")?).await?;
+        let employee = parse_id(&id, "id")?;
+        let sessions = crate::auth::service::sessions_of(ctx.db(), scope, employee).await?;
+        employees::delete(ctx.db(), scope, link.as_ref(), &ctx.state().deletion_guards, employee).await?;
+        crate::auth::service::announce_ended(ctx.state(), &sessions).await;
         Ok(DeletePayload { id })
     }
 
     /// Opening counts against the seat quota; closing ends the employee's sessions at once.
     #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_SYSTEM)")]
     async fn set_employee_system_access(&self, ctx: &Context<'_>, id: ID, enabled: bool) -> async_graphql::Result<Employee> {
-        Ok(Employee(employees::set_system_access(ctx.db(), ctx.scope()?, parse_id(&id, "id")?, enabled).await?))
+        let (scope, employee) = (ctx.scope()?, parse_id(&id, "id")?);
+        let sessions = if enabled { vec![] } else { crate::auth::service::sessions_of(ctx.db(), scope, employee).await? };
+        let e = employees::set_system_access(ctx.db(), scope, employee, enabled).await?;
+        // Closing system access ends the sessions; their alert sockets close too.
+        crate::auth::service::announce_ended(ctx.state(), &sessions).await;
+        Ok(Employee(e))
     }
 
     /// Sets an employee's login password (at least 8 characters).
