@@ -25,21 +25,23 @@ async fn ws_at(addr: std::net::SocketAddr, token: &str) -> Ws {
     ws
 }
 
-/// Opens a socket for `client` and subscribes to `field` (radarAlerts, timeoutAlerts…).
+/// Opens a socket for `client` and subscribes to `field` (radarAlerts,
+/// timeoutAlerts…); returns once the server has registered the subscription.
 pub async fn subscribe(app: &TestApp, client: &Client, field: &str) -> Ws {
-    subscribe_at(app.addr, client, field).await
-}
-
-async fn subscribe_at(addr: std::net::SocketAddr, client: &Client, field: &str) -> Ws {
-    let mut ws = ws_at(addr, client.token.as_deref().unwrap()).await;
+    let mut ws = ws_at(app.addr, client.token.as_deref().unwrap()).await;
     let query = format!(
         "subscription{{{field}{{id category kind text occurredAt customer{{name}} radar{{behaviour groupName customerName}} \
          timeout{{level limitMinutes chatKind customerMessage timedOutEmployeeIds}}}}}}"
     );
+    let before = app.state.bus.subscriber_count();
     ws.send(Message::Text(json!({"id": "1", "type": "subscribe", "payload": {"query": query}}).to_string().into())).await.unwrap();
-    // The subscription is registered once the server has read the message; give it a moment.
-    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-    ws
+    for _ in 0..200 {
+        if app.state.bus.subscriber_count() > before {
+            return ws;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the {field} subscription was not registered");
 }
 
 /// The next alert on the socket, or `None` within `secs`.
