@@ -311,3 +311,19 @@ async fn an_employee_deleting_a_customer_is_a_delete_friend_behaviour_when_monit
     assert_eq!(v["sensitiveBehaviors"]["edges"][0]["node"]["status"], "PENDING");
     assert!(next_alert(&mut ws, "sensitiveAlerts", 1).await.is_none());
 }
+
+#[tokio::test]
+async fn wecoms_consent_callback_lists_the_customer_for_archive_search() {
+    let w = world().await;
+    let before = w.admin.data("{archiveCustomers{totalCount}}", json!({})).await;
+    assert_eq!(before["archiveCustomers"]["totalCount"], 0);
+    let ext = external_id(&w, "客户2").await;
+    let approved = crate::wecom::event(&format!(
+        "<Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[msg_audit_approved]]></ChangeType><UserID><![CDATA[user00002]]></UserID><ExternalUserID><![CDATA[{ext}]]></ExternalUserID><WelcomeCode><![CDATA[w]]></WelcomeCode>"
+    ));
+    assert_eq!(w.sandbox.send_callback(WECOM_CORP, &approved).await.unwrap().0, 200);
+    crate::wecom::wait_applied(&w, 1).await;
+    let after = w.admin.data("{archiveCustomers{totalCount edges{node{name}}}}", json!({})).await;
+    assert_eq!(after["archiveCustomers"]["totalCount"], 1, "{after}");
+    assert_eq!(after["archiveCustomers"]["edges"][0]["node"]["name"], "客户2");
+}

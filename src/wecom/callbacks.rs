@@ -348,6 +348,17 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
             }
             Ok(status::APPLIED)
         }
+        ("change_external_contact", "msg_audit_approved") => {
+            // The customer agreed to chat archiving (ARC-1).
+            scope
+                .update_many::<entity::customer::Entity>()
+                .col_expr(entity::customer::Column::ArchiveAgreed, true.into())
+                .filter(entity::customer::Column::ExternalUserid.eq(f.get("ExternalUserID").cloned().unwrap_or_default()))
+                .exec(&state.db)
+                .await
+                .map_err(AppError::from)?;
+            Ok(status::APPLIED)
+        }
         ("change_external_chat", "create" | "update") => {
             let Some(link) = link(state, scope.corp_id).await? else { return Ok(status::UNHANDLED) };
             let chat = link
