@@ -18,6 +18,9 @@ pub struct Model {
     pub message_count: i64,
     pub last_message_at: DateTimeUtc,
     pub last_content: String,
+    /// The latest sent (not recalled) message: whose turn it is to speak.
+    pub last_sent_id: Option<i64>,
+    pub last_sent_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -96,6 +96,8 @@ impl MigrationTrait for Migration {
                 .col(big_integer(a("message_count")))
                 .col(timestamp_with_time_zone(a("last_message_at")))
                 .col(text(a("last_content")))
+                .col(big_integer_null(a("last_sent_id")))
+                .col(timestamp_with_time_zone_null(a("last_sent_at")))
                 .to_owned(),
         )
         .await?;

@@ -173,8 +173,19 @@ pub async fn raise(state: &AppState, scope: &Scope, a: NewAlert) -> AppResult<Op
         )
         .await?;
     txn.commit().await?;
-    let model = scope.get::<alert::Entity>(db, id).await?;
-    let event = event_of(&model, recipients);
+    let event = AlertEvent {
+        id,
+        corp_id: scope.corp_id,
+        category: a.category.as_str().to_string(),
+        kind: a.kind,
+        recipients,
+        customer_id: a.customer_id,
+        group_id: a.group_id,
+        employee_id: a.employee_id,
+        text: a.text,
+        payload: a.payload,
+        occurred_at: a.occurred_at,
+    };
     if a.deliver_now {
         push(state, &event, a.app_message).await;
     }

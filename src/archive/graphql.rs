@@ -451,29 +451,6 @@ impl SensitiveBehavior {
     }
 }
 
-/// Loads the customers (and their owners) and groups a page links to in one
-/// batch each, so the page's statements stay fixed however the executor
-/// walks it. `node` is the look-ahead of one list item.
-pub async fn prefetch_links(
-    ctx: &Context<'_>,
-    node: async_graphql::Lookahead<'_>,
-    links: impl Iterator<Item = (Option<i64>, Option<i64>)>,
-) -> async_graphql::Result<()> {
-    let (cs, gs): (Vec<_>, Vec<_>) = links.unzip();
-    let l = crm_loader(ctx);
-    if node.field("customer").exists() {
-        let found = l.load_many(cs.into_iter().flatten().map(CustomerById)).await?;
-        if node.field("customer").field("owner").exists() {
-            let owners = found.values().filter_map(|c| c.owner_id).map(crate::org::loaders::EmployeeById);
-            crate::org::graphql::loader(ctx).load_many(owners).await?;
-        }
-    }
-    if node.field("group").exists() {
-        l.load_many(gs.into_iter().flatten().map(GroupById)).await?;
-    }
-    Ok(())
-}
-
 fn like(s: &str) -> String {
     format!("%{}%", s.replace('%', "\\%").replace('_', "\\_"))
 }
@@ -571,7 +548,12 @@ impl ArchiveQuery {
         }
         let (rows, total) =
             fetch_page(db, q.order_by_desc(chat_thread::Column::LastMessageAt).order_by_desc(chat_thread::Column::Id), page).await?;
-        prefetch_links(ctx, ctx.look_ahead().field("edges").field("node"), rows.iter().map(|t| (t.customer_id, t.group_id))).await?;
+        crate::customers::graphql::prefetch_links(
+            ctx,
+            ctx.look_ahead().field("edges").field("node"),
+            rows.iter().map(|t| (t.customer_id, t.group_id)),
+        )
+        .await?;
         Ok(connection(page, total, rows.into_iter().map(ChatThread).collect()))
     }
 

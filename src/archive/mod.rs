@@ -298,7 +298,7 @@ pub async fn ingest(state: &AppState, scope: &Scope, batch: Vec<Value>) -> AppRe
     touch_contacts(&txn, scope, &stored).await?;
 
     // Reply timers: the last customer message of each chat waits; an employee message answers.
-    let rules: reply::ReplyRules = crate::settings::get(&txn, scope).await?;
+    let monitor = reply::Monitor::load(&txn, scope).await?;
     let mut last_of_chat: HashMap<&str, &chat_message::Model> = HashMap::new();
     for m in stored.iter().filter(|m| m.action == "send" && m.chat_kind != ChatKind::Internal.as_str()) {
         last_of_chat.insert(m.chat_key.as_str(), m);
@@ -308,7 +308,7 @@ pub async fn ingest(state: &AppState, scope: &Scope, batch: Vec<Value>) -> AppRe
             reply::cancel_timers(&txn, scope.corp_id, key).await?;
         }
         if m.from_customer {
-            reply::start_timers(&txn, scope, &rules, m, now).await?;
+            reply::start_timers(&txn, scope, &monitor, m, now).await?;
         }
     }
 
@@ -348,6 +348,7 @@ async fn update_threads(db: &impl ConnectionTrait, scope: &Scope, stored: &[chat
         .collect();
     for (key, list) in by_key {
         let last = list.last().expect("non-empty");
+        let last_sent = list.iter().rev().find(|m| m.action == "send");
         match existing.get(key) {
             Some(t) => {
                 let newer = last.msgtime >= t.last_message_at;
@@ -356,6 +357,10 @@ async fn update_threads(db: &impl ConnectionTrait, scope: &Scope, stored: &[chat
                 if newer {
                     am.last_message_at = Set(last.msgtime);
                     am.last_content = Set(last.content.clone());
+                }
+                if let Some(m) = last_sent.filter(|m| t.last_sent_at.is_none_or(|at| m.msgtime >= at)) {
+                    am.last_sent_id = Set(Some(m.id));
+                    am.last_sent_at = Set(Some(m.msgtime));
                 }
                 am.customer_id = Set(t.customer_id.or(last.customer_id));
                 am.employee_id = Set(t.employee_id.or(last.employee_id));
@@ -383,6 +388,8 @@ async fn update_threads(db: &impl ConnectionTrait, scope: &Scope, stored: &[chat
                             message_count: Set(list.len() as i64),
                             last_message_at: Set(last.msgtime),
                             last_content: Set(last.content.clone()),
+                            last_sent_id: Set(last_sent.map(|m| m.id)),
+                            last_sent_at: Set(last_sent.map(|m| m.msgtime)),
                             ..Default::default()
                         },
                     )
@@ -407,20 +414,23 @@ async fn touch_contacts(db: &impl ConnectionTrait, scope: &Scope, stored: &[chat
             *e = std::cmp::max(*e, m.msgtime);
         }
     }
+    // One statement for consent, then one per customer whose last contact moved on.
+    let ids: Vec<i64> = customers.keys().copied().collect();
+    for chunk in ids.chunks(500) {
+        scope
+            .update_many::<customer::Entity>()
+            .col_expr(customer::Column::ArchiveAgreed, true.into())
+            .filter(customer::Column::Id.is_in(chunk.iter().copied()))
+            .filter(customer::Column::ArchiveAgreed.eq(false))
+            .exec(db)
+            .await?;
+    }
     for (c, at) in customers {
         scope
             .update_many::<customer::Entity>()
             .col_expr(customer::Column::LastContactAt, Some(at).into())
-            .col_expr(customer::Column::ArchiveAgreed, true.into())
             .filter(customer::Column::Id.eq(c))
             .filter(sea_orm::Condition::any().add(customer::Column::LastContactAt.is_null()).add(customer::Column::LastContactAt.lt(at)))
-            .exec(db)
-            .await?;
-        scope
-            .update_many::<customer::Entity>()
-            .col_expr(customer::Column::ArchiveAgreed, true.into())
-            .filter(customer::Column::Id.eq(c))
-            .filter(customer::Column::ArchiveAgreed.eq(false))
             .exec(db)
             .await?;
     }

@@ -10,9 +10,7 @@
 
 use async_graphql::{InputObject, SimpleObject, ID};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -129,42 +127,50 @@ fn timer_prefix(corp_id: i64, chat_key: &str) -> String {
     format!("reply-timeout:{corp_id}:{}:", &h[..24])
 }
 
-async fn working_time(db: &impl ConnectionTrait, scope: &Scope, rules: &ReplyRules) -> AppResult<Option<super::calendar::WorkingTime>> {
-    let Some(id) = rules.calendar_id.as_ref().and_then(|i| i.parse::<i64>().ok()) else { return Ok(None) };
-    let Some(c) = scope.select::<work_calendar::Entity>().filter(work_calendar::Column::Id.eq(id)).one(db).await? else { return Ok(None) };
-    let week: Vec<Vec<TimeSlot>> = serde_json::from_str(&c.week).unwrap_or_default();
-    let holidays: Vec<String> = serde_json::from_str(&c.holidays).unwrap_or_default();
-    Ok(super::calendar::WorkingTime::parse(&week, &holidays).ok())
+/// The reply rules with their calendar's working time, read once per batch or timer.
+pub struct Monitor {
+    pub rules: ReplyRules,
+    working: Option<super::calendar::WorkingTime>,
 }
 
-/// When a level fires for a message sent at `at`.
-async fn deadline(
-    db: &impl ConnectionTrait,
-    scope: &Scope,
-    rules: &ReplyRules,
-    at: DateTime<Utc>,
-    minutes: i32,
-) -> AppResult<Option<DateTime<Utc>>> {
-    Ok(match working_time(db, scope, rules).await? {
-        Some(w) => w.add_working_minutes(at, minutes as i64),
-        None => Some(at + Duration::minutes(minutes as i64)),
-    })
+impl Monitor {
+    pub async fn load(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Monitor> {
+        let rules: ReplyRules = crate::settings::get(db, scope).await?;
+        let calendar = rules.calendar_id.as_ref().and_then(|i| i.parse::<i64>().ok());
+        let working = match scope.find::<work_calendar::Entity>(db, calendar).await? {
+            Some(c) => {
+                let week: Vec<Vec<TimeSlot>> = serde_json::from_str(&c.week).unwrap_or_default();
+                let holidays: Vec<String> = serde_json::from_str(&c.holidays).unwrap_or_default();
+                super::calendar::WorkingTime::parse(&week, &holidays).ok()
+            }
+            None => None,
+        };
+        Ok(Monitor { rules, working })
+    }
+
+    /// When a level of `minutes` fires for a message sent at `at`; none without working time.
+    fn deadline(&self, at: DateTime<Utc>, minutes: i32) -> Option<DateTime<Utc>> {
+        match &self.working {
+            Some(w) => w.add_working_minutes(at, minutes as i64),
+            None => Some(at + Duration::minutes(minutes as i64)),
+        }
+    }
 }
 
 /// Starts the timers of a customer message (inside the ingest transaction).
 pub async fn start_timers(
     db: &impl ConnectionTrait,
     scope: &Scope,
-    rules: &ReplyRules,
+    monitor: &Monitor,
     m: &chat_message::Model,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let Some(kind) = ChatKind::parse(&m.chat_kind) else { return Ok(()) };
-    if !rules.enabled {
+    if !monitor.rules.enabled {
         return Ok(());
     }
-    for (i, level) in rules.levels(kind).iter().enumerate() {
-        let Some(at) = deadline(db, scope, rules, m.msgtime, level.minutes).await? else { continue };
+    for (i, level) in monitor.rules.levels(kind).iter().enumerate() {
+        let Some(at) = monitor.deadline(m.msgtime, level.minutes) else { continue };
         let new = NewJob { corp_id: Some(scope.corp_id), ..NewJob::system() }
             .dedup(format!("{}{}:{}", timer_prefix(scope.corp_id, &m.chat_key), m.id, i + 1))
             .at(at);
@@ -277,13 +283,14 @@ impl JobHandler for ReplyTimeoutJob {
         else {
             return Ok(json!({"skipped": "message gone"}));
         };
-        let rules: ReplyRules = crate::settings::get(db, &scope).await.map_err(JobError::from_app)?;
+        let monitor = Monitor::load(db, &scope).await.map_err(JobError::from_app)?;
+        let rules = &monitor.rules;
         let Some(kind) = ChatKind::parse(&m.chat_kind) else { return Ok(json!({"skipped": "not monitored"})) };
         let Some(level) = rules.levels(kind).get((p.level - 1).max(0) as usize).filter(|_| rules.enabled && p.level >= 1) else {
             return Ok(json!({"skipped": "rule off or level removed"}));
         };
         let now = state.clock.now();
-        let Some(due) = deadline(db, &scope, &rules, m.msgtime, level.minutes).await.map_err(JobError::from_app)? else {
+        let Some(due) = monitor.deadline(m.msgtime, level.minutes) else {
             return Ok(json!({"skipped": "no working time"}));
         };
         if due > now {
@@ -409,31 +416,33 @@ impl JobHandler for RebuildTimersJob {
         let mut set = 0;
         for corp in corps {
             let scope = Scope::system(corp);
-            let rules: ReplyRules = crate::settings::get(db, &scope).await.map_err(JobError::from_app)?;
-            if !rules.enabled {
+            let monitor = Monitor::load(db, &scope).await.map_err(JobError::from_app)?;
+            if !monitor.rules.enabled {
                 continue;
             }
-            let threads = scope
+            // Chats whose latest sent message (last day) is the customer's: two statements a corp.
+            let last_sent: Vec<i64> = scope
                 .select::<entity::chat_thread::Entity>()
-                .filter(entity::chat_thread::Column::LastMessageAt.gte(now - Duration::days(1)))
+                .filter(entity::chat_thread::Column::LastSentAt.gte(now - Duration::days(1)))
                 .filter(entity::chat_thread::Column::ChatKind.ne(ChatKind::Internal.as_str()))
                 .all(db)
                 .await
-                .map_err(AppError::from)?;
-            for t in threads {
-                let last = scope
+                .map_err(AppError::from)?
+                .into_iter()
+                .filter_map(|t| t.last_sent_id)
+                .collect();
+            for chunk in last_sent.chunks(500) {
+                let waiting = scope
                     .select::<chat_message::Entity>()
-                    .filter(chat_message::Column::ChatKey.eq(&t.chat_key))
-                    .filter(chat_message::Column::Action.eq("send"))
-                    .order_by_desc(chat_message::Column::Msgtime)
-                    .order_by_desc(chat_message::Column::Id)
-                    .one(db)
+                    .filter(chat_message::Column::Id.is_in(chunk.iter().copied()))
+                    .filter(chat_message::Column::FromCustomer.eq(true))
+                    .all(db)
                     .await
                     .map_err(AppError::from)?;
-                if let Some(m) = last.filter(|m| m.from_customer) {
-                    start_timers(db, &scope, &rules, &m, now).await.map_err(JobError::from_app)?;
-                    set += 1;
+                for m in &waiting {
+                    start_timers(db, &scope, &monitor, m, now).await.map_err(JobError::from_app)?;
                 }
+                set += waiting.len();
             }
         }
         Ok(json!({"waitingChats": set}))

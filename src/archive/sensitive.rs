@@ -251,13 +251,12 @@ impl JobHandler for SensitiveAlertJob {
             return Ok(json!({"skipped": "gone"}));
         };
         let settings: SensitiveMonitoring = crate::settings::get(db, &scope).await.map_err(JobError::from_app)?;
-        let one = |id: Option<i64>| id;
         let emp = scope.find::<employee::Entity>(db, b.employee_id).await.map_err(JobError::from_app)?;
         let cust = scope.find::<customer::Entity>(db, b.customer_id).await.map_err(JobError::from_app)?;
         let group = scope.find::<customer_group::Entity>(db, b.group_id).await.map_err(JobError::from_app)?;
         let mut recipients: Vec<i64> = settings.employee_ids.iter().filter_map(|i| i.parse().ok()).collect();
         if settings.notify_triggering_employee {
-            recipients.extend(one(b.employee_id));
+            recipients.extend(b.employee_id);
         }
         if settings.notify_group_owner {
             recipients.extend(group.as_ref().and_then(|g| g.owner_id));

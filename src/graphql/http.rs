@@ -343,9 +343,9 @@ pub async fn graphql_ws(State(app): State<AppState>, headers: HeaderMap, upgrade
                     return Err(async_graphql::Error::new("invalid session"));
                 }
                 if let Some(a) = &rctx.auth {
-                    use sea_orm::EntityTrait;
-                    let expires = entity::session::Entity::find_by_id(a.session_id)
-                        .one(&init_app.db)
+                    let expires = a
+                        .scope
+                        .find::<entity::session::Entity>(&init_app.db, Some(a.session_id))
                         .await
                         .ok()
                         .flatten()

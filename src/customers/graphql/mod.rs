@@ -44,6 +44,29 @@ pub fn crm_loader<'a>(ctx: &'a Context<'_>) -> &'a CrmDataLoader {
     ctx.data_unchecked::<CrmDataLoader>()
 }
 
+/// Loads the customers (and their owners) and groups a page links to in one
+/// batch each, so the page's statements stay fixed however the executor
+/// walks it. `node` is the look-ahead of one list item.
+pub async fn prefetch_links(
+    ctx: &Context<'_>,
+    node: async_graphql::Lookahead<'_>,
+    links: impl Iterator<Item = (Option<i64>, Option<i64>)>,
+) -> async_graphql::Result<()> {
+    let (cs, gs): (Vec<_>, Vec<_>) = links.unzip();
+    let l = crm_loader(ctx);
+    if node.field("customer").exists() {
+        let found = l.load_many(cs.into_iter().flatten().map(CustomerById)).await?;
+        if node.field("customer").field("owner").exists() {
+            let owners = found.values().filter_map(|c| c.owner_id).map(EmployeeById);
+            org_loader(ctx).load_many(owners).await?;
+        }
+    }
+    if node.field("group").exists() {
+        l.load_many(gs.into_iter().flatten().map(super::loaders::GroupById)).await?;
+    }
+    Ok(())
+}
+
 pub mod inheritance;
 pub mod records;
 
