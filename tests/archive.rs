@@ -70,6 +70,11 @@ async fn the_sandbox_archive_is_pulled_once_and_read_within_the_callers_scope() 
     let media = w.admin.data("{archiveMedia{totalCount edges{node{msgid mediaKind body}}}}", json!({})).await;
     assert_eq!(media["archiveMedia"]["totalCount"], 1);
     assert_eq!(media["archiveMedia"]["edges"][0]["node"]["body"]["voice"]["sdkfileid"], "file-1");
+    // Conversations follow the same scope: each member sees their own chat's.
+    let q = "{chatConversations{totalCount}}";
+    assert_eq!(w.admin.data(q, json!({})).await["chatConversations"]["totalCount"], 2);
+    assert_eq!(one.data(q, json!({})).await["chatConversations"]["totalCount"], 1);
+    assert_eq!(two.data(q, json!({})).await["chatConversations"]["totalCount"], 1);
     let agreed = w.admin.data("{archiveCustomers{totalCount edges{node{name lastContactAt}}}}", json!({})).await;
     assert_eq!(agreed["archiveCustomers"]["totalCount"], 2);
     assert_eq!(agreed["archiveCustomers"]["edges"][0]["node"]["name"], "客户1", "last contact first");

@@ -448,3 +448,24 @@ impl JobHandler for RebuildTimersJob {
         Ok(json!({"waitingChats": set}))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn level(minutes: i32) -> TimeoutLevel {
+        TimeoutLevel { minutes, notify_employee: true, ..Default::default() }
+    }
+
+    #[test]
+    fn at_most_five_levels_with_limits_rising_level_by_level() {
+        let ok = ReplyRules { single: (1..=5).map(level).collect(), ..Default::default() };
+        assert!(ok.check().is_ok());
+        let six = ReplyRules { single: (1..=6).map(level).collect(), ..Default::default() };
+        assert_eq!(six.check().unwrap_err().field.as_deref(), Some("single"));
+        let falling = ReplyRules { group: vec![level(10), level(5)], ..Default::default() };
+        assert_eq!(falling.check().unwrap_err().field.as_deref(), Some("group"));
+        let zero = ReplyRules { single: vec![level(0)], ..Default::default() };
+        assert!(zero.check().is_err());
+    }
+}
