@@ -506,7 +506,8 @@ async fn a_group_message_nobody_answers_times_out_every_employee_in_the_group_an
 async fn a_timeout_counts_only_working_time_of_the_rules_calendar() {
     let w = world_with_customers(2, 3, 12).await;
     assert_eq!(sync(&w).await["status"], "SUCCEEDED");
-    // Working all day, every day, but today (China time) is a holiday.
+    // Working all day, every day, but today and tomorrow (China time) are holidays,
+    // so ten minutes on is still holiday whatever the hour.
     let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
     let today = w.app.state.clock.now().with_timezone(&china).date_naive();
     let week: Vec<Value> = (0..7).map(|_| json!([{"start": "00:00", "end": "24:00"}])).collect();
@@ -514,7 +515,7 @@ async fn a_timeout_counts_only_working_time_of_the_rules_calendar() {
         .admin
         .data(
             "mutation($w:[[TimeSlotInput!]!]!,$h:[String!]!){createWorkCalendar(input:{name:\"节假日\",week:$w,holidays:$h}){id holidays}}",
-            json!({"w": week, "h": [today.format("%Y-%m-%d").to_string()]}),
+            json!({"w": week, "h": [today.format("%Y-%m-%d").to_string(), today.succ_opt().unwrap().format("%Y-%m-%d").to_string()]}),
         )
         .await["createWorkCalendar"]["id"]
         .clone();
@@ -533,10 +534,19 @@ async fn a_timeout_counts_only_working_time_of_the_rules_calendar() {
     w.app.state.clock.advance(chrono::Duration::minutes(10));
     wait_for_jobs(&w.app).await;
     assert!(next_alert(&mut ws, "timeoutAlerts", 1).await.is_none(), "a holiday is not working time");
-    // Tomorrow at 00:01 China time the one working minute has passed.
-    let tomorrow = today.succ_opt().unwrap().and_hms_opt(0, 1, 30).unwrap().and_local_timezone(china).unwrap().with_timezone(&chrono::Utc);
+    // The day after tomorrow at 00:01 China time the one working minute has passed.
+    let tomorrow = today
+        .succ_opt()
+        .unwrap()
+        .succ_opt()
+        .unwrap()
+        .and_hms_opt(0, 1, 30)
+        .unwrap()
+        .and_local_timezone(china)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
     w.app.state.clock.advance(tomorrow - w.app.state.clock.now());
-    let alert = next_alert(&mut ws, "timeoutAlerts", 10).await.expect("the first working minute of tomorrow");
+    let alert = next_alert(&mut ws, "timeoutAlerts", 10).await.expect("the first working minute after the holidays");
     assert_eq!(alert["timeout"]["level"], 1);
 }
 
