@@ -28,7 +28,7 @@ use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
-use wecrm::alerts::bus::{AlertEvent, BusMessage};
+use wecrm::bus::{AlertEvent, BusMessage};
 
 fn rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

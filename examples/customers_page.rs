@@ -57,7 +57,7 @@ async fn main() -> anyhow::Result<()> {
     for g in 0..3 {
         let names: Vec<String> = (0..5).map(|t| format!("标签{g}-{t}")).collect();
         let group =
-            wecrm::tags::service::create_group(db, &scope, None, &format!("标签组{g}"), &names, false).await.map_err(common::err)?;
+            wecrm::corp_tags::service::create_group(db, &scope, None, &format!("标签组{g}"), &names, false).await.map_err(common::err)?;
         let mine = entity::corp_tag::Entity::find().all(db).await?;
         tags.extend(mine.into_iter().filter(|t| t.group_id == group.id).map(|t| t.id));
     }

@@ -14,13 +14,13 @@ use std::time::Instant;
 
 use sea_orm::{EntityTrait, PaginatorTrait};
 use wecrm::{
-    app::AppState,
+    app::App,
     config::Config,
     crypto::MasterKey,
+    platform,
     sandbox::{Sandbox, SandboxCorp},
     tenancy::Scope,
-    tenants,
-    wecom::{binding, sync},
+    wecom_sync::{binding, sync},
 };
 
 /// Peak resident set size (Linux), in MiB.
@@ -51,10 +51,10 @@ async fn main() -> anyhow::Result<()> {
     config.job_workers = 0;
     config.wecom_base_url = sandbox_url;
     config.log_filter = "warn".into();
-    let state = AppState::build(config, None).await?;
-    let p = tenants::create(
+    let state = App::build(config, None).await?;
+    let p = platform::create(
         &state.db,
-        tenants::NewTenant {
+        platform::NewTenant {
             code: "bench".into(),
             name: "Bench".into(),
             seat_quota: 10_000,

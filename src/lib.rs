@@ -1,31 +1,48 @@
 //! wecrm: a headless GraphQL back end for a WeCom social CRM.
 //!
-//! Layout: one folder per domain area (`auth`, `org`, `custom_fields`, …),
-//! each with its service (the rules) and its GraphQL types (thin); shared
-//! plumbing in `graphql`, `tenancy`, `jobs`, `error`.
+//! Four layers; a file imports its own layer or lower ones, never higher
+//! (`tests/layers.rs` checks it):
+//! - **L0 infrastructure** knows no area: `config`, `clock`, `crypto`, `kv`,
+//!   `db`, `error`, `settings`, `bus`, `ports`, `jobs`, `tenancy`, `state`,
+//!   `integrations` (wire clients) and the WeChat `sandbox`.
+//! - **L1 areas**, one folder per SPEC area: its services (the rules), its
+//!   jobs (registered by its `jobs()`), its HTTP handlers if any.
+//! - **L2 GraphQL**: `graphql` (the shared kit) and each area's `graphql`
+//!   module, thin over the area's services.
+//! - **L3 `app`**: the composition root (state, schema roots, job registry
+//!   and runner, router and transports, the demo).
 
-pub mod alerts;
-pub mod app;
-pub mod archive;
-pub mod auth;
+// L0: infrastructure
+pub mod bus;
 pub mod clock;
 pub mod config;
 pub mod crypto;
-pub mod custom_fields;
-pub mod customers;
 pub mod db;
-pub mod demo;
 pub mod error;
-pub mod files;
-pub mod graphql;
 pub mod integrations;
 pub mod jobs;
 pub mod kv;
-pub mod ops;
-pub mod org;
+pub mod ports;
 pub mod sandbox;
 pub mod settings;
-pub mod tags;
+pub mod state;
 pub mod tenancy;
-pub mod tenants;
-pub mod wecom;
+
+// L1 areas (each with its L2 `graphql` module)
+pub mod alerts;
+pub mod archive;
+pub mod auth;
+pub mod corp_tags;
+pub mod custom_fields;
+pub mod customers;
+pub mod files;
+pub mod ops;
+pub mod org;
+pub mod platform;
+pub mod wecom_sync;
+
+// L2: the GraphQL kit
+pub mod graphql;
+
+// L3: the composition root
+pub mod app;

@@ -3,7 +3,11 @@
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
 use tokio::sync::watch;
-use wecrm::{app, config::Config, db, demo, graphql, ops, tenants};
+use wecrm::{
+    app::{self, demo},
+    config::Config,
+    db, ops, platform,
+};
 
 #[derive(Parser)]
 #[command(name = "wecrm", version, about = "Headless GraphQL back end for a WeCom social CRM")]
@@ -101,7 +105,7 @@ async fn main() -> anyhow::Result<()> {
             wecrm::sandbox::serve(bind, &corp_id, departments, users, customers, calls_per_minute).await?;
         }
         Command::ExportSchema { out } => {
-            std::fs::write(&out, graphql::sdl())?;
+            std::fs::write(&out, app::schema::sdl())?;
             println!("wrote {out}");
         }
         Command::Migrate { action } => {
@@ -113,10 +117,18 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Tenant { action: TenantAction::Create { code, name, seats, admin_account, admin_name, admin_mobile, admin_password } } => {
-            let state = app::AppState::build(config, None).await?;
-            let p = tenants::create(
+            let state = app::App::build(config, None).await?;
+            let p = platform::create(
                 &state.db,
-                tenants::NewTenant { code, name, seat_quota: seats, admin_userid: admin_account, admin_name, admin_mobile, admin_password },
+                platform::NewTenant {
+                    code,
+                    name,
+                    seat_quota: seats,
+                    admin_userid: admin_account,
+                    admin_name,
+                    admin_mobile,
+                    admin_password,
+                },
             )
             .await
             .map_err(|e| anyhow::anyhow!("{} ({})", e.msg.en, e.code.as_str()))?;
@@ -143,7 +155,7 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 None
             };
-            let state = app::AppState::build(config, None).await?;
+            let state = app::App::build(config, None).await?;
             if seed {
                 let base = format!("http://{bind}");
                 match demo::seed_if_empty(&state, sandbox.as_ref().map(|s| (s, base.as_str())))
@@ -169,7 +181,7 @@ async fn main() -> anyhow::Result<()> {
             state.start_background(rx);
             let listener = tokio::net::TcpListener::bind(bind).await?;
             tracing::info!(%bind, "wecrm listening; GraphiQL at http://{bind}/graphql");
-            axum::serve(listener, app::router(state))
+            axum::serve(listener, app::router(&state))
                 .with_graceful_shutdown(async move {
                     let _ = tokio::signal::ctrl_c().await;
                     let _ = tx.send(true);

@@ -29,7 +29,7 @@ pub async fn put<D: Document>(db: &impl ConnectionTrait, scope: &Scope, doc: &D)
             [corp_setting::ActiveModel {
                 key: Set(D::KEY.to_string()),
                 value: Set(value),
-                updated_by: Set(scope.employee_id),
+                updated_by: Set(scope.employee_id()),
                 updated_at: Set(Utc::now()),
                 ..Default::default()
             }],

@@ -3,7 +3,10 @@
 use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
-use wecrm::jobs::{status, JobCtx, JobError, JobHandler, Jobs, NewJob, Schedule};
+use wecrm::{
+    app::Runner,
+    jobs::{status, JobCtx, JobError, JobHandler, JobKind, JobQueue, JobRegistry, NewJob, Schedule},
+};
 
 use crate::support::TestApp;
 use entity::job;
@@ -11,10 +14,14 @@ use entity::job;
 /// Fails with a transient error until its `succeed_on` attempt.
 struct Flaky;
 
-#[async_trait::async_trait]
-impl JobHandler for Flaky {
+impl JobKind for Flaky {
     const KIND: &'static str = "test.flaky";
     type Payload = Value;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for Flaky {
+    type Kind = Self;
     async fn run(&self, ctx: &JobCtx, p: Value) -> Result<Value, JobError> {
         if i64::from(ctx.job.attempts) < p["succeed_on"].as_i64().unwrap() {
             return Err(JobError::Retry(anyhow::anyhow!("transient")));
@@ -24,17 +31,15 @@ impl JobHandler for Flaky {
     }
 }
 
-fn queue(lease_secs: i64) -> Jobs {
-    Jobs::builder()
-        .register(Flaky)
-        .schedule(Schedule {
-            name: "tick",
-            every: chrono::Duration::minutes(5),
-            offset: chrono::Duration::zero(),
-            kind: Flaky::KIND,
-            payload: json!({"succeed_on": 1}),
-        })
-        .build(chrono::Duration::seconds(lease_secs), std::time::Duration::from_millis(50), Default::default())
+fn queue(lease_secs: i64) -> Runner {
+    let registry = JobRegistry::default().register(Flaky).schedule(Schedule {
+        name: "tick",
+        every: chrono::Duration::minutes(5),
+        offset: chrono::Duration::zero(),
+        kind: Flaky::KIND,
+        payload: json!({"succeed_on": 1}),
+    });
+    Runner::new(registry, JobQueue::new(Default::default()), chrono::Duration::seconds(lease_secs), std::time::Duration::from_millis(50))
 }
 
 async fn reload(app: &TestApp, id: i64) -> job::Model {
@@ -55,7 +60,7 @@ async fn make_due(app: &TestApp, id: i64) {
 async fn a_transient_failure_is_retried_with_backoff_until_it_succeeds() {
     let app = TestApp::spawn_with(|c| c.job_workers = 0).await;
     let q = queue(60);
-    let j = q.enqueue::<Flaky>(&app.state.db, NewJob::system(), &json!({"succeed_on": 3})).await.unwrap();
+    let j = q.queue().enqueue::<Flaky>(&app.state.db, NewJob::system(), &json!({"succeed_on": 3})).await.unwrap();
     assert!(q.run_once(&app.state).await.unwrap());
     let after1 = reload(&app, j.id).await;
     assert_eq!(after1.status, status::QUEUED);
@@ -75,7 +80,7 @@ async fn a_transient_failure_is_retried_with_backoff_until_it_succeeds() {
 async fn a_job_fails_for_good_after_its_last_attempt() {
     let app = TestApp::spawn_with(|c| c.job_workers = 0).await;
     let q = queue(60);
-    let j = q.enqueue::<Flaky>(&app.state.db, NewJob::system().attempts(2), &json!({"succeed_on": 9})).await.unwrap();
+    let j = q.queue().enqueue::<Flaky>(&app.state.db, NewJob::system().attempts(2), &json!({"succeed_on": 9})).await.unwrap();
     q.run_once(&app.state).await.unwrap();
     make_due(&app, j.id).await;
     q.run_once(&app.state).await.unwrap();
@@ -89,7 +94,7 @@ async fn a_job_fails_for_good_after_its_last_attempt() {
 async fn a_crashed_workers_job_is_claimed_again_when_its_lease_expires() {
     let app = TestApp::spawn_with(|c| c.job_workers = 0).await;
     let crashed = queue(60);
-    let j = crashed.enqueue::<Flaky>(&app.state.db, NewJob::system(), &json!({"succeed_on": 1})).await.unwrap();
+    let j = crashed.queue().enqueue::<Flaky>(&app.state.db, NewJob::system(), &json!({"succeed_on": 1})).await.unwrap();
     // Worker A claims and "dies" without finishing.
     let claimed = crashed.claim(&app.state.db).await.unwrap().unwrap();
     assert_eq!(claimed.id, j.id);
@@ -128,7 +133,7 @@ async fn concurrent_workers_never_run_the_same_job_twice() {
     let app = TestApp::spawn_with(|c| c.job_workers = 0).await;
     let q = queue(60);
     for _ in 0..20 {
-        q.enqueue::<Flaky>(&app.state.db, NewJob::system(), &json!({"succeed_on": 1})).await.unwrap();
+        q.queue().enqueue::<Flaky>(&app.state.db, NewJob::system(), &json!({"succeed_on": 1})).await.unwrap();
     }
     let mut handles = Vec::new();
     for _ in 0..4 {

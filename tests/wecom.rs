@@ -58,10 +58,10 @@ async fn start_sync(w: &World) -> entity::job::Model {
     w.app
         .state
         .jobs
-        .enqueue::<wecrm::wecom::sync::SyncJob>(
+        .enqueue::<wecrm::wecom_sync::sync::SyncJob>(
             &w.app.state.db,
             wecrm::jobs::NewJob { corp_id: Some(w.app.corp.corp.id), created_by: Some(w.app.corp.admin.id), ..Default::default() },
-            &wecrm::wecom::sync::SyncRequest { corp_id: w.app.corp.corp.id, org_only: false },
+            &wecrm::wecom_sync::sync::SyncRequest { corp_id: w.app.corp.corp.id, org_only: false },
         )
         .await
         .map_err(|e| format!("{e:?}"))
@@ -101,7 +101,7 @@ async fn binding_keeps_secrets_encrypted_and_never_shows_them() {
     let stored = row.contact_secret.unwrap();
     assert!(stored.starts_with("v1.") && !stored.contains("ww-acme-contacts-secret"));
     // No field of the schema can read a secret back.
-    let sdl = wecrm::graphql::sdl();
+    let sdl = wecrm::app::schema::sdl();
     let binding_type = sdl.split("type WecomBinding {").nth(1).unwrap().split('}').next().unwrap();
     assert!(!binding_type.contains("Secret:") && !binding_type.contains("encodingAesKey:"), "{binding_type}");
 }
@@ -149,7 +149,7 @@ async fn a_frequency_limit_answer_slows_the_sync_without_failing_it() {
 #[tokio::test]
 async fn concurrent_callers_share_one_token_fetch() {
     let w = world(1, 1).await;
-    let creds = wecrm::wecom::binding::credentials(&w.app.state.db, &w.app.state.master_key, w.app.corp.corp.id)
+    let creds = wecrm::wecom_sync::binding::credentials(&w.app.state.db, &w.app.state.master_key, w.app.corp.corp.id)
         .await
         .map_err(|e| format!("{e:?}"))
         .unwrap()
@@ -563,7 +563,7 @@ async fn the_sandbox_fires_a_customer_added_employee_event_on_demand_over_http()
 async fn the_client_lists_remarks_and_tags_customers_as_wecom_does() {
     use wecrm::integrations::wecom::types::{AddCorpTag, DelCorpTag, EditCorpTag, MarkTag, NewTag, RemarkRequest};
     let w = world_with_customers(1, 2, 4).await;
-    let creds = wecrm::wecom::binding::credentials(&w.app.state.db, &w.app.state.master_key, w.app.corp.corp.id)
+    let creds = wecrm::wecom_sync::binding::credentials(&w.app.state.db, &w.app.state.master_key, w.app.corp.corp.id)
         .await
         .map_err(|e| format!("{e:?}"))
         .unwrap()
@@ -641,7 +641,7 @@ async fn the_hourly_reconciliation_repairs_a_member_change_whose_callback_was_lo
     w.app
         .state
         .jobs
-        .enqueue::<wecrm::wecom::sync::HourlyReconcileJob>(&w.app.state.db, wecrm::jobs::NewJob::system(), &json!({}))
+        .enqueue::<wecrm::wecom_sync::sync::HourlyReconcileJob>(&w.app.state.db, wecrm::jobs::NewJob::system(), &json!({}))
         .await
         .map_err(|e| format!("{e:?}"))
         .unwrap();

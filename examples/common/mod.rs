@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::sync::watch;
 use wecrm::{
-    app::{self, AppState},
+    app::{self, App},
     config::Config,
     crypto::MasterKey,
-    tenants::{self, Provisioned},
+    platform::{self, Provisioned},
+    state::AppState,
 };
 
 /// The bench corp's login.
@@ -23,7 +24,7 @@ pub fn err(e: wecrm::error::AppError) -> anyhow::Error {
 
 /// A fresh app (SQLite under the temp dir, or `DATABASE_URL`; Redis when `REDIS_URL` is set) with no job
 /// workers, and the bench corp with `seats` seats. Remove the directory after.
-pub async fn bench_app(seats: i32) -> anyhow::Result<(AppState, Provisioned, std::path::PathBuf)> {
+pub async fn bench_app(seats: i32) -> anyhow::Result<(App, Provisioned, std::path::PathBuf)> {
     let mut config = Config::default();
     let dir = std::env::temp_dir().join(format!("wecrm-bench-{}", uuid::Uuid::new_v4().simple()));
     config.database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db?mode=rwc", dir.display()));
@@ -33,10 +34,10 @@ pub async fn bench_app(seats: i32) -> anyhow::Result<(AppState, Provisioned, std
     config.master_key = Some(MasterKey::generate().1);
     config.job_workers = 0;
     config.log_filter = "warn".into();
-    let state = app::AppState::build(config, None).await?;
-    let p = tenants::create(
+    let state = App::build(config, None).await?;
+    let p = platform::create(
         &state.db,
-        tenants::NewTenant {
+        platform::NewTenant {
             code: CORP.into(),
             name: "Bench".into(),
             seat_quota: seats,
@@ -52,11 +53,11 @@ pub async fn bench_app(seats: i32) -> anyhow::Result<(AppState, Provisioned, std
 }
 
 /// The server on 127.0.0.1:0; dropping the sender stops it.
-pub async fn serve(state: &AppState) -> anyhow::Result<(String, watch::Sender<bool>)> {
+pub async fn serve(app: &App) -> anyhow::Result<(String, watch::Sender<bool>)> {
     let (tx, rx) = watch::channel(false);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    app::spawn_server(listener, state.clone(), rx);
+    app::spawn_server(listener, app, rx);
     Ok((format!("http://{addr}/graphql"), tx))
 }
 

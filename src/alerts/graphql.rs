@@ -9,16 +9,16 @@ use futures_util::Stream;
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 
 use super::{
-    bus::AlertEvent,
     radar::{RadarAlertDetail, RadarSettings},
     AlertCategory,
 };
+use crate::bus::AlertEvent;
 use crate::{
     archive::reply::TimeoutAlertDetail,
     archive::sensitive::SensitiveAlertDetail,
     customers::{
+        graphql::groups::CustomerGroup,
         graphql::{crm_loader, Customer},
-        groups::CustomerGroup,
         loaders::{CustomerById, GroupById},
     },
     graphql::{
@@ -138,10 +138,9 @@ impl AlertQuery {
         let auth = ctx.auth()?;
         let page = Page::new(first, after)?;
         let scope = &auth.scope;
-        let mine = sea_orm::sea_query::Query::select()
-            .column(alert_recipient::Column::AlertId)
-            .from(alert_recipient::Entity)
-            .and_where(alert_recipient::Column::CorpId.eq(auth.corp_id))
+        let mine = auth
+            .scope
+            .subquery::<alert_recipient::Entity>(alert_recipient::Column::AlertId)
             .and_where(alert_recipient::Column::EmployeeId.eq(auth.employee_id))
             .to_owned();
         let mut q =

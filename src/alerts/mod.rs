@@ -7,7 +7,6 @@
 //! only those whose data scope sees the alert's customer (or group) receive
 //! it. Subscribers then get exactly the alerts addressed to them.
 
-pub mod bus;
 pub mod graphql;
 pub mod radar;
 
@@ -18,12 +17,13 @@ use sea_orm::{
 };
 use serde_json::Value;
 
+use crate::bus::{AlertEvent, BusMessage};
 use crate::{
-    app::AppState,
     error::AppResult,
-    tenancy::{resolve_visibility, Scope, TenantActiveModel},
+    jobs::JobRegistry,
+    state::AppState,
+    tenancy::{Scope, TenantActiveModel},
 };
-use bus::{AlertEvent, BusMessage};
 use entity::{alert, alert_recipient, customer, customer_group, employee};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -74,15 +74,7 @@ pub struct NewAlert {
     pub app_message: bool,
 }
 
-/// The scope an employee has now (their roles as they are).
-pub async fn scope_of(db: &impl ConnectionTrait, corp_id: i64, employee_id: i64) -> AppResult<Option<Scope>> {
-    let Some(emp) = Scope::system(corp_id).select::<employee::Entity>().filter(employee::Column::Id.eq(employee_id)).one(db).await? else {
-        return Ok(None);
-    };
-    let roles = crate::org::roles::roles_of(db, corp_id, employee_id).await?;
-    let visibility = resolve_visibility(db, corp_id, employee_id, emp.is_super_admin, &roles).await?;
-    Ok(Some(Scope { corp_id, employee_id: Some(employee_id), visibility }))
-}
+pub use crate::tenancy::scope_of;
 
 /// The candidates who may see this customer (or group): the one data-scope
 /// check every alert goes through.
@@ -134,7 +126,7 @@ pub fn event_of(m: &alert::Model, recipients: Vec<i64>) -> AlertEvent {
 /// Returns what was pushed (`None`: no one may see it, or it was raised before).
 pub async fn raise(state: &AppState, scope: &Scope, a: NewAlert) -> AppResult<Option<AlertEvent>> {
     let db = &state.db;
-    let recipients = allowed_recipients(db, scope.corp_id, a.customer_id, a.group_id, &a.recipients).await?;
+    let recipients = allowed_recipients(db, scope.corp_id(), a.customer_id, a.group_id, &a.recipients).await?;
     if recipients.is_empty() {
         return Ok(None);
     }
@@ -154,7 +146,7 @@ pub async fn raise(state: &AppState, scope: &Scope, a: NewAlert) -> AppResult<Op
         created_at: Set(now),
         ..Default::default()
     };
-    am.stamp_corp(scope.corp_id);
+    am.stamp_corp(scope.corp_id());
     let inserted = alert::Entity::insert(am).on_conflict_do_nothing_on([alert::Column::CorpId, alert::Column::DedupKey]).exec(&txn).await?;
     let TryInsertResult::Inserted(res) = inserted else {
         txn.rollback().await?;
@@ -175,7 +167,7 @@ pub async fn raise(state: &AppState, scope: &Scope, a: NewAlert) -> AppResult<Op
     txn.commit().await?;
     let event = AlertEvent {
         id,
-        corp_id: scope.corp_id,
+        corp_id: scope.corp_id(),
         category: a.category.as_str().to_string(),
         kind: a.kind,
         recipients,
@@ -227,4 +219,9 @@ pub async fn userids_of(db: &DatabaseConnection, corp_id: i64, employees: &[i64]
 /// China time (UTC+8), in which push windows and working hours are read.
 pub fn china() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).expect("offset")
+}
+
+/// The radar's job kinds.
+pub fn jobs(registry: JobRegistry) -> JobRegistry {
+    registry.register(radar::RadarDispatchJob).register(radar::RadarFlushJob)
 }

@@ -12,11 +12,12 @@ use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{bus::BusMessage, china, AlertCategory, NewAlert};
+use super::{china, AlertCategory, NewAlert};
+use crate::bus::BusMessage;
 use crate::{
     customers::timeline::{EventKind, NewEvent},
     error::{AppError, AppResult, Msg},
-    jobs::{JobCtx, JobError, JobHandler, NewJob},
+    jobs::{JobCtx, JobError, JobHandler, JobKind, NewJob},
     settings::Document,
     tenancy::Scope,
 };
@@ -199,7 +200,7 @@ pub async fn queue(db: &impl ConnectionTrait, scope: &Scope, events: &[NewEvent]
     if live.is_empty() {
         return Ok(());
     }
-    let new = NewJob { corp_id: Some(scope.corp_id), ..NewJob::system() };
+    let new = NewJob { corp_id: Some(scope.corp_id()), ..NewJob::system() };
     crate::jobs::insert::<RadarDispatchJob>(db, new, &json!({ "events": live }), now).await?;
     Ok(())
 }
@@ -235,10 +236,14 @@ fn text_of(d: &RadarAlertDetail) -> String {
 
 pub struct RadarDispatchJob;
 
-#[async_trait::async_trait]
-impl JobHandler for RadarDispatchJob {
+impl JobKind for RadarDispatchJob {
     const KIND: &'static str = "alerts.radar_dispatch";
     type Payload = Value;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for RadarDispatchJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, p: Value) -> Result<Value, JobError> {
         let state = &ctx.state;
@@ -311,10 +316,14 @@ impl JobHandler for RadarDispatchJob {
 /// message per recipient.
 pub struct RadarFlushJob;
 
-#[async_trait::async_trait]
-impl JobHandler for RadarFlushJob {
+impl JobKind for RadarFlushJob {
     const KIND: &'static str = "alerts.radar_flush";
     type Payload = Value;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for RadarFlushJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
         let state = &ctx.state;

@@ -16,8 +16,8 @@ use super::{
 };
 use crate::{
     customers::{
+        graphql::groups::CustomerGroup,
         graphql::{crm_loader, Customer},
-        groups::CustomerGroup,
         loaders::{CustomerById, GroupById},
     },
     error::{msg, AppError},
@@ -502,10 +502,8 @@ impl ArchiveQuery {
         match (employee_id, customer_id) {
             (Some(e), _) => {
                 let emp = scope.get_visible::<employee::Entity>(db, parse_id(&e, "employeeId")?).await?;
-                let rooms = sea_orm::sea_query::Query::select()
-                    .column(group_member::Column::GroupId)
-                    .from(group_member::Entity)
-                    .and_where(group_member::Column::CorpId.eq(scope.corp_id))
+                let rooms = scope
+                    .subquery::<group_member::Entity>(group_member::Column::GroupId)
                     .and_where(group_member::Column::Userid.eq(emp.userid.clone()))
                     .to_owned();
                 q = q.filter(
@@ -517,10 +515,8 @@ impl ArchiveQuery {
                 if !c.archive_agreed {
                     return Ok(connection(page, 0, vec![]));
                 }
-                let rooms = sea_orm::sea_query::Query::select()
-                    .column(group_member::Column::GroupId)
-                    .from(group_member::Entity)
-                    .and_where(group_member::Column::CorpId.eq(scope.corp_id))
+                let rooms = scope
+                    .subquery::<group_member::Entity>(group_member::Column::GroupId)
                     .and_where(group_member::Column::Userid.eq(c.external_userid.clone()))
                     .to_owned();
                 q = q.filter(
@@ -538,10 +534,8 @@ impl ArchiveQuery {
             q = q.filter(chat_thread::Column::ChatKind.eq(k.as_str()));
         }
         if let Some(kw) = keyword.filter(|k| !k.trim().is_empty()) {
-            let hits = sea_orm::sea_query::Query::select()
-                .column(chat_message::Column::ChatKey)
-                .from(chat_message::Entity)
-                .and_where(chat_message::Column::CorpId.eq(scope.corp_id))
+            let hits = scope
+                .subquery::<chat_message::Entity>(chat_message::Column::ChatKey)
                 .and_where(chat_message::Column::Content.like(like(kw.trim())))
                 .to_owned();
             q = q.filter(chat_thread::Column::ChatKey.in_subquery(hits));
@@ -842,7 +836,7 @@ impl ArchiveMutation {
                     note: Set(input.note),
                     week: Set(serde_json::to_string(&input.week)?),
                     holidays: Set(serde_json::to_string(&input.holidays)?),
-                    created_by: Set(scope.employee_id),
+                    created_by: Set(scope.employee_id()),
                     created_at: Set(now),
                     updated_at: Set(now),
                     ..Default::default()
@@ -902,7 +896,7 @@ impl ArchiveMutation {
                     category: Set(input.category.as_str().to_string()),
                     enabled: Set(false),
                     hit_count: Set(0),
-                    created_by: Set(scope.employee_id),
+                    created_by: Set(scope.employee_id()),
                     created_at: Set(now),
                     updated_at: Set(now),
                     ..Default::default()
@@ -966,7 +960,7 @@ impl ArchiveMutation {
             ReviewVerdict::FalseAlarm => "FALSE_ALARM".into(),
         }));
         am.remark = Set(remark);
-        am.reviewer_id = Set(scope.employee_id);
+        am.reviewer_id = Set(scope.employee_id());
         am.reviewed_at = Set(Some(Utc::now()));
         Ok(SensitiveBehavior(scope.update(ctx.db(), am).await?))
     }
@@ -1004,10 +998,14 @@ impl ArchiveMutation {
 /// Writes the review queue, as the starter may see it, to a CSV file.
 pub struct ExportBehaviorsJob;
 
-#[async_trait::async_trait]
-impl crate::jobs::JobHandler for ExportBehaviorsJob {
+impl crate::jobs::JobKind for ExportBehaviorsJob {
     const KIND: &'static str = "archive.export_behaviors";
     type Payload = BehaviorFilter;
+}
+
+#[async_trait::async_trait]
+impl crate::jobs::JobHandler for ExportBehaviorsJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &crate::jobs::JobCtx, filter: BehaviorFilter) -> Result<serde_json::Value, crate::jobs::JobError> {
         use crate::jobs::JobError;

@@ -14,7 +14,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::{app::AppState, settings::Document, tenancy::Scope};
+use crate::{settings::Document, state::AppState, tenancy::Scope};
 
 /// The digest of the corp's ingest key (the key itself is shown once).
 #[derive(Serialize, Deserialize, Default)]
@@ -41,7 +41,7 @@ fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 pub async fn ingest(State(app): State<AppState>, Path(corp): Path<String>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
-    let Some(token) = crate::graphql::http::bearer(&headers) else {
+    let Some(token) = crate::auth::service::bearer(&headers) else {
         return refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "ingest key required");
     };
     let found = entity::corp::Entity::find().filter(entity::corp::Column::Code.eq(&corp)).one(&app.db).await;

@@ -30,9 +30,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{
-    app::AppState,
     customers::group_activity::{ActivityMetric, ActivitySource},
     error::{AppError, AppResult, Msg},
+    jobs::JobRegistry,
+    state::AppState,
     tenancy::Scope,
 };
 use entity::{chat_message, chat_thread, customer, customer_group, employee, sensitive_hit, sensitive_rule};
@@ -305,7 +306,7 @@ pub async fn ingest(state: &AppState, scope: &Scope, batch: Vec<Value>) -> AppRe
     }
     for (key, m) in &last_of_chat {
         if stored.iter().any(|x| x.chat_key == *key && !x.from_customer && x.action == "send") {
-            reply::cancel_timers(&txn, scope.corp_id, key).await?;
+            reply::cancel_timers(&txn, scope.corp_id(), key).await?;
         }
         if m.from_customer {
             reply::start_timers(&txn, scope, &monitor, m, now).await?;
@@ -459,7 +460,7 @@ async fn detect(
     employees: &HashMap<String, i64>,
 ) -> AppResult<()> {
     use sensitive::BehaviorKind;
-    let matcher = state.sensitive.of(db, scope).await?;
+    let matcher = sensitive::matcher_of(db, scope, &state.sensitive).await?;
     let monitoring: sensitive::SensitiveMonitoring = crate::settings::get(db, scope).await?;
     let now = state.clock.now();
     let mut hits: Vec<entity::sensitive_hit::ActiveModel> = Vec::new();
@@ -586,4 +587,17 @@ impl ActivitySource for ArchiveActivity {
         }
         Ok(out)
     }
+}
+
+/// The archive's job kinds: pulls, reply timers, sensitive alerts, exports.
+pub fn jobs(registry: JobRegistry) -> JobRegistry {
+    use chrono::Duration;
+    registry
+        .register(reply::ReplyTimeoutJob)
+        .register(reply::RebuildTimersJob)
+        .register(sensitive::SensitiveAlertJob)
+        .register(source::ArchivePullJob)
+        .register(graphql::ExportBehaviorsJob)
+        .schedule_every::<reply::RebuildTimersJob>("reply-timer-rebuild", Duration::minutes(10), Duration::zero())
+        .schedule_every::<source::ArchivePullJob>("archive-pull", Duration::minutes(1), Duration::zero())
 }

@@ -18,7 +18,7 @@ use super::{calendar::TimeSlot, ChatKind};
 use crate::{
     alerts::{AlertCategory, NewAlert},
     error::{AppError, AppResult, Msg},
-    jobs::{JobCtx, JobError, JobHandler, NewJob},
+    jobs::{JobCtx, JobError, JobHandler, JobKind, NewJob},
     settings::Document,
     tenancy::Scope,
 };
@@ -171,8 +171,8 @@ pub async fn start_timers(
     }
     for (i, level) in monitor.rules.levels(kind).iter().enumerate() {
         let Some(at) = monitor.deadline(m.msgtime, level.minutes) else { continue };
-        let new = NewJob { corp_id: Some(scope.corp_id), ..NewJob::system() }
-            .dedup(format!("{}{}:{}", timer_prefix(scope.corp_id, &m.chat_key), m.id, i + 1))
+        let new = NewJob { corp_id: Some(scope.corp_id()), ..NewJob::system() }
+            .dedup(format!("{}{}:{}", timer_prefix(scope.corp_id(), &m.chat_key), m.id, i + 1))
             .at(at);
         crate::jobs::insert::<ReplyTimeoutJob>(db, new, &TimerPayload { message_id: m.id, level: i as i32 + 1 }, now).await?;
     }
@@ -264,10 +264,14 @@ pub async fn leaders_for(db: &impl ConnectionTrait, scope: &Scope, employees: &[
 
 pub struct ReplyTimeoutJob;
 
-#[async_trait::async_trait]
-impl JobHandler for ReplyTimeoutJob {
+impl JobKind for ReplyTimeoutJob {
     const KIND: &'static str = "archive.reply_timeout";
     type Payload = TimerPayload;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for ReplyTimeoutJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, p: TimerPayload) -> Result<Value, JobError> {
         let state = &ctx.state;
@@ -399,10 +403,14 @@ impl JobHandler for ReplyTimeoutJob {
 /// stays as it is.
 pub struct RebuildTimersJob;
 
-#[async_trait::async_trait]
-impl JobHandler for RebuildTimersJob {
+impl JobKind for RebuildTimersJob {
     const KIND: &'static str = "archive.rebuild_reply_timers";
     type Payload = Value;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for RebuildTimersJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
         let state = &ctx.state;

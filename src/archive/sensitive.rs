@@ -6,22 +6,19 @@
 //! and for words that begin or end with a Latin letter or digit, only where
 //! no other letter or digit touches it ("ok" does not hit "book").
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-};
+use std::sync::Arc;
 
-use aho_corasick::AhoCorasick;
 use async_graphql::{Enum, InputObject, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+pub use crate::ports::word_matcher::{split_words, Matcher, Matchers};
 use crate::{
     alerts::{AlertCategory, NewAlert},
     error::{AppError, AppResult, Msg},
-    jobs::{JobCtx, JobError, JobHandler},
+    jobs::{JobCtx, JobError, JobHandler, JobKind},
     settings::Document,
     tenancy::Scope,
 };
@@ -86,8 +83,19 @@ impl BehaviorKind {
 }
 
 /// The words of a rule as stored: split by the full-width comma, trimmed, empty ones dropped.
-pub fn split_words(words: &str) -> Vec<String> {
-    words.split('，').map(str::trim).filter(|w| !w.is_empty()).map(str::to_string).collect()
+/// The corp's automaton over its enabled rules: one query, and a rebuild only
+/// when the rules changed.
+pub async fn matcher_of(db: &impl ConnectionTrait, scope: &Scope, cache: &Matchers) -> AppResult<Arc<Matcher>> {
+    let rules: Vec<(i64, String)> = scope
+        .select::<sensitive_rule::Entity>()
+        .filter(sensitive_rule::Column::Enabled.eq(true))
+        .order_by_asc(sensitive_rule::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.words))
+        .collect();
+    Ok(cache.get_or_build(scope.corp_id(), &rules))
 }
 
 pub fn check_rule(name: &str, words: &str) -> AppResult<()> {
@@ -99,81 +107,6 @@ pub fn check_rule(name: &str, words: &str) -> AppResult<()> {
         return Err(AppError::bad_input("words", WORDS_INVALID));
     }
     Ok(())
-}
-
-/// All enabled rules of a corp in one automaton.
-pub struct Matcher {
-    automaton: Option<AhoCorasick>,
-    /// Pattern index → (rule, word).
-    words: Vec<(i64, String)>,
-}
-
-fn word_char(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-}
-
-impl Matcher {
-    pub fn build(rules: &[(i64, String)]) -> Matcher {
-        let words: Vec<(i64, String)> = rules.iter().flat_map(|(id, w)| split_words(w).into_iter().map(move |w| (*id, w))).collect();
-        let automaton = if words.is_empty() { None } else { AhoCorasick::new(words.iter().map(|(_, w)| w.as_str())).ok() };
-        Matcher { automaton, words }
-    }
-
-    /// (rule, word) pairs found in `text`, each rule once with its first word.
-    pub fn hits(&self, text: &str) -> Vec<(i64, String)> {
-        let Some(ac) = &self.automaton else { return vec![] };
-        let mut out: Vec<(i64, String)> = Vec::new();
-        for m in ac.find_overlapping_iter(text) {
-            let (rule, word) = &self.words[m.pattern().as_usize()];
-            let before = text[..m.start()].chars().next_back();
-            let after = text[m.end()..].chars().next();
-            let first = word.chars().next().is_some_and(word_char);
-            let last = word.chars().next_back().is_some_and(word_char);
-            if (first && before.is_some_and(word_char)) || (last && after.is_some_and(word_char)) {
-                continue;
-            }
-            if !out.iter().any(|(r, _)| r == rule) {
-                out.push((*rule, word.clone()));
-            }
-        }
-        out
-    }
-}
-
-/// Each corp's automaton, kept until its rules change.
-#[derive(Clone, Default)]
-pub struct Matchers(Arc<Mutex<HashMap<i64, Versioned>>>);
-
-/// An automaton and the digest of the rules it was built from.
-type Versioned = (u64, Arc<Matcher>);
-
-impl Matchers {
-    /// The corp's automaton over its enabled rules (one query; the build only when they changed).
-    pub async fn of(&self, db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Arc<Matcher>> {
-        let rules: Vec<(i64, String)> = scope
-            .select::<sensitive_rule::Entity>()
-            .filter(sensitive_rule::Column::Enabled.eq(true))
-            .order_by_asc(sensitive_rule::Column::Id)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.words))
-            .collect();
-        let version = {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            rules.hash(&mut h);
-            h.finish()
-        };
-        if let Some((v, m)) = self.0.lock().expect("matchers").get(&scope.corp_id) {
-            if *v == version {
-                return Ok(m.clone());
-            }
-        }
-        let m = Arc::new(Matcher::build(&rules));
-        self.0.lock().expect("matchers").insert(scope.corp_id, (version, m.clone()));
-        Ok(m)
-    }
 }
 
 /// Sensitive behaviour monitoring (CFG-3).
@@ -230,10 +163,14 @@ pub struct SensitiveAlertDetail {
 /// Raises the alert of one detected behaviour.
 pub struct SensitiveAlertJob;
 
-#[async_trait::async_trait]
-impl JobHandler for SensitiveAlertJob {
+impl JobKind for SensitiveAlertJob {
     const KIND: &'static str = "archive.sensitive_alert";
     type Payload = Value;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for SensitiveAlertJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, p: Value) -> Result<Value, JobError> {
         let state = &ctx.state;
@@ -340,13 +277,13 @@ pub async fn record(
         created_at: Set(Utc::now()),
         ..Default::default()
     };
-    crate::tenancy::TenantActiveModel::stamp_corp(&mut am, scope.corp_id);
+    crate::tenancy::TenantActiveModel::stamp_corp(&mut am, scope.corp_id());
     let res = sensitive_behavior::Entity::insert(am)
         .on_conflict_do_nothing_on([sensitive_behavior::Column::CorpId, sensitive_behavior::Column::DedupKey])
         .exec(db)
         .await?;
     if let TryInsertResult::Inserted(r) = res {
-        let new = crate::jobs::NewJob { corp_id: Some(scope.corp_id), ..crate::jobs::NewJob::system() };
+        let new = crate::jobs::NewJob { corp_id: Some(scope.corp_id()), ..crate::jobs::NewJob::system() };
         crate::jobs::insert::<SensitiveAlertJob>(db, new, &json!({"behaviorId": r.last_insert_id}), Utc::now()).await?;
     }
     Ok(())
@@ -378,17 +315,6 @@ pub async fn employee_deleted_customer(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn one_automaton_finds_every_rule_and_respects_latin_word_edges() {
-        let m = Matcher::build(&[(1, "返现，私下转账".into()), (2, "ok，加微信".into()), (3, "".into())]);
-        assert_eq!(m.hits("可以私下转账给你"), vec![(1, "私下转账".to_string())]);
-        let both = m.hits("返现可以, ok 吗? 加微信");
-        assert_eq!(both.iter().map(|(r, _)| *r).collect::<Vec<_>>(), vec![1, 2]);
-        assert!(m.hits("this book is good").is_empty(), "ok inside a Latin word is no hit");
-        assert!(m.hits("正常聊天").is_empty());
-        assert!(Matcher::build(&[]).hits("返现").is_empty());
-    }
 
     #[test]
     fn rules_follow_the_name_and_words_limits() {

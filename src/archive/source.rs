@@ -8,27 +8,14 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+pub use crate::ports::archive_source::{ArchiveSource, ChatPage, Source};
 use crate::{
-    app::AppState,
     error::AppError,
-    jobs::{JobCtx, JobError, JobHandler},
+    jobs::{JobCtx, JobError, JobHandler, JobKind},
     settings::Document,
+    state::AppState,
     tenancy::Scope,
 };
-
-/// One page of the archive after `seq`: the messages and the highest seq seen.
-pub struct ChatPage {
-    pub messages: Vec<Value>,
-    pub last_seq: i64,
-}
-
-#[async_trait::async_trait]
-pub trait ArchiveSource: Send + Sync {
-    /// Messages after `seq` (at most `limit`, ≤ 1000) of the WeCom corp.
-    async fn fetch(&self, wecom_corp_id: &str, seq: i64, limit: usize) -> anyhow::Result<ChatPage>;
-}
-
-pub type Source = std::sync::Arc<dyn ArchiveSource>;
 
 /// The sandbox's `GET /sandbox/finance/chatdata`, shaped like the SDK's GetChatData.
 pub struct SandboxSource {
@@ -87,10 +74,14 @@ impl Document for Cursor {
 /// Reads each bound corp's new messages from the source and ingests them.
 pub struct ArchivePullJob;
 
-#[async_trait::async_trait]
-impl JobHandler for ArchivePullJob {
+impl JobKind for ArchivePullJob {
     const KIND: &'static str = "archive.pull";
     type Payload = Value;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for ArchivePullJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
         let state = &ctx.state;

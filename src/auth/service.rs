@@ -9,12 +9,11 @@ use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{
-    app::AppState,
     crypto::{hash_password, new_token, token_digest, verify_password},
     error::{msg, AppError, AppResult, Code},
-    graphql::context::Auth,
     org::roles,
-    tenancy::{resolve_visibility, Scope},
+    state::AppState,
+    tenancy::{self, Auth, Scope},
 };
 use entity::{corp, employee, session};
 
@@ -108,23 +107,20 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Option<Aut
     else {
         return Ok(None);
     };
-    let scope = Scope::system(s.corp_id);
-    let Some(e) = scope.select::<employee::Entity>().filter(employee::Column::Id.eq(s.employee_id)).one(db).await? else {
+    let Some(standing) = tenancy::standing_of(db, s.corp_id, s.employee_id).await? else {
         return Ok(None);
     };
-    if !e.system_enabled {
+    if !standing.employee.system_enabled {
         return Ok(None);
     }
-    let roles = roles::roles_of(db, e.corp_id, e.id).await?;
-    let visibility = resolve_visibility(db, e.corp_id, e.id, e.is_super_admin, &roles).await?;
-    let permissions: HashSet<String> = roles.iter().flat_map(roles::parse_permissions).collect();
+    let permissions: HashSet<String> = standing.roles.iter().flat_map(roles::parse_permissions).collect();
     Ok(Some(Auth {
-        corp_id: e.corp_id,
-        employee_id: e.id,
+        corp_id: s.corp_id,
+        employee_id: s.employee_id,
         session_id: s.id,
-        is_super_admin: e.is_super_admin,
+        is_super_admin: standing.employee.is_super_admin,
         permissions: Arc::new(permissions),
-        scope: Scope { corp_id: e.corp_id, employee_id: Some(e.id), visibility },
+        scope: standing.scope,
     }))
 }
 
@@ -195,8 +191,18 @@ pub async fn sessions_of(db: &impl sea_orm::ConnectionTrait, scope: &Scope, empl
 /// Tells every instance these sessions ended, so their alert sockets close.
 pub async fn announce_ended(state: &AppState, sessions: &[i64]) {
     for id in sessions {
-        if let Err(e) = state.bus.publish(crate::alerts::bus::BusMessage::SessionEnded { session_id: *id }).await {
+        if let Err(e) = state.bus.publish(crate::bus::BusMessage::SessionEnded { session_id: *id }).await {
             tracing::warn!(error = ?e, "session end not published");
         }
     }
+}
+
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }

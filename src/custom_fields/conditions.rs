@@ -4,7 +4,7 @@
 
 use async_graphql::{Enum, InputObject, Json, ID};
 use sea_orm::{
-    sea_query::{IntoCondition, Query, SelectStatement},
+    sea_query::{IntoCondition, SelectStatement},
     ColumnTrait, Condition,
 };
 use serde::{Deserialize, Serialize};
@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::{validate_value, FieldEntity, FieldOption, FieldType};
 use crate::error::{AppError, AppResult, Msg};
+use crate::tenancy::Scope;
 use entity::{custom_field, custom_field_value as cfv};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize, Deserialize)]
@@ -76,11 +77,9 @@ pub fn text_column_condition(col: impl ColumnTrait, op: ConditionOp, value: Opti
     })
 }
 
-fn field_rows(corp_id: i64, kind: FieldEntity, field_id: i64) -> SelectStatement {
-    Query::select()
-        .column(cfv::Column::EntityId)
-        .from(cfv::Entity)
-        .and_where(cfv::Column::CorpId.eq(corp_id))
+fn field_rows(scope: &Scope, kind: FieldEntity, field_id: i64) -> SelectStatement {
+    scope
+        .subquery::<cfv::Entity>(cfv::Column::EntityId)
         .and_where(cfv::Column::EntityKind.eq(kind.as_str()))
         .and_where(cfv::Column::FieldId.eq(field_id))
         .to_owned()
@@ -88,7 +87,7 @@ fn field_rows(corp_id: i64, kind: FieldEntity, field_id: i64) -> SelectStatement
 
 /// A condition on a custom field, as `id IN (matching value rows)`.
 pub fn custom_field_condition(
-    corp_id: i64,
+    scope: &Scope,
     kind: FieldEntity,
     id_col: impl ColumnTrait,
     field: &custom_field::Model,
@@ -98,7 +97,7 @@ pub fn custom_field_condition(
 ) -> AppResult<Condition> {
     let ty = FieldType::parse(&field.field_type).ok_or_else(|| AppError::internal(anyhow::anyhow!("bad field type")))?;
     let options: Vec<FieldOption> = serde_json::from_str(&field.options).unwrap_or_default();
-    let rows = || field_rows(corp_id, kind, field.id);
+    let rows = || field_rows(scope, kind, field.id);
     let with = |pred: Condition| id_col.in_subquery(rows().cond_where(pred).to_owned()).into_condition();
     let without = |pred: Condition| id_col.not_in_subquery(rows().cond_where(pred).to_owned()).into_condition();
     let numeric = matches!(ty, FieldType::Integer | FieldType::Decimal | FieldType::Datetime);
@@ -205,7 +204,7 @@ pub async fn compile<C: ColumnTrait + Copy>(
                     .one(db)
                     .await?
                     .ok_or_else(|| AppError::bad_input(&path, UNKNOWN_FIELD))?;
-                custom_field_condition(scope.corp_id, kind, id_col, &field, c.op, value, &path)?
+                custom_field_condition(scope, kind, id_col, &field, c.op, value, &path)?
             }
             _ => return Err(AppError::bad_input(&path, CONDITION_FIELD)),
         };

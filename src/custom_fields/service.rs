@@ -116,7 +116,7 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, field: NewField) -> 
                 required: Set(field.required),
                 options: Set(serde_json::to_string(&options).expect("options serialize")),
                 sort: Set(max.flatten().map(|m| m + 1).unwrap_or(0)),
-                created_by: Set(scope.employee_id),
+                created_by: Set(scope.employee_id()),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()

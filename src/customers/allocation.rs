@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use super::inheritance::{inherit_resigned, ResignedInheritRequest};
 use crate::{
     error::{AppError, AppResult, Msg},
-    jobs::{JobCtx, JobError, JobHandler},
+    jobs::{JobCtx, JobError, JobHandler, JobKind},
     tenancy::{subtree_of, Scope},
 };
 use entity::{allocation_rule, custom_field_value, customer, department, employee, employee_department, unassigned_customer};
@@ -118,7 +118,7 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, input: RuleInput) ->
                 fallback_employee_id: Set(input.fallback_employee_id),
                 enabled: Set(input.enabled),
                 cursor: Set(0),
-                created_by: Set(scope.employee_id),
+                created_by: Set(scope.employee_id()),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -264,9 +264,9 @@ pub async fn plan(
 
 /// Allocates the waiting customers of everyone who resigned on `day` (China's
 /// calendar day), by the first enabled rule that covers each.
-pub async fn run_for_day(state: &crate::app::AppState, scope: &Scope, day: NaiveDate) -> AppResult<Value> {
+pub async fn run_for_day(state: &crate::state::AppState, scope: &Scope, day: NaiveDate) -> AppResult<Value> {
     let db = &state.db;
-    let Some(link) = crate::wecom::link(state, scope.corp_id).await? else { return Ok(json!({"skipped": "not bound to WeCom"})) };
+    let Some(link) = crate::wecom_sync::link(state, scope.corp_id()).await? else { return Ok(json!({"skipped": "not bound to WeCom"})) };
     super::inheritance::sync_unassigned(db, scope, &link).await?;
     let china = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
     let start = china.from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight")).single().expect("fixed offset").with_timezone(&Utc);
@@ -335,10 +335,14 @@ pub struct AllocationRun {
 /// The daily 10:00 run (platform-wide when scheduled, one corp when a user asks).
 pub struct AutoAllocationJob;
 
-#[async_trait::async_trait]
-impl JobHandler for AutoAllocationJob {
+impl JobKind for AutoAllocationJob {
     const KIND: &'static str = "customers.auto_allocation";
     type Payload = AllocationRun;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for AutoAllocationJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, p: AllocationRun) -> Result<Value, JobError> {
         let china = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");

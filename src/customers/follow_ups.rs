@@ -12,9 +12,9 @@ use serde_json::{json, Value};
 
 use super::timeline::{self, EventKind, NewEvent};
 use crate::{
-    app::AppState,
     error::{AppError, AppResult, Code, Msg},
-    jobs::{JobCtx, JobError, JobHandler, NewJob},
+    jobs::{JobCtx, JobError, JobHandler, JobKind, NewJob},
+    state::AppState,
     tenancy::Scope,
 };
 use entity::{employee, follow_up, follow_up_type};
@@ -115,7 +115,7 @@ pub async fn create_type(db: &DatabaseConnection, scope: &Scope, name: &str) -> 
                 sort: Set(existing.iter().map(|t| t.sort).max().unwrap_or(0) + 1),
                 enabled: Set(true),
                 is_default: Set(false),
-                created_by: Set(scope.employee_id),
+                created_by: Set(scope.employee_id()),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -195,7 +195,7 @@ pub struct NewFollowUp {
 /// the notifications. The subject must be visible to the author.
 pub async fn create(state: &AppState, scope: &Scope, new: NewFollowUp) -> AppResult<follow_up::Model> {
     let db = &state.db;
-    let author = scope.employee_id.ok_or_else(AppError::forbidden)?;
+    let author = scope.employee_id().ok_or_else(AppError::forbidden)?;
     let content = new.content.trim().to_string();
     if content.is_empty() || content.chars().count() > 100 {
         return Err(AppError::bad_input("content", CONTENT_INVALID));
@@ -271,7 +271,7 @@ pub async fn create(state: &AppState, scope: &Scope, new: NewFollowUp) -> AppRes
         )
         .await?;
     }
-    let base = NewJob { corp_id: Some(scope.corp_id), created_by: Some(author), ..Default::default() };
+    let base = NewJob { corp_id: Some(scope.corp_id()), created_by: Some(author), ..Default::default() };
     if !mentions.is_empty() {
         let n =
             ReminderNotice { follow_up_id: record.id, recipients: mentions, kind: ReminderKind::Mention, subject: subject_name.clone() };
@@ -318,10 +318,14 @@ pub struct ReminderNotice {
 /// REMINDER_DUE). A corp without WeCom gets nothing sent and the job says so.
 pub struct SendReminderJob;
 
-#[async_trait::async_trait]
-impl JobHandler for SendReminderJob {
+impl JobKind for SendReminderJob {
     const KIND: &'static str = "customers.follow_up_reminder";
     type Payload = ReminderNotice;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for SendReminderJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, n: ReminderNotice) -> Result<Value, JobError> {
         let corp_id = ctx.job.corp_id.ok_or(JobError::Permanent { code: Code::Internal, msg: crate::error::msg::INTERNAL })?;

@@ -8,7 +8,7 @@
 //! (`archive::ArchiveActivity`) counts customer and group messages; material
 //! and order counts come with the areas that track them (0 until then).
 
-use std::{collections::HashMap, sync::Arc};
+use std::collections::HashMap;
 
 use async_graphql::{Enum, InputObject, SimpleObject};
 use chrono::{DateTime, Duration, Utc};
@@ -16,9 +16,10 @@ use sea_orm::{sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTr
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+pub use crate::ports::activity::{Activity, ActivityMetric, ActivitySource};
 use crate::{
     error::{AppError, AppResult, Msg},
-    jobs::{JobCtx, JobError, JobHandler},
+    jobs::{JobCtx, JobError, JobHandler, JobKind},
     tenancy::Scope,
 };
 use entity::{customer_group, group_activity_rule, group_member};
@@ -35,20 +36,6 @@ pub enum ActivityWindow {
     Last30Days,
     /// `customDays` days back from now.
     Custom,
-}
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize, Deserialize, Hash)]
-pub enum ActivityMetric {
-    /// 客户消息数.
-    CustomerMessages,
-    /// 营销素材停留时长 (seconds, summed over articles, posters, brochures and forms).
-    MaterialDwellSeconds,
-    /// 分享次数.
-    MaterialShares,
-    /// 浏览次数.
-    MaterialViews,
-    /// 下单次数.
-    Orders,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize, Deserialize)]
@@ -158,29 +145,6 @@ impl ActivityRule {
     }
 }
 
-/// Where activity metrics come from.
-#[async_trait::async_trait]
-pub trait ActivitySource: Send + Sync {
-    /// Metrics of these customers (external userids) since `since`.
-    async fn customer_metrics(
-        &self,
-        db: &DatabaseConnection,
-        scope: &Scope,
-        since: DateTime<Utc>,
-        customers: &[String],
-    ) -> AppResult<HashMap<String, HashMap<ActivityMetric, f64>>>;
-    /// Messages spoken in these groups since `since`.
-    async fn group_messages(
-        &self,
-        db: &DatabaseConnection,
-        scope: &Scope,
-        since: DateTime<Utc>,
-        groups: &[i64],
-    ) -> AppResult<HashMap<i64, u64>>;
-}
-
-pub type Activity = Arc<dyn ActivitySource>;
-
 /// The corp's rule, or the default until one is set.
 pub async fn rule(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<ActivityRule> {
     let row = scope.select::<group_activity_rule::Entity>().one(db).await?;
@@ -195,7 +159,7 @@ pub async fn set_rule(db: &impl ConnectionTrait, scope: &Scope, r: &ActivityRule
             db,
             [group_activity_rule::ActiveModel {
                 rule: Set(serde_json::to_string(r).expect("serialize")),
-                updated_by: Set(scope.employee_id),
+                updated_by: Set(scope.employee_id()),
                 updated_at: Set(Utc::now()),
                 ..Default::default()
             }],
@@ -260,10 +224,14 @@ pub async fn evaluate(
 /// Labels groups: one corp when a rule changes, every corp with groups when scheduled.
 pub struct GroupActivityJob;
 
-#[async_trait::async_trait]
-impl JobHandler for GroupActivityJob {
+impl JobKind for GroupActivityJob {
     const KIND: &'static str = "customers.group_activity";
     type Payload = Value;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for GroupActivityJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
         let db = &ctx.state.db;

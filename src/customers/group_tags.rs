@@ -8,8 +8,8 @@ use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::{
+    corp_tags::service::{name, GROUP_NEEDS_TAG, GROUP_NOT_EMPTY, TAG_IN_USE},
     error::{AppError, AppResult, Msg},
-    tags::service::{name, GROUP_NEEDS_TAG, GROUP_NOT_EMPTY, TAG_IN_USE},
     tenancy::Scope,
 };
 use entity::{customer_group, customer_group_tag, group_tag, group_tag_group};
@@ -59,7 +59,7 @@ pub async fn create_group(
                 name: Set(group_name),
                 exclusive: Set(exclusive),
                 sort: Set(sort),
-                created_by: Set(scope.employee_id),
+                created_by: Set(scope.employee_id()),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()

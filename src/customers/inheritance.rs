@@ -15,9 +15,9 @@ use super::timeline::{self, EventKind, NewEvent};
 use crate::{
     error::{AppError, AppResult, Code, Msg},
     integrations::wecom::types::{TransferCustomer, TransferResultRequest, UnassignedListRequest},
-    jobs::{JobCtx, JobError, JobHandler},
+    jobs::{JobCtx, JobError, JobHandler, JobKind},
     tenancy::Scope,
-    wecom::WecomLink,
+    wecom_sync::WecomLink,
 };
 use entity::{customer, employee, inheritance, unassigned_customer};
 
@@ -117,7 +117,7 @@ pub async fn record_started(
             .iter()
             .map(|c| {
                 NewEvent::new(*c, EventKind::TransferStarted, now)
-                    .by(scope.employee_id)
+                    .by(scope.employee_id())
                     .with(json!({"from": handover, "to": takeover, "kind": kind.as_str()}))
             })
             .collect(),
@@ -177,14 +177,18 @@ pub async fn sync_unassigned(db: &sea_orm::DatabaseConnection, scope: &Scope, li
 /// Pulls WeCom's unassigned list for one corp.
 pub struct SyncUnassignedJob;
 
-#[async_trait::async_trait]
-impl JobHandler for SyncUnassignedJob {
+impl JobKind for SyncUnassignedJob {
     const KIND: &'static str = "customers.sync_unassigned";
     type Payload = Value;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for SyncUnassignedJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
         let corp_id = ctx.job.corp_id.ok_or(JobError::Permanent { code: Code::Internal, msg: crate::error::msg::INTERNAL })?;
-        let link = link_required(crate::wecom::link(&ctx.state, corp_id).await.map_err(JobError::from_app)?)?;
+        let link = link_required(crate::wecom_sync::link(&ctx.state, corp_id).await.map_err(JobError::from_app)?)?;
         let n = sync_unassigned(&ctx.state.db, &Scope::system(corp_id), &link).await.map_err(JobError::from_app)?;
         Ok(json!({"unassigned": n}))
     }
@@ -315,14 +319,18 @@ async fn inherit_groups(
 
 pub struct ResignedInheritJob;
 
-#[async_trait::async_trait]
-impl JobHandler for ResignedInheritJob {
+impl JobKind for ResignedInheritJob {
     const KIND: &'static str = "customers.inherit_resigned";
     type Payload = ResignedInheritRequest;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for ResignedInheritJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, r: ResignedInheritRequest) -> Result<Value, JobError> {
         let scope = ctx.starter_scope().await?;
-        let link = link_required(crate::wecom::link(&ctx.state, scope.corp_id).await.map_err(JobError::from_app)?)?;
+        let link = link_required(crate::wecom_sync::link(&ctx.state, scope.corp_id()).await.map_err(JobError::from_app)?)?;
         inherit_resigned(&ctx.state.db, &scope, &link, &r).await.map_err(JobError::from_app)
     }
 }
@@ -331,10 +339,14 @@ impl JobHandler for ResignedInheritJob {
 /// when scheduled, one corp when a user asks.
 pub struct InheritanceStatusJob;
 
-#[async_trait::async_trait]
-impl JobHandler for InheritanceStatusJob {
+impl JobKind for InheritanceStatusJob {
     const KIND: &'static str = "customers.inheritance_status";
     type Payload = Value;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for InheritanceStatusJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
         let db = &ctx.state.db;
@@ -351,7 +363,7 @@ impl JobHandler for InheritanceStatusJob {
         let mut updated = 0;
         for ((corp_id, kind, handover, takeover), rows) in groups {
             let scope = Scope::system(corp_id);
-            let Some(link) = crate::wecom::link(&ctx.state, corp_id).await.map_err(JobError::from_app)? else { continue };
+            let Some(link) = crate::wecom_sync::link(&ctx.state, corp_id).await.map_err(JobError::from_app)? else { continue };
             let people: HashMap<i64, String> = scope
                 .select::<employee::Entity>()
                 .filter(employee::Column::Id.is_in([handover, takeover]))

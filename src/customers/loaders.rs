@@ -161,7 +161,7 @@ impl Loader<LastFollowUpOf> for CrmLoader {
         let newest = Query::select()
             .expr(Func::max(Expr::col(follow_up::Column::Id)))
             .from(follow_up::Entity)
-            .and_where(follow_up::Column::CorpId.eq(scope.corp_id))
+            .cond_where(scope.tenant_condition::<follow_up::Entity>())
             .and_where(follow_up::Column::SubjectKind.eq(Subject::Customer.as_str()))
             .and_where(follow_up::Column::SubjectId.is_in(ids(keys, |k| k.0)))
             .group_by_col(follow_up::Column::SubjectId)

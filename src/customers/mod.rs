@@ -22,11 +22,11 @@ macro_rules! text_enum {
 
 pub mod aggregates;
 pub mod allocation;
+pub mod customer_tagging;
 pub mod follow_ups;
 pub mod graphql;
 pub mod group_activity;
 pub mod group_tags;
-pub mod groups;
 pub mod inheritance;
 pub mod loaders;
 pub mod notify;
@@ -35,7 +35,6 @@ pub mod recycle;
 pub mod seed;
 pub mod service;
 pub mod sidebar;
-pub mod tagging;
 pub mod timeline;
 pub mod transfer;
 pub mod work_orders;
@@ -46,6 +45,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, PaginatorTrait, QueryFilter};
 
 use crate::{
     error::{msg, AppError, AppResult},
+    jobs::JobRegistry,
     org::employees::DeletionGuard,
     tenancy::Scope,
 };
@@ -83,4 +83,22 @@ pub async fn visible_subject(db: &impl sea_orm::ConnectionTrait, scope: &Scope, 
             SubjectRef { name: g.name, owner_id: g.owner_id }
         }
     })
+}
+
+/// The customer area's job kinds and schedules.
+pub fn jobs(registry: JobRegistry) -> JobRegistry {
+    use chrono::Duration;
+    registry
+        .register(follow_ups::SendReminderJob)
+        .register(work_orders::WorkOrderClosedJob)
+        .register(inheritance::SyncUnassignedJob)
+        .register(inheritance::ResignedInheritJob)
+        .register(inheritance::InheritanceStatusJob)
+        .register(allocation::AutoAllocationJob)
+        .register(group_activity::GroupActivityJob)
+        // GRP-3: label groups daily at 03:00 China time (19:00 UTC).
+        .schedule_every::<group_activity::GroupActivityJob>("group-activity", Duration::days(1), Duration::hours(19))
+        // INH-3: daily at 10:00 China time (02:00 UTC), for the previous day's leavers.
+        .schedule_every::<allocation::AutoAllocationJob>("resigned-auto-allocation", Duration::days(1), Duration::hours(2))
+        .schedule_every::<inheritance::InheritanceStatusJob>("inheritance-status", Duration::minutes(30), Duration::zero())
 }

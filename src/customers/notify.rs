@@ -5,17 +5,17 @@
 use serde_json::{json, Value};
 
 use crate::{
-    app::AppState,
     error::AppError,
     integrations::wecom::types::{AppMessage, TextContent},
     jobs::JobError,
+    state::AppState,
 };
 
 /// Sends `text` to these members (WeCom userids) through the corp's app. A
 /// corp without WeCom or without an app gets nothing sent, and the job's
 /// result says why.
 pub async fn send_text(state: &AppState, corp_id: i64, userids: &[String], text: String) -> Result<Value, JobError> {
-    let Some(link) = crate::wecom::link(state, corp_id).await.map_err(JobError::from_app)? else {
+    let Some(link) = crate::wecom_sync::link(state, corp_id).await.map_err(JobError::from_app)? else {
         return Ok(json!({"skipped": "not bound to WeCom"}));
     };
     let Some(agentid) = link.creds.agent_id else { return Ok(json!({"skipped": "no app (agent) configured"})) };

@@ -74,7 +74,7 @@ pub async fn usable(db: &impl ConnectionTrait, scope: &Scope, subject: Subject) 
         .filter(record_template_scope::Column::TemplateId.is_in(all.iter().map(|t| t.id)))
         .all(db)
         .await?;
-    let Some(me) = scope.employee_id else { return Ok(all) };
+    let Some(me) = scope.employee_id() else { return Ok(all) };
     let mine: BTreeSet<i64> = scope
         .select::<employee_department::Entity>()
         .filter(employee_department::Column::EmployeeId.eq(me))
@@ -173,7 +173,7 @@ pub async fn create_template(db: &DatabaseConnection, scope: &Scope, input: Temp
                 subject_kind: Set(input.subject.as_str().into()),
                 sort: Set(last + 1),
                 used: Set(false),
-                created_by: Set(scope.employee_id),
+                created_by: Set(scope.employee_id()),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -286,7 +286,7 @@ pub async fn submit(
     template_id: Option<i64>,
     values: &[(i64, Option<Value>)],
 ) -> AppResult<business_record::Model> {
-    let submitter = scope.employee_id.ok_or_else(AppError::forbidden)?;
+    let submitter = scope.employee_id().ok_or_else(AppError::forbidden)?;
     visible_subject(db, scope, subject, subject_id).await?;
     let usable = usable(db, scope, subject).await?;
     let template = match template_id {

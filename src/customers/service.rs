@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    sea_query::{Expr, ExprTrait, Query},
+    sea_query::{Expr, ExprTrait},
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder, Select,
 };
@@ -85,12 +85,7 @@ fn system_column(name: &str) -> Option<customer::Column> {
 }
 
 fn tagged_with(scope: &Scope, tags: impl IntoIterator<Item = i64>) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(follow_tag::Column::CustomerId)
-        .from(follow_tag::Entity)
-        .and_where(follow_tag::Column::CorpId.eq(scope.corp_id))
-        .and_where(follow_tag::Column::TagId.is_in(tags))
-        .to_owned()
+    scope.subquery::<follow_tag::Entity>(follow_tag::Column::CustomerId).and_where(follow_tag::Column::TagId.is_in(tags)).to_owned()
 }
 
 impl CustomerQuery {
@@ -114,10 +109,8 @@ impl CustomerQuery {
             cond = cond.add(customer::Column::OwnerId.is_in(self.owner_ids.clone()));
         }
         if !self.adder_ids.is_empty() {
-            let added = Query::select()
-                .column(customer_follow::Column::CustomerId)
-                .from(customer_follow::Entity)
-                .and_where(customer_follow::Column::CorpId.eq(scope.corp_id))
+            let added = scope
+                .subquery::<customer_follow::Entity>(customer_follow::Column::CustomerId)
                 .and_where(customer_follow::Column::EmployeeId.is_in(self.adder_ids.clone()))
                 .to_owned();
             cond = cond.add(customer::Column::Id.in_subquery(added));
@@ -235,7 +228,7 @@ pub async fn update(db: &DatabaseConnection, scope: &Scope, id: i64, edit: Custo
             &txn,
             scope,
             vec![NewEvent::new(id, EventKind::OwnerChanged, Utc::now())
-                .by(scope.employee_id)
+                .by(scope.employee_id())
                 .with(json!({"from": c.owner_id, "to": owner}))],
         )
         .await?;

@@ -17,7 +17,7 @@ const EVENT_KINDS: &str = "sidebar.event_kinds";
 
 /// The caller's chosen event types; every type until they choose.
 pub async fn event_kinds(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Vec<EventKind>> {
-    let me = scope.employee_id.ok_or_else(AppError::forbidden)?;
+    let me = scope.employee_id().ok_or_else(AppError::forbidden)?;
     let stored = scope
         .select::<employee_preference::Entity>()
         .filter(employee_preference::Column::EmployeeId.eq(me))
@@ -32,7 +32,7 @@ pub async fn event_kinds(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<
 
 /// Replaces the caller's choice (an upsert on the employee and key).
 pub async fn set_event_kinds(db: &impl ConnectionTrait, scope: &Scope, kinds: &[EventKind]) -> AppResult<Vec<EventKind>> {
-    let me = scope.employee_id.ok_or_else(AppError::forbidden)?;
+    let me = scope.employee_id().ok_or_else(AppError::forbidden)?;
     let mut names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
     names.dedup();
     let value = serde_json::to_string(&names).expect("serialize");
@@ -74,7 +74,7 @@ fn list_key(list: &str) -> AppResult<String> {
 /// until saved, when the client shows its defaults. Columns are the client's
 /// names (system fields, or `cf:<custom field id>`).
 pub async fn list_columns(db: &impl ConnectionTrait, scope: &Scope, list: &str) -> AppResult<Vec<String>> {
-    let me = scope.employee_id.ok_or_else(AppError::forbidden)?;
+    let me = scope.employee_id().ok_or_else(AppError::forbidden)?;
     let key = list_key(list)?;
     let stored = scope
         .select::<employee_preference::Entity>()
@@ -86,7 +86,7 @@ pub async fn list_columns(db: &impl ConnectionTrait, scope: &Scope, list: &str) 
 }
 
 pub async fn set_list_columns(db: &impl ConnectionTrait, scope: &Scope, list: &str, columns: &[String]) -> AppResult<Vec<String>> {
-    let me = scope.employee_id.ok_or_else(AppError::forbidden)?;
+    let me = scope.employee_id().ok_or_else(AppError::forbidden)?;
     let key = list_key(list)?;
     if columns.len() > 100 || columns.iter().any(|c| c.is_empty() || c.len() > 64) {
         return Err(AppError::bad_input("columns", TOO_MANY_COLUMNS));

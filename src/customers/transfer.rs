@@ -13,7 +13,7 @@ use crate::{
     error::{AppError, AppResult, Msg},
     integrations::wecom::types::TransferCustomer,
     tenancy::Scope,
-    wecom::WecomLink,
+    wecom_sync::WecomLink,
 };
 use entity::{customer, employee};
 

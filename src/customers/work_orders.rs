@@ -14,9 +14,9 @@ use super::{
     visible_subject, Subject,
 };
 use crate::{
-    app::AppState,
     error::{AppError, AppResult, Code, Msg},
-    jobs::{JobCtx, JobError, JobHandler, NewJob},
+    jobs::{JobCtx, JobError, JobHandler, JobKind, NewJob},
+    state::AppState,
     tenancy::Scope,
 };
 use entity::{employee, work_order};
@@ -75,7 +75,7 @@ pub struct NewWorkOrder {
 }
 
 pub async fn create(db: &DatabaseConnection, scope: &Scope, new: NewWorkOrder) -> AppResult<work_order::Model> {
-    let author = scope.employee_id.ok_or_else(AppError::forbidden)?;
+    let author = scope.employee_id().ok_or_else(AppError::forbidden)?;
     visible_subject(db, scope, new.subject, new.subject_id).await?;
     let title = title(&new.title)?;
     let description = description(new.description)?;
@@ -175,12 +175,12 @@ pub async fn update(state: &AppState, scope: &Scope, id: i64, change: WorkOrderC
                 &txn,
                 scope,
                 vec![NewEvent::new(w.subject_id, EventKind::WorkOrder, now)
-                    .by(scope.employee_id)
+                    .by(scope.employee_id())
                     .with(json!({"workOrderId": w.id, "number": number(w.id), "title": saved.title, "status": "CLOSED"}))],
             )
             .await?;
         }
-        let job = NewJob { corp_id: Some(scope.corp_id), created_by: scope.employee_id, ..Default::default() }
+        let job = NewJob { corp_id: Some(scope.corp_id()), created_by: scope.employee_id(), ..Default::default() }
             .dedup(format!("work-order:{}:closed", w.id));
         state.jobs.enqueue::<WorkOrderClosedJob>(&txn, job, &json!({"workOrderId": w.id})).await?;
     }
@@ -201,10 +201,14 @@ pub fn of_subject(scope: &Scope, subject: Subject, id: i64) -> Select<work_order
 /// Tells the customer's owner, or the group's owner, that a work order closed.
 pub struct WorkOrderClosedJob;
 
-#[async_trait::async_trait]
-impl JobHandler for WorkOrderClosedJob {
+impl JobKind for WorkOrderClosedJob {
     const KIND: &'static str = "customers.work_order_closed";
     type Payload = Value;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for WorkOrderClosedJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, p: Value) -> Result<Value, JobError> {
         let corp_id = ctx.job.corp_id.ok_or(JobError::Permanent { code: Code::Internal, msg: crate::error::msg::INTERNAL })?;

@@ -3,8 +3,6 @@
 //! the `files` table. Uploads are plain HTTP (`POST /files`, the body is the
 //! file) so clients need no multipart GraphQL; GraphQL then refers to the id.
 
-use std::{path::PathBuf, sync::Arc};
-
 use axum::{
     body::Bytes,
     extract::{Path, Query, State},
@@ -18,11 +16,12 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::Digest;
 
+pub use crate::ports::file_store::{FileStore, Files, LocalDirStore};
 use crate::{
-    app::AppState,
-    error::{AppError, AppResult, Msg},
-    graphql::http::{bearer, request_ctx},
-    tenancy::Scope,
+    auth,
+    error::{AppError, AppResult, Lang, Msg},
+    state::AppState,
+    tenancy::{Auth, Scope},
 };
 use entity::stored_file;
 
@@ -32,48 +31,9 @@ const TOO_LARGE: Msg = Msg::new("附件不能超过20MB", "Attachments must be a
 const EMPTY: Msg = Msg::new("文件不能为空", "The file is empty");
 const NAME_REQUIRED: Msg = Msg::new("请提供文件名", "Give the file a name");
 
-/// Where file bytes live.
-#[async_trait::async_trait]
-pub trait FileStore: Send + Sync {
-    async fn put(&self, key: &str, bytes: &[u8]) -> anyhow::Result<()>;
-    async fn get(&self, key: &str) -> anyhow::Result<Vec<u8>>;
-}
-
-/// A directory on the local disk (`<data_dir>/files` by default).
-pub struct LocalDirStore {
-    root: PathBuf,
-}
-
-impl LocalDirStore {
-    pub fn new(root: PathBuf) -> Self {
-        LocalDirStore { root }
-    }
-    fn path(&self, key: &str) -> PathBuf {
-        // Keys are generated here (corp/uuid), never taken from clients.
-        self.root.join(key)
-    }
-}
-
-#[async_trait::async_trait]
-impl FileStore for LocalDirStore {
-    async fn put(&self, key: &str, bytes: &[u8]) -> anyhow::Result<()> {
-        let path = self.path(key);
-        if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir).await?;
-        }
-        tokio::fs::write(path, bytes).await?;
-        Ok(())
-    }
-    async fn get(&self, key: &str) -> anyhow::Result<Vec<u8>> {
-        Ok(tokio::fs::read(self.path(key)).await?)
-    }
-}
-
-pub type Files = Arc<dyn FileStore>;
-
 /// Stores an upload and records it.
 pub async fn save(app: &AppState, scope: &Scope, name: &str, content_type: &str, bytes: &[u8]) -> AppResult<stored_file::Model> {
-    let uploader = scope.employee_id.ok_or_else(AppError::forbidden)?;
+    let uploader = scope.employee_id().ok_or_else(AppError::forbidden)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(AppError::bad_input("name", NAME_REQUIRED));
@@ -84,7 +44,7 @@ pub async fn save(app: &AppState, scope: &Scope, name: &str, content_type: &str,
     if bytes.len() > MAX_FILE_BYTES {
         return Err(AppError::bad_input("file", TOO_LARGE));
     }
-    let key = format!("{}/{}", scope.corp_id, uuid::Uuid::new_v4().simple());
+    let key = format!("{}/{}", scope.corp_id(), uuid::Uuid::new_v4().simple());
     app.files.put(&key, bytes).await.map_err(AppError::internal)?;
     scope
         .insert(
@@ -109,7 +69,7 @@ pub struct UploadParams {
     name: String,
 }
 
-fn error_response(e: AppError, lang: crate::error::Lang) -> Response {
+fn error_response(e: AppError, lang: Lang) -> Response {
     let status = match e.code {
         crate::error::Code::Unauthenticated => StatusCode::UNAUTHORIZED,
         crate::error::Code::Forbidden => StatusCode::FORBIDDEN,
@@ -123,35 +83,48 @@ fn error_response(e: AppError, lang: crate::error::Lang) -> Response {
     (status, Json(json!({"error": {"code": e.code.as_str(), "message": e.msg.text(lang), "field": e.field}}))).into_response()
 }
 
+/// The caller behind the request's bearer token, and the language it prefers.
+async fn caller(app: &AppState, headers: &HeaderMap) -> (Option<Auth>, Lang) {
+    let lang = Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    let Some(token) = auth::service::bearer(headers) else { return (None, lang) };
+    match auth::service::authenticate(app, token).await {
+        Ok(found) => (found, lang),
+        Err(e) => {
+            tracing::error!(error = ?e, "authentication lookup failed");
+            (None, lang)
+        }
+    }
+}
+
 /// `POST /files?name=…`: the body is the file (any format, at most 20 MB);
 /// answers `{id, name, size, contentType}`.
 pub async fn upload(State(app): State<AppState>, headers: HeaderMap, Query(p): Query<UploadParams>, body: Bytes) -> Response {
-    let ctx = request_ctx(&app, &headers, bearer(&headers)).await;
-    let Some(auth) = ctx.auth else { return error_response(AppError::unauthenticated(), ctx.lang) };
+    let (caller, lang) = caller(&app, &headers).await;
+    let Some(auth) = caller else { return error_response(AppError::unauthenticated(), lang) };
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream");
     match save(&app, &auth.scope, &p.name, content_type, &body).await {
         Ok(f) => {
             (StatusCode::CREATED, Json(json!({"id": f.id.to_string(), "name": f.name, "size": f.size, "contentType": f.content_type})))
                 .into_response()
         }
-        Err(e) => error_response(e, ctx.lang),
+        Err(e) => error_response(e, lang),
     }
 }
 
 /// `GET /files/{id}`: the file, for anyone logged in to the same corp.
 pub async fn download(State(app): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
-    let ctx = request_ctx(&app, &headers, bearer(&headers)).await;
-    let Some(auth) = ctx.auth else { return error_response(AppError::unauthenticated(), ctx.lang) };
+    let (caller, lang) = caller(&app, &headers).await;
+    let Some(auth) = caller else { return error_response(AppError::unauthenticated(), lang) };
     let f = match auth.scope.get::<stored_file::Entity>(&app.db, id).await {
         Ok(f) => f,
-        Err(e) => return error_response(e, ctx.lang),
+        Err(e) => return error_response(e, lang),
     };
     match app.files.get(&f.store_key).await {
         Ok(bytes) => {
             let disposition = format!("attachment; filename*=UTF-8''{}", urlencode(&f.name));
             ([(header::CONTENT_TYPE, f.content_type), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()
         }
-        Err(e) => error_response(AppError::internal(e), ctx.lang),
+        Err(e) => error_response(AppError::internal(e), lang),
     }
 }
 

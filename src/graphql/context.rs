@@ -1,32 +1,15 @@
 //! What every resolver knows about its request.
 
-use std::{collections::HashSet, sync::Arc};
+use std::sync::Arc;
 
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    app::AppState,
     error::{AppError, Lang},
-    tenancy::Scope,
+    state::AppState,
+    tenancy::{Auth, Scope},
 };
-
-/// The authenticated caller.
-#[derive(Clone, Debug)]
-pub struct Auth {
-    pub corp_id: i64,
-    pub employee_id: i64,
-    pub session_id: i64,
-    pub is_super_admin: bool,
-    pub permissions: Arc<HashSet<String>>,
-    pub scope: Scope,
-}
-
-impl Auth {
-    pub fn has(&self, permission: &str) -> bool {
-        self.is_super_admin || self.permissions.contains(permission)
-    }
-}
 
 /// Per-request data, inserted by the HTTP and WebSocket layers.
 #[derive(Clone, Debug)]

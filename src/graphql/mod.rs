@@ -1,135 +1,15 @@
-//! Shared GraphQL plumbing: the schema's roots, request data, limits.
+//! The GraphQL kit every area's resolvers share: the request context and
+//! its shorthands, permission guards, Relay connections and shared payloads.
+//! The schema roots are assembled above the areas, in `app::schema`.
 
 pub mod connection;
 pub mod context;
 pub mod guard;
-pub mod http;
 
-use async_graphql::{
-    dataloader::{DataLoader, HashMapCache},
-    Data, MergedObject, MergedSubscription, Schema, SimpleObject, ID,
-};
-
-use crate::{
-    app::AppState,
-    auth::graphql::{AuthMutation, AuthQuery},
-    config::Config,
-    custom_fields::graphql::{CustomFieldMutation, CustomFieldQuery},
-    customers::{
-        graphql::{
-            inheritance::{InheritanceMutation, InheritanceQuery},
-            records::{RecordMutation, RecordQuery},
-            CustomerMutation, CustomerQueryRoot,
-        },
-        groups::{CustomerGroupQuery, GroupTagMutation, GroupTagQuery},
-        loaders::CrmLoader,
-    },
-    jobs::graphql::JobQuery,
-    ops::graphql::{ServerQuery, ServerSubscription},
-    org::{
-        graphql::{
-            department::{DepartmentMutation, DepartmentQuery},
-            employee::{EmployeeMutation, EmployeeQueryRoot},
-            role::{RoleMutation, RoleQuery},
-            tag::{EmployeeTagMutation, EmployeeTagQuery},
-        },
-        loaders::OrgLoader,
-    },
-};
-use crate::{
-    org::graphql::internal_group::{InternalGroupMutation, InternalGroupQuery},
-    tags::graphql::{CorpTagMutation, CorpTagQuery},
-    wecom::graphql::{WecomMutation, WecomQuery},
-};
-use context::RequestCtx;
-
-#[derive(MergedObject, Default)]
-#[graphql(name = "Query")]
-pub struct QueryRoot(
-    ServerQuery,
-    AuthQuery,
-    DepartmentQuery,
-    EmployeeQueryRoot,
-    RoleQuery,
-    EmployeeTagQuery,
-    CustomFieldQuery,
-    JobQuery,
-    WecomQuery,
-    InternalGroupQuery,
-    CorpTagQuery,
-    CustomerQueryRoot,
-    CustomerGroupQuery,
-    RecordQuery,
-    InheritanceQuery,
-    GroupTagQuery,
-    crate::alerts::graphql::AlertQuery,
-    crate::archive::graphql::ArchiveQuery,
-);
-
-#[derive(MergedObject, Default)]
-#[graphql(name = "Mutation")]
-pub struct MutationRoot(
-    AuthMutation,
-    DepartmentMutation,
-    EmployeeMutation,
-    RoleMutation,
-    EmployeeTagMutation,
-    CustomFieldMutation,
-    WecomMutation,
-    InternalGroupMutation,
-    CorpTagMutation,
-    CustomerMutation,
-    RecordMutation,
-    InheritanceMutation,
-    GroupTagMutation,
-    crate::alerts::graphql::AlertMutation,
-    crate::archive::graphql::ArchiveMutation,
-);
-
-#[derive(MergedSubscription, Default)]
-#[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(ServerSubscription, crate::alerts::graphql::AlertSubscription);
-
-pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+use async_graphql::{SimpleObject, ID};
 
 /// Result of a delete.
 #[derive(SimpleObject)]
 pub struct DeletePayload {
     pub id: ID,
-}
-
-pub fn build_schema(config: &Config) -> AppSchema {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
-        .limit_depth(config.max_query_depth)
-        .limit_complexity(config.max_query_complexity)
-        .finish()
-}
-
-/// The SDL that `schema.graphql` must equal.
-pub fn sdl() -> String {
-    build_schema(&Config::default()).sdl()
-}
-
-/// Per-request data: the request context and fresh loaders bound to the
-/// caller's tenant (never shared across requests).
-pub fn insert_request_data(data: &mut Data, app: &AppState, rctx: RequestCtx) {
-    let scope = std::sync::OnceLock::new();
-    if let Some(a) = &rctx.auth {
-        let _ = scope.set(a.scope.clone());
-    }
-    let crm_scope = std::sync::OnceLock::new();
-    if let Some(a) = &rctx.auth {
-        let _ = crm_scope.set(a.scope.clone());
-    }
-    data.insert(DataLoader::with_cache(OrgLoader { db: app.db.clone(), scope }, tokio::spawn, HashMapCache::default()));
-    data.insert(DataLoader::with_cache(CrmLoader { db: app.db.clone(), scope: crm_scope }, tokio::spawn, HashMapCache::default()));
-    data.insert(app.clone());
-    data.insert(rctx);
-}
-
-pub fn with_request_data(mut req: async_graphql::Request, app: &AppState, rctx: RequestCtx) -> async_graphql::Request {
-    let mut data = Data::default();
-    insert_request_data(&mut data, app, rctx);
-    req.data = data;
-    req
 }

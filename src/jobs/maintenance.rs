@@ -5,15 +5,19 @@ use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
-use super::{status, JobCtx, JobError, JobHandler};
+use super::{status, JobCtx, JobError, JobHandler, JobKind};
 use entity::{job, session};
 
 pub struct MaintenanceJob;
 
-#[async_trait::async_trait]
-impl JobHandler for MaintenanceJob {
+impl JobKind for MaintenanceJob {
     const KIND: &'static str = "platform.maintenance";
     type Payload = Value;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for MaintenanceJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, _payload: Value) -> Result<Value, JobError> {
         let now = Utc::now();

@@ -12,24 +12,21 @@
 pub mod graphql;
 mod maintenance;
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, Statement,
-    TryInsertResult,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult};
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
-use tokio::sync::{watch, Notify};
+use tokio::sync::Notify;
 
 pub use maintenance::MaintenanceJob;
 
 use crate::{
-    app::AppState,
+    clock::Clock,
     error::{msg, AppError, AppResult, Code, Msg},
-    graphql::context::Auth,
-    tenancy::{resolve_visibility, Scope},
+    state::AppState,
+    tenancy::{Auth, Scope},
 };
 use entity::job;
 
@@ -67,22 +64,30 @@ impl JobError {
     }
 }
 
-#[async_trait::async_trait]
-pub trait JobHandler: Send + Sync + 'static {
+/// A kind of job: its stored name and its payload. Producers need only this
+/// to queue one, so they never import the code that runs it.
+pub trait JobKind: Send + Sync + 'static {
     const KIND: &'static str;
     type Payload: Serialize + DeserializeOwned + Send + Sync;
-    async fn run(&self, ctx: &JobCtx, payload: Self::Payload) -> Result<Value, JobError>;
 }
 
+/// The code that runs one kind of job; registered by its area's `jobs()`.
 #[async_trait::async_trait]
-trait ErasedHandler: Send + Sync {
+pub trait JobHandler: Send + Sync + 'static {
+    type Kind: JobKind;
+    async fn run(&self, ctx: &JobCtx, payload: <Self::Kind as JobKind>::Payload) -> Result<Value, JobError>;
+}
+
+/// A handler behind its kind's name, taking the stored payload text.
+#[async_trait::async_trait]
+pub trait ErasedHandler: Send + Sync {
     async fn run_json(&self, ctx: &JobCtx, payload: &str) -> Result<Value, JobError>;
 }
 
 #[async_trait::async_trait]
 impl<H: JobHandler> ErasedHandler for H {
     async fn run_json(&self, ctx: &JobCtx, payload: &str) -> Result<Value, JobError> {
-        let p: H::Payload = serde_json::from_str(payload).map_err(|e| JobError::Permanent {
+        let p: <H::Kind as JobKind>::Payload = serde_json::from_str(payload).map_err(|e| JobError::Permanent {
             code: Code::Internal,
             msg: Msg::owned(format!("任务参数无效: {e}"), format!("invalid job payload: {e}")),
         })?;
@@ -130,11 +135,10 @@ impl JobCtx {
         let (Some(corp_id), Some(employee_id)) = (self.job.corp_id, self.job.created_by) else {
             return Err(JobError::Permanent { code: Code::Forbidden, msg: msg::NO_PERMISSION });
         };
-        let db = &self.state.db;
-        let emp = Scope::system(corp_id).get::<entity::employee::Entity>(db, employee_id).await.map_err(JobError::from_app)?;
-        let roles = crate::org::roles::roles_of(db, corp_id, employee_id).await.map_err(JobError::from_app)?;
-        let visibility = resolve_visibility(db, corp_id, employee_id, emp.is_super_admin, &roles).await.map_err(JobError::from_app)?;
-        Ok(Scope { corp_id, employee_id: Some(employee_id), visibility })
+        match crate::tenancy::scope_of(&self.state.db, corp_id, employee_id).await.map_err(JobError::from_app)? {
+            Some(scope) => Ok(scope),
+            None => Err(JobError::Permanent { code: Code::NotFound, msg: msg::NOT_FOUND }),
+        }
     }
 }
 
@@ -181,68 +185,23 @@ pub struct Schedule {
     pub payload: Value,
 }
 
+/// Where work is queued: the same table on every instance. Enqueueing wakes
+/// this instance's idle workers; other instances find the job when they poll.
 #[derive(Clone)]
-pub struct Jobs {
-    handlers: Arc<HashMap<&'static str, Arc<dyn ErasedHandler>>>,
-    schedules: Arc<Vec<Schedule>>,
+pub struct JobQueue {
     wake: Arc<Notify>,
-    clock: crate::clock::Clock,
-    worker_id: String,
-    lease: chrono::Duration,
-    poll: Duration,
+    clock: Clock,
 }
 
-#[derive(Default)]
-pub struct JobsBuilder {
-    handlers: HashMap<&'static str, Arc<dyn ErasedHandler>>,
-    schedules: Vec<Schedule>,
-}
-
-impl JobsBuilder {
-    pub fn register<H: JobHandler>(mut self, handler: H) -> Self {
-        self.handlers.insert(H::KIND, Arc::new(handler));
-        self
-    }
-    pub fn schedule(mut self, s: Schedule) -> Self {
-        self.schedules.push(s);
-        self
-    }
-    pub fn build(self, lease: chrono::Duration, poll: Duration, clock: crate::clock::Clock) -> Jobs {
-        Jobs {
-            handlers: Arc::new(self.handlers),
-            schedules: Arc::new(self.schedules),
-            wake: Arc::new(Notify::new()),
-            clock,
-            worker_id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
-            lease,
-            poll,
-        }
-    }
-}
-
-fn job_columns() -> String {
-    use sea_orm::{IdenStatic, Iterable};
-    job::Column::iter().map(|c| c.as_str().to_string()).collect::<Vec<_>>().join(", ")
-}
-
-fn backoff(attempts: i32) -> chrono::Duration {
-    let secs = 5i64.saturating_mul(1i64 << attempts.clamp(0, 12)).min(3600);
-    chrono::Duration::seconds(secs)
-}
-
-fn error_json(code: Code, msg: &Msg) -> String {
-    serde_json::json!({"code": code.as_str(), "zh": msg.zh, "en": msg.en}).to_string()
-}
-
-impl Jobs {
-    pub fn builder() -> JobsBuilder {
-        JobsBuilder::default()
+impl JobQueue {
+    pub fn new(clock: Clock) -> Self {
+        JobQueue { wake: Arc::new(Notify::new()), clock }
     }
 
     /// Queues a job. With a dedup key already used, returns the existing job.
-    pub async fn enqueue<H: JobHandler>(&self, db: &impl ConnectionTrait, new: NewJob, payload: &H::Payload) -> AppResult<job::Model> {
+    pub async fn enqueue<K: JobKind>(&self, db: &impl ConnectionTrait, new: NewJob, payload: &K::Payload) -> AppResult<job::Model> {
         let text = serde_json::to_string(payload).map_err(AppError::internal)?;
-        self.enqueue_raw(db, H::KIND, text, new).await
+        self.enqueue_raw(db, K::KIND, text, new).await
     }
 
     pub async fn enqueue_raw(&self, db: &impl ConnectionTrait, kind: &str, payload: String, new: NewJob) -> AppResult<job::Model> {
@@ -252,178 +211,39 @@ impl Jobs {
     }
 
     /// The clock every due time of the queue is read from.
-    pub fn clock(&self) -> &crate::clock::Clock {
+    pub fn clock(&self) -> &Clock {
         &self.clock
     }
 
-    /// Claims the oldest due job (or one whose lease expired).
-    pub async fn claim(&self, db: &DatabaseConnection) -> AppResult<Option<job::Model>> {
-        let now = self.clock.now();
-        let until = now + self.lease;
-        let backend = db.get_database_backend();
-        // Only kinds this instance can run: during a rolling deploy an older
-        // instance leaves newer kinds to the instances that know them.
-        let kinds: Vec<&str> = self.handlers.keys().copied().collect();
-        if kinds.is_empty() {
-            return Ok(None);
-        }
-        let (p, lock) = match backend {
-            DatabaseBackend::Postgres => ("$", " FOR UPDATE SKIP LOCKED"),
-            _ => ("?", ""),
-        };
-        let kind_params: Vec<String> = (0..kinds.len()).map(|i| format!("{p}{}", i + 4)).collect();
-        let sql = format!(
-            "UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, locked_until = {p}1, locked_by = {p}2, updated_at = {p}3 \
-             WHERE id = (SELECT id FROM jobs WHERE ((status = 'QUEUED' AND run_at <= {p}3) OR (status = 'RUNNING' AND locked_until < {p}3)) \
-             AND kind IN ({}) ORDER BY run_at, id LIMIT 1{lock}) RETURNING {}",
-            kind_params.join(", "),
-            // Named, not `*`: sqlx-sqlite's cached column list for a `RETURNING *`
-            // statement can lag a column added by a later migration.
-            job_columns()
-        );
-        let mut values: Vec<sea_orm::Value> = vec![until.into(), self.worker_id.clone().into(), now.into()];
-        values.extend(kinds.iter().map(|k| sea_orm::Value::from(k.to_string())));
-        let stmt = Statement::from_sql_and_values(backend, sql, values);
-        Ok(job::Entity::find().from_raw_sql(stmt).one(db).await?)
+    /// Resolves when a job is queued on this instance.
+    pub async fn queued(&self) {
+        self.wake.notified().await
+    }
+}
+
+/// The handlers and schedules of every area: each area adds its own in its
+/// `jobs()` function, and the app hands the whole registry to the runner.
+#[derive(Default)]
+pub struct JobRegistry {
+    pub handlers: HashMap<&'static str, Arc<dyn ErasedHandler>>,
+    pub schedules: Vec<Schedule>,
+}
+
+impl JobRegistry {
+    pub fn register<H: JobHandler>(mut self, handler: H) -> Self {
+        self.handlers.insert(<H::Kind as JobKind>::KIND, Arc::new(handler));
+        self
     }
 
-    /// Claims and runs one job; `false` when none was due.
-    pub async fn run_once(&self, state: &AppState) -> AppResult<bool> {
-        let Some(j) = self.claim(&state.db).await? else { return Ok(false) };
-        self.execute(state, j).await?;
-        Ok(true)
+    pub fn schedule(mut self, s: Schedule) -> Self {
+        self.schedules.push(s);
+        self
     }
 
-    async fn execute(&self, state: &AppState, j: job::Model) -> AppResult<()> {
-        let db = &state.db;
-        let heartbeat = {
-            let db = db.clone();
-            let (id, me, lease, clock) = (j.id, self.worker_id.clone(), self.lease, self.clock.clone());
-            tokio::spawn(async move {
-                let every = (lease / 3).to_std().unwrap_or(Duration::from_secs(10)).max(Duration::from_millis(200));
-                loop {
-                    tokio::time::sleep(every).await;
-                    let _ = job::Entity::update_many()
-                        .col_expr(job::Column::LockedUntil, Some(clock.now() + lease).into())
-                        .filter(job::Column::Id.eq(id))
-                        .filter(job::Column::LockedBy.eq(me.as_str()))
-                        .filter(job::Column::Status.eq(status::RUNNING))
-                        .exec(&db)
-                        .await;
-                }
-            })
-        };
-        let outcome = match self.handlers.get(j.kind.as_str()) {
-            None => Err(JobError::Permanent {
-                code: Code::Internal,
-                msg: Msg::owned(format!("未知任务类型 {}", j.kind), format!("unknown job kind {}", j.kind)),
-            }),
-            Some(h) => {
-                let ctx = JobCtx { state: state.clone(), job: j.clone() };
-                h.run_json(&ctx, &j.payload).await
-            }
-        };
-        heartbeat.abort();
-        let now = self.clock.now();
-        let mine = job::Entity::update_many()
-            .filter(job::Column::Id.eq(j.id))
-            .filter(job::Column::LockedBy.eq(self.worker_id.as_str()))
-            .col_expr(job::Column::LockedUntil, Option::<DateTime<Utc>>::None.into())
-            .col_expr(job::Column::UpdatedAt, now.into());
-        match outcome {
-            Ok(result) => {
-                tracing::info!(job = j.id, kind = %j.kind, "job succeeded");
-                mine.col_expr(job::Column::Status, status::SUCCEEDED.into())
-                    .col_expr(job::Column::Progress, 100.into())
-                    .col_expr(job::Column::Result, Some(result.to_string()).into())
-                    .col_expr(job::Column::FinishedAt, Some(now).into())
-                    .exec(db)
-                    .await?;
-            }
-            Err(JobError::Permanent { code, msg }) => {
-                tracing::warn!(job = j.id, kind = %j.kind, code = code.as_str(), "job failed permanently");
-                mine.col_expr(job::Column::Status, status::FAILED.into())
-                    .col_expr(job::Column::LastError, Some(error_json(code, &msg)).into())
-                    .col_expr(job::Column::FinishedAt, Some(now).into())
-                    .exec(db)
-                    .await?;
-            }
-            Err(JobError::Retry(err)) => {
-                let last = j.attempts >= j.max_attempts;
-                tracing::error!(job = j.id, kind = %j.kind, attempt = j.attempts, error = ?err, "job attempt failed");
-                let e = error_json(Code::Internal, &msg::INTERNAL);
-                if last {
-                    mine.col_expr(job::Column::Status, status::FAILED.into())
-                        .col_expr(job::Column::LastError, Some(e).into())
-                        .col_expr(job::Column::FinishedAt, Some(now).into())
-                        .exec(db)
-                        .await?;
-                } else {
-                    mine.col_expr(job::Column::Status, status::QUEUED.into())
-                        .col_expr(job::Column::LastError, Some(e).into())
-                        .col_expr(job::Column::RunAt, (now + backoff(j.attempts)).into())
-                        .exec(db)
-                        .await?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Enqueues the current slot of every schedule (idempotent across instances).
-    pub async fn fire_schedules(&self, db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<()> {
-        for s in self.schedules.iter() {
-            let every = s.every.num_seconds().max(1);
-            let offset = s.offset.num_seconds();
-            let slot = (now.timestamp() - offset).div_euclid(every);
-            let at = DateTime::from_timestamp(slot * every + offset, 0).unwrap_or(now);
-            let new = NewJob::system().dedup(format!("schedule:{}:{}", s.name, slot)).at(at).attempts(3);
-            self.enqueue_raw(db, s.kind, s.payload.to_string(), new).await?;
-        }
-        Ok(())
-    }
-
-    /// Worker loops and the scheduler, until `shutdown` turns true. An
-    /// instance with no workers serves the API only and fires no schedules.
-    pub fn spawn(&self, state: AppState, workers: usize, schedules: bool, shutdown: watch::Receiver<bool>) {
-        if workers == 0 {
-            return;
-        }
-        for _ in 0..workers {
-            let (jobs, state, mut shutdown) = (self.clone(), state.clone(), shutdown.clone());
-            tokio::spawn(async move {
-                loop {
-                    if *shutdown.borrow() {
-                        break;
-                    }
-                    match jobs.run_once(&state).await {
-                        Ok(true) => continue,
-                        Ok(false) => {}
-                        Err(e) => tracing::error!(error = ?e, "job worker error"),
-                    }
-                    tokio::select! {
-                        _ = jobs.wake.notified() => {}
-                        _ = tokio::time::sleep(jobs.poll) => {}
-                        _ = shutdown.changed() => {}
-                    }
-                }
-            });
-        }
-        if !schedules {
-            return;
-        }
-        let (jobs, mut shutdown) = (self.clone(), shutdown);
-        tokio::spawn(async move {
-            loop {
-                if let Err(e) = jobs.fire_schedules(&state.db, jobs.clock.now()).await {
-                    tracing::error!(error = ?e, "scheduler error");
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(30)) => {}
-                    _ = shutdown.changed() => { if *shutdown.borrow() { break; } }
-                }
-            }
-        });
+    /// Fires one job of kind `K` (empty payload) every `every`, slots starting
+    /// at the epoch plus `offset`.
+    pub fn schedule_every<K: JobKind>(self, name: &'static str, every: chrono::Duration, offset: chrono::Duration) -> Self {
+        self.schedule(Schedule { name, every, offset, kind: K::KIND, payload: serde_json::json!({}) })
     }
 }
 
@@ -466,12 +286,7 @@ pub async fn insert_job(db: &impl ConnectionTrait, kind: &str, payload: String, 
 }
 
 /// Typed [`insert_job`].
-pub async fn insert<H: JobHandler>(
-    db: &impl ConnectionTrait,
-    new: NewJob,
-    payload: &H::Payload,
-    now: DateTime<Utc>,
-) -> AppResult<job::Model> {
+pub async fn insert<K: JobKind>(db: &impl ConnectionTrait, new: NewJob, payload: &K::Payload, now: DateTime<Utc>) -> AppResult<job::Model> {
     let text = serde_json::to_string(payload).map_err(AppError::internal)?;
-    insert_job(db, H::KIND, text, new, now).await
+    insert_job(db, K::KIND, text, new, now).await
 }

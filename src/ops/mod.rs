@@ -6,7 +6,7 @@ use axum::{extract::State, http::StatusCode, response::IntoResponse, Json};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
-use crate::{app::AppState, config::Config};
+use crate::{config::Config, state::AppState};
 
 pub fn init_tracing(config: &Config) {
     use tracing_subscriber::{fmt, prelude::*, EnvFilter};

@@ -7,7 +7,7 @@ use crate::{
     error::{msg, AppError, AppResult, Msg},
     integrations::wecom::types::{CreateDepartment, UpdateDepartment},
     tenancy::Scope,
-    wecom::WecomLink,
+    wecom_sync::WecomLink,
 };
 use entity::{department, employee_department};
 

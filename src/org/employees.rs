@@ -1,23 +1,22 @@
 //! Employees (ORG-3…5, ORG-7): the list with its filters, create / edit /
 //! delete, system access against the seat quota, and bulk operations.
 
-use std::sync::Arc;
-
 use chrono::Utc;
 use sea_orm::{
-    sea_query::Query, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{departments, roles};
+pub use crate::ports::deletion::{DeletionGuard, DeletionGuards};
 use crate::{
     custom_fields::{conditions, service as fields, FieldCondition, FieldEntity},
     error::{msg, AppError, AppResult, Msg},
     integrations::wecom::types::WriteUser,
     tenancy::Scope,
-    wecom::WecomLink,
+    wecom_sync::WecomLink,
 };
 use entity::{corp, employee, employee_department, employee_role, employee_tag_member, session};
 
@@ -29,15 +28,6 @@ const DEPARTMENT_REQUIRED: Msg = Msg::new("请选择部门", "Choose at least on
 const ROLE_REQUIRED: Msg = Msg::new("请选择角色", "Choose at least one role");
 const DEPARTMENT_NOT_IN_WECOM: Msg =
     Msg::new("所选部门尚未同步到企业微信，请先同步", "A chosen department is not in WeCom yet; sync first");
-
-/// Something elsewhere that refuses an employee's deletion (e.g. customers
-/// still owned, from the customers area). Areas register theirs at start.
-#[async_trait::async_trait]
-pub trait DeletionGuard: Send + Sync {
-    async fn check(&self, db: &DatabaseConnection, scope: &Scope, employee_id: i64) -> AppResult<()>;
-}
-
-pub type DeletionGuards = Arc<Vec<Arc<dyn DeletionGuard>>>;
 
 /// The employee list's filter; also the selection of a bulk operation. All
 /// conditions are combined with AND.
@@ -88,33 +78,25 @@ impl EmployeeQuery {
             cond = cond.add(employee::Column::Id.in_subquery(members_of(scope, &depts)));
         }
         if !self.tag_ids.is_empty() {
-            let direct = Query::select()
-                .column(employee_tag_member::Column::EmployeeId)
-                .from(employee_tag_member::Entity)
-                .and_where(employee_tag_member::Column::CorpId.eq(scope.corp_id))
+            let direct = scope
+                .subquery::<employee_tag_member::Entity>(employee_tag_member::Column::EmployeeId)
                 .and_where(employee_tag_member::Column::TagId.is_in(self.tag_ids.clone()))
                 .and_where(employee_tag_member::Column::EmployeeId.is_not_null())
                 .to_owned();
-            let tagged_depts = Query::select()
-                .column(employee_tag_member::Column::DepartmentId)
-                .from(employee_tag_member::Entity)
-                .and_where(employee_tag_member::Column::CorpId.eq(scope.corp_id))
+            let tagged_depts = scope
+                .subquery::<employee_tag_member::Entity>(employee_tag_member::Column::DepartmentId)
                 .and_where(employee_tag_member::Column::TagId.is_in(self.tag_ids.clone()))
                 .and_where(employee_tag_member::Column::DepartmentId.is_not_null())
                 .to_owned();
-            let via_dept = Query::select()
-                .column(employee_department::Column::EmployeeId)
-                .from(employee_department::Entity)
-                .and_where(employee_department::Column::CorpId.eq(scope.corp_id))
+            let via_dept = scope
+                .subquery::<employee_department::Entity>(employee_department::Column::EmployeeId)
                 .and_where(employee_department::Column::DepartmentId.in_subquery(tagged_depts))
                 .to_owned();
             cond = cond.add(Condition::any().add(employee::Column::Id.in_subquery(direct)).add(employee::Column::Id.in_subquery(via_dept)));
         }
         if let Some(role_id) = self.role_id {
-            let holders = Query::select()
-                .column(employee_role::Column::EmployeeId)
-                .from(employee_role::Entity)
-                .and_where(employee_role::Column::CorpId.eq(scope.corp_id))
+            let holders = scope
+                .subquery::<employee_role::Entity>(employee_role::Column::EmployeeId)
                 .and_where(employee_role::Column::RoleId.eq(role_id))
                 .to_owned();
             cond = cond.add(employee::Column::Id.in_subquery(holders));
@@ -129,10 +111,8 @@ impl EmployeeQuery {
 }
 
 fn members_of(scope: &Scope, departments: &[i64]) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(employee_department::Column::EmployeeId)
-        .from(employee_department::Entity)
-        .and_where(employee_department::Column::CorpId.eq(scope.corp_id))
+    scope
+        .subquery::<employee_department::Entity>(employee_department::Column::EmployeeId)
         .and_where(employee_department::Column::DepartmentId.is_in(departments.iter().copied()))
         .to_owned()
 }
@@ -300,10 +280,8 @@ async fn wecom_user(db: &impl ConnectionTrait, scope: &Scope, e: &employee::Mode
 }
 
 fn members_departments(scope: &Scope, employee_id: i64) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(employee_department::Column::DepartmentId)
-        .from(employee_department::Entity)
-        .and_where(employee_department::Column::CorpId.eq(scope.corp_id))
+    scope
+        .subquery::<employee_department::Entity>(employee_department::Column::DepartmentId)
         .and_where(employee_department::Column::EmployeeId.eq(employee_id))
         .to_owned()
 }
@@ -349,7 +327,7 @@ pub async fn create(
                 system_enabled: Set(false),
                 is_super_admin: Set(false),
                 password_hash: Set(None),
-                created_by: Set(scope.employee_id),
+                created_by: Set(scope.employee_id()),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -450,7 +428,7 @@ async fn ensure_seats(db: &impl ConnectionTrait, scope: &Scope, extra: u64) -> A
     if extra == 0 {
         return Ok(());
     }
-    let c = corp::Entity::find_by_id(scope.corp_id).lock_exclusive().one(db).await?.ok_or_else(AppError::not_found)?;
+    let c = corp::Entity::find_by_id(scope.corp_id()).lock_exclusive().one(db).await?.ok_or_else(AppError::not_found)?;
     let used = scope.select::<employee::Entity>().filter(employee::Column::SystemEnabled.eq(true)).count(db).await?;
     if used + extra > c.seat_quota.max(0) as u64 {
         return Err(AppError::conflict(msg::SEATS_EXHAUSTED));

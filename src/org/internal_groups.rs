@@ -11,7 +11,7 @@ use super::employees::EmployeeQuery;
 use crate::{
     error::{AppError, AppResult, Code, Msg},
     integrations::wecom::types::{AppChatCreate, AppChatSend, MediaRef, TextContent},
-    jobs::{JobCtx, JobError, JobHandler},
+    jobs::{JobCtx, JobError, JobHandler, JobKind},
     tenancy::Scope,
 };
 use entity::{employee, internal_group};
@@ -104,15 +104,19 @@ pub fn list(
 
 pub struct CreateInternalGroupsJob;
 
-#[async_trait::async_trait]
-impl JobHandler for CreateInternalGroupsJob {
+impl JobKind for CreateInternalGroupsJob {
     const KIND: &'static str = "org.internal_groups";
     type Payload = CreateRequest;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for CreateInternalGroupsJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, req: CreateRequest) -> Result<Value, JobError> {
         let scope = ctx.starter_scope().await?;
         let state = &ctx.state;
-        let Some(link) = crate::wecom::link(state, scope.corp_id).await? else {
+        let Some(link) = crate::wecom_sync::link(state, scope.corp_id()).await? else {
             return Err(JobError::Permanent { code: Code::BadUserInput, msg: NOT_BOUND });
         };
         let cond = req.filter.condition(&state.db, &scope).await?;
@@ -203,7 +207,7 @@ impl JobHandler for CreateInternalGroupsJob {
                         owner_id: Set(owner_id),
                         member_ids: Set(serde_json::to_string(&ids).expect("serialize")),
                         member_count: Set(ids.len() as i32),
-                        created_by: Set(scope.employee_id),
+                        created_by: Set(scope.employee_id()),
                         created_at: Set(Utc::now()),
                         ..Default::default()
                     },

@@ -112,10 +112,8 @@ impl Loader<DepartmentsOfEmployee> for OrgLoader {
             .select::<department::Entity>()
             .filter(
                 department::Column::Id.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(employee_department::Column::DepartmentId)
-                        .from(employee_department::Entity)
-                        .and_where(employee_department::Column::CorpId.eq(scope.corp_id))
+                    scope
+                        .subquery::<employee_department::Entity>(employee_department::Column::DepartmentId)
                         .and_where(employee_department::Column::EmployeeId.is_in(keys.iter().map(|k| k.0)))
                         .to_owned(),
                 ),

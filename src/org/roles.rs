@@ -6,6 +6,7 @@ use sea_orm::{
 };
 
 use super::permissions;
+pub use crate::tenancy::roles_of;
 use crate::{
     error::{msg, AppError, AppResult, Msg},
     tenancy::{scope_kind, Scope},
@@ -124,7 +125,7 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, input: RoleInput) ->
                 is_super: Set(false),
                 permissions: Set(perms),
                 data_scope: Set(data_scope.clone()),
-                created_by: Set(scope.employee_id),
+                created_by: Set(scope.employee_id()),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -194,16 +195,4 @@ pub async fn ensure_assignable(db: &impl ConnectionTrait, scope: &Scope, ids: &[
         return Err(AppError::bad_input("roleIds", SUPER_ROLE_NOT_ASSIGNABLE));
     }
     Ok(())
-}
-
-/// The roles an employee holds.
-pub async fn roles_of(db: &impl ConnectionTrait, corp_id: i64, employee_id: i64) -> AppResult<Vec<role::Model>> {
-    use sea_orm::sea_query::Query;
-    let held = Query::select()
-        .column(employee_role::Column::RoleId)
-        .from(employee_role::Entity)
-        .and_where(employee_role::Column::CorpId.eq(corp_id))
-        .and_where(employee_role::Column::EmployeeId.eq(employee_id))
-        .to_owned();
-    Ok(role::Entity::find().filter(role::Column::CorpId.eq(corp_id)).filter(role::Column::Id.in_subquery(held)).all(db).await?)
 }

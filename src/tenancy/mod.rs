@@ -7,6 +7,7 @@
 //! data-scope condition. A resolver holds a `Scope` only through its request
 //! context, so it cannot forget either filter.
 
+mod principal;
 mod visibility;
 
 use sea_orm::{
@@ -14,6 +15,7 @@ use sea_orm::{
     PrimaryKeyTrait, QueryFilter, Select, UpdateMany,
 };
 
+pub use principal::{roles_of, scope_of, standing_of, Auth, Standing};
 pub use visibility::{resolve_visibility, scope_kind, subtree_of, Visibility};
 
 use crate::error::{AppError, AppResult};
@@ -121,10 +123,8 @@ impl EmployeeScoped for entity::customer::Entity {
         if matches!(scope.visibility, Visibility::All) {
             return Condition::all();
         }
-        let adders = sea_orm::sea_query::Query::select()
-            .column(customer_follow::Column::CustomerId)
-            .from(customer_follow::Entity)
-            .and_where(customer_follow::Column::CorpId.eq(scope.corp_id))
+        let adders = scope
+            .subquery::<customer_follow::Entity>(customer_follow::Column::CustomerId)
             .cond_where(scope.visible_employees(customer_follow::Column::EmployeeId))
             .to_owned();
         Condition::any().add(scope.visible_employees(customer::Column::OwnerId)).add(customer::Column::Id.in_subquery(adders))
@@ -173,10 +173,12 @@ impl EmployeeScoped for entity::sensitive_behavior::Entity {
 /// Who is asking, inside which corp, and which rows they may see.
 #[derive(Clone, Debug)]
 pub struct Scope {
-    pub corp_id: i64,
+    // Private: a scope is made only by the constructors below, so no code can
+    // widen its own tenant or visibility.
+    corp_id: i64,
     /// The calling employee; `None` for platform and system work (jobs, sync).
-    pub employee_id: Option<i64>,
-    pub visibility: Visibility,
+    employee_id: Option<i64>,
+    visibility: Visibility,
 }
 
 type PkOf<E> = <<E as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType;
@@ -185,6 +187,39 @@ impl Scope {
     /// System work on behalf of a corp: all rows of that corp, nothing else.
     pub fn system(corp_id: i64) -> Self {
         Scope { corp_id, employee_id: None, visibility: Visibility::All }
+    }
+
+    /// An employee's scope with the visibility their roles give.
+    pub fn of_employee(corp_id: i64, employee_id: i64, visibility: Visibility) -> Self {
+        Scope { corp_id, employee_id: Some(employee_id), visibility }
+    }
+
+    /// An employee who sees the whole corp (a super admin, or set-up work done
+    /// in a named employee's name).
+    pub fn whole_corp_as(corp_id: i64, employee_id: i64) -> Self {
+        Scope { corp_id, employee_id: Some(employee_id), visibility: Visibility::All }
+    }
+
+    pub fn corp_id(&self) -> i64 {
+        self.corp_id
+    }
+
+    /// The calling employee; `None` for system work.
+    pub fn employee_id(&self) -> Option<i64> {
+        self.employee_id
+    }
+
+    pub fn visibility(&self) -> &Visibility {
+        &self.visibility
+    }
+
+    /// `SELECT column FROM E WHERE corp_id = ?`: the start of every subquery
+    /// on a tenant table, so none forgets the tenant filter.
+    pub fn subquery<E: TenantEntity + Default>(
+        &self,
+        column: impl sea_orm::sea_query::IntoColumnRef,
+    ) -> sea_orm::sea_query::SelectStatement {
+        sea_orm::sea_query::Query::select().column(column).from(E::default()).and_where(E::corp_column().eq(self.corp_id)).to_owned()
     }
 
     pub fn tenant_condition<E: TenantEntity>(&self) -> Condition {

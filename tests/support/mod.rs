@@ -8,11 +8,12 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::{json, Value};
 use tokio::sync::watch;
 use wecrm::{
-    app::{self, AppState},
+    app::{self, App},
     config::Config,
     crypto::MasterKey,
-    tenancy::{Scope, Visibility},
-    tenants::{self, NewTenant, Provisioned},
+    platform::{self, NewTenant, Provisioned},
+    state::AppState,
+    tenancy::Scope,
 };
 
 pub const PASSWORD: &str = "correct-horse-9";
@@ -45,13 +46,13 @@ impl Drop for Instance {
 
 /// Builds the state, starts its workers and serves it on an ephemeral port.
 async fn serve(config: Config, pg_schema: Option<String>) -> (SocketAddr, AppState, watch::Sender<bool>) {
-    let state = AppState::build(config, pg_schema).await.expect("app state");
+    let app = App::build(config, pg_schema).await.expect("app state");
     let (tx, rx) = watch::channel(false);
-    state.start_background(rx.clone());
+    app.start_background(rx.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    app::spawn_server(listener, state.clone(), rx);
-    (addr, state, tx)
+    app::spawn_server(listener, &app, rx);
+    (addr, app.state, tx)
 }
 
 impl Drop for TestApp {
@@ -116,7 +117,7 @@ impl TestApp {
         let (setup, _) =
             wecrm::db::connect(wecrm::db::DbOptions { url: &config.database_url, pg_schema: pg_schema.clone() }).await.expect("db");
         wecrm::db::migrate_up(&setup).await.expect("migrate");
-        let corp = tenants::create(
+        let corp = platform::create(
             &setup,
             NewTenant {
                 code: "acme".into(),
@@ -170,7 +171,7 @@ impl TestApp {
 
     /// A second tenant, with its super admin.
     pub async fn provision(&self, code: &str, seats: i32) -> Provisioned {
-        tenants::create(
+        platform::create(
             &self.state.db,
             NewTenant {
                 code: code.into(),
@@ -188,7 +189,7 @@ impl TestApp {
     }
 
     pub fn admin_scope(&self) -> Scope {
-        Scope { corp_id: self.corp.corp.id, employee_id: Some(self.corp.admin.id), visibility: Visibility::All }
+        Scope::whole_corp_as(self.corp.corp.id, self.corp.admin.id)
     }
 
     pub async fn login_as(&self, corp_code: &str, account: &str, password: &str) -> Client {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use async_graphql::{Context, InputObject, Object, ID};
 use chrono::{DateTime, Utc};
-use sea_orm::{sea_query::Query, ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{crm_loader, employee, subject_page, Customer};
 use crate::{
@@ -226,11 +226,7 @@ impl InheritanceQuery {
         let scope = ctx.scope()?;
         let f = filter.unwrap_or_default();
         let page = Page::new(first, after)?;
-        let waiting = Query::select()
-            .column(unassigned_customer::Column::HandoverUserid)
-            .from(unassigned_customer::Entity)
-            .and_where(unassigned_customer::Column::CorpId.eq(scope.corp_id))
-            .to_owned();
+        let waiting = scope.subquery::<unassigned_customer::Entity>(unassigned_customer::Column::HandoverUserid).to_owned();
         let mut cond = Condition::all().add(emp::Column::ResignedAt.is_not_null());
         cond = cond.add(if f.allocated { emp::Column::Userid.not_in_subquery(waiting) } else { emp::Column::Userid.in_subquery(waiting) });
         if let Some(t) = f.resigned_from {
@@ -292,10 +288,8 @@ impl InheritanceQuery {
     ) -> async_graphql::Result<Conn<Customer>> {
         let scope = ctx.scope()?;
         let leaver = scope.get_visible::<emp::Entity>(ctx.db(), parse_id(&handover_employee_id, "handoverEmployeeId")?).await?;
-        let waiting = Query::select()
-            .column(unassigned_customer::Column::ExternalUserid)
-            .from(unassigned_customer::Entity)
-            .and_where(unassigned_customer::Column::CorpId.eq(scope.corp_id))
+        let waiting = scope
+            .subquery::<unassigned_customer::Entity>(unassigned_customer::Column::ExternalUserid)
             .and_where(unassigned_customer::Column::HandoverUserid.eq(leaver.userid))
             .to_owned();
         let select = scope

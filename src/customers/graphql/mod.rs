@@ -10,15 +10,16 @@ use entity::{customer, customer_event, customer_follow, customer_loss, follow_up
 use records::{BusinessRecord, WorkOrder};
 
 use super::{
+    customer_tagging,
     follow_ups::{self, NewFollowUp, Subject},
     loaders::{AddersOf, CrmLoader, CustomerById, CustomerFieldValues, FileById, FollowUpTypeById, LastFollowUpOf, TagsOfCustomer},
     recycle::{self, LossQuery, LossType},
     service::{self, CustomerEdit, CustomerOrder, CustomerQuery, Status, KIND_WECOM},
-    tagging,
     timeline::{self, EventKind},
     transfer,
 };
 use crate::{
+    corp_tags::graphql::{tag, CorpTag},
     custom_fields::{
         graphql::{parse_values, CustomFieldValue, CustomFieldValueInput},
         FieldCondition,
@@ -35,7 +36,6 @@ use crate::{
         loaders::EmployeeById,
         permissions as perm,
     },
-    tags::graphql::{tag, CorpTag},
 };
 
 pub type CrmDataLoader = DataLoader<CrmLoader, HashMapCache>;
@@ -67,6 +67,7 @@ pub async fn prefetch_links(
     Ok(())
 }
 
+pub mod groups;
 pub mod inheritance;
 pub mod records;
 
@@ -745,8 +746,8 @@ impl CustomerMutation {
     #[graphql(guard = "Perm(perm::CUSTOMER_TAG)")]
     async fn tag_customers(&self, ctx: &Context<'_>, input: TagCustomersInput) -> async_graphql::Result<Vec<CustomerResult>> {
         let scope = ctx.scope()?;
-        let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
-        let results = tagging::change_tags(
+        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let results = customer_tagging::change_tags(
             ctx.db(),
             scope,
             link.as_ref(),
@@ -762,7 +763,7 @@ impl CustomerMutation {
     #[graphql(guard = "Perm(perm::CUSTOMER_TRANSFER)")]
     async fn transfer_customers(&self, ctx: &Context<'_>, input: TransferCustomersInput) -> async_graphql::Result<Vec<CustomerResult>> {
         let scope = ctx.scope()?;
-        let link = crate::wecom::link(ctx.state(), scope.corp_id).await?;
+        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
         let results = transfer::transfer(
             ctx.db(),
             scope,

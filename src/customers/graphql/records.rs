@@ -8,7 +8,7 @@ use super::{crm_loader, employee, Customer};
 use crate::{
     custom_fields::graphql::{parse_values, CustomField, CustomFieldValue, CustomFieldValueInput},
     customers::{
-        groups::CustomerGroup,
+        graphql::groups::CustomerGroup,
         loaders::{CustomerById, FieldById, FieldsOfTemplate, GroupById, RecordTemplateById, ScopesOfTemplate},
         records::{self, TemplateField, TemplateInput},
         work_orders::{self, NewWorkOrder, WorkOrderChange, WorkOrderPriority, WorkOrderStatus},

@@ -2,9 +2,9 @@
 
 pub mod department;
 pub mod employee;
+pub mod employee_tag;
 pub mod internal_group;
 pub mod role;
-pub mod tag;
 
 use async_graphql::{
     dataloader::{DataLoader, HashMapCache},

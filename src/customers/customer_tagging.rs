@@ -15,7 +15,7 @@ use crate::{
     error::{AppError, AppResult, Msg},
     integrations::wecom::types::MarkTag,
     tenancy::Scope,
-    wecom::WecomLink,
+    wecom_sync::WecomLink,
 };
 use entity::{corp_tag, corp_tag_group, customer, customer_follow, employee, follow_tag};
 
@@ -244,7 +244,7 @@ async fn write_local(
         &txn,
         scope,
         vec![NewEvent::new(customer_id, EventKind::TagsChanged, now)
-            .by(scope.employee_id)
+            .by(scope.employee_id())
             .with(json!({"added": added, "removed": gone_names}))],
     )
     .await?;

@@ -8,9 +8,10 @@ pub mod graphql;
 pub mod sync;
 
 use crate::{
-    app::AppState,
     error::AppResult,
     integrations::wecom::{Credentials, WecomClient},
+    jobs::JobRegistry,
+    state::AppState,
 };
 
 /// A bound corp's client and credentials, for services that write to WeCom.
@@ -23,4 +24,19 @@ pub struct WecomLink {
 /// The corp's link when it is bound to WeCom; `None` keeps writes local.
 pub async fn link(state: &AppState, corp_id: i64) -> AppResult<Option<WecomLink>> {
     Ok(binding::credentials(&state.db, &state.master_key, corp_id).await?.map(|creds| WecomLink { client: state.wecom.clone(), creds }))
+}
+
+/// WeCom's job kinds: syncs (manual, nightly, hourly reconcile) and the
+/// callback inbox.
+pub fn jobs(registry: JobRegistry) -> JobRegistry {
+    use chrono::Duration;
+    registry
+        .register(sync::SyncJob)
+        .register(sync::NightlySyncJob)
+        .register(sync::HourlyReconcileJob)
+        .register(callbacks::ApplyInboxJob)
+        .register(callbacks::InboxSweepJob)
+        .schedule_every::<sync::HourlyReconcileJob>("wecom-hourly-reconcile", Duration::hours(1), Duration::zero())
+        .schedule_every::<callbacks::InboxSweepJob>("wecom-inbox-sweep", Duration::minutes(10), Duration::zero())
+        .schedule_every::<sync::NightlySyncJob>("wecom-nightly-sync", Duration::days(1), Duration::zero())
 }

@@ -10,10 +10,10 @@ use crate::{
     crypto::new_token,
     error::AppResult,
     org::{departments, employees, roles},
+    platform::{self, NewTenant},
     sandbox::{CallbackTarget, Sandbox, SandboxCorp},
-    tenancy::{scope_kind, Scope, Visibility},
-    tenants::{self, NewTenant},
-    wecom::{binding, sync},
+    tenancy::{scope_kind, Scope},
+    wecom_sync::{binding, sync},
 };
 
 pub const SANDBOX_CORP: &str = "ww-demo";
@@ -32,7 +32,7 @@ pub async fn seed_if_empty(state: &AppState, sandbox: Option<(&Sandbox, &str)>) 
         return Ok(None);
     }
     let password = new_token()[..16].to_string();
-    let p = tenants::create(
+    let p = platform::create(
         db,
         NewTenant {
             code: "demo".into(),
@@ -45,7 +45,7 @@ pub async fn seed_if_empty(state: &AppState, sandbox: Option<(&Sandbox, &str)>) 
         },
     )
     .await?;
-    let scope = Scope { corp_id: p.corp.id, employee_id: Some(p.admin.id), visibility: Visibility::All };
+    let scope = Scope::whole_corp_as(p.corp.id, p.admin.id);
     let manager = roles::create(
         db,
         &scope,

@@ -22,11 +22,11 @@ use serde_json::{json, Value};
 
 use super::{binding, link, sync};
 use crate::{
-    app::AppState,
     customers::recycle::{self, LossType},
     error::AppError,
     integrations::wecom::types,
-    jobs::{JobCtx, JobError, JobHandler, NewJob},
+    jobs::{JobCtx, JobError, JobHandler, JobKind, NewJob},
+    state::AppState,
     tenancy::Scope,
 };
 use entity::{employee, session, wecom_inbox};
@@ -185,10 +185,14 @@ pub async fn receive(State(app): State<AppState>, Path(corp): Path<String>, Quer
 /// Applies one inbox event; leaves the inbox row APPLIED (or UNHANDLED).
 pub struct ApplyInboxJob;
 
-#[async_trait::async_trait]
-impl JobHandler for ApplyInboxJob {
+impl JobKind for ApplyInboxJob {
     const KIND: &'static str = "wecom.apply_inbox";
     type Payload = Value;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for ApplyInboxJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, p: Value) -> Result<Value, JobError> {
         let id =
@@ -220,7 +224,7 @@ async fn employee_ids(state: &AppState, scope: &Scope) -> Result<std::collection
 async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BTreeMap<String, String>) -> Result<&'static str, JobError> {
     match (row.event.as_str(), row.change_type.as_str()) {
         ("change_contact", "create_user" | "update_user") => {
-            let Some(link) = link(state, scope.corp_id).await? else { return Ok(status::UNHANDLED) };
+            let Some(link) = link(state, scope.corp_id()).await? else { return Ok(status::UNHANDLED) };
             let userid = f.get("NewUserID").or(f.get("UserID")).cloned().unwrap_or_default();
             // The callback is a hint; WeCom's own record is the truth.
             let user = link.client.user_get(&link.creds, &userid).await.map_err(|e| JobError::from_app(e.into()))?;
@@ -293,7 +297,7 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
             Ok(status::APPLIED)
         }
         ("change_contact", "create_party" | "update_party" | "delete_party") => {
-            let Some(link) = link(state, scope.corp_id).await? else { return Ok(status::UNHANDLED) };
+            let Some(link) = link(state, scope.corp_id()).await? else { return Ok(status::UNHANDLED) };
             let depts = link.client.department_list(&link.creds, None).await.map_err(|e| JobError::from_app(e.into()))?;
             let mut out = sync::SyncOutcome::default();
             sync::apply_departments(&state.db, scope, &depts, &mut out).await?;
@@ -316,7 +320,7 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
             Ok(status::APPLIED)
         }
         ("change_external_contact", "add_external_contact" | "add_half_external_contact" | "edit_external_contact" | "transfer_fail") => {
-            let Some(link) = link(state, scope.corp_id).await? else { return Ok(status::UNHANDLED) };
+            let Some(link) = link(state, scope.corp_id()).await? else { return Ok(status::UNHANDLED) };
             let ext = f.get("ExternalUserID").cloned().unwrap_or_default();
             let detail = link.client.contact_get(&link.creds, &ext).await.map_err(|e| JobError::from_app(e.into()))?;
             let page: Vec<types::ContactWithFollow> = detail
@@ -360,7 +364,7 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
             Ok(status::APPLIED)
         }
         ("change_external_chat", "create" | "update") => {
-            let Some(link) = link(state, scope.corp_id).await? else { return Ok(status::UNHANDLED) };
+            let Some(link) = link(state, scope.corp_id()).await? else { return Ok(status::UNHANDLED) };
             let chat = link
                 .client
                 .group_chat_get(&link.creds, f.get("ChatId").map(String::as_str).unwrap_or(""))
@@ -381,7 +385,7 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
             Ok(status::APPLIED)
         }
         ("change_external_tag", _) => {
-            let Some(link) = link(state, scope.corp_id).await? else { return Ok(status::UNHANDLED) };
+            let Some(link) = link(state, scope.corp_id()).await? else { return Ok(status::UNHANDLED) };
             super::customer_sync::sync_tags(&state.db, scope, &link, &mut sync::SyncOutcome::default()).await?;
             Ok(status::APPLIED)
         }
@@ -394,10 +398,14 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
 /// arrival (their job could not be queued, or gave up) are queued again.
 pub struct InboxSweepJob;
 
-#[async_trait::async_trait]
-impl JobHandler for InboxSweepJob {
+impl JobKind for InboxSweepJob {
     const KIND: &'static str = "wecom.inbox_sweep";
     type Payload = Value;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for InboxSweepJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
         let stale = Utc::now() - chrono::Duration::minutes(3);

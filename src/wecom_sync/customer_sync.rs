@@ -334,7 +334,7 @@ pub async fn apply_contact_page(
             Some(((local.id, *employee_id), c.follow_info.tag_id.clone()))
         })
         .collect();
-    crate::customers::tagging::reconcile_from_wecom(&txn, scope, &relations).await?;
+    crate::customers::customer_tagging::reconcile_from_wecom(&txn, scope, &relations).await?;
     let touched: Vec<i64> = customers.values().map(|c| c.id).collect();
     crate::customers::aggregates::refresh(&txn, scope, &touched).await?;
     timeline::append(&txn, scope, added_events).await?;

@@ -76,7 +76,7 @@ impl WecomQuery {
     #[graphql(guard = "Perm(perm::SYS_WECOM_MANAGE)")]
     async fn wecom_binding(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<WecomBinding>> {
         let scope = ctx.scope()?;
-        let code = corp_code(ctx, scope.corp_id).await?;
+        let code = corp_code(ctx, scope.corp_id()).await?;
         Ok(binding::get(ctx.db(), scope).await?.map(|b| present(b, ctx, &code)))
     }
 }
@@ -105,7 +105,7 @@ impl WecomMutation {
             },
         )
         .await?;
-        let code = corp_code(ctx, scope.corp_id).await?;
+        let code = corp_code(ctx, scope.corp_id()).await?;
         Ok(present(b, ctx, &code))
     }
 

@@ -7,18 +7,17 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, Select};
 
 use super::{
-    follow_ups,
-    graphql::{
-        crm_loader,
-        records::{BusinessRecord, WorkOrder},
-        subject_page, Customer, FollowUp,
-    },
-    group_activity, group_tags,
-    loaders::{CustomerByExternalId, GroupFieldValues, MemberCountOf, TagsOfGroup},
-    records, work_orders, Subject,
+    crm_loader,
+    records::{BusinessRecord, WorkOrder},
+    subject_page, Customer, FollowUp,
 };
 use crate::{
     custom_fields::graphql::CustomFieldValue,
+    customers::{
+        follow_ups, group_activity, group_tags,
+        loaders::{CustomerByExternalId, GroupFieldValues, MemberCountOf, TagsOfGroup},
+        records, work_orders, Subject,
+    },
     graphql::{
         connection::{connection, fetch_page, id, parse_id, parse_ids, Conn, Page},
         context::CtxExt,
@@ -63,10 +62,8 @@ fn list(scope: &Scope, f: &CustomerGroupFilter) -> async_graphql::Result<Select<
         cond = cond.add(customer_group::Column::ChatCreatedAt.lte(t));
     }
     if !f.tags_any.is_empty() {
-        let tagged = sea_orm::sea_query::Query::select()
-            .column(customer_group_tag::Column::GroupId)
-            .from(customer_group_tag::Entity)
-            .and_where(customer_group_tag::Column::CorpId.eq(scope.corp_id))
+        let tagged = scope
+            .subquery::<customer_group_tag::Entity>(customer_group_tag::Column::GroupId)
             .and_where(customer_group_tag::Column::TagId.is_in(parse_ids(&f.tags_any, "filter.tagsAny")?))
             .to_owned();
         cond = cond.add(customer_group::Column::Id.in_subquery(tagged));

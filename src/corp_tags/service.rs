@@ -5,7 +5,7 @@ use crate::{
     error::{AppError, AppResult, Msg},
     integrations::wecom::types::{AddCorpTag, DelCorpTag, EditCorpTag, NewTag},
     tenancy::Scope,
-    wecom::WecomLink,
+    wecom_sync::WecomLink,
 };
 use entity::{corp_tag, corp_tag_group};
 
@@ -147,7 +147,7 @@ pub async fn rename_tag(
 /// Refused while any customer carries the tag.
 pub async fn delete_tag(db: &DatabaseConnection, scope: &Scope, wecom: Option<&WecomLink>, id: i64) -> AppResult<()> {
     let t = scope.get::<corp_tag::Entity>(db, id).await?;
-    if crate::customers::tagging::tag_in_use(db, scope, id).await? {
+    if crate::customers::customer_tagging::tag_in_use(db, scope, id).await? {
         return Err(AppError::conflict(TAG_IN_USE));
     }
     if let Some(wid) = &t.wecom_tag_id {

@@ -11,8 +11,9 @@ use crate::{
         DeletePayload,
     },
     org::{
+        employee_tags,
         loaders::{DepartmentById, EmployeeById, TagMembers},
-        permissions as perm, tags,
+        permissions as perm,
     },
 };
 
@@ -84,7 +85,7 @@ impl EmployeeTagQuery {
         after: Option<String>,
     ) -> async_graphql::Result<Conn<EmployeeTag>> {
         let page = Page::new(first, after)?;
-        let (rows, total) = fetch_page(ctx.db(), tags::list(ctx.scope()?, keyword.as_deref()), page).await?;
+        let (rows, total) = fetch_page(ctx.db(), employee_tags::list(ctx.scope()?, keyword.as_deref()), page).await?;
         Ok(connection(page, total, rows.into_iter().map(EmployeeTag).collect()))
     }
 
@@ -101,7 +102,7 @@ pub struct EmployeeTagMutation;
 impl EmployeeTagMutation {
     #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_TAG_MANAGE)")]
     async fn create_employee_tag(&self, ctx: &Context<'_>, input: CreateEmployeeTagInput) -> async_graphql::Result<EmployeeTag> {
-        let t = tags::create(
+        let t = employee_tags::create(
             ctx.db(),
             ctx.scope()?,
             &input.name,
@@ -114,12 +115,12 @@ impl EmployeeTagMutation {
 
     #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_TAG_MANAGE)")]
     async fn rename_employee_tag(&self, ctx: &Context<'_>, id: ID, name: String) -> async_graphql::Result<EmployeeTag> {
-        Ok(EmployeeTag(tags::rename(ctx.db(), ctx.scope()?, parse_id(&id, "id")?, &name).await?))
+        Ok(EmployeeTag(employee_tags::rename(ctx.db(), ctx.scope()?, parse_id(&id, "id")?, &name).await?))
     }
 
     #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_TAG_MANAGE)")]
     async fn delete_employee_tag(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
-        tags::delete(ctx.db(), ctx.scope()?, parse_id(&id, "id")?).await?;
+        employee_tags::delete(ctx.db(), ctx.scope()?, parse_id(&id, "id")?).await?;
         Ok(DeletePayload { id })
     }
 
@@ -131,7 +132,7 @@ impl EmployeeTagMutation {
         #[graphql(default)] employee_ids: Vec<ID>,
         #[graphql(default)] department_ids: Vec<ID>,
     ) -> async_graphql::Result<EmployeeTag> {
-        let t = tags::add_members(
+        let t = employee_tags::add_members(
             ctx.db(),
             ctx.scope()?,
             parse_id(&tag_id, "tagId")?,
@@ -153,6 +154,6 @@ impl EmployeeTagMutation {
     ) -> async_graphql::Result<EmployeeTag> {
         let e = employee_id.as_ref().map(|e| parse_id(e, "employeeId")).transpose()?;
         let d = department_id.as_ref().map(|d| parse_id(d, "departmentId")).transpose()?;
-        Ok(EmployeeTag(tags::remove_member(ctx.db(), ctx.scope()?, parse_id(&tag_id, "tagId")?, e, d).await?))
+        Ok(EmployeeTag(employee_tags::remove_member(ctx.db(), ctx.scope()?, parse_id(&tag_id, "tagId")?, e, d).await?))
     }
 }

@@ -56,7 +56,7 @@ pub async fn create(
             employee_tag::ActiveModel {
                 name: Set(name),
                 wecom_tag_id: Set(None),
-                created_by: Set(scope.employee_id),
+                created_by: Set(scope.employee_id()),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()

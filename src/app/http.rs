@@ -19,11 +19,12 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::context::RequestCtx;
+use super::router::Web;
 use crate::{
-    app::AppState,
     auth,
     error::{Code, Lang, EN_MESSAGE_KEY},
+    graphql::context::RequestCtx,
+    state::AppState,
 };
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
@@ -139,7 +140,7 @@ fn params_from_get(raw: &str) -> Result<Params, &'static str> {
     })
 }
 
-pub async fn graphql_get(State(app): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+pub async fn graphql_get(State(web): State<Web>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
     let raw = raw.unwrap_or_default();
     let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     if wants_html && !raw.contains("query=") {
@@ -148,12 +149,12 @@ pub async fn graphql_get(State(app): State<AppState>, headers: HeaderMap, RawQue
     }
     let Some(media) = negotiate(&headers) else { return StatusCode::NOT_ACCEPTABLE.into_response() };
     match params_from_get(&raw) {
-        Ok(params) => execute(app, headers, params, media, Method::GET).await,
+        Ok(params) => execute(web, headers, params, media, Method::GET).await,
         Err(msg) => bad_request(media, msg),
     }
 }
 
-pub async fn graphql_post(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn graphql_post(State(web): State<Web>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(media) = negotiate(&headers) else { return StatusCode::NOT_ACCEPTABLE.into_response() };
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mut ct = content_type.split(';');
@@ -178,7 +179,7 @@ pub async fn graphql_post(State(app): State<AppState>, headers: HeaderMap, body:
         Err(_) => return bad_request(media, "request body is not valid JSON"),
     };
     match params_from_json(value) {
-        Ok(params) => execute(app, headers, params, media, Method::POST).await,
+        Ok(params) => execute(web, headers, params, media, Method::POST).await,
         Err(msg) => bad_request(media, msg),
     }
 }
@@ -202,17 +203,9 @@ pub async fn request_ctx(app: &AppState, headers: &HeaderMap, token: Option<&str
     RequestCtx { request_id, lang, auth, token_rejected, fresh_login: Default::default() }
 }
 
-pub fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-}
-
-async fn execute(app: AppState, headers: HeaderMap, params: Params, media: MediaType, method: Method) -> Response {
-    let rctx = request_ctx(&app, &headers, bearer(&headers)).await;
+async fn execute(web: Web, headers: HeaderMap, params: Params, media: MediaType, method: Method) -> Response {
+    let Web { state: app, schema } = web;
+    let rctx = request_ctx(&app, &headers, auth::service::bearer(&headers)).await;
     let (lang, request_id) = (rctx.lang, rctx.request_id.clone());
     let mut request = async_graphql::Request::new(params.query);
     if let Some(v) = params.variables {
@@ -249,8 +242,8 @@ async fn execute(app: AppState, headers: HeaderMap, params: Params, media: Media
             }
         }
     }
-    let request = super::with_request_data(request, &app, rctx);
-    let response = app.schema.execute(request).await;
+    let request = super::schema::with_request_data(request, &app, rctx);
+    let response = schema.execute(request).await;
     render(response, media, lang, &request_id)
 }
 
@@ -307,10 +300,10 @@ pub async fn graphiql() -> Html<String> {
 /// (`{"authorization": "Bearer …"}` or `{"token": "…"}`); a bad token refuses
 /// the connection. When the session expires or is revoked (logout, on any
 /// instance), the server closes the socket with 4403 Forbidden.
-pub async fn graphql_ws(State(app): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+pub async fn graphql_ws(State(web): State<Web>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
     use axum::extract::ws::{CloseFrame, Message};
     use futures_util::{SinkExt, StreamExt};
-    let schema = app.schema.clone();
+    let Web { state: app, schema } = web;
     // The first sub-protocol the client offers that we speak; graphql-transport-ws by default.
     let protocol = headers
         .get(header::SEC_WEBSOCKET_PROTOCOL)
@@ -354,7 +347,7 @@ pub async fn graphql_ws(State(app): State<AppState>, headers: HeaderMap, upgrade
                     let _ = session_tx.send(Some((a.session_id, expires)));
                 }
                 let mut data = Data::default();
-                super::insert_request_data(&mut data, &init_app, rctx);
+                super::schema::insert_request_data(&mut data, &init_app, rctx);
                 Ok(data)
             })
             .map(|m| match m {

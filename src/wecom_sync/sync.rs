@@ -15,12 +15,12 @@ use serde_json::{json, Value};
 
 use super::link;
 use crate::{
-    app::AppState,
     error::{AppError, AppResult, Code, Msg},
-    graphql::context::Auth,
     integrations::wecom::types,
-    jobs::{JobCtx, JobError, JobHandler, NewJob},
+    jobs::{JobCtx, JobError, JobHandler, JobKind, NewJob},
     org::employees::normalize_mobile,
+    state::AppState,
+    tenancy::Auth,
     tenancy::Scope,
 };
 use entity::{department, employee, employee_department, employee_role, job, role, wecom_binding};
@@ -93,7 +93,7 @@ pub struct SyncRequest {
 }
 
 /// Starts a manual sync: at most 2 a day per corp (China's day), ≥ 10 minutes apart.
-pub async fn start_manual(db: &DatabaseConnection, jobs: &crate::jobs::Jobs, auth: &Auth) -> AppResult<job::Model> {
+pub async fn start_manual(db: &DatabaseConnection, jobs: &crate::jobs::JobQueue, auth: &Auth) -> AppResult<job::Model> {
     if super::binding::get(db, &auth.scope).await?.is_none() {
         return Err(AppError::bad_input("corp", NOT_BOUND));
     }
@@ -121,10 +121,14 @@ pub async fn start_manual(db: &DatabaseConnection, jobs: &crate::jobs::Jobs, aut
 
 pub struct SyncJob;
 
-#[async_trait::async_trait]
-impl JobHandler for SyncJob {
+impl JobKind for SyncJob {
     const KIND: &'static str = "wecom.sync";
     type Payload = SyncRequest;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for SyncJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, req: SyncRequest) -> Result<Value, JobError> {
         let out = run_pass(&ctx.state, req.corp_id, req.org_only, Some(ctx)).await?;
@@ -226,10 +230,14 @@ async fn run_pass(state: &AppState, corp_id: i64, org_only: bool, ctx: Option<&J
 /// Fires a sync for every bound corp (scheduled nightly).
 pub struct NightlySyncJob;
 
-#[async_trait::async_trait]
-impl JobHandler for NightlySyncJob {
+impl JobKind for NightlySyncJob {
     const KIND: &'static str = "wecom.nightly_sync";
     type Payload = Value;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for NightlySyncJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
         let corps: Vec<i64> =
@@ -247,10 +255,14 @@ impl JobHandler for NightlySyncJob {
 /// corp (cheap; the nightly run covers customers and groups).
 pub struct HourlyReconcileJob;
 
-#[async_trait::async_trait]
-impl JobHandler for HourlyReconcileJob {
+impl JobKind for HourlyReconcileJob {
     const KIND: &'static str = "wecom.hourly_reconcile";
     type Payload = Value;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for HourlyReconcileJob {
+    type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
         let corps: Vec<i64> =

@@ -1,0 +1,20 @@
+//! The job registry: every area adds its kinds and schedules.
+
+use crate::{
+    alerts, archive, customers,
+    jobs::{JobRegistry, MaintenanceJob},
+    org, wecom_sync,
+};
+
+pub fn registry() -> JobRegistry {
+    let registry = JobRegistry::default().register(MaintenanceJob).schedule_every::<MaintenanceJob>(
+        "maintenance",
+        chrono::Duration::hours(1),
+        chrono::Duration::zero(),
+    );
+    let registry = org::jobs(registry);
+    let registry = wecom_sync::jobs(registry);
+    let registry = customers::jobs(registry);
+    let registry = alerts::jobs(registry);
+    archive::jobs(registry)
+}

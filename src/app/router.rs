@@ -1,0 +1,57 @@
+//! The HTTP surface: GraphQL over HTTP and WebSocket, health probes, the
+//! WeCom callback, file upload and download, and the archive ingest.
+
+use axum::{
+    extract::{DefaultBodyLimit, FromRef},
+    http::{HeaderName, Request},
+    routing::{get, post},
+    Router,
+};
+use tower_http::{
+    cors::CorsLayer,
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+use super::{http as gql_http, schema::AppSchema, App};
+use crate::{archive, files, ops, state::AppState, wecom_sync};
+
+/// What the handlers share: the state, and the schema for the GraphQL ones.
+/// Area handlers take `State<AppState>` alone.
+#[derive(Clone, FromRef)]
+pub struct Web {
+    pub state: AppState,
+    pub schema: AppSchema,
+}
+
+pub fn router(app: &App) -> Router {
+    let web = Web { state: app.state.clone(), schema: app.schema.clone() };
+    let request_id = HeaderName::from_static("x-request-id");
+    let body_limit = web.state.config.body_limit_bytes;
+    let api = Router::new()
+        .route("/graphql", get(gql_http::graphql_get).post(gql_http::graphql_post))
+        .route("/graphql/ws", get(gql_http::graphql_ws))
+        .route("/graphiql", get(gql_http::graphiql))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/callbacks/wecom/{corp}", get(wecom_sync::callbacks::verify_url).post(wecom_sync::callbacks::receive))
+        .route("/files/{id}", get(files::download))
+        .route("/archive/{corp}/messages", post(archive::http::ingest))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit));
+    // Uploads carry their own, larger limit (an attachment may be 20 MB).
+    let uploads = Router::new()
+        .route("/files", post(files::upload))
+        .layer(DefaultBodyLimit::max(files::MAX_FILE_BYTES + 1))
+        .layer(RequestBodyLimitLayer::new(files::MAX_FILE_BYTES + 1));
+    api.merge(uploads)
+        .layer(CorsLayer::permissive())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(web)
+}

@@ -1,0 +1,235 @@
+//! The job runner: workers claim the oldest due job by setting a lease
+//! (`locked_until`); on PostgreSQL the claim uses `FOR UPDATE SKIP LOCKED` so
+//! workers on several instances never take the same row, on SQLite the
+//! single writer serialises claims. A worker that dies leaves its lease to
+//! expire, and the job is claimed again. Failures retry with exponential
+//! backoff up to `max_attempts`; errors the user caused fail at once.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, Statement};
+use tokio::sync::watch;
+
+use crate::{
+    error::{msg, AppResult, Code, Msg},
+    jobs::{status, ErasedHandler, JobCtx, JobError, JobQueue, JobRegistry, NewJob, Schedule},
+    state::AppState,
+};
+use entity::job;
+
+/// Runs the registered kinds: workers claim due jobs, a scheduler fires the
+/// schedules.
+#[derive(Clone)]
+pub struct Runner {
+    handlers: Arc<HashMap<&'static str, Arc<dyn ErasedHandler>>>,
+    schedules: Arc<Vec<Schedule>>,
+    queue: JobQueue,
+    worker_id: String,
+    lease: chrono::Duration,
+    poll: Duration,
+}
+
+fn job_columns() -> String {
+    use sea_orm::{IdenStatic, Iterable};
+    job::Column::iter().map(|c| c.as_str().to_string()).collect::<Vec<_>>().join(", ")
+}
+
+fn backoff(attempts: i32) -> chrono::Duration {
+    let secs = 5i64.saturating_mul(1i64 << attempts.clamp(0, 12)).min(3600);
+    chrono::Duration::seconds(secs)
+}
+
+fn error_json(code: Code, msg: &Msg) -> String {
+    serde_json::json!({"code": code.as_str(), "zh": msg.zh, "en": msg.en}).to_string()
+}
+
+impl Runner {
+    /// A runner of `registry`'s kinds that takes work from `queue`; a claimed
+    /// job is leased for `lease`, and idle workers poll every `poll`.
+    pub fn new(registry: JobRegistry, queue: JobQueue, lease: chrono::Duration, poll: Duration) -> Runner {
+        Runner {
+            handlers: Arc::new(registry.handlers),
+            schedules: Arc::new(registry.schedules),
+            queue,
+            worker_id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            lease,
+            poll,
+        }
+    }
+
+    /// The queue this runner takes work from.
+    pub fn queue(&self) -> &JobQueue {
+        &self.queue
+    }
+
+    /// Claims the oldest due job (or one whose lease expired).
+    pub async fn claim(&self, db: &DatabaseConnection) -> AppResult<Option<job::Model>> {
+        let now = self.queue.clock().now();
+        let until = now + self.lease;
+        let backend = db.get_database_backend();
+        // Only kinds this instance can run: during a rolling deploy an older
+        // instance leaves newer kinds to the instances that know them.
+        let kinds: Vec<&str> = self.handlers.keys().copied().collect();
+        if kinds.is_empty() {
+            return Ok(None);
+        }
+        let (p, lock) = match backend {
+            DatabaseBackend::Postgres => ("$", " FOR UPDATE SKIP LOCKED"),
+            _ => ("?", ""),
+        };
+        let kind_params: Vec<String> = (0..kinds.len()).map(|i| format!("{p}{}", i + 4)).collect();
+        let sql = format!(
+            "UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, locked_until = {p}1, locked_by = {p}2, updated_at = {p}3 \
+             WHERE id = (SELECT id FROM jobs WHERE ((status = 'QUEUED' AND run_at <= {p}3) OR (status = 'RUNNING' AND locked_until < {p}3)) \
+             AND kind IN ({}) ORDER BY run_at, id LIMIT 1{lock}) RETURNING {}",
+            kind_params.join(", "),
+            // Named, not `*`: sqlx-sqlite's cached column list for a `RETURNING *`
+            // statement can lag a column added by a later migration.
+            job_columns()
+        );
+        let mut values: Vec<sea_orm::Value> = vec![until.into(), self.worker_id.clone().into(), now.into()];
+        values.extend(kinds.iter().map(|k| sea_orm::Value::from(k.to_string())));
+        let stmt = Statement::from_sql_and_values(backend, sql, values);
+        Ok(job::Entity::find().from_raw_sql(stmt).one(db).await?)
+    }
+
+    /// Claims and runs one job; `false` when none was due.
+    pub async fn run_once(&self, state: &AppState) -> AppResult<bool> {
+        let Some(j) = self.claim(&state.db).await? else { return Ok(false) };
+        self.execute(state, j).await?;
+        Ok(true)
+    }
+
+    async fn execute(&self, state: &AppState, j: job::Model) -> AppResult<()> {
+        let db = &state.db;
+        let heartbeat = {
+            let db = db.clone();
+            let (id, me, lease, clock) = (j.id, self.worker_id.clone(), self.lease, self.queue.clock().clone());
+            tokio::spawn(async move {
+                let every = (lease / 3).to_std().unwrap_or(Duration::from_secs(10)).max(Duration::from_millis(200));
+                loop {
+                    tokio::time::sleep(every).await;
+                    let _ = job::Entity::update_many()
+                        .col_expr(job::Column::LockedUntil, Some(clock.now() + lease).into())
+                        .filter(job::Column::Id.eq(id))
+                        .filter(job::Column::LockedBy.eq(me.as_str()))
+                        .filter(job::Column::Status.eq(status::RUNNING))
+                        .exec(&db)
+                        .await;
+                }
+            })
+        };
+        let outcome = match self.handlers.get(j.kind.as_str()) {
+            None => Err(JobError::Permanent {
+                code: Code::Internal,
+                msg: Msg::owned(format!("未知任务类型 {}", j.kind), format!("unknown job kind {}", j.kind)),
+            }),
+            Some(h) => {
+                let ctx = JobCtx { state: state.clone(), job: j.clone() };
+                h.run_json(&ctx, &j.payload).await
+            }
+        };
+        heartbeat.abort();
+        let now = self.queue.clock().now();
+        let mine = job::Entity::update_many()
+            .filter(job::Column::Id.eq(j.id))
+            .filter(job::Column::LockedBy.eq(self.worker_id.as_str()))
+            .col_expr(job::Column::LockedUntil, Option::<DateTime<Utc>>::None.into())
+            .col_expr(job::Column::UpdatedAt, now.into());
+        match outcome {
+            Ok(result) => {
+                tracing::info!(job = j.id, kind = %j.kind, "job succeeded");
+                mine.col_expr(job::Column::Status, status::SUCCEEDED.into())
+                    .col_expr(job::Column::Progress, 100.into())
+                    .col_expr(job::Column::Result, Some(result.to_string()).into())
+                    .col_expr(job::Column::FinishedAt, Some(now).into())
+                    .exec(db)
+                    .await?;
+            }
+            Err(JobError::Permanent { code, msg }) => {
+                tracing::warn!(job = j.id, kind = %j.kind, code = code.as_str(), "job failed permanently");
+                mine.col_expr(job::Column::Status, status::FAILED.into())
+                    .col_expr(job::Column::LastError, Some(error_json(code, &msg)).into())
+                    .col_expr(job::Column::FinishedAt, Some(now).into())
+                    .exec(db)
+                    .await?;
+            }
+            Err(JobError::Retry(err)) => {
+                let last = j.attempts >= j.max_attempts;
+                tracing::error!(job = j.id, kind = %j.kind, attempt = j.attempts, error = ?err, "job attempt failed");
+                let e = error_json(Code::Internal, &msg::INTERNAL);
+                if last {
+                    mine.col_expr(job::Column::Status, status::FAILED.into())
+                        .col_expr(job::Column::LastError, Some(e).into())
+                        .col_expr(job::Column::FinishedAt, Some(now).into())
+                        .exec(db)
+                        .await?;
+                } else {
+                    mine.col_expr(job::Column::Status, status::QUEUED.into())
+                        .col_expr(job::Column::LastError, Some(e).into())
+                        .col_expr(job::Column::RunAt, (now + backoff(j.attempts)).into())
+                        .exec(db)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Enqueues the current slot of every schedule (idempotent across instances).
+    pub async fn fire_schedules(&self, db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<()> {
+        for s in self.schedules.iter() {
+            let every = s.every.num_seconds().max(1);
+            let offset = s.offset.num_seconds();
+            let slot = (now.timestamp() - offset).div_euclid(every);
+            let at = DateTime::from_timestamp(slot * every + offset, 0).unwrap_or(now);
+            let new = NewJob::system().dedup(format!("schedule:{}:{}", s.name, slot)).at(at).attempts(3);
+            self.queue.enqueue_raw(db, s.kind, s.payload.to_string(), new).await?;
+        }
+        Ok(())
+    }
+
+    /// Worker loops and the scheduler, until `shutdown` turns true. An
+    /// instance with no workers serves the API only and fires no schedules.
+    pub fn spawn(&self, state: AppState, workers: usize, schedules: bool, shutdown: watch::Receiver<bool>) {
+        if workers == 0 {
+            return;
+        }
+        for _ in 0..workers {
+            let (jobs, state, mut shutdown) = (self.clone(), state.clone(), shutdown.clone());
+            tokio::spawn(async move {
+                loop {
+                    if *shutdown.borrow() {
+                        break;
+                    }
+                    match jobs.run_once(&state).await {
+                        Ok(true) => continue,
+                        Ok(false) => {}
+                        Err(e) => tracing::error!(error = ?e, "job worker error"),
+                    }
+                    tokio::select! {
+                        _ = jobs.queue.queued() => {}
+                        _ = tokio::time::sleep(jobs.poll) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+            });
+        }
+        if !schedules {
+            return;
+        }
+        let (jobs, mut shutdown) = (self.clone(), shutdown);
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = jobs.fire_schedules(&state.db, jobs.queue.clock().now()).await {
+                    tracing::error!(error = ?e, "scheduler error");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+                    _ = shutdown.changed() => { if *shutdown.borrow() { break; } }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,125 @@
+//! The schema roots: every area's queries, mutations and subscriptions,
+//! merged; and the per-request data each execution gets.
+
+use async_graphql::{
+    dataloader::{DataLoader, HashMapCache},
+    Data, MergedObject, MergedSubscription, Schema,
+};
+
+use crate::graphql::context::RequestCtx;
+use crate::{
+    auth::graphql::{AuthMutation, AuthQuery},
+    config::Config,
+    custom_fields::graphql::{CustomFieldMutation, CustomFieldQuery},
+    customers::{
+        graphql::{
+            groups::{CustomerGroupQuery, GroupTagMutation, GroupTagQuery},
+            inheritance::{InheritanceMutation, InheritanceQuery},
+            records::{RecordMutation, RecordQuery},
+            CustomerMutation, CustomerQueryRoot,
+        },
+        loaders::CrmLoader,
+    },
+    jobs::graphql::JobQuery,
+    ops::graphql::{ServerQuery, ServerSubscription},
+    org::{
+        graphql::{
+            department::{DepartmentMutation, DepartmentQuery},
+            employee::{EmployeeMutation, EmployeeQueryRoot},
+            employee_tag::{EmployeeTagMutation, EmployeeTagQuery},
+            role::{RoleMutation, RoleQuery},
+        },
+        loaders::OrgLoader,
+    },
+    state::AppState,
+};
+use crate::{
+    corp_tags::graphql::{CorpTagMutation, CorpTagQuery},
+    org::graphql::internal_group::{InternalGroupMutation, InternalGroupQuery},
+    wecom_sync::graphql::{WecomMutation, WecomQuery},
+};
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(
+    ServerQuery,
+    AuthQuery,
+    DepartmentQuery,
+    EmployeeQueryRoot,
+    RoleQuery,
+    EmployeeTagQuery,
+    CustomFieldQuery,
+    JobQuery,
+    WecomQuery,
+    InternalGroupQuery,
+    CorpTagQuery,
+    CustomerQueryRoot,
+    CustomerGroupQuery,
+    RecordQuery,
+    InheritanceQuery,
+    GroupTagQuery,
+    crate::alerts::graphql::AlertQuery,
+    crate::archive::graphql::ArchiveQuery,
+);
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(
+    AuthMutation,
+    DepartmentMutation,
+    EmployeeMutation,
+    RoleMutation,
+    EmployeeTagMutation,
+    CustomFieldMutation,
+    WecomMutation,
+    InternalGroupMutation,
+    CorpTagMutation,
+    CustomerMutation,
+    RecordMutation,
+    InheritanceMutation,
+    GroupTagMutation,
+    crate::alerts::graphql::AlertMutation,
+    crate::archive::graphql::ArchiveMutation,
+);
+
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(ServerSubscription, crate::alerts::graphql::AlertSubscription);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+pub fn build_schema(config: &Config) -> AppSchema {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
+        .limit_depth(config.max_query_depth)
+        .limit_complexity(config.max_query_complexity)
+        .finish()
+}
+
+/// The SDL that `schema.graphql` must equal.
+pub fn sdl() -> String {
+    build_schema(&Config::default()).sdl()
+}
+
+/// Per-request data: the request context and fresh loaders bound to the
+/// caller's tenant (never shared across requests).
+pub fn insert_request_data(data: &mut Data, app: &AppState, rctx: RequestCtx) {
+    let scope = std::sync::OnceLock::new();
+    if let Some(a) = &rctx.auth {
+        let _ = scope.set(a.scope.clone());
+    }
+    let crm_scope = std::sync::OnceLock::new();
+    if let Some(a) = &rctx.auth {
+        let _ = crm_scope.set(a.scope.clone());
+    }
+    data.insert(DataLoader::with_cache(OrgLoader { db: app.db.clone(), scope }, tokio::spawn, HashMapCache::default()));
+    data.insert(DataLoader::with_cache(CrmLoader { db: app.db.clone(), scope: crm_scope }, tokio::spawn, HashMapCache::default()));
+    data.insert(app.clone());
+    data.insert(rctx);
+}
+
+pub fn with_request_data(mut req: async_graphql::Request, app: &AppState, rctx: RequestCtx) -> async_graphql::Request {
+    let mut data = Data::default();
+    insert_request_data(&mut data, app, rctx);
+    req.data = data;
+    req
+}

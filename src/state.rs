@@ -1,0 +1,46 @@
+//! `AppState`: the infrastructure a request, a job or a resolver works with.
+//! It knows no area: the GraphQL schema and the job registry sit above it in
+//! `app`, which builds this state (`AppState::build`) and wires the rest.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    bus::Bus,
+    clock::Clock,
+    config::Config,
+    crypto::MasterKey,
+    db::StatementCounter,
+    integrations::wecom::WecomClient,
+    jobs::JobQueue,
+    kv::Kv,
+    ports::{activity::Activity, archive_source::Source, deletion::DeletionGuards, file_store::Files, word_matcher::Matchers},
+};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub kv: Kv,
+    pub master_key: MasterKey,
+    /// Where work is queued for the job workers.
+    pub jobs: JobQueue,
+    /// Vetoes on deleting an employee, from the areas that own their rows.
+    pub deletion_guards: DeletionGuards,
+    /// SQL statements run so far on `db` (tests and benchmarks read it).
+    pub statements: StatementCounter,
+    pub wecom: WecomClient,
+    /// Where uploaded files' bytes live.
+    pub files: Files,
+    /// Where group activity metrics come from (GRP-3).
+    pub activity: Activity,
+    /// Alerts and session ends, to subscribers on every instance.
+    pub bus: Bus,
+    /// The time every deadline is read from (tests move it).
+    pub clock: Clock,
+    /// Each corp's sensitive-word automaton.
+    pub sensitive: Matchers,
+    /// Where archived chats are pulled from, when configured.
+    pub archive_source: Option<Source>,
+}
