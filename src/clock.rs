@@ -7,7 +7,7 @@ use std::sync::{
     Arc,
 };
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, FixedOffset, Utc};
 
 #[derive(Clone, Default, Debug)]
 pub struct Clock {
@@ -24,4 +24,23 @@ impl Clock {
     pub fn advance(&self, by: Duration) {
         self.offset_ms.fetch_add(by.num_milliseconds(), Ordering::SeqCst);
     }
+}
+
+/// China time (UTC+8): push windows, working hours, schedules and exported
+/// times are read in it.
+pub fn china() -> FixedOffset {
+    CHINA
+}
+
+// Evaluated at compile time: an out-of-range offset fails the build, not a request.
+const CHINA: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
+
+/// Minutes since midnight of an "HH:MM" time; "24:00" ends the day.
+pub fn minute_of_day(s: &str) -> Option<u32> {
+    let (h, m) = s.split_once(':')?;
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    ((h < 24 && m < 60) || (h == 24 && m == 0)).then_some(h * 60 + m)
 }

@@ -8,6 +8,7 @@
 //! it. Subscribers then get exactly the alerts addressed to them.
 
 pub mod graphql;
+pub mod notices;
 pub mod radar;
 
 use async_graphql::Enum;
@@ -201,7 +202,7 @@ pub async fn push(state: &AppState, event: &AlertEvent, app_message: bool) {
 /// The recipients' WeCom userids, then one app message to all of them.
 pub async fn send_app_message(state: &AppState, corp_id: i64, employees: &[i64], text: String) -> anyhow::Result<()> {
     let userids = userids_of(&state.db, corp_id, employees).await.map_err(|e| anyhow::anyhow!("{:?}", e.code))?;
-    crate::customers::notify::send_text(state, corp_id, &userids, text).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    crate::wecom_sync::app_message::send_text(state, corp_id, &userids, text).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     Ok(())
 }
 
@@ -214,11 +215,6 @@ pub async fn userids_of(db: &DatabaseConnection, corp_id: i64, employees: &[i64]
         .into_iter()
         .map(|e| e.userid)
         .collect())
-}
-
-/// China time (UTC+8), in which push windows and working hours are read.
-pub fn china() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(8 * 3600).expect("offset")
 }
 
 /// The radar's job kinds.

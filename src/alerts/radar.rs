@@ -7,15 +7,16 @@
 //! calls) publish the same way, through their timeline kinds.
 
 use async_graphql::{Enum, InputObject, SimpleObject, ID};
-use chrono::{DateTime, Duration, Timelike, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
+use chrono::{DateTime, Timelike, Utc};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{china, AlertCategory, NewAlert};
+use super::{AlertCategory, NewAlert};
 use crate::bus::BusMessage;
+use crate::clock::{china, minute_of_day};
 use crate::{
-    customers::timeline::{EventKind, NewEvent},
+    customers::timeline::{EventKind, LiveEntries, LiveEntry, RadarDispatch},
     error::{AppError, AppResult, Msg},
     jobs::{JobCtx, JobError, JobHandler, JobKind, NewJob},
     settings::Document,
@@ -25,10 +26,6 @@ use entity::{alert, alert_recipient, customer, customer_group, employee};
 
 const BAD_WINDOW: Msg = Msg::new("推送时段格式为HH:MM", "Push window times are HH:MM");
 const BAD_BATCH: Msg = Msg::new("汇总推送间隔为1-1440分钟", "The batch interval is 1-1440 minutes");
-
-/// Timeline entries older than this when recorded (initial syncs, backfills)
-/// are history, not live behaviour, and raise no alert.
-const LIVE_WITHIN: Duration = Duration::minutes(10);
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -134,12 +131,6 @@ impl Document for RadarSettings {
     const KEY: &'static str = "radar";
 }
 
-pub fn minute_of_day(s: &str) -> Option<u32> {
-    let (h, m) = s.split_once(':')?;
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    ((h < 24 && m < 60) || (h == 24 && m == 0)).then_some(h * 60 + m)
-}
-
 impl RadarSettings {
     pub fn check(&self) -> AppResult<()> {
         for (f, v) in [("windowStart", &self.window_start), ("windowEnd", &self.window_end)] {
@@ -166,7 +157,7 @@ impl RadarSettings {
     }
 }
 
-/// One timeline entry, as the dispatch job receives it.
+/// A live timeline entry that is a radar behaviour.
 #[derive(Serialize, Deserialize, Clone, Debug)]
 #[serde(rename_all = "camelCase")]
 pub struct RadarEvent {
@@ -179,30 +170,17 @@ pub struct RadarEvent {
     pub payload: Value,
 }
 
-/// Queues the dispatch for the live radar behaviours among `events`, in the
-/// caller's transaction.
-pub async fn queue(db: &impl ConnectionTrait, scope: &Scope, events: &[NewEvent]) -> AppResult<()> {
-    let now = Utc::now();
-    let live: Vec<RadarEvent> = events
-        .iter()
-        .filter(|e| now - e.occurred_at < LIVE_WITHIN)
-        .filter_map(|e| {
-            Some(RadarEvent {
-                customer_id: e.customer_id,
-                behaviour: RadarBehaviour::of(e.kind)?,
-                occurred_at: e.occurred_at,
-                employee_id: e.employee_id,
-                group_id: e.group_id,
-                payload: e.payload.clone(),
-            })
+impl RadarEvent {
+    fn of(e: LiveEntry) -> Option<RadarEvent> {
+        Some(RadarEvent {
+            behaviour: RadarBehaviour::of(EventKind::parse(&e.kind)?)?,
+            customer_id: e.customer_id,
+            occurred_at: e.occurred_at,
+            employee_id: e.employee_id,
+            group_id: e.group_id,
+            payload: e.payload,
         })
-        .collect();
-    if live.is_empty() {
-        return Ok(());
     }
-    let new = NewJob { corp_id: Some(scope.corp_id()), ..NewJob::system() };
-    crate::jobs::insert::<RadarDispatchJob>(db, new, &json!({ "events": live }), now).await?;
-    Ok(())
 }
 
 /// What the alert of a radar event says and carries.
@@ -236,20 +214,15 @@ fn text_of(d: &RadarAlertDetail) -> String {
 
 pub struct RadarDispatchJob;
 
-impl JobKind for RadarDispatchJob {
-    const KIND: &'static str = "alerts.radar_dispatch";
-    type Payload = Value;
-}
-
 #[async_trait::async_trait]
 impl JobHandler for RadarDispatchJob {
-    type Kind = Self;
+    type Kind = RadarDispatch;
 
-    async fn run(&self, ctx: &JobCtx, p: Value) -> Result<Value, JobError> {
+    async fn run(&self, ctx: &JobCtx, p: LiveEntries) -> Result<Value, JobError> {
         let state = &ctx.state;
         let Some(corp_id) = ctx.job.corp_id else { return Ok(json!({"skipped": "no corp"})) };
         let scope = Scope::system(corp_id);
-        let events: Vec<RadarEvent> = serde_json::from_value(p["events"].clone()).unwrap_or_default();
+        let events: Vec<RadarEvent> = p.events.into_iter().filter_map(RadarEvent::of).collect();
         let settings: RadarSettings = crate::settings::get(&state.db, &scope).await.map_err(JobError::from_app)?;
         let now = state.clock.now();
         if !settings.enabled || !settings.in_window(now) {

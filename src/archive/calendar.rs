@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    alerts::{china, radar::minute_of_day},
+    clock::{china, minute_of_day},
     error::{AppError, AppResult, Msg},
 };
 

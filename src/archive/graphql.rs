@@ -1037,9 +1037,9 @@ impl crate::jobs::JobHandler for ExportBehaviorsJob {
         out.write_record(["触发时间", "类型", "员工", "客户", "内容", "状态", "审核结果", "备注", "审核人", "审核时间"])
             .map_err(csv_err)?;
         for r in &rows {
-            let china = r.occurred_at.with_timezone(&crate::alerts::china()).format("%Y-%m-%d %H:%M:%S").to_string();
+            let china = r.occurred_at.with_timezone(&crate::clock::china()).format("%Y-%m-%d %H:%M:%S").to_string();
             let reviewed =
-                r.reviewed_at.map(|t| t.with_timezone(&crate::alerts::china()).format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
+                r.reviewed_at.map(|t| t.with_timezone(&crate::clock::china()).format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
             out.write_record([
                 china.as_str(),
                 r.kind.as_str(),

@@ -268,7 +268,7 @@ pub async fn run_for_day(state: &crate::state::AppState, scope: &Scope, day: Nai
     let db = &state.db;
     let Some(link) = crate::wecom_sync::link(state, scope.corp_id()).await? else { return Ok(json!({"skipped": "not bound to WeCom"})) };
     super::inheritance::sync_unassigned(db, scope, &link).await?;
-    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
+    let china = crate::clock::china();
     let start = china.from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight")).single().expect("fixed offset").with_timezone(&Utc);
     let leavers = scope
         .select::<employee::Entity>()
@@ -345,7 +345,7 @@ impl JobHandler for AutoAllocationJob {
     type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, p: AllocationRun) -> Result<Value, JobError> {
-        let china = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
+        let china = crate::clock::china();
         let day = p.day.unwrap_or_else(|| (Utc::now().with_timezone(&china) - Duration::days(1)).date_naive());
         let corps: Vec<i64> = match ctx.job.corp_id {
             Some(c) => vec![c],

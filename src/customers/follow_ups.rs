@@ -350,14 +350,14 @@ impl JobHandler for SendReminderJob {
             ReminderKind::Due => format!("跟进提醒：「{}」— {}", n.subject, record.content),
         };
         let about = match Subject::parse(&record.subject_kind) {
-            Some(Subject::Group) => super::notify::About::Group(record.subject_id),
-            _ => super::notify::About::Customer(record.subject_id),
+            Some(Subject::Group) => crate::alerts::notices::About::Group(record.subject_id),
+            _ => crate::alerts::notices::About::Customer(record.subject_id),
         };
         let kind = match n.kind {
             ReminderKind::Mention => "REMINDER_MENTION",
             ReminderKind::Due => "REMINDER_DUE",
         };
         let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
-        super::notify::tell(&ctx.state, corp_id, kind, about, &ids, text, format!("notice:job:{}", ctx.job.id)).await
+        crate::alerts::notices::tell(&ctx.state, corp_id, kind, about, &ids, text, format!("notice:job:{}", ctx.job.id)).await
     }
 }

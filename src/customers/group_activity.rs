@@ -116,7 +116,7 @@ impl ActivityRule {
 
     /// The window's start and its length in days (today counts as one day).
     pub fn since(&self, now: DateTime<Utc>) -> (DateTime<Utc>, f64) {
-        let china = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
+        let china = crate::clock::china();
         let today = now.with_timezone(&china).date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc() - Duration::hours(8);
         match self.window {
             ActivityWindow::Today => (today, 1.0),

@@ -29,7 +29,6 @@ pub mod group_activity;
 pub mod group_tags;
 pub mod inheritance;
 pub mod loaders;
-pub mod notify;
 pub mod records;
 pub mod recycle;
 pub mod seed;

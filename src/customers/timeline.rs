@@ -4,11 +4,16 @@
 //! and later radar views, moments, calls and opportunities.
 
 use async_graphql::Enum;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Select};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{error::AppResult, tenancy::Scope};
+use crate::{
+    error::AppResult,
+    jobs::{JobKind, NewJob},
+    tenancy::Scope,
+};
 use entity::customer_event;
 
 /// What happened. Producers of later areas add their kinds here.
@@ -84,6 +89,70 @@ impl EventKind {
     pub fn parse(s: &str) -> Option<Self> {
         Self::all().iter().copied().find(|k| k.as_str() == s)
     }
+
+    /// Something the customer did that the radar (CFG-7) watches.
+    pub fn is_radar_behaviour(self) -> bool {
+        matches!(
+            self,
+            EventKind::JoinedGroup | EventKind::AddedEmployee | EventKind::MomentInteraction | EventKind::Call | EventKind::MaterialViewed
+        )
+    }
+}
+
+/// Entries younger than this when appended are live behaviour; older ones
+/// (initial syncs, backfills) are history and raise no alert.
+const LIVE_WITHIN: Duration = Duration::minutes(10);
+
+/// The radar's intake: the live entries of the kinds it watches, queued in the
+/// producer's transaction (an outbox). The alerts area runs it, so the
+/// timeline needs to know only the kind, not the radar's rules.
+pub struct RadarDispatch;
+
+impl JobKind for RadarDispatch {
+    const KIND: &'static str = "alerts.radar_dispatch";
+    type Payload = LiveEntries;
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct LiveEntries {
+    pub events: Vec<LiveEntry>,
+}
+
+/// One live timeline entry.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveEntry {
+    pub customer_id: i64,
+    /// `EventKind::as_str`.
+    pub kind: String,
+    pub occurred_at: DateTime<Utc>,
+    pub employee_id: Option<i64>,
+    pub group_id: Option<i64>,
+    /// The producer's payload (material id and title, action, dwell seconds…).
+    pub payload: Value,
+}
+
+/// Queues the radar dispatch for the live radar behaviours among `events`.
+async fn queue_radar(db: &impl ConnectionTrait, scope: &Scope, events: &[NewEvent]) -> AppResult<()> {
+    let now = Utc::now();
+    let live: Vec<LiveEntry> = events
+        .iter()
+        .filter(|e| e.kind.is_radar_behaviour() && now - e.occurred_at < LIVE_WITHIN)
+        .map(|e| LiveEntry {
+            customer_id: e.customer_id,
+            kind: e.kind.as_str().to_string(),
+            occurred_at: e.occurred_at,
+            employee_id: e.employee_id,
+            group_id: e.group_id,
+            payload: e.payload.clone(),
+        })
+        .collect();
+    if live.is_empty() {
+        return Ok(());
+    }
+    let new = NewJob { corp_id: Some(scope.corp_id()), ..NewJob::system() };
+    crate::jobs::insert::<RadarDispatch>(db, new, &LiveEntries { events: live }, now).await?;
+    Ok(())
 }
 
 /// One entry to append.
@@ -117,7 +186,7 @@ impl NewEvent {
 /// Appends entries (one statement), inside the caller's transaction, and
 /// queues the radar alerts of the live behaviours among them (CFG-7).
 pub async fn append(db: &impl ConnectionTrait, scope: &Scope, events: Vec<NewEvent>) -> AppResult<()> {
-    crate::alerts::radar::queue(db, scope, &events).await?;
+    queue_radar(db, scope, &events).await?;
     let now = Utc::now();
     let rows = events.into_iter().map(|e| customer_event::ActiveModel {
         customer_id: Set(e.customer_id),

@@ -225,10 +225,18 @@ impl JobHandler for WorkOrderClosedJob {
         let owner = scope.get::<employee::Entity>(db, owner).await.map_err(JobError::from_app)?;
         let text = format!("工单进度通知：「{}」的工单 {}「{}」已处理完成", target.name, number(w.id), w.title);
         let about = match subject {
-            Subject::Group => super::notify::About::Group(w.subject_id),
-            Subject::Customer => super::notify::About::Customer(w.subject_id),
+            Subject::Group => crate::alerts::notices::About::Group(w.subject_id),
+            Subject::Customer => crate::alerts::notices::About::Customer(w.subject_id),
         };
-        super::notify::tell(&ctx.state, corp_id, "WORK_ORDER_PROGRESS", about, &[owner.id], text, format!("notice:job:{}", ctx.job.id))
-            .await
+        crate::alerts::notices::tell(
+            &ctx.state,
+            corp_id,
+            "WORK_ORDER_PROGRESS",
+            about,
+            &[owner.id],
+            text,
+            format!("notice:job:{}", ctx.job.id),
+        )
+        .await
     }
 }

@@ -1,6 +1,7 @@
 //! The corp's link to WeCom: credentials, two-way writes, sync, callbacks,
 //! and login with a WeCom code. Calls go through `integrations::wecom`.
 
+pub mod app_message;
 pub mod binding;
 pub mod callbacks;
 pub mod customer_sync;

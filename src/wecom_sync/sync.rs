@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{FixedOffset, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -97,7 +97,7 @@ pub async fn start_manual(db: &DatabaseConnection, jobs: &crate::jobs::JobQueue,
     if super::binding::get(db, &auth.scope).await?.is_none() {
         return Err(AppError::bad_input("corp", NOT_BOUND));
     }
-    let china = FixedOffset::east_opt(8 * 3600).expect("offset");
+    let china = crate::clock::china();
     let today = china.from_utc_datetime(&Utc::now().naive_utc()).date_naive();
     let day_start =
         china.from_local_datetime(&today.and_hms_opt(0, 0, 0).expect("midnight")).single().expect("fixed offset").with_timezone(&Utc);

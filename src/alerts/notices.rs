@@ -4,34 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::{
-    error::AppError,
-    integrations::wecom::types::{AppMessage, TextContent},
-    jobs::JobError,
-    state::AppState,
-};
-
-/// Sends `text` to these members (WeCom userids) through the corp's app. A
-/// corp without WeCom or without an app gets nothing sent, and the job's
-/// result says why.
-pub async fn send_text(state: &AppState, corp_id: i64, userids: &[String], text: String) -> Result<Value, JobError> {
-    let Some(link) = crate::wecom_sync::link(state, corp_id).await.map_err(JobError::from_app)? else {
-        return Ok(json!({"skipped": "not bound to WeCom"}));
-    };
-    let Some(agentid) = link.creds.agent_id else { return Ok(json!({"skipped": "no app (agent) configured"})) };
-    if userids.is_empty() {
-        return Ok(json!({"skipped": "no recipients"}));
-    }
-    let msg = AppMessage {
-        touser: Some(userids.join("|")),
-        msgtype: "text".into(),
-        agentid,
-        text: Some(TextContent { content: text }),
-        ..Default::default()
-    };
-    link.client.message_send(&link.creds, &msg).await.map_err(|e| JobError::from_app(AppError::from(e)))?;
-    Ok(json!({"sent": userids.len()}))
-}
+use crate::{jobs::JobError, state::AppState, wecom_sync::app_message::send_text};
 
 /// The subject of a notice, for the data-scope check on its recipients.
 pub enum About {
@@ -56,11 +29,11 @@ pub async fn tell(
         About::Group(g) => (None, Some(g)),
     };
     let scope = crate::tenancy::Scope::system(corp_id);
-    crate::alerts::raise(
+    super::raise(
         state,
         &scope,
-        crate::alerts::NewAlert {
-            category: crate::alerts::AlertCategory::Notice,
+        super::NewAlert {
+            category: super::AlertCategory::Notice,
             kind: kind.to_string(),
             customer_id,
             group_id,
@@ -76,6 +49,6 @@ pub async fn tell(
     )
     .await
     .map_err(JobError::from_app)?;
-    let userids = crate::alerts::userids_of(&state.db, corp_id, employees).await.map_err(JobError::from_app)?;
+    let userids = super::userids_of(&state.db, corp_id, employees).await.map_err(JobError::from_app)?;
     send_text(state, corp_id, &userids, text).await
 }
