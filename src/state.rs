@@ -13,7 +13,7 @@ use crate::{
     crypto::MasterKey,
     db::StatementCounter,
     integrations::wecom::WecomClient,
-    jobs::JobQueue,
+    jobs::queue::JobQueue,
     kv::Kv,
     ports::{activity::Activity, archive_source::Source, deletion::DeletionGuards, file_store::Files, word_matcher::Matchers},
 };

@@ -358,7 +358,7 @@ mod tests {
     #[test]
     fn the_push_window_reads_china_time_and_may_wrap_midnight() {
         let at = |h: u32, m: u32| {
-            chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap().and_hms_opt(h, m, 0).unwrap().and_utc() - Duration::hours(8)
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap().and_hms_opt(h, m, 0).unwrap().and_utc() - chrono::Duration::hours(8)
         };
         let day = RadarSettings { window_start: "09:00".into(), window_end: "18:00".into(), ..Default::default() };
         assert!(day.in_window(at(9, 0)));

@@ -6,12 +6,12 @@
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::{
-    app::AppState,
     crypto::new_token,
     error::AppResult,
     org::{departments, employees, roles},
     platform::{self, NewTenant},
     sandbox::{CallbackTarget, Sandbox, SandboxCorp},
+    state::AppState,
     tenancy::{scope_kind, Scope},
     wecom_sync::{binding, sync},
 };

@@ -12,20 +12,28 @@ use async_graphql::{
 };
 use axum::{
     body::Bytes,
-    extract::{RawQuery, State, WebSocketUpgrade},
+    extract::{FromRef, RawQuery, State, WebSocketUpgrade},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     response::{Html, IntoResponse, Response},
 };
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::router::Web;
+use super::schema::AppSchema;
 use crate::{
     auth,
     error::{Code, Lang, EN_MESSAGE_KEY},
     graphql::context::RequestCtx,
     state::AppState,
 };
+
+/// What the handlers share: the state, and the schema for the GraphQL ones.
+/// Area handlers take `State<AppState>` alone.
+#[derive(Clone, FromRef)]
+pub struct Web {
+    pub state: AppState,
+    pub schema: AppSchema,
+}
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";

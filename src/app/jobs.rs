@@ -2,7 +2,7 @@
 
 use crate::{
     alerts, archive, customers,
-    jobs::{JobRegistry, MaintenanceJob},
+    jobs::{maintenance::MaintenanceJob, JobRegistry},
     org, wecom_sync,
 };
 

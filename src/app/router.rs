@@ -2,7 +2,7 @@
 //! WeCom callback, file upload and download, and the archive ingest.
 
 use axum::{
-    extract::{DefaultBodyLimit, FromRef},
+    extract::DefaultBodyLimit,
     http::{HeaderName, Request},
     routing::{get, post},
     Router,
@@ -14,16 +14,11 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use super::{http as gql_http, schema::AppSchema, App};
-use crate::{archive, files, ops, state::AppState, wecom_sync};
-
-/// What the handlers share: the state, and the schema for the GraphQL ones.
-/// Area handlers take `State<AppState>` alone.
-#[derive(Clone, FromRef)]
-pub struct Web {
-    pub state: AppState,
-    pub schema: AppSchema,
-}
+use super::{
+    http::{self as gql_http, Web},
+    wiring::App,
+};
+use crate::{archive, files, ops, wecom_sync};
 
 pub fn router(app: &App) -> Router {
     let web = Web { state: app.state.clone(), schema: app.schema.clone() };

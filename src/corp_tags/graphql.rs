@@ -100,7 +100,7 @@ impl CorpTagMutation {
     #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
     async fn create_corp_tag_group(&self, ctx: &Context<'_>, input: CreateCorpTagGroupInput) -> async_graphql::Result<CorpTagGroup> {
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         let g = service::create_group(ctx.db(), scope, link.as_ref(), &input.name, &input.tags, input.exclusive).await?;
         with_tags(ctx, g).await
     }
@@ -108,7 +108,7 @@ impl CorpTagMutation {
     #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
     async fn rename_corp_tag_group(&self, ctx: &Context<'_>, id: ID, name: String) -> async_graphql::Result<CorpTagGroup> {
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         let g = service::rename_group(ctx.db(), scope, link.as_ref(), parse_id(&id, "id")?, &name).await?;
         with_tags(ctx, g).await
     }
@@ -116,7 +116,7 @@ impl CorpTagMutation {
     #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
     async fn rename_corp_tag(&self, ctx: &Context<'_>, id: ID, name: String) -> async_graphql::Result<CorpTag> {
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         Ok(tag(service::rename_tag(ctx.db(), scope, link.as_ref(), parse_id(&id, "id")?, &name).await?))
     }
 
@@ -138,7 +138,7 @@ impl CorpTagMutation {
         color: Option<String>,
     ) -> async_graphql::Result<CorpTag> {
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         Ok(tag(service::create_tag(ctx.db(), scope, link.as_ref(), parse_id(&group_id, "groupId")?, &name, color).await?))
     }
 
@@ -146,7 +146,7 @@ impl CorpTagMutation {
     #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
     async fn move_corp_tag_group(&self, ctx: &Context<'_>, id: ID, position: i32) -> async_graphql::Result<Vec<CorpTagGroup>> {
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         service::move_group(ctx.db(), scope, link.as_ref(), parse_id(&id, "id")?, position.max(0) as usize).await?;
         Ok(service::groups(ctx.db(), scope).await?.into_iter().map(|(g, t)| group(g, t)).collect())
     }
@@ -155,7 +155,7 @@ impl CorpTagMutation {
     #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
     async fn move_corp_tag(&self, ctx: &Context<'_>, id: ID, position: i32) -> async_graphql::Result<CorpTagGroup> {
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         let tid = parse_id(&id, "id")?;
         service::move_tag(ctx.db(), scope, link.as_ref(), tid, position.max(0) as usize).await?;
         let t = scope.get::<entity::corp_tag::Entity>(ctx.db(), tid).await?;
@@ -172,7 +172,7 @@ impl CorpTagMutation {
     #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
     async fn delete_corp_tag(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         service::delete_tag(ctx.db(), scope, link.as_ref(), parse_id(&id, "id")?).await?;
         Ok(DeletePayload { id })
     }
@@ -181,7 +181,7 @@ impl CorpTagMutation {
     #[graphql(guard = "Perm(perm::TAG_CORP_MANAGE)")]
     async fn delete_corp_tag_group(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         service::delete_group(ctx.db(), scope, link.as_ref(), parse_id(&id, "id")?).await?;
         Ok(DeletePayload { id })
     }

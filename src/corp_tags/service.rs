@@ -5,7 +5,7 @@ use crate::{
     error::{AppError, AppResult, Msg},
     integrations::wecom::types::{AddCorpTag, DelCorpTag, EditCorpTag, NewTag},
     tenancy::Scope,
-    wecom_sync::WecomLink,
+    wecom_sync::link::WecomLink,
 };
 use entity::{corp_tag, corp_tag_group};
 

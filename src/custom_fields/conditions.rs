@@ -10,7 +10,10 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{validate_value, FieldEntity, FieldOption, FieldType};
+use super::{
+    types::{FieldEntity, FieldOption, FieldType},
+    values::validate_value,
+};
 use crate::error::{AppError, AppResult, Msg};
 use crate::tenancy::Scope;
 use entity::{custom_field, custom_field_value as cfv};
@@ -104,12 +107,12 @@ pub fn custom_field_condition(
     let list_like = matches!(ty, FieldType::MultiSelect | FieldType::Cascade);
 
     // Canonical projection of the operand, validated as a value of the field.
-    let operand = |v: &Value| -> AppResult<super::StoredValue> {
+    let operand = |v: &Value| -> AppResult<super::values::StoredValue> {
         match ty {
             // An option id is compared on its own, not as a whole list.
             FieldType::MultiSelect | FieldType::Cascade => {
                 let id = v.as_str().ok_or_else(|| AppError::bad_input(path, VALUE_REQUIRED))?;
-                Ok(super::StoredValue { json: v.clone(), text: Some(format!(",{id},")), num: None })
+                Ok(super::values::StoredValue { json: v.clone(), text: Some(format!(",{id},")), num: None })
             }
             _ => validate_value(ty, &field.name, &options, v, path),
         }

@@ -4,7 +4,10 @@ use async_graphql::{Context, InputObject, Json, Object, ID};
 use chrono::{DateTime, Utc};
 use entity::custom_field;
 
-use super::{service, FieldEntity, FieldOption, FieldOptionInput, FieldType};
+use super::{
+    service,
+    types::{FieldEntity, FieldOption, FieldOptionInput, FieldType},
+};
 use crate::{
     graphql::{
         connection::{id, parse_id},

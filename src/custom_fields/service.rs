@@ -6,7 +6,10 @@ use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
 
-use super::{validate_value, FieldEntity, FieldOption, FieldOptionInput, FieldType};
+use super::{
+    types::{FieldEntity, FieldOption, FieldOptionInput, FieldType},
+    values::validate_value,
+};
 use crate::{
     error::{AppError, AppResult, Msg},
     tenancy::Scope,
@@ -168,7 +171,7 @@ pub async fn write_values(
 ) -> AppResult<()> {
     let fields = list(db, scope, kind, false).await?;
     let by_id: HashMap<i64, &custom_field::Model> = fields.iter().map(|f| (f.id, f)).collect();
-    let mut planned: Vec<(i64, Option<super::StoredValue>)> = Vec::new();
+    let mut planned: Vec<(i64, Option<super::values::StoredValue>)> = Vec::new();
     for (i, (field_id, value)) in values.iter().enumerate() {
         let path = format!("customFields.{i}");
         let field = by_id.get(field_id).ok_or_else(|| AppError::bad_input(&path, UNKNOWN_FIELD))?;

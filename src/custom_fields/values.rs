@@ -3,7 +3,7 @@
 use chrono::DateTime;
 use serde_json::Value;
 
-use super::{FieldOption, FieldType};
+use super::types::{FieldOption, FieldType};
 use crate::error::{AppError, AppResult, Msg};
 
 /// How a valid value is stored: the canonical JSON plus text and number

@@ -266,7 +266,9 @@ pub async fn plan(
 /// calendar day), by the first enabled rule that covers each.
 pub async fn run_for_day(state: &crate::state::AppState, scope: &Scope, day: NaiveDate) -> AppResult<Value> {
     let db = &state.db;
-    let Some(link) = crate::wecom_sync::link(state, scope.corp_id()).await? else { return Ok(json!({"skipped": "not bound to WeCom"})) };
+    let Some(link) = crate::wecom_sync::link::link(state, scope.corp_id()).await? else {
+        return Ok(json!({"skipped": "not bound to WeCom"}));
+    };
     super::inheritance::sync_unassigned(db, scope, &link).await?;
     let china = crate::clock::china();
     let start = china.from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight")).single().expect("fixed offset").with_timezone(&Utc);

@@ -15,7 +15,7 @@ use crate::{
     error::{AppError, AppResult, Msg},
     integrations::wecom::types::MarkTag,
     tenancy::Scope,
-    wecom_sync::WecomLink,
+    wecom_sync::link::WecomLink,
 };
 use entity::{corp_tag, corp_tag_group, customer, customer_follow, employee, follow_tag};
 

@@ -17,7 +17,7 @@ use crate::{
     integrations::wecom::types::{TransferCustomer, TransferResultRequest, UnassignedListRequest},
     jobs::{JobCtx, JobError, JobHandler, JobKind},
     tenancy::Scope,
-    wecom_sync::WecomLink,
+    wecom_sync::link::WecomLink,
 };
 use entity::{customer, employee, inheritance, unassigned_customer};
 
@@ -188,7 +188,7 @@ impl JobHandler for SyncUnassignedJob {
 
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
         let corp_id = ctx.job.corp_id.ok_or(JobError::Permanent { code: Code::Internal, msg: crate::error::msg::INTERNAL })?;
-        let link = link_required(crate::wecom_sync::link(&ctx.state, corp_id).await.map_err(JobError::from_app)?)?;
+        let link = link_required(crate::wecom_sync::link::link(&ctx.state, corp_id).await.map_err(JobError::from_app)?)?;
         let n = sync_unassigned(&ctx.state.db, &Scope::system(corp_id), &link).await.map_err(JobError::from_app)?;
         Ok(json!({"unassigned": n}))
     }
@@ -330,7 +330,7 @@ impl JobHandler for ResignedInheritJob {
 
     async fn run(&self, ctx: &JobCtx, r: ResignedInheritRequest) -> Result<Value, JobError> {
         let scope = ctx.starter_scope().await?;
-        let link = link_required(crate::wecom_sync::link(&ctx.state, scope.corp_id()).await.map_err(JobError::from_app)?)?;
+        let link = link_required(crate::wecom_sync::link::link(&ctx.state, scope.corp_id()).await.map_err(JobError::from_app)?)?;
         inherit_resigned(&ctx.state.db, &scope, &link, &r).await.map_err(JobError::from_app)
     }
 }
@@ -363,7 +363,7 @@ impl JobHandler for InheritanceStatusJob {
         let mut updated = 0;
         for ((corp_id, kind, handover, takeover), rows) in groups {
             let scope = Scope::system(corp_id);
-            let Some(link) = crate::wecom_sync::link(&ctx.state, corp_id).await.map_err(JobError::from_app)? else { continue };
+            let Some(link) = crate::wecom_sync::link::link(&ctx.state, corp_id).await.map_err(JobError::from_app)? else { continue };
             let people: HashMap<i64, String> = scope
                 .select::<employee::Entity>()
                 .filter(employee::Column::Id.is_in([handover, takeover]))

@@ -34,55 +34,12 @@ pub mod recycle;
 pub mod seed;
 pub mod service;
 pub mod sidebar;
+pub mod subjects;
 pub mod timeline;
 pub mod transfer;
 pub mod work_orders;
 
-pub use follow_ups::Subject;
-
-use sea_orm::{ColumnTrait, DatabaseConnection, PaginatorTrait, QueryFilter};
-
-use crate::{
-    error::{msg, AppError, AppResult},
-    jobs::JobRegistry,
-    org::employees::DeletionGuard,
-    tenancy::Scope,
-};
-
-/// Refuses to delete an employee who still owns customers (ORG: "该员工下有跟进的客户…").
-pub struct OwnedCustomersGuard;
-
-#[async_trait::async_trait]
-impl DeletionGuard for OwnedCustomersGuard {
-    async fn check(&self, db: &DatabaseConnection, scope: &Scope, employee_id: i64) -> AppResult<()> {
-        let owned = scope.select::<entity::customer::Entity>().filter(entity::customer::Column::OwnerId.eq(employee_id)).count(db).await?;
-        if owned > 0 {
-            return Err(AppError::conflict(msg::EMPLOYEE_HAS_CUSTOMERS));
-        }
-        Ok(())
-    }
-}
-
-/// What the caller needs to know of a visible customer or group.
-pub struct SubjectRef {
-    pub name: String,
-    /// The customer's owner, or the group's owner.
-    pub owner_id: Option<i64>,
-}
-
-/// The customer or group, if the caller may see it (else `NOT_FOUND`).
-pub async fn visible_subject(db: &impl sea_orm::ConnectionTrait, scope: &Scope, subject: Subject, id: i64) -> AppResult<SubjectRef> {
-    Ok(match subject {
-        Subject::Customer => {
-            let c = scope.get_visible::<entity::customer::Entity>(db, id).await?;
-            SubjectRef { name: c.name, owner_id: c.owner_id }
-        }
-        Subject::Group => {
-            let g = scope.get_visible::<entity::customer_group::Entity>(db, id).await?;
-            SubjectRef { name: g.name, owner_id: g.owner_id }
-        }
-    })
-}
+use crate::jobs::JobRegistry;
 
 /// The customer area's job kinds and schedules.
 pub fn jobs(registry: JobRegistry) -> JobRegistry {

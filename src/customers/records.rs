@@ -10,8 +10,9 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, Databas
 use serde_json::{json, Value};
 
 use super::{
+    follow_ups::Subject,
+    subjects::visible_subject,
     timeline::{self, EventKind, NewEvent},
-    visible_subject, Subject,
 };
 use crate::{
     custom_fields::{service as fields, validate_value, FieldEntity, FieldOption, FieldType},

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::{Expr, ExprTrait},
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder, Select,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, PaginatorTrait, QueryFilter, QueryOrder, Select,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -15,7 +15,8 @@ use super::{
 };
 use crate::{
     custom_fields::{conditions, service as fields, FieldCondition, FieldEntity},
-    error::{AppError, AppResult, Msg},
+    error::{msg, AppError, AppResult, Msg},
+    ports::deletion::DeletionGuard,
     tenancy::Scope,
 };
 use entity::{customer, customer_follow, follow_tag};
@@ -243,4 +244,18 @@ pub async fn update(db: &DatabaseConnection, scope: &Scope, id: i64, edit: Custo
 /// Keeps the aggregates of customers whose follow relations changed (re-exported for sync).
 pub async fn refresh_aggregates(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> AppResult<()> {
     aggregates::refresh(db, scope, ids).await
+}
+
+/// Refuses to delete an employee who still owns customers (ORG: "该员工下有跟进的客户…").
+pub struct OwnedCustomersGuard;
+
+#[async_trait::async_trait]
+impl DeletionGuard for OwnedCustomersGuard {
+    async fn check(&self, db: &DatabaseConnection, scope: &Scope, employee_id: i64) -> AppResult<()> {
+        let owned = scope.select::<entity::customer::Entity>().filter(entity::customer::Column::OwnerId.eq(employee_id)).count(db).await?;
+        if owned > 0 {
+            return Err(AppError::conflict(msg::EMPLOYEE_HAS_CUSTOMERS));
+        }
+        Ok(())
+    }
 }

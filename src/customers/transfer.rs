@@ -13,7 +13,7 @@ use crate::{
     error::{AppError, AppResult, Msg},
     integrations::wecom::types::TransferCustomer,
     tenancy::Scope,
-    wecom_sync::WecomLink,
+    wecom_sync::link::WecomLink,
 };
 use entity::{customer, employee};
 

@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
+    follow_ups::Subject,
+    subjects::visible_subject,
     timeline::{self, EventKind, NewEvent},
-    visible_subject, Subject,
 };
 use crate::{
     error::{AppError, AppResult, Code, Msg},

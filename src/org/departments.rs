@@ -7,7 +7,7 @@ use crate::{
     error::{msg, AppError, AppResult, Msg},
     integrations::wecom::types::{CreateDepartment, UpdateDepartment},
     tenancy::Scope,
-    wecom_sync::WecomLink,
+    wecom_sync::link::WecomLink,
 };
 use entity::{department, employee_department};
 

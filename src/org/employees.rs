@@ -16,7 +16,7 @@ use crate::{
     error::{msg, AppError, AppResult, Msg},
     integrations::wecom::types::WriteUser,
     tenancy::Scope,
-    wecom_sync::WecomLink,
+    wecom_sync::link::WecomLink,
 };
 use entity::{corp, employee, employee_department, employee_role, employee_tag_member, session};
 

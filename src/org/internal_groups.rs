@@ -116,7 +116,7 @@ impl JobHandler for CreateInternalGroupsJob {
     async fn run(&self, ctx: &JobCtx, req: CreateRequest) -> Result<Value, JobError> {
         let scope = ctx.starter_scope().await?;
         let state = &ctx.state;
-        let Some(link) = crate::wecom_sync::link(state, scope.corp_id()).await? else {
+        let Some(link) = crate::wecom_sync::link::link(state, scope.corp_id()).await? else {
             return Err(JobError::Permanent { code: Code::BadUserInput, msg: NOT_BOUND });
         };
         let cond = req.filter.condition(&state.db, &scope).await?;

@@ -9,10 +9,7 @@ pub mod loaders;
 pub mod permissions;
 pub mod roles;
 
-use crate::{
-    error::AppError,
-    jobs::{JobCtx, JobError, JobHandler, JobKind, JobRegistry},
-};
+use crate::jobs::{JobCtx, JobError, JobHandler, JobKind, JobRegistry};
 
 /// Bulk employee operation (ORG-7), run as a job with the starter's data scope.
 pub struct BatchJob;
@@ -31,12 +28,6 @@ impl JobHandler for BatchJob {
         ctx.progress(10, "running").await?;
         let outcome = employees::run_batch(&ctx.state.db, &scope, &req).await.map_err(JobError::from_app)?;
         Ok(serde_json::to_value(outcome).map_err(|e| JobError::Retry(e.into()))?)
-    }
-}
-
-impl From<AppError> for JobError {
-    fn from(e: AppError) -> Self {
-        JobError::from_app(e)
     }
 }
 

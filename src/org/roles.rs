@@ -1,9 +1,7 @@
 //! Roles (ORG-8): function permissions plus one data scope.
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, PaginatorTrait, QueryFilter, QueryOrder, Select};
 
 use super::permissions;
 pub use crate::tenancy::roles_of;

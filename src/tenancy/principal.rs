@@ -6,7 +6,7 @@ use std::{collections::HashSet, sync::Arc};
 
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
 
-use super::{resolve_visibility, Scope};
+use super::{scope::Scope, visibility::resolve_visibility};
 use crate::error::AppResult;
 use entity::{employee, employee_role, role};
 

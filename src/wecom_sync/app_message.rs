@@ -13,7 +13,7 @@ use crate::{
 /// corp without WeCom or without an app gets nothing sent, and the job's
 /// result says why.
 pub async fn send_text(state: &AppState, corp_id: i64, userids: &[String], text: String) -> Result<Value, JobError> {
-    let Some(link) = super::link(state, corp_id).await.map_err(JobError::from_app)? else {
+    let Some(link) = super::link::link(state, corp_id).await.map_err(JobError::from_app)? else {
         return Ok(json!({"skipped": "not bound to WeCom"}));
     };
     let Some(agentid) = link.creds.agent_id else { return Ok(json!({"skipped": "no app (agent) configured"})) };

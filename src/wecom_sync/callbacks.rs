@@ -20,7 +20,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TryInsert
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{binding, link, sync};
+use super::{binding, link::link, sync};
 use crate::{
     customers::recycle::{self, LossType},
     error::AppError,

@@ -11,8 +11,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, QueryFilter};
 use serde_json::json;
 
 use super::{
+    link::WecomLink,
     sync::{Checkpoint, SyncOutcome},
-    WecomLink,
 };
 use crate::{
     customers::{

@@ -4,7 +4,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::{binding, link, sync};
+use super::{binding, link::link, sync};
 use crate::{
     auth::graphql::{adopt, payload, LoginPayload},
     error::{msg, AppError, Code, Msg},

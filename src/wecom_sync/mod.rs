@@ -6,26 +6,10 @@ pub mod binding;
 pub mod callbacks;
 pub mod customer_sync;
 pub mod graphql;
+pub mod link;
 pub mod sync;
 
-use crate::{
-    error::AppResult,
-    integrations::wecom::{Credentials, WecomClient},
-    jobs::JobRegistry,
-    state::AppState,
-};
-
-/// A bound corp's client and credentials, for services that write to WeCom.
-#[derive(Clone)]
-pub struct WecomLink {
-    pub client: WecomClient,
-    pub creds: Credentials,
-}
-
-/// The corp's link when it is bound to WeCom; `None` keeps writes local.
-pub async fn link(state: &AppState, corp_id: i64) -> AppResult<Option<WecomLink>> {
-    Ok(binding::credentials(&state.db, &state.master_key, corp_id).await?.map(|creds| WecomLink { client: state.wecom.clone(), creds }))
-}
+use crate::jobs::JobRegistry;
 
 /// WeCom's job kinds: syncs (manual, nightly, hourly reconcile) and the
 /// callback inbox.

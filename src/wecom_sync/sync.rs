@@ -13,7 +13,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::link;
+use super::link::link;
 use crate::{
     error::{AppError, AppResult, Code, Msg},
     integrations::wecom::types,

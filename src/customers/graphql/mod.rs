@@ -746,7 +746,7 @@ impl CustomerMutation {
     #[graphql(guard = "Perm(perm::CUSTOMER_TAG)")]
     async fn tag_customers(&self, ctx: &Context<'_>, input: TagCustomersInput) -> async_graphql::Result<Vec<CustomerResult>> {
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         let results = customer_tagging::change_tags(
             ctx.db(),
             scope,
@@ -763,7 +763,7 @@ impl CustomerMutation {
     #[graphql(guard = "Perm(perm::CUSTOMER_TRANSFER)")]
     async fn transfer_customers(&self, ctx: &Context<'_>, input: TransferCustomersInput) -> async_graphql::Result<Vec<CustomerResult>> {
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         let results = transfer::transfer(
             ctx.db(),
             scope,

@@ -133,14 +133,14 @@ impl DepartmentMutation {
     async fn create_department(&self, ctx: &Context<'_>, input: CreateDepartmentInput) -> async_graphql::Result<Department> {
         let parent = parse_id(&input.parent_id, "parentId")?;
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         Ok(departments::create(ctx.db(), scope, link.as_ref(), &input.name, Some(parent)).await?.into())
     }
 
     #[graphql(guard = "Perm(perm::ORG_DEPARTMENT_MANAGE)")]
     async fn rename_department(&self, ctx: &Context<'_>, id: ID, name: String) -> async_graphql::Result<Department> {
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         Ok(departments::rename(ctx.db(), scope, link.as_ref(), parse_id(&id, "id")?, &name).await?.into())
     }
 
@@ -149,7 +149,7 @@ impl DepartmentMutation {
     async fn move_department(&self, ctx: &Context<'_>, input: MoveDepartmentInput) -> async_graphql::Result<Department> {
         let parent = input.parent_id.as_ref().map(|p| parse_id(p, "parentId")).transpose()?;
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         let d = departments::move_to(ctx.db(), scope, link.as_ref(), parse_id(&input.id, "id")?, parent, input.position.max(0) as usize)
             .await?;
         Ok(d.into())
@@ -159,7 +159,7 @@ impl DepartmentMutation {
     #[graphql(guard = "Perm(perm::ORG_DEPARTMENT_MANAGE)")]
     async fn delete_department(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         departments::delete(ctx.db(), scope, link.as_ref(), parse_id(&id, "id")?).await?;
         Ok(DeletePayload { id })
     }

@@ -293,7 +293,7 @@ impl EmployeeMutation {
             custom_fields: parse_values(&input.custom_fields)?,
         };
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         Ok(Employee(employees::create(ctx.db(), scope, link.as_ref(), &input.userid, fields).await?))
     }
 
@@ -313,7 +313,7 @@ impl EmployeeMutation {
             custom_fields: parse_values(&input.custom_fields)?,
         };
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         Ok(Employee(employees::update(ctx.db(), scope, link.as_ref(), parse_id(&input.id, "id")?, fields).await?))
     }
 
@@ -321,7 +321,7 @@ impl EmployeeMutation {
     #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_MANAGE)")]
     async fn delete_employee(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
         let scope = ctx.scope()?;
-        let link = crate::wecom_sync::link(ctx.state(), scope.corp_id()).await?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         let employee = parse_id(&id, "id")?;
         let sessions = crate::auth::service::sessions_of(ctx.db(), scope, employee).await?;
         employees::delete(ctx.db(), scope, link.as_ref(), &ctx.state().deletion_guards, employee).await?;

@@ -1,0 +1,26 @@
+//! Follow-ups, business records and work orders are about a subject: a
+//! customer or a customer group, reached only if the caller may see it.
+
+use super::follow_ups::Subject;
+use crate::{error::AppResult, tenancy::Scope};
+
+/// What the caller needs to know of a visible customer or group.
+pub struct SubjectRef {
+    pub name: String,
+    /// The customer's owner, or the group's owner.
+    pub owner_id: Option<i64>,
+}
+
+/// The customer or group, if the caller may see it (else `NOT_FOUND`).
+pub async fn visible_subject(db: &impl sea_orm::ConnectionTrait, scope: &Scope, subject: Subject, id: i64) -> AppResult<SubjectRef> {
+    Ok(match subject {
+        Subject::Customer => {
+            let c = scope.get_visible::<entity::customer::Entity>(db, id).await?;
+            SubjectRef { name: c.name, owner_id: c.owner_id }
+        }
+        Subject::Group => {
+            let g = scope.get_visible::<entity::customer_group::Entity>(db, id).await?;
+            SubjectRef { name: g.name, owner_id: g.owner_id }
+        }
+    })
+}
