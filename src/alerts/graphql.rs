@@ -9,8 +9,8 @@ use futures_util::Stream;
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 
 use super::{
+    delivery::AlertCategory,
     radar::{RadarAlertDetail, RadarSettings},
-    AlertCategory,
 };
 use crate::bus::AlertEvent;
 use crate::{
@@ -154,7 +154,7 @@ impl AlertQuery {
         let (rows, total) = fetch_page(ctx.db(), q.order_by_desc(alert::Column::Id), page).await?;
         let node = ctx.look_ahead().field("edges").field("node");
         crate::customers::graphql::prefetch_links(ctx, node, rows.iter().map(|a| (a.customer_id, a.group_id))).await?;
-        let nodes = rows.iter().map(|m| Alert(super::event_of(m, vec![auth.employee_id]))).collect();
+        let nodes = rows.iter().map(|m| Alert(super::delivery::event_of(m, vec![auth.employee_id]))).collect();
         Ok(connection(page, total, nodes))
     }
 

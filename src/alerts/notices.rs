@@ -29,11 +29,11 @@ pub async fn tell(
         About::Group(g) => (None, Some(g)),
     };
     let scope = crate::tenancy::Scope::system(corp_id);
-    super::raise(
+    super::delivery::raise(
         state,
         &scope,
-        super::NewAlert {
-            category: super::AlertCategory::Notice,
+        super::delivery::NewAlert {
+            category: super::delivery::AlertCategory::Notice,
             kind: kind.to_string(),
             customer_id,
             group_id,
@@ -49,6 +49,6 @@ pub async fn tell(
     )
     .await
     .map_err(JobError::from_app)?;
-    let userids = super::userids_of(&state.db, corp_id, employees).await.map_err(JobError::from_app)?;
+    let userids = super::delivery::userids_of(&state.db, corp_id, employees).await.map_err(JobError::from_app)?;
     send_text(state, corp_id, &userids, text).await
 }

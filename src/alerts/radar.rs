@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{AlertCategory, NewAlert};
+use super::delivery::{AlertCategory, NewAlert};
 use crate::bus::BusMessage;
 use crate::clock::{china, minute_of_day};
 use crate::{
@@ -270,7 +270,7 @@ impl JobHandler for RadarDispatchJob {
                 deliver_now: settings.frequency == RadarFrequency::Realtime,
                 app_message: settings.app_message,
             };
-            if super::raise(state, &scope, alert).await.map_err(JobError::from_app)?.is_some() {
+            if super::delivery::raise(state, &scope, alert).await.map_err(JobError::from_app)?.is_some() {
                 raised += 1;
             }
         }
@@ -334,7 +334,7 @@ impl JobHandler for RadarFlushJob {
             for r in &to {
                 digest.entry(*r).or_default().push(a.text.clone());
             }
-            if let Err(e) = state.bus.publish(BusMessage::Alert(super::event_of(a, to))).await {
+            if let Err(e) = state.bus.publish(BusMessage::Alert(super::delivery::event_of(a, to))).await {
                 tracing::error!(error = ?e, "batched alert not published");
             }
         }
@@ -342,7 +342,7 @@ impl JobHandler for RadarFlushJob {
         if settings.app_message {
             for (employee, lines) in &digest {
                 let text = format!("【雷达汇总】{}条提醒\n{}", lines.len(), lines.join("\n"));
-                if let Err(e) = super::send_app_message(state, corp_id, &[*employee], text).await {
+                if let Err(e) = super::delivery::send_app_message(state, corp_id, &[*employee], text).await {
                     tracing::warn!(error = ?e, "radar digest not sent");
                 }
             }

@@ -10,7 +10,10 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::timeline::{self, EventKind, NewEvent};
+use super::{
+    subjects::Subject,
+    timeline::{self, EventKind, NewEvent},
+};
 use crate::{
     error::{AppError, AppResult, Code, Msg},
     jobs::{JobCtx, JobError, JobHandler, JobKind, NewJob},
@@ -27,27 +30,6 @@ const TYPE_DISABLED: Msg = Msg::new("该跟进类型已停用", "This follow-up 
 const REMIND_IN_PAST: Msg = Msg::new("提醒时间须晚于当前时间", "The reminder time must be in the future");
 const TOO_MANY_ATTACHMENTS: Msg = Msg::new("最多上传9个附件", "At most 9 attachments");
 const TOO_MANY_MENTIONS: Msg = Msg::new("最多@50位同事", "At most 50 colleagues can be mentioned");
-
-/// What a follow-up, business record or work order is about.
-#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize, Deserialize)]
-#[graphql(name = "SubjectKind")]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Subject {
-    Customer,
-    Group,
-}
-
-impl Subject {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Subject::Customer => "CUSTOMER",
-            Subject::Group => "GROUP",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [Subject::Customer, Subject::Group].into_iter().find(|k| k.as_str() == s)
-    }
-}
 
 /// The corp's types in order; the default "笔记" is created on first use.
 pub async fn types(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Vec<follow_up_type::Model>> {

@@ -10,7 +10,7 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::follow_ups::Subject;
+use super::subjects::Subject;
 use crate::{
     custom_fields::{service as fields, FieldEntity},
     error::AppError,

@@ -67,7 +67,7 @@ pub async fn customers(db: &DatabaseConnection, scope: &Scope, n: usize, employe
             }
             if i % 2 == 0 {
                 notes.push(follow_up::ActiveModel {
-                    subject_kind: Set(follow_ups::Subject::Customer.as_str().into()),
+                    subject_kind: Set(super::subjects::Subject::Customer.as_str().into()),
                     subject_id: Set(c.id),
                     author_id: Set(author),
                     type_id: Set(note),

@@ -1,8 +1,30 @@
 //! Follow-ups, business records and work orders are about a subject: a
 //! customer or a customer group, reached only if the caller may see it.
 
-use super::follow_ups::Subject;
+use serde::{Deserialize, Serialize};
+
 use crate::{error::AppResult, tenancy::Scope};
+
+/// What a follow-up, business record or work order is about.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize, Deserialize)]
+#[graphql(name = "SubjectKind")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Subject {
+    Customer,
+    Group,
+}
+
+impl Subject {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subject::Customer => "CUSTOMER",
+            Subject::Group => "GROUP",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Subject::Customer, Subject::Group].into_iter().find(|k| k.as_str() == s)
+    }
+}
 
 /// What the caller needs to know of a visible customer or group.
 pub struct SubjectRef {

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    follow_ups::Subject,
     subjects::visible_subject,
+    subjects::Subject,
     timeline::{self, EventKind, NewEvent},
 };
 use crate::{

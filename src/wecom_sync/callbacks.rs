@@ -229,7 +229,7 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
             // The callback is a hint; WeCom's own record is the truth.
             let user = link.client.user_get(&link.creds, &userid).await.map_err(|e| JobError::from_app(e.into()))?;
             let depts = link.client.department_list(&link.creds, None).await.map_err(|e| JobError::from_app(e.into()))?;
-            let mut out = sync::SyncOutcome::default();
+            let mut out = super::progress::SyncOutcome::default();
             let map = sync::apply_departments(&state.db, scope, &depts, &mut out).await?;
             let basic = scope
                 .select::<entity::role::Entity>()
@@ -299,7 +299,7 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
         ("change_contact", "create_party" | "update_party" | "delete_party") => {
             let Some(link) = link(state, scope.corp_id()).await? else { return Ok(status::UNHANDLED) };
             let depts = link.client.department_list(&link.creds, None).await.map_err(|e| JobError::from_app(e.into()))?;
-            let mut out = sync::SyncOutcome::default();
+            let mut out = super::progress::SyncOutcome::default();
             sync::apply_departments(&state.db, scope, &depts, &mut out).await?;
             if row.change_type == "delete_party" {
                 if let Some(id) = f.get("Id").and_then(|i| i.parse::<i64>().ok()) {
@@ -329,7 +329,7 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
                 .map(|u| types::ContactWithFollow { external_contact: detail.external_contact.clone(), follow_info: u.to_follow_info() })
                 .collect();
             let employees = employee_ids(state, scope).await?;
-            let mut out = sync::SyncOutcome::default();
+            let mut out = super::progress::SyncOutcome::default();
             super::customer_sync::apply_contact_page(&state.db, scope, &page, &employees, &mut out).await?;
             Ok(status::APPLIED)
         }
@@ -371,7 +371,7 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
                 .await
                 .map_err(|e| JobError::from_app(e.into()))?;
             let employees = employee_ids(state, scope).await?;
-            super::customer_sync::apply_group(&state.db, scope, &chat, 0, &employees, &mut sync::SyncOutcome::default()).await?;
+            super::customer_sync::apply_group(&state.db, scope, &chat, 0, &employees, &mut super::progress::SyncOutcome::default()).await?;
             Ok(status::APPLIED)
         }
         ("change_external_chat", "dismiss") => {
@@ -386,7 +386,7 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
         }
         ("change_external_tag", _) => {
             let Some(link) = link(state, scope.corp_id()).await? else { return Ok(status::UNHANDLED) };
-            super::customer_sync::sync_tags(&state.db, scope, &link, &mut sync::SyncOutcome::default()).await?;
+            super::customer_sync::sync_tags(&state.db, scope, &link, &mut super::progress::SyncOutcome::default()).await?;
             Ok(status::APPLIED)
         }
         // Events no area applies yet stay verified in the inbox.

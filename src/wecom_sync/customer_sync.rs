@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::{
     link::WecomLink,
-    sync::{Checkpoint, SyncOutcome},
+    progress::{Checkpoint, SyncOutcome},
 };
 use crate::{
     customers::{

@@ -7,6 +7,7 @@ pub mod callbacks;
 pub mod customer_sync;
 pub mod graphql;
 pub mod link;
+pub mod progress;
 pub mod sync;
 
 use crate::jobs::JobRegistry;

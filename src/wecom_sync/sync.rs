@@ -13,7 +13,10 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::link::link;
+use super::{
+    link::link,
+    progress::{Checkpoint, SyncOutcome},
+};
 use crate::{
     error::{AppError, AppResult, Code, Msg},
     integrations::wecom::types,
@@ -29,59 +32,9 @@ const NOT_BOUND: Msg = Msg::new("企业尚未绑定企业微信", "The corp is n
 const DAILY_LIMIT: Msg = Msg::new("每天最多手动同步2次，请明天再试", "At most 2 manual syncs a day; try again tomorrow");
 const TOO_SOON: Msg = Msg::new("两次手动同步需间隔至少10分钟", "Manual syncs must be at least 10 minutes apart");
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct SyncOutcome {
-    pub departments_created: u32,
-    pub departments_updated: u32,
-    pub employees_created: u32,
-    pub employees_updated: u32,
-    /// Local employees WeCom no longer lists (left the corp); kept for inheritance.
-    pub employees_missing: u32,
-    /// Corp tag groups and tags.
-    pub tags_created: u32,
-    pub tags_updated: u32,
-    pub customers_created: u32,
-    pub customers_updated: u32,
-    /// Follow relations (adders).
-    pub follows_created: u32,
-    pub follows_updated: u32,
-    pub groups_created: u32,
-    pub groups_updated: u32,
-    /// Group members added in this pass.
-    pub members_changed: u32,
-    /// Parts WeCom refused by policy (e.g. "organisation: 48009"); the rest still ran.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub skipped: Vec<String>,
-}
-
 /// Refusals that mean "this secret may not read that", not "something broke".
 fn refused_by_policy(e: &crate::integrations::wecom::WecomError) -> Option<i64> {
     e.errcode().filter(|c| [48002, 48009, 60011].contains(c))
-}
-
-/// Where a retried full sync resumes: the customer pages and group chats
-/// already written are not fetched again.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Checkpoint {
-    /// "customers" or "groups".
-    pub phase: String,
-    /// Index of the member chunk, and the page cursor within it.
-    pub chunk: usize,
-    pub cursor: String,
-    /// Group chats already written.
-    pub next_chat: usize,
-    /// Counts so far, so the job's result covers every attempt.
-    pub out: SyncOutcome,
-}
-
-impl Checkpoint {
-    pub async fn save(&self, ctx: Option<&JobCtx>) -> AppResult<()> {
-        match ctx {
-            Some(c) => c.save_checkpoint(&serde_json::to_value(self).expect("serialize")).await,
-            None => Ok(()),
-        }
-    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

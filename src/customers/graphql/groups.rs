@@ -14,11 +14,11 @@ use super::{
 use crate::{
     custom_fields::graphql::CustomFieldValue,
     customers::{
-        follow_ups,
-        follow_ups::Subject,
-        group_activity, group_tags,
+        follow_ups, group_activity, group_tags,
         loaders::{CustomerByExternalId, GroupFieldValues, MemberCountOf, TagsOfGroup},
-        records, work_orders,
+        records,
+        subjects::Subject,
+        work_orders,
     },
     graphql::{
         connection::{connection, fetch_page, id, parse_id, parse_ids, Conn, Page},

@@ -11,10 +11,11 @@ use records::{BusinessRecord, WorkOrder};
 
 use super::{
     customer_tagging,
-    follow_ups::{self, NewFollowUp, Subject},
+    follow_ups::{self, NewFollowUp},
     loaders::{AddersOf, CrmLoader, CustomerById, CustomerFieldValues, FileById, FollowUpTypeById, LastFollowUpOf, TagsOfCustomer},
     recycle::{self, LossQuery, LossType},
     service::{self, CustomerEdit, CustomerOrder, CustomerQuery, Status, KIND_WECOM},
+    subjects::Subject,
     timeline::{self, EventKind},
     transfer,
 };

@@ -8,10 +8,10 @@ use super::{crm_loader, employee, Customer};
 use crate::{
     custom_fields::graphql::{parse_values, CustomField, CustomFieldValue, CustomFieldValueInput},
     customers::{
-        follow_ups::Subject,
         graphql::groups::CustomerGroup,
         loaders::{CustomerById, FieldById, FieldsOfTemplate, GroupById, RecordTemplateById, ScopesOfTemplate},
         records::{self, TemplateField, TemplateInput},
+        subjects::Subject,
         work_orders::{self, NewWorkOrder, WorkOrderChange, WorkOrderPriority, WorkOrderStatus},
     },
     error::AppError,
