@@ -19,6 +19,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod ids;
 pub mod integrations;
 pub mod jobs;
 pub mod kv;

@@ -105,7 +105,7 @@ impl AppState {
         };
         let clock = Clock::default();
         Ok(AppState {
-            activity: Arc::new(archive::ArchiveActivity),
+            activity: Arc::new(archive::activity::ArchiveActivity),
             bus,
             sensitive: Default::default(),
             archive_source,

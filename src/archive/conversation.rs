@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
-use super::ChatKind;
+use super::chat_kind::ChatKind;
 use crate::{
     error::{AppError, AppResult, Msg},
     settings::Document,

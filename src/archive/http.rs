@@ -65,7 +65,7 @@ pub async fn ingest(State(app): State<AppState>, Path(corp): Path<String>, heade
         Ok(b) => b,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &format!("expected {{\"messages\": [...]}}: {e}")),
     };
-    match super::ingest(&app, &scope, batch.messages).await {
+    match super::ingest::ingest(&app, &scope, batch.messages).await {
         Ok(out) => (StatusCode::OK, Json(json!(out))).into_response(),
         Err(e) if e.code == crate::error::Code::BadUserInput => refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &e.msg.en),
         Err(e) => {

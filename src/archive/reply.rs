@@ -14,7 +14,7 @@ use sea_orm::{sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTr
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{calendar::TimeSlot, ChatKind};
+use super::{calendar::TimeSlot, chat_kind::ChatKind};
 use crate::{
     alerts::{AlertCategory, NewAlert},
     error::{AppError, AppResult, Msg},

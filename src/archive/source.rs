@@ -109,7 +109,7 @@ pub async fn pull_corp(state: &AppState, source: &dyn ArchiveSource, scope: &Sco
         if page.messages.is_empty() {
             break;
         }
-        let outcome = super::ingest(state, scope, page.messages).await.map_err(JobError::from_app)?;
+        let outcome = super::ingest::ingest(state, scope, page.messages).await.map_err(JobError::from_app)?;
         stored += outcome.stored as i64;
         crate::settings::put(&state.db, scope, &Cursor { seq: page.last_seq }).await.map_err(JobError::from_app)?;
     }

@@ -199,7 +199,7 @@ pub async fn compile<C: ColumnTrait + Copy>(
                 text_column_condition(col, c.op, value, &path)?
             }
             (None, Some(fid)) => {
-                let fid = crate::graphql::connection::parse_id(fid, &path)?;
+                let fid = crate::ids::parse_id(fid, &path)?;
                 let field = scope
                     .select::<custom_field::Entity>()
                     .filter(custom_field::Column::Id.eq(fid))

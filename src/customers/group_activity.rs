@@ -5,7 +5,7 @@
 //! A daily job, and every rule change, labels each live group.
 //!
 //! The metrics come from an [`ActivitySource`]: the chat archive
-//! (`archive::ArchiveActivity`) counts customer and group messages; material
+//! (`archive::activity::ArchiveActivity`) counts customer and group messages; material
 //! and order counts come with the areas that track them (0 until then).
 
 use std::collections::HashMap;

@@ -3,7 +3,7 @@
 
 use async_graphql::{
     connection::{Connection, Edge},
-    OutputType, SimpleObject, ID,
+    OutputType, SimpleObject,
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sea_orm::{
@@ -11,6 +11,8 @@ use sea_orm::{
 };
 
 use crate::error::{msg, AppError, AppResult};
+// Kept reachable here: every resolver pages and parses ids together.
+pub use crate::ids::{id, parse_id, parse_ids};
 
 pub const DEFAULT_PAGE: u64 = 20;
 pub const MAX_PAGE: u64 = 100;
@@ -75,19 +77,6 @@ pub fn connection<T: OutputType>(page: Page, total: u64, nodes: Vec<T>) -> Conn<
     let mut conn = Connection::with_additional_fields(page.offset > 0, end < total, Totals { total_count: total as i64 });
     conn.edges.extend(nodes.into_iter().enumerate().map(|(i, n)| Edge::new(encode_cursor(page.offset + i as u64), n)));
     conn
-}
-
-/// Ids are numbers inside their type, exposed as `ID` strings.
-pub fn parse_id(id: &ID, field: &str) -> AppResult<i64> {
-    id.parse::<i64>().map_err(|_| AppError::bad_input(field, msg::BAD_ID))
-}
-
-pub fn parse_ids(ids: &[ID], field: &str) -> AppResult<Vec<i64>> {
-    ids.iter().map(|id| parse_id(id, field)).collect()
-}
-
-pub fn id(n: i64) -> ID {
-    ID(n.to_string())
 }
 
 /// An optional input field: omitted → `None` (leave), `null` → `Some(None)` (clear).
