@@ -17,7 +17,7 @@ use crate::{
     archive::reply::TimeoutAlertDetail,
     archive::sensitive::SensitiveAlertDetail,
     customers::{
-        graphql::groups::CustomerGroup,
+        graphql::objects::CustomerGroup,
         graphql::{crm_loader, Customer},
         loaders::{CustomerById, GroupById},
     },

@@ -3,7 +3,6 @@
 use async_graphql::Enum;
 use serde::{Deserialize, Serialize};
 
-/// What kind of chat: with a customer, in a customer group, or internal.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ChatKind {

@@ -14,7 +14,7 @@ use crate::{
         sensitive::{self, BehaviorKind, WordCategory},
     },
     customers::{
-        graphql::groups::CustomerGroup,
+        graphql::objects::CustomerGroup,
         graphql::{crm_loader, Customer},
         loaders::{CustomerById, GroupById},
     },

@@ -2,33 +2,28 @@
 //! current and quit members, filtered within the caller's data scope (a group
 //! is visible when its owner is in scope).
 
-use async_graphql::{Context, Enum, InputObject, Object, ID};
+use async_graphql::{Context, InputObject, Object, ID};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, Select};
 
 use super::{
-    crm_loader,
-    records::{BusinessRecord, WorkOrder},
-    subject_page, Customer, FollowUp,
+    kit::crm_loader,
+    objects::{CustomerGroup, GroupActivity, GroupTag, GroupTagGroup},
 };
 use crate::{
-    custom_fields::graphql::CustomFieldValue,
     customers::{
-        follow_ups, group_activity, group_tags,
-        loaders::{CustomerByExternalId, GroupFieldValues, MemberCountOf, TagsOfGroup},
-        records,
-        subjects::Subject,
-        work_orders,
+        group_activity, group_tags,
+        loaders::{MemberCountOf, TagsOfGroup},
     },
     graphql::{
         connection::{connection, fetch_page, id, parse_id, parse_ids, Conn, Page},
         context::CtxExt,
         guard::Perm,
     },
-    org::{graphql::employee::Employee, graphql::loader as org_loader, loaders::EmployeeById, permissions as perm},
+    org::{graphql::loader as org_loader, loaders::EmployeeById, permissions as perm},
     tenancy::Scope,
 };
-use entity::{customer_group, customer_group_tag, group_member, group_tag, group_tag_group};
+use entity::{customer_group, customer_group_tag, group_tag, group_tag_group};
 
 /// The group list's filter; conditions combine with AND.
 #[derive(InputObject, Default)]
@@ -83,179 +78,6 @@ fn list(scope: &Scope, f: &CustomerGroupFilter) -> async_graphql::Result<Select<
         .order_by_desc(customer_group::Column::Id))
 }
 
-pub struct CustomerGroup(pub customer_group::Model);
-
-#[Object]
-impl CustomerGroup {
-    async fn id(&self) -> ID {
-        id(self.0.id)
-    }
-    /// WeCom's chat_id (copyable).
-    async fn chat_id(&self) -> &str {
-        &self.0.chat_id
-    }
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employee>> {
-        let Some(owner) = self.0.owner_id else { return Ok(None) };
-        Ok(org_loader(ctx).load_one(EmployeeById(owner)).await?.map(Employee))
-    }
-    async fn notice(&self) -> Option<&str> {
-        self.0.notice.as_deref()
-    }
-    /// ACTIVE or INACTIVE by the corp's activity rule; null until first evaluated.
-    async fn activity(&self) -> Option<GroupActivity> {
-        match self.0.activity.as_deref() {
-            Some("ACTIVE") => Some(GroupActivity::Active),
-            Some("INACTIVE") => Some(GroupActivity::Inactive),
-            _ => None,
-        }
-    }
-    async fn activity_evaluated_at(&self) -> Option<DateTime<Utc>> {
-        self.0.activity_evaluated_at
-    }
-    /// Group tags (TAG-4).
-    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GroupTag>> {
-        Ok(crm_loader(ctx).load_one(TagsOfGroup(self.0.id)).await?.unwrap_or_default().into_iter().map(GroupTag).collect())
-    }
-    /// Current members, employees and customers.
-    async fn member_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        Ok(crm_loader(ctx).load_one(MemberCountOf(self.0.id)).await?.unwrap_or(0))
-    }
-    /// Members, newest join first; `quit: true` lists those who left.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
-    async fn members(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default)] quit: bool,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<Conn<GroupMember>> {
-        let page = Page::new(first, after)?;
-        let mut q = ctx.scope()?.select::<group_member::Entity>().filter(group_member::Column::GroupId.eq(self.0.id));
-        q = if quit { q.filter(group_member::Column::LeftAt.is_not_null()) } else { q.filter(group_member::Column::LeftAt.is_null()) };
-        let q = q.order_by_desc(group_member::Column::JoinedAt).order_by_desc(group_member::Column::Id);
-        let (rows, total) = fetch_page(ctx.db(), q, page).await?;
-        if ctx.look_ahead().field("edges").field("node").field("customer").exists() {
-            let externals = rows.iter().filter(|m| m.member_type == 2).map(|m| CustomerByExternalId(m.userid.clone()));
-            crm_loader(ctx).load_many(externals).await?;
-        }
-        Ok(connection(page, total, rows.into_iter().map(GroupMember).collect()))
-    }
-    async fn custom_fields(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CustomFieldValue>> {
-        let values = crm_loader(ctx).load_one(GroupFieldValues(self.0.id)).await?.unwrap_or_default();
-        Ok(values.into_iter().map(|(field, value)| CustomFieldValue { field, value }).collect())
-    }
-    /// Follow-up records, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
-    async fn follow_ups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<FollowUp>> {
-        subject_page(ctx, follow_ups::of_subject(ctx.scope()?, Subject::Group, self.0.id), first, after, FollowUp).await
-    }
-    /// Business records, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
-    async fn business_records(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<Conn<BusinessRecord>> {
-        subject_page(ctx, records::of_subject(ctx.scope()?, Subject::Group, self.0.id), first, after, BusinessRecord).await
-    }
-    /// Work orders, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
-    async fn work_orders(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<WorkOrder>> {
-        subject_page(ctx, work_orders::of_subject(ctx.scope()?, Subject::Group, self.0.id), first, after, WorkOrder).await
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.chat_created_at
-    }
-    async fn dismissed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.dismissed_at
-    }
-    async fn last_contact_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_contact_at
-    }
-}
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-pub enum GroupActivity {
-    Active,
-    Inactive,
-}
-
-impl GroupActivity {
-    fn as_str(self) -> &'static str {
-        match self {
-            GroupActivity::Active => "ACTIVE",
-            GroupActivity::Inactive => "INACTIVE",
-        }
-    }
-}
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-pub enum JoinScene {
-    /// 由成员邀请入群-直接邀请.
-    InvitedDirectly,
-    /// 通过邀请链接.
-    InvitedByLink,
-    /// 扫描群二维码.
-    ScannedQr,
-    Unknown,
-}
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-pub enum GroupMemberKind {
-    Employee,
-    Customer,
-}
-
-pub struct GroupMember(pub group_member::Model);
-
-#[Object]
-impl GroupMember {
-    async fn id(&self) -> ID {
-        id(self.0.id)
-    }
-    /// A member's userid, or a customer's external_userid.
-    async fn userid(&self) -> &str {
-        &self.0.userid
-    }
-    async fn kind(&self) -> GroupMemberKind {
-        if self.0.member_type == 2 {
-            GroupMemberKind::Customer
-        } else {
-            GroupMemberKind::Employee
-        }
-    }
-    /// The name WeCom reports, or the group nickname.
-    async fn name(&self) -> Option<&str> {
-        self.0.name.as_deref().or(self.0.group_nickname.as_deref())
-    }
-    async fn join_scene(&self) -> JoinScene {
-        match self.0.join_scene {
-            1 => JoinScene::InvitedDirectly,
-            2 => JoinScene::InvitedByLink,
-            3 => JoinScene::ScannedQr,
-            _ => JoinScene::Unknown,
-        }
-    }
-    async fn joined_at(&self) -> DateTime<Utc> {
-        self.0.joined_at
-    }
-    async fn left_at(&self) -> Option<DateTime<Utc>> {
-        self.0.left_at
-    }
-    /// The customer record of a customer member, when the caller may see it.
-    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        if self.0.member_type != 2 {
-            return Ok(None);
-        }
-        let c = crm_loader(ctx).load_one(CustomerByExternalId(self.0.userid.clone())).await?;
-        Ok(c.map(Customer))
-    }
-}
-
 #[derive(Default)]
 pub struct CustomerGroupQuery;
 
@@ -290,33 +112,6 @@ impl CustomerGroupQuery {
     async fn customer_group(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<CustomerGroup> {
         Ok(CustomerGroup(ctx.scope()?.get_visible::<customer_group::Entity>(ctx.db(), parse_id(&id, "id")?).await?))
     }
-}
-
-pub struct GroupTag(pub group_tag::Model);
-
-#[Object]
-impl GroupTag {
-    async fn id(&self) -> ID {
-        id(self.0.id)
-    }
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    async fn color(&self) -> Option<&str> {
-        self.0.color.as_deref()
-    }
-    async fn tag_group_id(&self) -> ID {
-        id(self.0.tag_group_id)
-    }
-}
-
-#[derive(async_graphql::SimpleObject)]
-pub struct GroupTagGroup {
-    pub id: ID,
-    pub name: String,
-    /// At most one of its tags per customer group; tagging with another replaces it.
-    pub exclusive: bool,
-    pub tags: Vec<GroupTag>,
 }
 
 fn tag_group(g: group_tag_group::Model, tags: Vec<group_tag::Model>) -> GroupTagGroup {

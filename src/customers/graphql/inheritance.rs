@@ -8,7 +8,10 @@ use async_graphql::{Context, InputObject, Object, ID};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
 
-use super::{crm_loader, employee, subject_page, Customer};
+use super::{
+    kit::{crm_loader, employee, subject_page},
+    objects::Customer,
+};
 use crate::{
     customers::{
         allocation::{self, AllocationMode, AllocationRun, AttributeCondition, RuleInput},

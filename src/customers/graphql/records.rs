@@ -4,11 +4,14 @@ use async_graphql::{Context, InputObject, Object, ID};
 use chrono::{DateTime, Utc};
 use entity::{business_record, record_template, work_order};
 
-use super::{crm_loader, employee, Customer};
+use super::{
+    kit::{crm_loader, employee},
+    objects::Customer,
+};
 use crate::{
     custom_fields::graphql::{parse_values, CustomField, CustomFieldValue, CustomFieldValueInput},
     customers::{
-        graphql::groups::CustomerGroup,
+        graphql::objects::CustomerGroup,
         loaders::{CustomerById, FieldById, FieldsOfTemplate, GroupById, RecordTemplateById, ScopesOfTemplate},
         records::{self, TemplateField, TemplateInput},
         subjects::Subject,
