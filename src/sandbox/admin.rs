@@ -10,7 +10,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{CallbackTarget, Sandbox};
+use super::world::{CallbackTarget, Sandbox};
 use crate::integrations::wecom::types::GroupChatMember;
 
 pub fn router() -> Router<Sandbox> {

@@ -1,0 +1,249 @@
+//! The directory (departments, members, login codes) and messages (app
+//! messages, app group chats), as the sandbox answers them.
+
+use std::collections::BTreeMap;
+
+use axum::http::Method;
+use serde_json::{json, Value};
+
+use super::wire::{err, parse, valid_department_name};
+use crate::integrations::wecom::types::{AppChatCreate, CreateDepartment, Department, UpdateDepartment, User, WriteUser};
+use crate::sandbox::world::SandboxCorp;
+
+pub(super) fn handle(
+    corp: &mut SandboxCorp,
+    kind: &str,
+    method: &Method,
+    path: &str,
+    q: &BTreeMap<String, String>,
+    body: Option<&Value>,
+) -> Result<Value, Value> {
+    let write_contacts = kind == "contacts";
+    match (method.as_str(), path) {
+        ("GET", "/cgi-bin/department/list") => {
+            let list: Vec<&Department> = match q.get("id").and_then(|i| i.parse::<i64>().ok()) {
+                None => corp.departments.values().collect(),
+                Some(root) => {
+                    let mut ids = vec![root];
+                    let mut i = 0;
+                    while i < ids.len() {
+                        let parent = ids[i];
+                        ids.extend(corp.departments.values().filter(|d| d.parentid == parent).map(|d| d.id));
+                        i += 1;
+                    }
+                    corp.departments.values().filter(|d| ids.contains(&d.id)).collect()
+                }
+            };
+            Ok(json!({"department": list}))
+        }
+        ("POST", "/cgi-bin/department/create") => {
+            if !write_contacts {
+                return Err(err(48009, "api forbidden"));
+            }
+            let d: CreateDepartment = parse(body)?;
+            if !valid_department_name(&d.name) {
+                return Err(err(60009, "department name include invalid char"));
+            }
+            if !corp.departments.contains_key(&d.parentid) {
+                return Err(err(60004, "parent department not found"));
+            }
+            if corp.departments.values().any(|x| x.parentid == d.parentid && x.name == d.name) {
+                return Err(err(60008, "department existed"));
+            }
+            let id = d.id.unwrap_or_else(|| {
+                let id = corp.next_department_id;
+                corp.next_department_id += 1;
+                id
+            });
+            corp.departments.insert(
+                id,
+                Department {
+                    id,
+                    name: d.name,
+                    parentid: d.parentid,
+                    order: d.order.unwrap_or(0),
+                    name_en: None,
+                    department_leader: vec![],
+                },
+            );
+            Ok(json!({"id": id}))
+        }
+        ("POST", "/cgi-bin/department/update") => {
+            if !write_contacts {
+                return Err(err(48009, "api forbidden"));
+            }
+            let u: UpdateDepartment = parse(body)?;
+            if let Some(n) = &u.name {
+                if !valid_department_name(n) {
+                    return Err(err(60009, "department name include invalid char"));
+                }
+            }
+            if let Some(p) = u.parentid {
+                if !corp.departments.contains_key(&p) {
+                    return Err(err(60004, "parent department not found"));
+                }
+            }
+            let d = corp.departments.get_mut(&u.id).ok_or_else(|| err(60003, "department not found"))?;
+            if let Some(n) = u.name {
+                d.name = n;
+            }
+            if let Some(p) = u.parentid {
+                d.parentid = p;
+            }
+            if let Some(o) = u.order {
+                d.order = o;
+            }
+            Ok(json!({}))
+        }
+        ("GET", "/cgi-bin/department/delete") => {
+            if !write_contacts {
+                return Err(err(48009, "api forbidden"));
+            }
+            let id: i64 = q.get("id").and_then(|i| i.parse().ok()).ok_or_else(|| err(40058, "invalid id"))?;
+            if !corp.departments.contains_key(&id) {
+                return Err(err(60003, "department not found"));
+            }
+            if corp.departments.values().any(|d| d.parentid == id) {
+                return Err(err(60006, "department contains sub-department"));
+            }
+            if corp.users.values().any(|u| u.department.contains(&id)) {
+                return Err(err(60005, "department contains user"));
+            }
+            corp.departments.remove(&id);
+            Ok(json!({}))
+        }
+        ("GET", "/cgi-bin/user/list") => {
+            let dept: i64 = q.get("department_id").and_then(|i| i.parse().ok()).ok_or_else(|| err(40058, "invalid department_id"))?;
+            let mut ids = vec![dept];
+            if q.get("fetch_child").map(String::as_str) == Some("1") {
+                let mut i = 0;
+                while i < ids.len() {
+                    let parent = ids[i];
+                    ids.extend(corp.departments.values().filter(|d| d.parentid == parent).map(|d| d.id));
+                    i += 1;
+                }
+            }
+            let users: Vec<&User> = corp.users.values().filter(|u| u.department.iter().any(|d| ids.contains(d))).collect();
+            Ok(json!({"userlist": users}))
+        }
+        ("GET", "/cgi-bin/user/get") => {
+            let userid = q.get("userid").cloned().unwrap_or_default();
+            let u = corp.users.get(&userid).ok_or_else(|| err(60111, "userid not found"))?;
+            Ok(serde_json::to_value(u).expect("serialize"))
+        }
+        ("POST", "/cgi-bin/user/create") => {
+            if !write_contacts {
+                return Err(err(48009, "api forbidden"));
+            }
+            let u: WriteUser = parse(body)?;
+            if corp.users.contains_key(&u.userid) {
+                return Err(err(60102, "userid existed"));
+            }
+            let depts = u.department.clone().unwrap_or_default();
+            if depts.is_empty() || depts.iter().any(|d| !corp.departments.contains_key(d)) {
+                return Err(err(60003, "department not found"));
+            }
+            if u.mobile.as_ref().is_some_and(|m| corp.users.values().any(|x| x.mobile.as_ref() == Some(m))) {
+                return Err(err(60104, "mobile existed"));
+            }
+            corp.users.insert(
+                u.userid.clone(),
+                User {
+                    userid: u.userid,
+                    name: u.name.unwrap_or_default(),
+                    main_department: depts.first().copied(),
+                    department: depts,
+                    mobile: u.mobile,
+                    position: u.position,
+                    gender: u.gender,
+                    email: u.email,
+                    alias: u.alias,
+                    telephone: u.telephone,
+                    address: u.address,
+                    avatar: None,
+                    status: Some(4),
+                },
+            );
+            Ok(json!({}))
+        }
+        ("POST", "/cgi-bin/user/update") => {
+            if !write_contacts {
+                return Err(err(48009, "api forbidden"));
+            }
+            let u: WriteUser = parse(body)?;
+            if let Some(d) = &u.department {
+                if d.iter().any(|d| !corp.departments.contains_key(d)) {
+                    return Err(err(60003, "department not found"));
+                }
+            }
+            let x = corp.users.get_mut(&u.userid).ok_or_else(|| err(60111, "userid not found"))?;
+            macro_rules! set { ($($f:ident),*) => {$( if let Some(v) = u.$f { x.$f = Some(v); } )*}; }
+            set!(mobile, position, gender, email, alias, telephone, address);
+            if let Some(n) = u.name {
+                x.name = n;
+            }
+            if let Some(d) = u.department {
+                x.department = d;
+            }
+            Ok(json!({}))
+        }
+        ("GET", "/cgi-bin/user/delete") => {
+            if !write_contacts {
+                return Err(err(48009, "api forbidden"));
+            }
+            let userid = q.get("userid").cloned().unwrap_or_default();
+            corp.users.remove(&userid).ok_or_else(|| err(60111, "userid not found"))?;
+            Ok(json!({}))
+        }
+        ("GET", "/cgi-bin/auth/getuserinfo") => {
+            let code = q.get("code").cloned().unwrap_or_default();
+            let userid = corp.oauth_codes.remove(&code).ok_or_else(|| err(40029, "invalid code"))?;
+            Ok(json!({"userid": userid, "user_ticket": format!("ticket-{userid}")}))
+        }
+        ("POST", "/cgi-bin/appchat/create") => {
+            if kind != "agent" {
+                return Err(err(48002, "api forbidden"));
+            }
+            let req: AppChatCreate = parse(body)?;
+            if !(2..=2000).contains(&req.userlist.len()) {
+                return Err(err(86215, "chat member count out of range"));
+            }
+            if req.userlist.iter().any(|u| !corp.users.contains_key(u)) {
+                return Err(err(60111, "userid not found"));
+            }
+            if !req.userlist.contains(&req.owner) {
+                return Err(err(86216, "owner not in userlist"));
+            }
+            let chatid = req.chatid.clone().unwrap_or_else(|| format!("wrapp{:04}", corp.app_chats.len() + 1));
+            if corp.app_chats.contains_key(&chatid) {
+                return Err(err(86215, "chatid existed"));
+            }
+            corp.app_chats.insert(chatid.clone(), (req, Vec::new()));
+            Ok(json!({"chatid": chatid}))
+        }
+        ("POST", "/cgi-bin/appchat/send") => {
+            if kind != "agent" {
+                return Err(err(48002, "api forbidden"));
+            }
+            let msg = body.cloned().ok_or_else(|| err(40058, "invalid Request Parameter"))?;
+            let chatid = msg.get("chatid").and_then(Value::as_str).unwrap_or("").to_string();
+            let chat = corp.app_chats.get_mut(&chatid).ok_or_else(|| err(86003, "chat not found"))?;
+            chat.1.push(msg);
+            Ok(json!({}))
+        }
+        ("POST", "/cgi-bin/message/send") => {
+            if kind != "agent" {
+                return Err(err(48009, "api forbidden"));
+            }
+            let msg = body.cloned().ok_or_else(|| err(40058, "invalid Request Parameter"))?;
+            if msg.get("agentid").and_then(Value::as_i64) != Some(corp.agent_id) {
+                return Err(err(40056, "invalid agentid"));
+            }
+            let touser = msg.get("touser").and_then(Value::as_str).unwrap_or("");
+            let invalid: Vec<&str> = touser.split('|').filter(|u| !u.is_empty() && *u != "@all" && !corp.users.contains_key(*u)).collect();
+            corp.messages.push(msg.clone());
+            Ok(json!({"invaliduser": invalid.join("|"), "msgid": format!("msg{}", corp.messages.len())}))
+        }
+        _ => Err(err(404, "unknown path in the sandbox")),
+    }
+}

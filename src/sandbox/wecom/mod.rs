@@ -1,0 +1,128 @@
+//! WeCom's `/cgi-bin` endpoints, as the sandbox answers them: tokens and the
+//! checks every call passes here, the endpoints in `directory` and `external`.
+
+mod directory;
+mod external;
+mod wire;
+
+use std::collections::BTreeMap;
+
+use axum::{
+    body::Bytes,
+    extract::{Query, State},
+    http::{Method, Uri},
+    routing::get,
+    Json, Router,
+};
+use chrono::Utc;
+use serde_json::{json, Value};
+
+use crate::sandbox::world::{Call, Sandbox, SandboxCorp, TokenInfo};
+use wire::{err, ok};
+
+pub fn router(sandbox: Sandbox) -> Router {
+    Router::new().route("/cgi-bin/gettoken", get(gettoken)).merge(super::admin::router()).fallback(api).with_state(sandbox)
+}
+
+async fn gettoken(State(sb): State<Sandbox>, Query(q): Query<BTreeMap<String, String>>) -> Json<Value> {
+    let mut w = sb.lock_world();
+    let corp_id = q.get("corpid").cloned().unwrap_or_default();
+    let secret = q.get("corpsecret").cloned().unwrap_or_default();
+    let answer = match w.corps.get(&corp_id) {
+        None => err(40013, "invalid corpid"),
+        Some(c) => {
+            let kind = if secret == c.secrets.contacts {
+                Some("contacts")
+            } else if secret == c.secrets.external {
+                Some("external")
+            } else if secret == c.secrets.agent {
+                Some("agent")
+            } else {
+                None
+            };
+            match kind {
+                None => err(40001, "invalid credential, access_token is invalid or not latest"),
+                Some(kind) => {
+                    let now = Utc::now();
+                    // Within validity WeCom hands out the same token again.
+                    let live =
+                        w.tokens.iter().find(|(_, t)| t.corp_id == corp_id && t.kind == kind && !t.invalidated && t.expires_at > now);
+                    let (token, expires_at) = match live {
+                        Some((tok, t)) => (tok.clone(), t.expires_at),
+                        None => {
+                            w.token_counter += 1;
+                            let tok = format!("sandbox-{kind}-{}-{}", w.token_counter, uuid::Uuid::new_v4().simple());
+                            let expires_at = now + chrono::Duration::seconds(sb.token_ttl);
+                            w.tokens.insert(tok.clone(), TokenInfo { corp_id: corp_id.clone(), kind, expires_at, invalidated: false });
+                            (tok, expires_at)
+                        }
+                    };
+                    ok(json!({"access_token": token, "expires_in": (expires_at - now).num_seconds().max(1)}))
+                }
+            }
+        }
+    };
+    let errcode = answer["errcode"].as_i64().unwrap_or(0);
+    let mut query = q.clone();
+    query.remove("corpsecret");
+    w.calls.push(Call { method: "GET".into(), path: "/cgi-bin/gettoken".into(), query, body: None, errcode });
+    Json(answer)
+}
+
+/// Every other API path: record, apply injected limits, check the token, answer.
+async fn api(State(sb): State<Sandbox>, method: Method, uri: Uri, Query(q): Query<BTreeMap<String, String>>, body: Bytes) -> Json<Value> {
+    let path = uri.path().to_string();
+    let body: Option<Value> = if body.is_empty() { None } else { serde_json::from_slice(&body).ok() };
+    let mut w = sb.lock_world();
+    let mut query = q.clone();
+    let token = query.remove("access_token").unwrap_or_default();
+    let answer = (|| {
+        if w.rate_limited > 0 {
+            w.rate_limited -= 1;
+            return err(45009, "api freq out of limit");
+        }
+        if w.per_minute > 0 {
+            let minute = Utc::now().timestamp() / 60;
+            if w.window.0 != minute {
+                w.window = (minute, 0);
+            }
+            w.window.1 += 1;
+            if w.window.1 > w.per_minute {
+                return err(45009, "api freq out of limit");
+            }
+        }
+        if let Some(f) = w.failures.iter_mut().find(|f| f.path == path && f.remaining > 0) {
+            if f.skip > 0 {
+                f.skip -= 1;
+            } else {
+                f.remaining -= 1;
+                return err(f.errcode, "injected by the sandbox");
+            }
+        }
+        let (corp_id, kind) = match w.tokens.get(&token) {
+            None if token.is_empty() => return err(41001, "access_token missing"),
+            None => return err(40014, "invalid access_token"),
+            Some(t) if t.invalidated => return err(40014, "invalid access_token"),
+            Some(t) if t.expires_at <= Utc::now() => return err(42001, "access_token expired"),
+            Some(t) => (t.corp_id.clone(), t.kind),
+        };
+        // A token names a corp that exists: corps are never removed.
+        let Some(corp) = w.corps.get_mut(&corp_id) else { return err(40014, "invalid access_token") };
+        handle(corp, kind, &method, &path, &q, body.as_ref())
+    })();
+    let errcode = answer["errcode"].as_i64().unwrap_or(0);
+    w.calls.push(Call { method: method.to_string(), path, query, body, errcode });
+    Json(answer)
+}
+
+fn handle(corp: &mut SandboxCorp, kind: &str, method: &Method, path: &str, q: &BTreeMap<String, String>, body: Option<&Value>) -> Value {
+    let answer = if path.starts_with("/cgi-bin/externalcontact/") {
+        external::handle(corp, kind, method, path, q, body)
+    } else {
+        directory::handle(corp, kind, method, path, q, body)
+    };
+    match answer {
+        Ok(v) => ok(v),
+        Err(e) => e,
+    }
+}
