@@ -17,6 +17,9 @@
 //! Two processes because N sockets on each side would not fit one process's
 //! file-descriptor limit.
 
+// Tests and benchmarks may unwrap: a failure there is the failure to see.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[allow(dead_code)]
 mod common;
 

@@ -10,6 +10,9 @@
 //! Uses a fresh SQLite file under the temp dir, or `DATABASE_URL` when set
 //! (point it at an empty PostgreSQL database).
 
+// Tests and benchmarks may unwrap: a failure there is the failure to see.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::Instant;

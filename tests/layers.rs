@@ -31,6 +31,9 @@
 //! resolved correctly), a name brought in by a glob (`use crate::a::*;` then `b::f()`) is seen only as the glob,
 //! and macros are read as plain tokens.
 
+// Tests and benchmarks may unwrap: a failure there is the failure to see.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs;

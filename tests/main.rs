@@ -4,6 +4,8 @@
 //! suite on PostgreSQL (a schema per app), and `REDIS_URL` moves the shared
 //! counters to Redis (a key prefix per app).
 
+// Tests and benchmarks may unwrap: a failure there is the failure to see.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 // `&[id.clone()]` reads better than `slice::from_ref(&id)` in test set-up.
 #![allow(clippy::cloned_ref_to_slice_refs)]
 

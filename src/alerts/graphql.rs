@@ -17,9 +17,9 @@ use crate::{
     archive::reply::TimeoutAlertDetail,
     archive::sensitive::SensitiveAlertDetail,
     customers::{
+        graphql::loaders::{CustomerById, GroupById},
         graphql::objects::CustomerGroup,
         graphql::{crm_loader, Customer},
-        loaders::{CustomerById, GroupById},
     },
     graphql::{
         connection::{connection, fetch_page, id, Conn, Page},

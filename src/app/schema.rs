@@ -12,24 +12,24 @@ use crate::{
     config::Config,
     custom_fields::graphql::{CustomFieldMutation, CustomFieldQuery},
     customers::{
+        graphql::loaders::CrmLoader,
         graphql::{
             groups::{CustomerGroupQuery, GroupTagMutation, GroupTagQuery},
             inheritance::{InheritanceMutation, InheritanceQuery},
             records::{RecordMutation, RecordQuery},
             CustomerMutation, CustomerQueryRoot,
         },
-        loaders::CrmLoader,
     },
     jobs::graphql::JobQuery,
     ops::graphql::{ServerQuery, ServerSubscription},
     org::{
+        graphql::loaders::OrgLoader,
         graphql::{
             department::{DepartmentMutation, DepartmentQuery},
             employee::{EmployeeMutation, EmployeeQueryRoot},
             employee_tag::{EmployeeTagMutation, EmployeeTagQuery},
             role::{RoleMutation, RoleQuery},
         },
-        loaders::OrgLoader,
     },
     state::AppState,
 };

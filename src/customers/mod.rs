@@ -28,7 +28,6 @@ pub mod graphql;
 pub mod group_activity;
 pub mod group_tags;
 pub mod inheritance;
-pub mod loaders;
 pub mod records;
 pub mod recycle;
 pub mod seed;

@@ -5,6 +5,7 @@
 pub mod connection;
 pub mod context;
 pub mod guard;
+pub mod loader;
 
 use async_graphql::{SimpleObject, ID};
 

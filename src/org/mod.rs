@@ -5,7 +5,6 @@ pub mod employee_tags;
 pub mod employees;
 pub mod graphql;
 pub mod internal_groups;
-pub mod loaders;
 pub mod permissions;
 pub mod roles;
 

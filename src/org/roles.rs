@@ -1,7 +1,9 @@
 //! Roles (ORG-8): function permissions plus one data scope.
 
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, PaginatorTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 
 use super::permissions;
 pub use crate::tenancy::roles_of;
@@ -157,7 +159,7 @@ pub async fn update(db: &DatabaseConnection, scope: &Scope, id: i64, input: Role
     if input.data_scope.is_some() || input.department_ids.is_some() {
         let ids = match input.department_ids {
             Some(ids) => ids,
-            None => super::loaders::role_department_ids(&txn, scope, id).await?,
+            None => role_department_ids(&txn, scope, id).await?,
         };
         set_departments(&txn, scope, id, &new_scope, &ids).await?;
     }
@@ -193,4 +195,16 @@ pub async fn ensure_assignable(db: &impl ConnectionTrait, scope: &Scope, ids: &[
         return Err(AppError::bad_input("roleIds", SUPER_ROLE_NOT_ASSIGNABLE));
     }
     Ok(())
+}
+
+/// Department ids of a CUSTOM role (used when only the scope kind changes).
+pub async fn role_department_ids(db: &impl ConnectionTrait, scope: &Scope, role_id: i64) -> AppResult<Vec<i64>> {
+    Ok(scope
+        .select::<role_department::Entity>()
+        .select_only()
+        .column(role_department::Column::DepartmentId)
+        .filter(role_department::Column::RoleId.eq(role_id))
+        .into_tuple()
+        .all(db)
+        .await?)
 }

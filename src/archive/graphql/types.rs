@@ -14,9 +14,9 @@ use crate::{
         sensitive::{self, BehaviorKind, WordCategory},
     },
     customers::{
+        graphql::loaders::{CustomerById, GroupById},
         graphql::objects::CustomerGroup,
         graphql::{crm_loader, Customer},
-        loaders::{CustomerById, GroupById},
     },
     graphql::{connection::id, context::CtxExt},
 };

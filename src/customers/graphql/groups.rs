@@ -12,15 +12,15 @@ use super::{
 };
 use crate::{
     customers::{
+        graphql::loaders::{MemberCountOf, TagsOfGroup},
         group_activity, group_tags,
-        loaders::{MemberCountOf, TagsOfGroup},
     },
     graphql::{
         connection::{connection, fetch_page, id, parse_id, parse_ids, Conn, Page},
         context::CtxExt,
         guard::Perm,
     },
-    org::{graphql::loader as org_loader, loaders::EmployeeById, permissions as perm},
+    org::{graphql::loader as org_loader, graphql::loaders::EmployeeById, permissions as perm},
     tenancy::Scope,
 };
 use entity::{customer_group, customer_group_tag, group_tag, group_tag_group};

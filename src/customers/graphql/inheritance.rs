@@ -15,8 +15,8 @@ use super::{
 use crate::{
     customers::{
         allocation::{self, AllocationMode, AllocationRun, AttributeCondition, RuleInput},
+        graphql::loaders::CustomerById,
         inheritance::{self, InheritanceKind, InheritanceStatus, ResignedInheritRequest},
-        loaders::CustomerById,
     },
     error::AppError,
     graphql::{

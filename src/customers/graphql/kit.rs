@@ -6,15 +6,15 @@ use async_graphql::{
     Context,
 };
 
-use crate::customers::loaders::{CrmLoader, CustomerById, GroupById};
+use crate::customers::graphql::loaders::{CrmLoader, CustomerById, GroupById};
 use crate::{
     graphql::{
         connection::{connection, fetch_page, Conn, Page},
         context::CtxExt,
     },
     org::{
+        graphql::loaders::EmployeeById,
         graphql::{employee::Employee, loader as org_loader},
-        loaders::EmployeeById,
     },
 };
 

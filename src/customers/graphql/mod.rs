@@ -3,6 +3,7 @@
 pub mod groups;
 pub mod inheritance;
 pub mod kit;
+pub mod loaders;
 pub mod objects;
 pub mod records;
 pub mod roots;

@@ -15,7 +15,7 @@ use super::records::{BusinessRecord, WorkOrder};
 use super::kit::{crm_loader, employee, subject_page};
 use crate::customers::{
     follow_ups::{self},
-    loaders::{
+    graphql::loaders::{
         AddersOf, CustomerByExternalId, CustomerById, CustomerFieldValues, FileById, FollowUpTypeById, GroupFieldValues, LastFollowUpOf,
         MemberCountOf, TagsOfCustomer, TagsOfGroup,
     },
@@ -34,8 +34,8 @@ use crate::{
         context::CtxExt,
     },
     org::{
+        graphql::loaders::EmployeeById,
         graphql::{creator_name, employee::Employee, loader as org_loader},
-        loaders::EmployeeById,
     },
 };
 

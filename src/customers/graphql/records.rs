@@ -11,8 +11,8 @@ use super::{
 use crate::{
     custom_fields::graphql::{parse_values, CustomField, CustomFieldValue, CustomFieldValueInput},
     customers::{
+        graphql::loaders::{CustomerById, FieldById, FieldsOfTemplate, GroupById, RecordTemplateById, ScopesOfTemplate},
         graphql::objects::CustomerGroup,
-        loaders::{CustomerById, FieldById, FieldsOfTemplate, GroupById, RecordTemplateById, ScopesOfTemplate},
         records::{self, TemplateField, TemplateInput},
         subjects::Subject,
         work_orders::{self, NewWorkOrder, WorkOrderChange, WorkOrderPriority, WorkOrderStatus},

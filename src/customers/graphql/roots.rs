@@ -9,7 +9,7 @@ use super::{kit::crm_loader, objects::*};
 use crate::customers::{
     customer_tagging,
     follow_ups::{self, NewFollowUp},
-    loaders::{AddersOf, CustomerFieldValues, LastFollowUpOf, TagsOfCustomer},
+    graphql::loaders::{AddersOf, CustomerFieldValues, LastFollowUpOf, TagsOfCustomer},
     recycle::{self, LossQuery, LossType},
     service::{self, CustomerEdit, CustomerOrder, CustomerQuery, Status, KIND_WECOM},
     subjects::Subject,
@@ -28,7 +28,7 @@ use crate::{
         guard::{LoggedIn, Perm},
         DeletePayload,
     },
-    org::{graphql::loader as org_loader, loaders::EmployeeById, permissions as perm},
+    org::{graphql::loader as org_loader, graphql::loaders::EmployeeById, permissions as perm},
 };
 
 /// All conditions combine with AND.

@@ -12,7 +12,7 @@ use crate::{
     },
     org::{
         departments,
-        loaders::{ChildrenOf, DepartmentById, DepartmentMemberCount},
+        graphql::loaders::{ChildrenOf, DepartmentById, DepartmentMemberCount},
         permissions as perm,
     },
 };

@@ -18,7 +18,7 @@ use crate::{
     jobs::graphql::Job,
     org::{
         employees::{self, BatchOperation, BatchRequest, EmployeeFields, EmployeeQuery},
-        loaders::{DepartmentsOfEmployee, EmployeeCustomValues, RolesOfEmployee, TagsOfEmployee},
+        graphql::loaders::{DepartmentsOfEmployee, EmployeeCustomValues, RolesOfEmployee, TagsOfEmployee},
         permissions as perm, BatchJob,
     },
 };

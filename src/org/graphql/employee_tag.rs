@@ -12,7 +12,7 @@ use crate::{
     },
     org::{
         employee_tags,
-        loaders::{DepartmentById, EmployeeById, TagMembers},
+        graphql::loaders::{DepartmentById, EmployeeById, TagMembers},
         permissions as perm,
     },
 };

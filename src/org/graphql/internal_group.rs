@@ -13,7 +13,7 @@ use crate::{
         guard::Perm,
     },
     jobs::{graphql::Job, NewJob},
-    org::{internal_groups, loaders::EmployeeById, permissions as perm},
+    org::{graphql::loaders::EmployeeById, internal_groups, permissions as perm},
 };
 
 pub struct InternalGroup(pub internal_group::Model);

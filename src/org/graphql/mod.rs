@@ -4,6 +4,7 @@ pub mod department;
 pub mod employee;
 pub mod employee_tag;
 pub mod internal_group;
+pub mod loaders;
 pub mod role;
 
 use async_graphql::{
@@ -11,8 +12,8 @@ use async_graphql::{
     Context,
 };
 
-use super::loaders::{EmployeeById, OrgLoader};
 use crate::graphql::context::CtxExt;
+use loaders::{EmployeeById, OrgLoader};
 
 /// The request's organisation loader (cached for the request only).
 pub type OrgDataLoader = DataLoader<OrgLoader, HashMapCache>;

@@ -11,7 +11,7 @@ use crate::{
         DeletePayload,
     },
     org::{
-        loaders::{RoleDepartments, RoleEmployeeCount},
+        graphql::loaders::{RoleDepartments, RoleEmployeeCount},
         permissions::{self as perm, Node, CATALOGUE},
         roles,
     },

@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
     custom_fields::{service as fields, FieldEntity},
-    error::AppResult,
+    graphql::loader::{group, id_keys, LoadResult},
     tenancy::Scope,
 };
 use entity::{
@@ -22,16 +22,7 @@ pub struct OrgLoader {
     pub scope: std::sync::OnceLock<Scope>,
 }
 
-type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
-
-macro_rules! key {
-    ($($name:ident),* $(,)?) => {$(
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub struct $name(pub i64);
-    )*};
-}
-
-key!(
+id_keys!(
     DepartmentById,
     ChildrenOf,
     DepartmentsOfEmployee,
@@ -49,16 +40,6 @@ impl OrgLoader {
     fn scope(&self) -> Option<&Scope> {
         self.scope.get()
     }
-}
-
-/// Groups values by key, with an entry (maybe empty) for every requested key,
-/// so a cached "nothing" is not fetched again.
-fn group<K: std::hash::Hash + Eq + Copy, V>(keys: &[K], pairs: impl IntoIterator<Item = (K, V)>) -> HashMap<K, Vec<V>> {
-    let mut out: HashMap<K, Vec<V>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-    for (k, v) in pairs {
-        out.entry(k).or_default().push(v);
-    }
-    out
 }
 
 impl Loader<DepartmentById> for OrgLoader {
@@ -299,16 +280,4 @@ impl Loader<EmployeeCustomValues> for OrgLoader {
         let mut values = fields::values_for(&self.db, scope, FieldEntity::Employee, &ids).await?;
         Ok(keys.iter().map(|k| (*k, values.remove(&k.0).unwrap_or_default())).collect())
     }
-}
-
-/// Department ids of a CUSTOM role (used when only the scope kind changes).
-pub async fn role_department_ids(db: &impl ConnectionTrait, scope: &Scope, role_id: i64) -> AppResult<Vec<i64>> {
-    Ok(scope
-        .select::<role_department::Entity>()
-        .select_only()
-        .column(role_department::Column::DepartmentId)
-        .filter(role_department::Column::RoleId.eq(role_id))
-        .into_tuple()
-        .all(db)
-        .await?)
 }

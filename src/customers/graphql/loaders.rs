@@ -10,10 +10,11 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::subjects::Subject;
+use crate::customers::subjects::Subject;
 use crate::{
     custom_fields::{service as fields, FieldEntity},
     error::AppError,
+    graphql::loader::{group, id_keys, ids, LoadResult},
     tenancy::Scope,
 };
 use entity::{
@@ -26,16 +27,7 @@ pub struct CrmLoader {
     pub scope: std::sync::OnceLock<Scope>,
 }
 
-type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
-
-macro_rules! key {
-    ($($name:ident),* $(,)?) => {$(
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub struct $name(pub i64);
-    )*};
-}
-
-key!(
+id_keys!(
     AddersOf,
     TagsOfCustomer,
     CustomerFieldValues,
@@ -52,19 +44,6 @@ key!(
     TagsOfGroup,
     FileById
 );
-
-/// An entry (maybe empty) for every requested key, so "nothing" is cached too.
-fn group<K: std::hash::Hash + Eq + Copy, V>(keys: &[K], pairs: impl IntoIterator<Item = (K, V)>) -> HashMap<K, Vec<V>> {
-    let mut out: HashMap<K, Vec<V>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-    for (k, v) in pairs {
-        out.entry(k).or_default().push(v);
-    }
-    out
-}
-
-fn ids<K: Copy>(keys: &[K], f: impl Fn(K) -> i64) -> Vec<i64> {
-    keys.iter().map(|k| f(*k)).collect()
-}
 
 impl Loader<AddersOf> for CrmLoader {
     type Value = Vec<customer_follow::Model>;
@@ -259,7 +238,7 @@ impl Loader<FieldsOfTemplate> for CrmLoader {
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[FieldsOfTemplate]) -> LoadResult<FieldsOfTemplate, Self::Value> {
         let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
-        let mut rows = super::records::fields_of(&self.db, scope, &ids(keys, |k| k.0)).await?;
+        let mut rows = crate::customers::records::fields_of(&self.db, scope, &ids(keys, |k| k.0)).await?;
         Ok(keys.iter().map(|k| (*k, rows.remove(&k.0).unwrap_or_default())).collect())
     }
 }
