@@ -8,6 +8,7 @@
 //! hands an alert only to its recipients' streams, so the cost of an alert
 //! is its recipients, not the number of open sockets.
 
+use std::sync::PoisonError;
 use std::{
     collections::HashMap,
     sync::{
@@ -69,7 +70,7 @@ impl Hub {
         match msg {
             BusMessage::Alert(a) => {
                 let a = Arc::new(a);
-                let subs = self.alerts.read().expect("hub");
+                let subs = self.alerts.read().unwrap_or_else(PoisonError::into_inner);
                 for r in &a.recipients {
                     if let Some(list) = subs.get(&(a.corp_id, *r)) {
                         for (_, tx) in list {
@@ -81,7 +82,7 @@ impl Hub {
                 }
             }
             BusMessage::SessionEnded { session_id } => {
-                if let Some(tx) = self.sessions.read().expect("hub").get(&session_id) {
+                if let Some(tx) = self.sessions.read().unwrap_or_else(PoisonError::into_inner).get(&session_id) {
                     let _ = tx.send(true);
                 }
             }
@@ -111,7 +112,7 @@ impl AlertStream {
 
 impl Drop for AlertStream {
     fn drop(&mut self) {
-        let mut subs = self.hub.alerts.write().expect("hub");
+        let mut subs = self.hub.alerts.write().unwrap_or_else(PoisonError::into_inner);
         if let Some(list) = subs.get_mut(&self.key) {
             list.retain(|(id, _)| *id != self.id);
             if list.is_empty() {
@@ -138,7 +139,7 @@ impl SessionWatch {
 
 impl Drop for SessionWatch {
     fn drop(&mut self) {
-        let mut sessions = self.hub.sessions.write().expect("hub");
+        let mut sessions = self.hub.sessions.write().unwrap_or_else(PoisonError::into_inner);
         // This watch's receiver is still alive here: it is the last one when the count is 1.
         if sessions.get(&self.session_id).is_some_and(|tx| tx.receiver_count() <= 1) {
             sessions.remove(&self.session_id);
@@ -210,20 +211,20 @@ impl Bus {
     pub fn subscribe(&self, corp_id: i64, employee_id: i64) -> AlertStream {
         let (tx, rx) = mpsc::channel(SUBSCRIBER_BUFFER);
         let id = self.hub.next.fetch_add(1, Ordering::Relaxed);
-        self.hub.alerts.write().expect("hub").entry((corp_id, employee_id)).or_default().push((id, tx));
+        self.hub.alerts.write().unwrap_or_else(PoisonError::into_inner).entry((corp_id, employee_id)).or_default().push((id, tx));
         AlertStream { rx, key: (corp_id, employee_id), id, hub: self.hub.clone() }
     }
 
     /// Turns true when the session is revoked (on any instance).
     pub fn session_watch(&self, session_id: i64) -> SessionWatch {
-        let mut sessions = self.hub.sessions.write().expect("hub");
+        let mut sessions = self.hub.sessions.write().unwrap_or_else(PoisonError::into_inner);
         let rx = sessions.entry(session_id).or_insert_with(|| watch::channel(false).0).subscribe();
         SessionWatch { rx, session_id, hub: self.hub.clone() }
     }
 
     /// Open alert streams on this instance.
     pub fn subscriber_count(&self) -> usize {
-        self.hub.alerts.read().expect("hub").values().map(Vec::len).sum()
+        self.hub.alerts.read().unwrap_or_else(PoisonError::into_inner).values().map(Vec::len).sum()
     }
 }
 

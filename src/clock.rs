@@ -7,7 +7,7 @@ use std::sync::{
     Arc,
 };
 
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, Utc};
 
 #[derive(Clone, Default, Debug)]
 pub struct Clock {
@@ -43,4 +43,9 @@ pub fn minute_of_day(s: &str) -> Option<u32> {
     let (h, m) = s.split_once(':')?;
     let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
     ((h < 24 && m < 60) || (h == 24 && m == 0)).then_some(h * 60 + m)
+}
+
+/// The instant China's day `day` begins.
+pub fn china_midnight(day: NaiveDate) -> DateTime<Utc> {
+    (day.and_time(NaiveTime::MIN) - Duration::seconds(i64::from(CHINA.local_minus_utc()))).and_utc()
 }

@@ -55,7 +55,7 @@ impl Default for Config {
         Config {
             database_url: "sqlite://data/wecrm.db?mode=rwc".into(),
             redis_url: None,
-            bind: "127.0.0.1:8000".parse().expect("valid address"),
+            bind: std::net::SocketAddr::from(([127, 0, 0, 1], 8000)),
             master_key: None,
             data_dir: PathBuf::from("data"),
             log_json: false,

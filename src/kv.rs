@@ -2,6 +2,7 @@
 //! locks): Redis when `REDIS_URL` is set, so every instance sees the same
 //! counts; an in-process map otherwise.
 
+use std::sync::PoisonError;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -35,7 +36,7 @@ impl Kv {
     pub async fn incr(&self, key: &str, ttl: Duration) -> anyhow::Result<i64> {
         match self {
             Kv::Memory(map) => {
-                let mut map = map.lock().expect("kv lock");
+                let mut map = map.lock().unwrap_or_else(PoisonError::into_inner);
                 let now = Instant::now();
                 let entry = map.entry(key.to_string()).or_insert((0, now + ttl));
                 if entry.1 <= now {
@@ -65,7 +66,7 @@ impl Kv {
     pub async fn get_count(&self, key: &str) -> anyhow::Result<i64> {
         match self {
             Kv::Memory(map) => {
-                let map = map.lock().expect("kv lock");
+                let map = map.lock().unwrap_or_else(PoisonError::into_inner);
                 Ok(map.get(key).filter(|(_, exp)| *exp > Instant::now()).map(|(n, _)| *n).unwrap_or(0))
             }
             Kv::Redis { conn, prefix } => {
@@ -108,7 +109,7 @@ impl Kv {
     pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
         match self {
             Kv::Memory(map) => {
-                map.lock().expect("kv lock").remove(key);
+                map.lock().unwrap_or_else(PoisonError::into_inner).remove(key);
                 Ok(())
             }
             Kv::Redis { conn, prefix } => {

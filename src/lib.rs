@@ -22,6 +22,7 @@ pub mod error;
 pub mod ids;
 pub mod integrations;
 pub mod jobs;
+pub mod json;
 pub mod kv;
 pub mod ports;
 pub mod sandbox;

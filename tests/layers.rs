@@ -40,6 +40,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+/// One leaf of a `use` tree: its line and its path segments.
+type UseLeaf = (usize, Vec<String>);
+
 // =====================================================================================================================
 // Layers and allow-lists: the parts meant to be adjusted
 // =====================================================================================================================
@@ -501,7 +504,7 @@ impl Scanner<'_> {
 
     /// Reads the tree of a `use` item starting at `pos` (just after `use`) up to its `;`: every leaf as
     /// `(line, segments)`, and the position after the `;`.
-    fn parse_use_item(&self, pos: usize) -> Option<(Vec<(usize, Vec<String>)>, usize)> {
+    fn parse_use_item(&self, pos: usize) -> Option<(Vec<UseLeaf>, usize)> {
         let mut leaves = Vec::new();
         let end = self.parse_use_tree(pos, Vec::new(), &mut leaves)?;
         (self.text(end) == ";").then_some((leaves, end + 1))

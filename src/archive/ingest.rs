@@ -307,7 +307,7 @@ async fn update_threads(db: &impl ConnectionTrait, scope: &Scope, stored: &[chat
         .map(|t| (t.chat_key.clone(), t))
         .collect();
     for (key, list) in by_key {
-        let last = list.last().expect("non-empty");
+        let Some(last) = list.last() else { continue };
         let last_sent = list.iter().rev().find(|m| m.action == "send");
         match existing.get(key) {
             Some(t) => {

@@ -117,7 +117,7 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, field: NewField) -> 
                 field_type: Set(field.field_type.as_str().into()),
                 enabled: Set(field.enabled),
                 required: Set(field.required),
-                options: Set(serde_json::to_string(&options).expect("options serialize")),
+                options: Set(crate::json::text(&options)),
                 sort: Set(max.flatten().map(|m| m + 1).unwrap_or(0)),
                 created_by: Set(scope.employee_id()),
                 created_at: Set(now),
@@ -142,7 +142,7 @@ pub async fn update(db: &DatabaseConnection, scope: &Scope, id: i64, changes: Fi
         am.required = Set(r);
     }
     if let Some(options) = changes.options {
-        am.options = Set(serde_json::to_string(&build_options(ty, options)?).expect("options serialize"));
+        am.options = Set(crate::json::text(&build_options(ty, options)?));
     }
     am.updated_at = Set(Utc::now());
     scope.update(db, am).await
@@ -193,7 +193,8 @@ pub async fn write_values(
             continue;
         }
         let options: Vec<FieldOption> = serde_json::from_str(&field.options).unwrap_or_default();
-        let stored = validate_value(ty, &field.name, &options, value.as_ref().expect("non-empty"), &path)?;
+        let Some(value) = value.as_ref() else { continue };
+        let stored = validate_value(ty, &field.name, &options, value, &path)?;
         planned.push((*field_id, Some(stored)));
     }
     if creating {

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_graphql::Enum;
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -97,7 +97,7 @@ async fn check(db: &impl ConnectionTrait, scope: &Scope, input: &RuleInput) -> A
 }
 
 fn json_of<T: Serialize>(v: &T) -> String {
-    serde_json::to_string(v).expect("serialize")
+    crate::json::text(v)
 }
 
 pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Vec<allocation_rule::Model>> {
@@ -247,7 +247,7 @@ pub async fn plan(
                 load.insert(*h, scope.select::<customer::Entity>().filter(customer::Column::OwnerId.eq(*h)).count(db).await?);
             }
             for c in customers {
-                let (h, n) = load.iter_mut().min_by_key(|(id, n)| (**n, **id)).expect("heirs");
+                let Some((h, n)) = load.iter_mut().min_by_key(|(id, n)| (**n, **id)) else { break };
                 *n += 1;
                 out.entry(*h).or_default().push(*c);
             }
@@ -270,8 +270,7 @@ pub async fn run_for_day(state: &crate::state::AppState, scope: &Scope, day: Nai
         return Ok(json!({"skipped": "not bound to WeCom"}));
     };
     super::inheritance::sync_unassigned(db, scope, &link).await?;
-    let china = crate::clock::china();
-    let start = china.from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight")).single().expect("fixed offset").with_timezone(&Utc);
+    let start = crate::clock::china_midnight(day);
     let leavers = scope
         .select::<employee::Entity>()
         .filter(employee::Column::ResignedAt.gte(start))

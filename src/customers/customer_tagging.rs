@@ -269,7 +269,7 @@ async fn sync_wecom_tag_ids(db: &impl ConnectionTrait, scope: &Scope, customer_i
         let mut ids: Vec<String> =
             rows.iter().filter(|r| r.employee_id == f.employee_id).filter_map(|r| wecom.get(&r.tag_id).cloned()).collect();
         ids.sort();
-        let json = serde_json::to_string(&ids).expect("serialize");
+        let json = crate::json::text(&ids);
         if json != f.wecom_tag_ids {
             scope
                 .update_many::<customer_follow::Entity>()

@@ -235,8 +235,8 @@ pub async fn create(state: &AppState, scope: &Scope, new: NewFollowUp) -> AppRes
                 author_id: Set(author),
                 type_id: Set(ty.id),
                 content: Set(content.clone()),
-                mentions: Set(serde_json::to_string(&mentions).expect("serialize")),
-                attachments: Set(serde_json::to_string(&attachments).expect("serialize")),
+                mentions: Set(crate::json::text(&mentions)),
+                attachments: Set(crate::json::text(&attachments)),
                 remind_at: Set(new.remind_at),
                 created_at: Set(now),
                 ..Default::default()

@@ -117,7 +117,7 @@ impl ActivityRule {
     /// The window's start and its length in days (today counts as one day).
     pub fn since(&self, now: DateTime<Utc>) -> (DateTime<Utc>, f64) {
         let china = crate::clock::china();
-        let today = now.with_timezone(&china).date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc() - Duration::hours(8);
+        let today = crate::clock::china_midnight(now.with_timezone(&china).date_naive());
         match self.window {
             ActivityWindow::Today => (today, 1.0),
             ActivityWindow::Last7Days => (now - Duration::days(7), 7.0),
@@ -158,7 +158,7 @@ pub async fn set_rule(db: &impl ConnectionTrait, scope: &Scope, r: &ActivityRule
         .insert_many_ignoring(
             db,
             [group_activity_rule::ActiveModel {
-                rule: Set(serde_json::to_string(r).expect("serialize")),
+                rule: Set(crate::json::text(r)),
                 updated_by: Set(scope.employee_id()),
                 updated_at: Set(Utc::now()),
                 ..Default::default()

@@ -35,7 +35,7 @@ pub async fn set_event_kinds(db: &impl ConnectionTrait, scope: &Scope, kinds: &[
     let me = scope.employee_id().ok_or_else(AppError::forbidden)?;
     let mut names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
     names.dedup();
-    let value = serde_json::to_string(&names).expect("serialize");
+    let value = crate::json::text(&names);
     scope
         .insert_many_ignoring(
             db,
@@ -97,7 +97,7 @@ pub async fn set_list_columns(db: &impl ConnectionTrait, scope: &Scope, list: &s
             [employee_preference::ActiveModel {
                 employee_id: Set(me),
                 key: Set(key),
-                value: Set(serde_json::to_string(columns).expect("serialize")),
+                value: Set(crate::json::text(columns)),
                 updated_at: Set(Utc::now()),
                 ..Default::default()
             }],

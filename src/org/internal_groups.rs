@@ -159,7 +159,10 @@ impl JobHandler for CreateInternalGroupsJob {
                     }
                     o.userid.clone()
                 }
-                None => chunk.choose(&mut rand::thread_rng()).cloned().expect("non-empty"),
+                None => match chunk.choose(&mut rand::thread_rng()) {
+                    Some(u) => u.clone(),
+                    None => continue,
+                },
             };
             let name = if numbered { format!("{}{}", req.name.trim(), i + 1) } else { req.name.trim().to_string() };
             let chatid = link
@@ -193,11 +196,10 @@ impl JobHandler for CreateInternalGroupsJob {
                 .iter()
                 .filter_map(|u| members.iter().find(|m| &m.1 == u).map(|m| m.0).or(owner.as_ref().filter(|o| &o.userid == u).map(|o| o.id)))
                 .collect();
-            let owner_id = owner
-                .as_ref()
-                .map(|o| o.id)
-                .or_else(|| members.iter().find(|m| m.1 == owner_userid).map(|m| m.0))
-                .expect("owner is a member");
+            // The owner was picked from this chunk's members, or is the chosen owner.
+            let Some(owner_id) = owner.as_ref().map(|o| o.id).or_else(|| members.iter().find(|m| m.1 == owner_userid).map(|m| m.0)) else {
+                continue;
+            };
             scope
                 .insert(
                     &state.db,
@@ -205,7 +207,7 @@ impl JobHandler for CreateInternalGroupsJob {
                         name: Set(name.clone()),
                         chat_id: Set(chatid.clone()),
                         owner_id: Set(owner_id),
-                        member_ids: Set(serde_json::to_string(&ids).expect("serialize")),
+                        member_ids: Set(crate::json::text(&ids)),
                         member_count: Set(ids.len() as i32),
                         created_by: Set(scope.employee_id()),
                         created_at: Set(Utc::now()),

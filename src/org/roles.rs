@@ -46,7 +46,7 @@ fn validate_permissions(codes: &[String]) -> AppResult<String> {
             out.push(c);
         }
     }
-    Ok(serde_json::to_string(&out).expect("serialize"))
+    Ok(crate::json::text(&out))
 }
 
 pub fn parse_permissions(role: &role::Model) -> Vec<String> {

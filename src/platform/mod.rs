@@ -94,7 +94,7 @@ pub async fn create(db: &DatabaseConnection, t: NewTenant) -> AppResult<Provisio
             role::ActiveModel {
                 name: Set(roles::BASIC_ROLE_NAME.into()),
                 is_super: Set(false),
-                permissions: Set(serde_json::to_string(&permissions::basic_role_codes()).expect("serialize")),
+                permissions: Set(crate::json::text(&permissions::basic_role_codes())),
                 data_scope: Set(scope_kind::SELF.into()),
                 created_by: Set(None),
                 created_at: Set(now),

@@ -155,7 +155,7 @@ pub async fn sync_customers(
 }
 
 fn json_list(v: &[String]) -> String {
-    serde_json::to_string(v).expect("serialize")
+    crate::json::text(v)
 }
 
 fn blank(s: &str) -> Option<String> {

@@ -52,8 +52,7 @@ pub async fn start_manual(db: &DatabaseConnection, jobs: &crate::jobs::JobQueue,
     }
     let china = crate::clock::china();
     let today = china.from_utc_datetime(&Utc::now().naive_utc()).date_naive();
-    let day_start =
-        china.from_local_datetime(&today.and_hms_opt(0, 0, 0).expect("midnight")).single().expect("fixed offset").with_timezone(&Utc);
+    let day_start = crate::clock::china_midnight(today);
     let manual = auth
         .scope
         .select::<job::Entity>()
@@ -85,7 +84,7 @@ impl JobHandler for SyncJob {
 
     async fn run(&self, ctx: &JobCtx, req: SyncRequest) -> Result<Value, JobError> {
         let out = run_pass(&ctx.state, req.corp_id, req.org_only, Some(ctx)).await?;
-        Ok(serde_json::to_value(out).expect("serialize"))
+        Ok(serde_json::to_value(out).map_err(|e| JobError::Retry(e.into()))?)
     }
 }
 

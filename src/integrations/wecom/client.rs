@@ -10,6 +10,7 @@
 //! * Every other errcode is a typed error that GraphQL shows as `UPSTREAM`.
 //! * Secrets and tokens never reach a log line: requests are logged by path.
 
+use std::sync::PoisonError;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -185,7 +186,7 @@ impl WecomClient {
 
     async fn cached(&self, key: &str) -> Option<String> {
         let now = Utc::now();
-        if let Some(t) = self.local.lock().expect("token cache").get(key).filter(|t| t.refresh_after > now) {
+        if let Some(t) = self.local.lock().unwrap_or_else(PoisonError::into_inner).get(key).filter(|t| t.refresh_after > now) {
             return Some(t.token.clone());
         }
         if self.kv.is_shared() {
@@ -202,7 +203,7 @@ impl WecomClient {
         if let Some(t) = self.cached(&key).await {
             return Ok(t);
         }
-        let flight = self.flights.lock().expect("flights").entry(key.clone()).or_default().clone();
+        let flight = self.flights.lock().unwrap_or_else(PoisonError::into_inner).entry(key.clone()).or_default().clone();
         let _guard = flight.lock().await;
         // Someone may have refreshed while we waited.
         if let Some(t) = self.cached(&key).await {
@@ -221,7 +222,10 @@ impl WecomClient {
         let t: TokenResponse = serde_json::from_value(v).map_err(|e| WecomError::Decode(e.to_string()))?;
         let lifetime = chrono::Duration::seconds(t.expires_in.max(1));
         let refresh_after = Utc::now() + (lifetime - REFRESH_MARGIN).max(lifetime / 2);
-        self.local.lock().expect("token cache").insert(key.clone(), CachedToken { token: t.access_token.clone(), refresh_after });
+        self.local
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key.clone(), CachedToken { token: t.access_token.clone(), refresh_after });
         if self.kv.is_shared() {
             let ttl = (refresh_after - Utc::now()).to_std().unwrap_or(Duration::from_secs(60));
             let _ = self.kv.set_string(&key, &t.access_token, ttl).await;
@@ -232,7 +236,7 @@ impl WecomClient {
     async fn forget_token(&self, creds: &Credentials, kind: SecretKind, token: &str) {
         let key = Self::cache_key(creds, kind);
         {
-            let mut local = self.local.lock().expect("token cache");
+            let mut local = self.local.lock().unwrap_or_else(PoisonError::into_inner);
             if local.get(&key).is_some_and(|t| t.token == token) {
                 local.remove(&key);
             }
@@ -373,7 +377,7 @@ impl WecomClient {
             }
             cursor = next;
         }
-        Ok(all.expect("at least one page"))
+        all.ok_or_else(|| WecomError::Decode("externalcontact/get returned no page".into()))
     }
 
     /// The external userids of one member's customers (no paging).

@@ -126,7 +126,7 @@ impl MsgCrypt {
         if content.len() < 20 {
             return Err(CryptoError::IllegalBuffer);
         }
-        let len = u32::from_be_bytes(content[16..20].try_into().expect("4 bytes")) as usize;
+        let len = u32::from_be_bytes([content[16], content[17], content[18], content[19]]) as usize;
         if 20 + len > content.len() {
             return Err(CryptoError::IllegalBuffer);
         }
@@ -150,9 +150,12 @@ impl MsgCrypt {
         plain.extend_from_slice(self.receive_id.as_bytes());
         let pad = BLOCK - plain.len() % BLOCK;
         plain.extend(std::iter::repeat_n(pad as u8, pad));
-        let len = plain.len();
-        let ct = Enc::new(&self.key.into(), self.key[..16].into()).encrypt_padded_mut::<NoPadding>(&mut plain, len).expect("whole blocks");
-        STANDARD.encode(ct)
+        // Padded to whole AES blocks above, so every chunk is one block.
+        let mut cipher = Enc::new(&self.key.into(), self.key[..16].into());
+        for block in plain.chunks_exact_mut(16) {
+            cipher.encrypt_block_mut(aes::Block::from_mut_slice(block));
+        }
+        STANDARD.encode(plain)
     }
 
     /// Encrypts and signs: `(encrypt, msg_signature)` for `timestamp` and `nonce`.

@@ -129,7 +129,7 @@ pub(super) fn handle(
         ("GET", "/cgi-bin/user/get") => {
             let userid = q.get("userid").cloned().unwrap_or_default();
             let u = corp.users.get(&userid).ok_or_else(|| err(60111, "userid not found"))?;
-            Ok(serde_json::to_value(u).expect("serialize"))
+            serde_json::to_value(u).map_err(|_| err(-1, "system error"))
         }
         ("POST", "/cgi-bin/user/create") => {
             if !write_contacts {

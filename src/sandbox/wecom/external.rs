@@ -47,7 +47,7 @@ pub(super) fn handle(
                     corp.follows.iter().enumerate().filter(|(_, (_, f))| wanted.contains(f.userid.as_str())).map(|(i, _)| i).collect();
                 corp.follow_index = Some((key, idx));
             }
-            let idx = &corp.follow_index.as_ref().expect("just built").1;
+            let idx: &[usize] = corp.follow_index.as_ref().map(|(_, idx)| idx.as_slice()).unwrap_or_default();
             let matching: Vec<&(String, FollowInfo)> = idx.iter().skip(offset).take(limit).map(|i| &corp.follows[*i]).collect();
             let total = idx.len();
             let page: Vec<Value> =
@@ -72,10 +72,12 @@ pub(super) fn handle(
                 .iter()
                 .filter(|(e, _)| *e == ext)
                 .map(|(_, f)| {
-                    let mut v = serde_json::to_value(f).expect("serialize");
+                    let mut v = serde_json::to_value(f).unwrap_or_default();
                     let tags: Vec<Value> = f.tag_id.iter().map(|t| tag_name(t)).collect();
                     v["tags"] = json!(tags);
-                    v.as_object_mut().expect("object").remove("tag_id");
+                    if let Some(o) = v.as_object_mut() {
+                        o.remove("tag_id");
+                    }
                     v
                 })
                 .collect();
