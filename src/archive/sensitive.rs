@@ -29,7 +29,6 @@ pub const WORDS_INVALID: Msg = Msg::new(
     "敏感词不能为空，总长度不超过500字，多个词用中文逗号“，”分隔",
     "Words are required, 500 characters at most, separated by \"，\"",
 );
-pub const NOT_PENDING_OR_REVIEWED: Msg = Msg::new("审核结果无效", "Invalid review verdict");
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize, Deserialize, Default)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

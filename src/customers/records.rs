@@ -15,7 +15,7 @@ use super::{
     timeline::{self, EventKind, NewEvent},
 };
 use crate::{
-    custom_fields::{service as fields, validate_value, FieldEntity, FieldOption, FieldType},
+    custom_fields::{validate_value, FieldEntity, FieldOption, FieldType},
     error::{AppError, AppResult, Msg},
     tenancy::Scope,
 };
@@ -365,37 +365,4 @@ pub fn of_subject(scope: &Scope, subject: Subject, id: i64) -> Select<business_r
         )
         .order_by_desc(business_record::Column::CreatedAt)
         .order_by_desc(business_record::Column::Id)
-}
-
-/// A record's values with their field definitions (fields deleted since are dropped).
-pub async fn values_of(
-    db: &impl ConnectionTrait,
-    scope: &Scope,
-    records: &[business_record::Model],
-) -> AppResult<HashMap<i64, Vec<(custom_field::Model, Value)>>> {
-    let parsed: Vec<(i64, Vec<(i64, Value)>)> = records
-        .iter()
-        .map(|r| {
-            let arr: Vec<Value> = serde_json::from_str(&r.field_values).unwrap_or_default();
-            (r.id, arr.into_iter().filter_map(|v| Some((v["fieldId"].as_i64()?, v["value"].clone()))).collect())
-        })
-        .collect();
-    let ids: BTreeSet<i64> = parsed.iter().flat_map(|(_, v)| v.iter().map(|(f, _)| *f)).collect();
-    let defs: HashMap<i64, custom_field::Model> = scope
-        .select::<custom_field::Entity>()
-        .filter(custom_field::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|f| (f.id, f))
-        .collect();
-    Ok(parsed
-        .into_iter()
-        .map(|(id, vals)| (id, vals.into_iter().filter_map(|(f, v)| defs.get(&f).map(|d| (d.clone(), v))).collect()))
-        .collect())
-}
-
-/// Custom fields a template of `subject` may pick (enabled fields of the subject).
-pub async fn pickable_fields(db: &impl ConnectionTrait, scope: &Scope, subject: Subject) -> AppResult<Vec<custom_field::Model>> {
-    fields::list(db, scope, entity_of(subject), false).await
 }

@@ -9,10 +9,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{
-    aggregates,
-    timeline::{self, EventKind, NewEvent},
-};
+use super::timeline::{self, EventKind, NewEvent};
 use crate::{
     custom_fields::{conditions, service as fields, FieldCondition, FieldEntity},
     error::{msg, AppError, AppResult, Msg},
@@ -239,11 +236,6 @@ pub async fn update(db: &DatabaseConnection, scope: &Scope, id: i64, edit: Custo
     fields::write_values(&txn, scope, FieldEntity::Customer, id, &edit.custom_fields, false).await?;
     txn.commit().await?;
     Ok(saved)
-}
-
-/// Keeps the aggregates of customers whose follow relations changed (re-exported for sync).
-pub async fn refresh_aggregates(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> AppResult<()> {
-    aggregates::refresh(db, scope, ids).await
 }
 
 /// Refuses to delete an employee who still owns customers (ORG: "该员工下有跟进的客户…").

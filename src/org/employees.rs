@@ -61,8 +61,6 @@ fn system_column(name: &str) -> Option<employee::Column> {
     })
 }
 
-pub const SYSTEM_FIELDS: &str = "NAME, USERID, ALIAS, GENDER, MOBILE, EMAIL, LANDLINE, ADDRESS, POSITION";
-
 impl EmployeeQuery {
     pub async fn condition(&self, db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Condition> {
         let mut cond = Condition::all();

@@ -63,7 +63,7 @@ pub async fn verify_url(State(app): State<AppState>, Path(corp): Path<String>, Q
     let Some(echo) = q.echostr else { return refuse(StatusCode::BAD_REQUEST, "no echostr") };
     match crypt.open(&q.msg_signature, &q.timestamp, &q.nonce, &echo) {
         Ok(plain) => (StatusCode::OK, plain).into_response(),
-        Err(e) => refuse(StatusCode::FORBIDDEN, &format!("{e:?}")),
+        Err(e) => refuse(StatusCode::FORBIDDEN, &format!("{e:?} ({})", e.official_code())),
     }
 }
 
@@ -143,7 +143,7 @@ pub async fn receive(State(app): State<AppState>, Path(corp): Path<String>, Quer
     let Some(encrypt) = envelope.get("Encrypt") else { return refuse(StatusCode::BAD_REQUEST, "no Encrypt") };
     let plain = match crypt.open(&q.msg_signature, &q.timestamp, &q.nonce, encrypt) {
         Ok(p) => p,
-        Err(e) => return refuse(StatusCode::FORBIDDEN, &format!("{e:?}")),
+        Err(e) => return refuse(StatusCode::FORBIDDEN, &format!("{e:?} ({})", e.official_code())),
     };
     let Some(fields) = flat_xml(&plain) else { return refuse(StatusCode::BAD_REQUEST, "unparsable event") };
     let key = dedup_key(&fields);
