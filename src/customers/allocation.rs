@@ -352,7 +352,7 @@ impl JobHandler for AutoAllocationJob {
             Some(c) => vec![c],
             // Every corp with a rule; a platform job on purpose.
             None => {
-                let ids: BTreeSet<i64> = allocation_rule::Entity::find()
+                let ids: BTreeSet<i64> = crate::tenancy::across_corps::<allocation_rule::Entity>()
                     .all(&ctx.state.db)
                     .await
                     .map_err(AppError::from)?

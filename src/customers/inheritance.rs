@@ -351,7 +351,8 @@ impl JobHandler for InheritanceStatusJob {
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
         let db = &ctx.state.db;
         // Platform-wide on purpose when scheduled: one sweep serves every corp.
-        let mut q = inheritance::Entity::find().filter(inheritance::Column::Status.eq(InheritanceStatus::Waiting.as_str()));
+        let mut q = crate::tenancy::across_corps::<inheritance::Entity>()
+            .filter(inheritance::Column::Status.eq(InheritanceStatus::Waiting.as_str()));
         if let Some(corp) = ctx.job.corp_id {
             q = q.filter(inheritance::Column::CorpId.eq(corp));
         }

@@ -13,4 +13,11 @@ mod visibility;
 
 pub use principal::{roles_of, scope_of, standing_of, Auth, Standing};
 pub use scope::{EmployeeScoped, Scope, TenantActiveModel, TenantEntity};
+
+/// Rows of every corp: for the platform sweeps that serve all tenants at
+/// once (scheduled jobs, the callback inbox). The one way code crosses
+/// tenants, so `across_corps` finds every place that does.
+pub fn across_corps<E: TenantEntity>() -> sea_orm::Select<E> {
+    E::find()
+}
 pub use visibility::{resolve_visibility, scope_kind, subtree_of, Visibility};

@@ -198,7 +198,13 @@ impl JobHandler for ApplyInboxJob {
         let id =
             p["inboxId"].as_i64().ok_or(JobError::Permanent { code: crate::error::Code::Internal, msg: crate::error::msg::INTERNAL })?;
         let state = &ctx.state;
-        let Some(row) = wecom_inbox::Entity::find_by_id(id).one(&state.db).await.map_err(AppError::from)? else {
+        // The inbox row names its corp; the job runs for whichever corp it is.
+        let Some(row) = crate::tenancy::across_corps::<wecom_inbox::Entity>()
+            .filter(wecom_inbox::Column::Id.eq(id))
+            .one(&state.db)
+            .await
+            .map_err(AppError::from)?
+        else {
             return Ok(json!({"skipped": "gone"}));
         };
         if row.status != status::PENDING {
@@ -410,7 +416,7 @@ impl JobHandler for InboxSweepJob {
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
         let stale = Utc::now() - chrono::Duration::minutes(3);
         // Platform-wide on purpose: one sweep serves every corp.
-        let rows = wecom_inbox::Entity::find()
+        let rows = crate::tenancy::across_corps::<wecom_inbox::Entity>()
             .filter(wecom_inbox::Column::Status.eq(status::PENDING))
             .filter(wecom_inbox::Column::ReceivedAt.lt(stale))
             .all(&ctx.state.db)

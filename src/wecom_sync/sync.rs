@@ -192,8 +192,13 @@ impl JobHandler for NightlySyncJob {
     type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
-        let corps: Vec<i64> =
-            wecom_binding::Entity::find().all(&ctx.state.db).await.map_err(AppError::from)?.into_iter().map(|b| b.corp_id).collect();
+        let corps: Vec<i64> = crate::tenancy::across_corps::<wecom_binding::Entity>()
+            .all(&ctx.state.db)
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .map(|b| b.corp_id)
+            .collect();
         let day = Utc::now().format("%Y-%m-%d");
         for corp_id in &corps {
             let new = NewJob { corp_id: Some(*corp_id), ..NewJob::system() }.dedup(format!("wecom-nightly:{corp_id}:{day}"));
@@ -217,8 +222,13 @@ impl JobHandler for HourlyReconcileJob {
     type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
-        let corps: Vec<i64> =
-            wecom_binding::Entity::find().all(&ctx.state.db).await.map_err(AppError::from)?.into_iter().map(|b| b.corp_id).collect();
+        let corps: Vec<i64> = crate::tenancy::across_corps::<wecom_binding::Entity>()
+            .all(&ctx.state.db)
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .map(|b| b.corp_id)
+            .collect();
         let hour = Utc::now().format("%Y-%m-%dT%H");
         for corp_id in &corps {
             let new = NewJob { corp_id: Some(*corp_id), ..NewJob::system() }.dedup(format!("wecom-hourly:{corp_id}:{hour}"));
