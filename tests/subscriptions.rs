@@ -56,3 +56,34 @@ async fn a_revoked_token_in_connection_init_closes_the_socket() {
     let reply = next_json(&mut ws).await;
     assert!(reply.is_none() || reply.unwrap()["type"] != "connection_ack");
 }
+
+/// Queries over the socket get the same error finalisation as over HTTP: a
+/// stable code and field, the message in the language of the upgrade request,
+/// and no private keys.
+#[tokio::test]
+async fn errors_over_the_websocket_are_finalised_like_over_http() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mut req = format!("ws://{}/graphql/ws", app.addr).into_client_request().unwrap();
+    req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    req.headers_mut().insert("accept-language", "en".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    ws.send(Message::Text(
+        json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {}", admin.token.unwrap())}}).to_string().into(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(next_json(&mut ws).await.unwrap()["type"], "connection_ack");
+    ws.send(Message::Text(
+        json!({"id": "1", "type": "subscribe", "payload": {"query": "{ employees(first: 1000) { totalCount } }"}}).to_string().into(),
+    ))
+    .await
+    .unwrap();
+    let m = next_json(&mut ws).await.unwrap();
+    let err = &m["payload"]["errors"][0];
+    assert_eq!(err["extensions"]["code"], "BAD_USER_INPUT", "{m}");
+    assert_eq!(err["extensions"]["field"], "first");
+    assert!(err["extensions"].get("__messageEn").is_none(), "private key leaked: {m}");
+    let message = err["message"].as_str().unwrap();
+    assert!(message.is_ascii() && !message.is_empty(), "English message expected: {message}");
+}

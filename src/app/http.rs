@@ -8,7 +8,7 @@
 use async_graphql::{
     http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS},
     parser::types::{DocumentOperations, OperationType},
-    Data, Response as GqlResponse, ServerError, Variables,
+    Data, Response as GqlResponse, Variables,
 };
 use axum::{
     body::Bytes,
@@ -22,7 +22,7 @@ use serde_json::{json, Map, Value};
 use super::schema::AppSchema;
 use crate::{
     auth,
-    error::{Code, Lang, EN_MESSAGE_KEY},
+    error::{Code, Lang},
     graphql::context::RequestCtx,
     state::AppState,
 };
@@ -214,7 +214,6 @@ pub async fn request_ctx(app: &AppState, headers: &HeaderMap, token: Option<&str
 async fn execute(web: Web, headers: HeaderMap, params: Params, media: MediaType, method: Method) -> Response {
     let Web { state: app, schema } = web;
     let rctx = request_ctx(&app, &headers, auth::service::bearer(&headers)).await;
-    let (lang, request_id) = (rctx.lang, rctx.request_id.clone());
     let mut request = async_graphql::Request::new(params.query);
     if let Some(v) = params.variables {
         request = request.variables(Variables::from_json(Value::Object(v)));
@@ -252,13 +251,13 @@ async fn execute(web: Web, headers: HeaderMap, params: Params, media: MediaType,
     }
     let request = super::schema::with_request_data(request, &app, rctx);
     let response = schema.execute(request).await;
-    render(response, media, lang, &request_id)
+    render(response, media)
 }
 
-fn render(mut response: GqlResponse, media: MediaType, lang: Lang, request_id: &str) -> Response {
+/// The HTTP answer for a response whose errors the schema already finalised.
+fn render(response: GqlResponse, media: MediaType) -> Response {
     let request_error =
         response.data == async_graphql::Value::Null && !response.errors.is_empty() && response.errors.iter().all(|e| e.path.is_empty());
-    finalize_errors(&mut response.errors, lang, request_id);
     let mut body = Map::new();
     if !request_error {
         body.insert("data".into(), response.data.into_json().unwrap_or(Value::Null));
@@ -271,33 +270,6 @@ fn render(mut response: GqlResponse, media: MediaType, lang: Lang, request_id: &
     }
     let status = if request_error && media == MediaType::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     (status, [(header::CONTENT_TYPE, media.header())], Value::Object(body).to_string()).into_response()
-}
-
-/// Every error leaves with a code, in the caller's language. Errors that came
-/// from a foreign error type (database, HTTP, …) are replaced by `INTERNAL`
-/// with the request id; their text goes to the log only.
-pub fn finalize_errors(errors: &mut [ServerError], lang: Lang, request_id: &str) {
-    for err in errors.iter_mut() {
-        let ext = err.extensions.get_or_insert_with(Default::default);
-        let has_code = ext.get("code").is_some();
-        if !has_code && err.source.is_some() {
-            tracing::error!(request_id, message = %err.message, path = ?err.path, "unclassified resolver error");
-            err.message = crate::error::msg::INTERNAL.text(lang).to_string();
-            ext.set("code", Code::Internal.as_str());
-        } else if !has_code {
-            // async-graphql's own parse, validation and input-coercion errors.
-            ext.set("code", Code::BadUserInput.as_str());
-        }
-        if ext.get("code").is_some_and(|c| *c == async_graphql::Value::from(Code::Internal.as_str())) {
-            ext.set("requestId", request_id);
-        }
-        if let Some(async_graphql::Value::String(en)) = ext.get(EN_MESSAGE_KEY).cloned() {
-            if lang == Lang::En {
-                err.message = en;
-            }
-            ext.unset(EN_MESSAGE_KEY);
-        }
-    }
 }
 
 pub async fn graphiql() -> Html<String> {
@@ -401,32 +373,6 @@ mod tests {
         let mut m = HeaderMap::new();
         m.insert(header::ACCEPT, HeaderValue::from_str(accept).unwrap());
         m
-    }
-
-    #[test]
-    fn a_foreign_error_reaches_clients_only_as_internal_with_the_request_id() {
-        let db_err = sea_orm::DbErr::Custom("relation \"secret_table\" does not exist".into());
-        let mut errors =
-            vec![ServerError { source: Some(std::sync::Arc::new(db_err.to_string())), ..ServerError::new(db_err.to_string(), None) }];
-        errors[0].path = vec![async_graphql::PathSegment::Field("employees".into())];
-        finalize_errors(&mut errors, Lang::Zh, "req-42");
-        let v = serde_json::to_value(&errors[0]).unwrap();
-        assert_eq!(v["message"], "服务器内部错误");
-        assert_eq!(v["extensions"]["code"], "INTERNAL");
-        assert_eq!(v["extensions"]["requestId"], "req-42");
-        assert!(!v.to_string().contains("secret_table"));
-    }
-
-    #[test]
-    fn app_errors_keep_their_code_and_field_and_pick_the_language() {
-        let e: async_graphql::Error = crate::error::AppError::bad_input("name", crate::error::msg::DEPT_NAME_INVALID).into();
-        let mut errors = vec![e.into_server_error(async_graphql::Pos::default())];
-        finalize_errors(&mut errors, Lang::En, "req");
-        let v = serde_json::to_value(&errors[0]).unwrap();
-        assert_eq!(v["extensions"]["code"], "BAD_USER_INPUT");
-        assert_eq!(v["extensions"]["field"], "name");
-        assert!(v["message"].as_str().unwrap().starts_with("Department name"));
-        assert!(v["extensions"].get(EN_MESSAGE_KEY).is_none());
     }
 
     #[test]

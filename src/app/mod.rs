@@ -3,6 +3,7 @@
 //! and serves them. Only `main.rs`, tests and examples import it.
 
 pub mod demo;
+pub mod errors;
 pub mod http;
 pub mod jobs;
 pub mod router;
