@@ -8,7 +8,7 @@
 use async_graphql::{
     http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS},
     parser::types::{DocumentOperations, OperationType},
-    Data, Response as GqlResponse, Variables,
+    Data, Executor, Response as GqlResponse, Variables,
 };
 use axum::{
     body::Bytes,
@@ -19,7 +19,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::schema::AppSchema;
+use super::{errors::Finalizing, schema::AppSchema};
 use crate::{
     auth,
     error::{Code, Lang},
@@ -250,7 +250,7 @@ async fn execute(web: Web, headers: HeaderMap, params: Params, media: MediaType,
         }
     }
     let request = super::schema::with_request_data(request, &app, rctx);
-    let response = schema.execute(request).await;
+    let response = Finalizing(schema).execute(request).await;
     render(response, media)
 }
 
@@ -303,7 +303,7 @@ pub async fn graphql_ws(State(web): State<Web>, headers: HeaderMap, upgrade: Web
         // The session, once connection_init has authenticated it.
         let (session_tx, mut session_rx) = tokio::sync::watch::channel::<Option<(i64, chrono::DateTime<chrono::Utc>)>>(None);
         let init_app = app.clone();
-        let mut out = async_graphql::http::WebSocket::new(schema, input, protocol)
+        let mut out = async_graphql::http::WebSocket::new(Finalizing(schema), input, protocol)
             .on_connection_init(move |payload| async move {
                 let token = payload
                     .get("authorization")

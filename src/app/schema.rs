@@ -92,7 +92,6 @@ pub fn build_schema(config: &Config) -> AppSchema {
     Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
         .limit_depth(config.max_query_depth)
         .limit_complexity(config.max_query_complexity)
-        .extension(super::errors::FinalizeErrors)
         .finish()
 }
 
