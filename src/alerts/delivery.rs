@@ -64,7 +64,7 @@ pub struct NewAlert {
     pub app_message: bool,
 }
 
-pub use crate::tenancy::scope_of;
+use crate::tenancy::scope_of;
 
 /// The candidates who may see this customer (or group): the one data-scope
 /// check every alert goes through.

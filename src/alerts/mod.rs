@@ -12,7 +12,7 @@ pub mod graphql;
 pub mod notices;
 pub mod radar;
 
-pub use delivery::{allowed_recipients, event_of, push, raise, scope_of, userids_of, AlertCategory, NewAlert};
+pub use delivery::{raise, AlertCategory, NewAlert};
 
 use crate::jobs::JobRegistry;
 

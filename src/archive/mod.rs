@@ -4,7 +4,7 @@
 //!
 //! Messages arrive in WeCom's archive JSON (the plaintext the finance SDK
 //! decrypts: msgid, action, from, tolist, roomid, msgtime, msgtype and the
-//! typed body) from an [`source::ArchiveSource`] or the authenticated ingest
+//! typed body) from an [`crate::ports::archive_source::ArchiveSource`] or the authenticated ingest
 //! endpoint. [`ingest::ingest`] stores each message once (by msgid) and, in the same
 //! transaction, updates chats and conversations, starts or cancels reply
 //! timers and records sensitive hits, so a batch is applied whole or not at all.

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-pub use crate::ports::archive_source::{ArchiveSource, ChatPage, Source};
+use crate::ports::archive_source::{ArchiveSource, ChatPage};
 use crate::{
     error::AppError,
     jobs::{JobCtx, JobError, JobHandler, JobKind},

@@ -16,7 +16,7 @@ use sea_orm::{sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTr
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-pub use crate::ports::activity::{Activity, ActivityMetric, ActivitySource};
+use crate::ports::activity::{ActivityMetric, ActivitySource};
 use crate::{
     error::{AppError, AppResult, Msg},
     jobs::{JobCtx, JobError, JobHandler, JobKind},

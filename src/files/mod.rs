@@ -16,7 +16,6 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::Digest;
 
-pub use crate::ports::file_store::{FileStore, Files, LocalDirStore};
 use crate::{
     auth,
     error::{AppError, AppResult, Lang, Msg},

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{departments, roles};
-pub use crate::ports::deletion::{DeletionGuard, DeletionGuards};
+use crate::ports::deletion::DeletionGuards;
 use crate::{
     custom_fields::{conditions, service as fields, FieldCondition, FieldEntity},
     error::{msg, AppError, AppResult, Msg},

@@ -37,11 +37,12 @@ pub struct Standing {
 
 /// The roles an employee holds.
 pub async fn roles_of(db: &impl ConnectionTrait, corp_id: i64, employee_id: i64) -> AppResult<Vec<role::Model>> {
-    let held = Scope::system(corp_id)
+    let corp = Scope::system(corp_id);
+    let held = corp
         .subquery::<employee_role::Entity>(employee_role::Column::RoleId)
         .and_where(employee_role::Column::EmployeeId.eq(employee_id))
         .to_owned();
-    Ok(Scope::system(corp_id).select::<role::Entity>().filter(role::Column::Id.in_subquery(held)).all(db).await?)
+    Ok(corp.select::<role::Entity>().filter(role::Column::Id.in_subquery(held)).all(db).await?)
 }
 
 /// The employee, roles and scope of `employee_id` in `corp_id`; `None` when

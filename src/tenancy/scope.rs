@@ -203,10 +203,7 @@ impl Scope {
 
     /// `SELECT column FROM E WHERE corp_id = ?`: the start of every subquery
     /// on a tenant table, so none forgets the tenant filter.
-    pub fn subquery<E: TenantEntity + Default>(
-        &self,
-        column: impl sea_orm::sea_query::IntoColumnRef,
-    ) -> sea_orm::sea_query::SelectStatement {
+    pub fn subquery<E: TenantEntity>(&self, column: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::SelectStatement {
         sea_orm::sea_query::Query::select().column(column).from(E::default()).and_where(E::corp_column().eq(self.corp_id)).to_owned()
     }
 

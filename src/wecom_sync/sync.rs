@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{TimeZone, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -179,6 +179,22 @@ async fn run_pass(state: &AppState, corp_id: i64, org_only: bool, ctx: Option<&J
     Ok(out)
 }
 
+/// Queues one sync per bound corp, once per corp and `slot` (a platform sweep).
+async fn sync_every_bound_corp(ctx: &JobCtx, name: &str, slot: &str, org_only: bool) -> Result<Value, JobError> {
+    let corps: Vec<i64> = crate::tenancy::across_corps::<wecom_binding::Entity>()
+        .select_only()
+        .column(wecom_binding::Column::CorpId)
+        .into_tuple()
+        .all(&ctx.state.db)
+        .await
+        .map_err(AppError::from)?;
+    for corp_id in &corps {
+        let new = NewJob { corp_id: Some(*corp_id), ..NewJob::system() }.dedup(format!("{name}:{corp_id}:{slot}"));
+        ctx.state.jobs.enqueue::<SyncJob>(&ctx.state.db, new, &SyncRequest { corp_id: *corp_id, org_only }).await?;
+    }
+    Ok(json!({"corps": corps.len()}))
+}
+
 /// Fires a sync for every bound corp (scheduled nightly).
 pub struct NightlySyncJob;
 
@@ -192,19 +208,7 @@ impl JobHandler for NightlySyncJob {
     type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
-        let corps: Vec<i64> = crate::tenancy::across_corps::<wecom_binding::Entity>()
-            .all(&ctx.state.db)
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .map(|b| b.corp_id)
-            .collect();
-        let day = Utc::now().format("%Y-%m-%d");
-        for corp_id in &corps {
-            let new = NewJob { corp_id: Some(*corp_id), ..NewJob::system() }.dedup(format!("wecom-nightly:{corp_id}:{day}"));
-            ctx.state.jobs.enqueue::<SyncJob>(&ctx.state.db, new, &SyncRequest { corp_id: *corp_id, org_only: false }).await?;
-        }
-        Ok(json!({"corps": corps.len()}))
+        sync_every_bound_corp(ctx, "wecom-nightly", &Utc::now().format("%Y-%m-%d").to_string(), false).await
     }
 }
 
@@ -222,19 +226,7 @@ impl JobHandler for HourlyReconcileJob {
     type Kind = Self;
 
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
-        let corps: Vec<i64> = crate::tenancy::across_corps::<wecom_binding::Entity>()
-            .all(&ctx.state.db)
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .map(|b| b.corp_id)
-            .collect();
-        let hour = Utc::now().format("%Y-%m-%dT%H");
-        for corp_id in &corps {
-            let new = NewJob { corp_id: Some(*corp_id), ..NewJob::system() }.dedup(format!("wecom-hourly:{corp_id}:{hour}"));
-            ctx.state.jobs.enqueue::<SyncJob>(&ctx.state.db, new, &SyncRequest { corp_id: *corp_id, org_only: true }).await?;
-        }
-        Ok(json!({"corps": corps.len()}))
+        sync_every_bound_corp(ctx, "wecom-hourly", &Utc::now().format("%Y-%m-%dT%H").to_string(), true).await
     }
 }
 
