@@ -14,7 +14,7 @@ pub struct Config {
     pub redis_url: Option<String>,
     pub bind: SocketAddr,
     /// Base64 of 32 bytes; encrypts secrets at rest. Generated under `data_dir` when unset.
-    pub master_key: Option<String>,
+    pub master_key: Option<Secret>,
     pub data_dir: PathBuf,
     pub log_json: bool,
     pub log_filter: String,
@@ -22,10 +22,30 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub max_query_depth: usize,
     pub max_query_complexity: usize,
+    /// Items in any one list argument or variable.
+    pub max_list_items: usize,
+    /// Aliased fields per operation.
+    pub max_aliases: usize,
+    /// GraphQL operations per corp per minute, all instances together (0: no budget).
+    pub corp_requests_per_minute: i64,
+    /// A WebSocket that sends no `connection_init` within this closes with 4408.
+    pub ws_init_timeout_secs: u64,
+    /// Largest WebSocket message accepted.
+    pub ws_max_message_bytes: usize,
+    /// Live operations (subscriptions) per WebSocket.
+    pub ws_max_operations: usize,
     pub access_token_ttl_secs: i64,
     pub refresh_token_ttl_secs: i64,
+    /// Failed password checks per account and client address per window.
     pub login_max_failures: i64,
+    /// Failed password checks per account from all clients per window.
+    pub login_account_max_failures: i64,
+    /// Failed password checks per client address, any account, per window.
+    pub login_ip_max_failures: i64,
     pub login_lock_secs: i64,
+    /// Header holding the client address set by a trusted reverse proxy
+    /// (`x-forwarded-for`: its last entry; `x-real-ip`); unset: the peer address.
+    pub trusted_proxy_header: Option<String>,
     pub job_workers: usize,
     pub job_poll_ms: u64,
     pub job_lease_secs: i64,
@@ -50,6 +70,33 @@ pub struct Config {
     pub archive_source: Option<String>,
 }
 
+/// A configured secret: readable through `expose`, never through `Debug`,
+/// so a logged or printed `Config` does not carry it.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -64,10 +111,19 @@ impl Default for Config {
             body_limit_bytes: 1024 * 1024,
             max_query_depth: 15,
             max_query_complexity: 5000,
+            max_list_items: 1000,
+            max_aliases: 100,
+            corp_requests_per_minute: 0,
+            ws_init_timeout_secs: 10,
+            ws_max_message_bytes: 64 * 1024,
+            ws_max_operations: 32,
             access_token_ttl_secs: 2 * 3600,
             refresh_token_ttl_secs: 30 * 24 * 3600,
             login_max_failures: 5,
+            login_account_max_failures: 50,
+            login_ip_max_failures: 100,
             login_lock_secs: 15 * 60,
+            trusted_proxy_header: None,
             job_workers: 2,
             job_poll_ms: 1000,
             job_lease_secs: 120,
@@ -124,7 +180,7 @@ impl Config {
             self.redis_url = Some(v);
         }
         if let Some(v) = env("WECRM_MASTER_KEY") {
-            self.master_key = Some(v);
+            self.master_key = Some(Secret(v));
         }
         if let Some(v) = env("WECRM_LOG") {
             self.log_filter = v;
@@ -157,14 +213,38 @@ impl Config {
         parse("WECRM_BODY_LIMIT_BYTES", &mut self.body_limit_bytes)?;
         parse("WECRM_MAX_QUERY_DEPTH", &mut self.max_query_depth)?;
         parse("WECRM_MAX_QUERY_COMPLEXITY", &mut self.max_query_complexity)?;
+        parse("WECRM_MAX_LIST_ITEMS", &mut self.max_list_items)?;
+        parse("WECRM_MAX_ALIASES", &mut self.max_aliases)?;
+        parse("WECRM_CORP_REQUESTS_PER_MINUTE", &mut self.corp_requests_per_minute)?;
+        parse("WECRM_WS_INIT_TIMEOUT_SECS", &mut self.ws_init_timeout_secs)?;
+        parse("WECRM_WS_MAX_MESSAGE_BYTES", &mut self.ws_max_message_bytes)?;
+        parse("WECRM_WS_MAX_OPERATIONS", &mut self.ws_max_operations)?;
         parse("WECRM_ACCESS_TOKEN_TTL_SECS", &mut self.access_token_ttl_secs)?;
         parse("WECRM_REFRESH_TOKEN_TTL_SECS", &mut self.refresh_token_ttl_secs)?;
         parse("WECRM_LOGIN_MAX_FAILURES", &mut self.login_max_failures)?;
+        parse("WECRM_LOGIN_ACCOUNT_MAX_FAILURES", &mut self.login_account_max_failures)?;
+        parse("WECRM_LOGIN_IP_MAX_FAILURES", &mut self.login_ip_max_failures)?;
         parse("WECRM_LOGIN_LOCK_SECS", &mut self.login_lock_secs)?;
+        if let Some(v) = env("WECRM_TRUSTED_PROXY_HEADER") {
+            self.trusted_proxy_header = Some(v.to_ascii_lowercase());
+        }
         parse("WECRM_JOB_WORKERS", &mut self.job_workers)?;
         parse("WECRM_JOB_POLL_MS", &mut self.job_poll_ms)?;
         parse("WECRM_JOB_LEASE_SECS", &mut self.job_lease_secs)?;
         parse("WECRM_JOB_SCHEDULES", &mut self.job_schedules)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_master_key_never_prints() {
+        let c = Config { master_key: Some(Secret::new("c2VjcmV0LWtleS1ieXRlcy0xMjM0NTY3ODkwMTIzNDU2")), ..Config::default() };
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("c2VjcmV0"), "{printed}");
+        assert!(printed.contains("Secret(..)"));
     }
 }

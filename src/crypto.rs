@@ -39,7 +39,7 @@ impl MasterKey {
     /// The configured key, or for development a key kept in `data_dir/master.key`.
     pub fn from_config(config: &Config) -> anyhow::Result<Self> {
         if let Some(text) = &config.master_key {
-            return Self::from_base64(text);
+            return Self::from_base64(text.expose());
         }
         let path = config.data_dir.join("master.key");
         if let Ok(text) = std::fs::read_to_string(&path) {
@@ -92,6 +92,19 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
     use argon2::{password_hash::SaltString, Argon2, PasswordHasher};
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
     Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| anyhow!("hashing password: {e}"))
+}
+
+/// `hash_password` on the blocking pool: Argon2 takes tens of milliseconds
+/// of CPU, which would stall every request sharing the async thread.
+pub async fn hash_password_blocking(password: &str) -> anyhow::Result<String> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password)).await?
+}
+
+/// `verify_password` on the blocking pool.
+pub async fn verify_password_blocking(password: &str, hash: String) -> anyhow::Result<bool> {
+    let password = password.to_string();
+    Ok(tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await?)
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {

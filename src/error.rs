@@ -37,19 +37,22 @@ impl Code {
     }
 }
 
-/// A user-facing message in both languages.
+/// A user-facing message in both languages, with the stable reason clients
+/// branch on (`extensions.reason`, SCREAMING_SNAKE; the README lists them
+/// and `tests/reasons.rs` keeps that list and the code in step).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Msg {
+    pub reason: &'static str,
     pub zh: Cow<'static, str>,
     pub en: Cow<'static, str>,
 }
 
 impl Msg {
-    pub const fn new(zh: &'static str, en: &'static str) -> Self {
-        Msg { zh: Cow::Borrowed(zh), en: Cow::Borrowed(en) }
+    pub const fn new(reason: &'static str, zh: &'static str, en: &'static str) -> Self {
+        Msg { reason, zh: Cow::Borrowed(zh), en: Cow::Borrowed(en) }
     }
-    pub fn owned(zh: String, en: String) -> Self {
-        Msg { zh: Cow::Owned(zh), en: Cow::Owned(en) }
+    pub fn owned(reason: &'static str, zh: String, en: String) -> Self {
+        Msg { reason, zh: Cow::Owned(zh), en: Cow::Owned(en) }
     }
     pub fn text(&self, lang: Lang) -> &str {
         match lang {
@@ -62,35 +65,47 @@ impl Msg {
 /// Messages quoted from SPEC, and our own where SPEC gives none.
 pub mod msg {
     use super::Msg;
-    pub const NO_PERMISSION: Msg = Msg::new("您无此操作权限，请联系管理员", "You have no permission for this action, contact the admin");
-    pub const LOGIN_REQUIRED: Msg = Msg::new("请先登录", "Please log in first");
-    pub const LOGIN_FAILED: Msg = Msg::new("账号或密码错误", "Wrong account or password");
+    pub const NO_PERMISSION: Msg =
+        Msg::new("NO_PERMISSION", "您无此操作权限，请联系管理员", "You have no permission for this action, contact the admin");
+    pub const LOGIN_REQUIRED: Msg = Msg::new("LOGIN_REQUIRED", "请先登录", "Please log in first");
+    pub const LOGIN_FAILED: Msg = Msg::new("LOGIN_FAILED", "账号或密码错误", "Wrong account or password");
     pub const SYSTEM_CLOSED: Msg =
-        Msg::new("该账号未开启系统使用权限，请联系管理员", "System access is closed for this account, contact the admin");
-    pub const LOGIN_THROTTLED: Msg = Msg::new("登录失败次数过多，请稍后再试", "Too many failed logins, try again later");
-    pub const SESSION_INVALID: Msg = Msg::new("登录已失效，请重新登录", "Your session has expired, log in again");
+        Msg::new("SYSTEM_CLOSED", "该账号未开启系统使用权限，请联系管理员", "System access is closed for this account, contact the admin");
+    pub const LOGIN_THROTTLED: Msg = Msg::new("LOGIN_THROTTLED", "登录失败次数过多，请稍后再试", "Too many failed logins, try again later");
+    pub const SESSION_INVALID: Msg = Msg::new("SESSION_INVALID", "登录已失效，请重新登录", "Your session has expired, log in again");
     pub const DEPT_HAS_DATA: Msg =
-        Msg::new("该部门下还有数据存在，请先清除数据再删除", "The department still has data; clear it before deleting");
-    pub const DEPT_NAME_INVALID: Msg =
-        Msg::new("部门名称为1-32个字符，且不能包含\\:\"<>|", "Department name must be 1-32 characters without \\:\"<>|");
-    pub const SEATS_EXHAUSTED: Msg = Msg::new("可使用数量已用完，请联系商务", "The seat quota is used up, contact sales");
-    pub const EMPLOYEE_HAS_CUSTOMERS: Msg =
-        Msg::new("该员工下有跟进的客户，请先分配客户至其他员工在进行删除", "This employee still owns customers; reassign them first");
-    pub const SUPER_ROLE_IMMUTABLE: Msg = Msg::new("超级管理员角色不可编辑或删除", "The super admin role cannot be edited or deleted");
-    pub const SUPER_ADMIN_IMMUTABLE: Msg = Msg::new("超级管理员不可删除或关闭系统", "The super admin cannot be deleted or closed");
-    pub const ROLE_NAME_INVALID: Msg = Msg::new("角色名称不能为空，且不超过30个字", "Role name is required and at most 30 characters");
+        Msg::new("DEPT_HAS_DATA", "该部门下还有数据存在，请先清除数据再删除", "The department still has data; clear it before deleting");
+    pub const DEPT_NAME_INVALID: Msg = Msg::new(
+        "DEPT_NAME_INVALID",
+        "部门名称为1-32个字符，且不能包含\\:\"<>|",
+        "Department name must be 1-32 characters without \\:\"<>|",
+    );
+    pub const SEATS_EXHAUSTED: Msg =
+        Msg::new("SEATS_EXHAUSTED", "可使用数量已用完，请联系商务", "The seat quota is used up, contact sales");
+    pub const EMPLOYEE_HAS_CUSTOMERS: Msg = Msg::new(
+        "EMPLOYEE_HAS_CUSTOMERS",
+        "该员工下有跟进的客户，请先分配客户至其他员工在进行删除",
+        "This employee still owns customers; reassign them first",
+    );
+    pub const SUPER_ROLE_IMMUTABLE: Msg =
+        Msg::new("SUPER_ROLE_IMMUTABLE", "超级管理员角色不可编辑或删除", "The super admin role cannot be edited or deleted");
+    pub const SUPER_ADMIN_IMMUTABLE: Msg =
+        Msg::new("SUPER_ADMIN_IMMUTABLE", "超级管理员不可删除或关闭系统", "The super admin cannot be deleted or closed");
+    pub const ROLE_NAME_INVALID: Msg =
+        Msg::new("ROLE_NAME_INVALID", "角色名称不能为空，且不超过30个字", "Role name is required and at most 30 characters");
     pub const ROLE_IN_USE: Msg =
-        Msg::new("该角色下还有员工，请先移除员工再删除", "The role is still assigned to employees; remove them first");
-    pub const NOT_FOUND: Msg = Msg::new("数据不存在或无权查看", "Not found, or not visible to you");
-    pub const INTERNAL: Msg = Msg::new("服务器内部错误", "Internal server error");
-    pub const REQUIRED: Msg = Msg::new("必填项不能为空", "This field is required");
-    pub const PAGE_TOO_LARGE: Msg = Msg::new("每页最多100条", "At most 100 items per page");
-    pub const BAD_CURSOR: Msg = Msg::new("分页游标无效", "Invalid pagination cursor");
-    pub const BAD_ID: Msg = Msg::new("ID格式无效", "Invalid id");
-    pub const DUPLICATE_USERID: Msg = Msg::new("账号已存在", "This account already exists");
-    pub const DUPLICATE_NAME: Msg = Msg::new("名称已存在", "This name already exists");
-    pub const DEPT_CYCLE: Msg = Msg::new("不能移动到自身或其下级部门", "A department cannot move under itself or its descendants");
-    pub const PASSWORD_WEAK: Msg = Msg::new("密码至少8位", "Password must be at least 8 characters");
+        Msg::new("ROLE_IN_USE", "该角色下还有员工，请先移除员工再删除", "The role is still assigned to employees; remove them first");
+    pub const NOT_FOUND: Msg = Msg::new("NOT_FOUND", "数据不存在或无权查看", "Not found, or not visible to you");
+    pub const INTERNAL: Msg = Msg::new("INTERNAL", "服务器内部错误", "Internal server error");
+    pub const REQUIRED: Msg = Msg::new("REQUIRED", "必填项不能为空", "This field is required");
+    pub const PAGE_TOO_LARGE: Msg = Msg::new("PAGE_TOO_LARGE", "每页最多100条", "At most 100 items per page");
+    pub const BAD_CURSOR: Msg = Msg::new("BAD_CURSOR", "分页游标无效", "Invalid pagination cursor");
+    pub const BAD_ID: Msg = Msg::new("BAD_ID", "ID格式无效", "Invalid id");
+    pub const DUPLICATE_USERID: Msg = Msg::new("DUPLICATE_USERID", "账号已存在", "This account already exists");
+    pub const DUPLICATE_NAME: Msg = Msg::new("DUPLICATE_NAME", "名称已存在", "This name already exists");
+    pub const DEPT_CYCLE: Msg =
+        Msg::new("DEPT_CYCLE", "不能移动到自身或其下级部门", "A department cannot move under itself or its descendants");
+    pub const PASSWORD_WEAK: Msg = Msg::new("PASSWORD_WEAK", "密码至少8位", "Password must be at least 8 characters");
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -128,7 +143,8 @@ impl Lang {
 pub struct AppError {
     pub code: Code,
     pub msg: Msg,
-    pub field: Option<String>,
+    /// Boxed, not `String`: the error travels in every `Result`, so it is kept small.
+    pub field: Option<Box<str>>,
     pub extra: Vec<(&'static str, serde_json::Value)>,
     /// Internal cause; logged, never sent.
     pub source: Option<anyhow::Error>,
@@ -161,7 +177,7 @@ impl AppError {
         e
     }
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
-        self.field = Some(field.into());
+        self.field = Some(field.into().into_boxed_str());
         self
     }
     pub fn with_extra(mut self, key: &'static str, value: impl Into<serde_json::Value>) -> Self {
@@ -197,9 +213,10 @@ impl From<AppError> for async_graphql::Error {
         let AppError { code, msg, field, extra, .. } = e;
         async_graphql::Error::new(msg.zh.into_owned()).extend_with(|_, ext| {
             ext.set("code", code.as_str());
+            ext.set("reason", msg.reason);
             ext.set(EN_MESSAGE_KEY, msg.en.into_owned());
             if let Some(field) = field {
-                ext.set("field", field);
+                ext.set("field", String::from(field));
             }
             for (k, v) in extra {
                 if let Ok(v) = async_graphql::Value::from_json(v) {

@@ -138,6 +138,12 @@ async fn main() -> anyhow::Result<()> {
             if no_migrate {
                 config.auto_migrate = false;
             }
+            if !seed && config.master_key.is_none() {
+                tracing::warn!(
+                    data_dir = %config.data_dir.display(),
+                    "WECRM_MASTER_KEY is unset: stored WeCom/Pay secrets are encrypted with a key kept in the data directory, so they are only as safe as that directory"
+                );
+            }
             let bind = config.bind;
             // The demo talks to an in-process WeChat sandbox unless a WeCom
             // host was configured explicitly.
@@ -181,7 +187,7 @@ async fn main() -> anyhow::Result<()> {
             state.start_background(rx);
             let listener = tokio::net::TcpListener::bind(bind).await?;
             tracing::info!(%bind, "wecrm listening; GraphiQL at http://{bind}/graphql");
-            axum::serve(listener, app::router(&state))
+            axum::serve(listener, app::make_service(&state))
                 .with_graceful_shutdown(async move {
                     let _ = tokio::signal::ctrl_c().await;
                     let _ = tx.send(true);

@@ -119,3 +119,92 @@ async fn the_login_answer_resolves_the_employee_as_the_new_session() {
     assert_eq!(e["departments"][0]["name"], "Acme");
     assert_eq!(e["roles"][0]["isSuper"], true);
 }
+
+/// The first error's `extensions`.
+async fn error_extensions(client: &crate::support::Client, query: &str, variables: serde_json::Value) -> serde_json::Value {
+    let v = client.gql(query, variables).await;
+    assert!(!v["errors"][0].is_null(), "expected an error, got {v}");
+    v["errors"][0]["extensions"].clone()
+}
+
+#[tokio::test]
+async fn spelling_the_account_differently_buys_no_extra_guesses() {
+    let app = TestApp::spawn_with(|c| c.login_max_failures = 3).await;
+    let anon = app.anonymous();
+    for _ in 0..3 {
+        let (code, _, _) = anon.error(LOGIN, json!({"c": "acme", "a": "admin", "p": "wrong-password"})).await;
+        assert_eq!(code, "UNAUTHENTICATED");
+    }
+    // Whitespace, case, full-width letters and a padded corp code all name the same employee.
+    for (corp, account) in
+        [("acme", " admin"), ("acme", "admin\t"), ("acme", "ADMIN"), ("acme", "ａｄｍｉｎ"), (" acme", "admin"), ("ACME ", "admin")]
+    {
+        let ext = error_extensions(&anon, LOGIN, json!({"c": corp, "a": account, "p": PASSWORD})).await;
+        assert_eq!(ext["code"], "RATE_LIMITED", "{corp:?}/{account:?}");
+        assert!(ext["retryAfter"].as_u64().is_some_and(|s| (1..=900).contains(&s)), "{ext}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_wrong_guesses_cannot_overtake_the_count() {
+    let app = TestApp::spawn_with(|c| c.login_max_failures = 5).await;
+    let anon = app.anonymous();
+    let guesses = (0..40).map(|i| {
+        let anon = anon.clone();
+        async move { anon.error(LOGIN, json!({"c": "acme", "a": "admin", "p": format!("wrong-{i}")})).await.0 }
+    });
+    let codes = futures::future::join_all(guesses).await;
+    let evaluated = codes.iter().filter(|c| *c == "UNAUTHENTICATED").count();
+    assert_eq!(evaluated, 5, "{codes:?}");
+    assert_eq!(codes.iter().filter(|c| *c == "RATE_LIMITED").count(), 35);
+}
+
+#[tokio::test]
+async fn a_locked_account_still_logs_in_from_a_client_that_has_not_failed() {
+    let app = TestApp::spawn_with(|c| {
+        c.login_max_failures = 3;
+        c.trusted_proxy_header = Some("x-forwarded-for".into());
+    })
+    .await;
+    let attacker = app.anonymous().behind_proxy_as("203.0.113.7");
+    for _ in 0..3 {
+        attacker.error(LOGIN, json!({"c": "acme", "a": "admin", "p": "wrong-password"})).await;
+    }
+    let (code, _, _) = attacker.error(LOGIN, json!({"c": "acme", "a": "admin", "p": PASSWORD})).await;
+    assert_eq!(code, "RATE_LIMITED");
+    // The proxy appends the address it saw; what the client claimed before it is not trusted.
+    let owner = app.anonymous().behind_proxy_as("203.0.113.7, 198.51.100.20");
+    let v = owner.data(LOGIN, json!({"c": "acme", "a": "admin", "p": PASSWORD})).await;
+    assert_eq!(v["login"]["message"], "登录成功");
+}
+
+#[tokio::test]
+async fn guesses_spread_over_many_addresses_still_lock_the_account() {
+    let app = TestApp::spawn_with(|c| {
+        c.login_max_failures = 3;
+        c.login_account_max_failures = 6;
+        c.trusted_proxy_header = Some("x-forwarded-for".into());
+    })
+    .await;
+    for i in 0..6 {
+        let from = app.anonymous().behind_proxy_as(&format!("203.0.113.{i}"));
+        let (code, _, _) = from.error(LOGIN, json!({"c": "acme", "a": "admin", "p": "wrong-password"})).await;
+        assert_eq!(code, "UNAUTHENTICATED");
+    }
+    let fresh = app.anonymous().behind_proxy_as("198.51.100.1");
+    let (code, _, _) = fresh.error(LOGIN, json!({"c": "acme", "a": "admin", "p": PASSWORD})).await;
+    assert_eq!(code, "RATE_LIMITED");
+}
+
+#[tokio::test]
+async fn changing_the_password_is_throttled_like_login() {
+    let app = TestApp::spawn_with(|c| c.login_max_failures = 3).await;
+    let admin = app.admin().await;
+    const CHANGE: &str = "mutation($o:String!,$n:String!){changeMyPassword(oldPassword:$o,newPassword:$n)}";
+    for _ in 0..3 {
+        let (code, _, field) = admin.error(CHANGE, json!({"o": "wrong-password", "n": "another-horse-1"})).await;
+        assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("oldPassword")));
+    }
+    let (code, _, _) = admin.error(CHANGE, json!({"o": PASSWORD, "n": "another-horse-1"})).await;
+    assert_eq!(code, "RATE_LIMITED");
+}

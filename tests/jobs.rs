@@ -155,3 +155,42 @@ async fn concurrent_workers_never_run_the_same_job_twice() {
     assert!(jobs.iter().all(|j| j.status == status::SUCCEEDED && j.attempts == 1));
     drop(q);
 }
+
+/// Panics on its first attempt, succeeds after.
+struct Panicky;
+
+impl JobKind for Panicky {
+    const KIND: &'static str = "test.panicky";
+    type Payload = Value;
+}
+
+#[async_trait::async_trait]
+impl JobHandler for Panicky {
+    type Kind = Self;
+    async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
+        if ctx.job.attempts == 1 {
+            panic!("boom in a handler");
+        }
+        Ok(json!({"attempt": ctx.job.attempts}))
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_job_is_one_failed_attempt_and_the_worker_lives_on() {
+    let app = TestApp::spawn_with(|c| c.job_workers = 0).await;
+    // A short lease: a heartbeat left running would renew it within 200 ms.
+    let registry = JobRegistry::default().register(Panicky);
+    let q = Runner::new(registry, JobQueue::new(Default::default()), chrono::Duration::seconds(1), std::time::Duration::from_millis(50));
+    let j = q.queue().enqueue::<Panicky>(&app.state.db, NewJob::system(), &json!({})).await.unwrap();
+    assert!(q.run_once(&app.state).await.unwrap(), "the panic did not escape the runner");
+    let after = reload(&app, j.id).await;
+    assert_eq!(after.status, status::QUEUED, "a failed attempt, retried with backoff");
+    assert!(after.locked_until.is_none());
+    assert!(!after.last_error.clone().unwrap().contains("boom"), "the panic text stays in the log");
+    // No heartbeat is left renewing a lease.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert!(reload(&app, j.id).await.locked_until.is_none());
+    make_due(&app, j.id).await;
+    assert!(q.run_once(&app.state).await.unwrap());
+    assert_eq!(reload(&app, j.id).await.status, status::SUCCEEDED);
+}

@@ -382,3 +382,35 @@ async fn archive_rules_behaviours_and_alerts_of_another_corp_answer_nothing() {
     let v = a.data("{sensitiveRules{edges{node{hitCount}}}}", json!({})).await;
     assert_eq!(v["sensitiveRules"]["edges"][0]["node"]["hitCount"], 1, "B's message hit none of A's rules");
 }
+
+#[tokio::test]
+async fn the_wecom_inbox_of_another_corp_is_neither_listed_nor_retryable() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    app.provision("beta", 5).await;
+    let b = app.login_as("beta", "admin", PASSWORD).await;
+    let row = entity::wecom_inbox::ActiveModel {
+        corp_id: Set(app.corp.corp.id),
+        dedup_key: Set("k".into()),
+        event: Set("change_external_contact".into()),
+        change_type: Set("add_external_contact".into()),
+        payload: Set("<xml/>".into()),
+        status: Set("FAILED".into()),
+        attempts: Set(5),
+        last_error: Set(None),
+        received_at: Set(chrono::Utc::now()),
+        applied_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+    let list = "{wecomInbox(status: FAILED){totalCount}}";
+    assert_eq!(a.data(list, json!({})).await["wecomInbox"]["totalCount"], 1);
+    assert_eq!(b.data(list, json!({})).await["wecomInbox"]["totalCount"], 0);
+    let (code, _, _) = b.error("mutation($id:ID!){retryWecomInboxEvent(id:$id){status}}", json!({"id": row.id.to_string()})).await;
+    assert_eq!(code, "NOT_FOUND");
+    let v = a.data("{wecomInbox{edges{node{status}}}}", json!({})).await;
+    assert_eq!(v["wecomInbox"]["edges"][0]["node"]["status"], "FAILED", "untouched by the other corp");
+}

@@ -16,7 +16,7 @@ pub struct World {
     pub admin: Client,
 }
 
-async fn world(departments: usize, users: usize) -> World {
+pub async fn world(departments: usize, users: usize) -> World {
     world_with_customers(departments, users, 0).await
 }
 
@@ -279,17 +279,20 @@ async fn a_tampered_or_stale_callback_is_refused_and_nothing_is_stored() {
 async fn the_callback_url_answers_wecoms_verification_with_the_decrypted_echo() {
     let w = world(1, 1).await;
     let crypt = wecrm::integrations::wecom::crypto::MsgCrypt::new(CB_TOKEN, CB_KEY, WECOM_CORP).unwrap();
-    let (echo, sig) = crypt.seal("1616140317555161061", "1409659589", "263014780");
-    let r = w
-        .app
-        .http
-        .get(w.app.url("/callbacks/wecom/acme"))
-        .query(&[("msg_signature", sig.as_str()), ("timestamp", "1409659589"), ("nonce", "263014780"), ("echostr", echo.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let verify = |ts: String| {
+        let (echo, sig) = crypt.seal("1616140317555161061", &ts, "263014780");
+        w.app
+            .http
+            .get(w.app.url("/callbacks/wecom/acme"))
+            .query(&[("msg_signature", sig.as_str()), ("timestamp", ts.as_str()), ("nonce", "263014780"), ("echostr", echo.as_str())])
+            .send()
+    };
+    let r = verify(chrono::Utc::now().timestamp().to_string()).await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), "1616140317555161061");
+    // A captured verification replayed later is refused, as a delivery would be.
+    let r = verify((chrono::Utc::now().timestamp() - 3600).to_string()).await.unwrap();
+    assert_eq!(r.status(), 403);
 }
 
 #[tokio::test]

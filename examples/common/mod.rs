@@ -31,7 +31,7 @@ pub async fn bench_app(seats: i32) -> anyhow::Result<(App, Provisioned, std::pat
     config.data_dir = dir.join("data");
     config.redis_url = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty());
     config.redis_prefix = format!("wecrm-bench:{}:", uuid::Uuid::new_v4().simple());
-    config.master_key = Some(MasterKey::generate().1);
+    config.master_key = Some(MasterKey::generate().1.into());
     config.job_workers = 0;
     config.log_filter = "warn".into();
     let state = App::build(config, None).await?;

@@ -24,8 +24,8 @@ use crate::{
 };
 use entity::{alert, alert_recipient, customer, customer_group, employee};
 
-const BAD_WINDOW: Msg = Msg::new("推送时段格式为HH:MM", "Push window times are HH:MM");
-const BAD_BATCH: Msg = Msg::new("汇总推送间隔为1-1440分钟", "The batch interval is 1-1440 minutes");
+const BAD_WINDOW: Msg = Msg::new("RADAR_WINDOW_INVALID", "推送时段格式为HH:MM", "Push window times are HH:MM");
+const BAD_BATCH: Msg = Msg::new("RADAR_BATCH_INVALID", "汇总推送间隔为1-1440分钟", "The batch interval is 1-1440 minutes");
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

@@ -12,7 +12,7 @@ use std::{any::TypeId, sync::Arc};
 use async_graphql::{futures_util::stream::BoxStream, Data, Executor, Request, Response, ServerError};
 use futures_util::StreamExt;
 
-use super::schema::AppSchema;
+use super::{limits, schema::AppSchema};
 use crate::{
     error::{Code, Lang, EN_MESSAGE_KEY},
     graphql::context::RequestCtx,
@@ -31,22 +31,33 @@ fn caller_of(request: &Request, session: Option<&Data>) -> (Lang, String) {
 }
 
 impl Executor for Finalizing {
-    async fn execute(&self, request: Request) -> Response {
+    async fn execute(&self, mut request: Request) -> Response {
         let (lang, request_id) = caller_of(&request, None);
-        let mut response = self.0.execute(request).await;
+        let mut response = match limits::admit(&mut request, None).await {
+            Ok(()) => self.0.execute(request).await,
+            Err(refused) => Response::from_errors(vec![limits::refusal(refused)]),
+        };
         finalize_errors(&mut response.errors, lang, &request_id);
         response
     }
 
-    fn execute_stream(&self, request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, Response> {
+    fn execute_stream(&self, mut request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, Response> {
         let (lang, request_id) = caller_of(&request, session_data.as_deref());
-        self.0
-            .execute_stream_with_session_data(request, session_data.unwrap_or_default())
-            .map(move |mut response| {
-                finalize_errors(&mut response.errors, lang, &request_id);
-                response
-            })
-            .boxed()
+        let schema = self.0.clone();
+        futures_util::stream::once(async move {
+            match limits::admit(&mut request, session_data.as_deref()).await {
+                Ok(()) => schema.execute_stream_with_session_data(request, session_data.unwrap_or_default()),
+                Err(refused) => {
+                    futures_util::stream::once(std::future::ready(Response::from_errors(vec![limits::refusal(refused)]))).boxed()
+                }
+            }
+        })
+        .flatten()
+        .map(move |mut response| {
+            finalize_errors(&mut response.errors, lang, &request_id);
+            response
+        })
+        .boxed()
     }
 }
 
@@ -65,8 +76,13 @@ pub fn finalize_errors(errors: &mut [ServerError], lang: Lang, request_id: &str)
             // async-graphql's own parse, validation and input-coercion errors.
             ext.set("code", Code::BadUserInput.as_str());
         }
-        if ext.get("code").is_some_and(|c| *c == async_graphql::Value::from(Code::Internal.as_str())) {
+        let internal = ext.get("code").is_some_and(|c| *c == async_graphql::Value::from(Code::Internal.as_str()));
+        if internal {
             ext.set("requestId", request_id);
+        }
+        if ext.get("reason").is_none() {
+            // Only errors not made from an `AppError` lack one.
+            ext.set("reason", if internal { "INTERNAL" } else { "GRAPHQL_VALIDATION" });
         }
         if let Some(async_graphql::Value::String(en)) = ext.get(EN_MESSAGE_KEY).cloned() {
             if lang == Lang::En {

@@ -3,23 +3,24 @@
 //! 405); `Accept` negotiation between `application/graphql-response+json` and
 //! `application/json` (406 when neither is acceptable); request errors are 400
 //! under the new media type and 200 under the legacy one. Also the GraphiQL
-//! page and the graphql-transport-ws endpoint.
+//! page. The WebSocket transport is in `ws.rs`.
 
 use async_graphql::{
-    http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS},
+    http::GraphiQLSource,
     parser::types::{DocumentOperations, OperationType},
-    Data, Executor, Response as GqlResponse, Variables,
+    Executor, Response as GqlResponse, Variables,
 };
 use axum::{
     body::Bytes,
-    extract::{FromRef, RawQuery, State, WebSocketUpgrade},
+    extract::{FromRef, RawQuery, State},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     response::{Html, IntoResponse, Response},
+    Extension,
 };
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::{errors::Finalizing, schema::AppSchema};
+use super::{edge::ClientIp, errors::Finalizing, schema::AppSchema};
 use crate::{
     auth,
     error::{Code, Lang},
@@ -90,7 +91,8 @@ struct Params {
 }
 
 fn bad_request(media: MediaType, message: &str) -> Response {
-    let body = json!({"errors": [{"message": message, "extensions": {"code": Code::BadUserInput.as_str()}}]});
+    let body =
+        json!({"errors": [{"message": message, "extensions": {"code": Code::BadUserInput.as_str(), "reason": "REQUEST_MALFORMED"}}]});
     (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response()
 }
 
@@ -148,7 +150,12 @@ fn params_from_get(raw: &str) -> Result<Params, &'static str> {
     })
 }
 
-pub async fn graphql_get(State(web): State<Web>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+pub async fn graphql_get(
+    State(web): State<Web>,
+    Extension(client): Extension<ClientIp>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let raw = raw.unwrap_or_default();
     let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     if wants_html && !raw.contains("query=") {
@@ -157,12 +164,12 @@ pub async fn graphql_get(State(web): State<Web>, headers: HeaderMap, RawQuery(ra
     }
     let Some(media) = negotiate(&headers) else { return StatusCode::NOT_ACCEPTABLE.into_response() };
     match params_from_get(&raw) {
-        Ok(params) => execute(web, headers, params, media, Method::GET).await,
+        Ok(params) => execute(web, headers, client, params, media, Method::GET).await,
         Err(msg) => bad_request(media, msg),
     }
 }
 
-pub async fn graphql_post(State(web): State<Web>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn graphql_post(State(web): State<Web>, Extension(client): Extension<ClientIp>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(media) = negotiate(&headers) else { return StatusCode::NOT_ACCEPTABLE.into_response() };
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mut ct = content_type.split(';');
@@ -171,7 +178,7 @@ pub async fn graphql_post(State(web): State<Web>, headers: HeaderMap, body: Byte
         return (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             [(header::CONTENT_TYPE, media.header())],
-            json!({"errors": [{"message": "Content-Type must be application/json", "extensions": {"code": "BAD_USER_INPUT"}}]}).to_string(),
+            json!({"errors": [{"message": "Content-Type must be application/json", "extensions": {"code": "BAD_USER_INPUT", "reason": "REQUEST_MALFORMED"}}]}).to_string(),
         )
             .into_response();
     }
@@ -187,13 +194,14 @@ pub async fn graphql_post(State(web): State<Web>, headers: HeaderMap, body: Byte
         Err(_) => return bad_request(media, "request body is not valid JSON"),
     };
     match params_from_json(value) {
-        Ok(params) => execute(web, headers, params, media, Method::POST).await,
+        Ok(params) => execute(web, headers, client, params, media, Method::POST).await,
         Err(msg) => bad_request(media, msg),
     }
 }
 
-/// Builds the per-request context: request id, language, and the caller.
-pub async fn request_ctx(app: &AppState, headers: &HeaderMap, token: Option<&str>) -> RequestCtx {
+/// Builds the per-request context: request id, language, client and caller.
+/// The request id was vetted (or made) by the router's edge layer.
+pub async fn request_ctx(app: &AppState, headers: &HeaderMap, client: ClientIp, token: Option<&str>) -> RequestCtx {
     let request_id =
         headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let lang = Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
@@ -208,12 +216,12 @@ pub async fn request_ctx(app: &AppState, headers: &HeaderMap, token: Option<&str
             }
         },
     };
-    RequestCtx { request_id, lang, auth, token_rejected, fresh_login: Default::default() }
+    RequestCtx { request_id, lang, client_ip: client.0, auth, token_rejected, fresh_login: Default::default() }
 }
 
-async fn execute(web: Web, headers: HeaderMap, params: Params, media: MediaType, method: Method) -> Response {
+async fn execute(web: Web, headers: HeaderMap, client: ClientIp, params: Params, media: MediaType, method: Method) -> Response {
     let Web { state: app, schema } = web;
-    let rctx = request_ctx(&app, &headers, auth::service::bearer(&headers)).await;
+    let rctx = request_ctx(&app, &headers, client, auth::service::bearer(&headers)).await;
     let mut request = async_graphql::Request::new(params.query);
     if let Some(v) = params.variables {
         request = request.variables(Variables::from_json(Value::Object(v)));
@@ -274,95 +282,6 @@ fn render(response: GqlResponse, media: MediaType) -> Response {
 
 pub async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("wecrm").finish())
-}
-
-/// graphql-transport-ws. The session token travels in `connection_init`
-/// (`{"authorization": "Bearer …"}` or `{"token": "…"}`); a bad token refuses
-/// the connection. When the session expires or is revoked (logout, on any
-/// instance), the server closes the socket with 4403 Forbidden.
-pub async fn graphql_ws(State(web): State<Web>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
-    use axum::extract::ws::{CloseFrame, Message};
-    use futures_util::{SinkExt, StreamExt};
-    let Web { state: app, schema } = web;
-    // The first sub-protocol the client offers that we speak; graphql-transport-ws by default.
-    let protocol = headers
-        .get(header::SEC_WEBSOCKET_PROTOCOL)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').find_map(|p| p.trim().parse::<async_graphql::http::WebSocketProtocols>().ok()))
-        .unwrap_or(async_graphql::http::WebSocketProtocols::GraphQLWS);
-    // Alert sockets are many and quiet: small buffers (tungstenite's default is 128 KiB each way).
-    let upgrade = upgrade.read_buffer_size(8 * 1024).write_buffer_size(8 * 1024);
-    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
-        let (mut sink, stream) = socket.split();
-        let input = stream.take_while(|m| std::future::ready(m.is_ok())).filter_map(|m| {
-            std::future::ready(match m {
-                Ok(m @ (Message::Text(_) | Message::Binary(_))) => Some(m.into_data()),
-                _ => None,
-            })
-        });
-        // The session, once connection_init has authenticated it.
-        let (session_tx, mut session_rx) = tokio::sync::watch::channel::<Option<(i64, chrono::DateTime<chrono::Utc>)>>(None);
-        let init_app = app.clone();
-        let mut out = async_graphql::http::WebSocket::new(Finalizing(schema), input, protocol)
-            .on_connection_init(move |payload| async move {
-                let token = payload
-                    .get("authorization")
-                    .or_else(|| payload.get("Authorization"))
-                    .and_then(|v| v.as_str())
-                    .map(|s| s.strip_prefix("Bearer ").unwrap_or(s).trim().to_string())
-                    .or_else(|| payload.get("token").and_then(|v| v.as_str()).map(str::to_string));
-                let rctx = request_ctx(&init_app, &headers, token.as_deref()).await;
-                if rctx.token_rejected {
-                    return Err(async_graphql::Error::new("invalid session"));
-                }
-                if let Some(a) = &rctx.auth {
-                    let expires = a
-                        .scope
-                        .find::<entity::session::Entity>(&init_app.db, Some(a.session_id))
-                        .await
-                        .ok()
-                        .flatten()
-                        .map(|s| s.access_expires_at)
-                        .unwrap_or_else(chrono::Utc::now);
-                    let _ = session_tx.send(Some((a.session_id, expires)));
-                }
-                let mut data = Data::default();
-                super::schema::insert_request_data(&mut data, &init_app, rctx);
-                Ok(data)
-            })
-            .map(|m| match m {
-                async_graphql::http::WsMessage::Text(t) => Message::Text(t.into()),
-                async_graphql::http::WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
-            });
-        let bus = app.bus.clone();
-        let clock = app.clock.clone();
-        let session_end = async move {
-            let found = match session_rx.wait_for(Option::is_some).await {
-                Ok(v) => *v,
-                Err(_) => None,
-            };
-            let Some((id, expires)) = found else { return std::future::pending().await };
-            let mut revoked = bus.session_watch(id);
-            let left = (expires - clock.now()).to_std().unwrap_or_default();
-            tokio::select! {
-                _ = tokio::time::sleep(left) => {}
-                _ = revoked.revoked() => {}
-            }
-        };
-        tokio::pin!(session_end);
-        loop {
-            tokio::select! {
-                m = out.next() => match m {
-                    Some(m) => if sink.send(m).await.is_err() { break },
-                    None => break,
-                },
-                _ = &mut session_end => {
-                    let _ = sink.send(Message::Close(Some(CloseFrame { code: 4403, reason: "Forbidden: session ended".into() }))).await;
-                    break;
-                }
-            }
-        }
-    })
 }
 
 #[cfg(test)]

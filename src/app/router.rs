@@ -26,7 +26,7 @@ pub fn router(app: &App) -> Router {
     let body_limit = web.state.config.body_limit_bytes;
     let api = Router::new()
         .route("/graphql", get(gql_http::graphql_get).post(gql_http::graphql_post))
-        .route("/graphql/ws", get(gql_http::graphql_ws))
+        .route("/graphql/ws", get(super::ws::graphql_ws))
         .route("/graphiql", get(gql_http::graphiql))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -48,5 +48,7 @@ pub fn router(app: &App) -> Router {
             tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // Outermost: vets the client's request id before the layer above keeps it.
+        .layer(axum::middleware::from_fn_with_state(web.state.clone(), super::edge::edge))
         .with_state(web)
 }

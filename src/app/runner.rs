@@ -8,6 +8,7 @@
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, Statement};
 use tokio::sync::watch;
 
@@ -40,8 +41,17 @@ fn backoff(attempts: i32) -> chrono::Duration {
     chrono::Duration::seconds(secs)
 }
 
+/// A task aborted when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 fn error_json(code: Code, msg: &Msg) -> String {
-    serde_json::json!({"code": code.as_str(), "zh": msg.zh, "en": msg.en}).to_string()
+    serde_json::json!({"code": code.as_str(), "reason": msg.reason, "zh": msg.zh, "en": msg.en}).to_string()
 }
 
 impl Runner {
@@ -103,7 +113,9 @@ impl Runner {
 
     async fn execute(&self, state: &AppState, j: job::Model) -> AppResult<()> {
         let db = &state.db;
-        let heartbeat = {
+        // Aborted when this function ends, however it ends: a lease renewed
+        // for a job nobody runs would keep it RUNNING forever.
+        let _heartbeat = AbortOnDrop({
             let db = db.clone();
             let (id, me, lease, clock) = (j.id, self.worker_id.clone(), self.lease, self.queue.clock().clone());
             tokio::spawn(async move {
@@ -119,18 +131,29 @@ impl Runner {
                         .await;
                 }
             })
-        };
+        });
         let outcome = match self.handlers.get(j.kind.as_str()) {
             None => Err(JobError::Permanent {
                 code: Code::Internal,
-                msg: Msg::owned(format!("未知任务类型 {}", j.kind), format!("unknown job kind {}", j.kind)),
+                msg: Msg::owned("JOB_KIND_UNKNOWN", format!("未知任务类型 {}", j.kind), format!("unknown job kind {}", j.kind)),
             }),
             Some(h) => {
                 let ctx = JobCtx { state: state.clone(), job: j.clone() };
-                h.run_json(&ctx, &j.payload).await
+                // A panic is one failed attempt of this job, not the end of the worker.
+                match std::panic::AssertUnwindSafe(h.run_json(&ctx, &j.payload)).catch_unwind().await {
+                    Ok(outcome) => outcome,
+                    Err(panic) => {
+                        let text = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_else(|| "non-text panic".into());
+                        Err(JobError::Retry(anyhow::anyhow!("job panicked: {text}")))
+                    }
+                }
             }
         };
-        heartbeat.abort();
+        drop(_heartbeat);
         let now = self.queue.clock().now();
         let mine = job::Entity::update_many()
             .filter(job::Column::Id.eq(j.id))

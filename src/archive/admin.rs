@@ -23,7 +23,7 @@ use crate::{
 };
 use entity::{sensitive_behavior, sensitive_rule, work_calendar};
 
-const CALENDAR_IN_USE: Msg = Msg::new("该日历正在被消息回复规则使用", "The message reply rules use this calendar");
+const CALENDAR_IN_USE: Msg = Msg::new("CALENDAR_IN_USE", "该日历正在被消息回复规则使用", "The message reply rules use this calendar");
 
 /// Replaces the message reply rules (CFG-4); the calendar and the employees
 /// they name must exist in the corp.

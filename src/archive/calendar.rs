@@ -10,10 +10,15 @@ use crate::{
     error::{AppError, AppResult, Msg},
 };
 
-const BAD_SLOT: Msg = Msg::new("时间段格式为HH:MM-HH:MM，且开始早于结束", "Time slots are HH:MM-HH:MM with the start before the end");
-const BAD_DATE: Msg = Msg::new("节假日格式为YYYY-MM-DD", "Holidays are YYYY-MM-DD dates");
-const BAD_WEEK: Msg = Msg::new("需要七天（周一至周日）的时间段", "Seven days of slots are needed, Monday first");
-pub const NAME_INVALID: Msg = Msg::new("日历名称为1-30个字", "A calendar name is 1-30 characters");
+const BAD_SLOT: Msg = Msg::new(
+    "CALENDAR_SLOT_INVALID",
+    "时间段格式为HH:MM-HH:MM，且开始早于结束",
+    "Time slots are HH:MM-HH:MM with the start before the end",
+);
+const BAD_DATE: Msg = Msg::new("CALENDAR_DATE_INVALID", "节假日格式为YYYY-MM-DD", "Holidays are YYYY-MM-DD dates");
+const BAD_WEEK: Msg =
+    Msg::new("CALENDAR_WEEK_INCOMPLETE", "需要七天（周一至周日）的时间段", "Seven days of slots are needed, Monday first");
+pub const NAME_INVALID: Msg = Msg::new("CALENDAR_NAME_INVALID", "日历名称为1-30个字", "A calendar name is 1-30 characters");
 
 #[derive(SimpleObject, InputObject, Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[graphql(name = "TimeSlot", input_name = "TimeSlotInput")]

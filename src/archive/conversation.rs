@@ -18,8 +18,8 @@ use crate::{
 };
 use entity::{chat_conversation, chat_message};
 
-const BAD_IDLE: Msg = Msg::new("结束时长为1-1440分钟", "The idle limit is 1-1440 minutes");
-const BAD_PHRASE: Msg = Msg::new("结束语为1-50个字", "A closing phrase is 1-50 characters");
+const BAD_IDLE: Msg = Msg::new("CONVERSATION_IDLE_INVALID", "结束时长为1-1440分钟", "The idle limit is 1-1440 minutes");
+const BAD_PHRASE: Msg = Msg::new("CONVERSATION_PHRASE_INVALID", "结束语为1-50个字", "A closing phrase is 1-50 characters");
 
 #[derive(SimpleObject, InputObject, Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[graphql(name = "ConversationRules", input_name = "ConversationRulesInput")]

@@ -23,7 +23,7 @@ use entity::{chat_message, chat_thread, customer, customer_group, employee, sens
 
 /// At most this many messages per ingest call (the SDK's own page limit).
 pub const MAX_BATCH: usize = 1000;
-pub const BATCH_TOO_LARGE: Msg = Msg::new("每批最多1000条消息", "At most 1000 messages per batch");
+pub const BATCH_TOO_LARGE: Msg = Msg::new("BATCH_TOO_LARGE", "每批最多1000条消息", "At most 1000 messages per batch");
 
 /// One message as WeCom's archive gives it.
 #[derive(Deserialize, Debug, Clone)]

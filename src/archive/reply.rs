@@ -26,8 +26,12 @@ use entity::{
     chat_message, customer, customer_group, department, employee, employee_department, group_member, reply_timeout, work_calendar,
 };
 
-const TOO_MANY_LEVELS: Msg = Msg::new("最多设置五级预警", "At most five warning levels");
-const BAD_MINUTES: Msg = Msg::new("超时时长为1-1440分钟，且逐级递增", "Timeout limits are 1-1440 minutes and increase level by level");
+const TOO_MANY_LEVELS: Msg = Msg::new("TOO_MANY_LEVELS", "最多设置五级预警", "At most five warning levels");
+const BAD_MINUTES: Msg = Msg::new(
+    "REPLY_TIMEOUT_MINUTES_INVALID",
+    "超时时长为1-1440分钟，且逐级递增",
+    "Timeout limits are 1-1440 minutes and increase level by level",
+);
 
 #[derive(SimpleObject, InputObject, Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
 #[graphql(name = "TimeoutLevel", input_name = "TimeoutLevelInput")]

@@ -24,8 +24,9 @@ use crate::{
 };
 use entity::{customer, customer_group, employee, sensitive_behavior, sensitive_rule};
 
-pub const NAME_INVALID: Msg = Msg::new("规则名称为1-10个字", "A rule name is 1-10 characters");
+pub const NAME_INVALID: Msg = Msg::new("SENSITIVE_RULE_NAME_INVALID", "规则名称为1-10个字", "A rule name is 1-10 characters");
 pub const WORDS_INVALID: Msg = Msg::new(
+    "WORDS_INVALID",
     "敏感词不能为空，总长度不超过500字，多个词用中文逗号“，”分隔",
     "Words are required, 500 characters at most, separated by \"，\"",
 );

@@ -73,9 +73,10 @@ pub struct AuthMutation;
 #[Object]
 impl AuthMutation {
     /// Account + password login. `corpCode` names the tenant. Repeated failures
-    /// are throttled (`RATE_LIMITED`); closed system access is `FORBIDDEN`.
+    /// are throttled per account and client address (`RATE_LIMITED` with
+    /// `retryAfter` seconds); closed system access is `FORBIDDEN`.
     async fn login(&self, ctx: &Context<'_>, corp_code: String, account: String, password: String) -> async_graphql::Result<LoginPayload> {
-        let t = service::login(ctx.state(), &corp_code, &account, &password).await?;
+        let t = service::login(ctx.state(), &corp_code, &account, &password, ctx.request().client_ip).await?;
         adopt(ctx, &t).await?;
         Ok(payload(t, ctx.lang()))
     }
@@ -97,7 +98,7 @@ impl AuthMutation {
     /// Other sessions of the caller end; this one stays.
     #[graphql(guard = "LoggedIn")]
     async fn change_my_password(&self, ctx: &Context<'_>, old_password: String, new_password: String) -> async_graphql::Result<bool> {
-        service::change_password(ctx.state(), ctx.auth()?, &old_password, &new_password).await?;
+        service::change_password(ctx.state(), ctx.auth()?, &old_password, &new_password, ctx.request().client_ip).await?;
         Ok(true)
     }
 }

@@ -3,13 +3,18 @@
 //! Closing an employee's system access deletes their rows, so revocation is
 //! immediate.
 
-use std::{collections::HashSet, sync::Arc, time::Duration};
+use std::{collections::HashSet, net::IpAddr, sync::Arc};
 
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, Func},
+    ActiveValue::Set,
+    ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
+};
 
+use super::throttle;
 use crate::{
-    crypto::{hash_password, new_token, token_digest, verify_password},
+    crypto::{hash_password, new_token, token_digest, verify_password, verify_password_blocking},
     error::{msg, AppError, AppResult, Code},
     org::roles,
     state::AppState,
@@ -24,41 +29,52 @@ pub struct Tokens {
     pub employee: employee::Model,
 }
 
-fn throttle_key(corp_code: &str, account: &str) -> String {
-    format!("login-fail:{}:{}", corp_code.to_lowercase(), account.to_lowercase())
-}
-
 /// A fixed hash to verify against when the account does not exist, so the
 /// answer takes as long either way and does not reveal which accounts exist.
 // Hashing a constant does not fail; were it to, an empty hash verifies nothing, as intended.
 static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| hash_password("not-a-real-password").unwrap_or_default());
 
-pub async fn login(state: &AppState, corp_code: &str, account: &str, password: &str) -> AppResult<Tokens> {
-    let key = throttle_key(corp_code, account);
-    let window = Duration::from_secs(state.config.login_lock_secs.max(1) as u64);
-    let failures = state.kv.get_count(&key).await.map_err(AppError::internal)?;
-    if failures >= state.config.login_max_failures {
-        return Err(AppError::new(Code::RateLimited, msg::LOGIN_THROTTLED));
-    }
+/// The employee an account names: the corp code and account are compared
+/// after `throttle::normalize`, the code lowercased, the account without
+/// regard to case (WeCom userids ignore case) unless two differ only by case.
+async fn find_account(state: &AppState, corp_code: &str, account: &str) -> AppResult<Option<employee::Model>> {
     let db = &state.db;
-    let found = match corp::Entity::find().filter(corp::Column::Code.eq(corp_code.trim())).one(db).await? {
-        None => None,
-        Some(c) => Scope::system(c.id).select::<employee::Entity>().filter(employee::Column::Userid.eq(account.trim())).one(db).await?,
+    let (code, account) = (throttle::normalize(corp_code).to_lowercase(), throttle::normalize(account));
+    if code.is_empty() || account.is_empty() {
+        return Ok(None);
+    }
+    let Some(c) = corp::Entity::find().filter(corp::Column::Code.eq(code)).one(db).await? else { return Ok(None) };
+    let lower = Expr::expr(Func::lower(Expr::col(employee::Column::Userid))).eq(account.to_lowercase());
+    let mut found = Scope::system(c.id).select::<employee::Entity>().filter(lower).limit(2).all(db).await?;
+    Ok(match found.len() {
+        1 => found.pop(),
+        _ => found.into_iter().find(|e| e.userid == account),
+    })
+}
+
+pub async fn login(state: &AppState, corp_code: &str, account: &str, password: &str, client: Option<IpAddr>) -> AppResult<Tokens> {
+    let found = find_account(state, corp_code, account).await?;
+    let attempt = throttle::reserve(state, found.as_ref().map(|e| (e.corp_id, e.id)), client).await?;
+    let hash = found.as_ref().and_then(|e| e.password_hash.clone());
+    let ok = match hash {
+        Some(hash) => verify_password_blocking(password, hash).await.map_err(AppError::internal)?,
+        None => {
+            // Same work as a real check, off the async threads.
+            let _ = tokio::task::spawn_blocking(|| verify_password("", &DUMMY_HASH)).await;
+            false
+        }
     };
-    let hash = found.as_ref().and_then(|e| e.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
-    let password = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.map_err(AppError::internal)?;
     let employee = match (ok, found) {
-        (true, Some(e)) if e.password_hash.is_some() => e,
+        (true, Some(e)) => e,
         _ => {
-            state.kv.incr(&key, window).await.map_err(AppError::internal)?;
+            attempt.failed();
             return Err(AppError::new(Code::Unauthenticated, msg::LOGIN_FAILED));
         }
     };
+    attempt.succeeded().await?;
     if !employee.system_enabled {
         return Err(AppError::new(Code::Forbidden, msg::SYSTEM_CLOSED));
     }
-    state.kv.delete(&key).await.map_err(AppError::internal)?;
     open_session(state, employee).await
 }
 
@@ -160,12 +176,19 @@ pub async fn logout(state: &AppState, auth: &Auth) -> AppResult<()> {
     Ok(())
 }
 
-pub async fn change_password(state: &AppState, auth: &Auth, old: &str, new: &str) -> AppResult<()> {
+/// Throttled like login: the old password is a guess like any other.
+pub async fn change_password(state: &AppState, auth: &Auth, old: &str, new: &str, client: Option<IpAddr>) -> AppResult<()> {
     let e = auth.scope.get::<employee::Entity>(&state.db, auth.employee_id).await?;
-    let ok = e.password_hash.as_deref().is_some_and(|h| verify_password(old, h));
+    let attempt = throttle::reserve(state, Some((auth.corp_id, auth.employee_id)), client).await?;
+    let ok = match e.password_hash {
+        Some(h) => verify_password_blocking(old, h).await.map_err(AppError::internal)?,
+        None => false,
+    };
     if !ok {
+        attempt.failed();
         return Err(AppError::bad_input("oldPassword", msg::LOGIN_FAILED));
     }
+    attempt.succeeded().await?;
     crate::org::employees::set_password(&state.db, &Scope::system(auth.corp_id), auth.employee_id, new).await?;
     // Other sessions end; this one stays.
     auth.scope

@@ -9,10 +9,11 @@ use crate::{
 };
 use entity::{corp_tag, corp_tag_group};
 
-pub const TAG_IN_USE: Msg = Msg::new("该标签正在使用中，不支持删除", "The tag is in use and cannot be deleted");
-pub const GROUP_NOT_EMPTY: Msg = Msg::new("请先移除标签组下标签再进行删除", "Remove the group's tags before deleting it");
-const NAME_INVALID: Msg = Msg::new("名称为1-30个字", "Names must be 1-30 characters");
-pub const GROUP_NEEDS_TAG: Msg = Msg::new("新建标签组至少需要一个标签", "A new tag group needs at least one tag");
+pub const TAG_IN_USE: Msg = Msg::new("TAG_IN_USE", "该标签正在使用中，不支持删除", "The tag is in use and cannot be deleted");
+pub const GROUP_NOT_EMPTY: Msg =
+    Msg::new("GROUP_NOT_EMPTY", "请先移除标签组下标签再进行删除", "Remove the group's tags before deleting it");
+const NAME_INVALID: Msg = Msg::new("CORP_TAG_NAME_INVALID", "名称为1-30个字", "Names must be 1-30 characters");
+pub const GROUP_NEEDS_TAG: Msg = Msg::new("GROUP_NEEDS_TAG", "新建标签组至少需要一个标签", "A new tag group needs at least one tag");
 
 /// A tag or tag group name: trimmed, 1–30 characters (TAG-1; group tags too).
 pub fn name(n: &str, field: &str) -> AppResult<String> {
@@ -183,7 +184,7 @@ pub async fn set_exclusive(db: &DatabaseConnection, scope: &Scope, id: i64, excl
     scope.update(db, am).await
 }
 
-const COLOR_INVALID: Msg = Msg::new("颜色格式应为#RRGGBB", "Colours are written #RRGGBB");
+const COLOR_INVALID: Msg = Msg::new("COLOR_INVALID", "颜色格式应为#RRGGBB", "Colours are written #RRGGBB");
 
 /// A display colour (local only), or none.
 pub async fn set_color(db: &DatabaseConnection, scope: &Scope, id: i64, color: Option<String>) -> AppResult<corp_tag::Model> {

@@ -47,8 +47,8 @@ pub struct FieldCondition {
     pub value: Option<Json<Value>>,
 }
 
-const VALUE_REQUIRED: Msg = Msg::new("筛选条件缺少值", "The condition needs a value");
-const OP_UNSUPPORTED: Msg = Msg::new("该字段不支持此筛选方式", "This operator does not apply to the field");
+const VALUE_REQUIRED: Msg = Msg::new("VALUE_REQUIRED", "筛选条件缺少值", "The condition needs a value");
+const OP_UNSUPPORTED: Msg = Msg::new("OP_UNSUPPORTED", "该字段不支持此筛选方式", "This operator does not apply to the field");
 
 fn need_value<'a>(value: Option<&'a Value>, path: &str) -> AppResult<&'a Value> {
     value.filter(|v| !v.is_null()).ok_or_else(|| AppError::bad_input(path, VALUE_REQUIRED))
@@ -174,9 +174,9 @@ pub fn custom_field_condition(
     })
 }
 
-const UNKNOWN_SYSTEM_FIELD: Msg = Msg::new("不支持的系统字段", "Unknown system field");
-const CONDITION_FIELD: Msg = Msg::new("请选择系统字段或自定义字段", "Choose a system field or a custom field");
-const UNKNOWN_FIELD: Msg = Msg::new("字段不存在", "Unknown field");
+const UNKNOWN_SYSTEM_FIELD: Msg = Msg::new("UNKNOWN_SYSTEM_FIELD", "不支持的系统字段", "Unknown system field");
+const CONDITION_FIELD: Msg = Msg::new("CONDITION_FIELD", "请选择系统字段或自定义字段", "Choose a system field or a custom field");
+const UNKNOWN_FIELD: Msg = Msg::new("CONDITION_UNKNOWN_FIELD", "字段不存在", "Unknown field");
 
 /// A list's `conditions`, AND-ed: each names a system column (through
 /// `system_column`) or a custom field of `kind`, matched against `id_col`.

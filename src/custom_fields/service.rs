@@ -16,11 +16,11 @@ use crate::{
 };
 use entity::{custom_field, custom_field_value as cfv};
 
-const NAME_INVALID: Msg = Msg::new("字段名称为1-20个字", "Field name must be 1-20 characters");
-const OPTIONS_REQUIRED: Msg = Msg::new("请至少添加一个选项", "Add at least one option");
-const ONE_DEFAULT: Msg = Msg::new("只能设置一个默认选项", "Only one option can be the default");
-const OPTION_LABEL: Msg = Msg::new("选项名称不能为空", "Option labels are required");
-const UNKNOWN_FIELD: Msg = Msg::new("字段不存在或已停用", "Unknown or disabled field");
+const NAME_INVALID: Msg = Msg::new("CUSTOM_FIELD_NAME_INVALID", "字段名称为1-20个字", "Field name must be 1-20 characters");
+const OPTIONS_REQUIRED: Msg = Msg::new("OPTIONS_REQUIRED", "请至少添加一个选项", "Add at least one option");
+const ONE_DEFAULT: Msg = Msg::new("ONE_DEFAULT_OPTION", "只能设置一个默认选项", "Only one option can be the default");
+const OPTION_LABEL: Msg = Msg::new("OPTION_LABEL_REQUIRED", "选项名称不能为空", "Option labels are required");
+const UNKNOWN_FIELD: Msg = Msg::new("CUSTOM_FIELD_UNKNOWN_FIELD", "字段不存在或已停用", "Unknown or disabled field");
 
 pub struct NewField {
     pub kind: FieldEntity,
@@ -186,7 +186,7 @@ pub async fn write_values(
             if field.required {
                 return Err(AppError::bad_input(
                     &path,
-                    Msg::owned(format!("{}为必填项", field.name), format!("{} is required", field.name)),
+                    Msg::owned("CUSTOM_FIELD_REQUIRED", format!("{}为必填项", field.name), format!("{} is required", field.name)),
                 ));
             }
             planned.push((*field_id, None));
@@ -216,7 +216,7 @@ pub async fn write_values(
                 _ if f.required => {
                     return Err(AppError::bad_input(
                         "customFields",
-                        Msg::owned(format!("{}为必填项", f.name), format!("{} is required", f.name)),
+                        Msg::owned("CUSTOM_FIELD_REQUIRED", format!("{}为必填项", f.name), format!("{} is required", f.name)),
                     ))
                 }
                 _ => {}

@@ -18,8 +18,9 @@ pub struct StoredValue {
 const TEXT_MAX: usize = 200;
 const LONG_TEXT_MAX: usize = 2000;
 
+/// One reason for every way a value can miss its field; the message says which.
 fn invalid(field: &str, zh: String, en: String) -> AppError {
-    AppError::bad_input(field, Msg::owned(zh, en))
+    AppError::bad_input(field, Msg::owned("CUSTOM_FIELD_VALUE_INVALID", zh, en))
 }
 
 fn find_option<'a>(options: &'a [FieldOption], id: &str) -> Option<&'a FieldOption> {

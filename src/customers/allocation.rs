@@ -23,10 +23,10 @@ use crate::{
 };
 use entity::{allocation_rule, custom_field_value, customer, department, employee, employee_department, unassigned_customer};
 
-const NAME_INVALID: Msg = Msg::new("规则名称为1-30个字", "Rule names must be 1-30 characters");
-const DEPARTMENTS_REQUIRED: Msg = Msg::new("请选择适用部门", "Choose the departments the rule covers");
-const CONDITION_INVALID: Msg = Msg::new("请选择员工字段并填写值", "Choose an employee field and a value");
-const FALLBACK_RESIGNED: Msg = Msg::new("兜底员工已离职", "The fallback employee has resigned");
+const NAME_INVALID: Msg = Msg::new("ALLOCATION_RULE_NAME_INVALID", "规则名称为1-30个字", "Rule names must be 1-30 characters");
+const DEPARTMENTS_REQUIRED: Msg = Msg::new("DEPARTMENTS_REQUIRED", "请选择适用部门", "Choose the departments the rule covers");
+const CONDITION_INVALID: Msg = Msg::new("CONDITION_INVALID", "请选择员工字段并填写值", "Choose an employee field and a value");
+const FALLBACK_RESIGNED: Msg = Msg::new("FALLBACK_RESIGNED", "兜底员工已离职", "The fallback employee has resigned");
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize, Deserialize)]
 pub enum AllocationMode {

@@ -20,11 +20,12 @@ use crate::{
 use entity::{corp_tag, corp_tag_group, customer, customer_follow, employee, follow_tag};
 
 pub const MAX_CUSTOMERS: usize = 100;
-const TOO_MANY: Msg = Msg::new("单次最多操作100个客户", "At most 100 customers at a time");
-const NOTHING_TO_DO: Msg = Msg::new("请选择要添加或移除的标签", "Choose tags to add or remove");
-const BOTH_WAYS: Msg = Msg::new("同一标签不能同时添加和移除", "A tag cannot be both added and removed");
-const EXCLUSIVE_TWICE: Msg = Msg::new("互斥标签组内只能选择一个标签", "Only one tag of a mutually exclusive group can be chosen");
-const NO_ADDER: Msg = Msg::new("该客户已无添加人，无法打标签", "The customer has no adder left to tag through");
+const TOO_MANY: Msg = Msg::new("CUSTOMER_TAGGING_TOO_MANY", "单次最多操作100个客户", "At most 100 customers at a time");
+const NOTHING_TO_DO: Msg = Msg::new("NO_TAGS_CHOSEN", "请选择要添加或移除的标签", "Choose tags to add or remove");
+const BOTH_WAYS: Msg = Msg::new("TAG_ADDED_AND_REMOVED", "同一标签不能同时添加和移除", "A tag cannot be both added and removed");
+const EXCLUSIVE_TWICE: Msg =
+    Msg::new("EXCLUSIVE_TAG_TWICE", "互斥标签组内只能选择一个标签", "Only one tag of a mutually exclusive group can be chosen");
+const NO_ADDER: Msg = Msg::new("NO_ADDER", "该客户已无添加人，无法打标签", "The customer has no adder left to tag through");
 
 /// What became of one customer of a batch.
 #[derive(Debug)]

@@ -23,13 +23,13 @@ use crate::{
 use entity::{employee, follow_up, follow_up_type};
 
 pub const DEFAULT_TYPE: &str = "笔记";
-const CONTENT_INVALID: Msg = Msg::new("跟进内容为1-100个字", "Follow-up text must be 1-100 characters");
-const TYPE_NAME_INVALID: Msg = Msg::new("类型名称为1-20个字", "Type names must be 1-20 characters");
-const TYPE_IN_USE: Msg = Msg::new("该类型已被使用，不支持删除", "The type is in use and cannot be deleted");
-const TYPE_DISABLED: Msg = Msg::new("该跟进类型已停用", "This follow-up type is disabled");
-const REMIND_IN_PAST: Msg = Msg::new("提醒时间须晚于当前时间", "The reminder time must be in the future");
-const TOO_MANY_ATTACHMENTS: Msg = Msg::new("最多上传9个附件", "At most 9 attachments");
-const TOO_MANY_MENTIONS: Msg = Msg::new("最多@50位同事", "At most 50 colleagues can be mentioned");
+const CONTENT_INVALID: Msg = Msg::new("FOLLOW_UP_CONTENT_INVALID", "跟进内容为1-100个字", "Follow-up text must be 1-100 characters");
+const TYPE_NAME_INVALID: Msg = Msg::new("FOLLOW_UP_TYPE_NAME_INVALID", "类型名称为1-20个字", "Type names must be 1-20 characters");
+const TYPE_IN_USE: Msg = Msg::new("FOLLOW_UP_TYPE_IN_USE", "该类型已被使用，不支持删除", "The type is in use and cannot be deleted");
+const TYPE_DISABLED: Msg = Msg::new("FOLLOW_UP_TYPE_DISABLED", "该跟进类型已停用", "This follow-up type is disabled");
+const REMIND_IN_PAST: Msg = Msg::new("REMIND_IN_PAST", "提醒时间须晚于当前时间", "The reminder time must be in the future");
+const TOO_MANY_ATTACHMENTS: Msg = Msg::new("TOO_MANY_ATTACHMENTS", "最多上传9个附件", "At most 9 attachments");
+const TOO_MANY_MENTIONS: Msg = Msg::new("TOO_MANY_MENTIONS", "最多@50位同事", "At most 50 colleagues can be mentioned");
 
 /// The corp's types in order; the default "笔记" is created on first use.
 pub async fn types(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Vec<follow_up_type::Model>> {

@@ -24,9 +24,10 @@ use crate::{
 };
 use entity::{customer_group, group_activity_rule, group_member};
 
-const CONDITIONS_REQUIRED: Msg = Msg::new("请至少添加一个活跃客户条件", "Add at least one condition for an active customer");
-const CUSTOM_DAYS: Msg = Msg::new("自定义时间范围为1-90天", "A custom window is 1-90 days");
-const NEGATIVE: Msg = Msg::new("阈值不能为负数", "Thresholds cannot be negative");
+const CONDITIONS_REQUIRED: Msg =
+    Msg::new("CONDITIONS_REQUIRED", "请至少添加一个活跃客户条件", "Add at least one condition for an active customer");
+const CUSTOM_DAYS: Msg = Msg::new("CUSTOM_DAYS_RANGE", "自定义时间范围为1-90天", "A custom window is 1-90 days");
+const NEGATIVE: Msg = Msg::new("THRESHOLD_NEGATIVE", "阈值不能为负数", "Thresholds cannot be negative");
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize, Deserialize, Default)]
 pub enum ActivityWindow {

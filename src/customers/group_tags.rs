@@ -14,9 +14,10 @@ use crate::{
 };
 use entity::{customer_group, customer_group_tag, group_tag, group_tag_group};
 
-const EXCLUSIVE_TWICE: Msg = Msg::new("互斥标签组内只能选择一个标签", "Only one tag of a mutually exclusive group can be chosen");
-const NOTHING_TO_DO: Msg = Msg::new("请选择要添加或移除的标签", "Choose tags to add or remove");
-const TOO_MANY: Msg = Msg::new("单次最多操作100个客户群", "At most 100 customer groups at a time");
+const EXCLUSIVE_TWICE: Msg =
+    Msg::new("EXCLUSIVE_TAG_TWICE", "互斥标签组内只能选择一个标签", "Only one tag of a mutually exclusive group can be chosen");
+const NOTHING_TO_DO: Msg = Msg::new("NO_TAGS_CHOSEN", "请选择要添加或移除的标签", "Choose tags to add or remove");
+const TOO_MANY: Msg = Msg::new("GROUP_TAGGING_TOO_MANY", "单次最多操作100个客户群", "At most 100 customer groups at a time");
 
 /// Every tag group with its tags, in order.
 pub async fn groups(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Vec<(group_tag_group::Model, Vec<group_tag::Model>)>> {

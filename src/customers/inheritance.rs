@@ -21,9 +21,9 @@ use crate::{
 };
 use entity::{customer, employee, inheritance, unassigned_customer};
 
-const NOT_BOUND: Msg = Msg::new("请先完成企业微信配置", "Bind the corp to WeCom first");
-const NOT_RESIGNED: Msg = Msg::new("该员工未离职", "This employee has not resigned");
-const TAKEOVER_RESIGNED: Msg = Msg::new("接替成员已离职", "The receiver has resigned");
+const NOT_BOUND: Msg = Msg::new("WECOM_SETUP_REQUIRED", "请先完成企业微信配置", "Bind the corp to WeCom first");
+const NOT_RESIGNED: Msg = Msg::new("NOT_RESIGNED", "该员工未离职", "This employee has not resigned");
+const TAKEOVER_RESIGNED: Msg = Msg::new("TAKEOVER_RESIGNED", "接替成员已离职", "The receiver has resigned");
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize, Deserialize)]
 pub enum InheritanceKind {

@@ -23,14 +23,19 @@ use entity::{
     business_record, custom_field, department, employee, employee_department, record_template, record_template_field, record_template_scope,
 };
 
-pub const NO_TEMPLATE: Msg = Msg::new("暂无业务记录模板，请至业务记录模板处添加", "No business record template yet; add one first");
-const TEMPLATE_USED: Msg =
-    Msg::new("该模板已被使用，不支持编辑或删除", "The template has been used and can no longer be edited or deleted");
-const NAME_INVALID: Msg = Msg::new("模板名称为1-30个字", "Template names must be 1-30 characters");
-const DESCRIPTION_TOO_LONG: Msg = Msg::new("模板描述不能超过200个字", "The description must be at most 200 characters");
-const FIELDS_REQUIRED: Msg = Msg::new("请至少选择一个字段", "Choose at least one field");
-const FIELD_TWICE: Msg = Msg::new("字段不能重复", "A field can appear only once");
-const FIELD_NOT_IN_TEMPLATE: Msg = Msg::new("该字段不在模板中", "The field is not part of the template");
+pub const NO_TEMPLATE: Msg =
+    Msg::new("NO_RECORD_TEMPLATE", "暂无业务记录模板，请至业务记录模板处添加", "No business record template yet; add one first");
+const TEMPLATE_USED: Msg = Msg::new(
+    "RECORD_TEMPLATE_USED",
+    "该模板已被使用，不支持编辑或删除",
+    "The template has been used and can no longer be edited or deleted",
+);
+const NAME_INVALID: Msg = Msg::new("RECORD_TEMPLATE_NAME_INVALID", "模板名称为1-30个字", "Template names must be 1-30 characters");
+const DESCRIPTION_TOO_LONG: Msg =
+    Msg::new("RECORD_TEMPLATE_DESCRIPTION_TOO_LONG", "模板描述不能超过200个字", "The description must be at most 200 characters");
+const FIELDS_REQUIRED: Msg = Msg::new("RECORD_FIELDS_REQUIRED", "请至少选择一个字段", "Choose at least one field");
+const FIELD_TWICE: Msg = Msg::new("FIELD_TWICE", "字段不能重复", "A field can appear only once");
+const FIELD_NOT_IN_TEMPLATE: Msg = Msg::new("FIELD_NOT_IN_TEMPLATE", "该字段不在模板中", "The field is not part of the template");
 
 fn entity_of(subject: Subject) -> FieldEntity {
     match subject {
@@ -307,7 +312,10 @@ pub async fn submit(
         let value = given.get(&f.id).and_then(|v| v.as_ref()).filter(|v| !v.is_null() && v.as_str() != Some(""));
         match value {
             None if tf.required => {
-                return Err(AppError::bad_input(path, Msg::owned(format!("{}为必填项", f.name), format!("{} is required", f.name))));
+                return Err(AppError::bad_input(
+                    path,
+                    Msg::owned("RECORD_FIELD_REQUIRED", format!("{}为必填项", f.name), format!("{} is required", f.name)),
+                ));
             }
             None => {}
             Some(v) => {

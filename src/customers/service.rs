@@ -18,10 +18,13 @@ use crate::{
 };
 use entity::{customer, customer_follow, follow_tag};
 
-pub const OWNER_NOT_ADDER: Msg = Msg::new("跟进人只能从添加人中选择", "The owner must be one of the customer's adders");
-const COMPANY_WECHAT_ONLY: Msg =
-    Msg::new("企业微信客户的企业名称来自企业微信，不可编辑", "A WeCom customer's company comes from WeCom and cannot be edited");
-const TOO_LONG: Msg = Msg::new("内容过长", "Too long");
+pub const OWNER_NOT_ADDER: Msg = Msg::new("OWNER_NOT_ADDER", "跟进人只能从添加人中选择", "The owner must be one of the customer's adders");
+const COMPANY_WECHAT_ONLY: Msg = Msg::new(
+    "COMPANY_WECHAT_ONLY",
+    "企业微信客户的企业名称来自企业微信，不可编辑",
+    "A WeCom customer's company comes from WeCom and cannot be edited",
+);
+const TOO_LONG: Msg = Msg::new("CONTENT_TOO_LONG", "内容过长", "Too long");
 
 /// WeCom's `type`: 1 WeChat user, 2 WeCom user.
 pub const KIND_WECHAT: i32 = 1;

@@ -59,8 +59,9 @@ pub async fn set_event_kinds(db: &impl ConnectionTrait, scope: &Scope, kinds: &[
 }
 
 const LIST_COLUMNS: &str = "columns.";
-const LIST_NAME: crate::error::Msg = crate::error::Msg::new("列表名称为1-40位字母、数字或_", "List names are 1-40 letters, digits or _");
-const TOO_MANY_COLUMNS: crate::error::Msg = crate::error::Msg::new("最多100列", "At most 100 columns");
+const LIST_NAME: crate::error::Msg =
+    crate::error::Msg::new("LIST_NAME_INVALID", "列表名称为1-40位字母、数字或_", "List names are 1-40 letters, digits or _");
+const TOO_MANY_COLUMNS: crate::error::Msg = crate::error::Msg::new("TOO_MANY_COLUMNS", "最多100列", "At most 100 columns");
 
 fn list_key(list: &str) -> AppResult<String> {
     let ok = !list.is_empty() && list.len() <= 40 && list.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');

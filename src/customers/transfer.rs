@@ -17,11 +17,12 @@ use crate::{
 };
 use entity::{customer, employee};
 
-const MESSAGE_TOO_LONG: Msg = Msg::new("转接文案不能超过200个字", "The transfer message must be at most 200 characters");
-const TOO_MANY: Msg = Msg::new("单次最多转接100个客户", "At most 100 customers per transfer");
-const NOT_BOUND: Msg = Msg::new("请先完成企业微信配置", "Bind the corp to WeCom first");
-const NO_OWNER: Msg = Msg::new("该客户没有跟进人，无法转接", "The customer has no owner to hand over from");
-const SAME_EMPLOYEE: Msg = Msg::new("接替成员不能是原跟进人", "The receiver is already the owner");
+const MESSAGE_TOO_LONG: Msg =
+    Msg::new("TRANSFER_MESSAGE_TOO_LONG", "转接文案不能超过200个字", "The transfer message must be at most 200 characters");
+const TOO_MANY: Msg = Msg::new("TRANSFER_TOO_MANY", "单次最多转接100个客户", "At most 100 customers per transfer");
+const NOT_BOUND: Msg = Msg::new("WECOM_SETUP_REQUIRED", "请先完成企业微信配置", "Bind the corp to WeCom first");
+const NO_OWNER: Msg = Msg::new("NO_OWNER", "该客户没有跟进人，无法转接", "The customer has no owner to hand over from");
+const SAME_EMPLOYEE: Msg = Msg::new("SAME_EMPLOYEE", "接替成员不能是原跟进人", "The receiver is already the owner");
 
 /// What became of one customer.
 #[derive(Debug)]
@@ -112,13 +113,17 @@ pub async fn transfer(
                 Some(code) => Some(
                     AppError::new(
                         crate::error::Code::Upstream,
-                        Msg::owned(format!("企业微信拒绝转接（错误码 {code}）"), format!("WeCom refused the transfer (errcode {code})")),
+                        Msg::owned(
+                            "WECOM_TRANSFER_REFUSED",
+                            format!("企业微信拒绝转接（错误码 {code}）"),
+                            format!("WeCom refused the transfer (errcode {code})"),
+                        ),
                     )
                     .with_extra("errcode", code),
                 ),
                 None => Some(AppError::new(
                     crate::error::Code::Upstream,
-                    Msg::new("企业微信未返回该客户的结果", "WeCom gave no result for this customer"),
+                    Msg::new("WECOM_NO_RESULT", "企业微信未返回该客户的结果", "WeCom gave no result for this customer"),
                 )),
             };
             out.push(TransferOutcome { customer_id: c.id, errcode: code, error });

@@ -22,9 +22,10 @@ use crate::{
 };
 use entity::{employee, work_order};
 
-const TITLE_INVALID: Msg = Msg::new("工单主题为1-50个字", "The subject must be 1-50 characters");
-const DESCRIPTION_TOO_LONG: Msg = Msg::new("工单描述不能超过500个字", "The description must be at most 500 characters");
-const CLOSED: Msg = Msg::new("工单已关闭", "The work order is closed");
+const TITLE_INVALID: Msg = Msg::new("WORK_ORDER_TITLE_INVALID", "工单主题为1-50个字", "The subject must be 1-50 characters");
+const DESCRIPTION_TOO_LONG: Msg =
+    Msg::new("WORK_ORDER_DESCRIPTION_TOO_LONG", "工单描述不能超过500个字", "The description must be at most 500 characters");
+const CLOSED: Msg = Msg::new("WORK_ORDER_CLOSED", "工单已关闭", "The work order is closed");
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize, Deserialize)]
 pub enum WorkOrderStatus {

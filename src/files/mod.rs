@@ -26,9 +26,9 @@ use entity::stored_file;
 
 /// SPEC CUS-6: each attachment at most 20 MB.
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
-const TOO_LARGE: Msg = Msg::new("附件不能超过20MB", "Attachments must be at most 20 MB");
-const EMPTY: Msg = Msg::new("文件不能为空", "The file is empty");
-const NAME_REQUIRED: Msg = Msg::new("请提供文件名", "Give the file a name");
+const TOO_LARGE: Msg = Msg::new("FILE_TOO_LARGE", "附件不能超过20MB", "Attachments must be at most 20 MB");
+const EMPTY: Msg = Msg::new("FILE_EMPTY", "文件不能为空", "The file is empty");
+const NAME_REQUIRED: Msg = Msg::new("FILE_NAME_REQUIRED", "请提供文件名", "Give the file a name");
 
 /// Stores an upload and records it.
 pub async fn save(app: &AppState, scope: &Scope, name: &str, content_type: &str, bytes: &[u8]) -> AppResult<stored_file::Model> {
@@ -79,7 +79,8 @@ fn error_response(e: AppError, lang: Lang) -> Response {
     if let Some(source) = &e.source {
         tracing::error!(error = ?source, "file request failed");
     }
-    (status, Json(json!({"error": {"code": e.code.as_str(), "message": e.msg.text(lang), "field": e.field}}))).into_response()
+    (status, Json(json!({"error": {"code": e.code.as_str(), "reason": e.msg.reason, "message": e.msg.text(lang), "field": e.field}})))
+        .into_response()
 }
 
 /// The caller behind the request's bearer token, and the language it prefers.

@@ -25,6 +25,15 @@ pub struct Totals {
 
 pub type Conn<T> = Connection<String, T, Totals>;
 
+/// What a connection field adds to an operation's complexity: its filtered
+/// count (run whatever is selected, so even `first: 0` pays it) plus each
+/// row's selection.
+pub const COUNT_COST: usize = 10;
+
+pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    COUNT_COST + first.unwrap_or(DEFAULT_PAGE as i32).max(0) as usize * child_complexity
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct Page {
     pub offset: u64,

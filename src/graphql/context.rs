@@ -16,6 +16,8 @@ use crate::{
 pub struct RequestCtx {
     pub request_id: String,
     pub lang: Lang,
+    /// The client's address (the peer, or the trusted proxy's header).
+    pub client_ip: Option<std::net::IpAddr>,
     pub auth: Option<Auth>,
     /// A token was sent but is unknown, expired or revoked.
     pub token_rejected: bool,

@@ -25,6 +25,8 @@ pub enum JobStatus {
 #[derive(SimpleObject)]
 pub struct JobError {
     pub code: String,
+    /// Stable, like `extensions.reason` on GraphQL errors (absent on errors recorded before reasons existed).
+    pub reason: Option<String>,
     pub message: String,
 }
 
@@ -61,7 +63,11 @@ impl Job {
     async fn error(&self, ctx: &Context<'_>) -> Option<JobError> {
         let v: serde_json::Value = serde_json::from_str(self.0.last_error.as_deref()?).ok()?;
         let key = if ctx.lang() == Lang::En { "en" } else { "zh" };
-        Some(JobError { code: v["code"].as_str()?.to_string(), message: v[key].as_str()?.to_string() })
+        Some(JobError {
+            code: v["code"].as_str()?.to_string(),
+            reason: v["reason"].as_str().map(str::to_string),
+            message: v[key].as_str()?.to_string(),
+        })
     }
     async fn attempts(&self) -> i32 {
         self.0.attempts
@@ -99,7 +105,7 @@ impl JobQuery {
     }
 
     /// Jobs the caller started, newest first.
-    #[graphql(guard = "LoggedIn", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(guard = "LoggedIn", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn my_jobs(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<Job>> {
         let auth = ctx.auth()?;
         let page = Page::new(first, after)?;

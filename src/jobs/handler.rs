@@ -66,7 +66,7 @@ impl<H: JobHandler> ErasedHandler for H {
     async fn run_json(&self, ctx: &JobCtx, payload: &str) -> Result<Value, JobError> {
         let p: <H::Kind as JobKind>::Payload = serde_json::from_str(payload).map_err(|e| JobError::Permanent {
             code: Code::Internal,
-            msg: Msg::owned(format!("任务参数无效: {e}"), format!("invalid job payload: {e}")),
+            msg: Msg::owned("JOB_PAYLOAD_INVALID", format!("任务参数无效: {e}"), format!("invalid job payload: {e}")),
         })?;
         self.run(ctx, p).await
     }

@@ -87,6 +87,11 @@ impl JobQueue {
         Ok(found)
     }
 
+    /// Wakes this instance's idle workers for a job a transaction queued (`insert`).
+    pub fn wake_workers(&self) {
+        self.wake.notify_waiters();
+    }
+
     /// The clock every due time of the queue is read from.
     pub fn clock(&self) -> &Clock {
         &self.clock

@@ -11,9 +11,10 @@ use crate::{
 };
 use entity::{department, employee_department};
 
-const ROOT_UNDELETABLE: Msg = Msg::new("根部门不可删除", "The root department cannot be deleted");
-const PARENT_REQUIRED: Msg = Msg::new("请选择上级部门", "Choose a parent department");
-const PARENT_NOT_IN_WECOM: Msg = Msg::new("上级部门尚未同步到企业微信，请先同步", "The parent department is not in WeCom yet; sync first");
+const ROOT_UNDELETABLE: Msg = Msg::new("ROOT_UNDELETABLE", "根部门不可删除", "The root department cannot be deleted");
+const PARENT_REQUIRED: Msg = Msg::new("PARENT_REQUIRED", "请选择上级部门", "Choose a parent department");
+const PARENT_NOT_IN_WECOM: Msg =
+    Msg::new("PARENT_NOT_IN_WECOM", "上级部门尚未同步到企业微信，请先同步", "The parent department is not in WeCom yet; sync first");
 
 /// WeCom orders siblings by `order`, larger first; ours by `sort`, smaller first.
 fn wecom_order(sort: i32) -> i64 {
@@ -135,7 +136,7 @@ pub async fn move_to(
     let txn = crate::db::write_txn(db).await?;
     let current = scope.get::<department::Entity>(&txn, id).await?;
     let Some(old_parent) = current.parent_id else {
-        return Err(AppError::bad_input("id", Msg::new("根部门不可移动", "The root department cannot move")));
+        return Err(AppError::bad_input("id", Msg::new("ROOT_DEPARTMENT_IMMOVABLE", "根部门不可移动", "The root department cannot move")));
     };
     let parent = parent_id.unwrap_or(old_parent);
     scope.get::<department::Entity>(&txn, parent).await.map_err(|e| e.with_field("parentId"))?;

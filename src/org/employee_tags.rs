@@ -9,7 +9,7 @@ use crate::{
 };
 use entity::{employee, employee_tag, employee_tag_member};
 
-const NAME_INVALID: Msg = Msg::new("标签名称为1-32个字", "Tag name must be 1-32 characters");
+const NAME_INVALID: Msg = Msg::new("EMPLOYEE_TAG_NAME_INVALID", "标签名称为1-32个字", "Tag name must be 1-32 characters");
 
 fn validate_name(name: &str) -> AppResult<String> {
     let n = name.trim();
@@ -160,7 +160,12 @@ pub async fn remove_member(
     q = match (employee_id, department_id) {
         (Some(e), None) => q.filter(employee_tag_member::Column::EmployeeId.eq(e)),
         (None, Some(d)) => q.filter(employee_tag_member::Column::DepartmentId.eq(d)),
-        _ => return Err(AppError::bad_input("employeeId", Msg::new("请指定一名员工或一个部门", "Name one employee or one department"))),
+        _ => {
+            return Err(AppError::bad_input(
+                "employeeId",
+                Msg::new("EMPLOYEE_OR_DEPARTMENT_REQUIRED", "请指定一名员工或一个部门", "Name one employee or one department"),
+            ))
+        }
     };
     let res = q.exec(db).await?;
     if res.rows_affected == 0 {

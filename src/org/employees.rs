@@ -20,14 +20,14 @@ use crate::{
 };
 use entity::{corp, employee, employee_department, employee_role, employee_tag_member, session};
 
-const USERID_INVALID: Msg = Msg::new("账号为1-64位字母、数字或_-.@", "Account must be 1-64 letters, digits or _-.@");
-const NAME_INVALID: Msg = Msg::new("姓名为1-64个字", "Name must be 1-64 characters");
-const MOBILE_INVALID: Msg = Msg::new("手机号格式不正确", "Invalid mobile number");
-const EMAIL_INVALID: Msg = Msg::new("邮箱格式不正确", "Invalid email address");
-const DEPARTMENT_REQUIRED: Msg = Msg::new("请选择部门", "Choose at least one department");
-const ROLE_REQUIRED: Msg = Msg::new("请选择角色", "Choose at least one role");
+const USERID_INVALID: Msg = Msg::new("USERID_INVALID", "账号为1-64位字母、数字或_-.@", "Account must be 1-64 letters, digits or _-.@");
+const NAME_INVALID: Msg = Msg::new("EMPLOYEE_NAME_INVALID", "姓名为1-64个字", "Name must be 1-64 characters");
+const MOBILE_INVALID: Msg = Msg::new("MOBILE_INVALID", "手机号格式不正确", "Invalid mobile number");
+const EMAIL_INVALID: Msg = Msg::new("EMAIL_INVALID", "邮箱格式不正确", "Invalid email address");
+const DEPARTMENT_REQUIRED: Msg = Msg::new("DEPARTMENT_REQUIRED", "请选择部门", "Choose at least one department");
+const ROLE_REQUIRED: Msg = Msg::new("ROLE_REQUIRED", "请选择角色", "Choose at least one role");
 const DEPARTMENT_NOT_IN_WECOM: Msg =
-    Msg::new("所选部门尚未同步到企业微信，请先同步", "A chosen department is not in WeCom yet; sync first");
+    Msg::new("DEPARTMENT_NOT_IN_WECOM", "所选部门尚未同步到企业微信，请先同步", "A chosen department is not in WeCom yet; sync first");
 
 /// The employee list's filter; also the selection of a bulk operation. All
 /// conditions are combined with AND.
@@ -200,7 +200,7 @@ fn validate_gender(g: Option<String>) -> AppResult<Option<String>> {
     match clean(g) {
         None => Ok(None),
         Some(g) if g == "MALE" || g == "FEMALE" => Ok(Some(g)),
-        Some(_) => Err(AppError::bad_input("gender", Msg::new("性别无效", "Invalid gender"))),
+        Some(_) => Err(AppError::bad_input("gender", Msg::new("GENDER_INVALID", "性别无效", "Invalid gender"))),
     }
 }
 
@@ -462,7 +462,7 @@ pub async fn set_password(db: &DatabaseConnection, scope: &Scope, id: i64, passw
         return Err(AppError::bad_input("password", msg::PASSWORD_WEAK));
     }
     let e = scope.get_visible::<employee::Entity>(db, id).await?;
-    let hash = crate::crypto::hash_password(password).map_err(AppError::internal)?;
+    let hash = crate::crypto::hash_password_blocking(password).await.map_err(AppError::internal)?;
     let mut am: employee::ActiveModel = e.into();
     am.password_hash = Set(Some(hash));
     am.updated_at = Set(Utc::now());

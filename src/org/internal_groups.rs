@@ -16,18 +16,24 @@ use crate::{
 };
 use entity::{employee, internal_group};
 
-const NAME_REQUIRED: Msg = Msg::new("请填写群名称", "The group name is required");
-const FILTER_REQUIRED: Msg =
-    Msg::new("请至少选择部门、员工标签或字段条件中的一项", "Choose departments, employee tags or field conditions");
-const SIZE_RANGE: Msg = Msg::new("群人数上限为2-2000", "The size limit must be 2-2000");
-const MESSAGE_TOO_LONG: Msg = Msg::new("入群引导语不超过300字", "The entry message is at most 300 characters");
-const MESSAGE_REQUIRED: Msg = Msg::new("请填写入群引导语", "The entry message is required");
-const TOO_FEW: Msg = Msg::new("符合条件的员工不足2人，无法建群", "Fewer than 2 employees match; no group can be created");
+const NAME_REQUIRED: Msg = Msg::new("INTERNAL_GROUP_NAME_REQUIRED", "请填写群名称", "The group name is required");
+const FILTER_REQUIRED: Msg = Msg::new(
+    "INTERNAL_GROUP_FILTER_REQUIRED",
+    "请至少选择部门、员工标签或字段条件中的一项",
+    "Choose departments, employee tags or field conditions",
+);
+const SIZE_RANGE: Msg = Msg::new("INTERNAL_GROUP_SIZE_RANGE", "群人数上限为2-2000", "The size limit must be 2-2000");
+const MESSAGE_TOO_LONG: Msg =
+    Msg::new("INTERNAL_GROUP_MESSAGE_TOO_LONG", "入群引导语不超过300字", "The entry message is at most 300 characters");
+const MESSAGE_REQUIRED: Msg = Msg::new("INTERNAL_GROUP_MESSAGE_REQUIRED", "请填写入群引导语", "The entry message is required");
+const TOO_FEW: Msg =
+    Msg::new("INTERNAL_GROUP_TOO_FEW", "符合条件的员工不足2人，无法建群", "Fewer than 2 employees match; no group can be created");
 const TOO_MANY: Msg = Msg::new(
+    "INTERNAL_GROUP_TOO_MANY",
     "符合条件的员工超过群人数上限，请开启自动拆分或缩小范围",
     "More employees match than the size limit; turn on auto-split or narrow the filter",
 );
-const NOT_BOUND: Msg = Msg::new("企业尚未绑定企业微信", "The corp is not bound to WeCom");
+const NOT_BOUND: Msg = Msg::new("WECOM_NOT_BOUND", "企业尚未绑定企业微信", "The corp is not bound to WeCom");
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CreateRequest {

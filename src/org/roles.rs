@@ -13,9 +13,10 @@ use crate::{
 };
 use entity::{employee_role, role, role_department};
 
-const UNKNOWN_PERMISSION: Msg = Msg::new("权限不存在", "Unknown permission");
-const CUSTOM_NEEDS_DEPTS: Msg = Msg::new("自定义数据权限请选择部门", "A custom data scope needs departments");
-const SUPER_ROLE_NOT_ASSIGNABLE: Msg = Msg::new("超级管理员角色不可分配", "The super admin role cannot be assigned");
+const UNKNOWN_PERMISSION: Msg = Msg::new("UNKNOWN_PERMISSION", "权限不存在", "Unknown permission");
+const CUSTOM_NEEDS_DEPTS: Msg = Msg::new("CUSTOM_NEEDS_DEPTS", "自定义数据权限请选择部门", "A custom data scope needs departments");
+const SUPER_ROLE_NOT_ASSIGNABLE: Msg =
+    Msg::new("SUPER_ROLE_NOT_ASSIGNABLE", "超级管理员角色不可分配", "The super admin role cannot be assigned");
 
 pub const SUPER_ROLE_NAME: &str = "超级管理员";
 pub const BASIC_ROLE_NAME: &str = "基础角色";

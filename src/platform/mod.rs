@@ -5,7 +5,7 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::{
-    crypto::hash_password,
+    crypto::hash_password_blocking,
     error::{msg, AppError, AppResult, Msg},
     org::{permissions, roles},
     tenancy::{scope_kind, Scope},
@@ -31,7 +31,8 @@ pub struct Provisioned {
     pub basic_role: role::Model,
 }
 
-const CODE_INVALID: Msg = Msg::new("企业代码为2-32位小写字母、数字或-", "Corp code must be 2-32 lowercase letters, digits or -");
+const CODE_INVALID: Msg =
+    Msg::new("CORP_CODE_INVALID", "企业代码为2-32位小写字母、数字或-", "Corp code must be 2-32 lowercase letters, digits or -");
 
 pub async fn create(db: &DatabaseConnection, t: NewTenant) -> AppResult<Provisioned> {
     let code = t.code.trim().to_lowercase();
@@ -42,7 +43,7 @@ pub async fn create(db: &DatabaseConnection, t: NewTenant) -> AppResult<Provisio
         return Err(AppError::bad_input("password", msg::PASSWORD_WEAK));
     }
     let mobile = crate::org::employees::normalize_mobile(&t.admin_mobile)?;
-    let hash = hash_password(&t.admin_password).map_err(AppError::internal)?;
+    let hash = hash_password_blocking(&t.admin_password).await.map_err(AppError::internal)?;
     let txn = crate::db::write_txn(db).await?;
     if corp::Entity::find().filter(corp::Column::Code.eq(&code)).count(&txn).await? > 0 {
         return Err(AppError::conflict(msg::DUPLICATE_NAME).with_field("code"));

@@ -12,8 +12,8 @@ use crate::{
 };
 use entity::{corp, wecom_binding};
 
-const AES_KEY_INVALID: Msg = Msg::new("EncodingAESKey应为43位字符", "EncodingAESKey must be 43 characters");
-const CORP_ID_REQUIRED: Msg = Msg::new("请填写企业ID", "The WeCom corp id is required");
+const AES_KEY_INVALID: Msg = Msg::new("AES_KEY_INVALID", "EncodingAESKey应为43位字符", "EncodingAESKey must be 43 characters");
+const CORP_ID_REQUIRED: Msg = Msg::new("CORP_ID_REQUIRED", "请填写企业ID", "The WeCom corp id is required");
 
 /// New values; `None` keeps what is stored, `Some("")` clears it.
 #[derive(Default)]

@@ -20,23 +20,21 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TryInsert
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{binding, link::link, sync};
+use super::{
+    binding,
+    inbox::{self, status, ApplyInbox},
+    link::link,
+    sync,
+};
 use crate::{
     customers::recycle::{self, LossType},
     error::AppError,
     integrations::wecom::types,
-    jobs::{JobCtx, JobError, JobHandler, JobKind, NewJob},
+    jobs::{JobCtx, JobError, JobHandler, JobKind},
     state::AppState,
     tenancy::Scope,
 };
 use entity::{employee, session, wecom_inbox};
-
-pub mod status {
-    pub const PENDING: &str = "PENDING";
-    pub const APPLIED: &str = "APPLIED";
-    /// Verified and kept, for an area whose handler has not landed yet.
-    pub const UNHANDLED: &str = "UNHANDLED";
-}
 
 #[derive(Deserialize)]
 pub struct Signed {
@@ -60,11 +58,22 @@ pub async fn verify_url(State(app): State<AppState>, Path(corp): Path<String>, Q
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
+    // The same window as deliveries: a captured verification must not replay forever.
+    if let Some(refusal) = outside_window(&app, &q.timestamp) {
+        return refusal;
+    }
     let Some(echo) = q.echostr else { return refuse(StatusCode::BAD_REQUEST, "no echostr") };
     match crypt.open(&q.msg_signature, &q.timestamp, &q.nonce, &echo) {
         Ok(plain) => (StatusCode::OK, plain).into_response(),
         Err(e) => refuse(StatusCode::FORBIDDEN, &format!("{e:?} ({})", e.official_code())),
     }
+}
+
+/// The refusal of a signed request whose timestamp is outside the configured window.
+fn outside_window(app: &AppState, timestamp: &str) -> Option<Response> {
+    let Ok(ts) = timestamp.parse::<i64>() else { return Some(refuse(StatusCode::BAD_REQUEST, "bad timestamp")) };
+    ((Utc::now().timestamp() - ts).abs() > app.config.callback_window_secs)
+        .then(|| refuse(StatusCode::FORBIDDEN, "timestamp outside the window"))
 }
 
 /// Top-level child elements of an XML document, as text. Refuses DTDs.
@@ -130,12 +139,8 @@ pub async fn receive(State(app): State<AppState>, Path(corp): Path<String>, Quer
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let ts: i64 = match q.timestamp.parse() {
-        Ok(t) => t,
-        Err(_) => return refuse(StatusCode::BAD_REQUEST, "bad timestamp"),
-    };
-    if (Utc::now().timestamp() - ts).abs() > app.config.callback_window_secs {
-        return refuse(StatusCode::FORBIDDEN, "timestamp outside the window");
+    if let Some(refusal) = outside_window(&app, &q.timestamp) {
+        return refusal;
     }
     let Some(envelope) = std::str::from_utf8(&body).ok().and_then(flat_xml) else {
         return refuse(StatusCode::BAD_REQUEST, "unparsable envelope");
@@ -160,19 +165,9 @@ pub async fn receive(State(app): State<AppState>, Path(corp): Path<String>, Quer
         corp_id: Set(corp_id),
         ..Default::default()
     };
-    let stored = wecom_inbox::Entity::insert(row)
-        .on_conflict_do_nothing_on([wecom_inbox::Column::CorpId, wecom_inbox::Column::DedupKey])
-        .exec(&app.db)
-        .await;
-    match stored {
-        Ok(TryInsertResult::Inserted(r)) => {
-            let new = NewJob { corp_id: Some(corp_id), ..NewJob::system() }.dedup(format!("wecom-inbox:{}", r.last_insert_id));
-            if let Err(e) = app.jobs.enqueue::<ApplyInboxJob>(&app.db, new, &json!({"inboxId": r.last_insert_id})).await {
-                // The row is stored; the reconciliation pass picks it up.
-                tracing::error!(error = ?e, "could not queue inbox job");
-            }
-        }
-        Ok(_) => tracing::info!(corp_id, "duplicate wecom callback ignored"),
+    match store(&app, row).await {
+        Ok(true) => app.jobs.wake_workers(),
+        Ok(false) => tracing::info!(corp_id, "duplicate wecom callback ignored"),
         Err(e) => {
             // Not stored: let WeCom retry.
             tracing::error!(error = ?e, "could not store wecom callback");
@@ -182,17 +177,33 @@ pub async fn receive(State(app): State<AppState>, Path(corp): Path<String>, Quer
     (StatusCode::OK, "").into_response()
 }
 
-/// Applies one inbox event; leaves the inbox row APPLIED (or UNHANDLED).
-pub struct ApplyInboxJob;
-
-impl JobKind for ApplyInboxJob {
-    const KIND: &'static str = "wecom.apply_inbox";
-    type Payload = Value;
+/// Stores the event and its apply job in one transaction (a crash between
+/// two statements once left acknowledged events unapplied until the sweep);
+/// `false` for a redelivery already stored.
+async fn store(app: &AppState, row: wecom_inbox::ActiveModel) -> Result<bool, AppError> {
+    let corp_id = match &row.corp_id {
+        sea_orm::ActiveValue::Set(c) => *c,
+        _ => return Err(AppError::internal(anyhow::anyhow!("inbox row without corp"))),
+    };
+    let txn = crate::db::write_txn(&app.db).await?;
+    let inserted = wecom_inbox::Entity::insert(row)
+        .on_conflict_do_nothing_on([wecom_inbox::Column::CorpId, wecom_inbox::Column::DedupKey])
+        .exec(&txn)
+        .await?;
+    let TryInsertResult::Inserted(r) = inserted else { return Ok(false) };
+    let (new, payload) = inbox::apply_job(corp_id, r.last_insert_id, "");
+    crate::jobs::insert::<ApplyInbox>(&txn, new, &payload, Utc::now()).await?;
+    txn.commit().await?;
+    Ok(true)
 }
+
+/// Applies one inbox event; leaves the inbox row APPLIED (or UNHANDLED), or
+/// counts a failed try (`inbox::record_failure`).
+pub struct ApplyInboxJob;
 
 #[async_trait::async_trait]
 impl JobHandler for ApplyInboxJob {
-    type Kind = Self;
+    type Kind = ApplyInbox;
 
     async fn run(&self, ctx: &JobCtx, p: Value) -> Result<Value, JobError> {
         let id =
@@ -212,7 +223,10 @@ impl JobHandler for ApplyInboxJob {
         }
         let fields = flat_xml(&row.payload).unwrap_or_default();
         let scope = Scope::system(row.corp_id);
-        let outcome = apply(state, &scope, &row, &fields).await?;
+        let outcome = match apply(state, &scope, &row, &fields).await {
+            Ok(outcome) => outcome,
+            Err(e) => return Err(inbox::record_failure(&state.db, &row, e).await?),
+        };
         let scope_update = scope
             .update_many::<wecom_inbox::Entity>()
             .col_expr(wecom_inbox::Column::Status, outcome.into())
@@ -401,7 +415,9 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
 }
 
 /// Reconciliation of the inbox: events still PENDING a few minutes after
-/// arrival (their job could not be queued, or gave up) are queued again.
+/// arrival (their job was lost with a crashed worker) are queued again;
+/// each apply counts against the event's tries, so a failing event ends
+/// FAILED rather than being queued forever.
 pub struct InboxSweepJob;
 
 impl JobKind for InboxSweepJob {
@@ -424,8 +440,8 @@ impl JobHandler for InboxSweepJob {
             .map_err(AppError::from)?;
         let slot = Utc::now().timestamp() / 600;
         for r in &rows {
-            let new = NewJob { corp_id: Some(r.corp_id), ..NewJob::system() }.dedup(format!("wecom-inbox:{}:sweep:{slot}", r.id));
-            ctx.state.jobs.enqueue::<ApplyInboxJob>(&ctx.state.db, new, &json!({"inboxId": r.id})).await?;
+            let (new, payload) = inbox::apply_job(r.corp_id, r.id, &format!(":sweep:{slot}"));
+            ctx.state.jobs.enqueue::<ApplyInbox>(&ctx.state.db, new, &payload).await?;
         }
         Ok(json!({"requeued": rows.len()}))
     }

@@ -4,16 +4,88 @@ use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::{binding, link::link, sync};
+use super::{binding, inbox, link::link, sync};
 use crate::{
     auth::graphql::{adopt, payload, LoginPayload},
-    error::{msg, AppError, Code, Msg},
-    graphql::{context::CtxExt, guard::Perm},
-    jobs::graphql::Job,
+    error::{msg, AppError, Code, Lang, Msg},
+    graphql::{
+        connection::{connection, fetch_page, parse_id, Conn, Page},
+        context::CtxExt,
+        guard::Perm,
+    },
+    jobs::graphql::{Job, JobError},
     org::permissions as perm,
     tenancy::Scope,
 };
-use entity::{corp, employee};
+use entity::{corp, employee, wecom_inbox};
+
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum WecomInboxStatus {
+    /// Stored, waiting to be applied (or between tries).
+    Pending,
+    Applied,
+    /// Verified and kept for a feature that does not apply it yet.
+    Unhandled,
+    /// Its tries are spent; `lastError` says why. `retryWecomInboxEvent` tries again.
+    Failed,
+}
+
+impl WecomInboxStatus {
+    fn stored(self) -> &'static str {
+        match self {
+            WecomInboxStatus::Pending => inbox::status::PENDING,
+            WecomInboxStatus::Applied => inbox::status::APPLIED,
+            WecomInboxStatus::Unhandled => inbox::status::UNHANDLED,
+            WecomInboxStatus::Failed => inbox::status::FAILED,
+        }
+    }
+}
+
+/// A verified callback from WeCom.
+pub struct WecomInboxEvent(wecom_inbox::Model);
+
+#[Object]
+impl WecomInboxEvent {
+    async fn id(&self) -> async_graphql::ID {
+        self.0.id.into()
+    }
+    /// WeCom's `Event` (or `MsgType`), e.g. `change_external_contact`.
+    async fn event(&self) -> &str {
+        &self.0.event
+    }
+    /// WeCom's `ChangeType`, e.g. `add_external_contact`.
+    async fn change_type(&self) -> &str {
+        &self.0.change_type
+    }
+    async fn status(&self) -> WecomInboxStatus {
+        match self.0.status.as_str() {
+            inbox::status::APPLIED => WecomInboxStatus::Applied,
+            inbox::status::UNHANDLED => WecomInboxStatus::Unhandled,
+            inbox::status::FAILED => WecomInboxStatus::Failed,
+            _ => WecomInboxStatus::Pending,
+        }
+    }
+    /// Failed tries so far.
+    async fn attempts(&self) -> i32 {
+        self.0.attempts
+    }
+    /// Why the last try failed.
+    async fn last_error(&self, ctx: &Context<'_>) -> Option<JobError> {
+        let v: serde_json::Value = serde_json::from_str(self.0.last_error.as_deref()?).ok()?;
+        let key = if ctx.lang() == Lang::En { "en" } else { "zh" };
+        Some(JobError {
+            code: v["code"].as_str()?.to_string(),
+            reason: v["reason"].as_str().map(str::to_string),
+            message: v[key].as_str()?.to_string(),
+        })
+    }
+    async fn received_at(&self) -> DateTime<Utc> {
+        self.0.received_at
+    }
+    async fn applied_at(&self) -> Option<DateTime<Utc>> {
+        self.0.applied_at
+    }
+}
 
 /// What is configured; secrets are never readable back, only whether they are set.
 #[derive(SimpleObject)]
@@ -79,6 +151,21 @@ impl WecomQuery {
         let code = corp_code(ctx, scope.corp_id()).await?;
         Ok(binding::get(ctx.db(), scope).await?.map(|b| present(b, ctx, &code)))
     }
+
+    /// Callbacks WeCom delivered, newest first; `status: FAILED` lists the
+    /// events whose tries are spent.
+    #[graphql(guard = "Perm(perm::SYS_WECOM_MANAGE)", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
+    async fn wecom_inbox(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<WecomInboxStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<WecomInboxEvent>> {
+        let page = Page::new(first, after)?;
+        let (rows, total) = fetch_page(ctx.db(), inbox::list(ctx.scope()?, status.map(WecomInboxStatus::stored)), page).await?;
+        Ok(connection(page, total, rows.into_iter().map(WecomInboxEvent).collect()))
+    }
 }
 
 #[derive(Default)]
@@ -116,11 +203,18 @@ impl WecomMutation {
         Ok(Job(sync::start_manual(ctx.db(), &ctx.state().jobs, ctx.auth()?).await?))
     }
 
+    /// Gives a FAILED callback event fresh tries (`CONFLICT` for any other status).
+    #[graphql(guard = "Perm(perm::SYS_WECOM_MANAGE)")]
+    async fn retry_wecom_inbox_event(&self, ctx: &Context<'_>, id: async_graphql::ID) -> async_graphql::Result<WecomInboxEvent> {
+        let row = inbox::retry(ctx.db(), &ctx.state().jobs, ctx.scope()?, parse_id(&id, "id")?).await?;
+        Ok(WecomInboxEvent(row))
+    }
+
     /// Login from a WeCom sidebar page or a QR scan: the OAuth `code` WeCom
     /// handed the page, for the corp `corpCode`.
     async fn login_with_wecom_code(&self, ctx: &Context<'_>, corp_code: String, code: String) -> async_graphql::Result<LoginPayload> {
         let state = ctx.state();
-        let failed = || AppError::new(Code::Unauthenticated, Msg::new("企业微信授权登录失败", "WeCom login failed"));
+        let failed = || AppError::new(Code::Unauthenticated, Msg::new("WECOM_LOGIN_FAILED", "企业微信授权登录失败", "WeCom login failed"));
         let c = corp::Entity::find()
             .filter(corp::Column::Code.eq(corp_code.trim()))
             .one(ctx.db())

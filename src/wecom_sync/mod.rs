@@ -6,6 +6,7 @@ pub mod binding;
 pub mod callbacks;
 pub mod customer_sync;
 pub mod graphql;
+pub mod inbox;
 pub mod link;
 pub mod progress;
 pub mod sync;

@@ -28,9 +28,10 @@ use crate::{
 };
 use entity::{department, employee, employee_department, employee_role, job, role, wecom_binding};
 
-const NOT_BOUND: Msg = Msg::new("企业尚未绑定企业微信", "The corp is not bound to WeCom");
-const DAILY_LIMIT: Msg = Msg::new("每天最多手动同步2次，请明天再试", "At most 2 manual syncs a day; try again tomorrow");
-const TOO_SOON: Msg = Msg::new("两次手动同步需间隔至少10分钟", "Manual syncs must be at least 10 minutes apart");
+const NOT_BOUND: Msg = Msg::new("WECOM_NOT_BOUND", "企业尚未绑定企业微信", "The corp is not bound to WeCom");
+const DAILY_LIMIT: Msg =
+    Msg::new("SYNC_DAILY_LIMIT", "每天最多手动同步2次，请明天再试", "At most 2 manual syncs a day; try again tomorrow");
+const TOO_SOON: Msg = Msg::new("SYNC_TOO_SOON", "两次手动同步需间隔至少10分钟", "Manual syncs must be at least 10 minutes apart");
 
 /// Refusals that mean "this secret may not read that", not "something broke".
 fn refused_by_policy(e: &crate::integrations::wecom::WecomError) -> Option<i64> {

@@ -96,7 +96,7 @@ pub async fn test_config() -> (Config, Option<String>, Option<std::path::PathBuf
     } else if in_ci() && std::env::var("TEST_DATABASE_URL").is_ok() {
         panic!("CI=true with TEST_DATABASE_URL but no REDIS_URL");
     }
-    c.master_key = Some(MasterKey::generate().1);
+    c.master_key = Some(MasterKey::generate().1.into());
     c.job_poll_ms = 50;
     c.job_workers = 1;
     // Scheduled firings (nightly sync, sweeps) would race the tests' own steps.
@@ -209,7 +209,7 @@ impl TestApp {
     }
 
     pub fn anonymous(&self) -> Client {
-        Client { http: self.http.clone(), url: self.url("/graphql"), token: None, lang: None }
+        Client { http: self.http.clone(), url: self.url("/graphql"), token: None, lang: None, forwarded_for: None }
     }
 
     /// Creates an employee through the API with system access open and a password.
@@ -272,11 +272,19 @@ pub struct Client {
     pub url: String,
     pub token: Option<String>,
     pub lang: Option<String>,
+    /// Sent as `x-forwarded-for` (apps configured to trust that header see it as the client address).
+    pub forwarded_for: Option<String>,
 }
 
 impl Client {
     pub fn english(mut self) -> Self {
         self.lang = Some("en-US,en;q=0.9,zh;q=0.5".into());
+        self
+    }
+
+    /// The same caller, as if from another address behind the trusted proxy.
+    pub fn behind_proxy_as(mut self, forwarded_for: &str) -> Self {
+        self.forwarded_for = Some(forwarded_for.into());
         self
     }
 
@@ -288,6 +296,9 @@ impl Client {
         }
         if let Some(l) = &self.lang {
             req = req.header("accept-language", l);
+        }
+        if let Some(f) = &self.forwarded_for {
+            req = req.header("x-forwarded-for", f);
         }
         let res = req.send().await.expect("request");
         res.json().await.expect("json body")

@@ -84,7 +84,7 @@ pub struct CustomerGroupQuery;
 #[Object]
 impl CustomerGroupQuery {
     /// Customer groups whose owner is in the caller's data scope, newest first.
-    #[graphql(guard = "Perm(perm::GROUP_VIEW)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(guard = "Perm(perm::GROUP_VIEW)", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn customer_groups(
         &self,
         ctx: &Context<'_>,

@@ -218,7 +218,7 @@ pub struct InheritanceQuery;
 #[Object]
 impl InheritanceQuery {
     /// Resigned employees within the caller's data scope, most recent first (INH-1).
-    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn resigned_employees(
         &self,
         ctx: &Context<'_>,
@@ -281,7 +281,7 @@ impl InheritanceQuery {
     }
 
     /// A leaver's customers still waiting for an heir (WeCom's unassigned list).
-    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn unassigned_customers(
         &self,
         ctx: &Context<'_>,
@@ -310,7 +310,7 @@ impl InheritanceQuery {
     }
 
     /// Hand-overs (on-job and resigned) whose receiver is in the caller's scope, newest first.
-    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn inheritances(
         &self,
         ctx: &Context<'_>,
@@ -387,10 +387,12 @@ impl InheritanceMutation {
     #[graphql(guard = "Perm(perm::CUSTOMER_INHERIT)")]
     async fn run_resigned_allocation(&self, ctx: &Context<'_>, day: Option<String>) -> async_graphql::Result<Job> {
         let auth = ctx.auth()?;
-        let day = day
-            .map(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d"))
-            .transpose()
-            .map_err(|_| AppError::bad_input("day", crate::error::Msg::new("日期格式应为YYYY-MM-DD", "Dates are written YYYY-MM-DD")))?;
+        let day = day.map(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")).transpose().map_err(|_| {
+            AppError::bad_input(
+                "day",
+                crate::error::Msg::new("DATE_FORMAT_INVALID", "日期格式应为YYYY-MM-DD", "Dates are written YYYY-MM-DD"),
+            )
+        })?;
         let job =
             ctx.state().jobs.enqueue::<allocation::AutoAllocationJob>(ctx.db(), NewJob::for_user(auth), &AllocationRun { day }).await?;
         Ok(Job(job))

@@ -151,12 +151,12 @@ impl Customer {
         Ok(crm_loader(ctx).load_one(LastFollowUpOf(self.0.id)).await?.map(FollowUp))
     }
     /// Follow-up records, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn follow_ups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<FollowUp>> {
         subject_page(ctx, follow_ups::of_subject(ctx.scope()?, Subject::Customer, self.0.id), first, after, FollowUp).await
     }
     /// The timeline (客户动态), newest first; `kinds` narrows it.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn timeline(
         &self,
         ctx: &Context<'_>,
@@ -169,7 +169,7 @@ impl Customer {
         Ok(connection(page, total, rows.into_iter().map(CustomerEvent).collect()))
     }
     /// Business records (业务记录), newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn business_records(
         &self,
         ctx: &Context<'_>,
@@ -180,7 +180,7 @@ impl Customer {
             .await
     }
     /// Work orders (工单), newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn work_orders(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<WorkOrder>> {
         subject_page(ctx, crate::customers::work_orders::of_subject(ctx.scope()?, Subject::Customer, self.0.id), first, after, WorkOrder)
             .await
@@ -418,7 +418,7 @@ impl CustomerGroup {
         Ok(crm_loader(ctx).load_one(MemberCountOf(self.0.id)).await?.unwrap_or(0))
     }
     /// Members, newest join first; `quit: true` lists those who left.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -442,12 +442,12 @@ impl CustomerGroup {
         Ok(values.into_iter().map(|(field, value)| CustomFieldValue { field, value }).collect())
     }
     /// Follow-up records, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn follow_ups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<FollowUp>> {
         subject_page(ctx, follow_ups::of_subject(ctx.scope()?, Subject::Group, self.0.id), first, after, FollowUp).await
     }
     /// Business records, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn business_records(
         &self,
         ctx: &Context<'_>,
@@ -457,7 +457,7 @@ impl CustomerGroup {
         subject_page(ctx, records::of_subject(ctx.scope()?, Subject::Group, self.0.id), first, after, BusinessRecord).await
     }
     /// Work orders, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn work_orders(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<WorkOrder>> {
         subject_page(ctx, work_orders::of_subject(ctx.scope()?, Subject::Group, self.0.id), first, after, WorkOrder).await
     }

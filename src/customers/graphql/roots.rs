@@ -152,7 +152,7 @@ pub struct CustomerQueryRoot;
 #[Object]
 impl CustomerQueryRoot {
     /// Customers within the caller's data scope (an adder or the owner in scope).
-    #[graphql(guard = "Perm(perm::CUSTOMER_VIEW)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(guard = "Perm(perm::CUSTOMER_VIEW)", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn customers(
         &self,
         ctx: &Context<'_>,
@@ -200,7 +200,7 @@ impl CustomerQueryRoot {
     }
 
     /// Lost customers (INH-4) whose adder is in the caller's scope, newest loss first.
-    #[graphql(guard = "Perm(perm::CUSTOMER_RECYCLE_VIEW)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(guard = "Perm(perm::CUSTOMER_RECYCLE_VIEW)", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn customer_recycle_bin(
         &self,
         ctx: &Context<'_>,

@@ -103,18 +103,25 @@ impl WecomError {
 fn remedy(errcode: i64) -> Option<Msg> {
     Some(match errcode {
         48009 | 48002 => Msg::new(
+            "WECOM_API_NOT_PERMITTED",
             "企业微信拒绝了该接口调用：请在企业微信管理后台为应用开通相应的接口权限（通讯录/客户联系）",
             "WeCom refused the call: grant the app the API permission (address book / customer contact) in the WeCom admin console",
         ),
         60020 => Msg::new(
+            "WECOM_IP_NOT_TRUSTED",
             "服务器IP不在企业微信可信IP列表中：请在应用设置中添加可信IP，或配置出口代理",
             "This server's IP is not a trusted IP of the WeCom app: add it in the app settings or configure the outbound proxy",
         ),
         60011 => Msg::new(
+            "WECOM_OUT_OF_VISIBLE_RANGE",
             "应用可见范围不包含该成员或部门：请在企业微信后台调整应用可见范围",
             "The member or department is outside the app's visible range: widen it in WeCom",
         ),
-        40001 | 40013 => Msg::new("企业微信凭证无效：请检查企业ID和Secret", "Invalid WeCom credentials: check the corp id and secret"),
+        40001 | 40013 => Msg::new(
+            "WECOM_CREDENTIALS_INVALID",
+            "企业微信凭证无效：请检查企业ID和Secret",
+            "Invalid WeCom credentials: check the corp id and secret",
+        ),
         _ => return None,
     })
 }
@@ -124,16 +131,23 @@ impl From<WecomError> for AppError {
         match &e {
             WecomError::Api { errcode, errmsg } => {
                 let msg = remedy(*errcode).unwrap_or_else(|| {
-                    Msg::owned(format!("企业微信返回错误 {errcode}：{errmsg}"), format!("WeCom answered errcode {errcode}: {errmsg}"))
+                    Msg::owned(
+                        "WECOM_ERROR",
+                        format!("企业微信返回错误 {errcode}：{errmsg}"),
+                        format!("WeCom answered errcode {errcode}: {errmsg}"),
+                    )
                 });
                 AppError::new(Code::Upstream, msg).with_extra("errcode", *errcode).with_extra("errmsg", errmsg.clone())
             }
-            WecomError::MissingSecret(_) => {
-                AppError::new(Code::Upstream, Msg::new("企业微信尚未配置所需的Secret", "The WeCom secret this needs is not configured"))
-            }
+            WecomError::MissingSecret(_) => AppError::new(
+                Code::Upstream,
+                Msg::new("WECOM_SECRET_MISSING", "企业微信尚未配置所需的Secret", "The WeCom secret this needs is not configured"),
+            ),
             WecomError::Transport(_) | WecomError::Decode(_) => {
-                let mut err =
-                    AppError::new(Code::Upstream, Msg::new("企业微信暂时无法访问，请稍后重试", "WeCom is unreachable, try again later"));
+                let mut err = AppError::new(
+                    Code::Upstream,
+                    Msg::new("WECOM_UNREACHABLE", "企业微信暂时无法访问，请稍后重试", "WeCom is unreachable, try again later"),
+                );
                 err.source = Some(anyhow::anyhow!("{e}"));
                 tracing::warn!(error = %e, "wecom call failed");
                 err

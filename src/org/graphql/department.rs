@@ -92,7 +92,7 @@ pub struct DepartmentQuery;
 #[Object]
 impl DepartmentQuery {
     /// Departments of the corp (fuzzy name search), flat, by parent then sibling order.
-    #[graphql(guard = "Perm(perm::ORG_DEPARTMENT_VIEW)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(guard = "Perm(perm::ORG_DEPARTMENT_VIEW)", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn departments(
         &self,
         ctx: &Context<'_>,

@@ -247,7 +247,7 @@ pub struct EmployeeQueryRoot;
 #[Object]
 impl EmployeeQueryRoot {
     /// Employees within the caller's data scope, newest first.
-    #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_VIEW)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_VIEW)", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn employees(
         &self,
         ctx: &Context<'_>,

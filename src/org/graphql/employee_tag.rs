@@ -76,7 +76,7 @@ pub struct EmployeeTagQuery;
 
 #[Object]
 impl EmployeeTagQuery {
-    #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_TAG_VIEW)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_TAG_VIEW)", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn employee_tags(
         &self,
         ctx: &Context<'_>,

@@ -85,7 +85,7 @@ pub struct InternalGroupQuery;
 #[Object]
 impl InternalGroupQuery {
     /// Internal groups, newest first.
-    #[graphql(guard = "Perm(perm::ORG_INTERNAL_GROUP_VIEW)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(guard = "Perm(perm::ORG_INTERNAL_GROUP_VIEW)", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn internal_groups(
         &self,
         ctx: &Context<'_>,

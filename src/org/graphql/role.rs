@@ -149,7 +149,7 @@ pub struct RoleQuery;
 #[Object]
 impl RoleQuery {
     /// Roles of the corp; the super-admin role is listed to the super admin only.
-    #[graphql(guard = "Perm(perm::ORG_ROLE_VIEW)", complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(guard = "Perm(perm::ORG_ROLE_VIEW)", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn roles(
         &self,
         ctx: &Context<'_>,
