@@ -82,6 +82,10 @@ pub async fn graphql_ws(
 /// What the gate knows of the connection.
 #[derive(Default)]
 struct Gate {
+    /// subscriptions-transport-ws clients send `start` right after
+    /// `connection_init` without awaiting the ack; async-graphql runs the
+    /// init before reading on, so only a `start` with no init is refused there.
+    legacy: bool,
     init_seen: bool,
     acked: bool,
     live: HashSet<String>,
@@ -140,7 +144,7 @@ async fn serve(socket: Socket, app: AppState, schema: AppSchema, headers: Header
     tokio::pin!(session_end);
     let init_deadline = tokio::time::sleep(std::time::Duration::from_secs(app.config.ws_init_timeout_secs));
     tokio::pin!(init_deadline);
-    let mut gate = Gate::default();
+    let mut gate = Gate { legacy: protocol == WebSocketProtocols::SubscriptionsTransportWS, ..Gate::default() };
     let mut lang = Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
     let max_live = app.config.ws_max_operations;
     loop {
@@ -207,7 +211,7 @@ fn admit(gate: &mut Gate, msg: &ClientMessage, max_live: usize, lang: &mut Lang)
             }
             Admit::Forward
         }
-        ClientMessage::Start { .. } if !gate.acked => Admit::Close(4401, "Unauthorized".into()),
+        ClientMessage::Start { .. } if !(gate.acked || (gate.legacy && gate.init_seen)) => Admit::Close(4401, "Unauthorized".into()),
         ClientMessage::Start { id, .. } if gate.live.contains(id) => Admit::Close(4409, format!("Subscriber for {id} already exists")),
         ClientMessage::Start { id, .. } if gate.live.len() >= max_live => Admit::Refuse(id.clone()),
         ClientMessage::Start { id, .. } => {
