@@ -105,6 +105,14 @@ pub mod msg {
     pub const DUPLICATE_NAME: Msg = Msg::new("DUPLICATE_NAME", "名称已存在", "This name already exists");
     pub const DEPT_CYCLE: Msg =
         Msg::new("DEPT_CYCLE", "不能移动到自身或其下级部门", "A department cannot move under itself or its descendants");
+    pub const DUPLICATE: Msg = Msg::new("DUPLICATE", "数据已存在，请勿重复添加", "This already exists");
+    pub const REFERENCE_MISSING: Msg =
+        Msg::new("REFERENCE_MISSING", "关联的数据不存在或已被删除", "A referenced item does not exist or was deleted");
+    pub const STILL_REFERENCED: Msg = Msg::new(
+        "STILL_REFERENCED",
+        "该数据仍被其他数据引用，请先移除引用再删除",
+        "It is still referenced elsewhere; remove those references before deleting",
+    );
     pub const PASSWORD_WEAK: Msg = Msg::new("PASSWORD_WEAK", "密码至少8位", "Password must be at least 8 characters");
 }
 
@@ -186,16 +194,44 @@ impl AppError {
     }
 }
 
+/// The database's own refusals become answers a client can act on, so a race
+/// past a service's check still ends in CONFLICT or NOT_FOUND, not INTERNAL.
+/// A key violation here is a write naming a missing row; deletes that may be
+/// refused map theirs with [`AppError::from_delete`].
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
-        AppError::internal(e)
+        match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::conflict(msg::DUPLICATE),
+            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => AppError::new(Code::NotFound, msg::REFERENCE_MISSING),
+            _ if is_restrict_refusal(&e) => AppError::new(Code::NotFound, msg::REFERENCE_MISSING),
+            _ => AppError::internal(e),
+        }
+    }
+}
+
+/// SQLite enforces `ON DELETE RESTRICT` through an internal trigger, so the
+/// refusal arrives as SQLITE_CONSTRAINT_TRIGGER (1811), which sea-orm's
+/// `sql_err` does not classify; its text is still SQLite's foreign-key one.
+fn is_restrict_refusal(e: &sea_orm::DbErr) -> bool {
+    e.to_string().contains("(code: 1811) FOREIGN KEY constraint failed")
+}
+
+impl AppError {
+    /// For a delete: a foreign-key refusal means rows still point at the
+    /// target, answered as CONFLICT with `refused` (the area's own reason).
+    pub fn from_delete(e: sea_orm::DbErr, refused: Msg) -> AppError {
+        match e.sql_err() {
+            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => AppError::conflict(refused),
+            _ if is_restrict_refusal(&e) => AppError::conflict(refused),
+            _ => AppError::from(e),
+        }
     }
 }
 
 impl From<sea_orm::TransactionError<AppError>> for AppError {
     fn from(e: sea_orm::TransactionError<AppError>) -> Self {
         match e {
-            sea_orm::TransactionError::Connection(db) => AppError::internal(db),
+            sea_orm::TransactionError::Connection(db) => AppError::from(db),
             sea_orm::TransactionError::Transaction(app) => app,
         }
     }

@@ -20,6 +20,7 @@ mod data_scope;
 mod departments;
 mod employee_tags;
 mod employees;
+mod foreign_keys;
 mod http_protocol;
 mod inbox;
 mod jobs;

@@ -14,6 +14,7 @@ mod m20261122_000009_group_tags;
 mod m20261122_000010_files;
 mod m20261122_000011_group_activity;
 mod m20261202_000012_live_alerts;
+mod m20261204_000013_foreign_keys;
 
 pub struct Migrator;
 
@@ -33,6 +34,38 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_files::Migration),
             Box::new(m20261122_000011_group_activity::Migration),
             Box::new(m20261202_000012_live_alerts::Migration),
+            Box::new(m20261204_000013_foreign_keys::Migration),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::m20261204_000013_foreign_keys::{keys, parents_first, TENANT_TABLES};
+
+    #[test]
+    fn every_keyed_table_comes_after_the_tables_it_points_at() {
+        let keys = keys();
+        let order = parents_first(&keys).expect("no cycle");
+        for k in &keys {
+            let child = order.iter().position(|t| *t == k.table).expect("keyed table ordered");
+            if k.parent != "corps" && k.parent != k.table {
+                let parent = order.iter().position(|t| *t == k.parent).expect("parent ordered");
+                assert!(parent < child, "{} must follow {}", k.table, k.parent);
+            }
+        }
+        assert_eq!(order.len(), TENANT_TABLES.len());
+    }
+
+    #[test]
+    fn each_column_has_one_key() {
+        let keys = keys();
+        let mut seen: Vec<(&str, &str)> = keys.iter().map(|k| (k.table, k.column)).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), keys.len());
+        for k in &keys {
+            assert!(TENANT_TABLES.contains(&k.table) && (k.parent == "corps" || TENANT_TABLES.contains(&k.parent)), "{k:?}");
+        }
     }
 }

@@ -211,7 +211,12 @@ pub async fn delete(db: &DatabaseConnection, scope: &Scope, wecom: Option<&Wecom
     if let (Some(l), Some(wid)) = (wecom, dept.wecom_id) {
         l.client.department_delete(&l.creds, wid).await?;
     }
-    scope.delete_many::<department::Entity>().filter(department::Column::Id.eq(id)).exec(&txn).await?;
+    scope
+        .delete_many::<department::Entity>()
+        .filter(department::Column::Id.eq(id))
+        .exec(&txn)
+        .await
+        .map_err(|e| AppError::from_delete(e, msg::DEPT_HAS_DATA))?;
     scope
         .delete_many::<entity::employee_tag_member::Entity>()
         .filter(entity::employee_tag_member::Column::DepartmentId.eq(id))
