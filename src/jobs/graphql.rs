@@ -30,6 +30,19 @@ pub struct JobError {
     pub message: String,
 }
 
+impl JobError {
+    /// Reads an error the runner stored (`{code, reason, zh, en}`) in the caller's language.
+    pub fn from_stored(stored: &str, lang: Lang) -> Option<JobError> {
+        let v: serde_json::Value = serde_json::from_str(stored).ok()?;
+        let key = if lang == Lang::En { "en" } else { "zh" };
+        Some(JobError {
+            code: v["code"].as_str()?.to_string(),
+            reason: v["reason"].as_str().map(str::to_string),
+            message: v[key].as_str()?.to_string(),
+        })
+    }
+}
+
 pub struct Job(pub job::Model);
 
 #[Object]
@@ -61,13 +74,7 @@ impl Job {
     }
     /// Why the last attempt failed (the job may still be retried while QUEUED).
     async fn error(&self, ctx: &Context<'_>) -> Option<JobError> {
-        let v: serde_json::Value = serde_json::from_str(self.0.last_error.as_deref()?).ok()?;
-        let key = if ctx.lang() == Lang::En { "en" } else { "zh" };
-        Some(JobError {
-            code: v["code"].as_str()?.to_string(),
-            reason: v["reason"].as_str().map(str::to_string),
-            message: v[key].as_str()?.to_string(),
-        })
+        JobError::from_stored(self.0.last_error.as_deref()?, ctx.lang())
     }
     async fn attempts(&self) -> i32 {
         self.0.attempts

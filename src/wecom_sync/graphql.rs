@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::{binding, inbox, link::link, sync};
 use crate::{
     auth::graphql::{adopt, payload, LoginPayload},
-    error::{msg, AppError, Code, Lang, Msg},
+    error::{msg, AppError, Code, Msg},
     graphql::{
         connection::{connection, fetch_page, parse_id, Conn, Page},
         context::CtxExt,
@@ -71,13 +71,7 @@ impl WecomInboxEvent {
     }
     /// Why the last try failed.
     async fn last_error(&self, ctx: &Context<'_>) -> Option<JobError> {
-        let v: serde_json::Value = serde_json::from_str(self.0.last_error.as_deref()?).ok()?;
-        let key = if ctx.lang() == Lang::En { "en" } else { "zh" };
-        Some(JobError {
-            code: v["code"].as_str()?.to_string(),
-            reason: v["reason"].as_str().map(str::to_string),
-            message: v[key].as_str()?.to_string(),
-        })
+        JobError::from_stored(self.0.last_error.as_deref()?, ctx.lang())
     }
     async fn received_at(&self) -> DateTime<Utc> {
         self.0.received_at
