@@ -49,7 +49,7 @@ async fn main() -> anyhow::Result<()> {
 
     let mut config = Config::default();
     let dir = std::env::temp_dir().join(format!("wecrm-sync-bench-{}", uuid::Uuid::new_v4().simple()));
-    config.database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db?mode=rwc", dir.display()));
+    config.database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db?mode=rwc", dir.display())).into();
     config.master_key = Some(MasterKey::generate().1.into());
     config.job_workers = 0;
     config.wecom_base_url = sandbox_url;

@@ -10,8 +10,9 @@ use serde::Deserialize;
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    pub database_url: String,
-    pub redis_url: Option<String>,
+    /// May carry a password, so a [`Secret`].
+    pub database_url: Secret,
+    pub redis_url: Option<Secret>,
     pub bind: SocketAddr,
     /// Base64 of 32 bytes; encrypts secrets at rest. Generated under `data_dir` when unset.
     pub master_key: Option<Secret>,
@@ -56,7 +57,7 @@ pub struct Config {
     /// WeCom API host: the real one in production, the sandbox elsewhere.
     pub wecom_base_url: String,
     /// Outbound proxy for WeCom calls (WeCom only accepts a corp's trusted IPs).
-    pub wecom_proxy: Option<String>,
+    pub wecom_proxy: Option<Secret>,
     pub wecom_timeout_secs: u64,
     /// First wait after a WeCom frequency-limit answer; doubles per retry.
     pub wecom_rate_backoff_ms: u64,
@@ -100,7 +101,7 @@ impl From<String> for Secret {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            database_url: "sqlite://data/wecrm.db?mode=rwc".into(),
+            database_url: Secret::new("sqlite://data/wecrm.db?mode=rwc"),
             redis_url: None,
             bind: std::net::SocketAddr::from(([127, 0, 0, 1], 8000)),
             master_key: None,
@@ -174,10 +175,10 @@ impl Config {
 
     fn apply_env(&mut self) -> anyhow::Result<()> {
         if let Some(v) = env("DATABASE_URL") {
-            self.database_url = v;
+            self.database_url = Secret(v);
         }
         if let Some(v) = env("REDIS_URL") {
-            self.redis_url = Some(v);
+            self.redis_url = Some(Secret(v));
         }
         if let Some(v) = env("WECRM_MASTER_KEY") {
             self.master_key = Some(Secret(v));
@@ -192,7 +193,7 @@ impl Config {
             self.wecom_base_url = v;
         }
         if let Some(v) = env("WECRM_WECOM_PROXY") {
-            self.wecom_proxy = Some(v);
+            self.wecom_proxy = Some(Secret(v));
         }
         if let Some(v) = env("WECRM_PUBLIC_URL") {
             self.public_url = Some(v);
@@ -241,10 +242,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_master_key_never_prints() {
-        let c = Config { master_key: Some(Secret::new("c2VjcmV0LWtleS1ieXRlcy0xMjM0NTY3ODkwMTIzNDU2")), ..Config::default() };
+    fn no_secret_ever_prints() {
+        let c = Config {
+            master_key: Some(Secret::new("c2VjcmV0LWtleS1ieXRlcy0xMjM0NTY3ODkwMTIzNDU2")),
+            database_url: Secret::new("postgres://app:db-pa55@db.internal/wecrm"),
+            redis_url: Some(Secret::new("redis://:redis-pa55@cache.internal:6379")),
+            wecom_proxy: Some(Secret::new("http://proxy:proxy-pa55@egress.internal:3128")),
+            ..Config::default()
+        };
         let printed = format!("{c:?}");
-        assert!(!printed.contains("c2VjcmV0"), "{printed}");
+        for secret in ["c2VjcmV0", "db-pa55", "redis-pa55", "proxy-pa55"] {
+            assert!(!printed.contains(secret), "{secret} printed: {printed}");
+        }
         assert!(printed.contains("Secret(..)"));
     }
 }

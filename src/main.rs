@@ -109,7 +109,7 @@ async fn main() -> anyhow::Result<()> {
             println!("wrote {out}");
         }
         Command::Migrate { action } => {
-            let (conn, _) = db::connect(db::DbOptions { url: &config.database_url, pg_schema: None }).await?;
+            let (conn, _) = db::connect(db::DbOptions { url: config.database_url.expose(), pg_schema: None }).await?;
             match action {
                 MigrateAction::Up => Migrator::up(&conn, None).await?,
                 MigrateAction::Down { steps } => Migrator::down(&conn, Some(steps)).await?,

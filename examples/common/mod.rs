@@ -27,9 +27,9 @@ pub fn err(e: wecrm::error::AppError) -> anyhow::Error {
 pub async fn bench_app(seats: i32) -> anyhow::Result<(App, Provisioned, std::path::PathBuf)> {
     let mut config = Config::default();
     let dir = std::env::temp_dir().join(format!("wecrm-bench-{}", uuid::Uuid::new_v4().simple()));
-    config.database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db?mode=rwc", dir.display()));
+    config.database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db?mode=rwc", dir.display())).into();
     config.data_dir = dir.join("data");
-    config.redis_url = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty());
+    config.redis_url = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()).map(Into::into);
     config.redis_prefix = format!("wecrm-bench:{}:", uuid::Uuid::new_v4().simple());
     config.master_key = Some(MasterKey::generate().1.into());
     config.job_workers = 0;

@@ -73,19 +73,19 @@ impl AppState {
     /// Connects storage (and Redis when configured), migrates if asked, and
     /// picks the adapter of every port.
     pub async fn build(config: Config, pg_schema: Option<String>) -> anyhow::Result<AppState> {
-        let (db, statements) = db::connect(DbOptions { url: &config.database_url, pg_schema }).await?;
+        let (db, statements) = db::connect(DbOptions { url: config.database_url.expose(), pg_schema }).await?;
         if config.auto_migrate {
             db::migrate_up(&db).await?;
         }
         let kv = match &config.redis_url {
-            Some(url) => Kv::redis(url, config.redis_prefix.clone()).await?,
+            Some(url) => Kv::redis(url.expose(), config.redis_prefix.clone()).await?,
             None => Kv::memory(),
         };
         let master_key = MasterKey::from_config(&config)?;
         let wecom = WecomClient::new(
             ClientConfig {
                 base_url: config.wecom_base_url.clone(),
-                proxy: config.wecom_proxy.clone(),
+                proxy: config.wecom_proxy.as_ref().map(|p| p.expose().to_owned()),
                 timeout: Duration::from_secs(config.wecom_timeout_secs),
                 rate_backoff: Duration::from_millis(config.wecom_rate_backoff_ms),
                 rate_retries: config.wecom_rate_retries,
@@ -93,7 +93,7 @@ impl AppState {
             kv.clone(),
         )?;
         let bus = match &config.redis_url {
-            Some(url) => Bus::redis(url, &config.redis_prefix).await?,
+            Some(url) => Bus::redis(url.expose(), &config.redis_prefix).await?,
             None => Bus::memory(),
         };
         let archive_source: Option<Source> = match config.archive_source.as_deref() {

@@ -83,15 +83,15 @@ pub async fn test_config() -> (Config, Option<String>, Option<std::path::PathBuf
             let admin = Database::connect(&url).await.unwrap_or_else(|e| panic!("TEST_DATABASE_URL unreachable: {e}"));
             admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("create schema");
             admin.close().await.ok();
-            c.database_url = url;
+            c.database_url = url.into();
             pg_schema = Some(schema);
         }
         None => {
-            c.database_url = format!("sqlite://{}?mode=rwc", d.join("test.db").display());
+            c.database_url = format!("sqlite://{}?mode=rwc", d.join("test.db").display()).into();
         }
     }
     if let Some(url) = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) {
-        c.redis_url = Some(url);
+        c.redis_url = Some(url.into());
         c.redis_prefix = format!("wecrm-test:{unique}:");
     } else if in_ci() && std::env::var("TEST_DATABASE_URL").is_ok() {
         panic!("CI=true with TEST_DATABASE_URL but no REDIS_URL");
@@ -115,7 +115,7 @@ impl TestApp {
         tweak(&mut config);
         // Migrate and provision before anything runs.
         let (setup, _) =
-            wecrm::db::connect(wecrm::db::DbOptions { url: &config.database_url, pg_schema: pg_schema.clone() }).await.expect("db");
+            wecrm::db::connect(wecrm::db::DbOptions { url: config.database_url.expose(), pg_schema: pg_schema.clone() }).await.expect("db");
         wecrm::db::migrate_up(&setup).await.expect("migrate");
         let corp = platform::create(
             &setup,
