@@ -42,16 +42,13 @@ impl MasterKey {
             return Self::from_base64(text.expose());
         }
         let path = config.data_dir.join("master.key");
-        // Said on every start, not only the first: the key sits beside the
-        // data it protects, which is fine for development only.
-        tracing::warn!(path = %path.display(), "WECRM_MASTER_KEY unset: stored secrets are only as safe as the data directory holding this key file");
         if let Ok(text) = std::fs::read_to_string(&path) {
             return Self::from_base64(&text);
         }
         std::fs::create_dir_all(&config.data_dir)?;
         let (key, text) = Self::generate();
         std::fs::write(&path, text)?;
-        tracing::info!(path = %path.display(), "generated a development master key");
+        tracing::warn!(path = %path.display(), "WECRM_MASTER_KEY unset: generated a development master key");
         Ok(key)
     }
 
