@@ -25,6 +25,7 @@ mod http_protocol;
 mod inbox;
 mod jobs;
 mod probes;
+mod readme_tour;
 mod roles;
 mod schema;
 mod statements;
