@@ -327,7 +327,11 @@ async fn on_job_transfer_calls_wecom_with_the_message_and_hands_ownership_over()
     let by_id: HashMap<&str, &Value> =
         v["transferCustomers"].as_array().unwrap().iter().map(|r| (r["customerId"].as_str().unwrap(), r)).collect();
     assert_eq!(by_id[c1.as_str()]["ok"], true, "{v}");
-    assert_eq!((by_id[c2.as_str()]["ok"].as_bool(), by_id[c2.as_str()]["errcode"].as_i64()), (Some(false), Some(84061)));
+    assert_eq!(
+        (by_id[c2.as_str()]["ok"].as_bool(), by_id[c2.as_str()]["errcode"].as_i64()),
+        (Some(false), Some(40131)),
+        "WeCom: handover_userid is not the contact's follower"
+    );
     let calls = w.sandbox.calls_to("/cgi-bin/externalcontact/transfer_customer");
     let bodies: Vec<Value> = calls.iter().map(|c| c.body.clone().unwrap()).collect();
     let to_c1 = bodies.iter().find(|b| b["handover_userid"] == "user00001").expect("one call per handover");

@@ -132,8 +132,9 @@ async fn a_token_invalidated_mid_sync_is_refreshed_and_the_sync_completes() {
     assert_eq!(again["result"]["employeesUpdated"], 1);
     let rejected = w.sandbox.calls().iter().filter(|c| c.errcode == 40014).count();
     assert!(rejected >= 1, "the sandbox refused the stale token");
-    // Two secrets (contacts, customer contact): one fetch each, then one refresh each.
-    assert_eq!(w.sandbox.calls_to("/cgi-bin/gettoken").len(), 4, "one refresh per secret, not one per call");
+    // Three secrets (contacts sync, the app that reads details, customer
+    // contact): one fetch each, then one refresh each.
+    assert_eq!(w.sandbox.calls_to("/cgi-bin/gettoken").len(), 6, "one refresh per secret, not one per call");
 }
 
 #[tokio::test]
@@ -157,7 +158,9 @@ async fn concurrent_callers_share_one_token_fetch() {
     let mut handles = Vec::new();
     for _ in 0..10 {
         let (client, creds) = (w.app.state.wecom.clone(), creds.clone());
-        handles.push(tokio::spawn(async move { client.department_list(&creds, None).await.unwrap().len() }));
+        handles.push(tokio::spawn(async move {
+            client.department_list(&creds, wecrm::integrations::wecom::SecretKind::Agent, None).await.unwrap().len()
+        }));
     }
     for h in handles {
         assert_eq!(h.await.unwrap(), 2);
@@ -205,10 +208,16 @@ async fn a_department_created_in_graphql_is_created_in_wecom_first() {
 async fn a_policy_refusal_says_what_the_admin_must_do() {
     let w = world(1, 1).await;
     sync(&w).await;
-    w.sandbox.fail_next("/cgi-bin/department/create", 48009, 1);
+    w.sandbox.fail_next("/cgi-bin/department/create", 48002, 1);
     let v = w.admin.gql("mutation($p:ID!){createDepartment(input:{name:\"X\",parentId:$p}){id}}", json!({"p": w.app.root_id()})).await;
     assert_eq!(v["errors"][0]["extensions"]["code"], "UPSTREAM");
-    assert!(v["errors"][0]["message"].as_str().unwrap().contains("接口权限"));
+    assert_eq!(v["errors"][0]["extensions"]["reason"], "WECOM_API_NOT_PERMITTED");
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("通讯录同步Secret"), "{v}");
+    // 48009 is a different refusal with a different fix: the self-built app reads details.
+    w.sandbox.fail_next("/cgi-bin/department/create", 48009, 1);
+    let v = w.admin.gql("mutation($p:ID!){createDepartment(input:{name:\"X\",parentId:$p}){id}}", json!({"p": w.app.root_id()})).await;
+    assert_eq!(v["errors"][0]["extensions"]["reason"], "WECOM_DIRECTORY_DETAILS_REFUSED");
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("自建应用"), "{v}");
 }
 
 fn create_user_event(userid: &str, at: i64) -> String {
@@ -304,7 +313,10 @@ async fn login_with_a_wecom_code_opens_a_session_for_enabled_members_only() {
     let code = w.sandbox.oauth_code(WECOM_CORP, "user00001");
     let (code_err, msg, _) = w.admin.error(q, json!({"c": code})).await;
     assert_eq!((code_err.as_str(), msg.as_str()), ("FORBIDDEN", "该账号未开启系统使用权限，请联系管理员"));
-    let v = w.admin.data("{employees(filter:{keyword:\"13900000001\"}){edges{node{id}}}}", json!({})).await;
+    let v = w
+        .admin
+        .data("{employees(filter:{conditions:[{systemField:\"USERID\",op:EQ,value:\"user00001\"}]}){edges{node{id}}}}", json!({}))
+        .await;
     let id = v["employees"]["edges"][0]["node"]["id"].as_str().unwrap().to_string();
     w.admin.data("mutation($id:ID!){setEmployeeSystemAccess(id:$id,enabled:true){id}}", json!({"id": id})).await;
     let code = w.sandbox.oauth_code(WECOM_CORP, "user00001");
@@ -737,9 +749,10 @@ async fn without_address_book_access_the_sync_carries_on_with_customers() {
     let w = world_with_customers(1, 3, 10).await;
     sync(&w).await;
     w.sandbox.with_corp(WECOM_CORP, |c| c.add_contact("wmLATE", "后来的客户", "user00001", 1_700_000_000, None));
-    w.sandbox.fail_next("/cgi-bin/department/list", 48009, 1);
+    // Neither the contacts secret nor the app may read details: ids still come.
+    w.sandbox.fail_next("/cgi-bin/department/list", 60011, 2);
     let done = sync(&w).await;
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
-    assert_eq!(done["result"]["skipped"], json!(["organisation: 48009"]));
+    assert_eq!(done["result"]["skipped"], json!(["departments: 60011"]));
     assert_eq!(done["result"]["customersCreated"], 1);
 }

@@ -10,7 +10,7 @@ mod world;
 
 use axum::Router;
 
-pub use world::{Call, CallbackTarget, CorpSecrets, Sandbox, SandboxCorp, Transfer};
+pub use world::{Call, CallbackTarget, CorpSecrets, Sandbox, SandboxCorp, Strictness, Transfer};
 
 impl Sandbox {
     /// WeCom's endpoints and the sandbox's own control endpoints.

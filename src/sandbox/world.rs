@@ -30,6 +30,8 @@ pub struct Transfer {
     pub takeover: String,
     pub message: Option<String>,
     pub resigned: bool,
+    /// When the transfer was started (unix seconds): WeCom counts on-job moves per 90 days.
+    pub started_at: i64,
     /// 1 taken over, 2 waiting, 3 refused, 4 limit reached.
     pub status: i64,
     pub takeover_time: i64,
@@ -76,6 +78,40 @@ pub struct SandboxCorp {
     pub follow_index: Option<(String, Vec<usize>)>,
     /// The chat archive as the finance SDK decrypts it; an entry's seq is its position + 1.
     pub archive: Vec<Value>,
+    /// Which of WeCom's refusals this corp enforces (all of them by default).
+    pub strict: Strictness,
+}
+
+/// One switch per WeCom rule the sandbox enforces. The default is strict,
+/// like WeCom; a test turns a rule off only to show the older behaviour a
+/// deployment may still meet (e.g. a server IP trusted before 2022-08-15).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Strictness {
+    /// An on-job customer moves at most twice in 90 days (40128).
+    pub transfer_frequency: bool,
+    /// The contacts-sync secret, from a server IP added after 2022-08-15,
+    /// may not read `user/get`, `user/list`, `department/list`,
+    /// `department/get` (48009); it keeps `user/list_id`, `department/simplelist`.
+    pub directory_detail_reads: bool,
+    /// Apps other than contacts sync get no mobile, gender, email, avatar or
+    /// address from `user/get` / `user/list` (since 2022-06-20).
+    pub sensitive_fields: bool,
+    /// `groupchat/list` without `owner_filter` fails (81017) once the app
+    /// sees more than 1,000 people.
+    pub group_owner_filter: bool,
+}
+
+impl Default for Strictness {
+    fn default() -> Self {
+        Strictness { transfer_frequency: true, directory_detail_reads: true, sensitive_fields: true, group_owner_filter: true }
+    }
+}
+
+impl Strictness {
+    /// A deployment WeCom still treats the old way (trusted IP from before the cut-off).
+    pub fn legacy_directory() -> Self {
+        Strictness { directory_detail_reads: false, sensitive_fields: false, ..Strictness::default() }
+    }
 }
 
 impl SandboxCorp {
@@ -105,6 +141,7 @@ impl SandboxCorp {
             transfers: Vec::new(),
             resigned: BTreeMap::new(),
             archive: Vec::new(),
+            strict: Strictness::default(),
         };
         c.departments.insert(
             1,

@@ -247,8 +247,13 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
             let Some(link) = link(state, scope.corp_id()).await? else { return Ok(status::UNHANDLED) };
             let userid = f.get("NewUserID").or(f.get("UserID")).cloned().unwrap_or_default();
             // The callback is a hint; WeCom's own record is the truth.
-            let user = link.client.user_get(&link.creds, &userid).await.map_err(|e| JobError::from_app(e.into()))?;
-            let depts = link.client.department_list(&link.creds, None).await.map_err(|e| JobError::from_app(e.into()))?;
+            let (user, kind) = super::directory::read_details(&link, |kind| {
+                let (link, userid) = (link.clone(), userid.clone());
+                async move { link.client.user_get(&link.creds, kind, &userid).await }
+            })
+            .await
+            .map_err(|e| JobError::from_app(e.into()))?;
+            let depts = link.client.department_list(&link.creds, kind, None).await.map_err(|e| JobError::from_app(e.into()))?;
             let mut out = super::progress::SyncOutcome::default();
             let map = sync::apply_departments(&state.db, scope, &depts, &mut out).await?;
             let basic = scope
@@ -318,7 +323,12 @@ async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BT
         }
         ("change_contact", "create_party" | "update_party" | "delete_party") => {
             let Some(link) = link(state, scope.corp_id()).await? else { return Ok(status::UNHANDLED) };
-            let depts = link.client.department_list(&link.creds, None).await.map_err(|e| JobError::from_app(e.into()))?;
+            let (depts, _) = super::directory::read_details(&link, |kind| {
+                let link = link.clone();
+                async move { link.client.department_list(&link.creds, kind, None).await }
+            })
+            .await
+            .map_err(|e| JobError::from_app(e.into()))?;
             let mut out = super::progress::SyncOutcome::default();
             sync::apply_departments(&state.db, scope, &depts, &mut out).await?;
             if row.change_type == "delete_party" {

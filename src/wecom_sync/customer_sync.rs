@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect};
 use serde_json::json;
 
 use super::{
@@ -19,12 +19,15 @@ use crate::{
         recycle::{self, LossType},
         timeline::{self, EventKind, NewEvent},
     },
-    error::AppResult,
+    error::{AppError, AppResult},
     integrations::wecom::types,
     jobs::{JobCtx, JobError},
     tenancy::Scope,
 };
 use entity::{corp_tag, corp_tag_group, customer, customer_follow, customer_group, group_member};
+
+/// WeCom's cap on `groupchat/list`'s `owner_filter.userid_list`.
+const GROUP_OWNERS_PER_CALL: usize = 100;
 
 fn at(ts: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(ts, 0).unwrap_or_default()
@@ -352,19 +355,36 @@ pub async fn sync_groups(
     start: usize,
     ctx: Option<&JobCtx>,
 ) -> Result<(), JobError> {
-    let mut cursor = String::new();
-    let mut chats = Vec::new();
-    loop {
-        let page = link
-            .client
-            .group_chat_list(&link.creds, &types::GroupChatListRequest { status_filter: 0, cursor: cursor.clone(), limit: 1000 })
-            .await
-            .map_err(upstream)?;
-        chats.extend(page.group_chat_list);
-        if page.next_cursor.is_empty() {
-            break;
+    // By owner, at most 100 a call: without `owner_filter` WeCom refuses
+    // (81017) once the app sees more than 1,000 people. Every member known
+    // here is asked for, those who left too (their chats await inheritance).
+    let mut owners: Vec<String> = scope
+        .select::<entity::employee::Entity>()
+        .select_only()
+        .column(entity::employee::Column::Userid)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(AppError::from)?;
+    owners.sort_unstable();
+    let mut chats: Vec<types::GroupChatRef> = Vec::new();
+    let mut seen = HashSet::new();
+    for chunk in owners.chunks(GROUP_OWNERS_PER_CALL) {
+        let mut cursor = String::new();
+        loop {
+            let request = types::GroupChatListRequest {
+                status_filter: 0,
+                owner_filter: Some(types::OwnerFilter { userid_list: chunk.to_vec() }),
+                cursor: cursor.clone(),
+                limit: 1000,
+            };
+            let page = link.client.group_chat_list(&link.creds, &request).await.map_err(upstream)?;
+            chats.extend(page.group_chat_list.into_iter().filter(|c| seen.insert(c.chat_id.clone())));
+            if page.next_cursor.is_empty() {
+                break;
+            }
+            cursor = page.next_cursor;
         }
-        cursor = page.next_cursor;
     }
     for (i, c) in chats.iter().enumerate().skip(start) {
         let chat = link.client.group_chat_get(&link.creds, &c.chat_id).await.map_err(upstream)?;

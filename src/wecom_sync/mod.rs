@@ -5,6 +5,7 @@ pub mod app_message;
 pub mod binding;
 pub mod callbacks;
 pub mod customer_sync;
+pub mod directory;
 pub mod graphql;
 pub mod inbox;
 pub mod link;

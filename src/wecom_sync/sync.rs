@@ -33,11 +33,6 @@ const DAILY_LIMIT: Msg =
     Msg::new("SYNC_DAILY_LIMIT", "每天最多手动同步2次，请明天再试", "At most 2 manual syncs a day; try again tomorrow");
 const TOO_SOON: Msg = Msg::new("SYNC_TOO_SOON", "两次手动同步需间隔至少10分钟", "Manual syncs must be at least 10 minutes apart");
 
-/// Refusals that mean "this secret may not read that", not "something broke".
-fn refused_by_policy(e: &crate::integrations::wecom::WecomError) -> Option<i64> {
-    e.errcode().filter(|c| [48002, 48009, 60011].contains(c))
-}
-
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SyncRequest {
     pub corp_id: i64,
@@ -110,36 +105,19 @@ async fn run_pass(state: &AppState, corp_id: i64, org_only: bool, ctx: Option<&J
     // counts were already recorded by the first.
     let mut org = SyncOutcome::default();
     progress(5, "departments").await?;
-    // Without address-book access the customer side still syncs, with the
-    // members already known here.
-    let org_lists = match link.client.department_list(&link.creds, None).await {
-        Ok(depts) => {
-            let root = depts.iter().find(|d| d.parentid == 0).map(|d| d.id).unwrap_or(1);
-            match link.client.user_list(&link.creds, root, true).await {
-                Ok(users) => Some((depts, users)),
-                Err(e) => match refused_by_policy(&e) {
-                    Some(code) => {
-                        org.skipped.push(format!("organisation: {code}"));
-                        None
-                    }
-                    None => return Err(JobError::from_app(e.into())),
-                },
-            }
-        }
-        Err(e) => match refused_by_policy(&e) {
-            Some(code) => {
-                org.skipped.push(format!("organisation: {code}"));
-                None
-            }
-            None => return Err(JobError::from_app(e.into())),
-        },
-    };
+    // Whatever part of the directory WeCom refuses, the rest still syncs, and
+    // customer-contact members come from their own list.
+    let dir = super::directory::read(&link).await.map_err(|e| JobError::from_app(e.into()))?;
+    org.skipped.extend(dir.refused.iter().cloned());
     let locals_before: Vec<employee::Model> = scope.select::<employee::Entity>().all(&state.db).await.map_err(AppError::from)?;
     let mut listed: HashSet<String> = locals_before.iter().map(|e| e.userid.clone()).collect();
-    if let Some((depts, users)) = &org_lists {
-        let map = apply_departments(&state.db, &scope, depts, &mut org).await?;
-        progress(40, "members").await?;
-        let basic = basic_role(&state.db, &scope).await?;
+    let map = match &dir.departments {
+        Some(depts) => apply_departments(&state.db, &scope, depts, &mut org).await?,
+        None => apply_departments(&state.db, &scope, &[], &mut org).await?,
+    };
+    progress(40, "members").await?;
+    let basic = basic_role(&state.db, &scope).await?;
+    if let Some(users) = &dir.members {
         for (i, u) in users.iter().enumerate() {
             apply_user(&state.db, &scope, u, &map, basic, &mut org).await?;
             if i % 200 == 199 {
@@ -148,8 +126,14 @@ async fn run_pass(state: &AppState, corp_id: i64, org_only: bool, ctx: Option<&J
         }
         listed = users.iter().map(|u| u.userid.clone()).collect();
     }
+    // Customer-contact members the directory did not show (outside what the
+    // secrets may read) are still employees: known by userid until filled in.
+    for userid in dir.follow_users.iter().filter(|u| !listed.contains(u.as_str())) {
+        apply_user(&state.db, &scope, &super::directory::named_by_id(userid), &map, basic, &mut org).await?;
+    }
+    listed.extend(dir.follow_users.iter().cloned());
     let locals: Vec<employee::Model> = scope.select::<employee::Entity>().all(&state.db).await.map_err(AppError::from)?;
-    if org_lists.is_some() {
+    if dir.members.is_some() {
         org.employees_missing = locals.iter().filter(|e| !e.is_super_admin && !listed.contains(&e.userid)).count() as u32;
     }
     let mut out = match &resume {
@@ -265,6 +249,8 @@ pub async fn apply_departments(
                 continue;
             }
             progress = true;
+            // Known by id only (no secret may read names): a placeholder until one may.
+            let name = if d.name.is_empty() { None } else { Some(d.name.clone()) };
             // Sibling order: WeCom sorts larger `order` first.
             let sort = depts.iter().filter(|x| x.parentid == d.parentid && x.order > d.order).count() as i32;
             let now = Utc::now();
@@ -276,15 +262,19 @@ pub async fn apply_departments(
                 }
             }) {
                 Some(existing) => {
-                    let leaders = serde_json::to_string(&d.department_leader).unwrap_or_else(|_| "[]".into());
-                    if existing.name != d.name
+                    let leaders = match name {
+                        Some(_) => serde_json::to_string(&d.department_leader).unwrap_or_else(|_| "[]".into()),
+                        None => existing.leader_userids.clone(),
+                    };
+                    let name = name.unwrap_or_else(|| existing.name.clone());
+                    if existing.name != name
                         || existing.leader_userids != leaders
                         || existing.parent_id != parent_local
                         || existing.sort != sort
                         || existing.wecom_id != Some(d.id)
                     {
                         let mut am: department::ActiveModel = existing.clone().into();
-                        am.name = Set(d.name.clone());
+                        am.name = Set(name);
                         am.parent_id = Set(parent_local);
                         am.sort = Set(sort);
                         am.wecom_id = Set(Some(d.id));
@@ -301,7 +291,7 @@ pub async fn apply_departments(
                             db,
                             department::ActiveModel {
                                 parent_id: Set(parent_local),
-                                name: Set(d.name.clone()),
+                                name: Set(name.unwrap_or_else(|| format!("部门{}", d.id))),
                                 sort: Set(sort),
                                 wecom_id: Set(Some(d.id)),
                                 leader_userids: Set(serde_json::to_string(&d.department_leader).unwrap_or_else(|_| "[]".into())),
@@ -339,8 +329,12 @@ pub async fn apply_user(
     basic_role: Option<i64>,
     out: &mut SyncOutcome,
 ) -> AppResult<()> {
+    // What WeCom did not send is unknown, not empty: apps have read no
+    // mobile, gender, email, avatar or address since 2022, and a member known
+    // only by userid has no name yet. Those keep their local values.
     let mobile =
-        u.mobile.as_deref().filter(|m| !m.is_empty()).map(|m| normalize_mobile(m).unwrap_or_else(|_| m.to_string())).unwrap_or_default();
+        u.mobile.as_deref().map(|m| if m.is_empty() { String::new() } else { normalize_mobile(m).unwrap_or_else(|_| m.to_string()) });
+    let name = Some(u.name.clone()).filter(|n| !n.is_empty());
     let mut dept_ids: Vec<i64> = u.department.iter().filter_map(|d| departments.get(d).copied()).collect();
     dept_ids.sort_unstable();
     dept_ids.dedup();
@@ -349,25 +343,33 @@ pub async fn apply_user(
     let txn = crate::db::write_txn(db).await?;
     match existing {
         Some(e) => {
-            let changed = e.name != u.name
+            let name = name.unwrap_or_else(|| e.name.clone());
+            let mobile = mobile.unwrap_or_else(|| e.mobile.clone());
+            let position = u.position.clone().or_else(|| e.position.clone());
+            let gender = gender(u.gender.as_deref()).or_else(|| e.gender.clone());
+            let email = u.email.clone().or_else(|| e.email.clone());
+            let alias = u.alias.clone().or_else(|| e.alias.clone());
+            let avatar = u.avatar.clone().or_else(|| e.avatar.clone());
+            let activated = u.status.map_or(e.activated, |s| s == 1);
+            let changed = e.name != name
                 || e.mobile != mobile
-                || e.position != u.position
-                || e.gender != gender(u.gender.as_deref())
-                || e.email != u.email
-                || e.alias != u.alias
-                || e.avatar != u.avatar
-                || e.activated != (u.status == Some(1));
+                || e.position != position
+                || e.gender != gender
+                || e.email != email
+                || e.alias != alias
+                || e.avatar != avatar
+                || e.activated != activated;
             let id = e.id;
             if changed {
                 let mut am: employee::ActiveModel = e.into();
-                am.name = Set(u.name.clone());
+                am.name = Set(name);
                 am.mobile = Set(mobile);
-                am.position = Set(u.position.clone());
-                am.gender = Set(gender(u.gender.as_deref()));
-                am.email = Set(u.email.clone());
-                am.alias = Set(u.alias.clone());
-                am.avatar = Set(u.avatar.clone());
-                am.activated = Set(u.status == Some(1));
+                am.position = Set(position);
+                am.gender = Set(gender);
+                am.email = Set(email);
+                am.alias = Set(alias);
+                am.avatar = Set(avatar);
+                am.activated = Set(activated);
                 am.updated_at = Set(now);
                 scope.update(&txn, am).await?;
             }
@@ -411,10 +413,10 @@ pub async fn apply_user(
                     &txn,
                     employee::ActiveModel {
                         userid: Set(u.userid.clone()),
-                        name: Set(u.name.clone()),
+                        name: Set(name.unwrap_or_else(|| u.userid.clone())),
                         alias: Set(u.alias.clone()),
                         gender: Set(gender(u.gender.as_deref())),
-                        mobile: Set(mobile),
+                        mobile: Set(mobile.unwrap_or_default()),
                         email: Set(u.email.clone()),
                         landline: Set(u.telephone.clone()),
                         address: Set(u.address.clone()),

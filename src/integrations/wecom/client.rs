@@ -102,10 +102,20 @@ impl WecomError {
 /// What the admin must do, for refusals that are configuration, not bugs.
 fn remedy(errcode: i64) -> Option<Msg> {
     Some(match errcode {
-        48009 | 48002 => Msg::new(
+        48009 => Msg::new(
+            "WECOM_DIRECTORY_DETAILS_REFUSED",
+            "企业微信不再允许通讯录同步Secret从新IP读取成员和部门详情：请配置自建应用的Secret并将其可见范围设为全公司，成员姓名和部门将通过该应用读取",
+            "WeCom no longer lets the contacts-sync secret read member and department details from a new server IP: configure a self-built app's secret with the whole company in its visible range; names and departments are read through it",
+        ),
+        48002 => Msg::new(
             "WECOM_API_NOT_PERMITTED",
-            "企业微信拒绝了该接口调用：请在企业微信管理后台为应用开通相应的接口权限（通讯录/客户联系）",
-            "WeCom refused the call: grant the app the API permission (address book / customer contact) in the WeCom admin console",
+            "该Secret所属应用无权调用此接口：通讯录写入需通讯录同步Secret，客户联系需在「客户联系-可调用应用」中加入自建应用，消息需自建应用Secret",
+            "This secret's app may not call that API: address-book writes need the contacts-sync secret, customer contact needs the self-built app listed under Customer Contact's callable apps, messages need the self-built app's secret",
+        ),
+        45029 => Msg::new(
+            "WECOM_ANSWER_TOO_LARGE",
+            "企业微信的返回数据超过上限：请缩小单次同步的部门范围后重试",
+            "WeCom's answer was over its size limit: sync smaller parts of the organisation and try again",
         ),
         60020 => Msg::new(
             "WECOM_IP_NOT_TRUSTED",
@@ -324,9 +334,30 @@ impl WecomClient {
 
     // Directory.
 
-    pub async fn department_list(&self, creds: &Credentials, id: Option<i64>) -> Result<Vec<Department>, WecomError> {
+    /// Department details. Since 2022-08-15 the contacts secret gets 48009
+    /// here from a new server IP; the self-built app (`Agent`) reads its visible range.
+    pub async fn department_list(&self, creds: &Credentials, kind: SecretKind, id: Option<i64>) -> Result<Vec<Department>, WecomError> {
         let q: Vec<(&str, String)> = id.map(|i| vec![("id", i.to_string())]).unwrap_or_default();
-        Ok(self.get::<DepartmentList>(creds, SecretKind::Contacts, "/cgi-bin/department/list", &q).await?.department)
+        Ok(self.get::<DepartmentList>(creds, kind, "/cgi-bin/department/list", &q).await?.department)
+    }
+
+    /// Department ids, parents and order: the contacts secret may always read these.
+    pub async fn department_simplelist(&self, creds: &Credentials, kind: SecretKind) -> Result<Vec<DepartmentId>, WecomError> {
+        Ok(self.get::<DepartmentIdList>(creds, kind, "/cgi-bin/department/simplelist", &[]).await?.department_id)
+    }
+
+    /// Every (member, department) pair, paged by cursor (contacts secret only).
+    pub async fn user_list_id(&self, creds: &Credentials, cursor: &str, limit: i64) -> Result<UserIdListPage, WecomError> {
+        let body = UserIdListRequest { cursor: cursor.to_string(), limit };
+        self.post(creds, SecretKind::Contacts, "/cgi-bin/user/list_id", &body).await
+    }
+
+    /// Members configured for customer contact (the app's visible range).
+    pub async fn follow_user_list(&self, creds: &Credentials) -> Result<Vec<String>, WecomError> {
+        Ok(self
+            .get::<FollowUserList>(creds, SecretKind::ExternalContact, "/cgi-bin/externalcontact/get_follow_user_list", &[])
+            .await?
+            .follow_user)
     }
 
     pub async fn department_create(&self, creds: &Credentials, body: &CreateDepartment) -> Result<i64, WecomError> {
@@ -341,13 +372,15 @@ impl WecomClient {
         self.get::<Value>(creds, SecretKind::Contacts, "/cgi-bin/department/delete", &[("id", id.to_string())]).await.map(|_| ())
     }
 
-    pub async fn user_list(&self, creds: &Credentials, department_id: i64, fetch_child: bool) -> Result<Vec<User>, WecomError> {
-        let q = [("department_id", department_id.to_string()), ("fetch_child", if fetch_child { "1" } else { "0" }.to_string())];
-        Ok(self.get::<UserList>(creds, SecretKind::Contacts, "/cgi-bin/user/list", &q).await?.userlist)
+    /// One department's direct members (WeCom dropped `fetch_child`).
+    pub async fn user_list(&self, creds: &Credentials, kind: SecretKind, department_id: i64) -> Result<Vec<User>, WecomError> {
+        let q = [("department_id", department_id.to_string())];
+        Ok(self.get::<UserList>(creds, kind, "/cgi-bin/user/list", &q).await?.userlist)
     }
 
-    pub async fn user_get(&self, creds: &Credentials, userid: &str) -> Result<User, WecomError> {
-        self.get(creds, SecretKind::Contacts, "/cgi-bin/user/get", &[("userid", userid.to_string())]).await
+    /// One member's details (the contacts secret from a new IP: 48009; apps: no sensitive fields).
+    pub async fn user_get(&self, creds: &Credentials, kind: SecretKind, userid: &str) -> Result<User, WecomError> {
+        self.get(creds, kind, "/cgi-bin/user/get", &[("userid", userid.to_string())]).await
     }
 
     pub async fn user_create(&self, creds: &Credentials, body: &WriteUser) -> Result<(), WecomError> {

@@ -39,6 +39,52 @@ pub struct DepartmentList {
     pub department: Vec<Department>,
 }
 
+/// `department/simplelist`: ids and the tree only (what the contacts secret
+/// still reads from a new server IP).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DepartmentIdList {
+    #[serde(default)]
+    pub department_id: Vec<DepartmentId>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DepartmentId {
+    pub id: i64,
+    #[serde(default)]
+    pub parentid: i64,
+    #[serde(default)]
+    pub order: i64,
+}
+
+/// `user/list_id` body: cursor paging, 1–10000 rows a page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserIdListRequest {
+    pub cursor: String,
+    pub limit: i64,
+}
+
+/// One row per (member, department).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserIdListPage {
+    #[serde(default)]
+    pub next_cursor: String,
+    #[serde(default)]
+    pub dept_user: Vec<DepartmentMember>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DepartmentMember {
+    pub userid: String,
+    pub department: i64,
+}
+
+/// `externalcontact/get_follow_user_list`: members with customer contact.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FollowUserList {
+    #[serde(default)]
+    pub follow_user: Vec<String>,
+}
+
 /// `department/create` body.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CreateDepartment {
@@ -351,11 +397,20 @@ pub struct CorpTagList {
 }
 
 /// `groupchat/list` body. `status_filter`: 0 all, 1 resigned-pending, 2 inheriting, 3 inherited.
+/// `owner_filter` takes at most 100 owners; without it WeCom answers 81017
+/// once the app's visible range passes 1,000 people.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GroupChatListRequest {
     pub status_filter: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_filter: Option<OwnerFilter>,
     pub cursor: String,
     pub limit: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OwnerFilter {
+    pub userid_list: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

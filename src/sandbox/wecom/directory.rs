@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::http::Method;
 use serde_json::{json, Value};
 
-use super::wire::{err, parse, valid_department_name};
+use super::wire::{cursor_offset, err, next_cursor, parse, valid_department_name};
 use crate::integrations::wecom::types::{AppChatCreate, CreateDepartment, Department, UpdateDepartment, User, WriteUser};
 use crate::sandbox::world::SandboxCorp;
 
@@ -19,8 +19,43 @@ pub(super) fn handle(
     body: Option<&Value>,
 ) -> Result<Value, Value> {
     let write_contacts = kind == "contacts";
+    // Since 2022-08-15 the contacts-sync secret, from a server IP added after
+    // that date, reads ids only (48009 for details).
+    let detail_refused = kind == "contacts" && corp.strict.directory_detail_reads;
     match (method.as_str(), path) {
+        ("GET", "/cgi-bin/department/simplelist") => {
+            let ids: Vec<Value> =
+                corp.departments.values().map(|d| json!({"id": d.id, "parentid": d.parentid, "order": d.order})).collect();
+            Ok(json!({"department_id": ids}))
+        }
+        ("GET", "/cgi-bin/department/get") => {
+            if detail_refused {
+                return Err(err(48009, "api forbidden for the contacts secret from a new ip"));
+            }
+            let id: i64 = q.get("id").and_then(|i| i.parse().ok()).ok_or_else(|| err(60123, "invalid department id"))?;
+            let d = corp.departments.get(&id).ok_or_else(|| err(60123, "invalid department id"))?;
+            Ok(json!({"department": d}))
+        }
+        ("POST", "/cgi-bin/user/list_id") => {
+            if kind != "contacts" {
+                return Err(err(48002, "api forbidden"));
+            }
+            let req: ListIdRequest = parse(body)?;
+            if !(1..=10000).contains(&req.limit) {
+                return Err(err(40058, "limit must be 1-10000"));
+            }
+            // One row per (member, department): a member in two departments comes twice.
+            let rows: Vec<Value> =
+                corp.users.values().flat_map(|u| u.department.iter().map(move |d| json!({"userid": u.userid, "department": d}))).collect();
+            let start = cursor_offset(&req.cursor)?;
+            let end = (start + req.limit as usize).min(rows.len());
+            let next = if end < rows.len() { next_cursor(end) } else { String::new() };
+            Ok(json!({"dept_user": rows.get(start..end).unwrap_or(&[]), "next_cursor": next}))
+        }
         ("GET", "/cgi-bin/department/list") => {
+            if detail_refused {
+                return Err(err(48009, "api forbidden for the contacts secret from a new ip"));
+            }
             let list: Vec<&Department> = match q.get("id").and_then(|i| i.parse::<i64>().ok()) {
                 None => corp.departments.values().collect(),
                 Some(root) => {
@@ -38,7 +73,7 @@ pub(super) fn handle(
         }
         ("POST", "/cgi-bin/department/create") => {
             if !write_contacts {
-                return Err(err(48009, "api forbidden"));
+                return Err(err(48002, "api forbidden"));
             }
             let d: CreateDepartment = parse(body)?;
             if !valid_department_name(&d.name) {
@@ -70,7 +105,7 @@ pub(super) fn handle(
         }
         ("POST", "/cgi-bin/department/update") => {
             if !write_contacts {
-                return Err(err(48009, "api forbidden"));
+                return Err(err(48002, "api forbidden"));
             }
             let u: UpdateDepartment = parse(body)?;
             if let Some(n) = &u.name {
@@ -97,7 +132,7 @@ pub(super) fn handle(
         }
         ("GET", "/cgi-bin/department/delete") => {
             if !write_contacts {
-                return Err(err(48009, "api forbidden"));
+                return Err(err(48002, "api forbidden"));
             }
             let id: i64 = q.get("id").and_then(|i| i.parse().ok()).ok_or_else(|| err(40058, "invalid id"))?;
             if !corp.departments.contains_key(&id) {
@@ -113,27 +148,29 @@ pub(super) fn handle(
             Ok(json!({}))
         }
         ("GET", "/cgi-bin/user/list") => {
-            let dept: i64 = q.get("department_id").and_then(|i| i.parse().ok()).ok_or_else(|| err(40058, "invalid department_id"))?;
-            let mut ids = vec![dept];
-            if q.get("fetch_child").map(String::as_str) == Some("1") {
-                let mut i = 0;
-                while i < ids.len() {
-                    let parent = ids[i];
-                    ids.extend(corp.departments.values().filter(|d| d.parentid == parent).map(|d| d.id));
-                    i += 1;
-                }
+            if detail_refused {
+                return Err(err(48009, "api forbidden for the contacts secret from a new ip"));
             }
-            let users: Vec<&User> = corp.users.values().filter(|u| u.department.iter().any(|d| ids.contains(d))).collect();
+            // The current API has no `fetch_child`: one department's direct members.
+            let dept: i64 = q.get("department_id").and_then(|i| i.parse().ok()).ok_or_else(|| err(60123, "invalid department id"))?;
+            if !corp.departments.contains_key(&dept) {
+                return Err(err(60123, "invalid department id"));
+            }
+            let users: Vec<User> =
+                corp.users.values().filter(|u| u.department.contains(&dept)).map(|u| as_read_by(u, kind, &corp.strict)).collect();
             Ok(json!({"userlist": users}))
         }
         ("GET", "/cgi-bin/user/get") => {
+            if detail_refused {
+                return Err(err(48009, "api forbidden for the contacts secret from a new ip"));
+            }
             let userid = q.get("userid").cloned().unwrap_or_default();
             let u = corp.users.get(&userid).ok_or_else(|| err(60111, "userid not found"))?;
-            serde_json::to_value(u).map_err(|_| err(-1, "system error"))
+            serde_json::to_value(as_read_by(u, kind, &corp.strict)).map_err(|_| err(-1, "system error"))
         }
         ("POST", "/cgi-bin/user/create") => {
             if !write_contacts {
-                return Err(err(48009, "api forbidden"));
+                return Err(err(48002, "api forbidden"));
             }
             let u: WriteUser = parse(body)?;
             if corp.users.contains_key(&u.userid) {
@@ -168,7 +205,7 @@ pub(super) fn handle(
         }
         ("POST", "/cgi-bin/user/update") => {
             if !write_contacts {
-                return Err(err(48009, "api forbidden"));
+                return Err(err(48002, "api forbidden"));
             }
             let u: WriteUser = parse(body)?;
             if let Some(d) = &u.department {
@@ -189,7 +226,7 @@ pub(super) fn handle(
         }
         ("GET", "/cgi-bin/user/delete") => {
             if !write_contacts {
-                return Err(err(48009, "api forbidden"));
+                return Err(err(48002, "api forbidden"));
             }
             let userid = q.get("userid").cloned().unwrap_or_default();
             corp.users.remove(&userid).ok_or_else(|| err(60111, "userid not found"))?;
@@ -206,13 +243,13 @@ pub(super) fn handle(
             }
             let req: AppChatCreate = parse(body)?;
             if !(2..=2000).contains(&req.userlist.len()) {
-                return Err(err(86215, "chat member count out of range"));
+                return Err(err(86006, "chat member count out of range"));
             }
             if req.userlist.iter().any(|u| !corp.users.contains_key(u)) {
-                return Err(err(60111, "userid not found"));
+                return Err(err(86216, "invalid chat member userid"));
             }
             if !req.userlist.contains(&req.owner) {
-                return Err(err(86216, "owner not in userlist"));
+                return Err(err(86207, "owner not in userlist"));
             }
             let chatid = req.chatid.clone().unwrap_or_else(|| format!("wrapp{:04}", corp.app_chats.len() + 1));
             if corp.app_chats.contains_key(&chatid) {
@@ -233,7 +270,7 @@ pub(super) fn handle(
         }
         ("POST", "/cgi-bin/message/send") => {
             if kind != "agent" {
-                return Err(err(48009, "api forbidden"));
+                return Err(err(48002, "api forbidden"));
             }
             let msg = body.cloned().ok_or_else(|| err(40058, "invalid Request Parameter"))?;
             if msg.get("agentid").and_then(Value::as_i64) != Some(corp.agent_id) {
@@ -246,4 +283,30 @@ pub(super) fn handle(
         }
         _ => Err(err(404, "unknown path in the sandbox")),
     }
+}
+
+#[derive(serde::Deserialize)]
+struct ListIdRequest {
+    #[serde(default)]
+    cursor: String,
+    #[serde(default = "default_list_id_limit")]
+    limit: i64,
+}
+
+fn default_list_id_limit() -> i64 {
+    10000
+}
+
+/// A member as a secret's app sees them: since 2022-06-20 only the contacts
+/// secret reads mobile, gender, email, avatar and address.
+fn as_read_by(u: &User, kind: &str, strict: &crate::sandbox::world::Strictness) -> User {
+    let mut u = u.clone();
+    if kind != "contacts" && strict.sensitive_fields {
+        u.mobile = None;
+        u.gender = None;
+        u.email = None;
+        u.avatar = None;
+        u.address = None;
+    }
+    u
 }

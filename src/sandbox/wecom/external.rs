@@ -15,6 +15,9 @@ use crate::integrations::wecom::types::{
 };
 use crate::sandbox::world::SandboxCorp;
 
+/// WeCom's window for the on-job transfer limit: 90 natural days.
+const TRANSFER_WINDOW_SECS: i64 = 90 * 24 * 3600;
+
 pub(super) fn handle(
     corp: &mut SandboxCorp,
     kind: &str,
@@ -82,6 +85,14 @@ pub(super) fn handle(
                 })
                 .collect();
             Ok(json!({"external_contact": c, "follow_user": follow_user, "next_cursor": ""}))
+        }
+        ("GET", "/cgi-bin/externalcontact/get_follow_user_list") => {
+            if kind == "contacts" {
+                return Err(err(48002, "api forbidden"));
+            }
+            // Members with the customer-contact feature: here, every member still employed.
+            let ids: Vec<&String> = corp.users.keys().filter(|u| !corp.resigned.contains_key(*u)).collect();
+            Ok(json!({"follow_user": ids}))
         }
         ("GET", "/cgi-bin/externalcontact/list") => {
             if kind == "contacts" {
@@ -245,20 +256,35 @@ pub(super) fn handle(
                 }
             }
             if r.handover_userid == r.takeover_userid {
-                return Err(err(40097, "handover and takeover are the same"));
+                return Err(err(40130, "handover and takeover are the same"));
             }
-            // The resigned API takes only members who left; the on-job one only members who did not.
-            if resigned != corp.resigned.contains_key(&r.handover_userid) || corp.resigned.contains_key(&r.takeover_userid) {
-                return Err(err(40097, "invalid handover or takeover userid"));
+            // The resigned API takes only members who left (40097 该成员尚未离职);
+            // the on-job one only members who did not, and nobody hands over to a leaver.
+            // WeCom's code for those two is not documented: 60111 stands in.
+            let handover_left = corp.resigned.contains_key(&r.handover_userid);
+            if resigned && !handover_left {
+                return Err(err(40097, "handover member has not resigned"));
             }
+            if (!resigned && handover_left) || corp.resigned.contains_key(&r.takeover_userid) {
+                return Err(err(60111, "userid not found"));
+            }
+            let now = chrono::Utc::now().timestamp();
             let mut items = Vec::new();
             for ext in &r.external_userid {
                 let related = corp.follows.iter().any(|(e, f)| e == ext && f.userid == r.handover_userid);
                 let busy = corp.transfers.iter().any(|t| &t.external_userid == ext && t.status == 2);
+                // On-job: a customer moves at most twice in 90 natural days.
+                let recent = corp
+                    .transfers
+                    .iter()
+                    .filter(|t| &t.external_userid == ext && !t.resigned && t.started_at > now - TRANSFER_WINDOW_SECS)
+                    .count();
                 let errcode = if !related {
-                    84061
+                    40131
                 } else if busy {
                     40129
+                } else if !resigned && corp.strict.transfer_frequency && recent >= 2 {
+                    40128
                 } else {
                     0
                 };
@@ -270,6 +296,7 @@ pub(super) fn handle(
                         takeover: r.takeover_userid.clone(),
                         message: r.transfer_success_msg.clone(),
                         resigned,
+                        started_at: now,
                         status: 2,
                         takeover_time: 0,
                     });
@@ -355,10 +382,25 @@ pub(super) fn handle(
             if !(1..=1000).contains(&req.limit) {
                 return Err(err(40058, "limit must be 1-1000"));
             }
+            let owners = req.owner_filter.map(|f| f.userid_list).filter(|l| !l.is_empty());
+            match &owners {
+                None if corp.strict.group_owner_filter && corp.users.len() > 1000 => {
+                    return Err(err(81017, "owner_filter required: the visible range has over 1000 members"));
+                }
+                Some(l) if l.len() > 100 => return Err(err(40058, "owner_filter.userid_list takes at most 100 userids")),
+                _ => {}
+            }
+            // A chat whose owner left waits for inheritance (status 1) until transferred.
+            let status = |g: &GroupChat| if corp.resigned.contains_key(&g.owner) { 1 } else { 0 };
+            let all: Vec<&GroupChat> = corp
+                .group_chats
+                .values()
+                .filter(|g| owners.as_ref().is_none_or(|l| l.contains(&g.owner)))
+                .filter(|g| req.status_filter == 0 || req.status_filter == status(g))
+                .collect();
             let offset = cursor_offset(&req.cursor)?;
-            let all: Vec<&GroupChat> = corp.group_chats.values().collect();
             let page: Vec<Value> =
-                all.iter().skip(offset).take(req.limit as usize).map(|g| json!({"chat_id": g.chat_id, "status": 0})).collect();
+                all.iter().skip(offset).take(req.limit as usize).map(|g| json!({"chat_id": g.chat_id, "status": status(g)})).collect();
             let end = offset + req.limit as usize;
             let next = if end < all.len() { next_cursor(end) } else { String::new() };
             Ok(json!({"group_chat_list": page, "next_cursor": next}))
@@ -378,12 +420,18 @@ pub(super) fn handle(
             let mut failed = Vec::new();
             for chat in &r.chat_id_list {
                 let Some(g) = corp.group_chats.get_mut(chat) else {
-                    failed.push(json!({"chat_id": chat, "errcode": 90500, "errmsg": "chat not found"}));
+                    failed.push(json!({"chat_id": chat, "errcode": 90501, "errmsg": "not a customer group chat"}));
                     continue;
                 };
-                // The resigned API takes only chats whose owner left; the on-job one only the others.
-                if resigned != corp.resigned.contains_key(&g.owner) {
-                    failed.push(json!({"chat_id": chat, "errcode": 90501, "errmsg": "owner state does not match the api"}));
+                // The resigned API takes only chats whose owner left (90500 群主并未离职);
+                // the on-job one only the others (90502 群主已经离职).
+                let owner_left = corp.resigned.contains_key(&g.owner);
+                if resigned && !owner_left {
+                    failed.push(json!({"chat_id": chat, "errcode": 90500, "errmsg": "owner has not resigned"}));
+                    continue;
+                }
+                if !resigned && owner_left {
+                    failed.push(json!({"chat_id": chat, "errcode": 90502, "errmsg": "owner has resigned"}));
                     continue;
                 }
                 g.owner = r.new_owner.clone();

@@ -12,7 +12,7 @@ pub(super) fn cursor_offset(cursor: &str) -> Result<usize, Value> {
     if cursor.is_empty() {
         return Ok(0);
     }
-    cursor.strip_prefix("sbc").and_then(|h| usize::from_str_radix(h, 16).ok()).ok_or_else(|| err(40058, "invalid cursor"))
+    cursor.strip_prefix("sbc").and_then(|h| usize::from_str_radix(h, 16).ok()).ok_or_else(|| err(50100, "invalid cursor"))
 }
 
 pub(super) fn err(errcode: i64, errmsg: &str) -> Value {

@@ -1,0 +1,265 @@
+//! What the sandbox promises: each test states one WeCom rule (from
+//! `shared/WECHAT_API.md`, which cites the official page or SDK) and checks
+//! the sandbox enforces it with WeCom's errcode, over plain HTTP as WeCom
+//! would be called. A kinder sandbox would let our own tests pass where
+//! production fails.
+
+use serde_json::{json, Value};
+use wecrm::sandbox::{Sandbox, SandboxCorp};
+
+const CORP: &str = "ww-fidelity";
+
+struct Wecom {
+    sandbox: Sandbox,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Wecom {
+    async fn start(corp: SandboxCorp) -> Wecom {
+        let sandbox = Sandbox::new(7200);
+        sandbox.add_corp(corp);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = sandbox.router();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Wecom { sandbox, base, http: reqwest::Client::new() }
+    }
+
+    async fn seeded() -> Wecom {
+        Self::start(SandboxCorp::seeded(CORP, 3, 6).with_customers(30)).await
+    }
+
+    /// A token for one of the corp's secrets: "contacts", "external" or "agent".
+    async fn token(&self, secret: &str) -> String {
+        let v: Value = self
+            .http
+            .get(format!("{}/cgi-bin/gettoken", self.base))
+            .query(&[("corpid", CORP), ("corpsecret", &format!("{CORP}-{secret}-secret"))])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["access_token"].as_str().unwrap().to_string()
+    }
+
+    async fn get(&self, secret: &str, path: &str, query: &[(&str, &str)]) -> Value {
+        let token = self.token(secret).await;
+        self.http
+            .get(format!("{}{path}", self.base))
+            .query(&[("access_token", token.as_str())])
+            .query(query)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn post(&self, secret: &str, path: &str, body: Value) -> Value {
+        let token = self.token(secret).await;
+        self.http
+            .post(format!("{}{path}", self.base))
+            .query(&[("access_token", token.as_str())])
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+fn errcode(v: &Value) -> i64 {
+    v["errcode"].as_i64().unwrap_or(-999)
+}
+
+#[tokio::test]
+async fn the_contacts_secret_from_a_new_ip_reads_ids_but_not_details_48009() {
+    let w = Wecom::seeded().await;
+    for (path, q) in [
+        ("/cgi-bin/department/list", vec![]),
+        ("/cgi-bin/department/get", vec![("id", "1")]),
+        ("/cgi-bin/user/list", vec![("department_id", "1")]),
+        ("/cgi-bin/user/get", vec![("userid", "user00000")]),
+    ] {
+        assert_eq!(errcode(&w.get("contacts", path, &q).await), 48009, "{path}");
+    }
+    let ids = w.get("contacts", "/cgi-bin/department/simplelist", &[]).await;
+    assert_eq!((errcode(&ids), ids["department_id"].as_array().unwrap().len()), (0, 4), "{ids}");
+    let members = w.post("contacts", "/cgi-bin/user/list_id", json!({"cursor": "", "limit": 100})).await;
+    assert_eq!(errcode(&members), 0, "{members}");
+    assert!(!members["dept_user"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_deployment_trusted_before_the_cutoff_still_reads_details_with_the_contacts_secret() {
+    let mut corp = SandboxCorp::seeded(CORP, 3, 6);
+    corp.strict = wecrm::sandbox::Strictness::legacy_directory();
+    let w = Wecom::start(corp).await;
+    let u = w.get("contacts", "/cgi-bin/user/get", &[("userid", "user00001")]).await;
+    assert_eq!((errcode(&u), u["mobile"].as_str()), (0, Some("13900000001")), "{u}");
+}
+
+#[tokio::test]
+async fn apps_read_names_and_departments_but_no_sensitive_fields() {
+    let w = Wecom::seeded().await;
+    let u = w.get("agent", "/cgi-bin/user/get", &[("userid", "user00001")]).await;
+    assert_eq!(errcode(&u), 0, "{u}");
+    assert!(u["name"].as_str().is_some_and(|n| !n.is_empty()) && u["department"].as_array().is_some_and(|d| !d.is_empty()), "{u}");
+    for field in ["mobile", "gender", "email", "avatar", "address"] {
+        assert!(u.get(field).is_none(), "{field} leaked to an app: {u}");
+    }
+    let list = w.get("agent", "/cgi-bin/user/list", &[("department_id", "1")]).await;
+    assert!(list["userlist"].as_array().unwrap().iter().all(|u| u.get("mobile").is_none()), "{list}");
+}
+
+#[tokio::test]
+async fn user_list_has_no_fetch_child_one_department_at_a_time() {
+    let w = Wecom::seeded().await;
+    let direct = w.get("agent", "/cgi-bin/user/list", &[("department_id", "1")]).await;
+    let with_child = w.get("agent", "/cgi-bin/user/list", &[("department_id", "1"), ("fetch_child", "1")]).await;
+    assert_eq!(direct["userlist"], with_child["userlist"]);
+    let everyone = w.sandbox.with_corp(CORP, |c| c.users.len()).unwrap();
+    assert!(direct["userlist"].as_array().unwrap().len() < everyone, "the root's direct members are not the whole corp");
+}
+
+#[tokio::test]
+async fn list_id_pages_by_cursor_with_a_row_per_member_and_department() {
+    let w = Wecom::seeded().await;
+    w.sandbox.with_corp(CORP, |c| c.users.get_mut("user00001").unwrap().department = vec![2, 3]);
+    let mut rows = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = w.post("contacts", "/cgi-bin/user/list_id", json!({"cursor": cursor, "limit": 2})).await;
+        assert_eq!(errcode(&page), 0, "{page}");
+        rows.extend(page["dept_user"].as_array().unwrap().iter().cloned());
+        cursor = page["next_cursor"].as_str().unwrap().to_string();
+        if cursor.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(rows.len(), 7, "six members, one of them in two departments: {rows:?}");
+    assert_eq!(rows.iter().filter(|r| r["userid"] == "user00001").count(), 2);
+    let bad = w.post("contacts", "/cgi-bin/user/list_id", json!({"cursor": "not-a-cursor", "limit": 2})).await;
+    assert_eq!(errcode(&bad), 50100, "an invalid cursor is 50100, not 40058");
+    let too_many = w.post("contacts", "/cgi-bin/user/list_id", json!({"cursor": "", "limit": 10001})).await;
+    assert_eq!(errcode(&too_many), 40058);
+    assert_eq!(errcode(&w.post("agent", "/cgi-bin/user/list_id", json!({"cursor": "", "limit": 10})).await), 48002, "contacts secret only");
+}
+
+#[tokio::test]
+async fn the_wrong_app_type_is_48002_never_48009() {
+    let w = Wecom::seeded().await;
+    let create = w.post("agent", "/cgi-bin/department/create", json!({"name": "新部门", "parentid": 1})).await;
+    assert_eq!(errcode(&create), 48002, "directory writes need the contacts-sync secret");
+    let user = w.post("external", "/cgi-bin/user/create", json!({"userid": "x1", "name": "X", "department": [1]})).await;
+    assert_eq!(errcode(&user), 48002);
+    let send = w.post("contacts", "/cgi-bin/message/send", json!({"touser": "user00001", "msgtype": "text", "agentid": 1000002})).await;
+    assert_eq!(errcode(&send), 48002, "the contacts-sync secret cannot send messages");
+    assert_eq!(errcode(&w.get("contacts", "/cgi-bin/externalcontact/get_follow_user_list", &[]).await), 48002);
+}
+
+#[tokio::test]
+async fn customer_contact_members_are_listed_apart_from_the_directory() {
+    let w = Wecom::seeded().await;
+    w.sandbox.with_corp(CORP, |c| c.resign("user00005", 1_700_000_000));
+    let v = w.get("external", "/cgi-bin/externalcontact/get_follow_user_list", &[]).await;
+    assert_eq!(errcode(&v), 0);
+    let users: Vec<&str> = v["follow_user"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(users, ["user00000", "user00001", "user00002", "user00003", "user00004"], "members who left are not listed");
+}
+
+/// A relation `(external_userid, userid)` from the seeded corp.
+fn a_follow(w: &Wecom) -> (String, String) {
+    w.sandbox.with_corp(CORP, |c| c.follows.first().map(|(e, f)| (e.clone(), f.userid.clone()))).flatten().unwrap()
+}
+
+#[tokio::test]
+async fn customer_transfers_answer_with_wecoms_codes() {
+    let w = Wecom::seeded().await;
+    let (ext, handover) = a_follow(&w);
+    let other = if handover == "user00002" { "user00003" } else { "user00002" };
+    let transfer = |handover: &str, takeover: &str, ext: &str| json!({"handover_userid": handover, "takeover_userid": takeover, "external_userid": [ext]});
+    let same = w.post("external", "/cgi-bin/externalcontact/transfer_customer", transfer(&handover, &handover, &ext)).await;
+    assert_eq!(errcode(&same), 40130, "原跟进人与接手人一样");
+    let not_his = w.post("external", "/cgi-bin/externalcontact/transfer_customer", transfer(other, &handover, &ext)).await;
+    assert_eq!(not_his["customer"][0]["errcode"], 40131, "handover_userid 并不是外部联系人的跟进人: {not_his}");
+    let employed = w.post("external", "/cgi-bin/externalcontact/resigned/transfer_customer", transfer(&handover, other, &ext)).await;
+    assert_eq!(errcode(&employed), 40097, "该成员尚未离职");
+    // On the job, a customer moves at most twice in 90 days.
+    let (mut from, mut to) = (handover.clone(), other.to_string());
+    for round in 0..3 {
+        let v = w.post("external", "/cgi-bin/externalcontact/transfer_customer", transfer(&from, &to, &ext)).await;
+        let expected = if round < 2 { 0 } else { 40128 };
+        assert_eq!(v["customer"][0]["errcode"], expected, "round {round}: {v}");
+        w.sandbox.with_corp(CORP, |c| c.complete_transfers(1_700_000_000));
+        std::mem::swap(&mut from, &mut to);
+    }
+}
+
+#[tokio::test]
+async fn group_transfers_answer_with_wecoms_codes() {
+    let w = Wecom::seeded().await;
+    let (chat, owner) =
+        w.sandbox.with_corp(CORP, |c| c.group_chats.values().next().map(|g| (g.chat_id.clone(), g.owner.clone()))).flatten().unwrap();
+    let heir = if owner == "user00004" { "user00003" } else { "user00004" };
+    let body = |chat: &str| json!({"chat_id_list": [chat], "new_owner": heir});
+    let unknown = w.post("external", "/cgi-bin/externalcontact/groupchat/onjob_transfer", body("wrNOSUCHCHAT")).await;
+    assert_eq!(unknown["failed_chat_list"][0]["errcode"], 90501, "该群不是客户群: {unknown}");
+    let employed = w.post("external", "/cgi-bin/externalcontact/groupchat/transfer", body(&chat)).await;
+    assert_eq!(employed["failed_chat_list"][0]["errcode"], 90500, "群主并未离职: {employed}");
+    w.sandbox.with_corp(CORP, |c| c.resign(&owner, 1_700_000_000));
+    let left = w.post("external", "/cgi-bin/externalcontact/groupchat/onjob_transfer", body(&chat)).await;
+    assert_eq!(left["failed_chat_list"][0]["errcode"], 90502, "群主已经离职: {left}");
+}
+
+#[tokio::test]
+async fn app_group_chats_answer_with_wecoms_codes() {
+    let w = Wecom::seeded().await;
+    let create = |owner: &str, users: &[&str], chatid: Option<&str>| {
+        let mut b = json!({"name": "项目群", "owner": owner, "userlist": users});
+        if let Some(id) = chatid {
+            b["chatid"] = json!(id);
+        }
+        b
+    };
+    assert_eq!(
+        errcode(&w.post("agent", "/cgi-bin/appchat/create", create("user00000", &["user00000"], None)).await),
+        86006,
+        "2-2000 members"
+    );
+    let ghost = w.post("agent", "/cgi-bin/appchat/create", create("user00000", &["user00000", "ghost"], None)).await;
+    assert_eq!(errcode(&ghost), 86216, "存在非法会话成员ID");
+    let ownerless = w.post("agent", "/cgi-bin/appchat/create", create("user00002", &["user00000", "user00001"], None)).await;
+    assert_eq!(errcode(&ownerless), 86207, "群主不在群成员列表");
+    let ok = w.post("agent", "/cgi-bin/appchat/create", create("user00000", &["user00000", "user00001"], Some("chat1"))).await;
+    assert_eq!(errcode(&ok), 0, "{ok}");
+    let again = w.post("agent", "/cgi-bin/appchat/create", create("user00000", &["user00000", "user00001"], Some("chat1"))).await;
+    assert_eq!(errcode(&again), 86215, "会话ID已经存在");
+}
+
+#[tokio::test]
+async fn group_chat_lists_need_an_owner_filter_of_at_most_100_beyond_1000_people() {
+    let w = Wecom::start(SandboxCorp::seeded(CORP, 1, 1001).with_customers(100)).await;
+    let all = w.post("external", "/cgi-bin/externalcontact/groupchat/list", json!({"status_filter": 0, "cursor": "", "limit": 1000})).await;
+    assert_eq!(errcode(&all), 81017, "no owner_filter over 1000 people");
+    let owners: Vec<String> = (0..101).map(|i| format!("user{i:05}")).collect();
+    let body = |owners: &[String]| json!({"status_filter": 0, "owner_filter": {"userid_list": owners}, "cursor": "", "limit": 1000});
+    assert_eq!(errcode(&w.post("external", "/cgi-bin/externalcontact/groupchat/list", body(&owners)).await), 40058, "≤100 owners a call");
+    let (chat, owner) =
+        w.sandbox.with_corp(CORP, |c| c.group_chats.values().next().map(|g| (g.chat_id.clone(), g.owner.clone()))).flatten().unwrap();
+    let mine = w.post("external", "/cgi-bin/externalcontact/groupchat/list", body(std::slice::from_ref(&owner))).await;
+    assert_eq!(errcode(&mine), 0, "{mine}");
+    let listed = mine["group_chat_list"].as_array().unwrap();
+    assert!(listed.iter().any(|c| c["chat_id"] == chat) && listed.len() < 2, "only that owner's chats: {mine}");
+    assert_eq!(listed[0]["status"], 0);
+    // Once the owner leaves, the chat waits for inheritance: status 1.
+    w.sandbox.with_corp(CORP, |c| c.resign(&owner, 1_700_000_000));
+    let left = w.post("external", "/cgi-bin/externalcontact/groupchat/list", body(std::slice::from_ref(&owner))).await;
+    assert_eq!(left["group_chat_list"][0]["status"], 1, "{left}");
+}
