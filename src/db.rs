@@ -68,6 +68,65 @@ fn sqlite_file_path(url: &str) -> Option<String> {
 
 pub async fn migrate_up(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await?;
+    keep_planner_statistics(db).await?;
+    Ok(())
+}
+
+/// Rows and rows-per-corp the SQLite planner assumes for a tenant index until
+/// ANALYZE has measured it: a corp has many rows, so `corp_id = ?` never
+/// looks like a better way in than a list of ids.
+const ASSUMED_TABLE_ROWS: u64 = 1_000_000;
+const ASSUMED_ROWS_PER_CORP: u64 = 100_000;
+
+/// SQLite plans without statistics as if an equality on an index's first
+/// column matched ~10 rows. Every tenant statement carries `corp_id = ?`, so
+/// a lookup of 100 ids by primary key became a walk over every row of the
+/// corp through whichever index starts with `corp_id` (a 100,000-contact
+/// sync slowed with each page). So: `PRAGMA optimize` measures the tables
+/// whose size changed, and every tenant index still unmeasured gets the
+/// assumption above (SQLite lets applications write `sqlite_stat1`). Run
+/// after migrations and hourly. PostgreSQL keeps its own statistics.
+pub async fn keep_planner_statistics(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(());
+    }
+    db.execute_unprepared("PRAGMA optimize").await?;
+    // sqlite_stat1 cannot be created directly; analysing the (tiny) migration table creates it.
+    db.execute_unprepared("ANALYZE seaql_migrations").await?;
+    let unmeasured = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT m.tbl_name, m.name, l.\"unique\", (SELECT count(*) FROM pragma_index_info(m.name)) \
+             FROM sqlite_master m JOIN pragma_index_list(m.tbl_name) l ON l.name = m.name \
+             WHERE m.type = 'index' AND (SELECT i.name FROM pragma_index_info(m.name) i WHERE i.seqno = 0) = 'corp_id' \
+             AND NOT EXISTS (SELECT 1 FROM sqlite_stat1 s WHERE s.idx = m.name)",
+        ))
+        .await?;
+    if unmeasured.is_empty() {
+        return Ok(());
+    }
+    for row in &unmeasured {
+        let (table, index): (String, String) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+        let (unique, columns): (bool, i64) = (row.try_get_by_index::<i64>(2)? == 1, row.try_get_by_index(3)?);
+        if unique && columns == 1 {
+            // One row per corp (settings-like tables): that index is the best way in.
+            continue;
+        }
+        // "rows, rows per corp, then per each further column": 10 each, 1 at the end of a unique index.
+        let mut stat = format!("{ASSUMED_TABLE_ROWS} {ASSUMED_ROWS_PER_CORP}");
+        for column in 1..columns {
+            stat.push_str(if unique && column == columns - 1 { " 1" } else { " 10" });
+        }
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "INSERT INTO sqlite_stat1(tbl, idx, stat) VALUES (?, ?, ?)",
+            [table.into(), index.into(), stat.into()],
+        ))
+        .await?;
+    }
+    // Makes every connection reload the statistics.
+    db.execute_unprepared("ANALYZE sqlite_schema").await?;
     Ok(())
 }
 

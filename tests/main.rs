@@ -25,6 +25,7 @@ mod http_protocol;
 mod inbox;
 mod jobs;
 mod probes;
+mod query_plans;
 mod readme_tour;
 mod roles;
 mod sandbox_fidelity;

@@ -1,4 +1,5 @@
-//! Platform housekeeping, hourly: expired sessions and old finished jobs.
+//! Platform housekeeping, hourly: expired sessions, old finished jobs, and
+//! the SQLite planner's statistics.
 //! Platform-wide on purpose (no tenant), hence plain entity calls.
 
 use chrono::Utc;
@@ -34,6 +35,8 @@ impl JobHandler for MaintenanceJob {
             .exec(db)
             .await
             .map_err(|e| JobError::Retry(e.into()))?;
+        // Tables grow between starts: measure the ones that changed (SQLite).
+        crate::db::keep_planner_statistics(db).await.map_err(|e| JobError::Retry(e.into()))?;
         Ok(json!({"expiredSessions": sessions.rows_affected, "oldJobs": jobs.rows_affected}))
     }
 }
