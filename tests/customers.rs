@@ -770,16 +770,35 @@ async fn corp_tags_are_added_to_groups_and_reordered_in_wecom() {
 
     let order = |v: &Value| v.as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
     assert_eq!(order(&a.data("{corpTagGroups{name}}", json!({})).await["corpTagGroups"]), ["客户等级", "来源"]);
-    let v = a.data("mutation($id:ID!){moveCorpTagGroup(id:$id,position:0){name}}", json!({"id": t["来源"]})).await;
-    assert_eq!(order(&v["moveCorpTagGroup"]), ["来源", "客户等级"]);
+    // Groups made in the WeCom console are read-only here, as in WeCom: only
+    // the app that made a tag may change it, its order included.
+    let (code, msg, _) = a.error("mutation($id:ID!){moveCorpTagGroup(id:$id,position:0){name}}", json!({"id": t["来源"]})).await;
+    assert_eq!(code, "CONFLICT");
+    assert!(msg.contains("仅允许创建它的应用"), "{msg}");
+    assert!(w.sandbox.calls_to("/cgi-bin/externalcontact/edit_corp_tag").is_empty(), "refused before WeCom was asked");
+    let groups = a.data("{corpTagGroups{name editable tags{name editable}}}", json!({})).await;
+    assert!(groups["corpTagGroups"].as_array().unwrap().iter().all(|g| g["editable"] == false), "{groups}");
+    // One made here moves to the top: only its own order is written.
+    let mine = a
+        .data(
+            "mutation($i:CreateCorpTagGroupInput!){createCorpTagGroup(input:$i){id wecomId editable tags{id name}}}",
+            json!({"i": {"name": "意向", "tags": ["高", "低"]}}),
+        )
+        .await["createCorpTagGroup"]
+        .clone();
+    assert_eq!(mine["editable"], true);
+    let v = a.data("mutation($id:ID!){moveCorpTagGroup(id:$id,position:0){name}}", json!({"id": mine["id"]})).await;
+    assert_eq!(order(&v["moveCorpTagGroup"]), ["意向", "客户等级", "来源"]);
     let edits = w.sandbox.calls_to("/cgi-bin/externalcontact/edit_corp_tag");
-    assert!(edits.iter().any(|e| e.body.as_ref().unwrap()["id"] == "etgroup1"), "the order is written to WeCom: {edits:?}");
+    assert_eq!(edits.len(), 1, "{edits:?}");
+    assert_eq!(edits[0].body.as_ref().unwrap()["id"], mine["wecomId"]);
     // WeCom lists larger orders first; a sync agrees with what we show.
     sync(&w).await;
-    assert_eq!(order(&a.data("{corpTagGroups{name}}", json!({})).await["corpTagGroups"]), ["来源", "客户等级"]);
+    assert_eq!(order(&a.data("{corpTagGroups{name}}", json!({})).await["corpTagGroups"]), ["意向", "客户等级", "来源"]);
 
-    let v = a.data("mutation($id:ID!){moveCorpTag(id:$id,position:0){tags{name}}}", json!({"id": t["潜在"]})).await;
-    assert_eq!(v["moveCorpTag"]["tags"][0]["name"], "潜在");
+    let low = mine["tags"].as_array().unwrap().iter().find(|t| t["name"] == "低").unwrap()["id"].clone();
+    let v = a.data("mutation($id:ID!){moveCorpTag(id:$id,position:0){tags{name}}}", json!({"id": low})).await;
+    assert_eq!(v["moveCorpTag"]["tags"][0]["name"], "低");
 }
 
 #[tokio::test]

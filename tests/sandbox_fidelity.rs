@@ -263,3 +263,79 @@ async fn group_chat_lists_need_an_owner_filter_of_at_most_100_beyond_1000_people
     let left = w.post("external", "/cgi-bin/externalcontact/groupchat/list", body(std::slice::from_ref(&owner))).await;
     assert_eq!(left["group_chat_list"][0]["status"], 1, "{left}");
 }
+
+#[tokio::test]
+async fn an_app_edits_and_deletes_only_the_corp_tags_it_created() {
+    let w = Wecom::seeded().await;
+    // Console-made (seeded) tags: readable, usable, not editable.
+    let edit = w.post("external", "/cgi-bin/externalcontact/edit_corp_tag", json!({"id": "ettag00", "name": "改名"})).await;
+    assert_eq!(errcode(&edit), 40068, "{edit}");
+    let del = w.post("external", "/cgi-bin/externalcontact/del_corp_tag", json!({"tag_id": ["ettag00"], "group_id": []})).await;
+    assert_eq!(errcode(&del), 40068);
+    let added = w
+        .post(
+            "external",
+            "/cgi-bin/externalcontact/add_corp_tag",
+            json!({"group_name": "意向", "tag": [{"name": "高"}, {"name": "高"}, {"name": "低"}]}),
+        )
+        .await;
+    assert_eq!(errcode(&added), 0, "{added}");
+    let tags = added["tag_group"]["tag"].as_array().unwrap();
+    assert_eq!(tags.len(), 2, "the same name twice in one request makes one tag: {added}");
+    let mine = tags[0]["id"].as_str().unwrap();
+    assert_eq!(errcode(&w.post("external", "/cgi-bin/externalcontact/edit_corp_tag", json!({"id": mine, "name": "很高"})).await), 0);
+    let other_app = w.post("agent", "/cgi-bin/externalcontact/edit_corp_tag", json!({"id": mine, "name": "极高"})).await;
+    assert_eq!(errcode(&other_app), 40068, "another app's tag");
+    let taken = w
+        .post("external", "/cgi-bin/externalcontact/add_corp_tag", json!({"group_name": "意向", "tag": [{"name": "中"}, {"name": "低"}]}))
+        .await;
+    assert_eq!(errcode(&taken), 40071);
+    let group = w.sandbox.with_corp(CORP, |c| c.tag_groups.iter().find(|g| g.group_name == "意向").map(|g| g.tag.len())).flatten();
+    assert_eq!(group, Some(2), "a refused request changes nothing (中 was not added)");
+}
+
+#[tokio::test]
+async fn corp_tags_stop_at_3000() {
+    let w = Wecom::seeded().await;
+    let tags: Vec<Value> = (0..2994).map(|i| json!({"name": format!("标签{i}")})).collect();
+    let v = w.post("external", "/cgi-bin/externalcontact/add_corp_tag", json!({"group_name": "批量", "tag": tags})).await;
+    assert_eq!(errcode(&v), 0, "6 seeded + 2994 = 3000");
+    let over =
+        w.post("external", "/cgi-bin/externalcontact/add_corp_tag", json!({"group_name": "批量", "tag": [{"name": "第3001个"}]})).await;
+    assert_eq!(errcode(&over), 40126);
+}
+
+#[tokio::test]
+async fn mark_tag_needs_something_to_add_or_remove() {
+    let w = Wecom::seeded().await;
+    let (ext, userid) = a_follow(&w);
+    let v = w
+        .post(
+            "external",
+            "/cgi-bin/externalcontact/mark_tag",
+            json!({"userid": userid, "external_userid": ext, "add_tag": [], "remove_tag": []}),
+        )
+        .await;
+    assert_eq!(errcode(&v), 40058);
+}
+
+#[tokio::test]
+async fn unassigned_lists_default_to_1000_a_page() {
+    let w = Wecom::seeded().await;
+    w.sandbox.with_corp(CORP, |c| c.resign("user00001", 1_700_000_000));
+    let v = w.post("external", "/cgi-bin/externalcontact/get_unassigned_list", json!({"cursor": ""})).await;
+    assert_eq!(errcode(&v), 0, "page_size may be left out: {v}");
+    assert!(!v["info"].as_array().unwrap().is_empty() && v["is_last"] == true, "{v}");
+}
+
+#[tokio::test]
+async fn oauth_codes_are_single_use_and_live_five_minutes() {
+    let w = Wecom::seeded().await;
+    let code = w.sandbox.oauth_code(CORP, "user00001");
+    let first = w.get("agent", "/cgi-bin/auth/getuserinfo", &[("code", code.as_str())]).await;
+    assert_eq!((errcode(&first), first["userid"].as_str()), (0, Some("user00001")));
+    assert_eq!(errcode(&w.get("agent", "/cgi-bin/auth/getuserinfo", &[("code", code.as_str())]).await), 40029, "used once");
+    let stale = w.sandbox.oauth_code(CORP, "user00002");
+    w.sandbox.with_corp(CORP, |c| c.oauth_codes.get_mut(&stale).unwrap().1 -= 301);
+    assert_eq!(errcode(&w.get("agent", "/cgi-bin/auth/getuserinfo", &[("code", stale.as_str())]).await), 40029, "expired after 5 minutes");
+}

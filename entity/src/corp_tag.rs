@@ -12,6 +12,8 @@ pub struct Model {
     pub wecom_order: i64,
     /// A display colour such as "#1890ff"; local only.
     pub color: Option<String>,
+    /// Created in WeCom by this server: only such tags may be edited or deleted there.
+    pub made_here: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

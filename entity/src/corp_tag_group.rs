@@ -12,6 +12,8 @@ pub struct Model {
     pub wecom_order: i64,
     /// Mutually exclusive (互斥): at most one tag of the group per customer.
     pub exclusive: bool,
+    /// Created in WeCom by this server: only such tags may be edited or deleted there.
+    pub made_here: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -15,6 +15,7 @@ mod m20261122_000010_files;
 mod m20261122_000011_group_activity;
 mod m20261202_000012_live_alerts;
 mod m20261204_000013_foreign_keys;
+mod m20261205_000014_corp_tag_ownership;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000011_group_activity::Migration),
             Box::new(m20261202_000012_live_alerts::Migration),
             Box::new(m20261204_000013_foreign_keys::Migration),
+            Box::new(m20261205_000014_corp_tag_ownership::Migration),
         ]
     }
 }

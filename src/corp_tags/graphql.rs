@@ -20,6 +20,10 @@ pub struct CorpTag {
     /// Display colour "#RRGGBB" (local only).
     pub color: Option<String>,
     pub group_id: ID,
+    /// May be renamed, moved or deleted: WeCom lets only the app that created
+    /// a tag change it, so tags made in the WeCom console are read-only here
+    /// (still usable for tagging customers).
+    pub editable: bool,
 }
 
 #[derive(SimpleObject)]
@@ -27,6 +31,8 @@ pub struct CorpTagGroup {
     pub id: ID,
     pub name: String,
     pub wecom_id: Option<String>,
+    /// May be renamed, moved or deleted (see `CorpTag.editable`).
+    pub editable: bool,
     /// Mutually exclusive (互斥): a customer carries at most one tag of the
     /// group; tagging with another replaces it (the newest wins).
     pub exclusive: bool,
@@ -35,13 +41,15 @@ pub struct CorpTagGroup {
 }
 
 pub fn tag(t: entity::corp_tag::Model) -> CorpTag {
-    CorpTag { id: id(t.id), name: t.name, wecom_id: t.wecom_tag_id, color: t.color, group_id: id(t.group_id) }
+    let editable = service::editable(&t.wecom_tag_id, t.made_here);
+    CorpTag { id: id(t.id), name: t.name, wecom_id: t.wecom_tag_id, color: t.color, group_id: id(t.group_id), editable }
 }
 
 fn group(g: entity::corp_tag_group::Model, tags: Vec<entity::corp_tag::Model>) -> CorpTagGroup {
     CorpTagGroup {
         id: id(g.id),
         name: g.name,
+        editable: service::editable(&g.wecom_group_id, g.made_here),
         wecom_id: g.wecom_group_id,
         exclusive: g.exclusive,
         tags: tags.into_iter().map(tag).collect(),

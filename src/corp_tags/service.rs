@@ -13,7 +13,26 @@ pub const TAG_IN_USE: Msg = Msg::new("TAG_IN_USE", "该标签正在使用中，�
 pub const GROUP_NOT_EMPTY: Msg =
     Msg::new("GROUP_NOT_EMPTY", "请先移除标签组下标签再进行删除", "Remove the group's tags before deleting it");
 const NAME_INVALID: Msg = Msg::new("CORP_TAG_NAME_INVALID", "名称为1-30个字", "Names must be 1-30 characters");
+pub const NOT_MADE_HERE: Msg = Msg::new(
+    "CORP_TAG_NOT_MADE_HERE",
+    "该标签由企业微信管理后台或其他应用创建，企业微信仅允许创建它的应用编辑或删除；可继续用它给客户打标签",
+    "This tag was made in the WeCom console or by another app, and WeCom lets only its creator edit or delete it; it can still be used for tagging",
+);
 pub const GROUP_NEEDS_TAG: Msg = Msg::new("GROUP_NEEDS_TAG", "新建标签组至少需要一个标签", "A new tag group needs at least one tag");
+
+/// WeCom lets an app edit or delete only the tags it created: refused here,
+/// before WeCom is asked, for tags synced from WeCom that this server did not make.
+fn editable_in_wecom(wecom: Option<&WecomLink>, wecom_id: &Option<String>, made_here: bool) -> AppResult<()> {
+    if wecom.is_some() && !editable(wecom_id, made_here) {
+        return Err(AppError::conflict(NOT_MADE_HERE));
+    }
+    Ok(())
+}
+
+/// Whether WeCom lets this server change the tag or group: local ones and those it made.
+pub fn editable(wecom_id: &Option<String>, made_here: bool) -> bool {
+    wecom_id.is_none() || made_here
+}
 
 /// A tag or tag group name: trimmed, 1–30 characters (TAG-1; group tags too).
 pub fn name(n: &str, field: &str) -> AppResult<String> {
@@ -75,6 +94,7 @@ pub async fn create_group(
             &txn,
             corp_tag_group::ActiveModel {
                 wecom_group_id: Set(remote.as_ref().map(|r| r.group_id.clone())),
+                made_here: Set(true),
                 name: Set(group_name),
                 wecom_order: Set(remote.as_ref().map(|r| r.order).unwrap_or(0)),
                 exclusive: Set(exclusive),
@@ -92,6 +112,7 @@ pub async fn create_group(
                 corp_tag::ActiveModel {
                     group_id: Set(g.id),
                     wecom_tag_id: Set(r.map(|t| t.id.clone())),
+                    made_here: Set(true),
                     name: Set(n.clone()),
                     wecom_order: Set(r.map(|t| t.order).unwrap_or(0)),
                     created_at: Set(now),
@@ -114,6 +135,7 @@ pub async fn rename_group(
 ) -> AppResult<corp_tag_group::Model> {
     let new_name = name(new_name, "name")?;
     let g = scope.get::<corp_tag_group::Entity>(db, id).await?;
+    editable_in_wecom(wecom, &g.wecom_group_id, g.made_here)?;
     if let (Some(l), Some(wid)) = (wecom, &g.wecom_group_id) {
         l.client
             .corp_tag_edit(&l.creds, &EditCorpTag { id: wid.clone(), name: Some(new_name.clone()), order: None, agentid: l.creds.agent_id })
@@ -134,6 +156,7 @@ pub async fn rename_tag(
 ) -> AppResult<corp_tag::Model> {
     let new_name = name(new_name, "name")?;
     let t = scope.get::<corp_tag::Entity>(db, id).await?;
+    editable_in_wecom(wecom, &t.wecom_tag_id, t.made_here)?;
     if let (Some(l), Some(wid)) = (wecom, &t.wecom_tag_id) {
         l.client
             .corp_tag_edit(&l.creds, &EditCorpTag { id: wid.clone(), name: Some(new_name.clone()), order: None, agentid: l.creds.agent_id })
@@ -151,6 +174,7 @@ pub async fn delete_tag(db: &DatabaseConnection, scope: &Scope, wecom: Option<&W
     if crate::customers::customer_tagging::tag_in_use(db, scope, id).await? {
         return Err(AppError::conflict(TAG_IN_USE));
     }
+    editable_in_wecom(wecom, &t.wecom_tag_id, t.made_here)?;
     if let Some(wid) = &t.wecom_tag_id {
         if let Some(l) = wecom {
             l.client.corp_tag_del(&l.creds, &DelCorpTag { tag_id: vec![wid.clone()], group_id: vec![], agentid: l.creds.agent_id }).await?;
@@ -168,6 +192,7 @@ pub async fn delete_tag(db: &DatabaseConnection, scope: &Scope, wecom: Option<&W
 /// Refused while the group still has tags.
 pub async fn delete_group(db: &DatabaseConnection, scope: &Scope, wecom: Option<&WecomLink>, id: i64) -> AppResult<()> {
     let g = scope.get::<corp_tag_group::Entity>(db, id).await?;
+    editable_in_wecom(wecom, &g.wecom_group_id, g.made_here)?;
     if scope.select::<corp_tag::Entity>().filter(corp_tag::Column::GroupId.eq(id)).count(db).await? > 0 {
         return Err(AppError::conflict(GROUP_NOT_EMPTY));
     }
@@ -242,6 +267,7 @@ pub async fn create_tag(
             corp_tag::ActiveModel {
                 group_id: Set(g.id),
                 wecom_tag_id: Set(remote.as_ref().map(|t| t.id.clone())),
+                made_here: Set(true),
                 name: Set(tag_name),
                 wecom_order: Set(remote.as_ref().map(|t| t.order).unwrap_or(0)),
                 created_at: Set(now),
@@ -256,12 +282,30 @@ pub async fn create_tag(
     }
 }
 
-/// New WeCom orders for a list moved so that `id` lands at `position`:
-/// WeCom shows larger orders first, so the list is renumbered n..1.
-fn reorder(ids: &mut Vec<i64>, id: i64, position: usize) -> AppResult<Vec<(i64, i64)>> {
+/// New WeCom orders for a list moved so that `id` lands at `position`
+/// (WeCom shows larger orders first). When the neighbours' orders leave
+/// room, only the moved item changes: WeCom lets an app edit only its own
+/// tags, so touching the others would be refused for console-made ones.
+/// Otherwise the list is renumbered n..1.
+fn reorder(items: &[(i64, i64)], id: i64, position: usize) -> AppResult<Vec<(i64, i64)>> {
+    let mut ids: Vec<i64> = items.iter().map(|(x, _)| *x).collect();
     let from = ids.iter().position(|x| *x == id).ok_or_else(AppError::not_found)?;
     let moved = ids.remove(from);
-    ids.insert(position.min(ids.len()), moved);
+    let at = position.min(ids.len());
+    ids.insert(at, moved);
+    let order_of = |x: i64| items.iter().find(|(i, _)| *i == x).map(|(_, o)| *o).unwrap_or(0);
+    let above = at.checked_sub(1).map(|i| order_of(ids[i]));
+    let below = ids.get(at + 1).map(|x| order_of(*x));
+    let own = match (above, below) {
+        (None, None) => Some(order_of(id)),
+        (None, Some(b)) => Some(order_of(id).max(b + 1)),
+        (Some(a), None) if a >= 2 => Some(order_of(id).min(a - 1).max(1)),
+        (Some(a), Some(b)) if a - b >= 2 => Some(b + (a - b) / 2),
+        _ => None,
+    };
+    if let Some(o) = own {
+        return Ok(vec![(id, o)]);
+    }
     let n = ids.len() as i64;
     Ok(ids.iter().enumerate().map(|(i, x)| (*x, n - i as i64)).collect())
 }
@@ -269,12 +313,19 @@ fn reorder(ids: &mut Vec<i64>, id: i64, position: usize) -> AppResult<Vec<(i64, 
 /// Moves a tag group to `position` (0-based, first shown first); its tags move with it.
 pub async fn move_group(db: &DatabaseConnection, scope: &Scope, wecom: Option<&WecomLink>, id: i64, position: usize) -> AppResult<()> {
     let all = groups(db, scope).await?;
-    let mut ids: Vec<i64> = all.iter().map(|(g, _)| g.id).collect();
-    let orders = reorder(&mut ids, id, position)?;
-    let current: std::collections::HashMap<i64, (i64, Option<String>)> =
-        all.into_iter().map(|(g, _)| (g.id, (g.wecom_order, g.wecom_group_id))).collect();
+    let items: Vec<(i64, i64)> = all.iter().map(|(g, _)| (g.id, g.wecom_order)).collect();
+    let orders = reorder(&items, id, position)?;
+    let current: std::collections::HashMap<i64, (i64, Option<String>, bool)> =
+        all.into_iter().map(|(g, _)| (g.id, (g.wecom_order, g.wecom_group_id, g.made_here))).collect();
+    // Every group whose order changes is edited in WeCom: all must be ours, checked before any call.
+    for (gid, order) in &orders {
+        let (old, wid, made_here) = &current[gid];
+        if old != order {
+            editable_in_wecom(wecom, wid, *made_here)?;
+        }
+    }
     for (gid, order) in orders {
-        let (old, wid) = &current[&gid];
+        let (old, wid, _) = &current[&gid];
         if *old == order {
             continue;
         }
@@ -298,8 +349,13 @@ pub async fn move_tag(db: &DatabaseConnection, scope: &Scope, wecom: Option<&Wec
     let t = scope.get::<corp_tag::Entity>(db, id).await?;
     let siblings: Vec<corp_tag::Model> =
         groups(db, scope).await?.into_iter().find(|(g, _)| g.id == t.group_id).map(|(_, t)| t).unwrap_or_default();
-    let mut ids: Vec<i64> = siblings.iter().map(|s| s.id).collect();
-    let orders = reorder(&mut ids, id, position)?;
+    let items: Vec<(i64, i64)> = siblings.iter().map(|s| (s.id, s.wecom_order)).collect();
+    let orders = reorder(&items, id, position)?;
+    for (tid, order) in &orders {
+        if let Some(s) = siblings.iter().find(|s| s.id == *tid).filter(|s| s.wecom_order != *order) {
+            editable_in_wecom(wecom, &s.wecom_tag_id, s.made_here)?;
+        }
+    }
     for (tid, order) in orders {
         let Some(s) = siblings.iter().find(|s| s.id == tid) else { continue };
         if s.wecom_order == order {

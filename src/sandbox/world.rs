@@ -61,7 +61,11 @@ pub struct SandboxCorp {
     pub users: BTreeMap<String, types::User>,
     pub next_department_id: i64,
     pub callback: Option<CallbackTarget>,
-    pub oauth_codes: HashMap<String, String>,
+    /// One-time login codes: code → (userid, issued at, unix seconds); WeCom's live 5 minutes.
+    pub oauth_codes: HashMap<String, (String, i64)>,
+    /// Corp tags and tag groups created through the API, with the secret kind
+    /// ("external" / "agent") of the app that made them: only it may edit or delete them.
+    pub tag_owners: BTreeMap<String, String>,
     pub messages: Vec<Value>,
     pub contacts: BTreeMap<String, types::ExternalContact>,
     /// Follow relations in WeCom's listing order: (external_userid, follow).
@@ -99,11 +103,19 @@ pub struct Strictness {
     /// `groupchat/list` without `owner_filter` fails (81017) once the app
     /// sees more than 1,000 people.
     pub group_owner_filter: bool,
+    /// An app edits and deletes only the corp tags it created (40068).
+    pub tag_ownership: bool,
 }
 
 impl Default for Strictness {
     fn default() -> Self {
-        Strictness { transfer_frequency: true, directory_detail_reads: true, sensitive_fields: true, group_owner_filter: true }
+        Strictness {
+            transfer_frequency: true,
+            directory_detail_reads: true,
+            sensitive_fields: true,
+            group_owner_filter: true,
+            tag_ownership: true,
+        }
     }
 }
 
@@ -131,6 +143,7 @@ impl SandboxCorp {
             next_department_id: 2,
             callback: None,
             oauth_codes: HashMap::new(),
+            tag_owners: BTreeMap::new(),
             messages: Vec::new(),
             contacts: BTreeMap::new(),
             follows: Vec::new(),
@@ -500,7 +513,7 @@ impl Sandbox {
     /// A one-time OAuth code for a member (what the WeCom client hands a sidebar page).
     pub fn oauth_code(&self, corp_id: &str, userid: &str) -> String {
         let code = format!("code-{}", uuid::Uuid::new_v4().simple());
-        self.with_corp(corp_id, |c| c.oauth_codes.insert(code.clone(), userid.to_string()));
+        self.with_corp(corp_id, |c| c.oauth_codes.insert(code.clone(), (userid.to_string(), chrono::Utc::now().timestamp())));
         code
     }
 

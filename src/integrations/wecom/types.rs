@@ -728,8 +728,13 @@ pub struct TransferCustomerResult {
 pub struct UnassignedListRequest {
     #[serde(default)]
     pub cursor: String,
-    /// At most 1000.
+    /// At most 1000; WeCom takes 1000 when it is missing.
+    #[serde(default = "default_unassigned_page_size")]
     pub page_size: i64,
+}
+
+fn default_unassigned_page_size() -> i64 {
+    1000
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]

@@ -10,6 +10,9 @@ use super::wire::{cursor_offset, err, next_cursor, parse, valid_department_name}
 use crate::integrations::wecom::types::{AppChatCreate, CreateDepartment, Department, UpdateDepartment, User, WriteUser};
 use crate::sandbox::world::SandboxCorp;
 
+/// How long a WeCom OAuth code may be exchanged.
+const OAUTH_CODE_SECS: i64 = 300;
+
 pub(super) fn handle(
     corp: &mut SandboxCorp,
     kind: &str,
@@ -234,7 +237,11 @@ pub(super) fn handle(
         }
         ("GET", "/cgi-bin/auth/getuserinfo") => {
             let code = q.get("code").cloned().unwrap_or_default();
-            let userid = corp.oauth_codes.remove(&code).ok_or_else(|| err(40029, "invalid code"))?;
+            // Single use, and valid 5 minutes.
+            let (userid, issued) = corp.oauth_codes.remove(&code).ok_or_else(|| err(40029, "invalid code"))?;
+            if chrono::Utc::now().timestamp() - issued > OAUTH_CODE_SECS {
+                return Err(err(40029, "invalid code"));
+            }
             Ok(json!({"userid": userid, "user_ticket": format!("ticket-{userid}")}))
         }
         ("POST", "/cgi-bin/appchat/create") => {

@@ -15,6 +15,9 @@ use crate::integrations::wecom::types::{
 };
 use crate::sandbox::world::SandboxCorp;
 
+/// WeCom's limit on corp tags per corp.
+const MAX_CORP_TAGS: usize = 3000;
+
 /// WeCom's window for the on-job transfer limit: 90 natural days.
 const TRANSFER_WINDOW_SECS: i64 = 90 * 24 * 3600;
 
@@ -133,12 +136,30 @@ pub(super) fn handle(
             if kind == "contacts" {
                 return Err(err(48002, "api forbidden"));
             }
-            let r: AddCorpTag = parse(body)?;
+            let mut r: AddCorpTag = parse(body)?;
             if r.tag.iter().any(|t| t.name.trim().is_empty() || t.name.chars().count() > 30) {
                 return Err(err(40058, "invalid tag name"));
             }
+            // The same name twice in one request makes one tag.
+            let mut names = std::collections::HashSet::new();
+            r.tag.retain(|t| names.insert(t.name.clone()));
             let now = Utc::now().timestamp();
             let n = corp.tag_groups.iter().map(|g| g.tag.len() + 1).sum::<usize>();
+            let tags: usize = corp.tag_groups.iter().map(|g| g.tag.len()).sum();
+            if tags + r.tag.len() > MAX_CORP_TAGS {
+                return Err(err(40126, "corp tags reach the limit of 3000"));
+            }
+            // All or nothing: refuse before anything changes.
+            if let Some(g) = r
+                .group_id
+                .as_ref()
+                .and_then(|id| corp.tag_groups.iter().find(|g| &g.group_id == id))
+                .or_else(|| r.group_name.as_ref().and_then(|name| corp.tag_groups.iter().find(|g| &g.group_name == name)))
+            {
+                if r.tag.iter().any(|t| g.tag.iter().any(|x| x.name == t.name)) {
+                    return Err(err(40071, "tag name existed"));
+                }
+            }
             let gi = match (&r.group_id, &r.group_name) {
                 (Some(id), _) => corp.tag_groups.iter().position(|g| &g.group_id == id).ok_or_else(|| err(40068, "invalid tagid"))?,
                 (None, Some(name)) => match corp.tag_groups.iter().position(|g| &g.group_name == name) {
@@ -147,6 +168,7 @@ pub(super) fn handle(
                         if r.tag.is_empty() {
                             return Err(err(40058, "a new group needs a tag"));
                         }
+                        corp.tag_owners.insert(format!("etgroupn{n}"), kind.to_string());
                         corp.tag_groups.push(CorpTagGroup {
                             group_id: format!("etgroupn{n}"),
                             group_name: name.clone(),
@@ -162,9 +184,7 @@ pub(super) fn handle(
             };
             let group = &mut corp.tag_groups[gi];
             for (i, t) in r.tag.iter().enumerate() {
-                if group.tag.iter().any(|x| x.name == t.name) {
-                    return Err(err(40071, "tag name existed"));
-                }
+                corp.tag_owners.insert(format!("ettagn{}", n + i), kind.to_string());
                 group.tag.push(CorpTag {
                     id: format!("ettagn{}", n + i),
                     name: t.name.clone(),
@@ -180,6 +200,9 @@ pub(super) fn handle(
                 return Err(err(48002, "api forbidden"));
             }
             let r: EditCorpTag = parse(body)?;
+            if corp.strict.tag_ownership && corp.tag_owners.get(&r.id).is_none_or(|owner| owner != kind) {
+                return Err(err(40068, "invalid tagid: the app may edit only the tags it created"));
+            }
             if let Some(g) = corp.tag_groups.iter_mut().find(|g| g.group_id == r.id) {
                 if let Some(n) = r.name {
                     g.group_name = n;
@@ -208,6 +231,11 @@ pub(super) fn handle(
                 return Err(err(48002, "api forbidden"));
             }
             let r: DelCorpTag = parse(body)?;
+            if corp.strict.tag_ownership
+                && r.tag_id.iter().chain(r.group_id.iter()).any(|id| corp.tag_owners.get(id).is_none_or(|owner| owner != kind))
+            {
+                return Err(err(40068, "invalid tagid: the app may delete only the tags it created"));
+            }
             corp.tag_groups.retain(|g| !r.group_id.contains(&g.group_id));
             for g in corp.tag_groups.iter_mut() {
                 g.tag.retain(|t| !r.tag_id.contains(&t.id));
@@ -221,6 +249,9 @@ pub(super) fn handle(
                 return Err(err(48002, "api forbidden"));
             }
             let r: MarkTag = parse(body)?;
+            if r.add_tag.is_empty() && r.remove_tag.is_empty() {
+                return Err(err(40058, "add_tag and remove_tag cannot both be empty"));
+            }
             let known = |id: &String| corp.tag_groups.iter().any(|g| g.tag.iter().any(|t| &t.id == id));
             if r.add_tag.iter().chain(r.remove_tag.iter()).any(|t| !known(t)) {
                 return Err(err(40068, "invalid tagid"));
