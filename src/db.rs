@@ -66,10 +66,12 @@ fn sqlite_file_path(url: &str) -> Option<String> {
     (!path.is_empty() && path != ":memory:").then(|| path.to_string())
 }
 
-pub async fn migrate_up(db: &DatabaseConnection) -> anyhow::Result<()> {
+/// Applies pending migrations and planner statistics. `true` when statistics
+/// were written: SQLite reads them only when a connection opens, so the
+/// caller should open its pool afresh.
+pub async fn migrate_up(db: &DatabaseConnection) -> anyhow::Result<bool> {
     Migrator::up(db, None).await?;
-    keep_planner_statistics(db).await?;
-    Ok(())
+    Ok(keep_planner_statistics(db).await?)
 }
 
 /// Rows and rows-per-corp the SQLite planner assumes for a tenant index until
@@ -85,11 +87,13 @@ const ASSUMED_ROWS_PER_CORP: u64 = 100_000;
 /// sync slowed with each page). So: `PRAGMA optimize` measures the tables
 /// whose size changed, and every tenant index still unmeasured gets the
 /// assumption above (SQLite lets applications write `sqlite_stat1`). Run
-/// after migrations and hourly. PostgreSQL keeps its own statistics.
-pub async fn keep_planner_statistics(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+/// after migrations and hourly (connections opened later, or recycled by
+/// the pool within 30 minutes, read them). PostgreSQL keeps its own
+/// statistics. `true` when it wrote assumptions.
+pub async fn keep_planner_statistics(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     if db.get_database_backend() != DbBackend::Sqlite {
-        return Ok(());
+        return Ok(false);
     }
     db.execute_unprepared("PRAGMA optimize").await?;
     // sqlite_stat1 cannot be created directly; analysing the (tiny) migration table creates it.
@@ -104,7 +108,7 @@ pub async fn keep_planner_statistics(db: &DatabaseConnection) -> Result<(), sea_
         ))
         .await?;
     if unmeasured.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     for row in &unmeasured {
         let (table, index): (String, String) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
@@ -125,9 +129,9 @@ pub async fn keep_planner_statistics(db: &DatabaseConnection) -> Result<(), sea_
         ))
         .await?;
     }
-    // Makes every connection reload the statistics.
+    // This connection reloads them now; others read them when they open.
     db.execute_unprepared("ANALYZE sqlite_schema").await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Starts a transaction that will write. On SQLite it takes the write lock

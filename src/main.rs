@@ -111,7 +111,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate { action } => {
             let (conn, _) = db::connect(db::DbOptions { url: config.database_url.expose(), pg_schema: None }).await?;
             match action {
-                MigrateAction::Up => Migrator::up(&conn, None).await?,
+                // With the planner statistics, like a start with auto-migrate.
+                MigrateAction::Up => {
+                    db::migrate_up(&conn).await?;
+                }
                 MigrateAction::Down { steps } => Migrator::down(&conn, Some(steps)).await?,
                 MigrateAction::Status => Migrator::status(&conn).await?,
             }

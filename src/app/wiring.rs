@@ -73,9 +73,13 @@ impl AppState {
     /// Connects storage (and Redis when configured), migrates if asked, and
     /// picks the adapter of every port.
     pub async fn build(config: Config, pg_schema: Option<String>) -> anyhow::Result<AppState> {
-        let (db, statements) = db::connect(DbOptions { url: config.database_url.expose(), pg_schema }).await?;
-        if config.auto_migrate {
-            db::migrate_up(&db).await?;
+        let options = || DbOptions { url: config.database_url.expose(), pg_schema: pg_schema.clone() };
+        let (mut db, mut statements) = db::connect(options()).await?;
+        if config.auto_migrate && db::migrate_up(&db).await? {
+            // SQLite reads planner statistics when a connection opens: the
+            // pool's connections predate them, so open it afresh.
+            db.close().await?;
+            (db, statements) = db::connect(options()).await?;
         }
         let kv = match &config.redis_url {
             Some(url) => Kv::redis(url.expose(), config.redis_prefix.clone()).await?,

@@ -36,7 +36,7 @@ impl JobHandler for MaintenanceJob {
             .await
             .map_err(|e| JobError::Retry(e.into()))?;
         // Tables grow between starts: measure the ones that changed (SQLite).
-        crate::db::keep_planner_statistics(db).await.map_err(|e| JobError::Retry(e.into()))?;
-        Ok(json!({"expiredSessions": sessions.rows_affected, "oldJobs": jobs.rows_affected}))
+        let measured = crate::db::keep_planner_statistics(db).await.map_err(|e| JobError::Retry(e.into()))?;
+        Ok(json!({"expiredSessions": sessions.rows_affected, "oldJobs": jobs.rows_affected, "plannerAssumptionsWritten": measured}))
     }
 }
