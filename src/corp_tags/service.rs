@@ -180,12 +180,7 @@ pub async fn delete_tag(db: &DatabaseConnection, scope: &Scope, wecom: Option<&W
             l.client.corp_tag_del(&l.creds, &DelCorpTag { tag_id: vec![wid.clone()], group_id: vec![], agentid: l.creds.agent_id }).await?;
         }
     }
-    scope
-        .delete_many::<corp_tag::Entity>()
-        .filter(corp_tag::Column::Id.eq(id))
-        .exec(db)
-        .await
-        .map_err(|e| AppError::from_delete(e, TAG_IN_USE))?;
+    scope.delete_by_id::<corp_tag::Entity>(db, id, TAG_IN_USE).await?;
     Ok(())
 }
 
@@ -199,12 +194,7 @@ pub async fn delete_group(db: &DatabaseConnection, scope: &Scope, wecom: Option<
     if let (Some(l), Some(wid)) = (wecom, &g.wecom_group_id) {
         l.client.corp_tag_del(&l.creds, &DelCorpTag { tag_id: vec![], group_id: vec![wid.clone()], agentid: l.creds.agent_id }).await?;
     }
-    scope
-        .delete_many::<corp_tag_group::Entity>()
-        .filter(corp_tag_group::Column::Id.eq(id))
-        .exec(db)
-        .await
-        .map_err(|e| AppError::from_delete(e, GROUP_NOT_EMPTY))?;
+    scope.delete_by_id::<corp_tag_group::Entity>(db, id, GROUP_NOT_EMPTY).await?;
     Ok(())
 }
 

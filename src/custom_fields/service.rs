@@ -153,12 +153,7 @@ pub async fn delete(db: &DatabaseConnection, scope: &Scope, id: i64) -> AppResul
     let txn = crate::db::write_txn(db).await?;
     scope.get::<custom_field::Entity>(&txn, id).await?;
     scope.delete_many::<cfv::Entity>().filter(cfv::Column::FieldId.eq(id)).exec(&txn).await?;
-    scope
-        .delete_many::<custom_field::Entity>()
-        .filter(custom_field::Column::Id.eq(id))
-        .exec(&txn)
-        .await
-        .map_err(|e| AppError::from_delete(e, crate::error::msg::STILL_REFERENCED))?;
+    scope.delete_by_id::<custom_field::Entity>(&txn, id, crate::error::msg::STILL_REFERENCED).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -135,12 +135,7 @@ pub async fn delete_type(db: &DatabaseConnection, scope: &Scope, id: i64) -> App
     if scope.select::<follow_up::Entity>().filter(follow_up::Column::TypeId.eq(id)).count(db).await? > 0 {
         return Err(AppError::conflict(TYPE_IN_USE));
     }
-    scope
-        .delete_many::<follow_up_type::Entity>()
-        .filter(follow_up_type::Column::Id.eq(id))
-        .exec(db)
-        .await
-        .map_err(|e| AppError::from_delete(e, TYPE_IN_USE))?;
+    scope.delete_by_id::<follow_up_type::Entity>(db, id, TYPE_IN_USE).await?;
     Ok(())
 }
 

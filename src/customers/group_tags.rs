@@ -111,12 +111,7 @@ pub async fn delete_group(db: &DatabaseConnection, scope: &Scope, id: i64) -> Ap
     if scope.select::<group_tag::Entity>().filter(group_tag::Column::TagGroupId.eq(id)).count(db).await? > 0 {
         return Err(AppError::conflict(GROUP_NOT_EMPTY));
     }
-    scope
-        .delete_many::<group_tag_group::Entity>()
-        .filter(group_tag_group::Column::Id.eq(id))
-        .exec(db)
-        .await
-        .map_err(|e| AppError::from_delete(e, GROUP_NOT_EMPTY))?;
+    scope.delete_by_id::<group_tag_group::Entity>(db, id, GROUP_NOT_EMPTY).await?;
     Ok(())
 }
 
@@ -156,12 +151,7 @@ pub async fn delete_tag(db: &DatabaseConnection, scope: &Scope, id: i64) -> AppR
     if scope.select::<customer_group_tag::Entity>().filter(customer_group_tag::Column::TagId.eq(id)).count(db).await? > 0 {
         return Err(AppError::conflict(TAG_IN_USE));
     }
-    scope
-        .delete_many::<group_tag::Entity>()
-        .filter(group_tag::Column::Id.eq(id))
-        .exec(db)
-        .await
-        .map_err(|e| AppError::from_delete(e, TAG_IN_USE))?;
+    scope.delete_by_id::<group_tag::Entity>(db, id, TAG_IN_USE).await?;
     Ok(())
 }
 

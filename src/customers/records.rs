@@ -218,12 +218,7 @@ pub async fn delete_template(db: &DatabaseConnection, scope: &Scope, id: i64) ->
     let txn = crate::db::write_txn(db).await?;
     scope.delete_many::<record_template_field::Entity>().filter(record_template_field::Column::TemplateId.eq(id)).exec(&txn).await?;
     scope.delete_many::<record_template_scope::Entity>().filter(record_template_scope::Column::TemplateId.eq(id)).exec(&txn).await?;
-    scope
-        .delete_many::<record_template::Entity>()
-        .filter(record_template::Column::Id.eq(id))
-        .exec(&txn)
-        .await
-        .map_err(|e| AppError::from_delete(e, TEMPLATE_USED))?;
+    scope.delete_by_id::<record_template::Entity>(&txn, id, TEMPLATE_USED).await?;
     txn.commit().await?;
     Ok(())
 }

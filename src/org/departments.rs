@@ -211,12 +211,7 @@ pub async fn delete(db: &DatabaseConnection, scope: &Scope, wecom: Option<&Wecom
     if let (Some(l), Some(wid)) = (wecom, dept.wecom_id) {
         l.client.department_delete(&l.creds, wid).await?;
     }
-    scope
-        .delete_many::<department::Entity>()
-        .filter(department::Column::Id.eq(id))
-        .exec(&txn)
-        .await
-        .map_err(|e| AppError::from_delete(e, msg::DEPT_HAS_DATA))?;
+    scope.delete_by_id::<department::Entity>(&txn, id, msg::DEPT_HAS_DATA).await?;
     scope
         .delete_many::<entity::employee_tag_member::Entity>()
         .filter(entity::employee_tag_member::Column::DepartmentId.eq(id))

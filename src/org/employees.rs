@@ -412,12 +412,7 @@ pub async fn delete(db: &DatabaseConnection, scope: &Scope, wecom: Option<&Wecom
     scope.delete_many::<employee_tag_member::Entity>().filter(employee_tag_member::Column::EmployeeId.eq(id)).exec(&txn).await?;
     scope.delete_many::<session::Entity>().filter(session::Column::EmployeeId.eq(id)).exec(&txn).await?;
     fields::delete_values(&txn, scope, FieldEntity::Employee, id).await?;
-    scope
-        .delete_many::<employee::Entity>()
-        .filter(employee::Column::Id.eq(id))
-        .exec(&txn)
-        .await
-        .map_err(|e| AppError::from_delete(e, msg::STILL_REFERENCED))?;
+    scope.delete_by_id::<employee::Entity>(&txn, id, msg::STILL_REFERENCED).await?;
     if let Some(l) = wecom {
         l.client.user_delete(&l.creds, &e.userid).await?;
     }

@@ -181,12 +181,7 @@ pub async fn delete(db: &DatabaseConnection, scope: &Scope, id: i64) -> AppResul
         return Err(AppError::conflict(msg::ROLE_IN_USE));
     }
     scope.delete_many::<role_department::Entity>().filter(role_department::Column::RoleId.eq(id)).exec(&txn).await?;
-    scope
-        .delete_many::<role::Entity>()
-        .filter(role::Column::Id.eq(id))
-        .exec(&txn)
-        .await
-        .map_err(|e| AppError::from_delete(e, msg::ROLE_IN_USE))?;
+    scope.delete_by_id::<role::Entity>(&txn, id, msg::ROLE_IN_USE).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -261,6 +261,20 @@ impl Scope {
         E::find_by_id(id).filter(self.tenant_condition::<E>()).filter(E::visible(self)).one(db).await?.ok_or_else(AppError::not_found)
     }
 
+    /// Deletes this corp's row with this id. When rows elsewhere still refer
+    /// to it, the database refuses and the answer is CONFLICT `in_use` (the
+    /// area's own reason), also when a reference lands after the caller's check.
+    pub async fn delete_by_id<E>(&self, db: &impl ConnectionTrait, id: i64, in_use: crate::error::Msg) -> AppResult<()>
+    where
+        E: TenantEntity,
+    {
+        use sea_orm::{Iterable, PrimaryKeyToColumn};
+        let pk =
+            E::PrimaryKey::iter().next().map(|k| k.into_column()).ok_or_else(|| AppError::internal(anyhow::anyhow!("no primary key")))?;
+        self.delete_many::<E>().filter(pk.eq(id)).exec(db).await.map_err(|e| AppError::from_delete(e, in_use))?;
+        Ok(())
+    }
+
     /// Inserts with the corp stamped, whatever the caller set.
     pub async fn insert<A>(&self, db: &impl ConnectionTrait, mut am: A) -> AppResult<<A::Entity as EntityTrait>::Model>
     where
