@@ -5,11 +5,10 @@
 //! fresh corp to it and runs one full sync, then a second (which must change
 //! nothing). Prints elapsed times, rows landed and the process's peak memory.
 //!
-//!   cargo run --release --example wecom_sync -- [customers=100000] [members=200] [no-planner-stats]
+//!   cargo run --release --example wecom_sync -- [customers=100000] [members=200]
 //!
 //! Prints the time at each 10,000 customers landed: flat steps mean a page
-//! costs the same however large the corp already is. `no-planner-stats`
-//! deletes SQLite's planner statistics first, to show what they prevent.
+//! costs the same however large the corp already is.
 //!
 //! Uses a fresh SQLite file under the temp dir, or `DATABASE_URL` when set
 //! (point it at an empty PostgreSQL database).
@@ -40,7 +39,6 @@ fn peak_rss_mib() -> Option<f64> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
-    let without_stats = std::env::args().any(|a| a == "no-planner-stats");
     let (customers, members) = (*args.first().unwrap_or(&100_000), *args.get(1).unwrap_or(&200));
 
     let sandbox = Sandbox::new(7200);
@@ -89,13 +87,6 @@ async fn main() -> anyhow::Result<()> {
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-
-    if without_stats && state.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        use sea_orm::ConnectionTrait;
-        state.db.execute_unprepared("DELETE FROM sqlite_stat1").await?;
-        state.db.execute_unprepared("ANALYZE sqlite_schema").await?;
-        println!("planner statistics deleted");
-    }
 
     let t = Instant::now();
     // Time at each 10,000 customers landed, read beside the sync.
