@@ -93,6 +93,7 @@ const ASSUMED_ROWS_PER_CORP: u64 = 100_000;
 pub async fn keep_planner_statistics(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     if db.get_database_backend() != DbBackend::Sqlite {
+        refresh_statistics(db).await?;
         return Ok(false);
     }
     db.execute_unprepared("PRAGMA optimize").await?;
@@ -132,6 +133,31 @@ pub async fn keep_planner_statistics(db: &DatabaseConnection) -> Result<bool, se
     // This connection reloads them now; others read them when they open.
     db.execute_unprepared("ANALYZE sqlite_schema").await?;
     Ok(true)
+}
+
+/// PostgreSQL: ANALYZE the tables that changed by more than a tenth (or
+/// 1,000 rows) since they were last measured. Autovacuum does this when it
+/// is on, minutes later; a bulk load (a first WeCom sync) calls this every
+/// few thousand rows so its own lookups keep their index plans: without
+/// statistics PostgreSQL reads every row of the corp to find a page of ids.
+/// SQLite keeps its assumptions until `PRAGMA optimize` measures (hourly).
+pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let stale = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT relname::text FROM pg_stat_user_tables WHERE schemaname = current_schema() \
+             AND n_mod_since_analyze > greatest(1000, n_live_tup / 10)",
+        ))
+        .await?;
+    for row in stale {
+        let table: String = row.try_get_by_index(0)?;
+        db.execute_unprepared(&format!("ANALYZE \"{}\"", table.replace('"', "\"\""))).await?;
+    }
+    Ok(())
 }
 
 /// Starts a transaction that will write. On SQLite it takes the write lock

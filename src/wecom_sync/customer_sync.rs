@@ -26,6 +26,10 @@ use crate::{
 };
 use entity::{corp_tag, corp_tag_group, customer, customer_follow, customer_group, group_member};
 
+/// A first sync loads tables from empty: measure them this often (pages of
+/// 100) so PostgreSQL keeps planning by index as they grow.
+const PAGES_BETWEEN_STATISTICS: usize = 20;
+
 /// WeCom's cap on `groupchat/list`'s `owner_filter.userid_list`.
 const GROUP_OWNERS_PER_CALL: usize = 100;
 
@@ -137,12 +141,17 @@ pub async fn sync_customers(
 ) -> Result<(), JobError> {
     let mut userids: Vec<String> = employees.keys().cloned().collect();
     userids.sort();
+    let mut pages = 0usize;
     for (i, chunk) in userids.chunks(100).enumerate().skip(start.0) {
         let mut cursor = if i == start.0 { start.1.clone() } else { String::new() };
         loop {
             let body = types::BatchGetByUser { userid_list: chunk.to_vec(), cursor: cursor.clone(), limit: 100 };
             let page = link.client.contacts_by_user(&link.creds, &body).await.map_err(upstream)?;
             apply_contact_page(db, scope, &page.external_contact_list, employees, out).await?;
+            pages += 1;
+            if pages.is_multiple_of(PAGES_BETWEEN_STATISTICS) {
+                crate::db::refresh_statistics(db).await.map_err(AppError::from)?;
+            }
             let (next_chunk, next_cursor) =
                 if page.next_cursor.is_empty() { (i + 1, String::new()) } else { (i, page.next_cursor.clone()) };
             Checkpoint { phase: "customers".into(), chunk: next_chunk, cursor: next_cursor, next_chat: 0, out: out.clone() }
