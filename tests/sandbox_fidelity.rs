@@ -46,31 +46,22 @@ impl Wecom {
     }
 
     async fn get(&self, secret: &str, path: &str, query: &[(&str, &str)]) -> Value {
-        let token = self.token(secret).await;
-        self.http
-            .get(format!("{}{path}", self.base))
-            .query(&[("access_token", token.as_str())])
-            .query(query)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        self.call(secret, path, query, None).await
     }
 
     async fn post(&self, secret: &str, path: &str, body: Value) -> Value {
+        self.call(secret, path, &[], Some(body)).await
+    }
+
+    /// One API call with a fresh token for `secret`; a body makes it a POST.
+    async fn call(&self, secret: &str, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Value {
         let token = self.token(secret).await;
-        self.http
-            .post(format!("{}{path}", self.base))
-            .query(&[("access_token", token.as_str())])
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        let url = format!("{}{path}", self.base);
+        let req = match body {
+            Some(b) => self.http.post(url).json(&b),
+            None => self.http.get(url),
+        };
+        req.query(&[("access_token", token.as_str())]).query(query).send().await.unwrap().json().await.unwrap()
     }
 }
 
