@@ -76,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
         &state.db,
         &Scope::system(p.corp.id),
         &state.master_key,
+        &state.callback_keys,
         binding::BindInput {
             wecom_corp_id: "ww-bench".into(),
             contact_secret: Some("ww-bench-contacts-secret".into()),

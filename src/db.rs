@@ -8,6 +8,8 @@ use std::{
     time::Duration,
 };
 
+pub mod group_commit;
+
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{sqlx::sqlite::SqliteJournalMode, ConnectOptions, Database, DatabaseConnection};
 

@@ -11,8 +11,8 @@ use crate::{
     clock::Clock,
     config::Config,
     crypto::MasterKey,
-    db::StatementCounter,
-    integrations::wecom::WecomClient,
+    db::{group_commit::GroupCommit, StatementCounter},
+    integrations::wecom::{callback_keys::CallbackKeys, WecomClient},
     jobs::queue::JobQueue,
     kv::Kv,
     ports::{activity::Activity, archive_source::Source, deletion::DeletionGuards, file_store::Files, word_matcher::Matchers},
@@ -21,6 +21,8 @@ use crate::{
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Small writes that arrive together, committed in one transaction (callbacks).
+    pub commits: GroupCommit,
     pub config: Arc<Config>,
     pub kv: Kv,
     pub master_key: MasterKey,
@@ -31,6 +33,8 @@ pub struct AppState {
     /// SQL statements run so far on `db` (tests and benchmarks read it).
     pub statements: StatementCounter,
     pub wecom: WecomClient,
+    /// Each corp's callback crypto, cached.
+    pub callback_keys: CallbackKeys,
     /// Where uploaded files' bytes live.
     pub files: Files,
     /// Where group activity metrics come from (GRP-3).

@@ -110,3 +110,131 @@ async fn an_event_is_stored_with_its_apply_job_or_not_at_all() {
         entity::job::Entity::find().filter(entity::job::Column::DedupKey.eq(format!("wecom-inbox:{}", row.id))).count(db).await.unwrap();
     assert_eq!(jobs, 1);
 }
+
+fn contact_event(change: &str, ext: &str, userid: &str, created: i64) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{WECOM_CORP}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>{created}</CreateTime>\
+         <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[{change}]]></ChangeType>\
+         <UserID><![CDATA[{userid}]]></UserID><ExternalUserID><![CDATA[{ext}]]></ExternalUserID></xml>"
+    )
+}
+
+async fn inbox_count(db: &sea_orm::DatabaseConnection, status: Option<&str>) -> u64 {
+    let q = entity::wecom_inbox::Entity::find();
+    match status {
+        Some(s) => q.filter(entity::wecom_inbox::Column::Status.eq(s)).count(db).await.unwrap(),
+        None => q.count(db).await.unwrap(),
+    }
+}
+
+/// Concurrent deliveries share commits (`GroupCommit`); each distinct event
+/// is stored once with its job, however many times and how concurrently
+/// WeCom delivers it.
+#[tokio::test]
+async fn concurrent_deliveries_are_each_stored_once_with_their_job() {
+    let w = crate::wecom::world_configured(1, 1, 0, |c| c.job_workers = 0).await;
+    let db = &w.app.state.db;
+    let created = chrono::Utc::now().timestamp();
+    let events: Vec<String> =
+        (0..40).map(|i| contact_event("edit_external_contact", &format!("wm{i}"), "user00001", created + i)).collect();
+    // Every event twice, all at once.
+    let sends = events.iter().chain(events.iter()).map(|xml| w.sandbox.send_callback(WECOM_CORP, xml));
+    let answers = futures_util::future::join_all(sends).await;
+    assert!(answers.iter().all(|a| matches!(a, Ok((200, _)))), "{answers:?}");
+    assert_eq!(inbox_count(db, None).await, 40);
+    let rows = entity::wecom_inbox::Entity::find().all(db).await.unwrap();
+    let keys: Vec<String> = rows.iter().map(|r| format!("wecom-inbox:{}", r.id)).collect();
+    let jobs = entity::job::Entity::find().filter(entity::job::Column::DedupKey.is_in(keys)).count(db).await.unwrap();
+    assert_eq!(jobs, 40, "one apply job per stored event");
+}
+
+/// One worker run applies the corp's waiting events together (the refreshes
+/// read WeCom once per contact and land as one page); an event that fails
+/// counts a try and waits for its retry alone while the others are applied.
+#[tokio::test]
+async fn one_run_applies_a_batch_and_a_failing_event_retries_alone() {
+    let w = crate::wecom::world_configured(1, 2, 20, |c| c.job_workers = 0).await;
+    let (state, corp_id) = (&w.app.state, w.app.corp.corp.id);
+    wecrm::wecom_sync::sync::run(state, corp_id, None).await.map_err(|e| format!("{e:?}")).unwrap();
+    let follows: Vec<(String, String)> =
+        w.sandbox.with_corp(WECOM_CORP, |c| c.follows.iter().map(|(e, f)| (e.clone(), f.userid.clone())).collect()).unwrap();
+    // A name changed in WeCom: the refreshes must bring it in.
+    let renamed = follows[0].0.clone();
+    w.sandbox.with_corp(WECOM_CORP, |c| c.contacts.get_mut(&renamed).unwrap().name = "改过的名字".into());
+    let created = chrono::Utc::now().timestamp();
+    let mut events: Vec<String> =
+        follows.iter().enumerate().map(|(i, (e, u))| contact_event("edit_external_contact", e, u, created + i as i64)).collect();
+    events.push(contact_event("edit_external_contact", "wm-unknown-to-wecom", "user00001", created));
+    events.push(contact_event("msg_audit_approved", &follows[1].0, &follows[1].1, created));
+    for xml in &events {
+        assert_eq!(w.sandbox.send_callback(WECOM_CORP, xml).await.unwrap().0, 200);
+    }
+    let n = events.len() as u64;
+    let reads_before = w.sandbox.calls_to("/cgi-bin/externalcontact/get").len();
+    let statements_before = state.statements.get();
+
+    let runner = wecrm::app::runner::Runner::new(
+        wecrm::app::jobs::registry(),
+        state.jobs.clone(),
+        chrono::Duration::seconds(60),
+        std::time::Duration::from_millis(50),
+    );
+    assert!(runner.run_once(state).await.unwrap());
+    let statements = state.statements.get() - statements_before;
+
+    let db = &state.db;
+    assert_eq!(inbox_count(db, Some("APPLIED")).await, n - 1, "every event but the failing one, in one run");
+    let failing =
+        entity::wecom_inbox::Entity::find().filter(entity::wecom_inbox::Column::Status.eq("PENDING")).one(db).await.unwrap().unwrap();
+    assert!(failing.payload.contains("wm-unknown-to-wecom"));
+    assert_eq!(failing.attempts, 1);
+    let its_job = entity::job::Entity::find()
+        .filter(entity::job::Column::DedupKey.eq(format!("wecom-inbox:{}", failing.id)))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(its_job.status, "QUEUED");
+    assert!(its_job.run_at > chrono::Utc::now(), "backed off");
+    let succeeded = entity::job::Entity::find().filter(entity::job::Column::Status.eq("SUCCEEDED")).count(db).await.unwrap();
+    assert_eq!(succeeded, n - 1);
+    assert!(!runner.run_once(state).await.unwrap(), "nothing else due");
+    // One read per contact, and the new name landed.
+    let distinct_contacts = follows.iter().map(|(e, _)| e).collect::<std::collections::BTreeSet<_>>().len() + 1;
+    assert_eq!(w.sandbox.calls_to("/cgi-bin/externalcontact/get").len() - reads_before, distinct_contacts);
+    let customer = entity::customer::Entity::find()
+        .filter(entity::customer::Column::ExternalUserid.eq(renamed.as_str()))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(customer.name, "改过的名字");
+    let consented = entity::customer::Entity::find()
+        .filter(entity::customer::Column::ExternalUserid.eq(follows[1].0.as_str()))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(consented.archive_agreed);
+    // Per event, a batch costs a fraction of what one job per event did
+    // (about 15 statements each).
+    assert!(statements < 6 * n, "{statements} statements for {n} events");
+}
+
+/// Callback keys are cached; rebinding with a new token applies to the
+/// next delivery on this instance.
+#[tokio::test]
+async fn a_new_callback_token_applies_at_once() {
+    let w = world(1, 1).await;
+    assert_eq!(w.sandbox.send_callback(WECOM_CORP, &add_contact("wm-a")).await.unwrap().0, 200);
+    w.admin
+        .data(
+            "mutation($i:BindWecomInput!){bindWecom(input:$i){corpId}}",
+            json!({"i": {"corpId": WECOM_CORP, "callbackToken": "a-new-token"}}),
+        )
+        .await;
+    // WeCom still signs with the old token until the admin saves it there.
+    assert_eq!(w.sandbox.send_callback(WECOM_CORP, &add_contact("wm-b")).await.unwrap().0, 403);
+    w.sandbox.with_corp(WECOM_CORP, |c| c.callback.as_mut().unwrap().token = "a-new-token".into());
+    assert_eq!(w.sandbox.send_callback(WECOM_CORP, &add_contact("wm-c")).await.unwrap().0, 200);
+}

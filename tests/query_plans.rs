@@ -149,3 +149,56 @@ async fn every_pooled_connection_of_a_freshly_migrated_server_has_the_statistics
         assert!(plan.contains("INTEGER PRIMARY KEY"), "connection {i}: {plan}");
     }
 }
+
+/// The job claim reads the partial indexes of due work, never the whole
+/// queue: with thousands of finished jobs beside a few waiting ones, neither
+/// database scans or sorts `jobs` to claim one (PostgreSQL once read and
+/// sorted 17,000 rows per claim).
+#[tokio::test]
+async fn the_job_claim_reads_its_indexes_not_the_queue() {
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let app = TestApp::spawn_with(|c| c.job_workers = 0).await;
+    let db = &app.state.db;
+    let now = chrono::Utc::now();
+    let job = |i: i32, status: &str| entity::job::ActiveModel {
+        kind: Set("plan.probe".into()),
+        payload: Set("{}".into()),
+        status: Set(status.into()),
+        dedup_key: Set(Some(format!("plan-{i}"))),
+        attempts: Set(1),
+        max_attempts: Set(5),
+        run_at: Set(now - chrono::Duration::minutes(5)),
+        progress: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    for chunk in (0..4000).collect::<Vec<i32>>().chunks(500) {
+        entity::job::Entity::insert_many(chunk.iter().map(|i| job(*i, if *i % 200 == 0 { "QUEUED" } else { "SUCCEEDED" })))
+            .exec_without_returning(db)
+            .await
+            .unwrap();
+    }
+    let backend = db.get_database_backend();
+    let claim = wecrm::jobs::lease::claim_statement(backend, &["plan.probe", "other.kind"], "w", now, now + chrono::Duration::minutes(1));
+    let explain = Statement::from_sql_and_values(
+        backend,
+        format!("{} {}", if backend == DbBackend::Sqlite { "EXPLAIN QUERY PLAN" } else { "EXPLAIN" }, claim.sql),
+        claim.values.map(|v| v.0).unwrap_or_default(),
+    );
+    let column = if backend == DbBackend::Sqlite { 3 } else { 0 };
+    let mut p = String::new();
+    for _ in 0..20 {
+        db.execute_unprepared("ANALYZE jobs").await.unwrap();
+        let rows = db.query_all_raw(explain.clone()).await.unwrap();
+        p = rows.iter().map(|r| r.try_get_by_index::<String>(column).unwrap()).collect::<Vec<_>>().join(" | ");
+        let indexed = p.contains("ix_jobs_queued_due") && p.contains("ix_jobs_running_lease");
+        let sorts = p.contains("TEMP B-TREE") || p.contains("Sort") || p.contains("Seq Scan on jobs");
+        if indexed && !sorts {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(p.contains("ix_jobs_queued_due") && p.contains("ix_jobs_running_lease"), "{p}");
+    assert!(!(p.contains("TEMP B-TREE") || p.contains("Sort") || p.contains("Seq Scan on jobs")), "{p}");
+}

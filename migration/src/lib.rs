@@ -16,6 +16,7 @@ mod m20261122_000011_group_activity;
 mod m20261202_000012_live_alerts;
 mod m20261204_000013_foreign_keys;
 mod m20261205_000014_corp_tag_ownership;
+mod m20261205_000015_job_claim_indexes;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_live_alerts::Migration),
             Box::new(m20261204_000013_foreign_keys::Migration),
             Box::new(m20261205_000014_corp_tag_ownership::Migration),
+            Box::new(m20261205_000015_job_claim_indexes::Migration),
         ]
     }
 }

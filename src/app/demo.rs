@@ -82,6 +82,7 @@ pub async fn seed_if_empty(state: &AppState, sandbox: Option<(&Sandbox, &str)>) 
                 db,
                 &scope,
                 &state.master_key,
+                &state.callback_keys,
                 binding::BindInput {
                     wecom_corp_id: SANDBOX_CORP.into(),
                     contact_secret: Some(secrets.contacts),

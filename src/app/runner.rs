@@ -1,7 +1,6 @@
 //! The job runner: workers claim the oldest due job by setting a lease
-//! (`locked_until`); on PostgreSQL the claim uses `FOR UPDATE SKIP LOCKED` so
-//! workers on several instances never take the same row, on SQLite the
-//! single writer serialises claims. A worker that dies leaves its lease to
+//! (`jobs::lease`, which also says how claims stay safe across instances
+//! and fast with a long queue). A worker that dies leaves its lease to
 //! expire, and the job is claimed again. Failures retry with exponential
 //! backoff up to `max_attempts`; errors the user caused fail at once.
 
@@ -9,12 +8,12 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use futures_util::FutureExt;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use tokio::sync::watch;
 
 use crate::{
-    error::{msg, AppResult, Code, Msg},
-    jobs::{status, ErasedHandler, JobCtx, JobError, JobQueue, JobRegistry, NewJob, Schedule},
+    error::{AppResult, Code, Msg},
+    jobs::{lease, status, ErasedHandler, JobCtx, JobError, JobQueue, JobRegistry, NewJob, Schedule},
     state::AppState,
 };
 use entity::job;
@@ -31,16 +30,6 @@ pub struct Runner {
     poll: Duration,
 }
 
-fn job_columns() -> String {
-    use sea_orm::{IdenStatic, Iterable};
-    job::Column::iter().map(|c| c.as_str().to_string()).collect::<Vec<_>>().join(", ")
-}
-
-fn backoff(attempts: i32) -> chrono::Duration {
-    let secs = 5i64.saturating_mul(1i64 << attempts.clamp(0, 12)).min(3600);
-    chrono::Duration::seconds(secs)
-}
-
 /// A task aborted when dropped.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
@@ -48,10 +37,6 @@ impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
     }
-}
-
-fn error_json(code: Code, msg: &Msg) -> String {
-    serde_json::json!({"code": code.as_str(), "reason": msg.reason, "zh": msg.zh, "en": msg.en}).to_string()
 }
 
 impl Runner {
@@ -76,32 +61,10 @@ impl Runner {
     /// Claims the oldest due job (or one whose lease expired).
     pub async fn claim(&self, db: &DatabaseConnection) -> AppResult<Option<job::Model>> {
         let now = self.queue.clock().now();
-        let until = now + self.lease;
-        let backend = db.get_database_backend();
         // Only kinds this instance can run: during a rolling deploy an older
         // instance leaves newer kinds to the instances that know them.
         let kinds: Vec<&str> = self.handlers.keys().copied().collect();
-        if kinds.is_empty() {
-            return Ok(None);
-        }
-        let (p, lock) = match backend {
-            DatabaseBackend::Postgres => ("$", " FOR UPDATE SKIP LOCKED"),
-            _ => ("?", ""),
-        };
-        let kind_params: Vec<String> = (0..kinds.len()).map(|i| format!("{p}{}", i + 4)).collect();
-        let sql = format!(
-            "UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, locked_until = {p}1, locked_by = {p}2, updated_at = {p}3 \
-             WHERE id = (SELECT id FROM jobs WHERE ((status = 'QUEUED' AND run_at <= {p}3) OR (status = 'RUNNING' AND locked_until < {p}3)) \
-             AND kind IN ({}) ORDER BY run_at, id LIMIT 1{lock}) RETURNING {}",
-            kind_params.join(", "),
-            // Named, not `*`: sqlx-sqlite's cached column list for a `RETURNING *`
-            // statement can lag a column added by a later migration.
-            job_columns()
-        );
-        let mut values: Vec<sea_orm::Value> = vec![until.into(), self.worker_id.clone().into(), now.into()];
-        values.extend(kinds.iter().map(|k| sea_orm::Value::from(k.to_string())));
-        let stmt = Statement::from_sql_and_values(backend, sql, values);
-        Ok(job::Entity::find().from_raw_sql(stmt).one(db).await?)
+        lease::claim(db, &kinds, &self.worker_id, now, now + self.lease).await
     }
 
     /// Claims and runs one job; `false` when none was due.
@@ -154,50 +117,7 @@ impl Runner {
             }
         };
         drop(_heartbeat);
-        let now = self.queue.clock().now();
-        let mine = job::Entity::update_many()
-            .filter(job::Column::Id.eq(j.id))
-            .filter(job::Column::LockedBy.eq(self.worker_id.as_str()))
-            .col_expr(job::Column::LockedUntil, Option::<DateTime<Utc>>::None.into())
-            .col_expr(job::Column::UpdatedAt, now.into());
-        match outcome {
-            Ok(result) => {
-                tracing::info!(job = j.id, kind = %j.kind, "job succeeded");
-                mine.col_expr(job::Column::Status, status::SUCCEEDED.into())
-                    .col_expr(job::Column::Progress, 100.into())
-                    .col_expr(job::Column::Result, Some(result.to_string()).into())
-                    .col_expr(job::Column::FinishedAt, Some(now).into())
-                    .exec(db)
-                    .await?;
-            }
-            Err(JobError::Permanent { code, msg }) => {
-                tracing::warn!(job = j.id, kind = %j.kind, code = code.as_str(), "job failed permanently");
-                mine.col_expr(job::Column::Status, status::FAILED.into())
-                    .col_expr(job::Column::LastError, Some(error_json(code, &msg)).into())
-                    .col_expr(job::Column::FinishedAt, Some(now).into())
-                    .exec(db)
-                    .await?;
-            }
-            Err(JobError::Retry(err)) => {
-                let last = j.attempts >= j.max_attempts;
-                tracing::error!(job = j.id, kind = %j.kind, attempt = j.attempts, error = ?err, "job attempt failed");
-                let e = error_json(Code::Internal, &msg::INTERNAL);
-                if last {
-                    mine.col_expr(job::Column::Status, status::FAILED.into())
-                        .col_expr(job::Column::LastError, Some(e).into())
-                        .col_expr(job::Column::FinishedAt, Some(now).into())
-                        .exec(db)
-                        .await?;
-                } else {
-                    mine.col_expr(job::Column::Status, status::QUEUED.into())
-                        .col_expr(job::Column::LastError, Some(e).into())
-                        .col_expr(job::Column::RunAt, (now + backoff(j.attempts)).into())
-                        .exec(db)
-                        .await?;
-                }
-            }
-        }
-        Ok(())
+        lease::settle(db, &j, &self.worker_id, outcome, self.queue.clock().now()).await
     }
 
     /// Enqueues the current slot of every schedule (idempotent across instances).

@@ -117,6 +117,8 @@ impl AppState {
             clock,
             files: Arc::new(LocalDirStore::new(config.data_dir.join("files"))),
             wecom,
+            callback_keys: Default::default(),
+            commits: crate::db::group_commit::GroupCommit::start(db.clone()),
             db,
             kv,
             master_key,

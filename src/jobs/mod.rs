@@ -4,8 +4,9 @@
 
 pub mod graphql;
 pub mod handler;
+pub mod lease;
 pub mod maintenance;
 pub mod queue;
 
 pub use handler::{ErasedHandler, JobCtx, JobError, JobHandler, JobRegistry, Schedule};
-pub use queue::{insert, insert_job, status, JobKind, JobQueue, NewJob};
+pub use queue::{insert, insert_job, insert_row, status, JobKind, JobQueue, NewJob};

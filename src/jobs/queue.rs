@@ -108,6 +108,21 @@ impl JobQueue {
 /// queue its follow-up work atomically with its own writes (an outbox).
 /// With a dedup key already used, returns the existing job.
 pub async fn insert_job(db: &impl ConnectionTrait, kind: &str, payload: String, new: NewJob, now: DateTime<Utc>) -> AppResult<job::Model> {
+    let dedup_key = new.dedup_key.clone();
+    let found = match insert_row(db, kind, payload, new, now).await? {
+        Some(id) => job::Entity::find_by_id(id).one(db).await?,
+        None => match &dedup_key {
+            Some(k) => job::Entity::find().filter(job::Column::DedupKey.eq(k.as_str())).one(db).await?,
+            None => None,
+        },
+    };
+    found.ok_or_else(|| AppError::internal(anyhow::anyhow!("job vanished after insert")))
+}
+
+/// Queues a job like [`insert_job`] without reading it back: the new job's
+/// id, or `None` when its dedup key was already used. For producers that
+/// queue many jobs and need none of them (the callback inbox).
+pub async fn insert_row(db: &impl ConnectionTrait, kind: &str, payload: String, new: NewJob, now: DateTime<Utc>) -> AppResult<Option<i64>> {
     let am = job::ActiveModel {
         corp_id: Set(new.corp_id),
         kind: Set(kind.to_string()),
@@ -131,14 +146,10 @@ pub async fn insert_job(db: &impl ConnectionTrait, kind: &str, payload: String, 
         ..Default::default()
     };
     let res = job::Entity::insert(am).on_conflict_do_nothing_on([job::Column::DedupKey]).exec(db).await?;
-    let found = match res {
-        TryInsertResult::Inserted(r) => job::Entity::find_by_id(r.last_insert_id).one(db).await?,
-        TryInsertResult::Conflicted | TryInsertResult::Empty => match &new.dedup_key {
-            Some(k) => job::Entity::find().filter(job::Column::DedupKey.eq(k.as_str())).one(db).await?,
-            None => None,
-        },
-    };
-    found.ok_or_else(|| AppError::internal(anyhow::anyhow!("job vanished after insert")))
+    Ok(match res {
+        TryInsertResult::Inserted(r) => Some(r.last_insert_id),
+        TryInsertResult::Conflicted | TryInsertResult::Empty => None,
+    })
 }
 
 /// Typed [`insert_job`].

@@ -7,7 +7,11 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection
 use crate::{
     crypto::MasterKey,
     error::{AppError, AppResult, Msg},
-    integrations::wecom::{crypto::MsgCrypt, Credentials},
+    integrations::wecom::{
+        callback_keys::{CallbackKey, CallbackKeys},
+        crypto::MsgCrypt,
+        Credentials,
+    },
     tenancy::Scope,
 };
 use entity::{corp, wecom_binding};
@@ -39,7 +43,15 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Option<w
     Ok(scope.select::<wecom_binding::Entity>().one(db).await?)
 }
 
-pub async fn bind(db: &DatabaseConnection, scope: &Scope, key: &MasterKey, input: BindInput) -> AppResult<wecom_binding::Model> {
+/// Binds (or rebinds) the corp; `keys` forgets the cached callback crypto so
+/// a new token or key applies to the next callback on this instance.
+pub async fn bind(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    key: &MasterKey,
+    keys: &CallbackKeys,
+    input: BindInput,
+) -> AppResult<wecom_binding::Model> {
     let corp_id = input.wecom_corp_id.trim().to_string();
     if corp_id.is_empty() {
         return Err(AppError::bad_input("corpId", CORP_ID_REQUIRED));
@@ -84,6 +96,7 @@ pub async fn bind(db: &DatabaseConnection, scope: &Scope, key: &MasterKey, input
         }
     };
     txn.commit().await?;
+    keys.forget_all();
     Ok(model)
 }
 
@@ -103,8 +116,18 @@ pub async fn credentials(db: &impl ConnectionTrait, key: &MasterKey, corp_id: i6
     }))
 }
 
-/// The callback crypto of the corp with this code, when bound with a token and key.
-pub async fn callback_crypt(db: &impl ConnectionTrait, key: &MasterKey, corp_code: &str) -> AppResult<Option<(i64, MsgCrypt)>> {
+/// The callback crypto of the corp with this code, when bound with a token
+/// and key; cached in `keys` (see `callback_keys` for how long).
+pub async fn callback_crypt(db: &impl ConnectionTrait, key: &MasterKey, keys: &CallbackKeys, corp_code: &str) -> AppResult<CallbackKey> {
+    if let Some(found) = keys.get(corp_code) {
+        return Ok(found);
+    }
+    let found = load_callback_crypt(db, key, corp_code).await?;
+    keys.put(corp_code, found.clone());
+    Ok(found)
+}
+
+async fn load_callback_crypt(db: &impl ConnectionTrait, key: &MasterKey, corp_code: &str) -> AppResult<CallbackKey> {
     let Some(c) = corp::Entity::find().filter(corp::Column::Code.eq(corp_code)).one(db).await? else { return Ok(None) };
     let Some(b) = get(db, &Scope::system(c.id)).await? else { return Ok(None) };
     let (Some(token), Some(aes)) = (open(key, &b.callback_token)?, open(key, &b.encoding_aes_key)?) else { return Ok(None) };

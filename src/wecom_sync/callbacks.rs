@@ -50,7 +50,7 @@ fn refuse(status: StatusCode, why: &str) -> Response {
 }
 
 pub async fn verify_url(State(app): State<AppState>, Path(corp): Path<String>, Query(q): Query<Signed>) -> Response {
-    let crypt = match binding::callback_crypt(&app.db, &app.master_key, &corp).await {
+    let crypt = match binding::callback_crypt(&app.db, &app.master_key, &app.callback_keys, &corp).await {
         Ok(Some((_, c))) => c,
         Ok(None) => return refuse(StatusCode::NOT_FOUND, "corp not bound for callbacks"),
         Err(e) => {
@@ -131,7 +131,7 @@ pub fn dedup_key(fields: &BTreeMap<String, String>) -> String {
 }
 
 pub async fn receive(State(app): State<AppState>, Path(corp): Path<String>, Query(q): Query<Signed>, body: Bytes) -> Response {
-    let (corp_id, crypt) = match binding::callback_crypt(&app.db, &app.master_key, &corp).await {
+    let (corp_id, crypt) = match binding::callback_crypt(&app.db, &app.master_key, &app.callback_keys, &corp).await {
         Ok(Some(c)) => c,
         Ok(None) => return refuse(StatusCode::NOT_FOUND, "corp not bound for callbacks"),
         Err(e) => {
@@ -179,69 +179,48 @@ pub async fn receive(State(app): State<AppState>, Path(corp): Path<String>, Quer
 
 /// Stores the event and its apply job in one transaction (a crash between
 /// two statements once left acknowledged events unapplied until the sweep);
-/// `false` for a redelivery already stored.
+/// `false` for a redelivery already stored. Concurrent callbacks share the
+/// transaction (`GroupCommit`): this returns only after it committed, so the
+/// 200 that follows never acknowledges an event a crash could lose.
 async fn store(app: &AppState, row: wecom_inbox::ActiveModel) -> Result<bool, AppError> {
     let corp_id = match &row.corp_id {
         sea_orm::ActiveValue::Set(c) => *c,
         _ => return Err(AppError::internal(anyhow::anyhow!("inbox row without corp"))),
     };
-    let txn = crate::db::write_txn(&app.db).await?;
-    let inserted = wecom_inbox::Entity::insert(row)
-        .on_conflict_do_nothing_on([wecom_inbox::Column::CorpId, wecom_inbox::Column::DedupKey])
-        .exec(&txn)
+    let now = Utc::now();
+    let stored = app
+        .commits
+        .run(move |txn| {
+            let row = row.clone();
+            Box::pin(async move {
+                let inserted = wecom_inbox::Entity::insert(row)
+                    .on_conflict_do_nothing_on([wecom_inbox::Column::CorpId, wecom_inbox::Column::DedupKey])
+                    .exec(txn)
+                    .await?;
+                let TryInsertResult::Inserted(r) = inserted else { return Ok(false) };
+                let (new, payload) = inbox::apply_job(corp_id, r.last_insert_id, "");
+                let text = payload.to_string();
+                crate::jobs::insert_job(txn, ApplyInbox::KIND, text, new, now)
+                    .await
+                    .map_err(|e| sea_orm::DbErr::Custom(format!("{e:?}")))?;
+                Ok(true)
+            })
+        })
         .await?;
-    let TryInsertResult::Inserted(r) = inserted else { return Ok(false) };
-    let (new, payload) = inbox::apply_job(corp_id, r.last_insert_id, "");
-    crate::jobs::insert::<ApplyInbox>(&txn, new, &payload, Utc::now()).await?;
-    txn.commit().await?;
-    Ok(true)
+    Ok(stored)
 }
 
-/// Applies one inbox event; leaves the inbox row APPLIED (or UNHANDLED), or
-/// counts a failed try (`inbox::record_failure`).
-pub struct ApplyInboxJob;
-
-#[async_trait::async_trait]
-impl JobHandler for ApplyInboxJob {
-    type Kind = ApplyInbox;
-
-    async fn run(&self, ctx: &JobCtx, p: Value) -> Result<Value, JobError> {
-        let id =
-            p["inboxId"].as_i64().ok_or(JobError::Permanent { code: crate::error::Code::Internal, msg: crate::error::msg::INTERNAL })?;
-        let state = &ctx.state;
-        // The inbox row names its corp; the job runs for whichever corp it is.
-        let Some(row) = crate::tenancy::across_corps::<wecom_inbox::Entity>()
-            .filter(wecom_inbox::Column::Id.eq(id))
-            .one(&state.db)
-            .await
-            .map_err(AppError::from)?
-        else {
-            return Ok(json!({"skipped": "gone"}));
-        };
-        if row.status != status::PENDING {
-            return Ok(json!({"skipped": row.status}));
-        }
-        let fields = flat_xml(&row.payload).unwrap_or_default();
-        let scope = Scope::system(row.corp_id);
-        let outcome = match apply(state, &scope, &row, &fields).await {
-            Ok(outcome) => outcome,
-            Err(e) => return Err(inbox::record_failure(&state.db, &row, e).await?),
-        };
-        let scope_update = scope
-            .update_many::<wecom_inbox::Entity>()
-            .col_expr(wecom_inbox::Column::Status, outcome.into())
-            .col_expr(wecom_inbox::Column::AppliedAt, Some(Utc::now()).into())
-            .filter(wecom_inbox::Column::Id.eq(row.id));
-        scope_update.exec(&state.db).await.map_err(AppError::from)?;
-        Ok(json!({"status": outcome, "event": row.event, "changeType": row.change_type}))
-    }
-}
-
-async fn employee_ids(state: &AppState, scope: &Scope) -> Result<std::collections::HashMap<String, i64>, JobError> {
+pub(super) async fn employee_ids(state: &AppState, scope: &Scope) -> Result<std::collections::HashMap<String, i64>, JobError> {
     Ok(scope.select::<employee::Entity>().all(&state.db).await.map_err(AppError::from)?.into_iter().map(|e| (e.userid, e.id)).collect())
 }
 
-async fn apply(state: &AppState, scope: &Scope, row: &wecom_inbox::Model, f: &BTreeMap<String, String>) -> Result<&'static str, JobError> {
+/// Applies one event (the refreshes `inbox_apply` batches go through it only alone).
+pub(super) async fn apply(
+    state: &AppState,
+    scope: &Scope,
+    row: &wecom_inbox::Model,
+    f: &BTreeMap<String, String>,
+) -> Result<&'static str, JobError> {
     match (row.event.as_str(), row.change_type.as_str()) {
         ("change_contact", "create_user" | "update_user") => {
             let Some(link) = link(state, scope.corp_id()).await? else { return Ok(status::UNHANDLED) };

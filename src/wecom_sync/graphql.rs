@@ -175,6 +175,7 @@ impl WecomMutation {
             ctx.db(),
             scope,
             &ctx.state().master_key,
+            &ctx.state().callback_keys,
             binding::BindInput {
                 wecom_corp_id: input.corp_id,
                 contact_secret: input.contact_secret,

@@ -23,7 +23,7 @@ pub mod status {
     pub const FAILED: &str = "FAILED";
 }
 
-/// Applies one inbox event (the handler is `callbacks::ApplyInboxJob`).
+/// Applies one inbox event (the handler is `inbox_apply::ApplyInboxJob`).
 pub struct ApplyInbox;
 
 impl JobKind for ApplyInbox {

@@ -8,6 +8,7 @@ pub mod customer_sync;
 pub mod directory;
 pub mod graphql;
 pub mod inbox;
+pub mod inbox_apply;
 pub mod link;
 pub mod progress;
 pub mod sync;
@@ -22,7 +23,7 @@ pub fn jobs(registry: JobRegistry) -> JobRegistry {
         .register(sync::SyncJob)
         .register(sync::NightlySyncJob)
         .register(sync::HourlyReconcileJob)
-        .register(callbacks::ApplyInboxJob)
+        .register(inbox_apply::ApplyInboxJob)
         .register(callbacks::InboxSweepJob)
         .schedule_every::<sync::HourlyReconcileJob>("wecom-hourly-reconcile", Duration::hours(1), Duration::zero())
         .schedule_every::<callbacks::InboxSweepJob>("wecom-inbox-sweep", Duration::minutes(10), Duration::zero())
