@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use sea_orm::EntityTrait as _;
 use serde_json::{json, Value};
 
 use crate::{
@@ -873,4 +874,49 @@ async fn the_sidebar_searches_corp_tags_by_name() {
     let w = synced(3).await;
     let v = w.admin.data("{corpTagGroups(keyword:\"展\"){name tags{name}}}", json!({})).await;
     assert_eq!(v["corpTagGroups"], json!([{"name": "来源", "tags": [{"name": "展会"}]}]));
+}
+
+/// WeCom moves an on-job member's customer at most twice in 90 days (40128)
+/// and not while a transfer waits for its takeover (40129): we refuse both
+/// from our own records, with the reason, before calling WeCom.
+#[tokio::test]
+async fn transfers_keep_to_wecoms_limits_before_calling_it() {
+    let w = synced(3).await;
+    let a = &w.admin;
+    let c1 = customer_id(a, "客户1").await;
+    let (u0, u1) = (employee_id(a, "user00000").await, employee_id(a, "user00001").await);
+    let transfer = |to: &str| {
+        let to = to.to_string();
+        let c1 = c1.clone();
+        async move {
+            let v = a
+                .data(
+                    "mutation($i:TransferCustomersInput!){transferCustomers(input:$i){ok code reason errcode}}",
+                    json!({"i": {"customerIds": [c1], "takeoverEmployeeId": to}}),
+                )
+                .await;
+            v["transferCustomers"][0].clone()
+        }
+    };
+    // WeCom completes a takeover within 24 hours: here, at once.
+    let complete = || {
+        w.sandbox.with_corp(WECOM_CORP, |c| c.complete_transfers(chrono::Utc::now().timestamp() + 86_400));
+        entity::inheritance::Entity::update_many().col_expr(entity::inheritance::Column::Status, "DONE".into()).exec(&w.app.state.db)
+    };
+    let calls = || w.sandbox.calls_to("/cgi-bin/externalcontact/transfer_customer").len();
+
+    assert_eq!(transfer(&u0).await["ok"], true);
+    let waiting = transfer(&u1).await;
+    assert_eq!((waiting["code"].as_str(), waiting["reason"].as_str()), (Some("CONFLICT"), Some("TRANSFER_IN_PROGRESS")), "{waiting}");
+    assert_eq!(calls(), 1, "refused here, WeCom not asked");
+    complete().await.unwrap();
+    assert_eq!(transfer(&u1).await["ok"], true, "second transfer in 90 days");
+    complete().await.unwrap();
+    let third = transfer(&u0).await;
+    assert_eq!((third["code"].as_str(), third["reason"].as_str()), (Some("CONFLICT"), Some("TRANSFER_TOO_FREQUENT")), "{third}");
+    assert_eq!(calls(), 2);
+    // WeCom itself refuses the same (the sandbox keeps its own record).
+    entity::inheritance::Entity::delete_many().exec(&w.app.state.db).await.unwrap();
+    let upstream = transfer(&u0).await;
+    assert_eq!(upstream["errcode"], 40128, "{upstream}");
 }

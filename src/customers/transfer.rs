@@ -8,14 +8,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 
-use super::inheritance::{record_started, InheritanceKind};
+use super::inheritance::{record_started, InheritanceKind, InheritanceStatus};
 use crate::{
     error::{AppError, AppResult, Msg},
     integrations::wecom::types::TransferCustomer,
     tenancy::Scope,
     wecom_sync::link::WecomLink,
 };
-use entity::{customer, employee};
+use entity::{customer, employee, inheritance};
 
 const MESSAGE_TOO_LONG: Msg =
     Msg::new("TRANSFER_MESSAGE_TOO_LONG", "转接文案不能超过200个字", "The transfer message must be at most 200 characters");
@@ -23,6 +23,36 @@ const TOO_MANY: Msg = Msg::new("TRANSFER_TOO_MANY", "单次最多转接100个客
 const NOT_BOUND: Msg = Msg::new("WECOM_SETUP_REQUIRED", "请先完成企业微信配置", "Bind the corp to WeCom first");
 const NO_OWNER: Msg = Msg::new("NO_OWNER", "该客户没有跟进人，无法转接", "The customer has no owner to hand over from");
 const SAME_EMPLOYEE: Msg = Msg::new("SAME_EMPLOYEE", "接替成员不能是原跟进人", "The receiver is already the owner");
+const IN_PROGRESS: Msg = Msg::new(
+    "TRANSFER_IN_PROGRESS",
+    "该客户正在转接中，请等待接替完成（最长24小时）",
+    "This customer is already being transferred; wait for the takeover (at most 24 hours)",
+);
+const TOO_FREQUENT: Msg = Msg::new(
+    "TRANSFER_TOO_FREQUENT",
+    "该客户90天内已被转接2次，暂不能再转接",
+    "This customer was transferred twice in the last 90 days; WeCom allows no more until that period ends",
+);
+
+/// WeCom moves an on-job member's customer at most this often (40128)…
+const TRANSFERS_PER_WINDOW: usize = 2;
+/// …in this many natural days.
+const TRANSFER_WINDOW_DAYS: i64 = 90;
+
+/// Why WeCom would refuse to move this customer now, from our own records
+/// of transfers: one still waiting for its takeover (WeCom 40129), or the
+/// on-job limit reached (40128). Checked before calling, so the admin gets
+/// the reason rather than an errcode. A transfer WeCom refused to start
+/// (FAILED) does not count.
+fn refusal(history: &[&inheritance::Model], now: chrono::DateTime<chrono::Utc>) -> Option<Msg> {
+    let started: Vec<_> = history.iter().filter(|h| h.status != InheritanceStatus::Failed.as_str()).collect();
+    if started.iter().any(|h| h.status == InheritanceStatus::Waiting.as_str()) {
+        return Some(IN_PROGRESS);
+    }
+    let since = now - chrono::Duration::days(TRANSFER_WINDOW_DAYS);
+    let recent = started.iter().filter(|h| h.kind == InheritanceKind::OnJob.as_str() && h.created_at > since).count();
+    (recent >= TRANSFERS_PER_WINDOW).then_some(TOO_FREQUENT)
+}
 
 /// What became of one customer.
 #[derive(Debug)]
@@ -64,9 +94,18 @@ pub async fn transfer(
         .map(|e| (e.id, e.userid))
         .collect();
 
+    let history =
+        scope.select::<inheritance::Entity>().filter(inheritance::Column::CustomerId.is_in(customers.iter().map(|c| c.id))).all(db).await?;
+    let now = chrono::Utc::now();
+
     let mut out = Vec::new();
     let mut by_handover: BTreeMap<i64, Vec<&customer::Model>> = BTreeMap::new();
     for c in &customers {
+        let own_history: Vec<&inheritance::Model> = history.iter().filter(|h| h.customer_id == c.id).collect();
+        if let Some(why) = refusal(&own_history, now) {
+            out.push(TransferOutcome { customer_id: c.id, errcode: None, error: Some(AppError::conflict(why).with_field("customerIds")) });
+            continue;
+        }
         match c.owner_id {
             None => {
                 out.push(TransferOutcome { customer_id: c.id, errcode: None, error: Some(AppError::bad_input("customerIds", NO_OWNER)) })

@@ -301,6 +301,8 @@ pub struct CustomerResult {
     pub ok: bool,
     /// The error's code when not ok (e.g. UPSTREAM when WeCom refused).
     pub code: Option<String>,
+    /// The error's stable reason when not ok (e.g. TRANSFER_TOO_FREQUENT).
+    pub reason: Option<String>,
     pub message: Option<String>,
     /// WeCom's errcode for this customer, when WeCom answered one.
     pub errcode: Option<i64>,
@@ -314,6 +316,7 @@ impl CustomerResult {
             customer_id: id(customer_id),
             ok: error.is_none(),
             code: error.as_ref().map(|e| e.code.as_str().to_string()),
+            reason: error.as_ref().map(|e| e.msg.reason.to_string()),
             message: error.as_ref().map(|e| e.msg.text(ctx.lang()).to_string()),
             errcode,
         }
