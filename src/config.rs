@@ -61,6 +61,9 @@ pub struct Config {
     pub wecom_timeout_secs: u64,
     /// First wait after a WeCom frequency-limit answer; doubles per retry.
     pub wecom_rate_backoff_ms: u64,
+    /// Wait before reading a group chat again when WeCom's answer predates
+    /// the change event (its lag is not documented).
+    pub wecom_group_reread_ms: u64,
     pub wecom_rate_retries: u32,
     /// Callbacks whose timestamp is further than this from now are refused.
     pub callback_window_secs: i64,
@@ -134,6 +137,7 @@ impl Default for Config {
             wecom_proxy: None,
             wecom_timeout_secs: 10,
             wecom_rate_backoff_ms: 500,
+            wecom_group_reread_ms: 2000,
             wecom_rate_retries: 3,
             callback_window_secs: 300,
             public_url: None,
@@ -203,6 +207,7 @@ impl Config {
         }
         parse("WECRM_WECOM_TIMEOUT_SECS", &mut self.wecom_timeout_secs)?;
         parse("WECRM_WECOM_RATE_BACKOFF_MS", &mut self.wecom_rate_backoff_ms)?;
+        parse("WECRM_WECOM_GROUP_REREAD_MS", &mut self.wecom_group_reread_ms)?;
         parse("WECRM_WECOM_RATE_RETRIES", &mut self.wecom_rate_retries)?;
         parse("WECRM_CALLBACK_WINDOW_SECS", &mut self.callback_window_secs)?;
         if let Some(v) = env("WECRM_DATA_DIR") {

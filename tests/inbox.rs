@@ -238,3 +238,35 @@ async fn a_new_callback_token_applies_at_once() {
     w.sandbox.with_corp(WECOM_CORP, |c| c.callback.as_mut().unwrap().token = "a-new-token".into());
     assert_eq!(w.sandbox.send_callback(WECOM_CORP, &add_contact("wm-c")).await.unwrap().0, 200);
 }
+
+/// WeCom may answer `groupchat/get` with the group as it was before the
+/// change event: the event's `LastMemVer` shows it, and the group is read
+/// again after `wecom_group_reread_ms` instead of applying the old state.
+#[tokio::test]
+async fn a_group_read_older_than_its_event_is_read_again() {
+    let w = crate::wecom::world_configured(1, 2, 60, |c| c.wecom_group_reread_ms = 300).await;
+    let (state, corp_id) = (&w.app.state, w.app.corp.corp.id);
+    wecrm::wecom_sync::sync::run(state, corp_id, None).await.map_err(|e| format!("{e:?}")).unwrap();
+    let chat_id = w.sandbox.with_corp(WECOM_CORP, |c| c.group_chats.keys().next().cloned()).flatten().unwrap();
+    let reads_by_sync = w.sandbox.calls_to("/cgi-bin/externalcontact/groupchat/get").len();
+    let fired =
+        crate::alerts::fire(&w, json!({"type": "add_group_member", "chat_id": chat_id, "external_userid": "wm-joined", "join_scene": 3}))
+            .await;
+    assert_eq!(fired["deliveredStatus"], 200, "{fired}");
+    let db = &state.db;
+    let mut row = inbox_status(db).await;
+    for _ in 0..200 {
+        row = inbox_status(db).await;
+        if row.status != "PENDING" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(row.status, "APPLIED");
+    assert_eq!(row.attempts, 0, "a read too early is no failure");
+    let reads = w.sandbox.calls_to("/cgi-bin/externalcontact/groupchat/get");
+    let of_chat = reads[reads_by_sync..].iter().filter(|c| c.body.as_ref().is_some_and(|b| b["chat_id"] == chat_id.as_str())).count();
+    assert_eq!(of_chat, 2, "the stale answer, then the current one");
+    let joined = entity::group_member::Entity::find().filter(entity::group_member::Column::Userid.eq("wm-joined")).count(db).await.unwrap();
+    assert_eq!(joined, 1);
+}

@@ -330,3 +330,35 @@ async fn oauth_codes_are_single_use_and_live_five_minutes() {
     w.sandbox.with_corp(CORP, |c| c.oauth_codes.get_mut(&stale).unwrap().1 -= 301);
     assert_eq!(errcode(&w.get("agent", "/cgi-bin/auth/getuserinfo", &[("code", stale.as_str())]).await), 40029, "expired after 5 minutes");
 }
+
+/// DOC 92122: part of a group change is processed asynchronously, so
+/// `groupchat/get` right after the `change_external_chat` event may answer
+/// the old state. The sandbox answers the previous version once; the event's
+/// `LastMemVer`/`CurMemVer` tell a reader which one it got.
+#[tokio::test]
+async fn the_first_group_read_after_a_member_change_is_the_previous_version() {
+    let w = Wecom::seeded().await;
+    let chat_id = w.sandbox.with_corp(CORP, |c| c.group_chats.keys().next().cloned()).flatten().unwrap();
+    let read = || w.post("external", "/cgi-bin/externalcontact/groupchat/get", json!({"chat_id": chat_id}));
+    let before = read().await;
+    let (last, current) = w
+        .sandbox
+        .with_corp(CORP, |c| {
+            c.change_group_members(&chat_id, |g| {
+                g.member_list.push(wecrm::integrations::wecom::types::GroupChatMember {
+                    userid: "wm-new-member".into(),
+                    member_type: 2,
+                    ..Default::default()
+                })
+            })
+        })
+        .flatten()
+        .unwrap();
+    assert_eq!(before["group_chat"]["member_version"], last.as_str(), "{before}");
+    let stale = read().await;
+    assert_eq!(stale["group_chat"]["member_version"], last.as_str(), "first read: the old version");
+    assert_eq!(stale["group_chat"]["member_list"], before["group_chat"]["member_list"]);
+    let fresh = read().await;
+    assert_eq!(fresh["group_chat"]["member_version"], current.as_str());
+    assert!(fresh["group_chat"]["member_list"].as_array().unwrap().iter().any(|m| m["userid"] == "wm-new-member"));
+}

@@ -92,8 +92,8 @@ async fn fire(State(sb): State<Sandbox>, Path(corp): Path<String>, Json(event): 
             )
         }
         Event::AddGroupMember { chat_id, external_userid, join_scene } => {
-            let found = sb.with_corp(&corp, |c| {
-                c.group_chats.get_mut(&chat_id).map(|g| {
+            let versions = sb.with_corp(&corp, |c| {
+                c.change_group_members(&chat_id, |g| {
                     g.member_list.push(GroupChatMember {
                         userid: external_userid.clone(),
                         member_type: 2,
@@ -103,12 +103,12 @@ async fn fire(State(sb): State<Sandbox>, Path(corp): Path<String>, Json(event): 
                     })
                 })
             });
-            if found.flatten().is_none() {
+            let Some((last, current)) = versions.flatten() else {
                 return (StatusCode::NOT_FOUND, Json(json!({"error": "no such corp or chat"})));
-            }
+            };
             envelope(
                 &corp,
-                &format!("<Event><![CDATA[change_external_chat]]></Event><ChatId><![CDATA[{chat_id}]]></ChatId><ChangeType><![CDATA[update]]></ChangeType><UpdateDetail><![CDATA[add_member]]></UpdateDetail><JoinScene>{join_scene}</JoinScene><MemChangeCnt>1</MemChangeCnt>"),
+                &format!("<Event><![CDATA[change_external_chat]]></Event><ChatId><![CDATA[{chat_id}]]></ChatId><ChangeType><![CDATA[update]]></ChangeType><UpdateDetail><![CDATA[add_member]]></UpdateDetail><JoinScene>{join_scene}</JoinScene><MemChangeCnt>1</MemChangeCnt><LastMemVer><![CDATA[{last}]]></LastMemVer><CurMemVer><![CDATA[{current}]]></CurMemVer>"),
             )
         }
         Event::Raw { xml } => xml,

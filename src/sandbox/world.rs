@@ -80,6 +80,9 @@ pub struct SandboxCorp {
     pub resigned: BTreeMap<String, i64>,
     /// Positions in `follows` of the member list last paged (key: the list and `follows.len()`).
     pub follow_index: Option<(String, Vec<usize>)>,
+    /// Group chats as they were before their last member change, answered
+    /// once by `groupchat/get` (see `Strictness::stale_group_reads`).
+    pub stale_groups: BTreeMap<String, types::GroupChat>,
     /// The chat archive as the finance SDK decrypts it; an entry's seq is its position + 1.
     pub archive: Vec<Value>,
     /// Which of WeCom's refusals this corp enforces (all of them by default).
@@ -105,6 +108,11 @@ pub struct Strictness {
     pub group_owner_filter: bool,
     /// An app edits and deletes only the corp tags it created (40068).
     pub tag_ownership: bool,
+    /// The first `groupchat/get` after a member change still answers the
+    /// previous version: WeCom processes part of a change asynchronously and
+    /// warns that a read right after the event may be old.
+    #[serde(default)]
+    pub stale_group_reads: bool,
 }
 
 impl Default for Strictness {
@@ -115,6 +123,7 @@ impl Default for Strictness {
             sensitive_fields: true,
             group_owner_filter: true,
             tag_ownership: true,
+            stale_group_reads: true,
         }
     }
 }
@@ -150,6 +159,7 @@ impl SandboxCorp {
             tag_groups: Vec::new(),
             group_chats: BTreeMap::new(),
             follow_index: None,
+            stale_groups: BTreeMap::new(),
             app_chats: BTreeMap::new(),
             transfers: Vec::new(),
             resigned: BTreeMap::new(),
@@ -299,6 +309,23 @@ impl SandboxCorp {
     }
 
     /// What 24 hours do: every waiting transfer completes and its relation moves to the receiver.
+    /// Changes a group chat's members as WeCom does: a new `member_version`,
+    /// and (strict) the old version kept for the next read. Returns the
+    /// versions before and after, as the change event carries them
+    /// (`LastMemVer`, `CurMemVer`); `None` for an unknown chat.
+    pub fn change_group_members(&mut self, chat_id: &str, change: impl FnOnce(&mut types::GroupChat)) -> Option<(String, String)> {
+        let group = self.group_chats.get_mut(chat_id)?;
+        let before = group.clone();
+        change(group);
+        let last = before.member_version.clone().unwrap_or_default();
+        let current = format!("mv{}", uuid::Uuid::new_v4().simple());
+        group.member_version = Some(current.clone());
+        if self.strict.stale_group_reads {
+            self.stale_groups.insert(chat_id.to_string(), before);
+        }
+        Some((last, current))
+    }
+
     pub fn complete_transfers(&mut self, now: i64) {
         for t in self.transfers.iter_mut().filter(|t| t.status == 2) {
             t.status = 1;

@@ -214,7 +214,20 @@ pub(super) async fn employee_ids(state: &AppState, scope: &Scope) -> Result<std:
     Ok(scope.select::<employee::Entity>().all(&state.db).await.map_err(AppError::from)?.into_iter().map(|e| (e.userid, e.id)).collect())
 }
 
-/// Applies one event (the refreshes `inbox_apply` batches go through it only alone).
+/// How long a group change waits for WeCom's `groupchat/get` to show it;
+/// after that what WeCom answers is applied (the nightly sync reconciles).
+const GROUP_REREAD_WINDOW: chrono::Duration = chrono::Duration::minutes(1);
+
+/// Whether WeCom answered the group as it was before this change event
+/// (its `member_version` is still the event's `LastMemVer`).
+fn answers_before_event(chat: &types::GroupChat, f: &BTreeMap<String, String>) -> bool {
+    let (Some(last), Some(current)) = (f.get("LastMemVer"), f.get("CurMemVer")) else { return false };
+    // A group's first change has an empty LastMemVer, and the group no version yet.
+    last != current && chat.member_version.as_deref().unwrap_or("") == last.as_str()
+}
+
+/// Applies one event (the refreshes `inbox_apply` batches go through it only
+/// alone). `PENDING`: not yet, a job to try again is queued.
 pub(super) async fn apply(
     state: &AppState,
     scope: &Scope,
@@ -379,6 +392,15 @@ pub(super) async fn apply(
                 .group_chat_get(&link.creds, f.get("ChatId").map(String::as_str).unwrap_or(""))
                 .await
                 .map_err(|e| JobError::from_app(e.into()))?;
+            if answers_before_event(&chat, f) && Utc::now() - row.received_at < GROUP_REREAD_WINDOW {
+                // WeCom has not caught up with its own event: read again shortly.
+                let delay = chrono::Duration::milliseconds(state.config.wecom_group_reread_ms.max(1) as i64);
+                let now = state.jobs.clock().now();
+                let slot = now.timestamp_millis() / delay.num_milliseconds();
+                let (new, payload) = inbox::apply_job(row.corp_id, row.id, &format!(":reread:{slot}"));
+                state.jobs.enqueue::<ApplyInbox>(&state.db, new.at(now + delay), &payload).await?;
+                return Ok(status::PENDING);
+            }
             let employees = employee_ids(state, scope).await?;
             super::customer_sync::apply_group(&state.db, scope, &chat, 0, &employees, &mut super::progress::SyncOutcome::default()).await?;
             Ok(status::APPLIED)

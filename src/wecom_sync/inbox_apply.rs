@@ -158,6 +158,8 @@ async fn settle_row(
     outcomes: &mut Vec<(i64, Result<Value, JobError>)>,
 ) -> Result<(), JobError> {
     match result {
+        // Deferred: the row stays PENDING for the job `apply` queued.
+        Ok(status::PENDING) => outcomes.push((row.id, Ok(json!({"deferred": true, "event": row.event})))),
         Ok(st) => {
             done.entry((row.corp_id, st)).or_default().push(row.id);
             outcomes.push((row.id, Ok(json!({"status": st, "event": row.event, "changeType": row.change_type}))));

@@ -482,6 +482,8 @@ pub struct GroupChatDetail {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GroupChatGet {
     pub chat_id: String,
+    /// Optional in WeCom (default 0: no member names).
+    #[serde(default)]
     pub need_name: i32,
 }
 

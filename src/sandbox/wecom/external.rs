@@ -474,6 +474,9 @@ pub(super) fn handle(
                 return Err(err(48002, "api forbidden"));
             }
             let req: GroupChatGet = parse(body)?;
+            if let Some(previous) = corp.stale_groups.remove(&req.chat_id) {
+                return Ok(json!({"group_chat": previous}));
+            }
             let g = corp.group_chats.get(&req.chat_id).ok_or_else(|| err(40050, "chatid not found"))?;
             Ok(json!({"group_chat": g}))
         }
