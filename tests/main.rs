@@ -35,3 +35,4 @@ mod subscriptions;
 mod tenancy;
 mod wecom;
 mod wecom_directory;
+mod wecom_events;

@@ -10,8 +10,10 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::world::{CallbackTarget, Sandbox};
-use crate::integrations::wecom::types::GroupChatMember;
+use super::{
+    events::{self, Event},
+    world::{CallbackTarget, Sandbox},
+};
 
 pub fn router() -> Router<Sandbox> {
     Router::new()
@@ -49,69 +51,13 @@ async fn oauth_code(State(sb): State<Sandbox>, Path(corp): Path<String>, Json(b)
     Json(json!({"code": sb.oauth_code(&corp, &b.userid)}))
 }
 
-/// A WeCom event to simulate: the sandbox changes its own data as WeCom
-/// would, then sends the signed callback.
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum Event {
-    /// A customer added an employee (through a live code with `state`).
-    AddExternalContact { userid: String, external_userid: String, name: String, state: Option<String> },
-    /// The customer deleted the employee.
-    DelFollowUser { userid: String, external_userid: String },
-    /// A customer joined a group chat.
-    AddGroupMember { chat_id: String, external_userid: String, join_scene: i32 },
-    /// Any event, as plaintext XML.
-    Raw { xml: String },
-}
-
-fn envelope(corp: &str, body: &str) -> String {
-    format!(
-        "<xml><ToUserName><![CDATA[{corp}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>{}</CreateTime><MsgType><![CDATA[event]]></MsgType>{body}</xml>",
-        chrono::Utc::now().timestamp()
-    )
-}
-
+/// Generates a WeCom event (`events::Event`, by its `type`) and sends the
+/// signed callback.
 async fn fire(State(sb): State<Sandbox>, Path(corp): Path<String>, Json(event): Json<Event>) -> (StatusCode, Json<Value>) {
-    let now = chrono::Utc::now().timestamp();
-    let xml = match event {
-        Event::AddExternalContact { userid, external_userid, name, state } => {
-            sb.with_corp(&corp, |c| c.add_contact(&external_userid, &name, &userid, now, state.clone()));
-            envelope(
-                &corp,
-                &format!(
-                    "<Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[add_external_contact]]></ChangeType><UserID><![CDATA[{userid}]]></UserID><ExternalUserID><![CDATA[{external_userid}]]></ExternalUserID><State><![CDATA[{}]]></State><WelcomeCode><![CDATA[sandbox-welcome]]></WelcomeCode>",
-                    state.unwrap_or_default()
-                ),
-            )
-        }
-        Event::DelFollowUser { userid, external_userid } => {
-            sb.with_corp(&corp, |c| c.follows.retain(|(e, f)| !(e == &external_userid && f.userid == userid)));
-            envelope(
-                &corp,
-                &format!("<Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[del_follow_user]]></ChangeType><UserID><![CDATA[{userid}]]></UserID><ExternalUserID><![CDATA[{external_userid}]]></ExternalUserID>"),
-            )
-        }
-        Event::AddGroupMember { chat_id, external_userid, join_scene } => {
-            let versions = sb.with_corp(&corp, |c| {
-                c.change_group_members(&chat_id, |g| {
-                    g.member_list.push(GroupChatMember {
-                        userid: external_userid.clone(),
-                        member_type: 2,
-                        join_time: now,
-                        join_scene,
-                        ..Default::default()
-                    })
-                })
-            });
-            let Some((last, current)) = versions.flatten() else {
-                return (StatusCode::NOT_FOUND, Json(json!({"error": "no such corp or chat"})));
-            };
-            envelope(
-                &corp,
-                &format!("<Event><![CDATA[change_external_chat]]></Event><ChatId><![CDATA[{chat_id}]]></ChatId><ChangeType><![CDATA[update]]></ChangeType><UpdateDetail><![CDATA[add_member]]></UpdateDetail><JoinScene>{join_scene}</JoinScene><MemChangeCnt>1</MemChangeCnt><LastMemVer><![CDATA[{last}]]></LastMemVer><CurMemVer><![CDATA[{current}]]></CurMemVer>"),
-            )
-        }
-        Event::Raw { xml } => xml,
+    let xml = match sb.with_corp(&corp, |c| events::apply(c, event)) {
+        None => return (StatusCode::NOT_FOUND, Json(json!({"error": "no such corp"}))),
+        Some(Err(why)) => return (StatusCode::NOT_FOUND, Json(json!({"error": why}))),
+        Some(Ok(xml)) => xml,
     };
     match sb.send_callback(&corp, &xml).await {
         Ok((status, body)) => (StatusCode::OK, Json(json!({"deliveredStatus": status, "answer": body}))),

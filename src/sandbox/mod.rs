@@ -5,6 +5,7 @@
 //! `wecrm sandbox` runs it alone; `serve --demo` starts it in-process.
 
 mod admin;
+pub mod events;
 mod wecom;
 mod world;
 

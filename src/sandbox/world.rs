@@ -308,7 +308,6 @@ impl SandboxCorp {
         }
     }
 
-    /// What 24 hours do: every waiting transfer completes and its relation moves to the receiver.
     /// Changes a group chat's members as WeCom does: a new `member_version`,
     /// and (strict) the old version kept for the next read. Returns the
     /// versions before and after, as the change event carries them
@@ -326,6 +325,7 @@ impl SandboxCorp {
         Some((last, current))
     }
 
+    /// What 24 hours do: every waiting transfer completes and its relation moves to the receiver.
     pub fn complete_transfers(&mut self, now: i64) {
         for t in self.transfers.iter_mut().filter(|t| t.status == 2) {
             t.status = 1;

@@ -417,7 +417,7 @@ pub(super) async fn apply(
         }
         ("change_external_tag", _) => {
             let Some(link) = link(state, scope.corp_id()).await? else { return Ok(status::UNHANDLED) };
-            super::customer_sync::sync_tags(&state.db, scope, &link, &mut super::progress::SyncOutcome::default()).await?;
+            super::tag_sync::sync_tags(&state.db, scope, &link, &mut super::progress::SyncOutcome::default()).await?;
             Ok(status::APPLIED)
         }
         // Events no area applies yet stay verified in the inbox.

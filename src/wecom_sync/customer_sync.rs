@@ -1,4 +1,4 @@
-//! The customer side of a full sync: corp tags, external contacts with every
+//! The customer side of a full sync (corp tags are in `tag_sync`): external contacts with every
 //! follow relation, and customer group chats with their members. Each WeCom
 //! page is written in one transaction with batched inserts, so a sync costs a
 //! few statements per page rather than per row, and re-running it changes
@@ -24,7 +24,7 @@ use crate::{
     jobs::{JobCtx, JobError},
     tenancy::Scope,
 };
-use entity::{corp_tag, corp_tag_group, customer, customer_follow, customer_group, group_member};
+use entity::{customer, customer_follow, customer_group, group_member};
 
 /// A first sync loads tables from empty: measure them this often (pages of
 /// 100) so PostgreSQL keeps planning by index as they grow.
@@ -33,100 +33,12 @@ const PAGES_BETWEEN_STATISTICS: usize = 20;
 /// WeCom's cap on `groupchat/list`'s `owner_filter.userid_list`.
 const GROUP_OWNERS_PER_CALL: usize = 100;
 
-fn at(ts: i64) -> DateTime<Utc> {
+pub(super) fn at(ts: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(ts, 0).unwrap_or_default()
 }
 
-fn upstream(e: crate::integrations::wecom::WecomError) -> JobError {
+pub(super) fn upstream(e: crate::integrations::wecom::WecomError) -> JobError {
     JobError::from_app(e.into())
-}
-
-pub async fn sync_tags(db: &DatabaseConnection, scope: &Scope, link: &WecomLink, out: &mut SyncOutcome) -> Result<(), JobError> {
-    let groups = link.client.corp_tag_list(&link.creds, &types::CorpTagFilter::default()).await.map_err(upstream)?;
-    let txn = crate::db::write_txn(db).await.map_err(crate::error::AppError::from)?;
-    let existing_groups: HashMap<String, corp_tag_group::Model> = scope
-        .select::<corp_tag_group::Entity>()
-        .all(&txn)
-        .await
-        .map_err(crate::error::AppError::from)?
-        .into_iter()
-        .filter_map(|g| Some((g.wecom_group_id.clone()?, g)))
-        .collect();
-    let existing_tags: HashMap<String, corp_tag::Model> = scope
-        .select::<corp_tag::Entity>()
-        .all(&txn)
-        .await
-        .map_err(crate::error::AppError::from)?
-        .into_iter()
-        .filter_map(|t| Some((t.wecom_tag_id.clone()?, t)))
-        .collect();
-    let now = Utc::now();
-    for g in groups.iter().filter(|g| g.deleted != Some(true)) {
-        let group_id = match existing_groups.get(&g.group_id) {
-            Some(local) => {
-                if local.name != g.group_name || local.wecom_order != g.order {
-                    let mut am: corp_tag_group::ActiveModel = local.clone().into();
-                    am.name = Set(g.group_name.clone());
-                    am.wecom_order = Set(g.order);
-                    am.updated_at = Set(now);
-                    scope.update(&txn, am).await?;
-                    out.tags_updated += 1;
-                }
-                local.id
-            }
-            None => {
-                let m = scope
-                    .insert(
-                        &txn,
-                        corp_tag_group::ActiveModel {
-                            wecom_group_id: Set(Some(g.group_id.clone())),
-                            name: Set(g.group_name.clone()),
-                            wecom_order: Set(g.order),
-                            created_at: Set(at(g.create_time)),
-                            updated_at: Set(now),
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-                out.tags_created += 1;
-                m.id
-            }
-        };
-        for t in g.tag.iter().filter(|t| t.deleted != Some(true)) {
-            match existing_tags.get(&t.id) {
-                Some(local) => {
-                    if local.name != t.name || local.wecom_order != t.order || local.group_id != group_id {
-                        let mut am: corp_tag::ActiveModel = local.clone().into();
-                        am.name = Set(t.name.clone());
-                        am.wecom_order = Set(t.order);
-                        am.group_id = Set(group_id);
-                        am.updated_at = Set(now);
-                        scope.update(&txn, am).await?;
-                        out.tags_updated += 1;
-                    }
-                }
-                None => {
-                    scope
-                        .insert(
-                            &txn,
-                            corp_tag::ActiveModel {
-                                group_id: Set(group_id),
-                                wecom_tag_id: Set(Some(t.id.clone())),
-                                name: Set(t.name.clone()),
-                                wecom_order: Set(t.order),
-                                created_at: Set(at(t.create_time)),
-                                updated_at: Set(now),
-                                ..Default::default()
-                            },
-                        )
-                        .await?;
-                    out.tags_created += 1;
-                }
-            }
-        }
-    }
-    txn.commit().await.map_err(crate::error::AppError::from)?;
-    Ok(())
 }
 
 /// Every customer of the given members, page by page (≤ 100 members per request, ≤ 100 rows per page).

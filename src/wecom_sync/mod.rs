@@ -12,6 +12,7 @@ pub mod inbox_apply;
 pub mod link;
 pub mod progress;
 pub mod sync;
+pub mod tag_sync;
 
 use crate::jobs::JobRegistry;
 

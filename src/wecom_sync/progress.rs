@@ -19,6 +19,9 @@ pub struct SyncOutcome {
     /// Corp tag groups and tags.
     pub tags_created: u32,
     pub tags_updated: u32,
+    /// Synced tags WeCom no longer lists (deleted there, and from every customer).
+    #[serde(default)]
+    pub tags_deleted: u32,
     pub customers_created: u32,
     pub customers_updated: u32,
     /// Follow relations (adders).

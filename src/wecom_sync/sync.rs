@@ -147,7 +147,7 @@ async fn run_pass(state: &AppState, corp_id: i64, org_only: bool, ctx: Option<&J
         let mut at = resume.unwrap_or_default();
         if at.phase.is_empty() {
             progress(60, "tags").await?;
-            super::customer_sync::sync_tags(&state.db, &scope, &link, &mut out).await?;
+            super::tag_sync::sync_tags(&state.db, &scope, &link, &mut out).await?;
             at = Checkpoint { phase: "customers".into(), out: out.clone(), ..Default::default() };
             at.save(ctx).await?;
         }
