@@ -362,3 +362,32 @@ async fn the_first_group_read_after_a_member_change_is_the_previous_version() {
     assert_eq!(fresh["group_chat"]["member_version"], current.as_str());
     assert!(fresh["group_chat"]["member_list"].as_array().unwrap().iter().any(|m| m["userid"] == "wm-new-member"));
 }
+
+/// WECHAT_API §1.2: repeated wrong secrets at `gettoken` block the caller's
+/// IP for an hour (45009), whatever it asks next. How many is not published;
+/// the sandbox blocks at `WRONG_SECRETS_BEFORE_BLOCK`.
+#[tokio::test]
+async fn repeated_wrong_secrets_block_gettoken_for_an_hour() {
+    let w = Wecom::seeded().await;
+    let gettoken = |secret: String| {
+        let (http, base) = (w.http.clone(), w.base.clone());
+        async move {
+            let v: Value = http
+                .get(format!("{base}/cgi-bin/gettoken"))
+                .query(&[("corpid", CORP), ("corpsecret", secret.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v
+        }
+    };
+    for _ in 0..4 {
+        assert_eq!(errcode(&gettoken("wrong".into()).await), 40001);
+    }
+    assert!(gettoken(format!("{CORP}-external-secret")).await["access_token"].is_string(), "four are not yet a block");
+    assert_eq!(errcode(&gettoken("wrong".into()).await), 40001);
+    assert_eq!(errcode(&gettoken(format!("{CORP}-external-secret")).await), 45009, "blocked, even with the right secret");
+}

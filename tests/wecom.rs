@@ -756,3 +756,27 @@ async fn without_address_book_access_the_sync_carries_on_with_customers() {
     assert_eq!(done["result"]["skipped"], json!(["departments: 60011"]));
     assert_eq!(done["result"]["customersCreated"], 1);
 }
+
+/// WeCom blocks a server's IP for an hour after repeated wrong secrets, which
+/// would stop every corp on it: a secret `gettoken` refused is not sent again
+/// for ten minutes, and a corrected secret is tried at once.
+#[tokio::test]
+async fn a_refused_secret_is_not_sent_to_wecom_again() {
+    use wecrm::integrations::wecom::{Credentials, SecretKind};
+    let w = world(1, 1).await;
+    let creds = |secret: &str| Credentials {
+        corp_id: WECOM_CORP.into(),
+        contact_secret: None,
+        external_secret: Some(secret.into()),
+        agent_secret: None,
+        agent_id: None,
+    };
+    let client = &w.app.state.wecom;
+    let refused = || w.sandbox.calls_to("/cgi-bin/gettoken").into_iter().filter(|c| c.errcode == 40001).count();
+    for _ in 0..6 {
+        let e = client.token(&creds("a-mistyped-secret"), SecretKind::ExternalContact).await.unwrap_err();
+        assert!(matches!(e, wecrm::integrations::wecom::WecomError::Api { errcode: 40001, .. }), "{e:?}");
+    }
+    assert_eq!(refused(), 1, "asked WeCom once");
+    assert!(client.token(&creds("ww-acme-external-secret"), SecretKind::ExternalContact).await.is_ok(), "the right secret at once");
+}

@@ -113,6 +113,10 @@ pub struct Strictness {
     /// warns that a read right after the event may be old.
     #[serde(default)]
     pub stale_group_reads: bool,
+    /// Repeated wrong secrets at `gettoken` block the caller's IP (every
+    /// `gettoken`, any corp) for an hour with 45009.
+    #[serde(default)]
+    pub wrong_secret_block: bool,
 }
 
 impl Default for Strictness {
@@ -124,6 +128,7 @@ impl Default for Strictness {
             group_owner_filter: true,
             tag_ownership: true,
             stale_group_reads: true,
+            wrong_secret_block: true,
         }
     }
 }
@@ -466,6 +471,10 @@ pub(super) struct World {
     pub(super) window: (i64, u32),
     pub(super) failures: Vec<Injected>,
     pub(super) token_counter: u64,
+    /// When `gettoken` was last sent a wrong secret (unix seconds, the last hour).
+    pub(super) wrong_secrets: Vec<i64>,
+    /// `gettoken` answers 45009 until then (unix seconds).
+    pub(super) gettoken_blocked_until: i64,
 }
 
 /// The sandbox's shared state; tests hold it to arrange and to inspect.

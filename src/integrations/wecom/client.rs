@@ -9,6 +9,10 @@
 //! * Frequency limits (45009, 45033, -1 busy) back off and retry within a bound.
 //! * Every other errcode is a typed error that GraphQL shows as `UPSTREAM`.
 //! * Secrets and tokens never reach a log line: requests are logged by path.
+//! * A secret `gettoken` refused (40001, 40013) is not sent again for
+//!   `REFUSED_SECRET_QUIET`: WeCom blocks a server's IP for an hour after
+//!   repeated wrong secrets, which would stop every corp on it. Rebinding
+//!   with another secret is tried at once.
 
 use std::sync::PoisonError;
 use std::{
@@ -28,6 +32,9 @@ use crate::{
 };
 
 const TOKEN_ERRORS: [i64; 3] = [40001, 40014, 42001];
+/// `gettoken`'s answers for a wrong corp id or secret.
+const CREDENTIAL_ERRORS: [i64; 2] = [40001, 40013];
+const REFUSED_SECRET_QUIET: Duration = Duration::from_secs(600);
 const FREQUENCY_ERRORS: [i64; 3] = [45009, 45033, -1];
 const REFRESH_MARGIN: chrono::Duration = chrono::Duration::seconds(300);
 
@@ -188,7 +195,15 @@ pub struct WecomClient {
     config: Arc<ClientConfig>,
     kv: Kv,
     local: Arc<Mutex<HashMap<String, CachedToken>>>,
+    /// Secrets `gettoken` refused, by `refused_key`, with the time they were refused.
+    refused: Arc<Mutex<HashMap<String, (std::time::Instant, i64)>>>,
     flights: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+/// The key of a refused (corp, secret): a digest, so no secret is stored.
+fn refused_key(corp_id: &str, secret: &str) -> String {
+    use sha2::Digest;
+    format!("wecom-refused-secret:{}", hex::encode(sha2::Sha256::digest(format!("{corp_id}\u{1f}{secret}").as_bytes())))
 }
 
 impl WecomClient {
@@ -197,7 +212,14 @@ impl WecomClient {
         if let Some(proxy) = &config.proxy {
             builder = builder.proxy(reqwest::Proxy::all(proxy)?);
         }
-        Ok(WecomClient { http: builder.build()?, config: Arc::new(config), kv, local: Arc::default(), flights: Arc::default() })
+        Ok(WecomClient {
+            http: builder.build()?,
+            config: Arc::new(config),
+            kv,
+            local: Arc::default(),
+            refused: Arc::default(),
+            flights: Arc::default(),
+        })
     }
 
     fn url(&self, path: &str) -> String {
@@ -234,6 +256,10 @@ impl WecomClient {
             return Ok(t);
         }
         let secret = creds.secret(kind).ok_or(WecomError::MissingSecret(kind))?;
+        let refused_key = refused_key(&creds.corp_id, secret);
+        if let Some(errcode) = self.refused_recently(&refused_key).await {
+            return Err(WecomError::Api { errcode, errmsg: "this secret was refused by WeCom minutes ago; not sent again".into() });
+        }
         let res = self
             .http
             .get(self.url("/cgi-bin/gettoken"))
@@ -242,7 +268,14 @@ impl WecomClient {
             .await
             .map_err(|e| WecomError::Transport(e.without_url().to_string()))?;
         let v: Value = res.json().await.map_err(|e| WecomError::Decode(e.without_url().to_string()))?;
-        check(&v)?;
+        if let Err(e) = check(&v) {
+            if let WecomError::Api { errcode, .. } = &e {
+                if CREDENTIAL_ERRORS.contains(errcode) {
+                    self.remember_refusal(&refused_key, *errcode).await;
+                }
+            }
+            return Err(e);
+        }
         let t: TokenResponse = serde_json::from_value(v).map_err(|e| WecomError::Decode(e.to_string()))?;
         let lifetime = chrono::Duration::seconds(t.expires_in.max(1));
         let refresh_after = Utc::now() + (lifetime - REFRESH_MARGIN).max(lifetime / 2);
@@ -255,6 +288,27 @@ impl WecomClient {
             let _ = self.kv.set_string(&key, &t.access_token, ttl).await;
         }
         Ok(t.access_token)
+    }
+
+    /// WeCom's errcode for this secret, when it refused it within the quiet period.
+    async fn refused_recently(&self, key: &str) -> Option<i64> {
+        let local = self.refused.lock().unwrap_or_else(PoisonError::into_inner).get(key).copied();
+        if let Some((_, errcode)) = local.filter(|(at, _)| at.elapsed() < REFUSED_SECRET_QUIET) {
+            return Some(errcode);
+        }
+        if self.kv.is_shared() {
+            if let Ok(Some(code)) = self.kv.get_string(key).await {
+                return code.parse().ok();
+            }
+        }
+        None
+    }
+
+    async fn remember_refusal(&self, key: &str, errcode: i64) {
+        self.refused.lock().unwrap_or_else(PoisonError::into_inner).insert(key.to_string(), (std::time::Instant::now(), errcode));
+        if self.kv.is_shared() {
+            let _ = self.kv.set_string(key, &errcode.to_string(), REFUSED_SECRET_QUIET).await;
+        }
     }
 
     async fn forget_token(&self, creds: &Credentials, kind: SecretKind, token: &str) {

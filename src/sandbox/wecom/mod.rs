@@ -24,11 +24,17 @@ pub fn router(sandbox: Sandbox) -> Router {
     Router::new().route("/cgi-bin/gettoken", get(gettoken)).merge(super::admin::router()).fallback(api).with_state(sandbox)
 }
 
+/// Wrong secrets in an hour before `gettoken` blocks the IP. WeCom says
+/// "repeated"; the number is not published (UNVERIFIED).
+pub const WRONG_SECRETS_BEFORE_BLOCK: usize = 5;
+
 async fn gettoken(State(sb): State<Sandbox>, Query(q): Query<BTreeMap<String, String>>) -> Json<Value> {
     let mut w = sb.lock_world();
     let corp_id = q.get("corpid").cloned().unwrap_or_default();
     let secret = q.get("corpsecret").cloned().unwrap_or_default();
+    let now_secs = Utc::now().timestamp();
     let answer = match w.corps.get(&corp_id) {
+        _ if w.gettoken_blocked_until > now_secs => err(45009, "api freq out of limit: ip blocked after repeated wrong secrets"),
         None => err(40013, "invalid corpid"),
         Some(c) => {
             let kind = if secret == c.secrets.contacts {
@@ -63,6 +69,14 @@ async fn gettoken(State(sb): State<Sandbox>, Query(q): Query<BTreeMap<String, St
         }
     };
     let errcode = answer["errcode"].as_i64().unwrap_or(0);
+    let strict = w.corps.get(&corp_id).is_some_and(|c| c.strict.wrong_secret_block);
+    if errcode == 40001 && strict {
+        w.wrong_secrets.retain(|t| *t > now_secs - 3600);
+        w.wrong_secrets.push(now_secs);
+        if w.wrong_secrets.len() >= WRONG_SECRETS_BEFORE_BLOCK {
+            w.gettoken_blocked_until = now_secs + 3600;
+        }
+    }
     let mut query = q.clone();
     query.remove("corpsecret");
     w.calls.push(Call { method: "GET".into(), path: "/cgi-bin/gettoken".into(), query, body: None, errcode });
