@@ -35,4 +35,5 @@ mod subscriptions;
 mod tenancy;
 mod wecom;
 mod wecom_directory;
+mod wecom_employee_tags;
 mod wecom_events;

@@ -331,6 +331,31 @@ async fn oauth_codes_are_single_use_and_live_five_minutes() {
     assert_eq!(errcode(&w.get("agent", "/cgi-bin/auth/getuserinfo", &[("code", stale.as_str())]).await), 40029, "expired after 5 minutes");
 }
 
+/// DOC 91023 / 96443: `auth/getuserinfo` gives a `user_ticket` (valid
+/// `expires_in` 1800 s) only when the member consented under the scope
+/// `snsapi_privateinfo`; `auth/getuserdetail` takes it from self-built apps
+/// only (48002 otherwise) and answers the member's private details. The
+/// errcode for an expired ticket is not documented: the sandbox's 40029 is UNVERIFIED.
+#[tokio::test]
+async fn user_tickets_need_consent_an_app_token_and_live_thirty_minutes() {
+    let w = Wecom::seeded().await;
+    let plain = w.get("agent", "/cgi-bin/auth/getuserinfo", &[("code", w.sandbox.oauth_code(CORP, "user00001").as_str())]).await;
+    assert_eq!(errcode(&plain), 0);
+    assert!(plain.get("user_ticket").is_none(), "no consent, no ticket: {plain}");
+    let code = w.sandbox.oauth_code_with_consent(CORP, "user00001");
+    let consented = w.get("agent", "/cgi-bin/auth/getuserinfo", &[("code", code.as_str())]).await;
+    assert_eq!((consented["userid"].as_str(), consented["expires_in"].as_i64()), (Some("user00001"), Some(1800)));
+    let ticket = consented["user_ticket"].as_str().unwrap().to_string();
+    let body = json!({"user_ticket": ticket});
+    assert_eq!(errcode(&w.post("contacts", "/cgi-bin/auth/getuserdetail", body.clone()).await), 48002);
+    assert_eq!(errcode(&w.post("external", "/cgi-bin/auth/getuserdetail", body.clone()).await), 48002);
+    let detail = w.post("agent", "/cgi-bin/auth/getuserdetail", body.clone()).await;
+    assert_eq!((errcode(&detail), detail["mobile"].as_str(), detail["gender"].as_str()), (0, Some("13900000001"), Some("2")));
+    w.sandbox.with_corp(CORP, |c| c.user_tickets.get_mut(&ticket).unwrap().1 -= 1801);
+    assert_ne!(errcode(&w.post("agent", "/cgi-bin/auth/getuserdetail", body).await), 0, "expired after 1800 s");
+    assert_ne!(errcode(&w.post("agent", "/cgi-bin/auth/getuserdetail", json!({"user_ticket": "forged"})).await), 0);
+}
+
 /// DOC 92122: part of a group change is processed asynchronously, so
 /// `groupchat/get` right after the `change_external_chat` event may answer
 /// the old state. The sandbox answers the previous version once; the event's
@@ -390,4 +415,35 @@ async fn repeated_wrong_secrets_block_gettoken_for_an_hour() {
     assert!(gettoken(format!("{CORP}-external-secret")).await["access_token"].is_string(), "four are not yet a block");
     assert_eq!(errcode(&gettoken("wrong".into()).await), 40001);
     assert_eq!(errcode(&gettoken(format!("{CORP}-external-secret")).await), 45009, "blocked, even with the right secret");
+}
+
+/// Address-book tags belong to the app that made them: another app gets
+/// 81011; the contacts-sync secret may also manage console-made tags;
+/// the customer-contact secret may not call `tag/*` (48002). Member changes
+/// report unknown members in `invalidlist` and fail (40070 / 40031) only when
+/// none was valid (WECHAT_API.md §1.3, address-book tags).
+#[tokio::test]
+async fn address_book_tags_belong_to_their_creator_and_report_unknown_members() {
+    let w = Wecom::seeded().await;
+    let console = w.sandbox.with_corp(CORP, |c| c.console_address_tag("控制台标签", &["user00001"], &[])).unwrap();
+    let tagid = console.to_string();
+    assert_eq!(errcode(&w.post("agent", "/cgi-bin/tag/update", json!({"tagid": console, "tagname": "改"})).await), 81011);
+    assert_eq!(errcode(&w.get("agent", "/cgi-bin/tag/delete", &[("tagid", &tagid)]).await), 81011);
+    assert_eq!(errcode(&w.post("contacts", "/cgi-bin/tag/update", json!({"tagid": console, "tagname": "改"})).await), 0);
+    assert_eq!(errcode(&w.get("external", "/cgi-bin/tag/list", &[]).await), 48002);
+    let made = w.post("agent", "/cgi-bin/tag/create", json!({"tagname": "应用标签"})).await;
+    let mine = made["tagid"].as_i64().unwrap();
+    assert_eq!(errcode(&w.post("agent", "/cgi-bin/tag/create", json!({"tagname": "应用标签"})).await), 40071, "names are unique");
+    assert_eq!(errcode(&w.post("agent", "/cgi-bin/tag/create", json!({"tagname": "长".repeat(33)})).await), 40072);
+    assert_eq!(errcode(&w.post("contacts", "/cgi-bin/tag/update", json!({"tagid": mine, "tagname": "x"})).await), 81011, "not the app's");
+    let partial =
+        w.post("agent", "/cgi-bin/tag/addtagusers", json!({"tagid": mine, "userlist": ["user00002", "nobody"], "partylist": [999]})).await;
+    assert_eq!((errcode(&partial), partial["invalidlist"].as_str(), partial["invalidparty"].clone()), (0, Some("nobody"), json!([999])));
+    let none = w.post("agent", "/cgi-bin/tag/addtagusers", json!({"tagid": mine, "userlist": ["nobody"]})).await;
+    assert_eq!(errcode(&none), 40070);
+    assert_eq!(errcode(&w.post("agent", "/cgi-bin/tag/deltagusers", json!({"tagid": mine, "userlist": ["nobody"]})).await), 40031);
+    let got = w.get("agent", "/cgi-bin/tag/get", &[("tagid", &mine.to_string())]).await;
+    assert_eq!(got["userlist"][0]["userid"], "user00002");
+    let many: Vec<String> = (0..1001).map(|i| format!("u{i}")).collect();
+    assert_eq!(errcode(&w.post("agent", "/cgi-bin/tag/addtagusers", json!({"tagid": mine, "userlist": many})).await), 81014);
 }

@@ -329,6 +329,73 @@ async fn login_with_a_wecom_code_opens_a_session_for_enabled_members_only() {
 }
 
 #[tokio::test]
+async fn a_consented_wecom_login_fills_the_fields_wecom_hides_from_apps() {
+    let w = world(1, 3).await;
+    sync(&w).await;
+    w.sandbox.with_corp(WECOM_CORP, |c| {
+        let u = c.users.get_mut("user00001").unwrap();
+        (u.email, u.avatar, u.address) = (Some("li@acme.cn".into()), Some("https://wework.qpic.cn/a/0".into()), Some("上海市".into()));
+    });
+    let v = w
+        .admin
+        .data("{employees(filter:{conditions:[{systemField:\"USERID\",op:EQ,value:\"user00001\"}]}){edges{node{id}}}}", json!({}))
+        .await;
+    let id = v["employees"]["edges"][0]["node"]["id"].as_str().unwrap().to_string();
+    w.admin.data("mutation($id:ID!){setEmployeeSystemAccess(id:$id,enabled:true){id}}", json!({"id": id})).await;
+    let fields = || async {
+        let q = "query($id:ID!){employee(id:$id){mobile gender email avatar address}}";
+        w.admin.data(q, json!({"id": id})).await["employee"].clone()
+    };
+    // The strict sandbox gives apps no mobile, gender, email, avatar or address.
+    let synced = json!({"mobile": "", "gender": null, "email": null, "avatar": null, "address": null});
+    assert_eq!(fields().await, synced);
+    let login = "mutation($c:String!){loginWithWecomCode(corpCode:\"acme\",code:$c){accessToken}}";
+    // Without consent there is no user_ticket: nothing more is asked or changed.
+    w.app.anonymous().data(login, json!({"c": w.sandbox.oauth_code(WECOM_CORP, "user00001")})).await;
+    assert_eq!(fields().await, synced);
+    assert!(w.sandbox.calls_to("/cgi-bin/auth/getuserdetail").is_empty());
+    // A getuserdetail refusal costs the fields, not the login.
+    w.sandbox.fail_next("/cgi-bin/auth/getuserdetail", 40029, 1);
+    w.app.anonymous().data(login, json!({"c": w.sandbox.oauth_code_with_consent(WECOM_CORP, "user00001")})).await;
+    assert_eq!(fields().await, synced);
+    w.app.anonymous().data(login, json!({"c": w.sandbox.oauth_code_with_consent(WECOM_CORP, "user00001")})).await;
+    let filled = json!({"mobile": "+86 13900000001", "gender": "FEMALE", "email": "li@acme.cn",
+                        "avatar": "https://wework.qpic.cn/a/0", "address": "上海市"});
+    assert_eq!(fields().await, filled);
+    let calls = w.sandbox.calls_to("/cgi-bin/auth/getuserdetail");
+    assert_eq!(calls.iter().map(|c| c.errcode).collect::<Vec<_>>(), [40029, 0], "asked only for the consented logins");
+    // What WeCom sends empty erases nothing.
+    w.sandbox.with_corp(WECOM_CORP, |c| {
+        let u = c.users.get_mut("user00001").unwrap();
+        (u.email, u.address) = (Some(String::new()), None);
+    });
+    w.app.anonymous().data(login, json!({"c": w.sandbox.oauth_code_with_consent(WECOM_CORP, "user00001")})).await;
+    assert_eq!(fields().await, filled);
+}
+
+#[tokio::test]
+async fn a_mobile_shared_by_consent_that_another_employee_holds_is_skipped() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+    let w = world(1, 3).await;
+    sync(&w).await;
+    let db = &w.app.state.db;
+    let employee = |userid: &'static str| async move {
+        entity::employee::Entity::find().filter(entity::employee::Column::Userid.eq(userid)).one(db).await.unwrap().unwrap()
+    };
+    let mut other: entity::employee::ActiveModel = employee("user00002").await.into();
+    other.mobile = Set("+86 13900000001".into());
+    other.update(db).await.unwrap();
+    let mut me: entity::employee::ActiveModel = employee("user00001").await.into();
+    me.system_enabled = Set(true);
+    me.update(db).await.unwrap();
+    let login = "mutation($c:String!){loginWithWecomCode(corpCode:\"acme\",code:$c){employee{userid}}}";
+    let v = w.app.anonymous().data(login, json!({"c": w.sandbox.oauth_code_with_consent(WECOM_CORP, "user00001")})).await;
+    assert_eq!(v["loginWithWecomCode"]["employee"]["userid"], "user00001");
+    let me = employee("user00001").await;
+    assert_eq!((me.mobile.as_str(), me.gender.as_deref()), ("", Some("FEMALE")), "the rest is still filled");
+}
+
+#[tokio::test]
 async fn employees_created_edited_and_deleted_in_graphql_are_written_to_wecom_first() {
     let w = world(2, 2).await;
     sync(&w).await;

@@ -11,7 +11,7 @@ use crate::{
 };
 
 /// Fires `event` and waits until every stored event is applied.
-async fn deliver(w: &World, event: Value) {
+pub async fn deliver(w: &World, event: Value) {
     let fired = fire(w, event.clone()).await;
     assert_eq!(fired["deliveredStatus"], 200, "{event}: {fired}");
     let db = &w.app.state.db;

@@ -9,6 +9,8 @@ pub struct Model {
     pub name: String,
     /// WeCom address-book tag id once bound.
     pub wecom_tag_id: Option<i64>,
+    /// The WeCom secret that made the tag here (`contacts` / `agent`); `None` when synced or local.
+    pub wecom_owner: Option<String>,
     pub created_by: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -17,6 +17,7 @@ mod m20261202_000012_live_alerts;
 mod m20261204_000013_foreign_keys;
 mod m20261205_000014_corp_tag_ownership;
 mod m20261205_000015_job_claim_indexes;
+mod m20261205_000016_employee_tag_owner;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_foreign_keys::Migration),
             Box::new(m20261205_000014_corp_tag_ownership::Migration),
             Box::new(m20261205_000015_job_claim_indexes::Migration),
+            Box::new(m20261205_000016_employee_tag_owner::Migration),
         ]
     }
 }

@@ -26,7 +26,7 @@ const MOBILE_INVALID: Msg = Msg::new("MOBILE_INVALID", "手机号格式不正确
 const EMAIL_INVALID: Msg = Msg::new("EMAIL_INVALID", "邮箱格式不正确", "Invalid email address");
 const DEPARTMENT_REQUIRED: Msg = Msg::new("DEPARTMENT_REQUIRED", "请选择部门", "Choose at least one department");
 const ROLE_REQUIRED: Msg = Msg::new("ROLE_REQUIRED", "请选择角色", "Choose at least one role");
-const DEPARTMENT_NOT_IN_WECOM: Msg =
+pub const DEPARTMENT_NOT_IN_WECOM: Msg =
     Msg::new("DEPARTMENT_NOT_IN_WECOM", "所选部门尚未同步到企业微信，请先同步", "A chosen department is not in WeCom yet; sync first");
 
 /// The employee list's filter; also the selection of a bulk operation. All

@@ -7,6 +7,7 @@ pub mod graphql;
 pub mod internal_groups;
 pub mod permissions;
 pub mod roles;
+pub mod wecom_consent;
 
 use crate::jobs::{JobCtx, JobError, JobHandler, JobKind, JobRegistry};
 

@@ -45,10 +45,13 @@ async fn set_target(State(sb): State<Sandbox>, Path(corp): Path<String>, Json(t)
 #[derive(Deserialize)]
 struct CodeFor {
     userid: String,
+    /// The member agreed to share private details (the code also gives a `user_ticket`).
+    #[serde(default)]
+    consent: bool,
 }
 
 async fn oauth_code(State(sb): State<Sandbox>, Path(corp): Path<String>, Json(b): Json<CodeFor>) -> Json<Value> {
-    Json(json!({"code": sb.oauth_code(&corp, &b.userid)}))
+    Json(json!({"code": sb.mint_oauth_code(&corp, &b.userid, b.consent)}))
 }
 
 /// Generates a WeCom event (`events::Event`, by its `type`) and sends the

@@ -49,6 +49,19 @@ pub enum Event {
     RenameCorpTag { tag_id: String, name: String },
     /// A corp tag was deleted in the admin console (`change_external_tag` / `delete`).
     DeleteCorpTag { tag_id: String },
+    /// Members or departments joined or left an address-book tag
+    /// (`change_contact` / `update_tag`).
+    UpdateAddressTag {
+        tag_id: i64,
+        #[serde(default)]
+        add_users: Vec<String>,
+        #[serde(default)]
+        del_users: Vec<String>,
+        #[serde(default)]
+        add_parties: Vec<i64>,
+        #[serde(default)]
+        del_parties: Vec<i64>,
+    },
     /// Any event, as plaintext XML.
     Raw { xml: String },
 }
@@ -206,6 +219,30 @@ pub fn apply(corp: &mut SandboxCorp, event: Event) -> Result<String, String> {
                 f.tag_id.retain(|t| *t != tag_id);
             }
             format!("<Event><![CDATA[change_external_tag]]></Event><Id><![CDATA[{tag_id}]]></Id><TagType><![CDATA[tag]]></TagType><ChangeType><![CDATA[delete]]></ChangeType>")
+        }
+        Event::UpdateAddressTag { tag_id, add_users, del_users, add_parties, del_parties } => {
+            if add_users.iter().chain(&del_users).any(|u| !corp.users.contains_key(u))
+                || add_parties.iter().chain(&del_parties).any(|d| !corp.departments.contains_key(d))
+            {
+                return Err("unknown member or department".into());
+            }
+            let tag = corp.address_tags.get_mut(&tag_id).ok_or_else(|| format!("no address-book tag {tag_id}"))?;
+            tag.users.extend(add_users.iter().cloned());
+            tag.parties.extend(add_parties.iter().copied());
+            for u in &del_users {
+                tag.users.remove(u);
+            }
+            for d in &del_parties {
+                tag.parties.remove(d);
+            }
+            let ids = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            format!(
+                "<Event><![CDATA[change_contact]]></Event><ChangeType><![CDATA[update_tag]]></ChangeType><TagId>{tag_id}</TagId><AddUserItems><![CDATA[{}]]></AddUserItems><DelUserItems><![CDATA[{}]]></DelUserItems><AddPartyItems><![CDATA[{}]]></AddPartyItems><DelPartyItems><![CDATA[{}]]></DelPartyItems>",
+                add_users.join(","),
+                del_users.join(","),
+                ids(&add_parties),
+                ids(&del_parties)
+            )
         }
         Event::Raw { xml } => return Ok(xml),
     };

@@ -37,6 +37,16 @@ pub struct Transfer {
     pub takeover_time: i64,
 }
 
+/// An address-book tag and who made it: `console` (the admin console),
+/// `contacts` / `agent` (the secret kind whose app created it), or another app.
+#[derive(Clone, Debug, Default)]
+pub struct AddressBookTag {
+    pub name: String,
+    pub owner: String,
+    pub users: std::collections::BTreeSet<String>,
+    pub parties: std::collections::BTreeSet<i64>,
+}
+
 /// Where the sandbox sends a corp's callbacks, and how it signs them.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct CallbackTarget {
@@ -61,11 +71,16 @@ pub struct SandboxCorp {
     pub users: BTreeMap<String, types::User>,
     pub next_department_id: i64,
     pub callback: Option<CallbackTarget>,
-    /// One-time login codes: code → (userid, issued at, unix seconds); WeCom's live 5 minutes.
-    pub oauth_codes: HashMap<String, (String, i64)>,
+    /// One-time login codes: code → (userid, issued at (unix seconds), whether the
+    /// member consented to share sensitive fields); WeCom's live 5 minutes.
+    pub oauth_codes: HashMap<String, (String, i64, bool)>,
+    /// `user_ticket`s handed out for consented codes: ticket → (userid, issued at).
+    pub user_tickets: HashMap<String, (String, i64)>,
     /// Corp tags and tag groups created through the API, with the secret kind
     /// ("external" / "agent") of the app that made them: only it may edit or delete them.
     pub tag_owners: BTreeMap<String, String>,
+    /// Address-book tags (`tag/*`) by tag id.
+    pub address_tags: BTreeMap<i64, AddressBookTag>,
     pub messages: Vec<Value>,
     pub contacts: BTreeMap<String, types::ExternalContact>,
     /// Follow relations in WeCom's listing order: (external_userid, follow).
@@ -106,7 +121,9 @@ pub struct Strictness {
     /// `groupchat/list` without `owner_filter` fails (81017) once the app
     /// sees more than 1,000 people.
     pub group_owner_filter: bool,
-    /// An app edits and deletes only the corp tags it created (40068).
+    /// An app edits and deletes only the tags it created: corp tags (40068)
+    /// and address-book tags (81011; the contacts-sync secret may also
+    /// manage console-made ones).
     pub tag_ownership: bool,
     /// The first `groupchat/get` after a member change still answers the
     /// previous version: WeCom processes part of a change asynchronously and
@@ -157,7 +174,9 @@ impl SandboxCorp {
             next_department_id: 2,
             callback: None,
             oauth_codes: HashMap::new(),
+            user_tickets: HashMap::new(),
             tag_owners: BTreeMap::new(),
+            address_tags: BTreeMap::new(),
             messages: Vec::new(),
             contacts: BTreeMap::new(),
             follows: Vec::new(),
@@ -548,8 +567,19 @@ impl Sandbox {
 
     /// A one-time OAuth code for a member (what the WeCom client hands a sidebar page).
     pub fn oauth_code(&self, corp_id: &str, userid: &str) -> String {
+        self.mint_oauth_code(corp_id, userid, false)
+    }
+
+    /// A one-time OAuth code after the member agreed to share their private
+    /// details (scope `snsapi_privateinfo`): exchanging it also gives a `user_ticket`.
+    pub fn oauth_code_with_consent(&self, corp_id: &str, userid: &str) -> String {
+        self.mint_oauth_code(corp_id, userid, true)
+    }
+
+    /// A one-time OAuth code, with or without the member's consent.
+    pub fn mint_oauth_code(&self, corp_id: &str, userid: &str, consent: bool) -> String {
         let code = format!("code-{}", uuid::Uuid::new_v4().simple());
-        self.with_corp(corp_id, |c| c.oauth_codes.insert(code.clone(), (userid.to_string(), chrono::Utc::now().timestamp())));
+        self.with_corp(corp_id, |c| c.oauth_codes.insert(code.clone(), (userid.to_string(), Utc::now().timestamp(), consent)));
         code
     }
 

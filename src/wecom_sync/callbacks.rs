@@ -122,11 +122,19 @@ pub fn dedup_key(fields: &BTreeMap<String, String>) -> String {
     if let Some(id) = fields.get("MsgId") {
         return format!("msg:{id}");
     }
-    let parts: Vec<&str> =
+    let mut parts: Vec<&str> =
         ["ToUserName", "Event", "ChangeType", "UserID", "ExternalUserID", "ChatId", "Id", "TagType", "UpdateDetail", "CreateTime"]
             .iter()
             .map(|k| fields.get(*k).map(String::as_str).unwrap_or(""))
             .collect();
+    // Address-book tag changes: only present ones are added, so the keys of
+    // every other event stay what they were.
+    for k in ["TagId", "AddUserItems", "DelUserItems", "AddPartyItems", "DelPartyItems"] {
+        if let Some(v) = fields.get(k) {
+            parts.push(k);
+            parts.push(v);
+        }
+    }
     hex::encode(<sha2::Sha256 as sha2::Digest>::digest(parts.join("\u{1f}").as_bytes()))
 }
 
@@ -413,6 +421,13 @@ pub(super) async fn apply(
                 .exec(&state.db)
                 .await
                 .map_err(AppError::from)?;
+            Ok(status::APPLIED)
+        }
+        ("change_contact", "update_tag") => {
+            let Some(link) = link(state, scope.corp_id()).await? else { return Ok(status::UNHANDLED) };
+            let Some(wecom_id) = f.get("TagId").and_then(|t| t.trim().parse::<i64>().ok()) else { return Ok(status::UNHANDLED) };
+            // The member lists in the event are a hint; WeCom's tag is the truth.
+            super::employee_tag_sync::sync_one(&state.db, scope, &link, wecom_id).await?;
             Ok(status::APPLIED)
         }
         ("change_external_tag", _) => {

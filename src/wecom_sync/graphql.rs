@@ -14,7 +14,7 @@ use crate::{
         guard::Perm,
     },
     jobs::graphql::{Job, JobError},
-    org::permissions as perm,
+    org::{permissions as perm, wecom_consent},
     tenancy::Scope,
 };
 use entity::{corp, employee, wecom_inbox};
@@ -224,7 +224,8 @@ impl WecomMutation {
             Err(e) => return Err(AppError::from(e).into()),
         };
         let userid = info.userid.ok_or_else(failed)?;
-        let e = Scope::system(c.id)
+        let scope = Scope::system(c.id);
+        let e = scope
             .select::<employee::Entity>()
             .filter(employee::Column::Userid.eq(userid))
             .one(ctx.db())
@@ -234,6 +235,11 @@ impl WecomMutation {
         if !e.system_enabled {
             return Err(AppError::new(Code::Forbidden, msg::SYSTEM_CLOSED).into());
         }
+        // A `user_ticket` comes only when the member consented to share private details.
+        let e = match info.user_ticket.as_deref() {
+            Some(ticket) => wecom_consent::fill_from_wecom_consent(ctx.db(), &scope, &l, e, ticket).await,
+            None => e,
+        };
         let t = crate::auth::service::open_session(state, e).await?;
         adopt(ctx, &t).await?;
         Ok(payload(t, ctx.lang()))

@@ -6,6 +6,7 @@ pub mod binding;
 pub mod callbacks;
 pub mod customer_sync;
 pub mod directory;
+pub mod employee_tag_sync;
 pub mod graphql;
 pub mod inbox;
 pub mod inbox_apply;

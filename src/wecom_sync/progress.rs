@@ -22,6 +22,9 @@ pub struct SyncOutcome {
     /// Synced tags WeCom no longer lists (deleted there, and from every customer).
     #[serde(default)]
     pub tags_deleted: u32,
+    /// Address-book tags read from WeCom (ORG-10).
+    #[serde(default)]
+    pub employee_tags_synced: u32,
     pub customers_created: u32,
     pub customers_updated: u32,
     /// Follow relations (adders).

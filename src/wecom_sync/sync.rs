@@ -21,7 +21,7 @@ use crate::{
     error::{AppError, AppResult, Code, Msg},
     integrations::wecom::types,
     jobs::{JobCtx, JobError, JobHandler, JobKind, NewJob},
-    org::employees::normalize_mobile,
+    org::{employees::normalize_mobile, wecom_consent::gender_from_wecom},
     state::AppState,
     tenancy::Auth,
     tenancy::Scope,
@@ -133,6 +133,7 @@ async fn run_pass(state: &AppState, corp_id: i64, org_only: bool, ctx: Option<&J
     }
     listed.extend(dir.follow_users.iter().cloned());
     let locals: Vec<employee::Model> = scope.select::<employee::Entity>().all(&state.db).await.map_err(AppError::from)?;
+    super::employee_tag_sync::sync_employee_tags(&state.db, &scope, &link, &mut org).await?;
     if dir.members.is_some() {
         org.employees_missing = locals.iter().filter(|e| !e.is_super_admin && !listed.contains(&e.userid)).count() as u32;
     }
@@ -311,14 +312,6 @@ pub async fn apply_departments(
     Ok(map)
 }
 
-fn gender(g: Option<&str>) -> Option<String> {
-    match g {
-        Some("1") => Some("MALE".into()),
-        Some("2") => Some("FEMALE".into()),
-        _ => None,
-    }
-}
-
 /// Upserts one member by userid; new members start with system access closed
 /// and the basic role (ORG-4, ORG-5).
 pub async fn apply_user(
@@ -346,7 +339,7 @@ pub async fn apply_user(
             let name = name.unwrap_or_else(|| e.name.clone());
             let mobile = mobile.unwrap_or_else(|| e.mobile.clone());
             let position = u.position.clone().or_else(|| e.position.clone());
-            let gender = gender(u.gender.as_deref()).or_else(|| e.gender.clone());
+            let gender = gender_from_wecom(u.gender.as_deref()).or_else(|| e.gender.clone());
             let email = u.email.clone().or_else(|| e.email.clone());
             let alias = u.alias.clone().or_else(|| e.alias.clone());
             let avatar = u.avatar.clone().or_else(|| e.avatar.clone());
@@ -415,7 +408,7 @@ pub async fn apply_user(
                         userid: Set(u.userid.clone()),
                         name: Set(name.unwrap_or_else(|| u.userid.clone())),
                         alias: Set(u.alias.clone()),
-                        gender: Set(gender(u.gender.as_deref())),
+                        gender: Set(gender_from_wecom(u.gender.as_deref())),
                         mobile: Set(mobile.unwrap_or_default()),
                         email: Set(u.email.clone()),
                         landline: Set(u.telephone.clone()),

@@ -454,6 +454,12 @@ impl WecomClient {
         self.get(creds, SecretKind::Agent, "/cgi-bin/auth/getuserinfo", &[("code", code.to_string())]).await
     }
 
+    /// The private details a member consented to share, by the `user_ticket`
+    /// from `user_by_code` (self-built app; the member in its visible range).
+    pub async fn user_detail_by_ticket(&self, creds: &Credentials, user_ticket: &str) -> Result<UserDetail, WecomError> {
+        self.post(creds, SecretKind::Agent, "/cgi-bin/auth/getuserdetail", &serde_json::json!({ "user_ticket": user_ticket })).await
+    }
+
     // Customer contact.
 
     /// One page of customers (with one follow relation each) of up to 100 members.

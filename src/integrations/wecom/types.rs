@@ -184,6 +184,40 @@ pub struct CodeUserInfo {
     pub openid: Option<String>,
     #[serde(default)]
     pub user_ticket: Option<String>,
+    /// Seconds `user_ticket` stays valid (1800).
+    #[serde(default)]
+    pub expires_in: Option<i64>,
+}
+
+/// `auth/getuserdetail`: what a member consented to share (OAuth scope
+/// `snsapi_privateinfo`). Any field may be missing or empty.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct UserDetail {
+    #[serde(default)]
+    pub userid: String,
+    /// "0" unknown, "1" male, "2" female (documented as a string; numbers accepted).
+    #[serde(default, deserialize_with = "string_or_number", skip_serializing_if = "Option::is_none")]
+    pub gender: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biz_mail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    })
 }
 
 /// `message/send` body. `touser` is "a|b|c" or "@all".
@@ -258,6 +292,14 @@ mod tests {
         let a: CodeUserInfo = serde_json::from_str(r#"{"errcode":0,"errmsg":"ok","userid":"USERID","user_ticket":"T"}"#).unwrap();
         let b: CodeUserInfo = serde_json::from_str(r#"{"errcode":0,"errmsg":"ok","UserId":"USERID","DeviceId":"D"}"#).unwrap();
         assert_eq!(a.userid, b.userid);
+        // auth/getuserdetail: gender documented as a string, tolerated as a number.
+        let d: UserDetail = serde_json::from_str(
+            r#"{"errcode":0,"errmsg":"ok","userid":"lisi","gender":"1","avatar":"http://wx.qlogo.cn/mmopen/x/0","qr_code":"https://open.work.weixin.qq.com/wwopen/userQRCode?vcode=x","mobile":"13800000000","email":"zhangsan@gzdev.com","biz_mail":"zhangsan@qyycs2.wecom.work","address":"广州市海珠区新港中路"}"#,
+        )
+        .unwrap();
+        assert_eq!((d.gender.as_deref(), d.mobile.as_deref()), (Some("1"), Some("13800000000")));
+        let n: UserDetail = serde_json::from_str(r#"{"userid":"lisi","gender":2}"#).unwrap();
+        assert_eq!((n.gender.as_deref(), n.email), (Some("2"), None));
     }
 
     #[test]

@@ -31,6 +31,16 @@ impl EmployeeTag {
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EmployeeTagMember>> {
         Ok(loader(ctx).load_one(TagMembers(self.0.id)).await?.unwrap_or_default().into_iter().map(EmployeeTagMember).collect())
     }
+    /// WeCom's address-book tag id, once the tag is in WeCom.
+    async fn wecom_id(&self) -> Option<i64> {
+        self.0.wecom_tag_id
+    }
+    /// Made in the WeCom console or by another app: WeCom lets this server
+    /// change it only with the contacts-sync secret
+    /// (`CONFLICT EMPLOYEE_TAG_NOT_MADE_HERE` otherwise).
+    async fn synced_from_wecom(&self) -> bool {
+        self.0.wecom_tag_id.is_some() && self.0.wecom_owner.is_none()
+    }
     async fn member_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         Ok(loader(ctx).load_one(TagMembers(self.0.id)).await?.map(|m| m.len() as i64).unwrap_or(0))
     }
@@ -102,9 +112,12 @@ pub struct EmployeeTagMutation;
 impl EmployeeTagMutation {
     #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_TAG_MANAGE)")]
     async fn create_employee_tag(&self, ctx: &Context<'_>, input: CreateEmployeeTagInput) -> async_graphql::Result<EmployeeTag> {
+        let scope = ctx.scope()?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         let t = employee_tags::create(
             ctx.db(),
-            ctx.scope()?,
+            scope,
+            link.as_ref(),
             &input.name,
             &parse_ids(&input.employee_ids, "employeeIds")?,
             &parse_ids(&input.department_ids, "departmentIds")?,
@@ -115,12 +128,16 @@ impl EmployeeTagMutation {
 
     #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_TAG_MANAGE)")]
     async fn rename_employee_tag(&self, ctx: &Context<'_>, id: ID, name: String) -> async_graphql::Result<EmployeeTag> {
-        Ok(EmployeeTag(employee_tags::rename(ctx.db(), ctx.scope()?, parse_id(&id, "id")?, &name).await?))
+        let scope = ctx.scope()?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
+        Ok(EmployeeTag(employee_tags::rename(ctx.db(), scope, link.as_ref(), parse_id(&id, "id")?, &name).await?))
     }
 
     #[graphql(guard = "Perm(perm::ORG_EMPLOYEE_TAG_MANAGE)")]
     async fn delete_employee_tag(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
-        employee_tags::delete(ctx.db(), ctx.scope()?, parse_id(&id, "id")?).await?;
+        let scope = ctx.scope()?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
+        employee_tags::delete(ctx.db(), scope, link.as_ref(), parse_id(&id, "id")?).await?;
         Ok(DeletePayload { id })
     }
 
@@ -132,9 +149,12 @@ impl EmployeeTagMutation {
         #[graphql(default)] employee_ids: Vec<ID>,
         #[graphql(default)] department_ids: Vec<ID>,
     ) -> async_graphql::Result<EmployeeTag> {
+        let scope = ctx.scope()?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
         let t = employee_tags::add_members(
             ctx.db(),
-            ctx.scope()?,
+            scope,
+            link.as_ref(),
             parse_id(&tag_id, "tagId")?,
             &parse_ids(&employee_ids, "employeeIds")?,
             &parse_ids(&department_ids, "departmentIds")?,
@@ -154,6 +174,8 @@ impl EmployeeTagMutation {
     ) -> async_graphql::Result<EmployeeTag> {
         let e = employee_id.as_ref().map(|e| parse_id(e, "employeeId")).transpose()?;
         let d = department_id.as_ref().map(|d| parse_id(d, "departmentId")).transpose()?;
-        Ok(EmployeeTag(employee_tags::remove_member(ctx.db(), ctx.scope()?, parse_id(&tag_id, "tagId")?, e, d).await?))
+        let scope = ctx.scope()?;
+        let link = crate::wecom_sync::link::link(ctx.state(), scope.corp_id()).await?;
+        Ok(EmployeeTag(employee_tags::remove_member(ctx.db(), scope, link.as_ref(), parse_id(&tag_id, "tagId")?, e, d).await?))
     }
 }

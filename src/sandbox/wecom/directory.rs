@@ -7,11 +7,13 @@ use axum::http::Method;
 use serde_json::{json, Value};
 
 use super::wire::{cursor_offset, err, next_cursor, parse, valid_department_name};
-use crate::integrations::wecom::types::{AppChatCreate, CreateDepartment, Department, UpdateDepartment, User, WriteUser};
+use crate::integrations::wecom::types::{AppChatCreate, CreateDepartment, Department, UpdateDepartment, User, UserDetail, WriteUser};
 use crate::sandbox::world::SandboxCorp;
 
 /// How long a WeCom OAuth code may be exchanged.
 const OAUTH_CODE_SECS: i64 = 300;
+/// How long a `user_ticket` reads `auth/getuserdetail` (its `expires_in`).
+const USER_TICKET_SECS: i64 = 1800;
 
 pub(super) fn handle(
     corp: &mut SandboxCorp,
@@ -238,11 +240,43 @@ pub(super) fn handle(
         ("GET", "/cgi-bin/auth/getuserinfo") => {
             let code = q.get("code").cloned().unwrap_or_default();
             // Single use, and valid 5 minutes.
-            let (userid, issued) = corp.oauth_codes.remove(&code).ok_or_else(|| err(40029, "invalid code"))?;
-            if chrono::Utc::now().timestamp() - issued > OAUTH_CODE_SECS {
+            let (userid, issued, consent) = corp.oauth_codes.remove(&code).ok_or_else(|| err(40029, "invalid code"))?;
+            let now = chrono::Utc::now().timestamp();
+            if now - issued > OAUTH_CODE_SECS {
                 return Err(err(40029, "invalid code"));
             }
-            Ok(json!({"userid": userid, "user_ticket": format!("ticket-{userid}")}))
+            // A `user_ticket` only when the member consented (scope snsapi_privateinfo).
+            if !consent {
+                return Ok(json!({"userid": userid}));
+            }
+            let ticket = format!("ticket-{}", uuid::Uuid::new_v4().simple());
+            corp.user_tickets.insert(ticket.clone(), (userid.clone(), now));
+            Ok(json!({"userid": userid, "user_ticket": ticket, "expires_in": USER_TICKET_SECS}))
+        }
+        ("POST", "/cgi-bin/auth/getuserdetail") => {
+            // Self-built apps only.
+            if kind != "agent" {
+                return Err(err(48002, "api forbidden"));
+            }
+            let req: UserTicket = parse(body)?;
+            // WeCom does not document the errcode for an unknown or expired
+            // ticket (UNVERIFIED); 40029 here, and the client relies on none.
+            let (userid, issued) = corp.user_tickets.get(&req.user_ticket).cloned().ok_or_else(|| err(40029, "invalid user_ticket"))?;
+            if chrono::Utc::now().timestamp() - issued > USER_TICKET_SECS {
+                return Err(err(40029, "invalid user_ticket"));
+            }
+            let u = corp.users.get(&userid).ok_or_else(|| err(60111, "userid not found"))?;
+            let detail = UserDetail {
+                userid: u.userid.clone(),
+                gender: Some(u.gender.clone().unwrap_or_else(|| "0".into())),
+                avatar: u.avatar.clone(),
+                qr_code: None,
+                mobile: u.mobile.clone(),
+                email: u.email.clone(),
+                biz_mail: None,
+                address: u.address.clone(),
+            };
+            serde_json::to_value(detail).map_err(|_| err(-1, "system error"))
         }
         ("POST", "/cgi-bin/appchat/create") => {
             if kind != "agent" {
@@ -290,6 +324,11 @@ pub(super) fn handle(
         }
         _ => Err(err(404, "unknown path in the sandbox")),
     }
+}
+
+#[derive(serde::Deserialize)]
+struct UserTicket {
+    user_ticket: String,
 }
 
 #[derive(serde::Deserialize)]

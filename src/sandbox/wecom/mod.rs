@@ -1,6 +1,7 @@
 //! WeCom's `/cgi-bin` endpoints, as the sandbox answers them: tokens and the
 //! checks every call passes here, the endpoints in `directory` and `external`.
 
+mod address_tags;
 mod directory;
 mod external;
 mod wire;
@@ -132,6 +133,8 @@ async fn api(State(sb): State<Sandbox>, method: Method, uri: Uri, Query(q): Quer
 fn handle(corp: &mut SandboxCorp, kind: &str, method: &Method, path: &str, q: &BTreeMap<String, String>, body: Option<&Value>) -> Value {
     let answer = if path.starts_with("/cgi-bin/externalcontact/") {
         external::handle(corp, kind, method, path, q, body)
+    } else if path.starts_with("/cgi-bin/tag/") {
+        address_tags::handle(corp, kind, method, path, q, body)
     } else {
         directory::handle(corp, kind, method, path, q, body)
     };
