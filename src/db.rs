@@ -137,8 +137,10 @@ pub async fn keep_planner_statistics(db: &DatabaseConnection) -> Result<bool, se
     Ok(true)
 }
 
-/// PostgreSQL: ANALYZE the tables that changed by more than a tenth (or
-/// 1,000 rows) since they were last measured. Autovacuum does this when it
+/// PostgreSQL: ANALYZE the tables that changed by more than half (or 1,000
+/// rows) since they were last measured — enough to keep index plans while a
+/// table grows, since the planner scales old statistics by the table's
+/// current size, and each ANALYZE of a large table costs tens of ms. Autovacuum does this when it
 /// is on, minutes later; a bulk load (a first WeCom sync) calls this every
 /// few thousand rows so its own lookups keep their index plans: without
 /// statistics PostgreSQL reads every row of the corp to find a page of ids.
@@ -152,7 +154,7 @@ pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), sea_orm::
         .query_all_raw(Statement::from_string(
             DbBackend::Postgres,
             "SELECT relname::text FROM pg_stat_user_tables WHERE schemaname = current_schema() \
-             AND n_mod_since_analyze > greatest(1000, n_live_tup / 10)",
+             AND n_mod_since_analyze > greatest(1000, n_live_tup / 2)",
         ))
         .await?;
     for row in stale {

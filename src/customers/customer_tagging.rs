@@ -315,13 +315,19 @@ pub async fn reconcile_from_wecom(db: &impl ConnectionTrait, scope: &Scope, rela
         .collect();
     let now = Utc::now();
     for chunk in differing.chunks(100) {
+        // Only relations that have rows here need a delete: on a first sync
+        // none do, and PostgreSQL spends milliseconds planning a long OR list.
         let mut pairs = Condition::any();
-        for ((customer_id, employee_id), _) in chunk {
+        let mut any_rows = false;
+        for ((customer_id, employee_id), _) in chunk.iter().filter(|(pair, _)| current.contains_key(pair)) {
+            any_rows = true;
             pairs = pairs.add(
                 Condition::all().add(follow_tag::Column::CustomerId.eq(*customer_id)).add(follow_tag::Column::EmployeeId.eq(*employee_id)),
             );
         }
-        scope.delete_many::<follow_tag::Entity>().filter(pairs).exec(db).await?;
+        if any_rows {
+            scope.delete_many::<follow_tag::Entity>().filter(pairs).exec(db).await?;
+        }
         let rows: Vec<follow_tag::ActiveModel> = chunk
             .iter()
             .flat_map(|((customer_id, employee_id), tags)| {

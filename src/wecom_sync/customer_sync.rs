@@ -41,7 +41,11 @@ pub(super) fn upstream(e: crate::integrations::wecom::WecomError) -> JobError {
     JobError::from_app(e.into())
 }
 
-/// Every customer of the given members, page by page (≤ 100 members per request, ≤ 100 rows per page).
+/// Every customer of the given members, page by page (≤ 100 members per
+/// request, ≤ 100 rows per page). The next page is requested while the
+/// current one is written: its cursor is known once the page arrives, and
+/// WeCom's answer time (tens of ms) then overlaps our writes instead of
+/// adding to them. The checkpoint still moves only after a page is written.
 pub async fn sync_customers(
     db: &DatabaseConnection,
     scope: &Scope,
@@ -53,27 +57,36 @@ pub async fn sync_customers(
 ) -> Result<(), JobError> {
     let mut userids: Vec<String> = employees.keys().cloned().collect();
     userids.sort();
-    let mut pages = 0usize;
-    for (i, chunk) in userids.chunks(100).enumerate().skip(start.0) {
-        let mut cursor = if i == start.0 { start.1.clone() } else { String::new() };
-        loop {
-            let body = types::BatchGetByUser { userid_list: chunk.to_vec(), cursor: cursor.clone(), limit: 100 };
-            let page = link.client.contacts_by_user(&link.creds, &body).await.map_err(upstream)?;
-            apply_contact_page(db, scope, &page.external_contact_list, employees, out).await?;
-            pages += 1;
-            if pages.is_multiple_of(PAGES_BETWEEN_STATISTICS) {
-                crate::db::refresh_statistics(db).await.map_err(AppError::from)?;
+    let chunks: Vec<&[String]> = userids.chunks(100).collect();
+    let fetch = |chunk: usize, cursor: String| {
+        let body = chunks.get(chunk).map(|c| types::BatchGetByUser { userid_list: c.to_vec(), cursor, limit: 100 });
+        async move {
+            match body {
+                Some(body) => link.client.contacts_by_user(&link.creds, &body).await.map(Some).map_err(upstream),
+                None => Ok(None),
             }
-            let (next_chunk, next_cursor) =
-                if page.next_cursor.is_empty() { (i + 1, String::new()) } else { (i, page.next_cursor.clone()) };
-            Checkpoint { phase: "customers".into(), chunk: next_chunk, cursor: next_cursor, next_chat: 0, out: out.clone() }
-                .save(ctx)
-                .await?;
-            if page.next_cursor.is_empty() {
-                break;
-            }
-            cursor = page.next_cursor;
         }
+    };
+    let mut pages = 0usize;
+    let mut chunk = start.0;
+    let mut page = fetch(chunk, start.1).await?;
+    while let Some(current) = page {
+        let (next_chunk, next_cursor) =
+            if current.next_cursor.is_empty() { (chunk + 1, String::new()) } else { (chunk, current.next_cursor.clone()) };
+        let (written, fetched) = tokio::join!(
+            apply_contact_page(db, scope, &current.external_contact_list, employees, out),
+            fetch(next_chunk, next_cursor.clone())
+        );
+        written?;
+        pages += 1;
+        if pages.is_multiple_of(PAGES_BETWEEN_STATISTICS) {
+            crate::db::refresh_statistics(db).await.map_err(AppError::from)?;
+        }
+        Checkpoint { phase: "customers".into(), chunk: next_chunk, cursor: next_cursor, next_chat: 0, out: out.clone() }.save(ctx).await?;
+        // A failed prefetch surfaces only now, after the page before it is
+        // written and checkpointed, so a retry resumes exactly there.
+        page = fetched?;
+        chunk = next_chunk;
     }
     Ok(())
 }
