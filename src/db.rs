@@ -173,3 +173,27 @@ pub async fn write_txn(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTrans
     db.begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() })
         .await
 }
+
+/// How durable a write transaction's commit must be before it returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Flushed to disk before the commit returns (everything by default).
+    Flushed,
+    /// Data the next sync rebuilds from WeCom (full-sync pages). On PostgreSQL
+    /// the commit does not wait for its WAL flush (`synchronous_commit = off`,
+    /// this transaction only): a crash can lose the last moments of such
+    /// commits, never half of one, and never one older than a later flushed
+    /// commit (the WAL is one sequence), so a sync checkpoint saved after a
+    /// page never outlives the page. SQLite in WAL mode is unchanged.
+    Rebuildable,
+}
+
+/// [`write_txn`] with the given commit durability.
+pub async fn write_txn_with(db: &DatabaseConnection, durability: Durability) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::ConnectionTrait;
+    let txn = write_txn(db).await?;
+    if durability == Durability::Rebuildable && txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL synchronous_commit = off").await?;
+    }
+    Ok(txn)
+}

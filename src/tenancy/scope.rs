@@ -308,6 +308,21 @@ impl Scope {
         Ok(())
     }
 
+    /// Inserts many rows with the corp stamped on each and returns them as
+    /// stored (ids included), saving the read-back by natural key.
+    pub async fn insert_many_returning<A, I>(&self, db: &impl ConnectionTrait, rows: I) -> AppResult<Vec<<A::Entity as EntityTrait>::Model>>
+    where
+        A: TenantActiveModel + Send,
+        <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+        I: IntoIterator<Item = A>,
+    {
+        let rows = self.stamped(rows);
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(<A::Entity as EntityTrait>::insert_many(rows).exec_with_returning(db).await?)
+    }
+
     /// Inserts many rows with the corp stamped on each, skipping rows that hit
     /// `on_conflict`'s unique key (idempotent producers).
     pub async fn insert_many_ignoring<A, I>(

@@ -360,7 +360,7 @@ pub(super) async fn apply(
                 .collect();
             let employees = employee_ids(state, scope).await?;
             let mut out = super::progress::SyncOutcome::default();
-            super::customer_sync::apply_contact_page(&state.db, scope, &page, &employees, &mut out).await?;
+            super::customer_sync::apply_contact_page(&state.db, scope, &page, &employees, &mut out, crate::db::Durability::Flushed).await?;
             Ok(status::APPLIED)
         }
         ("change_external_contact", "del_external_contact" | "del_follow_user") => {

@@ -7,6 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, TryStreamExt};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect};
 use serde_json::json;
 
@@ -19,6 +20,7 @@ use crate::{
         recycle::{self, LossType},
         timeline::{self, EventKind, NewEvent},
     },
+    db::Durability,
     error::{AppError, AppResult},
     integrations::wecom::types,
     jobs::{JobCtx, JobError},
@@ -32,6 +34,13 @@ const PAGES_BETWEEN_STATISTICS: usize = 20;
 
 /// WeCom's cap on `groupchat/list`'s `owner_filter.userid_list`.
 const GROUP_OWNERS_PER_CALL: usize = 100;
+
+/// Group chats written per transaction in a full sync (also the checkpoint step).
+const GROUPS_PER_TRANSACTION: usize = 20;
+
+/// `groupchat/get` calls in flight at once: enough to hide WeCom's answer
+/// time, few enough to stay clear of its concurrency limit (45033).
+const GROUP_READS_IN_FLIGHT: usize = 4;
 
 pub(super) fn at(ts: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(ts, 0).unwrap_or_default()
@@ -74,7 +83,7 @@ pub async fn sync_customers(
         let (next_chunk, next_cursor) =
             if current.next_cursor.is_empty() { (chunk + 1, String::new()) } else { (chunk, current.next_cursor.clone()) };
         let (written, fetched) = tokio::join!(
-            apply_contact_page(db, scope, &current.external_contact_list, employees, out),
+            apply_contact_page(db, scope, &current.external_contact_list, employees, out, Durability::Rebuildable),
             fetch(next_chunk, next_cursor.clone())
         );
         written?;
@@ -106,16 +115,17 @@ pub async fn apply_contact_page(
     page: &[types::ContactWithFollow],
     employees: &HashMap<String, i64>,
     out: &mut SyncOutcome,
+    durability: Durability,
 ) -> AppResult<()> {
     if page.is_empty() {
         return Ok(());
     }
-    let txn = crate::db::write_txn(db).await?;
+    let txn = crate::db::write_txn_with(db, durability).await?;
     let now = Utc::now();
     let ids: Vec<String> = page.iter().map(|c| c.external_contact.external_userid.clone()).collect::<HashSet<_>>().into_iter().collect();
     let mut customers: HashMap<String, customer::Model> = scope
         .select::<customer::Entity>()
-        .filter(customer::Column::ExternalUserid.is_in(ids.clone()))
+        .filter(customer::Column::ExternalUserid.is_in(ids))
         .all(&txn)
         .await?
         .into_iter()
@@ -153,15 +163,9 @@ pub async fn apply_contact_page(
     }
     if !fresh.is_empty() {
         out.customers_created += fresh.len() as u32;
-        scope.insert_many(&txn, fresh).await?;
-        customers = scope
-            .select::<customer::Entity>()
-            .filter(customer::Column::ExternalUserid.is_in(ids.clone()))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|c| (c.external_userid.clone(), c))
-            .collect();
+        for c in scope.insert_many_returning(&txn, fresh).await? {
+            customers.insert(c.external_userid.clone(), c);
+        }
     }
     // Profile changes of known customers.
     let mut updated: HashSet<String> = HashSet::new();
@@ -320,13 +324,48 @@ pub async fn sync_groups(
             cursor = page.next_cursor;
         }
     }
-    for (i, c) in chats.iter().enumerate().skip(start) {
-        let chat = link.client.group_chat_get(&link.creds, &c.chat_id).await.map_err(upstream)?;
-        apply_group(db, scope, &chat, c.status, employees, out).await?;
-        if i % 20 == 19 {
-            Checkpoint { phase: "groups".into(), next_chat: i + 1, out: out.clone(), ..Default::default() }.save(ctx).await?;
+    // Like contact pages: the next batch's details are read while this batch
+    // is written, a few reads in flight, and a batch is one transaction.
+    let batches: Vec<&[types::GroupChatRef]> = chats.get(start..).unwrap_or_default().chunks(GROUPS_PER_TRANSACTION).collect();
+    let fetch = |batch: usize| {
+        let refs = batches.get(batch).copied();
+        async move {
+            let Some(refs) = refs else { return Ok(None) };
+            // The reads are made before they are streamed: a closure inside the
+            // stream would make this future's type too general to be `Send`.
+            let reads: Vec<_> = refs.iter().map(|c| link.client.group_chat_get(&link.creds, &c.chat_id)).collect();
+            let details: Vec<types::GroupChat> =
+                futures_util::stream::iter(reads).buffered(GROUP_READS_IN_FLIGHT).try_collect().await.map_err(upstream)?;
+            Ok::<_, JobError>(Some(refs.iter().map(|c| c.status).zip(details).collect::<Vec<_>>()))
         }
+    };
+    let mut next_chat = start;
+    let mut batch = 0;
+    let mut fetched = fetch(batch).await?;
+    while let Some(current) = fetched {
+        let (written, prefetched) = tokio::join!(apply_groups(db, scope, &current, employees, out), fetch(batch + 1));
+        written?;
+        next_chat += current.len();
+        Checkpoint { phase: "groups".into(), next_chat, out: out.clone(), ..Default::default() }.save(ctx).await?;
+        fetched = prefetched?;
+        batch += 1;
     }
+    Ok(())
+}
+
+/// Writes several group chats (with their WeCom status) in one transaction.
+async fn apply_groups(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    chats: &[(i32, types::GroupChat)],
+    employees: &HashMap<String, i64>,
+    out: &mut SyncOutcome,
+) -> AppResult<()> {
+    let txn = crate::db::write_txn_with(db, Durability::Rebuildable).await?;
+    for (status, chat) in chats {
+        write_group(&txn, scope, chat, *status, employees, out).await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 
@@ -340,8 +379,21 @@ pub async fn apply_group(
     out: &mut SyncOutcome,
 ) -> AppResult<()> {
     let txn = crate::db::write_txn(db).await?;
+    write_group(&txn, scope, chat, status, employees, out).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn write_group(
+    txn: &sea_orm::DatabaseTransaction,
+    scope: &Scope,
+    chat: &types::GroupChat,
+    status: i32,
+    employees: &HashMap<String, i64>,
+    out: &mut SyncOutcome,
+) -> AppResult<()> {
     let now = Utc::now();
-    let existing = scope.select::<customer_group::Entity>().filter(customer_group::Column::ChatId.eq(&chat.chat_id)).one(&txn).await?;
+    let existing = scope.select::<customer_group::Entity>().filter(customer_group::Column::ChatId.eq(&chat.chat_id)).one(txn).await?;
     let owner_id = employees.get(&chat.owner).copied();
     let group_id = match existing {
         Some(g) => {
@@ -359,7 +411,7 @@ pub async fn apply_group(
                 am.status = Set(status);
                 am.member_version = Set(chat.member_version.clone());
                 am.updated_at = Set(now);
-                scope.update(&txn, am).await?;
+                scope.update(txn, am).await?;
                 out.groups_updated += 1;
             }
             g.id
@@ -367,7 +419,7 @@ pub async fn apply_group(
         None => {
             let g = scope
                 .insert(
-                    &txn,
+                    txn,
                     customer_group::ActiveModel {
                         chat_id: Set(chat.chat_id.clone()),
                         name: Set(chat.name.clone()),
@@ -391,7 +443,7 @@ pub async fn apply_group(
     let current: HashMap<String, group_member::Model> = scope
         .select::<group_member::Entity>()
         .filter(group_member::Column::GroupId.eq(group_id))
-        .all(&txn)
+        .all(txn)
         .await?
         .into_iter()
         .map(|m| (m.userid.clone(), m))
@@ -404,7 +456,7 @@ pub async fn apply_group(
             .update_many::<group_member::Entity>()
             .col_expr(group_member::Column::LeftAt, Some(now).into())
             .filter(group_member::Column::Id.is_in(gone.iter().map(|m| m.id)))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
     // Back after leaving: the same row, joined again.
@@ -416,7 +468,7 @@ pub async fn apply_group(
         am.joined_at = Set(at(m.join_time));
         am.join_scene = Set(m.join_scene);
         am.state = Set(m.state.clone());
-        scope.update(&txn, am).await?;
+        scope.update(txn, am).await?;
     }
     // The customers among the joiners and leavers, for their timelines.
     let externals: Vec<String> = chat
@@ -430,7 +482,7 @@ pub async fn apply_group(
         let known: HashMap<String, i64> = scope
             .select::<customer::Entity>()
             .filter(customer::Column::ExternalUserid.is_in(externals))
-            .all(&txn)
+            .all(txn)
             .await?
             .into_iter()
             .map(|c| (c.external_userid, c.id))
@@ -452,7 +504,7 @@ pub async fn apply_group(
                 events.push(NewEvent::new(*cid, EventKind::LeftGroup, now).in_group(group_id).with(json!({"groupName": chat.name})));
             }
         }
-        timeline::append(&txn, scope, events).await?;
+        timeline::append(txn, scope, events).await?;
     }
     out.members_changed += (gone.len() + back.len()) as u32;
     let fresh: Vec<group_member::ActiveModel> = chat
@@ -475,8 +527,7 @@ pub async fn apply_group(
         })
         .collect();
     out.members_changed += fresh.len() as u32;
-    scope.insert_many(&txn, fresh).await?;
-    txn.commit().await?;
+    scope.insert_many(txn, fresh).await?;
     Ok(())
 }
 

@@ -206,7 +206,7 @@ async fn flush_refreshes(
     let written: Result<(), JobError> = async {
         let employees = employee_ids(state, &scope).await?;
         let mut out = super::progress::SyncOutcome::default();
-        super::customer_sync::apply_contact_page(&state.db, &scope, &page, &employees, &mut out).await?;
+        super::customer_sync::apply_contact_page(&state.db, &scope, &page, &employees, &mut out, crate::db::Durability::Flushed).await?;
         Ok(())
     }
     .await;
