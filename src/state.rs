@@ -21,8 +21,9 @@ use crate::{
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
-    /// Small writes that arrive together, committed in one transaction (callbacks).
-    pub commits: GroupCommit,
+    /// Verified WeCom callbacks that arrive together, stored in one
+    /// transaction (`true`: stored; `false`: a redelivery).
+    pub inbox_commits: GroupCommit<entity::wecom_inbox::ActiveModel, bool>,
     pub config: Arc<Config>,
     pub kv: Kv,
     pub master_key: MasterKey,

@@ -118,7 +118,7 @@ impl AppState {
             files: Arc::new(LocalDirStore::new(config.data_dir.join("files"))),
             wecom,
             callback_keys: Default::default(),
-            commits: crate::db::group_commit::GroupCommit::start(db.clone()),
+            inbox_commits: crate::db::group_commit::GroupCommit::start(db.clone(), Arc::new(crate::wecom_sync::inbox::store_batch)),
             db,
             kv,
             master_key,

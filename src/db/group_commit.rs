@@ -1,108 +1,129 @@
-//! Group commit: small writes that arrive together share one transaction,
-//! so a burst pays one commit (one fsync on SQLite, one WAL flush on
-//! PostgreSQL) instead of one per write.
+//! Group commit: small writes of one kind that arrive together share one
+//! transaction and one multi-row statement per table, so a burst pays one
+//! commit (one fsync on SQLite, one WAL flush on PostgreSQL) and a few round
+//! trips instead of a commit and several round trips per write.
 //!
-//! A caller hands over its write and awaits the answer; the committer takes
-//! every write waiting at that moment (up to [`MAX_BATCH`]), runs them in
-//! one transaction, commits, and only then answers each caller. A caller
-//! that has its answer therefore knows its write is durable. When a write
-//! or the commit fails, the batch is rolled back and each write runs again
-//! in a transaction of its own, so one bad write fails alone (a write is
-//! `Fn` for that reason). A lone write is not delayed: the committer never
-//! waits for company, it takes what queued while the previous commit ran.
-//!
-//! No savepoint per write: on PostgreSQL they doubled the round trips of a
-//! batch, and the retry alone gives the same isolation.
+//! A caller hands over its item and awaits the answer; a committer takes
+//! every item waiting at that moment (up to [`MAX_BATCH`]), writes them with
+//! the batch writer in one transaction, commits, and only then answers each
+//! caller. A caller that has its answer therefore knows its write is
+//! durable. When the batch or its commit fails, it is rolled back and each
+//! item is written again in a transaction of its own, so one bad item fails
+//! alone. A lone item is not delayed: a committer never waits for company,
+//! it takes what queued while the previous commit ran.
 
-use std::{any::Any, future::Future, pin::Pin};
+use std::{future::Future, pin::Pin, sync::Arc};
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Mutex};
 
-/// Writes one transaction holds at most (bounds the time a commit keeps
+/// Items one transaction holds at most (bounds the time a commit keeps
 /// SQLite's single writer and the size of a failed batch).
 pub const MAX_BATCH: usize = 256;
 
-type Output = Box<dyn Any + Send>;
-type Write = Box<dyn for<'t> Fn(&'t DatabaseTransaction) -> Pin<Box<dyn Future<Output = Result<Output, DbErr>> + Send + 't>> + Send + Sync>;
+/// Batches in flight at once on PostgreSQL: while one commits, the next is
+/// written. Items of concurrent batches that touch the same unique key wait
+/// for each other (or, rarely, deadlock: the batch then fails and each item
+/// is written alone), as any two transactions would.
+pub const PG_COMMITTERS: usize = 4;
 
-struct Pending {
-    write: Write,
-    answer: oneshot::Sender<Result<Output, DbErr>>,
+/// Writes a batch of items inside the given transaction and answers one
+/// output per item, in order.
+pub type BatchWriter<I, O> =
+    Arc<dyn for<'t> Fn(&'t DatabaseTransaction, &'t [I]) -> Pin<Box<dyn Future<Output = Result<Vec<O>, DbErr>> + Send + 't>> + Send + Sync>;
+
+struct Pending<I, O> {
+    item: I,
+    answer: oneshot::Sender<Result<O, DbErr>>,
 }
 
-/// The handle writers submit to; cheap to clone. The committer task ends
-/// when the last handle is dropped.
-#[derive(Clone)]
-pub struct GroupCommit {
-    queue: mpsc::Sender<Pending>,
+/// The handle writers submit to; cheap to clone. The committers end when
+/// the last handle is dropped.
+pub struct GroupCommit<I, O> {
+    queue: mpsc::Sender<Pending<I, O>>,
 }
 
-impl GroupCommit {
-    /// Starts the committer over `db` (on the current tokio runtime).
-    pub fn start(db: DatabaseConnection) -> GroupCommit {
+impl<I, O> Clone for GroupCommit<I, O> {
+    fn clone(&self) -> Self {
+        GroupCommit { queue: self.queue.clone() }
+    }
+}
+
+impl<I: Send + Sync + 'static, O: Send + 'static> GroupCommit<I, O> {
+    /// Starts the committers over `db` (on the current tokio runtime): one
+    /// on SQLite, whose single writer would only make a second one wait;
+    /// [`PG_COMMITTERS`] on PostgreSQL.
+    pub fn start(db: DatabaseConnection, writer: BatchWriter<I, O>) -> Self {
         let (queue, rx) = mpsc::channel(MAX_BATCH * 8);
-        tokio::spawn(commit_loop(db, rx));
+        let committers = match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => PG_COMMITTERS,
+            _ => 1,
+        };
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..committers {
+            tokio::spawn(commit_loop(db.clone(), writer.clone(), rx.clone()));
+        }
         GroupCommit { queue }
     }
 
-    /// Runs `write` inside a shared transaction and returns its result once
-    /// that transaction has committed. An `Err` means nothing `write` did was
+    /// Writes `item` in a shared transaction and returns its output once that
+    /// transaction has committed. An `Err` means nothing of `item` was
     /// stored: its own error, or the commit's.
-    pub async fn run<T, F>(&self, write: F) -> Result<T, DbErr>
-    where
-        T: Send + 'static,
-        F: for<'t> Fn(&'t DatabaseTransaction) -> Pin<Box<dyn Future<Output = Result<T, DbErr>> + Send + 't>> + Send + Sync + 'static,
-    {
+    pub async fn run(&self, item: I) -> Result<O, DbErr> {
         let (answer, reply) = oneshot::channel();
-        let write: Write = Box::new(move |txn| {
-            let fut = write(txn);
-            Box::pin(async move { fut.await.map(|t| Box::new(t) as Output) })
-        });
-        self.queue.send(Pending { write, answer }).await.map_err(|_| DbErr::Custom("group commit stopped".into()))?;
-        let out = reply.await.map_err(|_| DbErr::Custom("group commit dropped the write".into()))??;
-        out.downcast::<T>().map(|b| *b).map_err(|_| DbErr::Custom("group commit answered the wrong type".into()))
+        self.queue.send(Pending { item, answer }).await.map_err(|_| DbErr::Custom("group commit stopped".into()))?;
+        reply.await.map_err(|_| DbErr::Custom("group commit dropped the write".into()))?
     }
 }
 
-async fn commit_loop(db: DatabaseConnection, mut rx: mpsc::Receiver<Pending>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(p) => batch.push(p),
-                Err(_) => break,
+async fn commit_loop<I, O>(db: DatabaseConnection, writer: BatchWriter<I, O>, rx: Arc<Mutex<mpsc::Receiver<Pending<I, O>>>>) {
+    loop {
+        // The queue is held only while a batch is taken, not while it commits.
+        let batch = {
+            let mut rx = rx.lock().await;
+            let Some(first) = rx.recv().await else { return };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(p) => batch.push(p),
+                    Err(_) => break,
+                }
             }
-        }
-        commit_batch(&db, batch).await;
+            batch
+        };
+        commit_batch(&db, &writer, batch).await;
     }
 }
 
-async fn commit_batch(db: &DatabaseConnection, batch: Vec<Pending>) {
-    if batch.len() > 1 {
-        let writes: Vec<&Write> = batch.iter().map(|p| &p.write).collect();
-        match run_together(db, &writes).await {
-            Ok(results) => {
-                for (p, result) in batch.into_iter().zip(results) {
-                    let _ = p.answer.send(Ok(result));
+async fn commit_batch<I, O>(db: &DatabaseConnection, writer: &BatchWriter<I, O>, batch: Vec<Pending<I, O>>) {
+    let (items, answers): (Vec<I>, Vec<oneshot::Sender<Result<O, DbErr>>>) = batch.into_iter().map(|p| (p.item, p.answer)).unzip();
+    if items.len() > 1 {
+        match write_together(db, writer, &items).await {
+            Ok(outputs) => {
+                for (answer, output) in answers.into_iter().zip(outputs) {
+                    let _ = answer.send(Ok(output));
                 }
                 return;
             }
-            Err(e) => tracing::warn!(error = ?e, writes = batch.len(), "group commit failed; each write runs alone"),
+            Err(e) => tracing::warn!(error = ?e, items = items.len(), "group commit failed; each item is written alone"),
         }
     }
-    for Pending { write, answer } in batch {
-        let _ = answer.send(run_together(db, &[&write]).await.map(|mut results| results.remove(0)));
+    for (item, answer) in items.iter().zip(answers) {
+        let _ = answer.send(
+            write_together(db, writer, std::slice::from_ref(item))
+                .await
+                .and_then(|mut outputs| outputs.pop().ok_or_else(|| DbErr::Custom("batch writer answered nothing".into()))),
+        );
     }
 }
 
-/// Runs `writes` in one transaction; nothing of them is stored unless all succeed.
-async fn run_together(db: &DatabaseConnection, writes: &[&Write]) -> Result<Vec<Output>, DbErr> {
+/// Writes `items` in one transaction; nothing of them is stored unless all succeed.
+async fn write_together<I, O>(db: &DatabaseConnection, writer: &BatchWriter<I, O>, items: &[I]) -> Result<Vec<O>, DbErr> {
     let txn = super::write_txn(db).await?;
-    let mut results = Vec::with_capacity(writes.len());
-    for write in writes {
-        results.push(write(&txn).await?);
+    let outputs = writer(&txn, items).await?;
+    if outputs.len() != items.len() {
+        return Err(DbErr::Custom(format!("batch writer answered {} of {} items", outputs.len(), items.len())));
     }
     txn.commit().await?;
-    Ok(results)
+    Ok(outputs)
 }

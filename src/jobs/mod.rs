@@ -9,4 +9,4 @@ pub mod maintenance;
 pub mod queue;
 
 pub use handler::{ErasedHandler, JobCtx, JobError, JobHandler, JobRegistry, Schedule};
-pub use queue::{insert, insert_job, insert_row, status, JobKind, JobQueue, NewJob};
+pub use queue::{insert, insert_job, insert_row, insert_rows, job_row, status, JobKind, JobQueue, NewJob};

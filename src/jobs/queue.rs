@@ -123,7 +123,30 @@ pub async fn insert_job(db: &impl ConnectionTrait, kind: &str, payload: String, 
 /// id, or `None` when its dedup key was already used. For producers that
 /// queue many jobs and need none of them (the callback inbox).
 pub async fn insert_row(db: &impl ConnectionTrait, kind: &str, payload: String, new: NewJob, now: DateTime<Utc>) -> AppResult<Option<i64>> {
-    let am = job::ActiveModel {
+    let am = job_row(kind, payload, new, now);
+    let res = job::Entity::insert(am).on_conflict_do_nothing_on([job::Column::DedupKey]).exec(db).await?;
+    Ok(match res {
+        TryInsertResult::Inserted(r) => Some(r.last_insert_id),
+        TryInsertResult::Conflicted | TryInsertResult::Empty => None,
+    })
+}
+
+/// Queues many jobs in one statement (a dedup key already used skips its
+/// job), for producers that write in batches (the callback inbox).
+pub async fn insert_rows(db: &impl ConnectionTrait, rows: Vec<job::ActiveModel>) -> Result<(), sea_orm::DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let on_conflict = sea_orm::sea_query::OnConflict::column(job::Column::DedupKey).do_nothing().to_owned();
+    match job::Entity::insert_many(rows).on_conflict(on_conflict).exec_without_returning(db).await {
+        Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The row of a newly queued job.
+pub fn job_row(kind: &str, payload: String, new: NewJob, now: DateTime<Utc>) -> job::ActiveModel {
+    job::ActiveModel {
         corp_id: Set(new.corp_id),
         kind: Set(kind.to_string()),
         payload: Set(payload),
@@ -144,12 +167,7 @@ pub async fn insert_row(db: &impl ConnectionTrait, kind: &str, payload: String, 
         finished_at: Set(None),
         checkpoint: Set(None),
         ..Default::default()
-    };
-    let res = job::Entity::insert(am).on_conflict_do_nothing_on([job::Column::DedupKey]).exec(db).await?;
-    Ok(match res {
-        TryInsertResult::Inserted(r) => Some(r.last_insert_id),
-        TryInsertResult::Conflicted | TryInsertResult::Empty => None,
-    })
+    }
 }
 
 /// Typed [`insert_job`].

@@ -16,7 +16,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TryInsertResult};
+use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -185,37 +185,12 @@ pub async fn receive(State(app): State<AppState>, Path(corp): Path<String>, Quer
     (StatusCode::OK, "").into_response()
 }
 
-/// Stores the event and its apply job in one transaction (a crash between
-/// two statements once left acknowledged events unapplied until the sweep);
-/// `false` for a redelivery already stored. Concurrent callbacks share the
+/// Stores the event and its apply job (see [`inbox::store_batch`]); `false`
+/// for a redelivery already stored. Concurrent callbacks share the
 /// transaction (`GroupCommit`): this returns only after it committed, so the
 /// 200 that follows never acknowledges an event a crash could lose.
 async fn store(app: &AppState, row: wecom_inbox::ActiveModel) -> Result<bool, AppError> {
-    let corp_id = match &row.corp_id {
-        sea_orm::ActiveValue::Set(c) => *c,
-        _ => return Err(AppError::internal(anyhow::anyhow!("inbox row without corp"))),
-    };
-    let now = Utc::now();
-    let stored = app
-        .commits
-        .run(move |txn| {
-            let row = row.clone();
-            Box::pin(async move {
-                let inserted = wecom_inbox::Entity::insert(row)
-                    .on_conflict_do_nothing_on([wecom_inbox::Column::CorpId, wecom_inbox::Column::DedupKey])
-                    .exec(txn)
-                    .await?;
-                let TryInsertResult::Inserted(r) = inserted else { return Ok(false) };
-                let (new, payload) = inbox::apply_job(corp_id, r.last_insert_id, "");
-                let text = payload.to_string();
-                crate::jobs::insert_job(txn, ApplyInbox::KIND, text, new, now)
-                    .await
-                    .map_err(|e| sea_orm::DbErr::Custom(format!("{e:?}")))?;
-                Ok(true)
-            })
-        })
-        .await?;
-    Ok(stored)
+    Ok(app.inbox_commits.run(row).await?)
 }
 
 pub(super) async fn employee_ids(state: &AppState, scope: &Scope) -> Result<std::collections::HashMap<String, i64>, JobError> {

@@ -3,8 +3,12 @@
 //! `INBOX_MAX_ATTEMPTS` tries (with the job queue's backoff between them),
 //! instead of calling WeCom every sweep forever; an admin can retry one.
 
+use std::{collections::HashSet, future::Future, pin::Pin};
+
 use chrono::Utc;
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{
+    sea_query::OnConflict, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, Select,
+};
 use serde_json::json;
 
 use crate::{
@@ -35,6 +39,40 @@ impl JobKind for ApplyInbox {
 pub const INBOX_MAX_ATTEMPTS: i32 = 5;
 
 const NOT_FAILED: Msg = Msg::new("INBOX_EVENT_NOT_FAILED", "只能重试处理失败的事件", "Only a FAILED event can be retried");
+
+/// Stores verified callbacks with one apply job each, in two statements
+/// whatever the batch size (the writer of `AppState::inbox_commits`): `true`
+/// for each row stored, `false` for a redelivery, whether stored before or
+/// earlier in the same batch. The job is queued in the same transaction as
+/// its row, so an acknowledged event always has its job.
+pub fn store_batch<'t>(
+    txn: &'t DatabaseTransaction,
+    rows: &'t [wecom_inbox::ActiveModel],
+) -> Pin<Box<dyn Future<Output = Result<Vec<bool>, DbErr>> + Send + 't>> {
+    Box::pin(async move {
+        let key = |r: &'t wecom_inbox::ActiveModel| (r.corp_id.try_as_ref().copied(), r.dedup_key.try_as_ref().map(String::as_str));
+        let mut seen = HashSet::new();
+        let first: Vec<bool> = rows.iter().map(|r| seen.insert(key(r))).collect();
+        let fresh: Vec<wecom_inbox::ActiveModel> = rows.iter().zip(&first).filter(|(_, f)| **f).map(|(r, _)| r.clone()).collect();
+        let on_conflict = OnConflict::columns([wecom_inbox::Column::CorpId, wecom_inbox::Column::DedupKey]).do_nothing().to_owned();
+        let stored = match wecom_inbox::Entity::insert_many(fresh).on_conflict(on_conflict).exec_with_returning(txn).await {
+            Ok(stored) => stored,
+            Err(DbErr::RecordNotInserted) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let now = Utc::now();
+        let jobs = stored
+            .iter()
+            .map(|m| {
+                let (new, payload) = apply_job(m.corp_id, m.id, "");
+                crate::jobs::job_row(ApplyInbox::KIND, payload.to_string(), new, now)
+            })
+            .collect();
+        crate::jobs::insert_rows(txn, jobs).await?;
+        let stored: HashSet<(Option<i64>, Option<&str>)> = stored.iter().map(|m| (Some(m.corp_id), Some(m.dedup_key.as_str()))).collect();
+        Ok(rows.iter().zip(first).map(|(r, first)| first && stored.contains(&key(r))).collect())
+    })
+}
 
 /// The job that applies inbox row `id` (tried up to the cap, with backoff).
 pub fn apply_job(corp_id: i64, id: i64, generation: &str) -> (NewJob, serde_json::Value) {
