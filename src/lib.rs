@@ -38,6 +38,7 @@ pub mod corp_tags;
 pub mod custom_fields;
 pub mod customers;
 pub mod files;
+pub mod materials;
 pub mod ops;
 pub mod org;
 pub mod platform;

@@ -269,6 +269,10 @@ async fn the_readme_tour_runs_as_written_on_serve_demo() {
     tour.run("Archive", json!({ "employeeId": adder(0, 0) })).await;
     tour.run("SensitiveSetup", json!({})).await;
 
+    let script = tour.run("KnowledgeSetup", json!({})).await["createKnowledgeItem"]["id"].as_str().unwrap().to_string();
+    let found = tour.run("SidebarScripts", json!({})).await;
+    assert_eq!(found["knowledgeItems"]["edges"][0]["node"]["id"], script.as_str(), "{found}");
+
     let in_readme: Vec<String> = tour.ops.iter().map(|(n, _)| n.clone()).collect();
     assert_eq!(in_readme.iter().collect::<BTreeSet<_>>().len(), in_readme.len(), "tour operation names are unique");
     assert_eq!(tour.ran, in_readme, "the test runs every tour operation, in the README's order");

@@ -414,3 +414,55 @@ async fn the_wecom_inbox_of_another_corp_is_neither_listed_nor_retryable() {
     let v = a.data("{wecomInbox{edges{node{status}}}}", json!({})).await;
     assert_eq!(v["wecomInbox"]["edges"][0]["node"]["status"], "FAILED", "untouched by the other corp");
 }
+
+#[tokio::test]
+async fn knowledge_base_entries_and_categories_of_another_corp_answer_nothing() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    let category = a.data("mutation{createMaterialCategory(library:PUBLIC,kind:SCRIPT,name:\"A-Category\"){id}}", json!({})).await
+        ["createMaterialCategory"]["id"]
+        .clone();
+    let item = a
+        .data(
+            "mutation($c:ID!){createKnowledgeItem(library:PUBLIC,kind:SCRIPT,input:{categoryId:$c,names:[\"A-Question\"],content:\"A-Answer\"}){id}}",
+            json!({"c": category}),
+        )
+        .await["createKnowledgeItem"]["id"]
+        .clone();
+    app.provision("beta", 5).await;
+    let b = app.login_as("beta", "admin", PASSWORD).await;
+
+    let v = b
+        .data(
+            "query($c:ID!){materialCategories(library:PUBLIC,kind:SCRIPT){name} knowledgeItems(library:PUBLIC,kind:SCRIPT){totalCount edges{node{names}}} knowledgeItem(id:$c){id}}",
+            json!({"c": item}),
+        )
+        .await;
+    let text = v.to_string();
+    for secret in ["A-Category", "A-Question", "A-Answer"] {
+        assert!(!text.contains(secret), "{secret} leaked into {text}");
+    }
+    assert!(v["knowledgeItem"].is_null());
+    let (code, _, _) =
+        b.error("query($c:ID!){knowledgeItems(library:PUBLIC,kind:SCRIPT,categoryId:$c){totalCount}}", json!({"c": category})).await;
+    assert_eq!(code, "NOT_FOUND");
+    let probes: Vec<(&str, Value)> = vec![
+        ("mutation($id:ID!){renameMaterialCategory(id:$id,name:\"x\"){id}}", json!({"id": category})),
+        ("mutation($id:ID!){setMaterialCategorySortIndex(id:$id,sortIndex:1){id}}", json!({"id": category})),
+        ("mutation($id:ID!){deleteMaterialCategory(id:$id){id}}", json!({"id": category})),
+        ("mutation($id:ID!){createMaterialCategory(library:PUBLIC,kind:SCRIPT,parentId:$id,name:\"x\"){id}}", json!({"id": category})),
+        (
+            "mutation($id:ID!){createKnowledgeItem(library:PUBLIC,kind:SCRIPT,input:{categoryId:$id,names:[\"x\"],content:\"x\"}){id}}",
+            json!({"id": category}),
+        ),
+        ("mutation($id:ID!){updateKnowledgeItem(id:$id,input:{names:[\"x\"],content:\"x\"}){id}}", json!({"id": item})),
+        ("mutation($id:ID!){deleteKnowledgeItem(id:$id){id}}", json!({"id": item})),
+        ("mutation($id:ID!){recordKnowledgeItemUse(id:$id){id}}", json!({"id": item})),
+    ];
+    for (q, vars) in probes {
+        let (code, _, _) = b.error(q, vars).await;
+        assert_eq!(code, "NOT_FOUND", "{q}");
+    }
+    let v = a.data("query($id:ID!){knowledgeItem(id:$id){names usageCount}}", json!({"id": item})).await;
+    assert_eq!(v["knowledgeItem"], json!({"names": ["A-Question"], "usageCount": 0}));
+}

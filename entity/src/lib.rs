@@ -39,6 +39,8 @@ pub mod group_tag_group;
 pub mod inheritance;
 pub mod internal_group;
 pub mod job;
+pub mod knowledge_item;
+pub mod material_category;
 pub mod record_template;
 pub mod record_template_field;
 pub mod record_template_scope;

@@ -18,6 +18,7 @@ mod m20261204_000013_foreign_keys;
 mod m20261205_000014_corp_tag_ownership;
 mod m20261205_000015_job_claim_indexes;
 mod m20261205_000016_employee_tag_owner;
+mod m20261206_000017_knowledge_base;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000014_corp_tag_ownership::Migration),
             Box::new(m20261205_000015_job_claim_indexes::Migration),
             Box::new(m20261205_000016_employee_tag_owner::Migration),
+            Box::new(m20261206_000017_knowledge_base::Migration),
         ]
     }
 }

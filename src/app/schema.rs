@@ -60,6 +60,7 @@ pub struct QueryRoot(
     GroupTagQuery,
     crate::alerts::graphql::AlertQuery,
     crate::archive::graphql::ArchiveQuery,
+    crate::materials::graphql::knowledge::KnowledgeQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -80,6 +81,7 @@ pub struct MutationRoot(
     GroupTagMutation,
     crate::alerts::graphql::AlertMutation,
     crate::archive::graphql::ArchiveMutation,
+    crate::materials::graphql::knowledge::KnowledgeMutation,
 );
 
 #[derive(MergedSubscription, Default)]

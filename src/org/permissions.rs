@@ -39,6 +39,7 @@ pub const ARCHIVE_MANAGE: &str = "archive.manage";
 pub const RISK_WORD_MANAGE: &str = "risk.word.manage";
 pub const RISK_BEHAVIOR_VIEW: &str = "risk.behavior.view";
 pub const RISK_BEHAVIOR_REVIEW: &str = "risk.behavior.review";
+pub const MATERIAL_KNOWLEDGE_MANAGE: &str = "material.knowledge.manage";
 
 /// One node of the catalogue tree.
 pub struct Node {
@@ -167,6 +168,12 @@ pub static CATALOGUE: &[Node] = &[
                 children: &[leaf(RISK_BEHAVIOR_REVIEW, "审核", "Review")],
             },
         ],
+    },
+    Node {
+        code: "material",
+        zh: "素材中心",
+        en: "Materials",
+        children: &[leaf(MATERIAL_KNOWLEDGE_MANAGE, "管理公共知识库", "Manage the public knowledge base")],
     },
     Node {
         code: "sys",

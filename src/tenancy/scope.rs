@@ -88,6 +88,8 @@ tenant_entity!(
     sensitive_rule,
     sensitive_hit,
     sensitive_behavior,
+    material_category,
+    knowledge_item,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads
