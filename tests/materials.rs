@@ -215,7 +215,8 @@ async fn personal_entries_are_their_owners_and_the_public_library_needs_the_perm
 /// A page of entries costs the same statements however many it holds.
 #[tokio::test]
 async fn a_page_of_entries_costs_a_fixed_number_of_statements() {
-    let app = TestApp::spawn().await;
+    // No job workers: their polling would count too.
+    let app = TestApp::spawn_with(|c| c.job_workers = 0).await;
     let a = app.admin().await;
     let page = "query($c:ID){knowledgeItems(library:PUBLIC,kind:PHRASE,categoryId:$c,keyword:\"好\",first:100){totalCount edges{node{id names content usageCount}}}}";
     let uncategorised = a.data(CATEGORIES, json!({"l": "PUBLIC", "k": "PHRASE"})).await["materialCategories"][1]["id"].clone();
@@ -224,10 +225,135 @@ async fn a_page_of_entries_costs_a_fixed_number_of_statements() {
         while a.data(page, json!({"c": uncategorised})).await["knowledgeItems"]["totalCount"].as_i64().unwrap() < n {
             a.data(CREATE_ITEM, json!({"l": "PUBLIC", "k": "PHRASE", "i": {"content": "你好"}})).await;
         }
+        a.data(page, json!({"c": uncategorised})).await; // warm any lazy statement
         let before = app.state.statements.get();
         let v = a.data(page, json!({"c": uncategorised})).await;
         costs.push(app.state.statements.get() - before);
         assert_eq!(v["knowledgeItems"]["totalCount"], n);
     }
     assert_eq!(costs[0], costs[1], "{costs:?}");
+}
+
+const CREATE_FOLDER_ITEM: &str =
+    "mutation($i:CreateFolderItemInput!){createFolderItem(input:$i){id kind categoryId title url radarEnabled viewCount viewerCount}}";
+const SHARE: &str = "mutation($id:ID!,$c:ID){shareFolderItem(id:$id,customerId:$c){url tracked item{title}}}";
+
+async fn customer_named(w: &crate::wecom::World, name: &str) -> entity::customer::Model {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    entity::customer::Entity::find().filter(entity::customer::Column::Name.eq(name)).one(&w.app.state.db).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn folder_items_are_checked_and_only_web_links_take_the_radar() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    let (code, _, field) =
+        a.error(CREATE_FOLDER_ITEM, json!({"i": {"kind": "WEB_LINK", "title": "官网", "url": "ftp://example.com"}})).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("url")));
+    let (code, _, field) = a.error(CREATE_FOLDER_ITEM, json!({"i": {"kind": "MINI_PROGRAM", "title": "商城", "appid": "wx123"}})).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("appid")));
+    let (code, _, field) = a
+        .error(
+            CREATE_FOLDER_ITEM,
+            json!({"i": {"kind": "MINI_PROGRAM", "title": "商城", "appid": "wx123", "pagePath": "pages/index", "radarEnabled": true}}),
+        )
+        .await;
+    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("radarEnabled")));
+    let mp = a
+        .data(CREATE_FOLDER_ITEM, json!({"i": {"kind": "MINI_PROGRAM", "title": "商城", "appid": "wx123", "pagePath": "pages/index"}}))
+        .await["createFolderItem"]
+        .clone();
+    let uncategorised = a.data("{folderCategories{id fixed name}}", json!({})).await["folderCategories"][1].clone();
+    assert_eq!((uncategorised["name"].as_str(), &mp["categoryId"]), (Some("未分类"), &uncategorised["id"]));
+    let top = a.data("mutation{createFolderCategory(name:\"产品\"){id}}", json!({})).await["createFolderCategory"]["id"].clone();
+    let link = a
+        .data(
+            CREATE_FOLDER_ITEM,
+            json!({"i": {"kind": "WEB_LINK", "title": "产品手册", "url": "https://example.com/a", "categoryId": top}}),
+        )
+        .await["createFolderItem"]
+        .clone();
+    let v = a
+        .data(
+            "mutation($id:ID!){updateFolderItem(id:$id,title:\"新版产品手册\",radarEnabled:true){title url radarEnabled}}",
+            json!({"id": link["id"]}),
+        )
+        .await;
+    assert_eq!(v["updateFolderItem"], json!({"title": "新版产品手册", "url": "https://example.com/a", "radarEnabled": true}));
+    let v = a.data("query($c:ID!){folderItems(categoryId:$c,keyword:\"手册\"){totalCount}}", json!({"c": top})).await;
+    assert_eq!(v["folderItems"]["totalCount"], 1);
+    // A category holding items is not deleted; the folder needs its permission to change.
+    let (code, _, _) = a.error("mutation($id:ID!){deleteMaterialCategory(id:$id){id}}", json!({"id": top})).await;
+    assert_eq!(code, "CONFLICT");
+    app.employee(&a, "zhao", &[app.root_id()], &[app.basic_role_id()]).await;
+    let zhao = app.login_as("acme", "zhao", PASSWORD).await;
+    assert_eq!(zhao.data("{folderItems{totalCount}}", json!({})).await["folderItems"]["totalCount"], 2, "everyone reads the folder");
+    assert_eq!(
+        zhao.error(CREATE_FOLDER_ITEM, json!({"i": {"kind": "WEB_LINK", "title": "x", "url": "https://x.example"}})).await.0,
+        "FORBIDDEN"
+    );
+    assert_eq!(zhao.error("mutation($id:ID!){deleteMaterialCategory(id:$id){id}}", json!({"id": top})).await.0, "FORBIDDEN");
+    // Without the radar, a share is the plain link and records nothing.
+    let plain = zhao.data(SHARE, json!({"id": mp["id"]})).await["shareFolderItem"].clone();
+    assert_eq!(plain, json!({"url": null, "tracked": false, "item": {"title": "商城"}}));
+}
+
+#[tokio::test]
+async fn a_tracked_link_opened_by_the_customer_reaches_the_timeline_the_counts_and_the_senders_radar() {
+    // user00001 (dept 2) added 客户1; user00002 (dept 3) added 客户2.
+    let w = crate::wecom::world_with_customers(2, 3, 12).await;
+    assert_eq!(crate::wecom::sync(&w).await["status"], "SUCCEEDED");
+    let role = crate::alerts::scoped_role(&w).await;
+    let (sender_id, sender) = crate::alerts::open_member(&w, "user00001", &role).await;
+    let item = w
+        .admin
+        .data(
+            CREATE_FOLDER_ITEM,
+            json!({"i": {"kind": "WEB_LINK", "title": "新品手册", "url": "https://example.com/brochure", "radarEnabled": true}}),
+        )
+        .await["createFolderItem"]["id"]
+        .clone();
+    let (mine, theirs) = (customer_named(&w, "客户1").await, customer_named(&w, "客户2").await);
+    // A customer outside the sender's data scope cannot be shared to.
+    let (code, _, field) = sender.error(SHARE, json!({"id": item, "c": theirs.id.to_string()})).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("NOT_FOUND", Some("customerId")));
+
+    let mut radar = crate::alerts::subscribe(&w.app, &sender, "radarAlerts").await;
+    let shared = sender.data(SHARE, json!({"id": item, "c": mine.id.to_string()})).await["shareFolderItem"].clone();
+    assert_eq!(shared["tracked"], true);
+    let url = shared["url"].as_str().unwrap();
+    let token = url.rsplit("/r/").next().unwrap();
+    assert_eq!(token.len(), 48, "{url}");
+
+    // Opened twice (a replay): two views, one viewer, two timeline entries credited to the sender.
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for _ in 0..2 {
+        let r = http.get(w.app.url(&format!("/r/{token}"))).send().await.unwrap();
+        assert_eq!(r.status(), 302);
+        assert_eq!(r.headers()["location"], "https://example.com/brochure");
+    }
+    let alert = crate::alerts::next_alert(&mut radar, "radarAlerts", 10).await.expect("the sender is alerted");
+    assert_eq!(alert["kind"], "MATERIAL");
+    assert_eq!(alert["customer"]["name"], "客户1");
+    assert!(alert["text"].as_str().unwrap().contains("新品手册"), "{alert}");
+    let v = w.admin.data("{folderItems{edges{node{viewCount viewerCount}}}}", json!({})).await;
+    assert_eq!(v["folderItems"]["edges"][0]["node"], json!({"viewCount": 2, "viewerCount": 1}));
+    let v = w
+        .admin
+        .data(
+            "query($id:ID!){customer(id:$id){timeline(kinds:[MATERIAL_VIEWED]){totalCount edges{node{kind employee{name}}}}}}",
+            json!({"id": mine.id.to_string()}),
+        )
+        .await;
+    assert_eq!(v["customer"]["timeline"]["totalCount"], 2, "{v}");
+    let sender_name = w.admin.data("query($id:ID!){employee(id:$id){name}}", json!({"id": sender_id})).await["employee"]["name"].clone();
+    assert_eq!(v["customer"]["timeline"]["edges"][0]["node"]["employee"]["name"], sender_name);
+
+    // A forged or malformed token records nothing and says so.
+    for bad in ["0".repeat(48), "not-a-token".into()] {
+        let r = http.get(w.app.url(&format!("/r/{bad}"))).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+    }
+    let v = w.admin.data("{folderItems{edges{node{viewCount}}}}", json!({})).await;
+    assert_eq!(v["folderItems"]["edges"][0]["node"]["viewCount"], 2);
 }

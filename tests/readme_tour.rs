@@ -272,6 +272,8 @@ async fn the_readme_tour_runs_as_written_on_serve_demo() {
     let script = tour.run("KnowledgeSetup", json!({})).await["createKnowledgeItem"]["id"].as_str().unwrap().to_string();
     let found = tour.run("SidebarScripts", json!({})).await;
     assert_eq!(found["knowledgeItems"]["edges"][0]["node"]["id"], script.as_str(), "{found}");
+    let link = tour.run("FolderLink", json!({})).await;
+    assert_eq!(link["createFolderItem"]["radarEnabled"], true);
 
     let in_readme: Vec<String> = tour.ops.iter().map(|(n, _)| n.clone()).collect();
     assert_eq!(in_readme.iter().collect::<BTreeSet<_>>().len(), in_readme.len(), "tour operation names are unique");

@@ -416,7 +416,7 @@ async fn the_wecom_inbox_of_another_corp_is_neither_listed_nor_retryable() {
 }
 
 #[tokio::test]
-async fn knowledge_base_entries_and_categories_of_another_corp_answer_nothing() {
+async fn materials_of_another_corp_answer_nothing() {
     let app = TestApp::spawn().await;
     let a = app.admin().await;
     let category = a.data("mutation{createMaterialCategory(library:PUBLIC,kind:SCRIPT,name:\"A-Category\"){id}}", json!({})).await
@@ -429,8 +429,34 @@ async fn knowledge_base_entries_and_categories_of_another_corp_answer_nothing() 
         )
         .await["createKnowledgeItem"]["id"]
         .clone();
+    let folder = a.data("mutation{createFolderCategory(name:\"A-Folder\"){id}}", json!({})).await["createFolderCategory"]["id"].clone();
+    let link = a
+        .data(
+            "mutation($c:ID!){createFolderItem(input:{kind:WEB_LINK,title:\"A-Link\",url:\"https://a.example/secret\",categoryId:$c,radarEnabled:true}){id}}",
+            json!({"c": folder}),
+        )
+        .await["createFolderItem"]["id"]
+        .clone();
     app.provision("beta", 5).await;
     let b = app.login_as("beta", "admin", PASSWORD).await;
+    let v = b.data("{folderCategories{name} folderItems{totalCount edges{node{title url}}}}", json!({})).await;
+    let text = v.to_string();
+    for secret in ["A-Folder", "A-Link", "a.example"] {
+        assert!(!text.contains(secret), "{secret} leaked into {text}");
+    }
+    for (q, vars) in [
+        ("mutation($id:ID!){updateFolderItem(id:$id,title:\"x\"){id}}", json!({"id": link})),
+        ("mutation($id:ID!){deleteFolderItem(id:$id){id}}", json!({"id": link})),
+        ("mutation($id:ID!){shareFolderItem(id:$id){url}}", json!({"id": link})),
+        ("mutation($id:ID!){createFolderCategory(parentId:$id,name:\"x\"){id}}", json!({"id": folder})),
+        (
+            "mutation($id:ID!){createFolderItem(input:{kind:WEB_LINK,title:\"x\",url:\"https://x.example\",categoryId:$id}){id}}",
+            json!({"id": folder}),
+        ),
+        ("query($id:ID!){folderItems(categoryId:$id){totalCount}}", json!({"id": folder})),
+    ] {
+        assert_eq!(b.error(q, vars).await.0, "NOT_FOUND", "{q}");
+    }
 
     let v = b
         .data(

@@ -19,6 +19,7 @@ mod m20261205_000014_corp_tag_ownership;
 mod m20261205_000015_job_claim_indexes;
 mod m20261205_000016_employee_tag_owner;
 mod m20261206_000017_knowledge_base;
+mod m20261206_000018_folder_radar;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000015_job_claim_indexes::Migration),
             Box::new(m20261205_000016_employee_tag_owner::Migration),
             Box::new(m20261206_000017_knowledge_base::Migration),
+            Box::new(m20261206_000018_folder_radar::Migration),
         ]
     }
 }

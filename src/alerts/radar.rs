@@ -249,6 +249,10 @@ impl JobHandler for RadarDispatchJob {
             if settings.notify_owner {
                 recipients.extend(c.owner_id);
             }
+            // A material's radar exists to tell the employee who sent it (EMP-2).
+            if e.behaviour == RadarBehaviour::Material {
+                recipients.extend(e.employee_id);
+            }
             let alert = NewAlert {
                 category: AlertCategory::Radar,
                 kind: e.behaviour.as_str().to_string(),

@@ -61,6 +61,7 @@ pub struct QueryRoot(
     crate::alerts::graphql::AlertQuery,
     crate::archive::graphql::ArchiveQuery,
     crate::materials::graphql::knowledge::KnowledgeQuery,
+    crate::materials::graphql::folder::FolderQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -82,6 +83,7 @@ pub struct MutationRoot(
     crate::alerts::graphql::AlertMutation,
     crate::archive::graphql::ArchiveMutation,
     crate::materials::graphql::knowledge::KnowledgeMutation,
+    crate::materials::graphql::folder::FolderMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -103,13 +103,14 @@ pub fn kind_of(item: &knowledge_item::Model) -> KnowledgeKind {
 pub async fn get(db: &DatabaseConnection, scope: &Scope, id: i64) -> AppResult<(Tree, knowledge_item::Model)> {
     let item = scope.get::<knowledge_item::Entity>(db, id).await?;
     match Tree::parse(&item.tree) {
-        Some(tree) if tree.readable_by(scope) => Ok((tree, item)),
+        Some(tree) if tree.readable_by(scope) && tree.kind().is_ok() => Ok((tree, item)),
         _ => Err(AppError::not_found()),
     }
 }
 
 pub async fn create(db: &DatabaseConnection, scope: &Scope, tree: &Tree, d: &Draft) -> AppResult<knowledge_item::Model> {
-    let (names, similar, content, url) = check(tree.kind, d)?;
+    let kind = tree.kind()?;
+    let (names, similar, content, url) = check(kind, d)?;
     let txn = crate::db::write_txn(db).await?;
     let category = match d.category_id {
         Some(id) => categories::in_tree(&txn, scope, tree, id).await?,
@@ -135,7 +136,7 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, tree: &Tree, d: &Dra
             &txn,
             knowledge_item::ActiveModel {
                 tree: Set(tree.key()),
-                kind: Set(tree.kind.code().into()),
+                kind: Set(kind.code().into()),
                 owner_id: Set(tree.owner_id),
                 category_id: Set(category.id),
                 names: Set(crate::json::text(&names)),
@@ -164,11 +165,12 @@ pub async fn update(
     item: knowledge_item::Model,
     d: &Draft,
 ) -> AppResult<knowledge_item::Model> {
+    let kind = tree.kind()?;
     let mut d = d.clone();
-    if tree.kind == KnowledgeKind::Link {
+    if kind == KnowledgeKind::Link {
         d.url = item.url.clone();
     }
-    let (names, similar, content, _) = check(tree.kind, &d)?;
+    let (names, similar, content, _) = check(kind, &d)?;
     let txn = crate::db::write_txn(db).await?;
     let mut am: knowledge_item::ActiveModel = item.into();
     if let Some(id) = d.category_id {

@@ -1,12 +1,16 @@
-//! Materials (MAT-1…12). This first part: the category trees of MAT-2 and
-//! the knowledge base of MAT-1/3/4/5 — public and personal libraries of
+//! Materials (MAT-1…12). So far: the category trees of MAT-2; the
+//! knowledge base of MAT-1/3/4/5 — public and personal libraries of
 //! scripts, phrases and links, searched and counted as the sidebar uses
-//! them. (The corp folder, marketing materials, uploads and radar tracking
-//! build on these trees in later parts of issue #13.)
+//! them; the corp folder's web links and mini programs (MAT-6); radar
+//! tracking of shared web links (MAT-7). (Uploaded kinds, marketing
+//! materials and the H5 behaviours come in later parts of issue #13.)
 
 pub mod categories;
+pub mod folder;
 pub mod graphql;
+pub mod http;
 pub mod knowledge;
+pub mod tracking;
 
 use crate::{
     error::{AppError, AppResult},
@@ -42,12 +46,19 @@ impl KnowledgeKind {
     }
 }
 
-/// One tree's name: the library and kind, and for a personal tree its owner,
-/// so a personal tree is found only by its owner.
+/// What a tree files: one kind of knowledge-base entry of one library, or
+/// the corp folder's items (MAT-6: one tree for every kind).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shelf {
+    Knowledge(Library, KnowledgeKind),
+    Folder,
+}
+
+/// One tree's name: its shelf, and for a personal tree its owner, so a
+/// personal tree is found only by its owner.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tree {
-    pub library: Library,
-    pub kind: KnowledgeKind,
+    pub shelf: Shelf,
     pub owner_id: Option<i64>,
 }
 
@@ -59,39 +70,67 @@ impl Tree {
             Library::Public => None,
             Library::Personal => Some(scope.employee_id().ok_or_else(AppError::forbidden)?),
         };
-        Ok(Tree { library, kind, owner_id })
+        Ok(Tree { shelf: Shelf::Knowledge(library, kind), owner_id })
     }
 
-    pub fn key(&self) -> String {
-        match (self.library, self.owner_id) {
-            (Library::Personal, Some(owner)) => format!("PERSONAL:{}:{owner}", self.kind.code()),
-            _ => format!("PUBLIC:{}", self.kind.code()),
+    /// The corp folder's one tree.
+    pub fn folder() -> Tree {
+        Tree { shelf: Shelf::Folder, owner_id: None }
+    }
+
+    /// The folder counts as public: the corp's, read by all.
+    pub fn library(&self) -> Library {
+        match self.shelf {
+            Shelf::Knowledge(library, _) => library,
+            Shelf::Folder => Library::Public,
         }
     }
 
-    /// The tree a stored key names; `None` for other trees (the corp folder).
+    /// The entry kind of a knowledge-base tree.
+    pub fn kind(&self) -> AppResult<KnowledgeKind> {
+        match self.shelf {
+            Shelf::Knowledge(_, kind) => Ok(kind),
+            Shelf::Folder => Err(AppError::not_found()),
+        }
+    }
+
+    pub fn key(&self) -> String {
+        match (self.shelf, self.owner_id) {
+            (Shelf::Folder, _) => "FOLDER".into(),
+            (Shelf::Knowledge(Library::Personal, kind), Some(owner)) => format!("PERSONAL:{}:{owner}", kind.code()),
+            (Shelf::Knowledge(_, kind), _) => format!("PUBLIC:{}", kind.code()),
+        }
+    }
+
+    /// The tree a stored key names.
     pub fn parse(key: &str) -> Option<Tree> {
+        if key == "FOLDER" {
+            return Some(Tree::folder());
+        }
         let mut parts = key.split(':');
         let (library, kind) = (parts.next()?, KnowledgeKind::parse(parts.next()?)?);
         match (library, parts.next()) {
-            ("PUBLIC", None) => Some(Tree { library: Library::Public, kind, owner_id: None }),
-            ("PERSONAL", Some(owner)) => Some(Tree { library: Library::Personal, kind, owner_id: Some(owner.parse().ok()?) }),
+            ("PUBLIC", None) => Some(Tree { shelf: Shelf::Knowledge(Library::Public, kind), owner_id: None }),
+            ("PERSONAL", Some(owner)) => {
+                Some(Tree { shelf: Shelf::Knowledge(Library::Personal, kind), owner_id: Some(owner.parse().ok()?) })
+            }
             _ => None,
         }
     }
 
     /// Whether the caller may change this tree and its items: the owner of a
-    /// personal tree; for a public tree, whoever `manages_public` says.
+    /// personal tree; for a public tree or the folder, whoever
+    /// `manages_public` says (the caller holds the shelf's permission).
     pub fn writable_by(&self, scope: &Scope, manages_public: bool) -> bool {
-        match self.library {
+        match self.library() {
             Library::Public => manages_public,
             Library::Personal => self.owner_id.is_some() && self.owner_id == scope.employee_id(),
         }
     }
 
     /// Whether the caller may see it: everyone signed in sees the public
-    /// library (the sidebar shows it); a personal one only its owner.
+    /// library and the folder (the sidebar shows them); a personal one only its owner.
     pub fn readable_by(&self, scope: &Scope) -> bool {
-        self.library == Library::Public || self.writable_by(scope, false)
+        self.library() == Library::Public || self.writable_by(scope, false)
     }
 }

@@ -40,6 +40,7 @@ pub const RISK_WORD_MANAGE: &str = "risk.word.manage";
 pub const RISK_BEHAVIOR_VIEW: &str = "risk.behavior.view";
 pub const RISK_BEHAVIOR_REVIEW: &str = "risk.behavior.review";
 pub const MATERIAL_KNOWLEDGE_MANAGE: &str = "material.knowledge.manage";
+pub const MATERIAL_FOLDER_MANAGE: &str = "material.folder.manage";
 
 /// One node of the catalogue tree.
 pub struct Node {
@@ -173,7 +174,10 @@ pub static CATALOGUE: &[Node] = &[
         code: "material",
         zh: "素材中心",
         en: "Materials",
-        children: &[leaf(MATERIAL_KNOWLEDGE_MANAGE, "管理公共知识库", "Manage the public knowledge base")],
+        children: &[
+            leaf(MATERIAL_KNOWLEDGE_MANAGE, "管理公共知识库", "Manage the public knowledge base"),
+            leaf(MATERIAL_FOLDER_MANAGE, "管理企业文件夹", "Manage the corp folder"),
+        ],
     },
     Node {
         code: "sys",

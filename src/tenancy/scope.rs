@@ -90,6 +90,9 @@ tenant_entity!(
     sensitive_behavior,
     material_category,
     knowledge_item,
+    folder_item,
+    material_share,
+    material_view,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads

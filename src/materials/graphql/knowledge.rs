@@ -1,7 +1,7 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use super::{category, KindArg, LibraryArg, MaterialCategory};
+use super::{category, writable, KindArg, LibraryArg, MaterialCategory};
 use crate::{
     error::AppError,
     graphql::{
@@ -11,7 +11,6 @@ use crate::{
         DeletePayload,
     },
     materials::{categories, knowledge, Tree},
-    org::permissions as perm,
 };
 
 /// A knowledge-base entry (MAT-3/4/5).
@@ -38,7 +37,7 @@ fn item(tree: &Tree, i: entity::knowledge_item::Model) -> KnowledgeItem {
     let list = |s: &str| serde_json::from_str::<Vec<String>>(s).unwrap_or_default();
     KnowledgeItem {
         id: id(i.id),
-        library: tree.library.into(),
+        library: tree.library().into(),
         kind: knowledge::kind_of(&i).into(),
         category_id: id(i.category_id),
         names: list(&i.names),
@@ -85,15 +84,6 @@ impl KnowledgeItemInput {
 
 fn tree(ctx: &Context<'_>, library: LibraryArg, kind: KindArg) -> Result<Tree, AppError> {
     Tree::of(ctx.scope()?, library.into(), kind.into())
-}
-
-/// Refuses a write to a tree the caller may only read.
-fn writable(ctx: &Context<'_>, tree: &Tree) -> Result<(), AppError> {
-    let manages = ctx.auth()?.has(perm::MATERIAL_KNOWLEDGE_MANAGE);
-    if !tree.writable_by(ctx.scope()?, manages) {
-        return Err(AppError::forbidden());
-    }
-    Ok(())
 }
 
 #[derive(Default)]

@@ -1,12 +1,30 @@
 //! The knowledge base and its category trees over GraphQL (thin: the rules
 //! are in `materials::categories` and `materials::knowledge`).
 
+pub mod folder;
 pub mod knowledge;
 
-use async_graphql::{Enum, SimpleObject, ID};
+use async_graphql::{Context, Enum, SimpleObject, ID};
 
-use super::{KnowledgeKind, Library};
-use crate::graphql::connection::id;
+use super::{KnowledgeKind, Library, Shelf, Tree};
+use crate::{
+    error::AppError,
+    graphql::{connection::id, context::CtxExt},
+    org::permissions as perm,
+};
+
+/// Refuses a write to a tree the caller may only read: a personal tree is
+/// its owner's; the public library and the folder each need their permission.
+pub fn writable(ctx: &Context<'_>, tree: &Tree) -> Result<(), AppError> {
+    let needed = match tree.shelf {
+        Shelf::Folder => perm::MATERIAL_FOLDER_MANAGE,
+        Shelf::Knowledge(..) => perm::MATERIAL_KNOWLEDGE_MANAGE,
+    };
+    if !tree.writable_by(ctx.scope()?, ctx.auth()?.has(needed)) {
+        return Err(AppError::forbidden());
+    }
+    Ok(())
+}
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "MaterialLibrary")]

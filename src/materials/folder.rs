@@ -1,0 +1,157 @@
+//! The corp folder (MAT-6/7), first kinds: web links and mini programs,
+//! filed in the folder's category tree, searched by title, with a per-item
+//! radar switch. (Images, videos, audio and files come with uploads.)
+
+use chrono::Utc;
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder, Select};
+
+use super::{categories, Tree};
+use crate::{
+    error::{AppError, AppResult, Msg},
+    tenancy::Scope,
+};
+use entity::folder_item;
+
+pub const WEB_LINK: &str = "WEB_LINK";
+pub const MINI_PROGRAM: &str = "MINI_PROGRAM";
+
+const TITLE_INVALID: Msg = Msg::new("FOLDER_TITLE_INVALID", "标题为1-64个字", "Titles are 1-64 characters");
+const URL_INVALID: Msg =
+    Msg::new("FOLDER_URL_INVALID", "请填写以http://或https://开头的链接", "Enter a URL starting with http:// or https://");
+const MINI_PROGRAM_INVALID: Msg =
+    Msg::new("FOLDER_MINI_PROGRAM_INVALID", "小程序需填写AppID和页面路径", "A mini program needs its AppID and page path");
+const RADAR_LINKS_ONLY: Msg =
+    Msg::new("FOLDER_RADAR_LINKS_ONLY", "目前仅网页链接支持雷达追踪", "Only web links can be tracked by the radar for now");
+
+/// A new folder item as a client describes it.
+#[derive(Clone, Debug, Default)]
+pub struct NewItem {
+    pub kind: &'static str,
+    pub category_id: Option<i64>,
+    pub title: String,
+    pub description: String,
+    pub url: Option<String>,
+    pub appid: Option<String>,
+    pub page_path: Option<String>,
+    pub cover_url: Option<String>,
+    pub radar_enabled: bool,
+}
+
+fn title(t: &str) -> AppResult<String> {
+    let t = t.trim();
+    if t.is_empty() || t.chars().count() > 64 {
+        return Err(AppError::bad_input("title", TITLE_INVALID));
+    }
+    Ok(t.to_string())
+}
+
+/// An http(s) URL with a host, normalised.
+pub fn http_url(raw: &str, field: &str) -> AppResult<String> {
+    reqwest::Url::parse(raw.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .map(|u| u.to_string())
+        .ok_or_else(|| AppError::bad_input(field, URL_INVALID))
+}
+
+pub async fn create(db: &DatabaseConnection, scope: &Scope, n: NewItem) -> AppResult<folder_item::Model> {
+    let title = title(&n.title)?;
+    let (url, appid, page_path) = match n.kind {
+        MINI_PROGRAM => {
+            let appid = n.appid.as_deref().map(str::trim).filter(|a| !a.is_empty());
+            let path = n.page_path.as_deref().map(str::trim).filter(|p| !p.is_empty());
+            let (Some(appid), Some(path)) = (appid, path) else { return Err(AppError::bad_input("appid", MINI_PROGRAM_INVALID)) };
+            if n.radar_enabled {
+                return Err(AppError::bad_input("radarEnabled", RADAR_LINKS_ONLY));
+            }
+            (None, Some(appid.to_string()), Some(path.to_string()))
+        }
+        _ => (Some(http_url(n.url.as_deref().unwrap_or_default(), "url")?), None, None),
+    };
+    let cover_url = n.cover_url.as_deref().filter(|c| !c.trim().is_empty()).map(|c| http_url(c, "coverUrl")).transpose()?;
+    let tree = Tree::folder();
+    let txn = crate::db::write_txn(db).await?;
+    let category = match n.category_id {
+        Some(id) => categories::in_tree(&txn, scope, &tree, id).await?,
+        None => categories::uncategorised(&txn, scope, &tree).await?,
+    };
+    let now = Utc::now();
+    let item = scope
+        .insert(
+            &txn,
+            folder_item::ActiveModel {
+                category_id: Set(category.id),
+                kind: Set(n.kind.into()),
+                title: Set(title),
+                description: Set(n.description.trim().chars().take(500).collect()),
+                url: Set(url),
+                appid: Set(appid),
+                page_path: Set(page_path),
+                cover_url: Set(cover_url),
+                radar_enabled: Set(n.radar_enabled),
+                view_count: Set(0),
+                viewer_count: Set(0),
+                created_by: Set(scope.employee_id()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(item)
+}
+
+/// Renames, re-describes, moves or switches the radar; a web link's URL is
+/// fixed once created (MAT-6).
+pub async fn update(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    item: folder_item::Model,
+    new_title: Option<&str>,
+    category_id: Option<i64>,
+    radar_enabled: Option<bool>,
+) -> AppResult<folder_item::Model> {
+    if radar_enabled == Some(true) && item.kind != WEB_LINK {
+        return Err(AppError::bad_input("radarEnabled", RADAR_LINKS_ONLY));
+    }
+    let mut am: folder_item::ActiveModel = item.into();
+    if let Some(t) = new_title {
+        am.title = Set(title(t)?);
+    }
+    if let Some(id) = category_id {
+        am.category_id = Set(categories::in_tree(db, scope, &Tree::folder(), id).await?.id);
+    }
+    if let Some(on) = radar_enabled {
+        am.radar_enabled = Set(on);
+    }
+    am.updated_at = Set(Utc::now());
+    scope.update(db, am).await
+}
+
+/// Deleting an item deletes its shares and views (their timeline entries stay).
+pub async fn delete(db: &DatabaseConnection, scope: &Scope, item: &folder_item::Model) -> AppResult<()> {
+    scope.delete_many::<folder_item::Entity>().filter(folder_item::Column::Id.eq(item.id)).exec(db).await?;
+    Ok(())
+}
+
+/// The folder's items, newest first, of a category and those below it, by title keyword.
+pub async fn list(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    category_id: Option<i64>,
+    keyword: Option<&str>,
+) -> AppResult<Select<folder_item::Entity>> {
+    let mut q = scope.select::<folder_item::Entity>();
+    if let Some(id) = category_id {
+        let all = categories::list(db, scope, &Tree::folder()).await?;
+        if !all.iter().any(|c| c.id == id) {
+            return Err(AppError::not_found().with_field("categoryId"));
+        }
+        q = q.filter(folder_item::Column::CategoryId.is_in(categories::subtree(&all, id)));
+    }
+    if let Some(k) = keyword.map(str::trim).filter(|k| !k.is_empty()) {
+        q = q.filter(folder_item::Column::Title.contains(k));
+    }
+    Ok(q.order_by_desc(folder_item::Column::Id))
+}

@@ -1,0 +1,208 @@
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+
+use super::{category, writable, MaterialCategory};
+use crate::{
+    graphql::{
+        connection::{connection, fetch_page, id, parse_id, Conn, Page},
+        context::CtxExt,
+        guard::LoggedIn,
+        DeletePayload,
+    },
+    materials::{categories, folder, tracking, Tree},
+};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum FolderItemKind {
+    WebLink,
+    MiniProgram,
+}
+
+/// An item of the corp folder (MAT-6).
+#[derive(SimpleObject)]
+pub struct FolderItem {
+    pub id: ID,
+    pub kind: FolderItemKind,
+    pub category_id: ID,
+    pub title: String,
+    pub description: String,
+    /// A web link's target; fixed once created.
+    pub url: Option<String>,
+    pub appid: Option<String>,
+    pub page_path: Option<String>,
+    pub cover_url: Option<String>,
+    /// Shared as a tracked link whose opens alert the radar (MAT-7).
+    pub radar_enabled: bool,
+    /// Opens of its tracked links.
+    pub view_count: i64,
+    /// Distinct viewers of its tracked links.
+    pub viewer_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn item(i: entity::folder_item::Model) -> FolderItem {
+    FolderItem {
+        id: id(i.id),
+        kind: if i.kind == folder::MINI_PROGRAM { FolderItemKind::MiniProgram } else { FolderItemKind::WebLink },
+        category_id: id(i.category_id),
+        title: i.title,
+        description: i.description,
+        url: i.url,
+        appid: i.appid,
+        page_path: i.page_path,
+        cover_url: i.cover_url,
+        radar_enabled: i.radar_enabled,
+        view_count: i.view_count,
+        viewer_count: i.viewer_count,
+        created_at: i.created_at,
+        updated_at: i.updated_at,
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateFolderItemInput {
+    pub kind: FolderItemKind,
+    /// 未分类 when omitted.
+    pub category_id: Option<ID>,
+    /// 1–64 characters.
+    pub title: String,
+    #[graphql(default)]
+    pub description: String,
+    /// WEB_LINK: the http(s) target.
+    pub url: Option<String>,
+    /// MINI_PROGRAM: its AppID and page path.
+    pub appid: Option<String>,
+    pub page_path: Option<String>,
+    pub cover_url: Option<String>,
+    /// WEB_LINK only, for now.
+    #[graphql(default)]
+    pub radar_enabled: bool,
+}
+
+/// What the sidebar hands to the WeCom JS-SDK to send a folder item.
+#[derive(SimpleObject)]
+pub struct SharedMaterial {
+    pub item: FolderItem,
+    /// The link to send: a tracked `/r/…` link when the radar is on, else the
+    /// item's own URL; `null` for a mini program (sent as a card).
+    pub url: Option<String>,
+    pub tracked: bool,
+}
+
+#[derive(Default)]
+pub struct FolderQuery;
+
+#[Object]
+impl FolderQuery {
+    /// The corp folder's category tree (its root and 未分类 are made on first use).
+    #[graphql(guard = "LoggedIn")]
+    async fn folder_categories(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MaterialCategory>> {
+        Ok(categories::list(ctx.db(), ctx.scope()?, &Tree::folder()).await?.into_iter().map(category).collect())
+    }
+
+    /// The folder's items, newest first: of a category and those below it,
+    /// with `keyword` in the title.
+    #[graphql(guard = "LoggedIn", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
+    async fn folder_items(
+        &self,
+        ctx: &Context<'_>,
+        category_id: Option<ID>,
+        keyword: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<FolderItem>> {
+        let page = Page::new(first, after)?;
+        let category_id = category_id.map(|c| parse_id(&c, "categoryId")).transpose()?;
+        let q = folder::list(ctx.db(), ctx.scope()?, category_id, keyword.as_deref()).await?;
+        let (rows, total) = fetch_page(ctx.db(), q, page).await?;
+        Ok(connection(page, total, rows.into_iter().map(item).collect()))
+    }
+}
+
+#[derive(Default)]
+pub struct FolderMutation;
+
+#[Object]
+impl FolderMutation {
+    /// A category of the folder under `parentId` (the top when omitted).
+    /// Rename, reorder and delete it with the `…MaterialCategory` mutations.
+    #[graphql(guard = "LoggedIn")]
+    async fn create_folder_category(
+        &self,
+        ctx: &Context<'_>,
+        parent_id: Option<ID>,
+        name: String,
+    ) -> async_graphql::Result<MaterialCategory> {
+        let tree = Tree::folder();
+        writable(ctx, &tree)?;
+        let parent_id = parent_id.map(|p| parse_id(&p, "parentId")).transpose()?;
+        Ok(category(categories::create(ctx.db(), ctx.scope()?, &tree, parent_id, &name).await?))
+    }
+
+    #[graphql(guard = "LoggedIn")]
+    async fn create_folder_item(&self, ctx: &Context<'_>, input: CreateFolderItemInput) -> async_graphql::Result<FolderItem> {
+        writable(ctx, &Tree::folder())?;
+        let new = folder::NewItem {
+            kind: match input.kind {
+                FolderItemKind::WebLink => folder::WEB_LINK,
+                FolderItemKind::MiniProgram => folder::MINI_PROGRAM,
+            },
+            category_id: input.category_id.map(|c| parse_id(&c, "categoryId")).transpose()?,
+            title: input.title,
+            description: input.description,
+            url: input.url,
+            appid: input.appid,
+            page_path: input.page_path,
+            cover_url: input.cover_url,
+            radar_enabled: input.radar_enabled,
+        };
+        Ok(item(folder::create(ctx.db(), ctx.scope()?, new).await?))
+    }
+
+    /// Renames, moves or switches the radar (a web link's URL stays as created).
+    #[graphql(guard = "LoggedIn")]
+    async fn update_folder_item(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        title: Option<String>,
+        category_id: Option<ID>,
+        radar_enabled: Option<bool>,
+    ) -> async_graphql::Result<FolderItem> {
+        writable(ctx, &Tree::folder())?;
+        let scope = ctx.scope()?;
+        let found = scope.get::<entity::folder_item::Entity>(ctx.db(), parse_id(&id, "id")?).await?;
+        let category_id = category_id.map(|c| parse_id(&c, "categoryId")).transpose()?;
+        Ok(item(folder::update(ctx.db(), scope, found, title.as_deref(), category_id, radar_enabled).await?))
+    }
+
+    /// Its shares and viewer records go with it; timeline entries stay.
+    #[graphql(guard = "LoggedIn")]
+    async fn delete_folder_item(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
+        writable(ctx, &Tree::folder())?;
+        let scope = ctx.scope()?;
+        let found = scope.get::<entity::folder_item::Entity>(ctx.db(), parse_id(&id, "id")?).await?;
+        folder::delete(ctx.db(), scope, &found).await?;
+        Ok(DeletePayload { id })
+    }
+
+    /// The sidebar sends a folder item to a customer or group the caller
+    /// sees: with the radar on, a tracked link credited to the caller, whose
+    /// opens reach the customer's timeline and the radar (SIDE-6, MAT-7).
+    #[graphql(guard = "LoggedIn")]
+    async fn share_folder_item(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        customer_id: Option<ID>,
+        group_id: Option<ID>,
+    ) -> async_graphql::Result<SharedMaterial> {
+        let state = ctx.state();
+        let base = state.config.public_url.clone().unwrap_or_else(|| format!("http://{}", state.config.bind));
+        let customer_id = customer_id.map(|c| parse_id(&c, "customerId")).transpose()?;
+        let group_id = group_id.map(|g| parse_id(&g, "groupId")).transpose()?;
+        let shared = tracking::share(ctx.db(), ctx.scope()?, &base, parse_id(&id, "id")?, customer_id, group_id).await?;
+        Ok(SharedMaterial { item: item(shared.item), url: shared.url, tracked: shared.tracked })
+    }
+}
