@@ -119,6 +119,7 @@ impl AppState {
             wecom,
             callback_keys: Default::default(),
             inbox_commits: crate::db::group_commit::GroupCommit::start(db.clone(), Arc::new(crate::wecom_sync::inbox::store_batch)),
+            radar_opens: crate::db::group_commit::GroupCommit::start(db.clone(), Arc::new(crate::materials::tracking::record_opens)),
             db,
             kv,
             master_key,

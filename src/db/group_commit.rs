@@ -27,10 +27,12 @@ pub const MAX_BATCH: usize = 256;
 /// is written alone), as any two transactions would.
 pub const PG_COMMITTERS: usize = 4;
 
+/// What a batch writer returns: one output per item, in order.
+pub type BatchFuture<'t, O> = Pin<Box<dyn Future<Output = Result<Vec<O>, DbErr>> + Send + 't>>;
+
 /// Writes a batch of items inside the given transaction and answers one
 /// output per item, in order.
-pub type BatchWriter<I, O> =
-    Arc<dyn for<'t> Fn(&'t DatabaseTransaction, &'t [I]) -> Pin<Box<dyn Future<Output = Result<Vec<O>, DbErr>> + Send + 't>> + Send + Sync>;
+pub type BatchWriter<I, O> = Arc<dyn for<'t> Fn(&'t DatabaseTransaction, &'t [I]) -> BatchFuture<'t, O> + Send + Sync>;
 
 struct Pending<I, O> {
     item: I,

@@ -12,7 +12,7 @@ use super::tracking;
 use crate::state::AppState;
 
 pub async fn open_tracked(State(app): State<AppState>, Path(token): Path<String>) -> Response {
-    match tracking::open(&app.db, &token, app.clock.now()).await {
+    match tracking::open(&app.db, &app.radar_opens, &token, app.clock.now()).await {
         Ok(Some(url)) => (StatusCode::FOUND, [(header::LOCATION, url)]).into_response(),
         Ok(None) => {
             (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "链接无效或已失效 / This link is not valid")

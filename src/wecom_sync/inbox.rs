@@ -3,7 +3,7 @@
 //! `INBOX_MAX_ATTEMPTS` tries (with the job queue's backoff between them),
 //! instead of calling WeCom every sweep forever; an admin can retry one.
 
-use std::{collections::HashSet, future::Future, pin::Pin};
+use std::collections::HashSet;
 
 use chrono::Utc;
 use sea_orm::{
@@ -12,6 +12,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::{
+    db::group_commit::BatchFuture,
     error::{AppError, AppResult, Code, Msg},
     jobs::{JobError, JobKind, JobQueue, NewJob},
     tenancy::Scope,
@@ -45,10 +46,7 @@ const NOT_FAILED: Msg = Msg::new("INBOX_EVENT_NOT_FAILED", "只能重试处理�
 /// for each row stored, `false` for a redelivery, whether stored before or
 /// earlier in the same batch. The job is queued in the same transaction as
 /// its row, so an acknowledged event always has its job.
-pub fn store_batch<'t>(
-    txn: &'t DatabaseTransaction,
-    rows: &'t [wecom_inbox::ActiveModel],
-) -> Pin<Box<dyn Future<Output = Result<Vec<bool>, DbErr>> + Send + 't>> {
+pub fn store_batch<'t>(txn: &'t DatabaseTransaction, rows: &'t [wecom_inbox::ActiveModel]) -> BatchFuture<'t, bool> {
     Box::pin(async move {
         let key = |r: &'t wecom_inbox::ActiveModel| (r.corp_id.try_as_ref().copied(), r.dedup_key.try_as_ref().map(String::as_str));
         let mut seen = HashSet::new();
