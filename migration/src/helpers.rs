@@ -26,3 +26,15 @@ pub fn index(table: &str, name: &str, cols: &[&str], unique: bool) -> IndexCreat
     }
     idx.to_owned()
 }
+
+/// `fk_<table>_<column>`: a key from `table.column` to `parent.id`, declared
+/// with the table (SQLite cannot add one later).
+pub fn foreign_key(table: &str, column: &str, parent: &str, on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(a(table), a(column))
+        .to(a(parent), a("id"))
+        .on_delete(on_delete)
+        .on_update(ForeignKeyAction::NoAction)
+        .to_owned()
+}

@@ -5,7 +5,7 @@
 //! a viewer once).
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::helpers::{a, index, tenant_table};
+use crate::helpers::{a, foreign_key as key, index, tenant_table};
 
 pub struct Migration;
 
@@ -13,16 +13,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261206_000018_folder_radar"
     }
-}
-
-fn key(table: &str, column: &str, parent: &str, on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(a(table), a(column))
-        .to(a(parent), a("id"))
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::NoAction)
-        .to_owned()
 }
 
 #[async_trait::async_trait]

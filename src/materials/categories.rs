@@ -70,6 +70,14 @@ pub async fn uncategorised(db: &impl ConnectionTrait, scope: &Scope, tree: &Tree
     fixed(db, scope, tree, UNCATEGORISED).await?.ok_or_else(|| AppError::internal(anyhow::anyhow!("未分类 missing after insert")))
 }
 
+/// Where an entry goes: the named category of `tree`, or its 未分类.
+pub async fn file_under(db: &impl ConnectionTrait, scope: &Scope, tree: &Tree, id: Option<i64>) -> AppResult<material_category::Model> {
+    match id {
+        Some(id) => in_tree(db, scope, tree, id).await,
+        None => uncategorised(db, scope, tree).await,
+    }
+}
+
 async fn fixed(db: &impl ConnectionTrait, scope: &Scope, tree: &Tree, which: &str) -> AppResult<Option<material_category::Model>> {
     Ok(scope
         .select::<material_category::Entity>()

@@ -71,10 +71,7 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, n: NewItem) -> AppRe
     let cover_url = n.cover_url.as_deref().filter(|c| !c.trim().is_empty()).map(|c| http_url(c, "coverUrl")).transpose()?;
     let tree = Tree::folder();
     let txn = crate::db::write_txn(db).await?;
-    let category = match n.category_id {
-        Some(id) => categories::in_tree(&txn, scope, &tree, id).await?,
-        None => categories::uncategorised(&txn, scope, &tree).await?,
-    };
+    let category = categories::file_under(&txn, scope, &tree, n.category_id).await?;
     let now = Utc::now();
     let item = scope
         .insert(

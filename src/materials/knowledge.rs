@@ -112,10 +112,7 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, tree: &Tree, d: &Dra
     let kind = tree.kind()?;
     let (names, similar, content, url) = check(kind, d)?;
     let txn = crate::db::write_txn(db).await?;
-    let category = match d.category_id {
-        Some(id) => categories::in_tree(&txn, scope, tree, id).await?,
-        None => categories::uncategorised(&txn, scope, tree).await?,
-    };
+    let category = categories::file_under(&txn, scope, tree, d.category_id).await?;
     // New entries go last unless a sort index is given.
     let last: Option<f64> = scope
         .select::<knowledge_item::Entity>()
