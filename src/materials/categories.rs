@@ -244,8 +244,13 @@ pub async fn delete(db: &DatabaseConnection, scope: &Scope, c: material_category
     Ok(())
 }
 
-/// `id` and every category below it (a tree has tens of categories: read whole).
-pub fn subtree(all: &[material_category::Model], id: i64) -> Vec<i64> {
+/// The ids of category `id` of `tree` and every category below it (a tree
+/// has tens of categories: read whole); NOT_FOUND when `id` is not in it.
+pub async fn with_descendants(db: &DatabaseConnection, scope: &Scope, tree: &Tree, id: i64) -> AppResult<Vec<i64>> {
+    let all = list(db, scope, tree).await?;
+    if !all.iter().any(|c| c.id == id) {
+        return Err(AppError::not_found().with_field("categoryId"));
+    }
     let mut out = vec![id];
     let mut i = 0;
     while i < out.len() {
@@ -253,5 +258,5 @@ pub fn subtree(all: &[material_category::Model], id: i64) -> Vec<i64> {
         out.extend(all.iter().filter(|c| c.parent_id == Some(parent)).map(|c| c.id));
         i += 1;
     }
-    out
+    Ok(out)
 }

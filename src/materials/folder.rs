@@ -45,13 +45,8 @@ fn title(t: &str) -> AppResult<String> {
     Ok(t.to_string())
 }
 
-/// An http(s) URL with a host, normalised.
-pub fn http_url(raw: &str, field: &str) -> AppResult<String> {
-    reqwest::Url::parse(raw.trim())
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .map(|u| u.to_string())
-        .ok_or_else(|| AppError::bad_input(field, URL_INVALID))
+fn http_url(raw: &str, field: &str) -> AppResult<String> {
+    super::http_url(raw, field, URL_INVALID)
 }
 
 pub async fn create(db: &DatabaseConnection, scope: &Scope, n: NewItem) -> AppResult<folder_item::Model> {
@@ -141,11 +136,7 @@ pub async fn list(
 ) -> AppResult<Select<folder_item::Entity>> {
     let mut q = scope.select::<folder_item::Entity>();
     if let Some(id) = category_id {
-        let all = categories::list(db, scope, &Tree::folder()).await?;
-        if !all.iter().any(|c| c.id == id) {
-            return Err(AppError::not_found().with_field("categoryId"));
-        }
-        q = q.filter(folder_item::Column::CategoryId.is_in(categories::subtree(&all, id)));
+        q = q.filter(folder_item::Column::CategoryId.is_in(categories::with_descendants(db, scope, &Tree::folder(), id).await?));
     }
     if let Some(k) = keyword.map(str::trim).filter(|k| !k.is_empty()) {
         q = q.filter(folder_item::Column::Title.contains(k));

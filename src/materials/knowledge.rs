@@ -86,10 +86,8 @@ fn check(kind: KnowledgeKind, d: &Draft) -> AppResult<Checked> {
             if !content_ok {
                 return Err(AppError::bad_input("content", CONTENT_INVALID));
             }
-            let url = d.url.as_deref().map(str::trim).unwrap_or_default();
-            let parsed = reqwest::Url::parse(url).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-            let Some(url) = parsed else { return Err(AppError::bad_input("url", URL_INVALID)) };
-            Ok((n, Vec::new(), content, Some(url.to_string())))
+            let url = super::http_url(d.url.as_deref().unwrap_or_default(), "url", URL_INVALID)?;
+            Ok((n, Vec::new(), content, Some(url)))
         }
     }
 }
@@ -214,11 +212,7 @@ pub async fn list(
 ) -> AppResult<Select<knowledge_item::Entity>> {
     let mut q = scope.select::<knowledge_item::Entity>().filter(knowledge_item::Column::Tree.eq(tree.key()));
     if let Some(id) = category_id {
-        let all = categories::list(db, scope, tree).await?;
-        if !all.iter().any(|c| c.id == id) {
-            return Err(AppError::not_found().with_field("categoryId"));
-        }
-        q = q.filter(knowledge_item::Column::CategoryId.is_in(categories::subtree(&all, id)));
+        q = q.filter(knowledge_item::Column::CategoryId.is_in(categories::with_descendants(db, scope, tree, id).await?));
     }
     if let Some(k) = keyword.map(str::trim).filter(|k| !k.is_empty()) {
         // Lower-cased on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.

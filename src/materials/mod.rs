@@ -13,9 +13,18 @@ pub mod knowledge;
 pub mod tracking;
 
 use crate::{
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Msg},
     tenancy::Scope,
 };
+
+/// An http(s) URL with a host, normalised; else BAD_USER_INPUT on `field` with `refusal`.
+pub fn http_url(raw: &str, field: &str, refusal: Msg) -> AppResult<String> {
+    reqwest::Url::parse(raw.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .map(|u| u.to_string())
+        .ok_or_else(|| AppError::bad_input(field, refusal))
+}
 
 /// PUBLIC (the corp's) or PERSONAL (one employee's) library (MAT-1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
