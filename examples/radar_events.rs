@@ -60,9 +60,10 @@ async fn main() -> anyhow::Result<()> {
         scope
             .insert_many(
                 db,
-                chunk.iter().zip(toks).map(|(c, t)| entity::material_share::ActiveModel {
+                chunk.iter().zip(toks).map(|(c, t)| entity::radar_share::ActiveModel {
                     token: Set(t.clone()),
-                    folder_item_id: Set(item.id),
+                    material_key: Set(format!("folder:{}", item.id)),
+                    folder_item_id: Set(Some(item.id)),
                     employee_id: Set(p.admin.id),
                     customer_id: Set(Some(*c)),
                     group_id: Set(None),

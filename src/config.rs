@@ -72,6 +72,10 @@ pub struct Config {
     /// Where archived chats are pulled from: `sandbox` (the sandbox at
     /// `wecom_base_url`) or none (only the ingest endpoint feeds the archive).
     pub archive_source: Option<String>,
+    /// The H5 page that shows a marketing material: a URL template whose
+    /// `{visit}` becomes the visit key the page's tracking calls carry.
+    /// Unset: `<public url>/h5/radar?visit={visit}`.
+    pub radar_page_url: Option<String>,
 }
 
 /// A configured secret: readable through `expose`, never through `Debug`,
@@ -142,6 +146,7 @@ impl Default for Config {
             callback_window_secs: 300,
             public_url: None,
             archive_source: None,
+            radar_page_url: None,
         }
     }
 }
@@ -161,6 +166,16 @@ where
 }
 
 impl Config {
+    /// This server's public base URL, without a trailing slash.
+    pub fn public_base(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.bind)).trim_end_matches('/').to_string()
+    }
+
+    /// The template of the H5 page of marketing materials (`{visit}` inside).
+    pub fn radar_page_template(&self) -> String {
+        self.radar_page_url.clone().unwrap_or_else(|| format!("{}/h5/radar?visit={{visit}}", self.public_base()))
+    }
+
     pub fn load() -> anyhow::Result<Config> {
         let file = env("WECRM_CONFIG").map(PathBuf::from).or_else(|| {
             let p = PathBuf::from("wecrm.toml");
@@ -201,6 +216,9 @@ impl Config {
         }
         if let Some(v) = env("WECRM_PUBLIC_URL") {
             self.public_url = Some(v);
+        }
+        if let Some(v) = env("WECRM_RADAR_PAGE_URL") {
+            self.radar_page_url = Some(v);
         }
         if let Some(v) = env("WECRM_ARCHIVE_SOURCE") {
             self.archive_source = Some(v).filter(|v| v != "none");

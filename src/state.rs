@@ -26,7 +26,7 @@ pub struct AppState {
     pub inbox_commits: GroupCommit<entity::wecom_inbox::ActiveModel, bool>,
     /// Opens of tracked links that arrive together, recorded in one
     /// transaction (the answer: where to redirect, if the link is known).
-    pub radar_opens: GroupCommit<(entity::material_share::Model, chrono::DateTime<chrono::Utc>), Option<String>>,
+    pub radar_opens: GroupCommit<(entity::radar_share::Model, chrono::DateTime<chrono::Utc>), Option<String>>,
     pub config: Arc<Config>,
     pub kv: Kv,
     pub master_key: MasterKey,

@@ -20,6 +20,7 @@ mod m20261205_000015_job_claim_indexes;
 mod m20261205_000016_employee_tag_owner;
 mod m20261206_000017_knowledge_base;
 mod m20261206_000018_folder_radar;
+mod m20261207_000019_marketing_radar;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000016_employee_tag_owner::Migration),
             Box::new(m20261206_000017_knowledge_base::Migration),
             Box::new(m20261206_000018_folder_radar::Migration),
+            Box::new(m20261207_000019_marketing_radar::Migration),
         ]
     }
 }

@@ -87,8 +87,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // The share and view tables are gone once the next migration moved them.
         for t in ["material_views", "material_shares", "folder_items"] {
-            m.drop_table(Table::drop().table(a(t)).to_owned()).await?;
+            m.drop_table(Table::drop().table(a(t)).if_exists().to_owned()).await?;
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 use crate::{
     alerts, archive, customers,
     jobs::{maintenance::MaintenanceJob, JobRegistry},
-    org, wecom_sync,
+    materials, org, wecom_sync,
 };
 
 pub fn registry() -> JobRegistry {
@@ -16,5 +16,6 @@ pub fn registry() -> JobRegistry {
     let registry = wecom_sync::jobs(registry);
     let registry = customers::jobs(registry);
     let registry = alerts::jobs(registry);
+    let registry = materials::jobs(registry);
     archive::jobs(registry)
 }

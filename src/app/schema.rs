@@ -62,6 +62,8 @@ pub struct QueryRoot(
     crate::archive::graphql::ArchiveQuery,
     crate::materials::graphql::knowledge::KnowledgeQuery,
     crate::materials::graphql::folder::FolderQuery,
+    crate::materials::graphql::marketing::MarketingQuery,
+    crate::materials::graphql::radar::RadarQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -84,6 +86,8 @@ pub struct MutationRoot(
     crate::archive::graphql::ArchiveMutation,
     crate::materials::graphql::knowledge::KnowledgeMutation,
     crate::materials::graphql::folder::FolderMutation,
+    crate::materials::graphql::marketing::MarketingMutation,
+    crate::materials::graphql::radar::RadarMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -117,6 +121,15 @@ pub fn insert_request_data(data: &mut Data, app: &AppState, rctx: RequestCtx) {
     }
     data.insert(DataLoader::with_cache(OrgLoader { db: app.db.clone(), scope }, tokio::spawn, HashMapCache::default()));
     data.insert(DataLoader::with_cache(CrmLoader { db: app.db.clone(), scope: crm_scope }, tokio::spawn, HashMapCache::default()));
+    let material_scope = std::sync::OnceLock::new();
+    if let Some(a) = &rctx.auth {
+        let _ = material_scope.set(a.scope.clone());
+    }
+    data.insert(DataLoader::with_cache(
+        crate::materials::graphql::loaders::MaterialLoader { db: app.db.clone(), scope: material_scope },
+        tokio::spawn,
+        HashMapCache::default(),
+    ));
     data.insert(app.clone());
     data.insert(rctx);
 }

@@ -119,7 +119,13 @@ impl AppState {
             wecom,
             callback_keys: Default::default(),
             inbox_commits: crate::db::group_commit::GroupCommit::start(db.clone(), Arc::new(crate::wecom_sync::inbox::store_batch)),
-            radar_opens: crate::db::group_commit::GroupCommit::start(db.clone(), Arc::new(crate::materials::tracking::record_opens)),
+            radar_opens: {
+                let page: Arc<str> = config.radar_page_template().into();
+                crate::db::group_commit::GroupCommit::start(
+                    db.clone(),
+                    Arc::new(move |txn, opens| crate::materials::tracking::record_opens(txn, opens, page.clone())),
+                )
+            },
             db,
             kv,
             master_key,

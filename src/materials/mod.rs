@@ -1,21 +1,31 @@
-//! Materials (MAT-1…12). So far: the category trees of MAT-2; the
-//! knowledge base of MAT-1/3/4/5 — public and personal libraries of
-//! scripts, phrases and links, searched and counted as the sidebar uses
-//! them; the corp folder's web links and mini programs (MAT-6); radar
-//! tracking of shared web links (MAT-7). (Uploaded kinds, marketing
-//! materials and the H5 behaviours come in later parts of issue #13.)
+//! Materials (MAT-1…12). The category trees of MAT-2; the knowledge base
+//! of MAT-1/3/4/5 — public and personal libraries of scripts, phrases and
+//! links, searched and counted as the sidebar uses them; the corp folder's
+//! web links and mini programs (MAT-6); marketing materials (MAT-8…12);
+//! radar tracking of what is shared (MAT-7): opens, and on the H5 pages of
+//! marketing materials dwell time, bottom, re-shares and forms.
+//! (Uploaded kinds come in a later part of issue #13.)
 
+pub mod behaviour;
 pub mod categories;
 pub mod folder;
+pub mod forms;
 pub mod graphql;
 pub mod http;
 pub mod knowledge;
+pub mod marketing;
 pub mod tracking;
 
 use crate::{
     error::{AppError, AppResult, Msg},
+    jobs::JobRegistry,
     tenancy::Scope,
 };
+
+/// The area's jobs: tagging viewers by the materials' tag rules.
+pub fn jobs(registry: JobRegistry) -> JobRegistry {
+    registry.register(behaviour::RadarTaggingJob)
+}
 
 /// An http(s) URL with a host, normalised; else BAD_USER_INPUT on `field` with `refusal`.
 pub fn http_url(raw: &str, field: &str, refusal: Msg) -> AppResult<String> {
@@ -55,12 +65,14 @@ impl KnowledgeKind {
     }
 }
 
-/// What a tree files: one kind of knowledge-base entry of one library, or
-/// the corp folder's items (MAT-6: one tree for every kind).
+/// What a tree files: one kind of knowledge-base entry of one library, the
+/// corp folder's items (MAT-6: one tree for every kind), or the marketing
+/// materials (MAT-8: one tree for the four kinds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shelf {
     Knowledge(Library, KnowledgeKind),
     Folder,
+    Marketing,
 }
 
 /// One tree's name: its shelf, and for a personal tree its owner, so a
@@ -87,11 +99,16 @@ impl Tree {
         Tree { shelf: Shelf::Folder, owner_id: None }
     }
 
-    /// The folder counts as public: the corp's, read by all.
+    /// The marketing materials' one tree.
+    pub fn marketing() -> Tree {
+        Tree { shelf: Shelf::Marketing, owner_id: None }
+    }
+
+    /// The folder and the marketing tree count as public: the corp's, read by all.
     pub fn library(&self) -> Library {
         match self.shelf {
             Shelf::Knowledge(library, _) => library,
-            Shelf::Folder => Library::Public,
+            Shelf::Folder | Shelf::Marketing => Library::Public,
         }
     }
 
@@ -99,13 +116,14 @@ impl Tree {
     pub fn kind(&self) -> AppResult<KnowledgeKind> {
         match self.shelf {
             Shelf::Knowledge(_, kind) => Ok(kind),
-            Shelf::Folder => Err(AppError::not_found()),
+            Shelf::Folder | Shelf::Marketing => Err(AppError::not_found()),
         }
     }
 
     pub fn key(&self) -> String {
         match (self.shelf, self.owner_id) {
             (Shelf::Folder, _) => "FOLDER".into(),
+            (Shelf::Marketing, _) => "MARKETING".into(),
             (Shelf::Knowledge(Library::Personal, kind), Some(owner)) => format!("PERSONAL:{}:{owner}", kind.code()),
             (Shelf::Knowledge(_, kind), _) => format!("PUBLIC:{}", kind.code()),
         }
@@ -113,8 +131,10 @@ impl Tree {
 
     /// The tree a stored key names.
     pub fn parse(key: &str) -> Option<Tree> {
-        if key == "FOLDER" {
-            return Some(Tree::folder());
+        match key {
+            "FOLDER" => return Some(Tree::folder()),
+            "MARKETING" => return Some(Tree::marketing()),
+            _ => {}
         }
         let mut parts = key.split(':');
         let (library, kind) = (parts.next()?, KnowledgeKind::parse(parts.next()?)?);

@@ -41,6 +41,7 @@ pub const RISK_BEHAVIOR_VIEW: &str = "risk.behavior.view";
 pub const RISK_BEHAVIOR_REVIEW: &str = "risk.behavior.review";
 pub const MATERIAL_KNOWLEDGE_MANAGE: &str = "material.knowledge.manage";
 pub const MATERIAL_FOLDER_MANAGE: &str = "material.folder.manage";
+pub const MATERIAL_MARKETING_MANAGE: &str = "material.marketing.manage";
 
 /// One node of the catalogue tree.
 pub struct Node {
@@ -177,6 +178,7 @@ pub static CATALOGUE: &[Node] = &[
         children: &[
             leaf(MATERIAL_KNOWLEDGE_MANAGE, "管理公共知识库", "Manage the public knowledge base"),
             leaf(MATERIAL_FOLDER_MANAGE, "管理企业文件夹", "Manage the corp folder"),
+            leaf(MATERIAL_MARKETING_MANAGE, "管理营销素材", "Manage marketing materials"),
         ],
     },
     Node {

@@ -91,8 +91,14 @@ tenant_entity!(
     material_category,
     knowledge_item,
     folder_item,
-    material_share,
-    material_view,
+    marketing_material,
+    marketing_audience,
+    marketing_tag_rule,
+    radar_visitor,
+    radar_share,
+    radar_viewer,
+    radar_visit,
+    form_submission,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads

@@ -115,7 +115,7 @@ pub struct BindWecomInput {
 
 fn present(b: entity::wecom_binding::Model, ctx: &Context<'_>, corp_code: &str) -> WecomBinding {
     let state = ctx.state();
-    let base = state.config.public_url.clone().unwrap_or_else(|| format!("http://{}", state.config.bind));
+    let base = state.config.public_base();
     WecomBinding {
         corp_id: b.wecom_corp_id,
         agent_id: b.agent_id,

@@ -5,6 +5,7 @@ pub mod inheritance;
 pub mod kit;
 pub mod loaders;
 pub mod objects;
+pub mod profile;
 pub mod records;
 pub mod roots;
 

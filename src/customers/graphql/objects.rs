@@ -155,6 +155,10 @@ impl Customer {
     async fn follow_ups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<FollowUp>> {
         subject_page(ctx, follow_ups::of_subject(ctx.scope()?, Subject::Customer, self.0.id), first, after, FollowUp).await
     }
+    /// The employee side's profile (EMP-5): activity, TA的人脉, forms.
+    async fn profile(&self) -> super::profile::CustomerProfile {
+        super::profile::CustomerProfile(self.0.id)
+    }
     /// The timeline (客户动态), newest first; `kinds` narrows it.
     #[graphql(complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn timeline(

@@ -199,10 +199,11 @@ impl FolderMutation {
         group_id: Option<ID>,
     ) -> async_graphql::Result<SharedMaterial> {
         let state = ctx.state();
-        let base = state.config.public_url.clone().unwrap_or_else(|| format!("http://{}", state.config.bind));
+        let base = state.config.public_base();
         let customer_id = customer_id.map(|c| parse_id(&c, "customerId")).transpose()?;
         let group_id = group_id.map(|g| parse_id(&g, "groupId")).transpose()?;
-        let shared = tracking::share(ctx.db(), ctx.scope()?, &base, parse_id(&id, "id")?, customer_id, group_id).await?;
+        let to = tracking::Recipient { customer_id, group_id, ..Default::default() };
+        let shared = tracking::share(ctx.db(), ctx.scope()?, &base, parse_id(&id, "id")?, to).await?;
         Ok(SharedMaterial { item: item(shared.item), url: shared.url, tracked: shared.tracked })
     }
 }

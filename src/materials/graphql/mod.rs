@@ -1,8 +1,12 @@
-//! The knowledge base and its category trees over GraphQL (thin: the rules
-//! are in `materials::categories` and `materials::knowledge`).
+//! Materials over GraphQL (thin: the rules are in the services of
+//! `materials`): category trees, the knowledge base, the corp folder,
+//! marketing materials and the public calls of their H5 pages.
 
 pub mod folder;
 pub mod knowledge;
+pub mod loaders;
+pub mod marketing;
+pub mod radar;
 
 use async_graphql::{Context, Enum, SimpleObject, ID};
 
@@ -18,6 +22,7 @@ use crate::{
 pub fn writable(ctx: &Context<'_>, tree: &Tree) -> Result<(), AppError> {
     let needed = match tree.shelf {
         Shelf::Folder => perm::MATERIAL_FOLDER_MANAGE,
+        Shelf::Marketing => perm::MATERIAL_MARKETING_MANAGE,
         Shelf::Knowledge(..) => perm::MATERIAL_KNOWLEDGE_MANAGE,
     };
     if !tree.writable_by(ctx.scope()?, ctx.auth()?.has(needed)) {

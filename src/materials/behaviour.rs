@@ -1,0 +1,459 @@
+//! What a viewer does on the H5 page of a marketing material (MAT-7/8,
+//! EMP-2, EMP-5), reported by the page with the visit key its `/r/{token}`
+//! redirect carried: no login, and the key grants only these calls on its
+//! own visit. Dwell time comes from heartbeats (each credits the time since
+//! the previous one, at most [`MAX_CREDIT_SECONDS`], and beats closer than
+//! [`MIN_BEAT_SECONDS`] are refused, so a replayed or scripted beat cannot
+//! inflate it); reaching the bottom counts once per visit; a re-share mints
+//! a child link so later viewers are credited to the sharer (TA的人脉) and,
+//! down the chain, to the employee who first sent it; a form is submitted
+//! once per visit. WeChat OAuth ids name the viewer: a customer with that
+//! unionid, else a visitor kept until one matches. Behaviours of a known
+//! customer reach its timeline (and so the radar) and fire the material's
+//! tag rules, applied through WeCom's `mark_tag` by a job.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    sea_query::{Expr, OnConflict},
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{
+    forms,
+    marketing::{self, FORM},
+    tracking::{self, Material, Recipient},
+};
+use crate::{
+    customers::{customer_tagging, timeline},
+    error::{AppError, AppResult, Code, Msg},
+    jobs::{JobCtx, JobError, JobHandler, JobKind, NewJob},
+    tenancy::Scope,
+};
+use entity::{customer, form_submission, marketing_material, marketing_tag_rule, radar_share, radar_viewer, radar_visit, radar_visitor};
+
+/// Beats closer than this are refused (the page beats every 5 s).
+pub const MIN_BEAT_SECONDS: i64 = 4;
+/// A beat credits at most this much (a page left in the background accrues nothing).
+pub const MAX_CREDIT_SECONDS: i64 = 10;
+/// A visit takes calls for this long after its open.
+pub const VISIT_HOURS: i64 = 24;
+
+const LINK_INVALID: Msg = Msg::new("RADAR_LINK_INVALID", "链接无效或已失效", "This link is not valid or has expired");
+const TOO_FREQUENT: Msg = Msg::new("RADAR_HEARTBEAT_TOO_FREQUENT", "心跳过于频繁", "Heartbeats are too frequent");
+const NOT_A_FORM: Msg = Msg::new("RADAR_NOT_A_FORM", "该素材没有表单", "This material has no form");
+const ALREADY_SUBMITTED: Msg = Msg::new("FORM_ALREADY_SUBMITTED", "您已提交过该表单", "This form was already submitted");
+const IDENTITY_REQUIRED: Msg = Msg::new("RADAR_IDENTITY_REQUIRED", "请提供openid或unionid", "Give an openid or a unionid");
+
+/// A visit with the share it came through and the material it shows.
+pub struct Visit {
+    pub visit: radar_visit::Model,
+    pub share: radar_share::Model,
+    pub material: marketing_material::Model,
+}
+
+impl Visit {
+    fn scope(&self) -> Scope {
+        Scope::system(self.visit.corp_id)
+    }
+}
+
+/// The visit a key names, while it may still take calls; else NOT_FOUND
+/// `RADAR_LINK_INVALID` (forged, expired, or its material withdrawn).
+pub async fn find(db: &impl ConnectionTrait, key: &str, now: DateTime<Utc>) -> AppResult<Visit> {
+    let invalid = || AppError::new(Code::NotFound, LINK_INVALID).with_field("visit");
+    if !tracking::well_formed(key) {
+        return Err(invalid());
+    }
+    let visit = crate::tenancy::across_corps::<radar_visit::Entity>()
+        .filter(radar_visit::Column::VisitKey.eq(key))
+        .one(db)
+        .await?
+        .ok_or_else(invalid)?;
+    if now - visit.opened_at > Duration::hours(VISIT_HOURS) {
+        return Err(invalid());
+    }
+    let scope = Scope::system(visit.corp_id);
+    let share = scope.find::<radar_share::Entity>(db, Some(visit.share_id)).await?.ok_or_else(invalid)?;
+    let material = scope.find::<marketing_material::Entity>(db, share.marketing_material_id).await?.ok_or_else(invalid)?;
+    if material.status != marketing::PUBLISHED {
+        return Err(invalid());
+    }
+    Ok(Visit { visit, share, material })
+}
+
+/// Appends a behaviour of a known viewer to its timeline and fires the
+/// material's tag rules for it.
+async fn record(
+    txn: &impl ConnectionTrait,
+    v: &Visit,
+    customer_id: Option<i64>,
+    action: &str,
+    trigger: Option<&str>,
+    at: DateTime<Utc>,
+    extra: Value,
+) -> AppResult<()> {
+    let Some(customer_id) = customer_id else { return Ok(()) };
+    let mut event = tracking::material_event(&v.share, customer_id, &Material::Marketing(v.material.clone()), action, at);
+    if let (Value::Object(p), Value::Object(x)) = (&mut event.payload, extra) {
+        p.extend(x);
+    }
+    timeline::append(txn, &v.scope(), vec![event]).await?;
+    if let Some(trigger) = trigger {
+        queue_tag_rules(txn, &v.scope(), trigger, &[(v.material.id, customer_id)]).await?;
+    }
+    Ok(())
+}
+
+/// Heartbeat: credits dwell time; the first time a visit passes 15 s it is
+/// a STAY behaviour (and fires STAY_OVER_15S). Answers the visit's dwell seconds.
+pub async fn heartbeat(db: &DatabaseConnection, key: &str, now: DateTime<Utc>) -> AppResult<i32> {
+    let v = find(db, key, now).await?;
+    let elapsed = (now - v.visit.last_beat_at).num_seconds();
+    let too_soon = || AppError::new(Code::RateLimited, TOO_FREQUENT).with_field("visit");
+    if elapsed < MIN_BEAT_SECONDS {
+        return Err(too_soon());
+    }
+    let before = v.visit.stay_seconds;
+    let after = before + elapsed.min(MAX_CREDIT_SECONDS) as i32;
+    let txn = crate::db::write_txn(db).await?;
+    // Only from the beat it read: of two beats racing, one is credited.
+    let res = v
+        .scope()
+        .update_many::<radar_visit::Entity>()
+        .col_expr(radar_visit::Column::StaySeconds, Expr::value(after))
+        .col_expr(radar_visit::Column::LastBeatAt, Expr::value(now))
+        .filter(radar_visit::Column::Id.eq(v.visit.id))
+        .filter(radar_visit::Column::LastBeatAt.eq(v.visit.last_beat_at))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(too_soon());
+    }
+    let rule = marketing::STAY_RULE_SECONDS;
+    if before < rule && after >= rule {
+        record(&txn, &v, v.visit.customer_id, "STAY", Some("STAY_OVER_15S"), now, json!({"dwellSeconds": after})).await?;
+    }
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// The viewer reached the bottom of the page (recorded once per visit).
+pub async fn reached_bottom(db: &DatabaseConnection, key: &str, now: DateTime<Utc>) -> AppResult<()> {
+    let v = find(db, key, now).await?;
+    let txn = crate::db::write_txn(db).await?;
+    let res = v
+        .scope()
+        .update_many::<radar_visit::Entity>()
+        .col_expr(radar_visit::Column::ReachedBottom, Expr::value(true))
+        .filter(radar_visit::Column::Id.eq(v.visit.id))
+        .filter(radar_visit::Column::ReachedBottom.eq(false))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 1 {
+        record(&txn, &v, v.visit.customer_id, "BOTTOM", Some("SCROLL_TO_BOTTOM"), now, json!({"dwellSeconds": v.visit.stay_seconds}))
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The viewer passes the material on: a child link whose viewers are
+/// credited to this viewer (and the original sender). One per viewer and
+/// share: sharing again answers the same link.
+pub async fn reshare(db: &DatabaseConnection, key: &str, public_base: &str, now: DateTime<Utc>) -> AppResult<String> {
+    let v = find(db, key, now).await?;
+    let scope = v.scope();
+    let existing = scope
+        .select::<radar_share::Entity>()
+        .filter(radar_share::Column::ParentShareId.eq(v.share.id))
+        .filter(match v.visit.customer_id {
+            Some(c) => radar_share::Column::SharedByCustomerId.eq(c),
+            None => radar_share::Column::SharedByCustomerId.is_null(),
+        })
+        .filter(match v.visit.visitor_id {
+            Some(x) => radar_share::Column::SharedByVisitorId.eq(x),
+            None => radar_share::Column::SharedByVisitorId.is_null(),
+        })
+        .one(db)
+        .await?;
+    if let Some(s) = existing {
+        return Ok(format!("{}/r/{}", public_base.trim_end_matches('/'), s.token));
+    }
+    let txn = crate::db::write_txn(db).await?;
+    let to = Recipient {
+        customer_id: None,
+        group_id: None,
+        parent_share_id: Some(v.share.id),
+        by_customer_id: v.visit.customer_id,
+        by_visitor_id: v.visit.visitor_id,
+    };
+    let url = tracking::mint(&txn, &scope, public_base, &Material::Marketing(v.material.clone()), v.share.employee_id, to).await?;
+    record(&txn, &v, v.visit.customer_id, "SHARE", Some("SHARE"), now, json!({})).await?;
+    txn.commit().await?;
+    Ok(url)
+}
+
+/// Names the viewer from the page's WeChat OAuth: the customer with this
+/// unionid, else a visitor (made on first sight; linked to a customer once
+/// one matches). A viewer first seen anonymously through a re-share is now
+/// counted as who they are, and their view reaches their timeline.
+pub async fn identify(
+    db: &DatabaseConnection,
+    key: &str,
+    openid: Option<&str>,
+    unionid: Option<&str>,
+    nickname: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let v = find(db, key, now).await?;
+    let (openid, unionid) = (openid.map(str::trim).filter(|s| !s.is_empty()), unionid.map(str::trim).filter(|s| !s.is_empty()));
+    let identity = match (unionid, openid) {
+        (Some(u), _) => format!("unionid:{u}"),
+        (None, Some(o)) => format!("openid:{o}"),
+        (None, None) => return Err(AppError::bad_input("openid", IDENTITY_REQUIRED)),
+    };
+    let scope = v.scope();
+    let txn = crate::db::write_txn(db).await?;
+    let by_unionid = match unionid {
+        Some(u) => scope.select::<customer::Entity>().filter(customer::Column::Unionid.eq(u)).one(&txn).await?.map(|c| c.id),
+        None => None,
+    };
+    let visitor = radar_visitor::ActiveModel {
+        corp_id: Set(scope.corp_id()),
+        identity_key: Set(identity.clone()),
+        openid: Set(openid.map(str::to_string)),
+        unionid: Set(unionid.map(str::to_string)),
+        nickname: Set(nickname.map(|n| n.chars().take(64).collect())),
+        customer_id: Set(by_unionid),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    let on_conflict = OnConflict::columns([radar_visitor::Column::CorpId, radar_visitor::Column::IdentityKey]).do_nothing().to_owned();
+    match radar_visitor::Entity::insert(visitor).on_conflict(on_conflict).exec(&txn).await {
+        Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let mut visitor = scope
+        .select::<radar_visitor::Entity>()
+        .filter(radar_visitor::Column::IdentityKey.eq(identity.as_str()))
+        .one(&txn)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if visitor.customer_id.is_none() && by_unionid.is_some() {
+        // Merged: the visitor's earlier visits and views now belong to the customer.
+        scope
+            .update_many::<radar_visitor::Entity>()
+            .col_expr(radar_visitor::Column::CustomerId, Expr::value(by_unionid))
+            .filter(radar_visitor::Column::Id.eq(visitor.id))
+            .exec(&txn)
+            .await?;
+        scope
+            .update_many::<radar_visit::Entity>()
+            .col_expr(radar_visit::Column::CustomerId, Expr::value(by_unionid))
+            .filter(radar_visit::Column::VisitorId.eq(visitor.id))
+            .exec(&txn)
+            .await?;
+        visitor.customer_id = by_unionid;
+    }
+    // No customer matched: the share's recipient stays the best guess.
+    let customer_id = visitor.customer_id.or(v.visit.customer_id);
+    scope
+        .update_many::<radar_visit::Entity>()
+        .col_expr(radar_visit::Column::CustomerId, Expr::value(customer_id))
+        .col_expr(radar_visit::Column::VisitorId, Expr::value(visitor.id))
+        .filter(radar_visit::Column::Id.eq(v.visit.id))
+        .exec(&txn)
+        .await?;
+    let viewer_key = match customer_id {
+        Some(c) => format!("customer:{c}"),
+        None => format!("visitor:{}", visitor.id),
+    };
+    let guessed = tracking::guessed_viewer_key(&v.share);
+    if viewer_key != guessed {
+        recount_viewer(&txn, &v, &guessed, &viewer_key, customer_id, visitor.id, now).await?;
+        // The open reached no timeline, or the wrong one: this viewer's view is new.
+        if customer_id.is_some() && customer_id != v.share.customer_id {
+            record(&txn, &v, customer_id, "VIEW", Some("ENTER_PAGE"), now, json!({})).await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(customer_id.is_some())
+}
+
+/// Moves an anonymous viewer row to the identified viewer, or adds the
+/// identified viewer (a viewer counts once: an existing row is kept).
+async fn recount_viewer(
+    txn: &impl ConnectionTrait,
+    v: &Visit,
+    guessed: &str,
+    viewer_key: &str,
+    customer_id: Option<i64>,
+    visitor_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let scope = v.scope();
+    let material_key = v.share.material_key.clone();
+    let known = scope
+        .select::<radar_viewer::Entity>()
+        .filter(radar_viewer::Column::MaterialKey.eq(material_key.as_str()))
+        .filter(radar_viewer::Column::ViewerKey.eq(viewer_key))
+        .one(txn)
+        .await?;
+    if known.is_some() {
+        return Ok(());
+    }
+    let moved = if guessed.starts_with("share:") {
+        scope
+            .update_many::<radar_viewer::Entity>()
+            .col_expr(radar_viewer::Column::ViewerKey, Expr::value(viewer_key))
+            .col_expr(radar_viewer::Column::CustomerId, Expr::value(customer_id))
+            .col_expr(radar_viewer::Column::VisitorId, Expr::value(visitor_id))
+            .filter(radar_viewer::Column::MaterialKey.eq(material_key.as_str()))
+            .filter(radar_viewer::Column::ViewerKey.eq(guessed))
+            .exec(txn)
+            .await?
+            .rows_affected
+    } else {
+        0
+    };
+    if moved == 0 {
+        let row = radar_viewer::ActiveModel {
+            corp_id: Set(scope.corp_id()),
+            material_key: Set(material_key.clone()),
+            folder_item_id: Set(None),
+            marketing_material_id: Set(Some(v.material.id)),
+            share_id: Set(v.share.id),
+            customer_id: Set(customer_id),
+            visitor_id: Set(Some(visitor_id)),
+            viewer_key: Set(viewer_key.to_string()),
+            first_viewed_at: Set(now),
+            ..Default::default()
+        };
+        let added = tracking::insert_viewers(txn, vec![row]).await?;
+        if !added.is_empty() {
+            tracking::bump_counts(txn, BTreeMap::from([((scope.corp_id(), material_key), (0, 1))])).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The form a visit may submit: its material, or the form its jump button opens.
+async fn form_of(db: &impl ConnectionTrait, v: &Visit) -> AppResult<marketing_material::Model> {
+    if v.material.kind == FORM {
+        return Ok(v.material.clone());
+    }
+    let jump = v.scope().find::<marketing_material::Entity>(db, v.material.jump_material_id).await?;
+    jump.filter(|j| j.kind == FORM && j.status == marketing::PUBLISHED).ok_or_else(|| AppError::bad_input("visit", NOT_A_FORM))
+}
+
+/// Stores a form's answers against the viewer and the sharing employee;
+/// a phone answer fills the customer's empty mobile. Once per visit.
+pub async fn submit_form(db: &DatabaseConnection, key: &str, answers: &Value, now: DateTime<Utc>) -> AppResult<form_submission::Model> {
+    let v = find(db, key, now).await?;
+    let form = form_of(db, &v).await?;
+    let components = forms::schema(&serde_json::from_str(&form.content).unwrap_or(Value::Null))?;
+    let (kept, phone) = forms::answers(&components, answers)?;
+    let scope = v.scope();
+    let txn = crate::db::write_txn(db).await?;
+    let saved = scope
+        .insert(
+            &txn,
+            form_submission::ActiveModel {
+                material_id: Set(form.id),
+                share_id: Set(Some(v.share.id)),
+                visit_id: Set(Some(v.visit.id)),
+                employee_id: Set(Some(v.share.employee_id)),
+                customer_id: Set(v.visit.customer_id),
+                visitor_id: Set(v.visit.visitor_id),
+                answers: Set(Value::Object(kept).to_string()),
+                phone: Set(phone.clone()),
+                submitted_at: Set(now),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| if e.code == Code::Conflict { AppError::conflict(ALREADY_SUBMITTED) } else { e })?;
+    if let (Some(c), Some(p)) = (v.visit.customer_id, phone) {
+        scope
+            .update_many::<customer::Entity>()
+            .col_expr(customer::Column::Mobile, Expr::value(p))
+            .filter(customer::Column::Id.eq(c))
+            .filter(customer::Column::Mobile.is_null())
+            .exec(&txn)
+            .await?;
+    }
+    record(&txn, &v, v.visit.customer_id, "FORM", None, now, json!({"formId": form.id, "submissionId": saved.id})).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Tags a customer earned on a marketing material.
+pub struct RadarTagging;
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct TagHit {
+    pub customer_id: i64,
+    pub tag_ids: Vec<i64>,
+}
+
+impl JobKind for RadarTagging {
+    const KIND: &'static str = "materials.radar_tags";
+    type Payload = TagHit;
+}
+
+/// Queues the tagging that `trigger` earns each (material, customer) in
+/// `hits`, in the caller's transaction; once per customer, material and
+/// trigger (the dedup key), so a replay tags nothing twice.
+pub async fn queue_tag_rules(txn: &impl ConnectionTrait, scope: &Scope, trigger: &str, hits: &[(i64, i64)]) -> AppResult<()> {
+    if hits.is_empty() {
+        return Ok(());
+    }
+    let rules = scope
+        .select::<marketing_tag_rule::Entity>()
+        .filter(marketing_tag_rule::Column::MaterialId.is_in(hits.iter().map(|(m, _)| *m)))
+        .filter(marketing_tag_rule::Column::Trigger.eq(trigger))
+        .all(txn)
+        .await?;
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let mut rows = Vec::new();
+    for (material_id, customer_id) in hits {
+        let tag_ids: Vec<i64> = rules.iter().filter(|r| r.material_id == *material_id).map(|r| r.corp_tag_id).collect();
+        if tag_ids.is_empty() {
+            continue;
+        }
+        let payload = serde_json::to_string(&TagHit { customer_id: *customer_id, tag_ids }).map_err(AppError::internal)?;
+        let new = NewJob { corp_id: Some(scope.corp_id()), ..NewJob::system() }
+            .dedup(format!("radar-tags:{}:{material_id}:{trigger}:{customer_id}", scope.corp_id()));
+        rows.push(crate::jobs::job_row(RadarTagging::KIND, payload, new, now));
+    }
+    crate::jobs::insert_rows(txn, rows).await?;
+    Ok(())
+}
+
+pub struct RadarTaggingJob;
+
+#[async_trait::async_trait]
+impl JobHandler for RadarTaggingJob {
+    type Kind = RadarTagging;
+
+    async fn run(&self, ctx: &JobCtx, hit: TagHit) -> Result<Value, JobError> {
+        let Some(corp_id) = ctx.job.corp_id else { return Ok(json!({"skipped": "no corp"})) };
+        let state = &ctx.state;
+        let link = crate::wecom_sync::link::link(state, corp_id).await?;
+        let scope = Scope::system(corp_id);
+        let results = customer_tagging::change_tags(&state.db, &scope, link.as_ref(), &[hit.customer_id], &hit.tag_ids, &[]).await?;
+        match results.into_iter().next().and_then(|r| r.error) {
+            Some(e) => Err(JobError::from_app(e)),
+            None => Ok(json!({"tagged": hit.customer_id, "tags": hit.tag_ids})),
+        }
+    }
+}
