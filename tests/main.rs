@@ -24,6 +24,7 @@ mod foreign_keys;
 mod http_protocol;
 mod inbox;
 mod jobs;
+mod marketing;
 mod materials;
 mod probes;
 mod query_plans;

@@ -492,3 +492,51 @@ async fn materials_of_another_corp_answer_nothing() {
     let v = a.data("query($id:ID!){knowledgeItem(id:$id){names usageCount}}", json!({"id": item})).await;
     assert_eq!(v["knowledgeItem"], json!({"names": ["A-Question"], "usageCount": 0}));
 }
+
+#[tokio::test]
+async fn marketing_materials_of_another_corp_answer_nothing() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    let folder =
+        a.data("mutation{createMarketingCategory(name:\"A-Shelf\"){id}}", json!({})).await["createMarketingCategory"]["id"].clone();
+    let form = json!({"components": [{"id": "p", "type": "PHONE", "label": "A-Phone", "required": true}]});
+    let create = "mutation($i:MarketingMaterialInput!){createMarketingMaterial(input:$i){id}}";
+    let material = a.data(create, json!({"i": {"kind": "FORM", "title": "A-Form", "content": form, "categoryId": folder}})).await
+        ["createMarketingMaterial"]["id"]
+        .clone();
+    a.data("mutation($id:ID!){publishMarketingMaterial(id:$id){id}}", json!({"id": material})).await;
+    let dept = app.root_id();
+    app.provision("beta", 5).await;
+    let b = app.login_as("beta", "admin", PASSWORD).await;
+    let v = b.data("{marketingCategories{name} marketingMaterials{totalCount edges{node{title content}}}}", json!({})).await;
+    let text = v.to_string();
+    for secret in ["A-Shelf", "A-Form", "A-Phone"] {
+        assert!(!text.contains(secret), "{secret} leaked into {text}");
+    }
+    let article = |extra: Value| {
+        let mut i = json!({"kind": "ARTICLE", "articleType": "NORMAL", "title": "x", "content": {"body": "x"}});
+        i.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        json!({"i": i})
+    };
+    for (q, vars) in [
+        ("query($id:ID!){marketingMaterial(id:$id){id}}", json!({"id": material})),
+        ("query($id:ID!){marketingMaterials(categoryId:$id){totalCount}}", json!({"id": folder})),
+        ("mutation($id:ID!){publishMarketingMaterial(id:$id){id}}", json!({"id": material})),
+        ("mutation($id:ID!){withdrawMarketingMaterial(id:$id){id}}", json!({"id": material})),
+        ("mutation($id:ID!){deleteMarketingMaterial(id:$id){id}}", json!({"id": material})),
+        ("mutation($id:ID!){shareMarketingMaterial(id:$id){url}}", json!({"id": material})),
+        ("mutation($id:ID!){createMarketingCategory(parentId:$id,name:\"x\"){id}}", json!({"id": folder})),
+        (
+            "mutation($id:ID!){updateMarketingMaterial(id:$id,input:{kind:FORM,title:\"x\",content:{components:[{id:\"a\",type:\"TEXT\",label:\"a\"}]}}){id}}",
+            json!({"id": material}),
+        ),
+        (create, article(json!({"jumpMaterialId": material}))),
+        (create, article(json!({"categoryId": folder}))),
+        (create, article(json!({"visibleToAll": false, "departmentIds": [dept]}))),
+    ] {
+        assert_eq!(b.error(q, vars).await.0, "NOT_FOUND", "{q}");
+    }
+    // A's material is untouched.
+    let v = a.data("query($id:ID!){marketingMaterial(id:$id){title status}}", json!({"id": material})).await;
+    assert_eq!(v["marketingMaterial"], json!({"title": "A-Form", "status": "PUBLISHED"}));
+}

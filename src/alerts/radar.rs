@@ -193,7 +193,7 @@ pub struct RadarAlertDetail {
     pub employee_name: Option<String>,
     pub material_id: Option<ID>,
     pub material_title: Option<String>,
-    /// VIEW, STAY or SHARE for materials; LIKE or COMMENT for moments.
+    /// VIEW, STAY, BOTTOM, SHARE or FORM for materials; LIKE or COMMENT for moments.
     pub action: Option<String>,
     pub dwell_seconds: Option<i64>,
 }
@@ -207,7 +207,14 @@ fn text_of(d: &RadarAlertDetail) -> String {
         Some(RadarBehaviour::Call) => format!("【雷达】客户{who}与{}进行了通话", d.employee_name.clone().unwrap_or_default()),
         Some(RadarBehaviour::CorpFeed) => format!("【雷达】客户{who}查看了企业动态"),
         Some(RadarBehaviour::Material) | None => {
-            format!("【雷达】客户{who}查看了素材「{}」", d.material_title.clone().unwrap_or_default())
+            let title = d.material_title.clone().unwrap_or_default();
+            match d.action.as_deref() {
+                Some("STAY") => format!("【雷达】客户{who}浏览素材「{title}」已停留{}秒", d.dwell_seconds.unwrap_or_default()),
+                Some("BOTTOM") => format!("【雷达】客户{who}看完了素材「{title}」"),
+                Some("SHARE") => format!("【雷达】客户{who}分享了素材「{title}」"),
+                Some("FORM") => format!("【雷达】客户{who}提交了表单「{title}」"),
+                _ => format!("【雷达】客户{who}查看了素材「{title}」"),
+            }
         }
     }
 }
@@ -262,9 +269,11 @@ impl JobHandler for RadarDispatchJob {
                 text: text_of(&detail),
                 payload: serde_json::to_value(&detail).unwrap_or(Value::Null),
                 occurred_at: e.occurred_at,
+                // The action too: a viewer may reach the bottom and share in one second.
                 dedup_key: format!(
-                    "radar:{}:{}:{}:{}:{}",
+                    "radar:{}{}:{}:{}:{}:{}",
                     e.behaviour.as_str(),
+                    e.payload["action"].as_str().map(|a| format!("/{a}")).unwrap_or_default(),
                     c.id,
                     e.group_id.unwrap_or(0),
                     e.employee_id.unwrap_or(0),

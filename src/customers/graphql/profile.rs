@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use async_graphql::{dataloader::Loader, Context, Enum, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{
     kit::crm_loader,
@@ -97,6 +97,7 @@ impl CustomerProfile {
         Ok(crm_loader(ctx).load_one(ActivityOf(self.0)).await?.unwrap_or_default().0)
     }
     /// The same over the last 30 days.
+    #[graphql(name = "activity30d")]
     async fn activity_30d(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         Ok(crm_loader(ctx).load_one(ActivityOf(self.0)).await?.unwrap_or_default().1)
     }
@@ -126,26 +127,29 @@ impl CustomerProfile {
 impl Loader<ActivityOf> for CrmLoader {
     type Value = (i64, i64);
     type Error = async_graphql::Error;
+    /// Two grouped counts (all time, last 30 days): a typed filter each, so
+    /// both databases compare timestamps as timestamps.
     async fn load(&self, keys: &[ActivityOf]) -> LoadResult<ActivityOf, Self::Value> {
         let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
         let kinds: Vec<&str> = EventKind::all().iter().filter(|k| k.is_radar_behaviour()).map(|k| k.as_str()).collect();
-        let since = Utc::now() - Duration::days(30);
-        let rows: Vec<(i64, i64, Option<i64>)> = scope
-            .select::<customer_event::Entity>()
-            .select_only()
-            .column(customer_event::Column::CustomerId)
-            .column_as(customer_event::Column::Id.count(), "total")
-            // Literal 1 and 0: bound parameters would leave PostgreSQL guessing the CASE's type.
-            .column_as(Expr::cust_with_values("SUM(CASE WHEN occurred_at >= $1 THEN 1 ELSE 0 END)", [since]), "recent")
-            .filter(customer_event::Column::CustomerId.is_in(ids(keys, |k| k.0)))
-            .filter(customer_event::Column::Kind.is_in(kinds))
-            .group_by(customer_event::Column::CustomerId)
-            .into_tuple()
-            .all(&self.db)
-            .await
-            .map_err(AppError::from)?;
+        let counts = |since: Option<DateTime<Utc>>| {
+            let mut q = scope
+                .select::<customer_event::Entity>()
+                .select_only()
+                .column(customer_event::Column::CustomerId)
+                .column_as(customer_event::Column::Id.count(), "n")
+                .filter(customer_event::Column::CustomerId.is_in(ids(keys, |k| k.0)))
+                .filter(customer_event::Column::Kind.is_in(kinds.clone()))
+                .group_by(customer_event::Column::CustomerId);
+            if let Some(since) = since {
+                q = q.filter(customer_event::Column::OccurredAt.gte(since));
+            }
+            q.into_tuple::<(i64, i64)>().all(&self.db)
+        };
+        let total = counts(None).await.map_err(AppError::from)?;
+        let recent: HashMap<i64, i64> = counts(Some(Utc::now() - Duration::days(30))).await.map_err(AppError::from)?.into_iter().collect();
         let mut out: HashMap<ActivityOf, (i64, i64)> = keys.iter().map(|k| (*k, (0, 0))).collect();
-        out.extend(rows.into_iter().map(|(c, total, recent)| (ActivityOf(c), (total, recent.unwrap_or(0)))));
+        out.extend(total.into_iter().map(|(c, n)| (ActivityOf(c), (n, recent.get(&c).copied().unwrap_or(0)))));
         Ok(out)
     }
 }
