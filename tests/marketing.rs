@@ -354,3 +354,48 @@ async fn editors_rules_publication_and_visibility_by_department() {
     let v = a.data("{marketingMaterials(status:UNPUBLISHED){edges{node{id}}}}", json!({})).await;
     assert_eq!(v["marketingMaterials"]["edges"][0]["node"]["id"], brochure);
 }
+
+#[tokio::test]
+async fn the_sidebar_toolbox_shows_the_chosen_tools_and_searches_what_they_send() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    let q =
+        "query($k:String){sidebarToolbox(keyword:$k){tools knowledgeItems{names library} folderItems{title} marketingMaterials{title}}}";
+    let v = a.data(q, json!({})).await;
+    assert_eq!(v["sidebarToolbox"]["tools"], json!(["KNOWLEDGE_BASE", "CORP_FOLDER", "MARKETING_MATERIALS"]));
+
+    a.data(
+        "mutation{createKnowledgeItem(library:PUBLIC,kind:SCRIPT,input:{names:[\"报价多少\"],content:\"价格表见附件\"}){id}}",
+        json!({}),
+    )
+    .await;
+    a.data("mutation{createKnowledgeItem(library:PERSONAL,kind:PHRASE,input:{content:\"报价我稍后发您\"}){id}}", json!({})).await;
+    a.data("mutation{createFolderItem(input:{kind:WEB_LINK,title:\"报价单\",url:\"https://x.example/q\"}){id}}", json!({})).await;
+    published(&a, json!({"kind": "ARTICLE", "articleType": "NORMAL", "title": "年度报价", "content": {"body": "x"}})).await;
+    create(&a, json!({"kind": "ARTICLE", "articleType": "NORMAL", "title": "报价草稿", "content": {"body": "x"}})).await;
+    a.data("mutation{createFolderItem(input:{kind:WEB_LINK,title:\"公司介绍\",url:\"https://x.example/a\"}){id}}", json!({})).await;
+
+    let v = a.data(q, json!({"k": "报价"})).await["sidebarToolbox"].clone();
+    let mut libraries: Vec<&str> = v["knowledgeItems"].as_array().unwrap().iter().map(|i| i["library"].as_str().unwrap()).collect();
+    libraries.sort();
+    assert_eq!(libraries, ["PERSONAL", "PUBLIC"]);
+    assert_eq!(v["folderItems"], json!([{"title": "报价单"}]));
+    assert_eq!(v["marketingMaterials"], json!([{"title": "年度报价"}]), "drafts are not sent");
+
+    // Another employee sees the public entry, not the admin's personal phrase.
+    let role = app.role(&a, "坐席", &["customer"], "SELF", &[]).await;
+    app.employee(&a, "agent01", &[app.root_id()], &[role]).await;
+    let agent = app.login_as("acme", "agent01", crate::support::PASSWORD).await;
+    let v = agent.data(q, json!({"k": "报价"})).await["sidebarToolbox"].clone();
+    assert_eq!(v["knowledgeItems"], json!([{"names": ["报价多少"], "library": "PUBLIC"}]));
+    let set = "mutation($t:[SidebarTool!]!){setSidebarTools(tools:$t)}";
+    assert_eq!(agent.error(set, json!({"t": ["CORP_FOLDER"]})).await.0, "FORBIDDEN");
+
+    // Hidden tools answer nothing; the order is the admin's.
+    let v = a.data(set, json!({"t": ["MARKETING_MATERIALS", "CORP_FOLDER", "MARKETING_MATERIALS"]})).await;
+    assert_eq!(v["setSidebarTools"], json!(["MARKETING_MATERIALS", "CORP_FOLDER"]));
+    let v = agent.data(q, json!({"k": "报价"})).await["sidebarToolbox"].clone();
+    assert_eq!(v["tools"], json!(["MARKETING_MATERIALS", "CORP_FOLDER"]));
+    assert_eq!(v["knowledgeItems"], json!([]));
+    assert_eq!(v["folderItems"], json!([{"title": "报价单"}]));
+}

@@ -64,6 +64,7 @@ pub struct QueryRoot(
     crate::materials::graphql::folder::FolderQuery,
     crate::materials::graphql::marketing::MarketingQuery,
     crate::materials::graphql::radar::RadarQuery,
+    crate::materials::graphql::toolbox::ToolboxQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -88,6 +89,7 @@ pub struct MutationRoot(
     crate::materials::graphql::folder::FolderMutation,
     crate::materials::graphql::marketing::MarketingMutation,
     crate::materials::graphql::radar::RadarMutation,
+    crate::materials::graphql::toolbox::ToolboxMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -200,6 +200,21 @@ pub async fn record_use(db: &DatabaseConnection, scope: &Scope, item: &knowledge
     scope.get::<knowledge_item::Entity>(db, item.id).await
 }
 
+/// Entries with `keyword` in a name, similar question, content or URL, any case.
+pub fn keyword_condition(keyword: Option<&str>) -> Option<Condition> {
+    let k = keyword.map(str::trim).filter(|k| !k.is_empty())?;
+    // Lower-cased on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.
+    let like = format!("%{}%", k.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let matches = |c: knowledge_item::Column| Expr::expr(Func::lower(Expr::col(c))).like(LikeExpr::new(like.clone()).escape('\\'));
+    Some(
+        Condition::any()
+            .add(matches(knowledge_item::Column::Names))
+            .add(matches(knowledge_item::Column::SimilarQuestions))
+            .add(matches(knowledge_item::Column::Content))
+            .add(matches(knowledge_item::Column::Url)),
+    )
+}
+
 /// A tree's entries by sort index (then newest first), optionally of one
 /// category and those below it, and matching a keyword in any name,
 /// similar question, content or URL.
@@ -214,17 +229,8 @@ pub async fn list(
     if let Some(id) = category_id {
         q = q.filter(knowledge_item::Column::CategoryId.is_in(categories::with_descendants(db, scope, tree, id).await?));
     }
-    if let Some(k) = keyword.map(str::trim).filter(|k| !k.is_empty()) {
-        // Lower-cased on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.
-        let like = format!("%{}%", k.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let matches = |c: knowledge_item::Column| Expr::expr(Func::lower(Expr::col(c))).like(LikeExpr::new(like.clone()).escape('\\'));
-        q = q.filter(
-            Condition::any()
-                .add(matches(knowledge_item::Column::Names))
-                .add(matches(knowledge_item::Column::SimilarQuestions))
-                .add(matches(knowledge_item::Column::Content))
-                .add(matches(knowledge_item::Column::Url)),
-        );
+    if let Some(matches) = keyword_condition(keyword) {
+        q = q.filter(matches);
     }
     Ok(q.order_by_asc(knowledge_item::Column::SortIndex).order_by_desc(knowledge_item::Column::Id))
 }

@@ -14,6 +14,8 @@ pub mod graphql;
 pub mod http;
 pub mod knowledge;
 pub mod marketing;
+pub mod tag_rules;
+pub mod toolbox;
 pub mod tracking;
 
 use crate::{
@@ -24,7 +26,7 @@ use crate::{
 
 /// The area's jobs: tagging viewers by the materials' tag rules.
 pub fn jobs(registry: JobRegistry) -> JobRegistry {
-    registry.register(behaviour::RadarTaggingJob)
+    registry.register(tag_rules::RadarTaggingJob)
 }
 
 /// An http(s) URL with a host, normalised; else BAD_USER_INPUT on `field` with `refusal`.

@@ -344,7 +344,7 @@ pub fn record_opens<'t>(txn: &'t DatabaseTransaction, opens: &'t [Open], page: s
             timeline::append(txn, &Scope::system(corp_id), events).await.map_err(internal)?;
         }
         for (corp_id, hits) in tagged {
-            super::behaviour::queue_tag_rules(txn, &Scope::system(corp_id), "ENTER_PAGE", &hits).await.map_err(internal)?;
+            super::tag_rules::queue_tag_rules(txn, &Scope::system(corp_id), "ENTER_PAGE", &hits).await.map_err(internal)?;
         }
         Ok((0..opens.len()).map(|i| landings.remove(&i)).collect())
     })

@@ -30,6 +30,7 @@ pub const GROUP_EDIT: &str = "group.edit";
 pub const CFG_FOLLOW_UP_TYPE_MANAGE: &str = "cfg.follow_up_type.manage";
 pub const CFG_RECORD_TEMPLATE_MANAGE: &str = "cfg.record_template.manage";
 pub const CFG_RADAR_MANAGE: &str = "cfg.radar.manage";
+pub const CFG_SIDEBAR_MANAGE: &str = "cfg.sidebar.manage";
 pub const CFG_REPLY_RULE_MANAGE: &str = "cfg.reply_rule.manage";
 pub const CFG_SENSITIVE_MONITOR_MANAGE: &str = "cfg.sensitive_monitor.manage";
 pub const CFG_CONVERSATION_MANAGE: &str = "cfg.conversation.manage";
@@ -135,6 +136,7 @@ pub static CATALOGUE: &[Node] = &[
             leaf(CFG_FOLLOW_UP_TYPE_MANAGE, "跟进记录类型", "Follow-up types"),
             leaf(CFG_RECORD_TEMPLATE_MANAGE, "业务记录模板", "Business record templates"),
             leaf(CFG_RADAR_MANAGE, "雷达设置", "Radar settings"),
+            leaf(CFG_SIDEBAR_MANAGE, "侧边栏工具", "Sidebar tools"),
             leaf(CFG_REPLY_RULE_MANAGE, "消息回复规则", "Message reply rules"),
             leaf(CFG_SENSITIVE_MONITOR_MANAGE, "敏感行为监控", "Sensitive behaviour monitoring"),
             leaf(CFG_CONVERSATION_MANAGE, "会话结束规则与结束语", "Conversation end rules and closing phrases"),

@@ -57,6 +57,15 @@ pub enum Gender {
 
 pub struct Customer(pub customer::Model);
 
+#[async_graphql::ComplexObject]
+impl super::profile::NetworkMember {
+    /// The customer, when known and in the caller's data scope.
+    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
+        let Some(c) = self.customer_id else { return Ok(None) };
+        Ok(crm_loader(ctx).load_one(CustomerById(c)).await?.map(Customer))
+    }
+}
+
 #[Object]
 impl Customer {
     async fn id(&self) -> ID {

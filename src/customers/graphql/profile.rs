@@ -10,11 +10,7 @@ use async_graphql::{dataloader::Loader, Context, Enum, Json, Object, SimpleObjec
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::{
-    kit::crm_loader,
-    loaders::{CrmLoader, CustomerById},
-    objects::Customer,
-};
+use super::{kit::crm_loader, loaders::CrmLoader};
 use crate::{
     customers::timeline::EventKind,
     error::AppError,
@@ -49,17 +45,9 @@ pub enum ViewerKind {
 pub struct NetworkMember {
     pub kind: ViewerKind,
     pub first_viewed_at: DateTime<Utc>,
+    /// Resolved to `customer` in `objects.rs` (the customer type lives there).
     #[graphql(skip)]
     pub customer_id: Option<i64>,
-}
-
-#[async_graphql::ComplexObject]
-impl NetworkMember {
-    /// The customer, when known and in the caller's data scope.
-    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        let Some(c) = self.customer_id else { return Ok(None) };
-        Ok(crm_loader(ctx).load_one(CustomerById(c)).await?.map(Customer))
-    }
 }
 
 pub struct FormSubmission(pub form_submission::Model);

@@ -41,7 +41,7 @@ pub struct FolderItem {
     pub updated_at: DateTime<Utc>,
 }
 
-fn item(i: entity::folder_item::Model) -> FolderItem {
+pub fn item(i: entity::folder_item::Model) -> FolderItem {
     FolderItem {
         id: id(i.id),
         kind: if i.kind == folder::MINI_PROGRAM { FolderItemKind::MiniProgram } else { FolderItemKind::WebLink },

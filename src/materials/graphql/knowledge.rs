@@ -33,7 +33,7 @@ pub struct KnowledgeItem {
     pub updated_at: DateTime<Utc>,
 }
 
-fn item(tree: &Tree, i: entity::knowledge_item::Model) -> KnowledgeItem {
+pub fn item(tree: &Tree, i: entity::knowledge_item::Model) -> KnowledgeItem {
     let list = |s: &str| serde_json::from_str::<Vec<String>>(s).unwrap_or_default();
     KnowledgeItem {
         id: id(i.id),

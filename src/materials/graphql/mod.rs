@@ -7,6 +7,7 @@ pub mod knowledge;
 pub mod loaders;
 pub mod marketing;
 pub mod radar;
+pub mod toolbox;
 
 use async_graphql::{Context, Enum, SimpleObject, ID};
 
