@@ -76,6 +76,10 @@ pub struct Config {
     /// `{visit}` becomes the visit key the page's tracking calls carry.
     /// Unset: `<public url>/h5/radar?visit={visit}`.
     pub radar_page_url: Option<String>,
+    /// The key the H5 page's server signs a viewer's WeChat identity with
+    /// (HMAC-SHA256, hex) after its OAuth code exchange; unset, viewers are
+    /// not identified (a claimed openid proves nothing).
+    pub radar_identity_key: Option<Secret>,
 }
 
 /// A configured secret: readable through `expose`, never through `Debug`,
@@ -147,6 +151,7 @@ impl Default for Config {
             public_url: None,
             archive_source: None,
             radar_page_url: None,
+            radar_identity_key: None,
         }
     }
 }
@@ -219,6 +224,9 @@ impl Config {
         }
         if let Some(v) = env("WECRM_RADAR_PAGE_URL") {
             self.radar_page_url = Some(v);
+        }
+        if let Some(v) = env("WECRM_RADAR_IDENTITY_KEY") {
+            self.radar_identity_key = Some(Secret(v));
         }
         if let Some(v) = env("WECRM_ARCHIVE_SOURCE") {
             self.archive_source = Some(v).filter(|v| v != "none");

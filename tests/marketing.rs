@@ -17,6 +17,21 @@ const SHARE: &str = "mutation($id:ID!,$c:ID){shareMarketingMaterial(id:$id,custo
 const PAGE: &str = "query($v:String!){radarPage(visit:$v){kind title senderName staySeconds reachedBottom content jump{kind title}}}";
 const BEAT: &str = "mutation($v:String!){radarHeartbeat(visit:$v)}";
 
+/// The key the H5 page's server signs viewer identities with, in these tests.
+const IDENTITY_KEY: &str = "h5-server-identity-key";
+
+/// `radarIdentify` for a unionid, signed as the H5 page's server would.
+fn identify(visit: &str, unionid: &str) -> (&'static str, Value) {
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<sha2_11::Sha256>::new_from_slice(IDENTITY_KEY.as_bytes()).unwrap();
+    mac.update(wecrm::materials::behaviour::identity_message(visit, None, Some(unionid)).as_bytes());
+    let signature = hex::encode(mac.finalize().into_bytes());
+    (
+        "mutation($v:String!,$u:String,$s:String!){radarIdentify(visit:$v,unionid:$u,signature:$s)}",
+        json!({"v": visit, "u": unionid, "s": signature}),
+    )
+}
+
 fn form() -> Value {
     json!({"components": [
         {"id": "name", "type": "TEXT", "label": "姓名", "required": true},
@@ -91,7 +106,7 @@ async fn tags_on_wecom(w: &World, n: usize, name: &str) -> Vec<String> {
 #[tokio::test]
 async fn the_radar_path_from_a_share_to_a_second_viewers_form_is_recorded_exactly() {
     // user00001 (销售部) added 客户1 and 客户4 (unionid union4); user00002 is in 客服部.
-    let w = crate::wecom::world_with_customers(2, 3, 12).await;
+    let w = crate::wecom::world_configured(2, 3, 12, |c| c.radar_identity_key = Some(IDENTITY_KEY.to_string().into())).await;
     assert_eq!(crate::wecom::sync(&w).await["status"], "SUCCEEDED");
     let a = &w.admin;
     let role = crate::alerts::scoped_role(&w).await;
@@ -127,10 +142,17 @@ async fn the_radar_path_from_a_share_to_a_second_viewers_form_is_recorded_exactl
     assert_eq!(page["title"], "新车发布");
     assert_eq!(page["senderName"], sender_name);
     assert_eq!(page["jump"], json!({"kind": "FORM", "title": "预约试驾"}));
-    assert_eq!(
-        anon.data("mutation($v:String!){radarIdentify(visit:$v,unionid:\"union1\")}", json!({"v": visit})).await["radarIdentify"],
-        true
-    );
+    // A claimed identity proves nothing: only the H5 server's signature names the viewer.
+    let (q, mut vars) = identify(&visit, "union1");
+    vars["s"] = json!("00".repeat(32));
+    let (code, _, field) = anon.error(q, vars).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("FORBIDDEN", Some("signature")));
+    let (q, mut vars) = identify(&visit, "union1");
+    vars["u"] = json!("union4");
+    assert_eq!(anon.error(q, vars).await.0, "FORBIDDEN", "a signature covers the ids it was made for");
+    let (q, vars) = identify(&visit, "union1");
+    assert_eq!(anon.data(q, vars.clone()).await["radarIdentify"], true);
+    assert_eq!(anon.data(q, vars).await["radarIdentify"], true, "identifying again records nothing more");
 
     // 20 s of heartbeats every 5 s on the test clock; a beat too soon is refused and credits nothing.
     let mut stays = Vec::new();
@@ -153,10 +175,8 @@ async fn the_radar_path_from_a_share_to_a_second_viewers_form_is_recorded_exactl
 
     // A second viewer through the re-shared link, identified by OAuth, fills in the form.
     let visit2 = open(&w, &child).await;
-    assert_eq!(
-        anon.data("mutation($v:String!){radarIdentify(visit:$v,unionid:\"union4\")}", json!({"v": visit2})).await["radarIdentify"],
-        true
-    );
+    let (q, vars) = identify(&visit2, "union4");
+    assert_eq!(anon.data(q, vars).await["radarIdentify"], true);
     let submit = "mutation($v:String!,$a:JSON!){radarSubmitForm(visit:$v,answers:$a){id}}";
     let (code, _, field) = anon.error(submit, json!({"v": visit2, "a": {"name": "王五"}})).await;
     assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("answers.phone")));

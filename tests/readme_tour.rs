@@ -275,6 +275,20 @@ async fn the_readme_tour_runs_as_written_on_serve_demo() {
     let link = tour.run("FolderLink", json!({})).await;
     assert_eq!(link["createFolderItem"]["radarEnabled"], true);
 
+    let article = tour.run("CreateArticle", json!({})).await["createMarketingMaterial"]["id"].as_str().unwrap().to_string();
+    let shared = tour.run("PublishAndShare", json!({ "id": article, "customerId": customer(1) })).await;
+    let url = shared["shareMarketingMaterial"]["url"].as_str().unwrap().to_string();
+    // Opened as the customer's WeChat would: the redirect carries the visit key.
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let opened = no_redirects.get(&url).send().await.unwrap();
+    assert_eq!(opened.status(), 302, "{url}");
+    let page = opened.headers()["location"].to_str().unwrap().to_string();
+    let visit = page.rsplit("visit=").next().unwrap().to_string();
+    let events = tour.run("RadarPageEvents", json!({ "visit": visit })).await;
+    assert!(events["radarShare"].as_str().unwrap().contains("/r/"), "{events}");
+    let toolbox = tour.run("SidebarToolbox", json!({})).await;
+    assert_eq!(toolbox["sidebarToolbox"]["marketingMaterials"][0]["viewCount"], 1, "{toolbox}");
+
     let in_readme: Vec<String> = tour.ops.iter().map(|(n, _)| n.clone()).collect();
     assert_eq!(in_readme.iter().collect::<BTreeSet<_>>().len(), in_readme.len(), "tour operation names are unique");
     assert_eq!(tour.ran, in_readme, "the test runs every tour operation, in the README's order");

@@ -22,6 +22,8 @@ pub struct Model {
     /// A re-share's sharer (TA的人脉).
     pub shared_by_customer_id: Option<i64>,
     pub shared_by_visitor_id: Option<i64>,
+    /// A re-share's "<parent>:<viewer>", unique: one link per viewer and parent.
+    pub reshare_key: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -30,6 +30,11 @@ async fn exec(m: &SchemaManager<'_>, sql: &str) -> Result<(), DbErr> {
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    // The copy and the drops stand or fall together on SQLite too.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_table(
             tenant_table("marketing_materials")
@@ -119,6 +124,7 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(a("parent_share_id")))
                 .col(big_integer_null(a("shared_by_customer_id")))
                 .col(big_integer_null(a("shared_by_visitor_id")))
+                .col(string_null(a("reshare_key")))
                 .col(timestamp_with_time_zone(a("created_at")))
                 .foreign_key(&mut key("radar_shares", "corp_id", "corps", ForeignKeyAction::Cascade))
                 .foreign_key(&mut key("radar_shares", "folder_item_id", "folder_items", ForeignKeyAction::Cascade))
@@ -127,13 +133,16 @@ impl MigrationTrait for Migration {
                 .foreign_key(&mut key("radar_shares", "customer_id", "customers", ForeignKeyAction::Cascade))
                 .foreign_key(&mut key("radar_shares", "group_id", "customer_groups", ForeignKeyAction::Cascade))
                 .foreign_key(&mut key("radar_shares", "parent_share_id", "radar_shares", ForeignKeyAction::Cascade))
-                .foreign_key(&mut key("radar_shares", "shared_by_customer_id", "customers", ForeignKeyAction::Cascade))
-                .foreign_key(&mut key("radar_shares", "shared_by_visitor_id", "radar_visitors", ForeignKeyAction::Cascade))
+                // Others still hold a re-shared link after its sharer goes.
+                .foreign_key(&mut key("radar_shares", "shared_by_customer_id", "customers", ForeignKeyAction::SetNull))
+                .foreign_key(&mut key("radar_shares", "shared_by_visitor_id", "radar_visitors", ForeignKeyAction::SetNull))
                 .to_owned(),
         )
         .await?;
         // Tokens are looked up before the corp is known: unique platform-wide.
         m.create_index(index("radar_shares", "token", &["token"], true)).await?;
+        // One re-share link per viewer and parent share, however often they tap share.
+        m.create_index(index("radar_shares", "reshare", &["corp_id", "reshare_key"], true)).await?;
         for (name, col) in [
             ("folder_item", "folder_item_id"),
             ("marketing", "marketing_material_id"),
@@ -259,19 +268,9 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in [
-            "form_submissions",
-            "radar_visits",
-            "radar_viewers",
-            "radar_shares",
-            "radar_visitors",
-            "marketing_tag_rules",
-            "marketing_audiences",
-            "marketing_materials",
-        ] {
-            m.drop_table(Table::drop().table(a(t)).to_owned()).await?;
-        }
-        Ok(())
+    /// Not reversible: the shares and views of migration 18 were moved into
+    /// tables that also hold marketing materials' rows. Restore a backup instead.
+    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
+        Err(DbErr::Migration("m20261207_000019_marketing_radar cannot be undone; restore a backup taken before it".into()))
     }
 }

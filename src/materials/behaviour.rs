@@ -7,8 +7,10 @@
 //! inflate it); reaching the bottom counts once per visit; a re-share mints
 //! a child link so later viewers are credited to the sharer (TA的人脉) and,
 //! down the chain, to the employee who first sent it; a form is submitted
-//! once per visit. WeChat OAuth ids name the viewer: a customer with that
-//! unionid, else a visitor kept until one matches. Behaviours of a known
+//! once per visit. WeChat OAuth ids name the viewer — only when the H5
+//! page's server signed them after its own code exchange, since an id the
+//! browser merely claims proves nothing: a customer with that unionid,
+//! else a visitor kept until one matches. Behaviours of a known
 //! customer reach its timeline (and so the radar) and fire the material's
 //! tag rules ([`super::tag_rules`]).
 
@@ -47,6 +49,23 @@ const TOO_FREQUENT: Msg = Msg::new("RADAR_HEARTBEAT_TOO_FREQUENT", "心跳过于
 const NOT_A_FORM: Msg = Msg::new("RADAR_NOT_A_FORM", "该素材没有表单", "This material has no form");
 const ALREADY_SUBMITTED: Msg = Msg::new("FORM_ALREADY_SUBMITTED", "您已提交过该表单", "This form was already submitted");
 const IDENTITY_REQUIRED: Msg = Msg::new("RADAR_IDENTITY_REQUIRED", "请提供openid或unionid", "Give an openid or a unionid");
+const IDENTITY_UNSIGNED: Msg =
+    Msg::new("RADAR_IDENTITY_UNSIGNED", "访客身份签名无效", "The viewer's identity is not signed with the configured key");
+
+/// What the H5 page's server signs after its OAuth code exchange:
+/// `visit`, `openid` and `unionid` (empty when absent), one per line.
+pub fn identity_message(visit: &str, openid: Option<&str>, unionid: Option<&str>) -> String {
+    format!("{visit}\n{}\n{}", openid.unwrap_or_default(), unionid.unwrap_or_default())
+}
+
+/// Checks the hex HMAC-SHA256 of [`identity_message`] under `key` (in constant time).
+fn signed(key: Option<&[u8]>, message: &str, signature: &str) -> bool {
+    use hmac::{KeyInit, Mac};
+    let (Some(key), Ok(sig)) = (key, hex::decode(signature.trim())) else { return false };
+    let Ok(mut mac) = hmac::Hmac::<sha2_11::Sha256>::new_from_slice(key) else { return false };
+    mac.update(message.as_bytes());
+    mac.verify_slice(&sig).is_ok()
+}
 
 /// A visit with the share it came through and the material it shows.
 pub struct Visit {
@@ -163,35 +182,42 @@ pub async fn reached_bottom(db: &DatabaseConnection, key: &str, now: DateTime<Ut
 
 /// The viewer passes the material on: a child link whose viewers are
 /// credited to this viewer (and the original sender). One per viewer and
-/// share: sharing again answers the same link.
+/// share (a unique key): sharing again, or twice at once, answers the same link.
 pub async fn reshare(db: &DatabaseConnection, key: &str, public_base: &str, now: DateTime<Utc>) -> AppResult<String> {
     let v = find(db, key, now).await?;
     let scope = v.scope();
-    let existing = scope
-        .select::<radar_share::Entity>()
-        .filter(radar_share::Column::ParentShareId.eq(v.share.id))
-        .filter(match v.visit.customer_id {
-            Some(c) => radar_share::Column::SharedByCustomerId.eq(c),
-            None => radar_share::Column::SharedByCustomerId.is_null(),
-        })
-        .filter(match v.visit.visitor_id {
-            Some(x) => radar_share::Column::SharedByVisitorId.eq(x),
-            None => radar_share::Column::SharedByVisitorId.is_null(),
-        })
-        .one(db)
-        .await?;
-    if let Some(s) = existing {
-        return Ok(format!("{}/r/{}", public_base.trim_end_matches('/'), s.token));
+    let viewer = match (v.visit.customer_id, v.visit.visitor_id) {
+        (Some(c), _) => format!("customer:{c}"),
+        (None, Some(x)) => format!("visitor:{x}"),
+        (None, None) => "anonymous".to_string(),
+    };
+    let reshare_key = format!("{}:{viewer}", v.share.id);
+    let link = |token: &str| format!("{}/r/{token}", public_base.trim_end_matches('/'));
+    let existing = |db: &DatabaseConnection| {
+        let q = scope.select::<radar_share::Entity>().filter(radar_share::Column::ReshareKey.eq(reshare_key.as_str()));
+        let db = db.clone();
+        async move { q.one(&db).await }
+    };
+    if let Some(s) = existing(db).await? {
+        return Ok(link(&s.token));
     }
     let txn = crate::db::write_txn(db).await?;
     let to = Recipient {
-        customer_id: None,
-        group_id: None,
         parent_share_id: Some(v.share.id),
         by_customer_id: v.visit.customer_id,
         by_visitor_id: v.visit.visitor_id,
+        reshare_key: Some(reshare_key.clone()),
+        ..Default::default()
     };
-    let url = tracking::mint(&txn, &scope, public_base, &Material::Marketing(v.material.clone()), v.share.employee_id, to).await?;
+    let url = match tracking::mint(&txn, &scope, public_base, &Material::Marketing(v.material.clone()), v.share.employee_id, to).await {
+        Ok(url) => url,
+        Err(e) if e.code == Code::Conflict => {
+            // A concurrent tap minted it first: answer theirs.
+            drop(txn);
+            return existing(db).await?.map(|s| link(&s.token)).ok_or(e);
+        }
+        Err(e) => return Err(e),
+    };
     record(&txn, &v, v.visit.customer_id, "SHARE", Some("SHARE"), now, json!({})).await?;
     txn.commit().await?;
     Ok(url)
@@ -201,16 +227,32 @@ pub async fn reshare(db: &DatabaseConnection, key: &str, public_base: &str, now:
 /// unionid, else a visitor (made on first sight; linked to a customer once
 /// one matches). A viewer first seen anonymously through a re-share is now
 /// counted as who they are, and their view reaches their timeline.
+/// The viewer's identity as the H5 page's server vouches for it.
+pub struct Identity<'a> {
+    pub openid: Option<&'a str>,
+    pub unionid: Option<&'a str>,
+    pub nickname: Option<&'a str>,
+    /// Hex HMAC-SHA256 of [`identity_message`] under `WECRM_RADAR_IDENTITY_KEY`.
+    pub signature: &'a str,
+}
+
 pub async fn identify(
     db: &DatabaseConnection,
     key: &str,
-    openid: Option<&str>,
-    unionid: Option<&str>,
-    nickname: Option<&str>,
+    who: Identity<'_>,
+    signing_key: Option<&[u8]>,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
+    let Identity { openid, unionid, nickname, signature } = who;
     let v = find(db, key, now).await?;
+    if !signed(signing_key, &identity_message(key, openid, unionid), signature) {
+        return Err(AppError::new(Code::Forbidden, IDENTITY_UNSIGNED).with_field("signature"));
+    }
     let (openid, unionid) = (openid.map(str::trim).filter(|s| !s.is_empty()), unionid.map(str::trim).filter(|s| !s.is_empty()));
+    // WeChat's ids are 28-29 characters; anything much longer is not one.
+    if openid.into_iter().chain(unionid).any(|id| id.len() > 64) {
+        return Err(AppError::bad_input("openid", IDENTITY_REQUIRED));
+    }
     let identity = match (unionid, openid) {
         (Some(u), _) => format!("unionid:{u}"),
         (None, Some(o)) => format!("openid:{o}"),
@@ -243,24 +285,19 @@ pub async fn identify(
         .one(&txn)
         .await?
         .ok_or_else(AppError::not_found)?;
-    if visitor.customer_id.is_none() && by_unionid.is_some() {
-        // Merged: the visitor's earlier visits and views now belong to the customer.
-        scope
-            .update_many::<radar_visitor::Entity>()
-            .col_expr(radar_visitor::Column::CustomerId, Expr::value(by_unionid))
-            .filter(radar_visitor::Column::Id.eq(visitor.id))
-            .exec(&txn)
-            .await?;
-        scope
-            .update_many::<radar_visit::Entity>()
-            .col_expr(radar_visit::Column::CustomerId, Expr::value(by_unionid))
-            .filter(radar_visit::Column::VisitorId.eq(visitor.id))
-            .exec(&txn)
-            .await?;
+    if let (None, Some(c)) = (visitor.customer_id, by_unionid) {
+        merge_visitor(&txn, &scope, visitor.id, c).await?;
         visitor.customer_id = by_unionid;
     }
-    // No customer matched: the share's recipient stays the best guess.
-    let customer_id = visitor.customer_id.or(v.visit.customer_id);
+    // No customer matched: the share's recipient stays the best guess,
+    // unless WeChat's unionid says the viewer is someone else.
+    let guess = match (v.visit.customer_id, unionid) {
+        (Some(c), Some(u)) => {
+            scope.find::<customer::Entity>(&txn, Some(c)).await?.filter(|c| c.unionid.as_deref().is_none_or(|x| x == u)).map(|c| c.id)
+        }
+        (guess, _) => guess,
+    };
+    let customer_id = visitor.customer_id.or(guess);
     scope
         .update_many::<radar_visit::Entity>()
         .col_expr(radar_visit::Column::CustomerId, Expr::value(customer_id))
@@ -275,13 +312,70 @@ pub async fn identify(
     let guessed = tracking::guessed_viewer_key(&v.share);
     if viewer_key != guessed {
         recount_viewer(&txn, &v, &guessed, &viewer_key, customer_id, visitor.id, now).await?;
-        // The open reached no timeline, or the wrong one: this viewer's view is new.
-        if customer_id.is_some() && customer_id != v.share.customer_id {
-            record(&txn, &v, customer_id, "VIEW", Some("ENTER_PAGE"), now, json!({})).await?;
-        }
+    }
+    // The open reached no timeline, or the wrong one: this viewer's view is
+    // new to theirs (once: identifying again changes nothing).
+    if customer_id.is_some() && customer_id != v.visit.customer_id {
+        record(&txn, &v, customer_id, "VIEW", Some("ENTER_PAGE"), now, json!({})).await?;
     }
     txn.commit().await?;
     Ok(customer_id.is_some())
+}
+
+/// A visitor turned out to be customer `c`: its visits, viewer rows,
+/// re-shares and forms now belong to the customer (a viewer row the
+/// customer already has for the same material absorbs the visitor's).
+async fn merge_visitor(txn: &impl ConnectionTrait, scope: &Scope, visitor_id: i64, c: i64) -> AppResult<()> {
+    scope
+        .update_many::<radar_visitor::Entity>()
+        .col_expr(radar_visitor::Column::CustomerId, Expr::value(c))
+        .filter(radar_visitor::Column::Id.eq(visitor_id))
+        .exec(txn)
+        .await?;
+    scope
+        .update_many::<radar_visit::Entity>()
+        .col_expr(radar_visit::Column::CustomerId, Expr::value(c))
+        .filter(radar_visit::Column::VisitorId.eq(visitor_id))
+        .exec(txn)
+        .await?;
+    scope
+        .update_many::<radar_share::Entity>()
+        .col_expr(radar_share::Column::SharedByCustomerId, Expr::value(c))
+        .filter(radar_share::Column::SharedByVisitorId.eq(visitor_id))
+        .exec(txn)
+        .await?;
+    scope
+        .update_many::<form_submission::Entity>()
+        .col_expr(form_submission::Column::CustomerId, Expr::value(c))
+        .filter(form_submission::Column::VisitorId.eq(visitor_id))
+        .filter(form_submission::Column::CustomerId.is_null())
+        .exec(txn)
+        .await?;
+    let rows =
+        scope.select::<radar_viewer::Entity>().filter(radar_viewer::Column::ViewerKey.eq(format!("visitor:{visitor_id}"))).all(txn).await?;
+    let key = format!("customer:{c}");
+    for row in rows {
+        let taken = scope
+            .select::<radar_viewer::Entity>()
+            .filter(radar_viewer::Column::MaterialKey.eq(row.material_key.as_str()))
+            .filter(radar_viewer::Column::ViewerKey.eq(key.as_str()))
+            .one(txn)
+            .await?
+            .is_some();
+        if taken {
+            scope.delete_many::<radar_viewer::Entity>().filter(radar_viewer::Column::Id.eq(row.id)).exec(txn).await?;
+            tracking::bump_counts(txn, BTreeMap::from([((scope.corp_id(), row.material_key.clone()), (0, -1))])).await?;
+        } else {
+            scope
+                .update_many::<radar_viewer::Entity>()
+                .col_expr(radar_viewer::Column::ViewerKey, Expr::value(key.as_str()))
+                .col_expr(radar_viewer::Column::CustomerId, Expr::value(c))
+                .filter(radar_viewer::Column::Id.eq(row.id))
+                .exec(txn)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Moves an anonymous viewer row to the identified viewer, or adds the
@@ -304,6 +398,19 @@ async fn recount_viewer(
         .one(txn)
         .await?;
     if known.is_some() {
+        // Already counted as who they are: the anonymous row of this open goes.
+        if guessed.starts_with("share:") {
+            let gone = scope
+                .delete_many::<radar_viewer::Entity>()
+                .filter(radar_viewer::Column::MaterialKey.eq(material_key.as_str()))
+                .filter(radar_viewer::Column::ViewerKey.eq(guessed))
+                .exec(txn)
+                .await?
+                .rows_affected as i64;
+            if gone > 0 {
+                tracking::bump_counts(txn, BTreeMap::from([((scope.corp_id(), material_key), (0, -gone))])).await?;
+            }
+        }
         return Ok(());
     }
     let moved = if guessed.starts_with("share:") {

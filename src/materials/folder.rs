@@ -139,7 +139,7 @@ pub async fn list(
         q = q.filter(folder_item::Column::CategoryId.is_in(categories::with_descendants(db, scope, &Tree::folder(), id).await?));
     }
     if let Some(k) = keyword.map(str::trim).filter(|k| !k.is_empty()) {
-        q = q.filter(folder_item::Column::Title.contains(k));
+        q = q.filter(super::holds_keyword(folder_item::Column::Title, k));
     }
     Ok(q.order_by_desc(folder_item::Column::Id))
 }

@@ -6,7 +6,7 @@
 
 use chrono::Utc;
 use sea_orm::{
-    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+    sea_query::{Expr, ExprTrait},
     ActiveValue::Set,
     ColumnTrait, Condition, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect, Select,
 };
@@ -203,9 +203,7 @@ pub async fn record_use(db: &DatabaseConnection, scope: &Scope, item: &knowledge
 /// Entries with `keyword` in a name, similar question, content or URL, any case.
 pub fn keyword_condition(keyword: Option<&str>) -> Option<Condition> {
     let k = keyword.map(str::trim).filter(|k| !k.is_empty())?;
-    // Lower-cased on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.
-    let like = format!("%{}%", k.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-    let matches = |c: knowledge_item::Column| Expr::expr(Func::lower(Expr::col(c))).like(LikeExpr::new(like.clone()).escape('\\'));
+    let matches = |c: knowledge_item::Column| super::holds_keyword(c, k);
     Some(
         Condition::any()
             .add(matches(knowledge_item::Column::Names))

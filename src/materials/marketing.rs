@@ -338,11 +338,11 @@ pub async fn list(db: &DatabaseConnection, scope: &Scope, manages: bool, f: Filt
             .column(employee::Column::Id)
             .from(employee::Entity)
             .cond_where(scope.tenant_condition::<employee::Entity>())
-            .and_where(employee::Column::Name.contains(k))
+            .and_where(super::holds_keyword(employee::Column::Name, k))
             .to_owned();
         q = q.filter(
             Condition::any()
-                .add(marketing_material::Column::Title.contains(k))
+                .add(super::holds_keyword(marketing_material::Column::Title, k))
                 .add(marketing_material::Column::CreatedBy.in_subquery(creators)),
         );
     }

@@ -29,6 +29,14 @@ pub fn jobs(registry: JobRegistry) -> JobRegistry {
     registry.register(tag_rules::RadarTaggingJob)
 }
 
+/// `column` holds `keyword`, in any case on both databases (PostgreSQL's
+/// LIKE is case-sensitive, SQLite's is not), its wildcards taken literally.
+pub fn holds_keyword(column: impl sea_orm::ColumnTrait, keyword: &str) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+    let like = format!("%{}%", keyword.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    Expr::expr(Func::lower(Expr::col(column.as_column_ref()))).like(LikeExpr::new(like).escape('\\'))
+}
+
 /// An http(s) URL with a host, normalised; else BAD_USER_INPUT on `field` with `refusal`.
 pub fn http_url(raw: &str, field: &str, refusal: Msg) -> AppResult<String> {
     reqwest::Url::parse(raw.trim())

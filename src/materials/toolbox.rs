@@ -92,7 +92,7 @@ pub async fn search(db: &DatabaseConnection, scope: &Scope, keyword: Option<&str
     if on("CORP_FOLDER") {
         let mut q = scope.select::<folder_item::Entity>();
         if let Some(k) = keyword {
-            q = q.filter(folder_item::Column::Title.contains(k));
+            q = q.filter(super::holds_keyword(folder_item::Column::Title, k));
         }
         found.folder = q.order_by_desc(folder_item::Column::Id).limit(limit).all(db).await?;
     }
@@ -103,7 +103,9 @@ pub async fn search(db: &DatabaseConnection, scope: &Scope, keyword: Option<&str
             .filter(marketing::audience_condition(db, scope).await?);
         if let Some(k) = keyword {
             q = q.filter(
-                Condition::any().add(marketing_material::Column::Title.contains(k)).add(marketing_material::Column::Summary.contains(k)),
+                Condition::any()
+                    .add(super::holds_keyword(marketing_material::Column::Title, k))
+                    .add(super::holds_keyword(marketing_material::Column::Summary, k)),
             );
         }
         found.marketing = q.order_by_desc(marketing_material::Column::Id).limit(limit).all(db).await?;

@@ -50,7 +50,7 @@ impl Material {
 }
 
 /// Who a share is for and who passes it on.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Recipient {
     pub customer_id: Option<i64>,
     pub group_id: Option<i64>,
@@ -58,6 +58,8 @@ pub struct Recipient {
     pub parent_share_id: Option<i64>,
     pub by_customer_id: Option<i64>,
     pub by_visitor_id: Option<i64>,
+    /// A re-share's "<parent>:<viewer>", unique per corp.
+    pub reshare_key: Option<String>,
 }
 
 pub fn new_token() -> String {
@@ -110,6 +112,7 @@ pub async fn mint(
                 parent_share_id: Set(to.parent_share_id),
                 shared_by_customer_id: Set(to.by_customer_id),
                 shared_by_visitor_id: Set(to.by_visitor_id),
+                reshare_key: Set(to.reshare_key),
                 created_at: Set(Utc::now()),
                 ..Default::default()
             },

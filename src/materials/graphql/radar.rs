@@ -116,7 +116,11 @@ impl RadarMutation {
 
     /// The viewer's WeChat identity from the page's OAuth (`snsapi_base`
     /// gives the openid; `snsapi_userinfo` or an open-platform-bound app the
-    /// unionid). Answers whether the viewer is a known customer.
+    /// unionid), exchanged by the page's server, which signs it:
+    /// `signature` = hex HMAC-SHA256 under `WECRM_RADAR_IDENTITY_KEY` of
+    /// `visit + "\n" + openid + "\n" + unionid` (absent ids empty); unsigned
+    /// or badly signed is FORBIDDEN `RADAR_IDENTITY_UNSIGNED`. Answers whether
+    /// the viewer is a known customer.
     async fn radar_identify(
         &self,
         ctx: &Context<'_>,
@@ -124,9 +128,17 @@ impl RadarMutation {
         openid: Option<String>,
         unionid: Option<String>,
         nickname: Option<String>,
+        signature: String,
     ) -> async_graphql::Result<bool> {
-        let now = ctx.state().clock.now();
-        Ok(behaviour::identify(ctx.db(), &visit, openid.as_deref(), unionid.as_deref(), nickname.as_deref(), now).await?)
+        let state = ctx.state();
+        let who = behaviour::Identity {
+            openid: openid.as_deref(),
+            unionid: unionid.as_deref(),
+            nickname: nickname.as_deref(),
+            signature: &signature,
+        };
+        let key = state.config.radar_identity_key.as_ref().map(|k| k.expose().as_bytes());
+        Ok(behaviour::identify(ctx.db(), &visit, who, key, state.clock.now()).await?)
     }
 
     /// Submits the visit's form (the material, or the form its jump button
