@@ -100,15 +100,7 @@ async fn main() -> anyhow::Result<()> {
     for t in tasks {
         all.extend(t.await?);
     }
-    all.sort();
-    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0;
-    println!(
-        "{} opens at concurrency {concurrency} in {seconds}s: {:.0} events/s, p50 {:.1} ms, p99 {:.1} ms",
-        all.len(),
-        all.len() as f64 / seconds as f64,
-        pct(0.50),
-        pct(0.99)
-    );
+    report(&format!("{} opens", all.len()), all.clone(), concurrency, seconds);
     let counted = entity::folder_item::Entity::find_by_id(item.id).one(db).await?.map(|i| i.view_count).unwrap_or_default();
     anyhow::ensure!(counted == all.len() as i64, "{counted} views counted for {} opens answered", all.len());
     println!("every answered open was counted: {counted} views, {} viewers", n.min(all.len()));
@@ -151,15 +143,7 @@ async fn main() -> anyhow::Result<()> {
         all.extend(lat);
         opened += opens;
     }
-    all.sort();
-    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0;
-    println!(
-        "page events (open, 2 heartbeats, bottom) at concurrency {concurrency} in {seconds}s: {} events, {:.0} events/s, p50 {:.1} ms, p99 {:.1} ms",
-        all.len(),
-        all.len() as f64 / seconds as f64,
-        pct(0.50),
-        pct(0.99)
-    );
+    report(&format!("{} page events (open, 2 heartbeats, bottom)", all.len()), all, concurrency, seconds);
     let counted = entity::marketing_material::Entity::find_by_id(article.id).one(db).await?.map(|m| m.view_count).unwrap_or_default();
     anyhow::ensure!(counted == opened as i64, "{counted} views counted for {opened} opens answered");
     drop(tx);
@@ -207,4 +191,16 @@ async fn share_each(
             .map_err(common::err)?;
     }
     Ok(tokens)
+}
+
+/// Prints a phase's events/s and latency percentiles.
+fn report(what: &str, mut latencies: Vec<Duration>, concurrency: usize, seconds: usize) {
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)].as_secs_f64() * 1000.0;
+    println!(
+        "{what} at concurrency {concurrency} in {seconds}s: {:.0} events/s, p50 {:.1} ms, p99 {:.1} ms",
+        latencies.len() as f64 / seconds as f64,
+        pct(0.50),
+        pct(0.99)
+    );
 }

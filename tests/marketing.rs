@@ -419,3 +419,30 @@ async fn the_sidebar_toolbox_shows_the_chosen_tools_and_searches_what_they_send(
     assert_eq!(v["knowledgeItems"], json!([]));
     assert_eq!(v["folderItems"], json!([{"title": "报价单"}]));
 }
+
+#[tokio::test]
+async fn a_page_of_marketing_materials_costs_a_fixed_number_of_statements() {
+    // No job workers: their polling would count too.
+    let app = TestApp::spawn_with(|c| c.job_workers = 0).await;
+    let a = app.admin().await;
+    let role = app.role(&a, "员工", &["customer"], "SELF", &[]).await;
+    let someone = app.employee(&a, "staff01", &[app.root_id()], &[role]).await;
+    let page = "{marketingMaterials(first:100){totalCount edges{node{id title departmentIds employeeIds tagRules{trigger tagIds}}}}}";
+    let mut costs = Vec::new();
+    for n in [1, 12] {
+        while a.data(page, json!({})).await["marketingMaterials"]["totalCount"].as_i64().unwrap() < n {
+            create(
+                &a,
+                json!({"kind": "FORM", "title": "报名表", "content": form(), "visibleToAll": false,
+                       "departmentIds": [app.root_id()], "employeeIds": [someone]}),
+            )
+            .await;
+        }
+        a.data(page, json!({})).await; // warm any lazy statement
+        let before = app.state.statements.get();
+        let v = a.data(page, json!({})).await;
+        costs.push(app.state.statements.get() - before);
+        assert_eq!(v["marketingMaterials"]["edges"][0]["node"]["employeeIds"], json!([someone]));
+    }
+    assert_eq!(costs[0], costs[1], "{costs:?}");
+}

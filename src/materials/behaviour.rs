@@ -20,7 +20,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     sea_query::{Expr, OnConflict},
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
 };
 use serde_json::{json, Value};
 
@@ -31,8 +31,10 @@ use super::{
     tracking::{self, Material, Recipient},
 };
 use crate::{
-    customers::timeline,
+    customers::timeline::{self, NewEvent},
+    db::group_commit::{BatchFuture, GroupCommit},
     error::{AppError, AppResult, Code, Msg},
+    state::RadarBeat as Beat,
     tenancy::Scope,
 };
 use entity::{customer, form_submission, marketing_material, radar_share, radar_viewer, radar_visit, radar_visitor};
@@ -128,36 +130,62 @@ async fn record(
 }
 
 /// Heartbeat: credits dwell time; the first time a visit passes 15 s it is
-/// a STAY behaviour (and fires STAY_OVER_15S). Answers the visit's dwell seconds.
-pub async fn heartbeat(db: &DatabaseConnection, key: &str, now: DateTime<Utc>) -> AppResult<i32> {
+/// a STAY behaviour (and fires STAY_OVER_15S). Answers the visit's dwell
+/// seconds. Beats arriving together are written in one transaction
+/// (`AppState::radar_beats`, [`record_beats`]): every open page beats every 5 s.
+pub async fn heartbeat(db: &DatabaseConnection, beats: &GroupCommit<Beat, bool>, key: &str, now: DateTime<Utc>) -> AppResult<i32> {
     let v = find(db, key, now).await?;
     let elapsed = (now - v.visit.last_beat_at).num_seconds();
     let too_soon = || AppError::new(Code::RateLimited, TOO_FREQUENT).with_field("visit");
     if elapsed < MIN_BEAT_SECONDS {
         return Err(too_soon());
     }
-    let before = v.visit.stay_seconds;
-    let after = before + elapsed.min(MAX_CREDIT_SECONDS) as i32;
-    let txn = crate::db::write_txn(db).await?;
-    // Only from the beat it read: of two beats racing, one is credited.
-    let res = v
-        .scope()
-        .update_many::<radar_visit::Entity>()
-        .col_expr(radar_visit::Column::StaySeconds, Expr::value(after))
-        .col_expr(radar_visit::Column::LastBeatAt, Expr::value(now))
-        .filter(radar_visit::Column::Id.eq(v.visit.id))
-        .filter(radar_visit::Column::LastBeatAt.eq(v.visit.last_beat_at))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected == 0 {
+    let after = v.visit.stay_seconds + elapsed.min(MAX_CREDIT_SECONDS) as i32;
+    if !beats.run((v.visit, v.share, v.material, after, now)).await? {
         return Err(too_soon());
     }
-    let rule = marketing::STAY_RULE_SECONDS;
-    if before < rule && after >= rule {
-        record(&txn, &v, v.visit.customer_id, "STAY", Some("STAY_OVER_15S"), now, json!({"dwellSeconds": after})).await?;
-    }
-    txn.commit().await?;
     Ok(after)
+}
+
+type StayEntries = (Vec<NewEvent>, Vec<(i64, i64)>);
+
+/// Writes a batch of heartbeats (the writer of `AppState::radar_beats`):
+/// each visit's dwell time moves only from the beat it was read at (of two
+/// racing beats, one is credited: `false` for the other), then one timeline
+/// append and one tag-rule lookup per corp for the visits that passed 15 s.
+pub fn record_beats<'t>(txn: &'t DatabaseTransaction, beats: &'t [Beat]) -> BatchFuture<'t, bool> {
+    Box::pin(async move {
+        let internal = |e: AppError| DbErr::Custom(format!("{e:?}"));
+        let mut applied = Vec::with_capacity(beats.len());
+        // Per corp: the STAY entries, and the (material, customer) pairs they tag.
+        let mut events: BTreeMap<i64, StayEntries> = BTreeMap::new();
+        for (visit, share, material, after, now) in beats {
+            let res = Scope::system(visit.corp_id)
+                .update_many::<radar_visit::Entity>()
+                .col_expr(radar_visit::Column::StaySeconds, Expr::value(*after))
+                .col_expr(radar_visit::Column::LastBeatAt, Expr::value(*now))
+                .filter(radar_visit::Column::Id.eq(visit.id))
+                .filter(radar_visit::Column::LastBeatAt.eq(visit.last_beat_at))
+                .exec(txn)
+                .await?;
+            let credited = res.rows_affected == 1;
+            let rule = marketing::STAY_RULE_SECONDS;
+            if let (true, true, Some(c)) = (credited, visit.stay_seconds < rule && *after >= rule, visit.customer_id) {
+                let mut event = tracking::material_event(share, c, &Material::Marketing(material.clone()), "STAY", *now);
+                event.payload["dwellSeconds"] = json!(after);
+                let entry = events.entry(visit.corp_id).or_default();
+                entry.0.push(event);
+                entry.1.push((material.id, c));
+            }
+            applied.push(credited);
+        }
+        for (corp_id, (events, hits)) in events {
+            let scope = Scope::system(corp_id);
+            timeline::append(txn, &scope, events).await.map_err(internal)?;
+            queue_tag_rules(txn, &scope, "STAY_OVER_15S", &hits).await.map_err(internal)?;
+        }
+        Ok(applied)
+    })
 }
 
 /// The viewer reached the bottom of the page (recorded once per visit).

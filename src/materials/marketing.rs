@@ -281,16 +281,8 @@ pub async fn audience_condition(db: &impl ConnectionTrait, scope: &Scope) -> App
         .into_tuple()
         .all(db)
         .await?;
-    let tree: Vec<(i64, Option<i64>)> = scope
-        .select::<department::Entity>()
-        .select_only()
-        .column(department::Column::Id)
-        .column(department::Column::ParentId)
-        .into_tuple()
-        .all(db)
-        .await?;
     // A department chosen covers those below it: the caller's departments and all above them.
-    let parent: HashMap<i64, Option<i64>> = tree.into_iter().collect();
+    let parent: HashMap<i64, Option<i64>> = crate::org::departments::parent_links(db, scope).await?.into_iter().collect();
     let mut above: HashSet<i64> = HashSet::new();
     for d in mine {
         let mut at = Some(d);

@@ -222,18 +222,22 @@ pub async fn delete(db: &DatabaseConnection, scope: &Scope, wecom: Option<&Wecom
     Ok(())
 }
 
-/// The departments and all their descendants.
-pub async fn with_descendants(db: &impl ConnectionTrait, scope: &Scope, roots: &[i64]) -> AppResult<Vec<i64>> {
-    if roots.is_empty() {
-        return Ok(Vec::new());
-    }
-    let tree: Vec<(i64, Option<i64>)> = scope
+/// Every department of the corp as `(id, parent)`: a corp has hundreds at most, read whole.
+pub async fn parent_links(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Vec<(i64, Option<i64>)>> {
+    Ok(scope
         .select::<department::Entity>()
         .select_only()
         .column(department::Column::Id)
         .column(department::Column::ParentId)
         .into_tuple()
         .all(db)
-        .await?;
-    Ok(crate::tenancy::subtree_of(&tree, roots))
+        .await?)
+}
+
+/// The departments and all their descendants.
+pub async fn with_descendants(db: &impl ConnectionTrait, scope: &Scope, roots: &[i64]) -> AppResult<Vec<i64>> {
+    if roots.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(crate::tenancy::subtree_of(&parent_links(db, scope).await?, roots))
 }

@@ -98,7 +98,8 @@ impl RadarMutation {
     /// visit's dwell seconds. Each beat credits the time since the previous
     /// one, at most 10 s; beats closer than 4 s are RATE_LIMITED.
     async fn radar_heartbeat(&self, ctx: &Context<'_>, visit: String) -> async_graphql::Result<i32> {
-        Ok(behaviour::heartbeat(ctx.db(), &visit, ctx.state().clock.now()).await?)
+        let state = ctx.state();
+        Ok(behaviour::heartbeat(ctx.db(), &state.radar_beats, &visit, state.clock.now()).await?)
     }
 
     /// The viewer reached the bottom (recorded once per visit).
