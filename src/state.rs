@@ -18,10 +18,11 @@ use crate::{
     ports::{activity::Activity, archive_source::Source, deletion::DeletionGuards, file_store::Files, word_matcher::Matchers},
 };
 
-/// One heartbeat to write: the visit as read (with its share and material)
-/// and the dwell seconds it reaches at the time given.
-pub type RadarBeat =
-    (entity::radar_visit::Model, entity::radar_share::Model, entity::marketing_material::Model, i32, chrono::DateTime<chrono::Utc>);
+/// One heartbeat or reached-bottom to write: the visit as read (with its
+/// share and material), the dwell seconds a heartbeat reaches (`None`: the
+/// bottom), and when.
+pub type RadarPageEvent =
+    (entity::radar_visit::Model, entity::radar_share::Model, entity::marketing_material::Model, Option<i32>, chrono::DateTime<chrono::Utc>);
 
 #[derive(Clone)]
 pub struct AppState {
@@ -32,9 +33,9 @@ pub struct AppState {
     /// Opens of tracked links that arrive together, recorded in one
     /// transaction (the answer: where to redirect, if the link is known).
     pub radar_opens: GroupCommit<(entity::radar_share::Model, chrono::DateTime<chrono::Utc>), Option<String>>,
-    /// Heartbeats of marketing pages that arrive together, written in one
-    /// transaction (the answer: whether the beat was credited).
-    pub radar_beats: GroupCommit<RadarBeat, bool>,
+    /// Heartbeats and bottoms of marketing pages that arrive together,
+    /// written in one transaction (the answer: whether a beat was credited).
+    pub radar_page_events: GroupCommit<RadarPageEvent, bool>,
     pub config: Arc<Config>,
     pub kv: Kv,
     pub master_key: MasterKey,

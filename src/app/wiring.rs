@@ -119,7 +119,10 @@ impl AppState {
             wecom,
             callback_keys: Default::default(),
             inbox_commits: crate::db::group_commit::GroupCommit::start(db.clone(), Arc::new(crate::wecom_sync::inbox::store_batch)),
-            radar_beats: crate::db::group_commit::GroupCommit::start(db.clone(), Arc::new(crate::materials::behaviour::record_beats)),
+            radar_page_events: crate::db::group_commit::GroupCommit::start(
+                db.clone(),
+                Arc::new(crate::materials::behaviour::record_page_events),
+            ),
             radar_opens: {
                 let page: Arc<str> = config.radar_page_template().into();
                 crate::db::group_commit::GroupCommit::start(

@@ -34,7 +34,7 @@ use crate::{
     customers::timeline::{self, NewEvent},
     db::group_commit::{BatchFuture, GroupCommit},
     error::{AppError, AppResult, Code, Msg},
-    state::RadarBeat as Beat,
+    state::RadarPageEvent as PageEvent,
     tenancy::Scope,
 };
 use entity::{customer, form_submission, marketing_material, radar_share, radar_viewer, radar_visit, radar_visitor};
@@ -131,9 +131,10 @@ async fn record(
 
 /// Heartbeat: credits dwell time; the first time a visit passes 15 s it is
 /// a STAY behaviour (and fires STAY_OVER_15S). Answers the visit's dwell
-/// seconds. Beats arriving together are written in one transaction
-/// (`AppState::radar_beats`, [`record_beats`]): every open page beats every 5 s.
-pub async fn heartbeat(db: &DatabaseConnection, beats: &GroupCommit<Beat, bool>, key: &str, now: DateTime<Utc>) -> AppResult<i32> {
+/// seconds. Beats (and bottoms) arriving together are written in one
+/// transaction (`AppState::radar_page_events`, [`record_page_events`]):
+/// every open page beats every 5 s.
+pub async fn heartbeat(db: &DatabaseConnection, events: &GroupCommit<PageEvent, bool>, key: &str, now: DateTime<Utc>) -> AppResult<i32> {
     let v = find(db, key, now).await?;
     let elapsed = (now - v.visit.last_beat_at).num_seconds();
     let too_soon = || AppError::new(Code::RateLimited, TOO_FREQUENT).with_field("visit");
@@ -141,71 +142,83 @@ pub async fn heartbeat(db: &DatabaseConnection, beats: &GroupCommit<Beat, bool>,
         return Err(too_soon());
     }
     let after = v.visit.stay_seconds + elapsed.min(MAX_CREDIT_SECONDS) as i32;
-    if !beats.run((v.visit, v.share, v.material, after, now)).await? {
+    if !events.run((v.visit, v.share, v.material, Some(after), now)).await? {
         return Err(too_soon());
     }
     Ok(after)
 }
 
-type StayEntries = (Vec<NewEvent>, Vec<(i64, i64)>);
+/// The viewer reached the bottom of the page (recorded once per visit).
+pub async fn reached_bottom(
+    db: &DatabaseConnection,
+    events: &GroupCommit<PageEvent, bool>,
+    key: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let v = find(db, key, now).await?;
+    events.run((v.visit, v.share, v.material, None, now)).await?;
+    Ok(())
+}
 
-/// Writes a batch of heartbeats (the writer of `AppState::radar_beats`):
-/// each visit's dwell time moves only from the beat it was read at (of two
-/// racing beats, one is credited: `false` for the other), then one timeline
-/// append and one tag-rule lookup per corp for the visits that passed 15 s.
-pub fn record_beats<'t>(txn: &'t DatabaseTransaction, beats: &'t [Beat]) -> BatchFuture<'t, bool> {
+/// Per corp: the timeline entries, and the (material, customer) pairs each trigger tags.
+#[derive(Default)]
+struct Recorded {
+    events: Vec<NewEvent>,
+    stayed: Vec<(i64, i64)>,
+    bottomed: Vec<(i64, i64)>,
+}
+
+/// Writes a batch of heartbeats and bottoms (the writer of
+/// `AppState::radar_page_events`). A beat moves a visit's dwell time only
+/// from the beat it was read at (of two racing beats one is credited:
+/// `false` for the other); a bottom counts once per visit. Then one
+/// timeline append and one tag-rule lookup per trigger and corp.
+pub fn record_page_events<'t>(txn: &'t DatabaseTransaction, batch: &'t [PageEvent]) -> BatchFuture<'t, bool> {
     Box::pin(async move {
         let internal = |e: AppError| DbErr::Custom(format!("{e:?}"));
-        let mut applied = Vec::with_capacity(beats.len());
-        // Per corp: the STAY entries, and the (material, customer) pairs they tag.
-        let mut events: BTreeMap<i64, StayEntries> = BTreeMap::new();
-        for (visit, share, material, after, now) in beats {
-            let res = Scope::system(visit.corp_id)
-                .update_many::<radar_visit::Entity>()
-                .col_expr(radar_visit::Column::StaySeconds, Expr::value(*after))
-                .col_expr(radar_visit::Column::LastBeatAt, Expr::value(*now))
-                .filter(radar_visit::Column::Id.eq(visit.id))
-                .filter(radar_visit::Column::LastBeatAt.eq(visit.last_beat_at))
-                .exec(txn)
-                .await?;
-            let credited = res.rows_affected == 1;
+        let mut applied = Vec::with_capacity(batch.len());
+        let mut by_corp: BTreeMap<i64, Recorded> = BTreeMap::new();
+        for (visit, share, material, stay, now) in batch {
+            let update = Scope::system(visit.corp_id).update_many::<radar_visit::Entity>().filter(radar_visit::Column::Id.eq(visit.id));
+            let update = match stay {
+                Some(after) => update
+                    .col_expr(radar_visit::Column::StaySeconds, Expr::value(*after))
+                    .col_expr(radar_visit::Column::LastBeatAt, Expr::value(*now))
+                    .filter(radar_visit::Column::LastBeatAt.eq(visit.last_beat_at)),
+                None => update
+                    .col_expr(radar_visit::Column::ReachedBottom, Expr::value(true))
+                    .filter(radar_visit::Column::ReachedBottom.eq(false)),
+            };
+            let done = update.exec(txn).await?.rows_affected == 1;
+            applied.push(done || stay.is_none());
+            let Some(c) = visit.customer_id.filter(|_| done) else { continue };
             let rule = marketing::STAY_RULE_SECONDS;
-            if let (true, true, Some(c)) = (credited, visit.stay_seconds < rule && *after >= rule, visit.customer_id) {
-                let mut event = tracking::material_event(share, c, &Material::Marketing(material.clone()), "STAY", *now);
-                event.payload["dwellSeconds"] = json!(after);
-                let entry = events.entry(visit.corp_id).or_default();
-                entry.0.push(event);
-                entry.1.push((material.id, c));
+            let entry = by_corp.entry(visit.corp_id).or_default();
+            let what = Material::Marketing(material.clone());
+            match stay {
+                Some(after) if visit.stay_seconds < rule && *after >= rule => {
+                    let mut event = tracking::material_event(share, c, &what, "STAY", *now);
+                    event.payload["dwellSeconds"] = json!(after);
+                    entry.events.push(event);
+                    entry.stayed.push((material.id, c));
+                }
+                Some(_) => {}
+                None => {
+                    let mut event = tracking::material_event(share, c, &what, "BOTTOM", *now);
+                    event.payload["dwellSeconds"] = json!(visit.stay_seconds);
+                    entry.events.push(event);
+                    entry.bottomed.push((material.id, c));
+                }
             }
-            applied.push(credited);
         }
-        for (corp_id, (events, hits)) in events {
+        for (corp_id, r) in by_corp {
             let scope = Scope::system(corp_id);
-            timeline::append(txn, &scope, events).await.map_err(internal)?;
-            queue_tag_rules(txn, &scope, "STAY_OVER_15S", &hits).await.map_err(internal)?;
+            timeline::append(txn, &scope, r.events).await.map_err(internal)?;
+            queue_tag_rules(txn, &scope, "STAY_OVER_15S", &r.stayed).await.map_err(internal)?;
+            queue_tag_rules(txn, &scope, "SCROLL_TO_BOTTOM", &r.bottomed).await.map_err(internal)?;
         }
         Ok(applied)
     })
-}
-
-/// The viewer reached the bottom of the page (recorded once per visit).
-pub async fn reached_bottom(db: &DatabaseConnection, key: &str, now: DateTime<Utc>) -> AppResult<()> {
-    let v = find(db, key, now).await?;
-    let txn = crate::db::write_txn(db).await?;
-    let res = v
-        .scope()
-        .update_many::<radar_visit::Entity>()
-        .col_expr(radar_visit::Column::ReachedBottom, Expr::value(true))
-        .filter(radar_visit::Column::Id.eq(v.visit.id))
-        .filter(radar_visit::Column::ReachedBottom.eq(false))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected == 1 {
-        record(&txn, &v, v.visit.customer_id, "BOTTOM", Some("SCROLL_TO_BOTTOM"), now, json!({"dwellSeconds": v.visit.stay_seconds}))
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(())
 }
 
 /// The viewer passes the material on: a child link whose viewers are

@@ -99,12 +99,13 @@ impl RadarMutation {
     /// one, at most 10 s; beats closer than 4 s are RATE_LIMITED.
     async fn radar_heartbeat(&self, ctx: &Context<'_>, visit: String) -> async_graphql::Result<i32> {
         let state = ctx.state();
-        Ok(behaviour::heartbeat(ctx.db(), &state.radar_beats, &visit, state.clock.now()).await?)
+        Ok(behaviour::heartbeat(ctx.db(), &state.radar_page_events, &visit, state.clock.now()).await?)
     }
 
     /// The viewer reached the bottom (recorded once per visit).
     async fn radar_reached_bottom(&self, ctx: &Context<'_>, visit: String) -> async_graphql::Result<bool> {
-        behaviour::reached_bottom(ctx.db(), &visit, ctx.state().clock.now()).await?;
+        let state = ctx.state();
+        behaviour::reached_bottom(ctx.db(), &state.radar_page_events, &visit, state.clock.now()).await?;
         Ok(true)
     }
 
