@@ -204,26 +204,24 @@ pub fn guessed_viewer_key(s: &radar_share::Model) -> String {
 pub async fn bump_counts(txn: &impl ConnectionTrait, counts: BTreeMap<(i64, String), (i64, i64)>) -> Result<(), DbErr> {
     for ((corp_id, key), (views, viewers)) in counts {
         let scope = Scope::system(corp_id);
-        match key.split_once(':') {
-            Some(("folder", id)) => {
-                scope
-                    .update_many::<folder_item::Entity>()
-                    .col_expr(folder_item::Column::ViewCount, Expr::col(folder_item::Column::ViewCount).add(views))
-                    .col_expr(folder_item::Column::ViewerCount, Expr::col(folder_item::Column::ViewerCount).add(viewers))
-                    .filter(folder_item::Column::Id.eq(id.parse::<i64>().unwrap_or_default()))
-                    .exec(txn)
-                    .await?;
-            }
-            _ => {
-                let id = key.split_once(':').and_then(|(_, id)| id.parse::<i64>().ok()).unwrap_or_default();
-                scope
-                    .update_many::<marketing_material::Entity>()
-                    .col_expr(marketing_material::Column::ViewCount, Expr::col(marketing_material::Column::ViewCount).add(views))
-                    .col_expr(marketing_material::Column::ViewerCount, Expr::col(marketing_material::Column::ViewerCount).add(viewers))
-                    .filter(marketing_material::Column::Id.eq(id))
-                    .exec(txn)
-                    .await?;
-            }
+        // Keys are written by `Material::key`: "folder:<id>" or "marketing:<id>".
+        let Some((kind, id)) = key.split_once(':').and_then(|(k, id)| Some((k, id.parse::<i64>().ok()?))) else { continue };
+        if kind == "folder" {
+            scope
+                .update_many::<folder_item::Entity>()
+                .col_expr(folder_item::Column::ViewCount, Expr::col(folder_item::Column::ViewCount).add(views))
+                .col_expr(folder_item::Column::ViewerCount, Expr::col(folder_item::Column::ViewerCount).add(viewers))
+                .filter(folder_item::Column::Id.eq(id))
+                .exec(txn)
+                .await?;
+        } else {
+            scope
+                .update_many::<marketing_material::Entity>()
+                .col_expr(marketing_material::Column::ViewCount, Expr::col(marketing_material::Column::ViewCount).add(views))
+                .col_expr(marketing_material::Column::ViewerCount, Expr::col(marketing_material::Column::ViewerCount).add(viewers))
+                .filter(marketing_material::Column::Id.eq(id))
+                .exec(txn)
+                .await?;
         }
     }
     Ok(())
@@ -278,8 +276,9 @@ pub fn record_opens<'t>(txn: &'t DatabaseTransaction, opens: &'t [Open], page: s
         let mut seen = HashSet::new();
         let views: Vec<radar_viewer::ActiveModel> = live
             .iter()
-            .filter(|(s, _)| seen.insert((s.corp_id, s.material_key.clone(), guessed_viewer_key(s))))
-            .map(|(s, at)| radar_viewer::ActiveModel {
+            .map(|(s, at)| (s, at, guessed_viewer_key(s)))
+            .filter(|(s, _, viewer)| seen.insert((s.corp_id, s.material_key.clone(), viewer.clone())))
+            .map(|(s, at, viewer)| radar_viewer::ActiveModel {
                 corp_id: Set(s.corp_id),
                 material_key: Set(s.material_key.clone()),
                 folder_item_id: Set(s.folder_item_id),
@@ -287,7 +286,7 @@ pub fn record_opens<'t>(txn: &'t DatabaseTransaction, opens: &'t [Open], page: s
                 share_id: Set(s.id),
                 customer_id: Set(s.customer_id),
                 visitor_id: Set(None),
-                viewer_key: Set(guessed_viewer_key(s)),
+                viewer_key: Set(viewer),
                 first_viewed_at: Set(*at),
                 ..Default::default()
             })

@@ -51,7 +51,7 @@ impl MarketingKind {
         }
     }
 
-    fn of(code: &str) -> MarketingKind {
+    pub fn of(code: &str) -> MarketingKind {
         [MarketingKind::Article, MarketingKind::Poster, MarketingKind::Brochure]
             .into_iter()
             .find(|k| k.code() == code)

@@ -86,7 +86,7 @@ impl RadarQuery {
 }
 
 fn kind(m: &marketing_material::Model) -> MarketingKind {
-    super::marketing::material(m.clone()).kind
+    MarketingKind::of(&m.kind)
 }
 
 #[derive(Default)]
