@@ -80,6 +80,12 @@ pub struct Config {
     /// (HMAC-SHA256, hex) after its OAuth code exchange; unset, viewers are
     /// not identified (a claimed openid proves nothing).
     pub radar_identity_key: Option<Secret>,
+    /// Where uploaded files' bytes go: unset, `<data_dir>/files`; else an
+    /// `object_store` URL (`s3://bucket/prefix` with the `AWS_*` variables,
+    /// `file:///dir`, `memory:///`).
+    pub object_store_url: Option<String>,
+    /// How long a signed download link stays valid, in seconds.
+    pub download_link_secs: i64,
 }
 
 /// A configured secret: readable through `expose`, never through `Debug`,
@@ -152,6 +158,8 @@ impl Default for Config {
             archive_source: None,
             radar_page_url: None,
             radar_identity_key: None,
+            object_store_url: None,
+            download_link_secs: 3600,
         }
     }
 }
@@ -228,6 +236,10 @@ impl Config {
         if let Some(v) = env("WECRM_RADAR_IDENTITY_KEY") {
             self.radar_identity_key = Some(Secret(v));
         }
+        if let Some(v) = env("WECRM_OBJECT_STORE_URL") {
+            self.object_store_url = Some(v);
+        }
+        parse("WECRM_DOWNLOAD_LINK_SECS", &mut self.download_link_secs)?;
         if let Some(v) = env("WECRM_ARCHIVE_SOURCE") {
             self.archive_source = Some(v).filter(|v| v != "none");
         }

@@ -7,8 +7,11 @@ use aes_gcm::{
 };
 use anyhow::{anyhow, Context};
 use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use hmac::{KeyInit as _, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+
+type HmacSha256 = hmac::Hmac<sha2_11::Sha256>;
 
 use crate::config::Config;
 
@@ -60,6 +63,36 @@ impl MasterKey {
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
         Ok(format!("v1.{}", STANDARD.encode(out)))
+    }
+
+    /// HMAC-SHA256 (hex) of `message` under a key derived from the master
+    /// key for `purpose`, so a signature for one purpose proves nothing for
+    /// another and the encryption key itself never signs.
+    pub fn sign(&self, purpose: &str, message: &str) -> String {
+        hex::encode(self.mac(purpose, message).finalize().into_bytes())
+    }
+
+    /// Whether `signature` is `sign(purpose, message)`, compared in constant time.
+    pub fn verify(&self, purpose: &str, message: &str, signature: &str) -> bool {
+        let Ok(bytes) = hex::decode(signature) else { return false };
+        self.mac(purpose, message).verify_slice(&bytes).is_ok()
+    }
+
+    fn mac(&self, purpose: &str, message: &str) -> HmacSha256 {
+        // Any key length is valid for HMAC, so neither `new_from_slice` fails.
+        let derived = match HmacSha256::new_from_slice(self.0.as_slice()) {
+            Ok(mut m) => {
+                m.update(purpose.as_bytes());
+                m.finalize().into_bytes()
+            }
+            Err(_) => Default::default(),
+        };
+        let mut mac = match HmacSha256::new_from_slice(&derived) {
+            Ok(m) => m,
+            Err(_) => HmacSha256::new(&Default::default()),
+        };
+        mac.update(message.as_bytes());
+        mac
     }
 
     pub fn decrypt(&self, sealed: &str) -> anyhow::Result<String> {

@@ -24,6 +24,15 @@ use crate::{
 pub type RadarPageEvent =
     (entity::radar_visit::Model, entity::radar_share::Model, entity::marketing_material::Model, Option<i32>, chrono::DateTime<chrono::Utc>);
 
+/// Where an open of a tracked link sends the viewer on to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RadarLanding {
+    /// A web link's target or a marketing material's H5 page.
+    Url(String),
+    /// An uploaded file or video, through a fresh signed download link.
+    File { corp_id: i64, file_id: i64 },
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
@@ -32,7 +41,7 @@ pub struct AppState {
     pub inbox_commits: GroupCommit<entity::wecom_inbox::ActiveModel, bool>,
     /// Opens of tracked links that arrive together, recorded in one
     /// transaction (the answer: where to redirect, if the link is known).
-    pub radar_opens: GroupCommit<(entity::radar_share::Model, chrono::DateTime<chrono::Utc>), Option<String>>,
+    pub radar_opens: GroupCommit<(entity::radar_share::Model, chrono::DateTime<chrono::Utc>), Option<RadarLanding>>,
     /// Heartbeats and bottoms of marketing pages that arrive together,
     /// written in one transaction (the answer: whether a beat was credited).
     pub radar_page_events: GroupCommit<RadarPageEvent, bool>,

@@ -35,6 +35,7 @@ mod schema;
 mod statements;
 mod subscriptions;
 mod tenancy;
+mod uploads;
 mod wecom;
 mod wecom_directory;
 mod wecom_employee_tags;

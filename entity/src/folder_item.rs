@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// An item of the corp folder (MAT-6): a web link or a mini program so far.
+/// An item of the corp folder (MAT-6): an uploaded image, video, voice or file, a mini program or a web link.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "folder_items")]
 pub struct Model {
@@ -17,6 +17,10 @@ pub struct Model {
     pub appid: Option<String>,
     pub page_path: Option<String>,
     pub cover_url: Option<String>,
+    /// IMAGE, VIDEO, AUDIO and FILE items: the uploaded file.
+    pub file_id: Option<i64>,
+    /// A video's cover image (uploaded).
+    pub cover_file_id: Option<i64>,
     /// Shared as a tracked link (MAT-7).
     pub radar_enabled: bool,
     /// Opens of tracked links.

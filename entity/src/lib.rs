@@ -41,6 +41,7 @@ pub mod group_tag_group;
 pub mod inheritance;
 pub mod internal_group;
 pub mod job;
+pub mod knowledge_attachment;
 pub mod knowledge_item;
 pub mod marketing_audience;
 pub mod marketing_material;

@@ -9,10 +9,17 @@ pub struct Model {
     pub corp_id: i64,
     pub store_key: String,
     pub name: String,
+    /// IMAGE, VOICE, VIDEO or FILE: the rules it was checked against.
+    pub kind: String,
     pub content_type: String,
     pub size: i64,
     /// Hex SHA-256 of the content.
     pub sha256: String,
+    /// A voice file's length in seconds.
+    pub duration_secs: Option<i32>,
+    /// WeCom's `media_id` for it and when WeCom issued it (it lives 3 days).
+    pub wecom_media_id: Option<String>,
+    pub wecom_media_at: Option<DateTimeUtc>,
     pub uploaded_by: i64,
     pub created_at: DateTimeUtc,
 }

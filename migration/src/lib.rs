@@ -21,6 +21,7 @@ mod m20261205_000016_employee_tag_owner;
 mod m20261206_000017_knowledge_base;
 mod m20261206_000018_folder_radar;
 mod m20261207_000019_marketing_radar;
+mod m20261207_000020_material_files;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_knowledge_base::Migration),
             Box::new(m20261206_000018_folder_radar::Migration),
             Box::new(m20261207_000019_marketing_radar::Migration),
+            Box::new(m20261207_000020_material_files::Migration),
         ]
     }
 }

@@ -1,22 +1,24 @@
 //! GraphQL over HTTP, per the GraphQL-over-HTTP specification:
-//! POST with `application/json`; GET for queries only (a mutation over GET is
+//! POST with `application/json`, or `multipart/form-data` per the GraphQL
+//! multipart request spec (file uploads); GET for queries only (a mutation over GET is
 //! 405); `Accept` negotiation between `application/graphql-response+json` and
 //! `application/json` (406 when neither is acceptable); request errors are 400
 //! under the new media type and 200 under the legacy one. Also the GraphiQL
 //! page. The WebSocket transport is in `ws.rs`.
 
 use async_graphql::{
-    http::GraphiQLSource,
+    http::{GraphiQLSource, MultipartOptions},
     parser::types::{DocumentOperations, OperationType},
-    Executor, Response as GqlResponse, Variables,
+    BatchRequest, Executor, ParseRequestError, Response as GqlResponse, Variables,
 };
 use axum::{
-    body::Bytes,
+    body::Body,
     extract::{FromRef, RawQuery, State},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     response::{Html, IntoResponse, Response},
     Extension,
 };
+use futures_util::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -24,6 +26,7 @@ use super::{edge::ClientIp, errors::Finalizing, schema::AppSchema};
 use crate::{
     auth,
     error::{Code, Lang},
+    files,
     graphql::context::RequestCtx,
     state::AppState,
 };
@@ -169,16 +172,19 @@ pub async fn graphql_get(
     }
 }
 
-pub async fn graphql_post(State(web): State<Web>, Extension(client): Extension<ClientIp>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn graphql_post(State(web): State<Web>, Extension(client): Extension<ClientIp>, headers: HeaderMap, body: Body) -> Response {
     let Some(media) = negotiate(&headers) else { return StatusCode::NOT_ACCEPTABLE.into_response() };
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let mut ct = content_type.split(';');
     let essence = ct.next().unwrap_or("").trim().to_ascii_lowercase();
+    if essence == "multipart/form-data" {
+        return multipart(web, headers, client, &content_type, body, media).await;
+    }
     if essence != "application/json" {
         return (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             [(header::CONTENT_TYPE, media.header())],
-            json!({"errors": [{"message": "Content-Type must be application/json", "extensions": {"code": "BAD_USER_INPUT", "reason": "REQUEST_MALFORMED"}}]}).to_string(),
+            json!({"errors": [{"message": "Content-Type must be application/json or multipart/form-data", "extensions": {"code": "BAD_USER_INPUT", "reason": "REQUEST_MALFORMED"}}]}).to_string(),
         )
             .into_response();
     }
@@ -189,6 +195,10 @@ pub async fn graphql_post(State(web): State<Web>, Extension(client): Extension<C
     if !charset_ok {
         return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "only utf-8 is supported").into_response();
     }
+    // The route admits upload-sized bodies; a JSON body keeps the usual limit.
+    let Ok(body) = axum::body::to_bytes(body, web.state.config.body_limit_bytes).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    };
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(_) => return bad_request(media, "request body is not valid JSON"),
@@ -196,6 +206,45 @@ pub async fn graphql_post(State(web): State<Web>, Extension(client): Extension<C
     match params_from_json(value) {
         Ok(params) => execute(web, headers, client, params, media, Method::POST).await,
         Err(msg) => bad_request(media, msg),
+    }
+}
+
+/// How many files one multipart request may carry.
+const MAX_UPLOADS_PER_REQUEST: usize = 10;
+/// A multipart request's whole body: one largest file and the operations.
+pub const MAX_MULTIPART_BYTES: usize = files::MAX_FILE_BYTES + 1024 * 1024;
+
+/// A GraphQL multipart request (the spec Apollo Client's and urql's upload
+/// links follow): each file part is streamed to a temporary file by
+/// async-graphql as it arrives; no file is held in memory.
+async fn multipart(web: Web, headers: HeaderMap, client: ClientIp, content_type: &str, body: Body, media: MediaType) -> Response {
+    let too_large = || {
+        let lang = Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+        let msg = files::media::FILE_TOO_LARGE;
+        let body = json!({"errors": [{"message": msg.text(lang), "extensions": {"code": Code::BadUserInput.as_str(), "reason": msg.reason, "field": "file"}}]});
+        (StatusCode::PAYLOAD_TOO_LARGE, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response()
+    };
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_MULTIPART_BYTES) {
+        return too_large();
+    }
+    // A body without a length is cut off where it passes the limit.
+    let mut seen = 0usize;
+    let limited = body.into_data_stream().map(move |chunk| {
+        let chunk = chunk.map_err(std::io::Error::other)?;
+        seen += chunk.len();
+        if seen > MAX_MULTIPART_BYTES {
+            return Err(std::io::Error::other("length limit exceeded"));
+        }
+        Ok(chunk)
+    });
+    let reader = limited.into_async_read();
+    let options = MultipartOptions::default().max_file_size(files::MAX_FILE_BYTES).max_num_files(MAX_UPLOADS_PER_REQUEST);
+    match async_graphql::http::receive_batch_body(Some(content_type), reader, options).await {
+        Ok(BatchRequest::Single(request)) => run(web, headers, client, request, media).await,
+        Ok(BatchRequest::Batch(_)) => bad_request(media, "a multipart request carries one operation"),
+        Err(e) if matches!(e, ParseRequestError::PayloadTooLarge) || e.to_string().contains("length limit") => too_large(),
+        Err(e) => bad_request(media, &format!("invalid multipart request: {e}")),
     }
 }
 
@@ -220,8 +269,6 @@ pub async fn request_ctx(app: &AppState, headers: &HeaderMap, client: ClientIp, 
 }
 
 async fn execute(web: Web, headers: HeaderMap, client: ClientIp, params: Params, media: MediaType, method: Method) -> Response {
-    let Web { state: app, schema } = web;
-    let rctx = request_ctx(&app, &headers, client, auth::service::bearer(&headers)).await;
     let mut request = async_graphql::Request::new(params.query);
     if let Some(v) = params.variables {
         request = request.variables(Variables::from_json(Value::Object(v)));
@@ -257,6 +304,13 @@ async fn execute(web: Web, headers: HeaderMap, client: ClientIp, params: Params,
             }
         }
     }
+    run(web, headers, client, request, media).await
+}
+
+/// Runs a request with the caller's context and renders the answer.
+async fn run(web: Web, headers: HeaderMap, client: ClientIp, request: async_graphql::Request, media: MediaType) -> Response {
+    let Web { state: app, schema } = web;
+    let rctx = request_ctx(&app, &headers, client, auth::service::bearer(&headers)).await;
     let request = super::schema::with_request_data(request, &app, rctx);
     let response = Finalizing(schema).execute(request).await;
     render(response, media)

@@ -25,23 +25,26 @@ pub fn router(app: &App) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let body_limit = web.state.config.body_limit_bytes;
     let api = Router::new()
-        .route("/graphql", get(gql_http::graphql_get).post(gql_http::graphql_post))
         .route("/graphql/ws", get(super::ws::graphql_ws))
         .route("/graphiql", get(gql_http::graphiql))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/callbacks/wecom/{corp}", get(wecom_sync::callbacks::verify_url).post(wecom_sync::callbacks::receive))
-        .route("/files/{id}", get(files::download))
+        .route("/files/{id}", get(files::http::download))
         .route("/r/{token}", get(materials::http::open_tracked))
         .route("/archive/{corp}/messages", post(archive::http::ingest))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit));
     // Uploads carry their own, larger limit (an attachment may be 20 MB).
     let uploads = Router::new()
-        .route("/files", post(files::upload))
+        .route("/files", post(files::http::upload))
         .layer(DefaultBodyLimit::max(files::MAX_FILE_BYTES + 1))
         .layer(RequestBodyLimitLayer::new(files::MAX_FILE_BYTES + 1));
+    // `/graphql` limits its bodies itself: JSON to `body_limit`, multipart to
+    // one largest file, each refusal a GraphQL error.
+    let graphql = Router::new().route("/graphql", get(gql_http::graphql_get).post(gql_http::graphql_post));
     api.merge(uploads)
+        .merge(graphql)
         .layer(CorsLayer::permissive())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

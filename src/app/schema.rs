@@ -90,6 +90,7 @@ pub struct MutationRoot(
     crate::materials::graphql::marketing::MarketingMutation,
     crate::materials::graphql::radar::RadarMutation,
     crate::materials::graphql::toolbox::ToolboxMutation,
+    crate::files::graphql::FilesMutation,
 );
 
 #[derive(MergedSubscription, Default)]

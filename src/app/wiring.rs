@@ -16,7 +16,7 @@ use crate::{
     integrations::wecom::{ClientConfig, WecomClient},
     jobs::{JobQueue, NewJob},
     kv::Kv,
-    ports::{archive_source::Source, file_store::LocalDirStore},
+    ports::{archive_source::Source, file_store::ObjectFiles},
     state::AppState,
 };
 
@@ -115,7 +115,10 @@ impl AppState {
             archive_source,
             jobs: JobQueue::new(clock.clone()),
             clock,
-            files: Arc::new(LocalDirStore::new(config.data_dir.join("files"))),
+            files: match &config.object_store_url {
+                Some(url) => Arc::new(ObjectFiles::from_url(url)?),
+                None => Arc::new(ObjectFiles::local_dir(&config.data_dir.join("files"))?),
+            },
             wecom,
             callback_keys: Default::default(),
             inbox_commits: crate::db::group_commit::GroupCommit::start(db.clone(), Arc::new(crate::wecom_sync::inbox::store_batch)),

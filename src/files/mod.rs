@@ -1,136 +1,163 @@
-//! Uploaded files (follow-up attachments, CUS-6). Bytes go to a [`FileStore`]
-//! (a local directory by default; an object store can stand in), metadata to
-//! the `files` table. Uploads are plain HTTP (`POST /files`, the body is the
-//! file) so clients need no multipart GraphQL; GraphQL then refers to the id.
+//! Uploaded files: follow-up attachments (CUS-6), the folder's images,
+//! videos, voice and files (MAT-6), script attachments (MAT-3). Bytes go to
+//! the [`FileStore`](crate::ports::file_store::FileStore) (a local directory
+//! or an object store), metadata to the `files` table.
+//!
+//! Uploads arrive as GraphQL multipart requests (`uploadFile`) or as a plain
+//! `POST /files`; either way the body is streamed to a temporary file, then
+//! checked by kind ([`media`]) and streamed on to the store, never held whole
+//! in memory. Downloads are `GET /files/{id}` with the caller's token, or a
+//! signed link that expires ([`signed_url`]).
 
-use axum::{
-    body::Bytes,
-    extract::{Path, Query, State},
-    http::{header, HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
-    Json,
-};
-use chrono::Utc;
-use sea_orm::ActiveValue::Set;
-use serde::Deserialize;
-use serde_json::json;
+pub mod graphql;
+pub mod http;
+pub mod media;
+
+use std::io::{Read, Seek};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ConnectionTrait};
 use sha2::Digest;
 
+pub use media::Kind;
+
 use crate::{
-    auth,
-    error::{AppError, AppResult, Lang, Msg},
+    error::{AppError, AppResult, Msg},
     state::AppState,
-    tenancy::{Auth, Scope},
+    tenancy::Scope,
 };
 use entity::stored_file;
 
-/// SPEC CUS-6: each attachment at most 20 MB.
+/// The largest upload of any kind (SPEC CUS-6 and MAT-3: files ≤ 20 MB).
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
-const TOO_LARGE: Msg = Msg::new("FILE_TOO_LARGE", "附件不能超过20MB", "Attachments must be at most 20 MB");
-const EMPTY: Msg = Msg::new("FILE_EMPTY", "文件不能为空", "The file is empty");
 const NAME_REQUIRED: Msg = Msg::new("FILE_NAME_REQUIRED", "请提供文件名", "Give the file a name");
+/// How much of the head sniffing reads (the longest signature `infer` needs is well within).
+const HEAD_BYTES: usize = 8192;
 
-/// Stores an upload and records it.
-pub async fn save(app: &AppState, scope: &Scope, name: &str, content_type: &str, bytes: &[u8]) -> AppResult<stored_file::Model> {
-    let uploader = scope.employee_id().ok_or_else(AppError::forbidden)?;
+/// What reading an upload found out.
+struct Inspected {
+    file: std::fs::File,
+    size: u64,
+    sha256: String,
+    content_type: String,
+    duration_secs: Option<i32>,
+}
+
+fn file_name(name: &str) -> AppResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(AppError::bad_input("name", NAME_REQUIRED));
     }
-    if bytes.is_empty() {
-        return Err(AppError::bad_input("file", EMPTY));
+    Ok(name.to_string())
+}
+
+/// Size first (from the file's length), then one pass that hashes the
+/// content and keeps its head for sniffing (and a voice file whole, ≤ 2 MB,
+/// to time it). Blocking reads: run it off the async threads.
+fn inspect(kind: Kind, mut file: std::fs::File) -> AppResult<Inspected> {
+    let size = file.metadata().map_err(AppError::internal)?.len();
+    media::check_size(kind, size)?;
+    file.rewind().map_err(AppError::internal)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut kept = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buf).map_err(AppError::internal)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        if kind == Kind::Voice || kept.len() < HEAD_BYTES {
+            kept.extend_from_slice(&buf[..n]);
+        }
     }
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(AppError::bad_input("file", TOO_LARGE));
-    }
+    let content_type = media::check_type(kind, &kept[..kept.len().min(HEAD_BYTES)])?;
+    let duration_secs = if kind == Kind::Voice { Some(media::check_voice_length(&kept)? as i32) } else { None };
+    file.rewind().map_err(AppError::internal)?;
+    Ok(Inspected { file, size, sha256: hex::encode(hasher.finalize()), content_type, duration_secs })
+}
+
+/// Checks an upload waiting in a temporary file against its kind's rules,
+/// streams it to the store and records it.
+pub async fn save_upload(app: &AppState, scope: &Scope, kind: Kind, name: &str, file: std::fs::File) -> AppResult<stored_file::Model> {
+    let uploader = scope.employee_id().ok_or_else(AppError::forbidden)?;
+    let name = file_name(name)?;
+    let found = tokio::task::spawn_blocking(move || inspect(kind, file)).await.map_err(AppError::internal)??;
+    let key = format!("{}/{}", scope.corp_id(), uuid::Uuid::new_v4().simple());
+    app.files.put_file(&key, tokio::fs::File::from_std(found.file)).await.map_err(AppError::internal)?;
+    let row = stored_file::ActiveModel {
+        store_key: Set(key),
+        name: Set(name),
+        kind: Set(kind.as_str().into()),
+        content_type: Set(found.content_type),
+        size: Set(found.size as i64),
+        sha256: Set(found.sha256),
+        duration_secs: Set(found.duration_secs),
+        uploaded_by: Set(uploader),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    scope.insert(&app.db, row).await
+}
+
+/// Stores bytes the server made itself (an export, say) as a FILE.
+pub async fn save(app: &AppState, scope: &Scope, name: &str, content_type: &str, bytes: &[u8]) -> AppResult<stored_file::Model> {
+    let uploader = scope.employee_id().ok_or_else(AppError::forbidden)?;
+    let name = file_name(name)?;
+    media::check_size(Kind::File, bytes.len() as u64)?;
     let key = format!("{}/{}", scope.corp_id(), uuid::Uuid::new_v4().simple());
     app.files.put(&key, bytes).await.map_err(AppError::internal)?;
-    scope
-        .insert(
-            &app.db,
-            stored_file::ActiveModel {
-                store_key: Set(key),
-                name: Set(name.to_string()),
-                content_type: Set(content_type.to_string()),
-                size: Set(bytes.len() as i64),
-                sha256: Set(hex::encode(sha2::Sha256::digest(bytes))),
-                uploaded_by: Set(uploader),
-                created_at: Set(Utc::now()),
-                ..Default::default()
-            },
-        )
-        .await
-}
-
-#[derive(Deserialize)]
-pub struct UploadParams {
-    /// The file's name, e.g. `?name=报价单.pdf`.
-    name: String,
-}
-
-fn error_response(e: AppError, lang: Lang) -> Response {
-    let status = match e.code {
-        crate::error::Code::Unauthenticated => StatusCode::UNAUTHORIZED,
-        crate::error::Code::Forbidden => StatusCode::FORBIDDEN,
-        crate::error::Code::NotFound => StatusCode::NOT_FOUND,
-        crate::error::Code::BadUserInput => StatusCode::BAD_REQUEST,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    let row = stored_file::ActiveModel {
+        store_key: Set(key),
+        name: Set(name),
+        kind: Set(Kind::File.as_str().into()),
+        content_type: Set(content_type.to_string()),
+        size: Set(bytes.len() as i64),
+        sha256: Set(hex::encode(sha2::Sha256::digest(bytes))),
+        duration_secs: Set(None),
+        uploaded_by: Set(uploader),
+        created_at: Set(Utc::now()),
+        ..Default::default()
     };
-    if let Some(source) = &e.source {
-        tracing::error!(error = ?source, "file request failed");
-    }
-    (status, Json(json!({"error": {"code": e.code.as_str(), "reason": e.msg.reason, "message": e.msg.text(lang), "field": e.field}})))
-        .into_response()
+    scope.insert(&app.db, row).await
 }
 
-/// The caller behind the request's bearer token, and the language it prefers.
-async fn caller(app: &AppState, headers: &HeaderMap) -> (Option<Auth>, Lang) {
-    let lang = Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
-    let Some(token) = auth::service::bearer(headers) else { return (None, lang) };
-    match auth::service::authenticate(app, token).await {
-        Ok(found) => (found, lang),
-        Err(e) => {
-            tracing::error!(error = ?e, "authentication lookup failed");
-            (None, lang)
-        }
+/// A file of the caller's corp that must be of `kind` (`field` names the argument).
+pub async fn of_kind(db: &impl ConnectionTrait, scope: &Scope, id: i64, kind: Kind, field: &str) -> AppResult<stored_file::Model> {
+    let found = scope.get::<stored_file::Entity>(db, id).await.map_err(|e| e.with_field(field))?;
+    if found.kind != kind.as_str() {
+        return Err(AppError::bad_input(field, wrong_kind(kind)));
     }
+    Ok(found)
 }
 
-/// `POST /files?name=…`: the body is the file (any format, at most 20 MB);
-/// answers `{id, name, size, contentType}`.
-pub async fn upload(State(app): State<AppState>, headers: HeaderMap, Query(p): Query<UploadParams>, body: Bytes) -> Response {
-    let (caller, lang) = caller(&app, &headers).await;
-    let Some(auth) = caller else { return error_response(AppError::unauthenticated(), lang) };
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream");
-    match save(&app, &auth.scope, &p.name, content_type, &body).await {
-        Ok(f) => {
-            (StatusCode::CREATED, Json(json!({"id": f.id.to_string(), "name": f.name, "size": f.size, "contentType": f.content_type})))
-                .into_response()
-        }
-        Err(e) => error_response(e, lang),
-    }
-}
-
-/// `GET /files/{id}`: the file, for anyone logged in to the same corp.
-pub async fn download(State(app): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
-    let (caller, lang) = caller(&app, &headers).await;
-    let Some(auth) = caller else { return error_response(AppError::unauthenticated(), lang) };
-    let f = match auth.scope.get::<stored_file::Entity>(&app.db, id).await {
-        Ok(f) => f,
-        Err(e) => return error_response(e, lang),
+fn wrong_kind(kind: Kind) -> Msg {
+    let (zh, en) = match kind {
+        Kind::Image => ("图片", "an image"),
+        Kind::Voice => ("语音", "a voice file"),
+        Kind::Video => ("视频", "a video"),
+        Kind::File => ("文件", "a file"),
     };
-    match app.files.get(&f.store_key).await {
-        Ok(bytes) => {
-            let disposition = format!("attachment; filename*=UTF-8''{}", urlencode(&f.name));
-            ([(header::CONTENT_TYPE, f.content_type), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()
-        }
-        Err(e) => error_response(AppError::internal(e), lang),
-    }
+    Msg::owned("FILE_KIND_MISMATCH", format!("请上传{zh}"), format!("Upload {en} here"))
 }
 
-/// RFC 5987 percent-encoding of a file name.
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
+const PURPOSE: &str = "file-download";
+
+fn signed_message(corp_id: i64, file_id: i64, expires: i64) -> String {
+    format!("{corp_id}\n{file_id}\n{expires}")
+}
+
+/// A download link anyone holding it may use until it expires
+/// (`download_link_secs`), for pages and clients that cannot send a token.
+pub fn signed_url(app: &AppState, corp_id: i64, file_id: i64) -> (String, DateTime<Utc>) {
+    let expires = app.clock.now() + chrono::Duration::seconds(app.config.download_link_secs.max(1));
+    let at = expires.timestamp();
+    let signature = app.master_key.sign(PURPOSE, &signed_message(corp_id, file_id, at));
+    let url = format!("{}/files/{file_id}?corp={corp_id}&expires={at}&signature={signature}", app.config.public_base());
+    (url, expires)
+}
+
+/// Whether a signed link to `file_id` is genuine and not yet expired.
+pub fn link_valid(app: &AppState, corp_id: i64, file_id: i64, expires: i64, signature: &str) -> bool {
+    expires >= app.clock.now().timestamp() && app.master_key.verify(PURPOSE, &signed_message(corp_id, file_id, expires), signature)
 }

@@ -1,6 +1,7 @@
-//! The corp folder (MAT-6/7), first kinds: web links and mini programs,
-//! filed in the folder's category tree, searched by title, with a per-item
-//! radar switch. (Images, videos, audio and files come with uploads.)
+//! The corp folder (MAT-6/7): uploaded images, videos (with a cover), voice
+//! and files, mini programs and web links, filed in the folder's category
+//! tree, searched by title, with a per-item radar switch (web links, files
+//! and videos: what a customer opens in a browser).
 
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder, Select};
@@ -8,20 +9,45 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, QueryFilter, Qu
 use super::{categories, Tree};
 use crate::{
     error::{AppError, AppResult, Msg},
+    files,
     tenancy::Scope,
 };
 use entity::folder_item;
 
 pub const WEB_LINK: &str = "WEB_LINK";
 pub const MINI_PROGRAM: &str = "MINI_PROGRAM";
+pub const IMAGE: &str = "IMAGE";
+pub const VIDEO: &str = "VIDEO";
+pub const AUDIO: &str = "AUDIO";
+pub const FILE: &str = "FILE";
+
+/// The upload rules an uploaded kind's file must have passed.
+pub fn file_kind(kind: &str) -> Option<files::Kind> {
+    match kind {
+        IMAGE => Some(files::Kind::Image),
+        VIDEO => Some(files::Kind::Video),
+        AUDIO => Some(files::Kind::Voice),
+        FILE => Some(files::Kind::File),
+        _ => None,
+    }
+}
+
+/// Whether the radar can track the kind: its share is a link a customer opens.
+pub fn trackable(kind: &str) -> bool {
+    matches!(kind, WEB_LINK | FILE | VIDEO)
+}
 
 const TITLE_INVALID: Msg = Msg::new("FOLDER_TITLE_INVALID", "标题为1-64个字", "Titles are 1-64 characters");
 const URL_INVALID: Msg =
     Msg::new("FOLDER_URL_INVALID", "请填写以http://或https://开头的链接", "Enter a URL starting with http:// or https://");
 const MINI_PROGRAM_INVALID: Msg =
     Msg::new("FOLDER_MINI_PROGRAM_INVALID", "小程序需填写AppID和页面路径", "A mini program needs its AppID and page path");
-const RADAR_LINKS_ONLY: Msg =
-    Msg::new("FOLDER_RADAR_LINKS_ONLY", "目前仅网页链接支持雷达追踪", "Only web links can be tracked by the radar for now");
+const RADAR_LINKS_ONLY: Msg = Msg::new(
+    "FOLDER_RADAR_LINKS_ONLY",
+    "仅网页链接、文件和视频支持雷达追踪",
+    "Only web links, files and videos can be tracked by the radar",
+);
+const FILE_REQUIRED: Msg = Msg::new("FOLDER_FILE_REQUIRED", "请先上传文件", "Upload the file first");
 
 /// A new folder item as a client describes it.
 #[derive(Clone, Debug, Default)]
@@ -34,6 +60,10 @@ pub struct NewItem {
     pub appid: Option<String>,
     pub page_path: Option<String>,
     pub cover_url: Option<String>,
+    /// IMAGE, VIDEO, AUDIO, FILE: the upload (`uploadFile` of the matching kind).
+    pub file_id: Option<i64>,
+    /// VIDEO: an uploaded cover image.
+    pub cover_file_id: Option<i64>,
     pub radar_enabled: bool,
 }
 
@@ -50,18 +80,33 @@ fn http_url(raw: &str, field: &str) -> AppResult<String> {
 }
 
 pub async fn create(db: &DatabaseConnection, scope: &Scope, n: NewItem) -> AppResult<folder_item::Model> {
-    let title = title(&n.title)?;
+    if n.radar_enabled && !trackable(n.kind) {
+        return Err(AppError::bad_input("radarEnabled", RADAR_LINKS_ONLY));
+    }
+    let mut title_text = n.title.clone();
+    let (mut file_id, mut cover_file_id) = (None, None);
+    if let Some(kind) = file_kind(n.kind) {
+        let id = n.file_id.ok_or_else(|| AppError::bad_input("fileId", FILE_REQUIRED))?;
+        let file = files::of_kind(db, scope, id, kind, "fileId").await?;
+        if title_text.trim().is_empty() {
+            // An upload's title defaults to its file name.
+            title_text = file.name.chars().take(64).collect();
+        }
+        file_id = Some(file.id);
+        if let (VIDEO, Some(cover)) = (n.kind, n.cover_file_id) {
+            cover_file_id = Some(files::of_kind(db, scope, cover, files::Kind::Image, "coverFileId").await?.id);
+        }
+    }
+    let title = title(&title_text)?;
     let (url, appid, page_path) = match n.kind {
         MINI_PROGRAM => {
             let appid = n.appid.as_deref().map(str::trim).filter(|a| !a.is_empty());
             let path = n.page_path.as_deref().map(str::trim).filter(|p| !p.is_empty());
             let (Some(appid), Some(path)) = (appid, path) else { return Err(AppError::bad_input("appid", MINI_PROGRAM_INVALID)) };
-            if n.radar_enabled {
-                return Err(AppError::bad_input("radarEnabled", RADAR_LINKS_ONLY));
-            }
             (None, Some(appid.to_string()), Some(path.to_string()))
         }
-        _ => (Some(http_url(n.url.as_deref().unwrap_or_default(), "url")?), None, None),
+        WEB_LINK => (Some(http_url(n.url.as_deref().unwrap_or_default(), "url")?), None, None),
+        _ => (None, None, None),
     };
     let cover_url = n.cover_url.as_deref().filter(|c| !c.trim().is_empty()).map(|c| http_url(c, "coverUrl")).transpose()?;
     let tree = Tree::folder();
@@ -80,6 +125,8 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, n: NewItem) -> AppRe
                 appid: Set(appid),
                 page_path: Set(page_path),
                 cover_url: Set(cover_url),
+                file_id: Set(file_id),
+                cover_file_id: Set(cover_file_id),
                 radar_enabled: Set(n.radar_enabled),
                 view_count: Set(0),
                 viewer_count: Set(0),
@@ -104,7 +151,7 @@ pub async fn update(
     category_id: Option<i64>,
     radar_enabled: Option<bool>,
 ) -> AppResult<folder_item::Model> {
-    if radar_enabled == Some(true) && item.kind != WEB_LINK {
+    if radar_enabled == Some(true) && !trackable(&item.kind) {
         return Err(AppError::bad_input("radarEnabled", RADAR_LINKS_ONLY));
     }
     let mut am: folder_item::ActiveModel = item.into();
@@ -121,7 +168,8 @@ pub async fn update(
     scope.update(db, am).await
 }
 
-/// Deleting an item deletes its shares and views (their timeline entries stay).
+/// Deleting an item deletes its shares and views (their timeline entries
+/// stay); its uploaded file stays stored (script attachments may share it).
 pub async fn delete(db: &DatabaseConnection, scope: &Scope, item: &folder_item::Model) -> AppResult<()> {
     scope.delete_many::<folder_item::Entity>().filter(folder_item::Column::Id.eq(item.id)).exec(db).await?;
     Ok(())

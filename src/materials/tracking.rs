@@ -21,7 +21,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::{folder::WEB_LINK, marketing};
+use super::{folder, marketing};
 use crate::{
     customers::timeline::{self, EventKind, NewEvent},
     db::group_commit::{BatchFuture, GroupCommit},
@@ -136,13 +136,15 @@ pub async fn share(db: &DatabaseConnection, scope: &Scope, public_base: &str, it
     let employee_id = scope.employee_id().ok_or_else(AppError::forbidden)?;
     let item = scope.get::<folder_item::Entity>(db, item_id).await?;
     check_recipient(db, scope, &to).await?;
-    if !item.radar_enabled || item.kind != WEB_LINK {
+    if !item.radar_enabled || !folder::trackable(&item.kind) {
         let url = item.url.clone();
         return Ok(Shared { item, url, tracked: false });
     }
     let url = mint(db, scope, public_base, &Material::Folder(item.clone()), employee_id, to).await?;
     Ok(Shared { item, url: Some(url), tracked: true })
 }
+
+pub use crate::state::RadarLanding as Landing;
 
 /// One open of a tracked link, for [`record_opens`].
 pub type Open = (radar_share::Model, DateTime<Utc>);
@@ -162,10 +164,10 @@ pub async fn find_share(db: &DatabaseConnection, token: &str) -> AppResult<Optio
 /// thousands at once.
 pub async fn open(
     db: &DatabaseConnection,
-    commits: &GroupCommit<Open, Option<String>>,
+    commits: &GroupCommit<Open, Option<Landing>>,
     token: &str,
     now: DateTime<Utc>,
-) -> AppResult<Option<String>> {
+) -> AppResult<Option<Landing>> {
     let Some(share) = find_share(db, token).await? else { return Ok(None) };
     Ok(commits.run((share, now)).await?)
 }
@@ -268,7 +270,7 @@ pub fn material_event(s: &radar_share::Model, customer_id: i64, m: &Material, ac
 /// count update, per corp one timeline append (which queues the radar
 /// dispatch and the ENTER_PAGE tag rules). Answers each open's redirect:
 /// `page` is the H5 page template, `{visit}` inside.
-pub fn record_opens<'t>(txn: &'t DatabaseTransaction, opens: &'t [Open], page: std::sync::Arc<str>) -> BatchFuture<'t, Option<String>> {
+pub fn record_opens<'t>(txn: &'t DatabaseTransaction, opens: &'t [Open], page: std::sync::Arc<str>) -> BatchFuture<'t, Option<Landing>> {
     Box::pin(async move {
         let internal = |e: AppError| DbErr::Custom(format!("{e:?}"));
         let materials = live_materials(txn, &opens.iter().map(|(s, _)| s).collect::<Vec<_>>()).await?;
@@ -301,18 +303,20 @@ pub fn record_opens<'t>(txn: &'t DatabaseTransaction, opens: &'t [Open], page: s
         }
         bump_counts(txn, counts).await?;
 
-        let mut landings: HashMap<usize, String> = HashMap::new();
+        let mut landings: HashMap<usize, Landing> = HashMap::new();
         let mut visits = Vec::new();
         for (i, (s, at)) in opens.iter().enumerate() {
             match materials.get(&s.material_key) {
                 Some(Material::Folder(item)) => {
                     if let Some(url) = &item.url {
-                        landings.insert(i, url.clone());
+                        landings.insert(i, Landing::Url(url.clone()));
+                    } else if let Some(file_id) = item.file_id {
+                        landings.insert(i, Landing::File { corp_id: item.corp_id, file_id });
                     }
                 }
                 Some(Material::Marketing(_)) => {
                     let key = new_token();
-                    landings.insert(i, page.replace("{visit}", &key));
+                    landings.insert(i, Landing::Url(page.replace("{visit}", &key)));
                     visits.push(radar_visit::ActiveModel {
                         corp_id: Set(s.corp_id),
                         visit_key: Set(key),

@@ -1,42 +1,89 @@
-//! Where uploaded files' bytes live: a local directory by default; an object
-//! store can stand in behind the same trait.
+//! Where uploaded files' bytes live, through the `object_store` crate: a local
+//! directory by default, any store `object_store` can open (an S3-compatible
+//! bucket, say) when `WECRM_OBJECT_STORE_URL` names one. Callers see keys and
+//! streams, never which store it is.
 
-use std::{path::PathBuf, sync::Arc};
+use std::{path::Path, sync::Arc};
+
+use axum::body::Bytes;
+use futures_util::{stream::BoxStream, StreamExt, TryStreamExt};
+use object_store::{buffered::BufWriter, local::LocalFileSystem, path::Path as ObjectPath, ObjectStore, PutPayload};
+use tokio::io::AsyncWriteExt;
 
 /// Where file bytes live.
 #[async_trait::async_trait]
 pub trait FileStore: Send + Sync {
+    /// Stores small bytes at once.
     async fn put(&self, key: &str, bytes: &[u8]) -> anyhow::Result<()>;
-    async fn get(&self, key: &str) -> anyhow::Result<Vec<u8>>;
-}
-
-/// A directory on the local disk (`<data_dir>/files` by default).
-pub struct LocalDirStore {
-    root: PathBuf,
-}
-
-impl LocalDirStore {
-    pub fn new(root: PathBuf) -> Self {
-        LocalDirStore { root }
+    /// Streams a file into the store in parts (never the whole file in memory).
+    async fn put_file(&self, key: &str, file: tokio::fs::File) -> anyhow::Result<()>;
+    /// The bytes, as a stream of chunks.
+    async fn stream(&self, key: &str) -> anyhow::Result<BoxStream<'static, std::io::Result<Bytes>>>;
+    /// The bytes, whole (for callers that must forward them in one piece).
+    async fn get(&self, key: &str) -> anyhow::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut chunks = self.stream(key).await?;
+        while let Some(chunk) = chunks.next().await {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(out)
     }
-    fn path(&self, key: &str) -> PathBuf {
-        // Keys are generated here (corp/uuid), never taken from clients.
-        self.root.join(key)
+}
+
+/// Any `object_store` store.
+pub struct ObjectFiles {
+    store: Arc<dyn ObjectStore>,
+}
+
+impl ObjectFiles {
+    /// A directory on the local disk (created when missing).
+    pub fn local_dir(root: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(root)?;
+        Ok(ObjectFiles { store: Arc::new(LocalFileSystem::new_with_prefix(root)?) })
+    }
+
+    /// The store a URL names: `s3://bucket/prefix` (credentials, region and
+    /// endpoint from the usual `AWS_*` variables, so MinIO and other
+    /// S3-compatible stores work), `file:///dir` or `memory:///`.
+    pub fn from_url(url: &str) -> anyhow::Result<Self> {
+        let parsed = reqwest::Url::parse(url)?;
+        let store: Arc<dyn ObjectStore> = if parsed.scheme() == "s3" {
+            let prefix = parsed.path().trim_matches('/').to_string();
+            let s3 = object_store::aws::AmazonS3Builder::from_env().with_url(url).build()?;
+            if prefix.is_empty() {
+                Arc::new(s3)
+            } else {
+                Arc::new(object_store::prefix::PrefixStore::new(s3, prefix))
+            }
+        } else {
+            let (store, prefix) = object_store::parse_url(&parsed)?;
+            Arc::new(object_store::prefix::PrefixStore::new(store, prefix))
+        };
+        Ok(ObjectFiles { store })
     }
 }
 
 #[async_trait::async_trait]
-impl FileStore for LocalDirStore {
+impl FileStore for ObjectFiles {
     async fn put(&self, key: &str, bytes: &[u8]) -> anyhow::Result<()> {
-        let path = self.path(key);
-        if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir).await?;
-        }
-        tokio::fs::write(path, bytes).await?;
+        self.store.put(&ObjectPath::from(key), PutPayload::from(bytes.to_vec())).await?;
         Ok(())
     }
-    async fn get(&self, key: &str) -> anyhow::Result<Vec<u8>> {
-        Ok(tokio::fs::read(self.path(key)).await?)
+
+    async fn put_file(&self, key: &str, mut file: tokio::fs::File) -> anyhow::Result<()> {
+        // Small files go in one request, large ones as a multipart upload.
+        let mut writer = BufWriter::new(self.store.clone(), ObjectPath::from(key));
+        if let Err(e) = tokio::io::copy(&mut file, &mut writer).await {
+            let _ = writer.abort().await;
+            return Err(e.into());
+        }
+        writer.shutdown().await?;
+        Ok(())
+    }
+
+    async fn stream(&self, key: &str) -> anyhow::Result<BoxStream<'static, std::io::Result<Bytes>>> {
+        let found = self.store.get(&ObjectPath::from(key)).await?;
+        Ok(found.into_stream().map_err(std::io::Error::other).boxed())
     }
 }
 

@@ -90,6 +90,7 @@ tenant_entity!(
     sensitive_behavior,
     material_category,
     knowledge_item,
+    knowledge_attachment,
     folder_item,
     marketing_material,
     marketing_audience,

@@ -1,8 +1,13 @@
-use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use super::{category, writable, MaterialCategory};
+use super::{
+    category,
+    loaders::{loader, FileOf},
+    writable, MaterialCategory,
+};
 use crate::{
+    files::graphql::UploadedFile,
     graphql::{
         connection::{connection, fetch_page, id, parse_id, Conn, Page},
         context::CtxExt,
@@ -14,12 +19,37 @@ use crate::{
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum FolderItemKind {
-    WebLink,
+    Image,
+    Video,
+    Audio,
+    File,
     MiniProgram,
+    WebLink,
+}
+
+impl FolderItemKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            FolderItemKind::Image => folder::IMAGE,
+            FolderItemKind::Video => folder::VIDEO,
+            FolderItemKind::Audio => folder::AUDIO,
+            FolderItemKind::File => folder::FILE,
+            FolderItemKind::MiniProgram => folder::MINI_PROGRAM,
+            FolderItemKind::WebLink => folder::WEB_LINK,
+        }
+    }
+
+    fn of(kind: &str) -> FolderItemKind {
+        [Self::Image, Self::Video, Self::Audio, Self::File, Self::MiniProgram]
+            .into_iter()
+            .find(|k| k.as_str() == kind)
+            .unwrap_or(Self::WebLink)
+    }
 }
 
 /// An item of the corp folder (MAT-6).
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct FolderItem {
     pub id: ID,
     pub kind: FolderItemKind,
@@ -39,12 +69,33 @@ pub struct FolderItem {
     pub viewer_count: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub file_id: Option<i64>,
+    #[graphql(skip)]
+    pub cover_file_id: Option<i64>,
+}
+
+#[ComplexObject]
+impl FolderItem {
+    /// IMAGE, VIDEO, AUDIO and FILE items: the uploaded file.
+    async fn file(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UploadedFile>> {
+        load_file(ctx, self.file_id).await
+    }
+    /// A video's cover image.
+    async fn cover(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UploadedFile>> {
+        load_file(ctx, self.cover_file_id).await
+    }
+}
+
+pub async fn load_file(ctx: &Context<'_>, id: Option<i64>) -> async_graphql::Result<Option<UploadedFile>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(loader(ctx).load_one(FileOf(id)).await?.map(UploadedFile))
 }
 
 pub fn item(i: entity::folder_item::Model) -> FolderItem {
     FolderItem {
         id: id(i.id),
-        kind: if i.kind == folder::MINI_PROGRAM { FolderItemKind::MiniProgram } else { FolderItemKind::WebLink },
+        kind: FolderItemKind::of(&i.kind),
         category_id: id(i.category_id),
         title: i.title,
         description: i.description,
@@ -57,6 +108,8 @@ pub fn item(i: entity::folder_item::Model) -> FolderItem {
         viewer_count: i.viewer_count,
         created_at: i.created_at,
         updated_at: i.updated_at,
+        file_id: i.file_id,
+        cover_file_id: i.cover_file_id,
     }
 }
 
@@ -65,7 +118,8 @@ pub struct CreateFolderItemInput {
     pub kind: FolderItemKind,
     /// 未分类 when omitted.
     pub category_id: Option<ID>,
-    /// 1–64 characters.
+    /// 1–64 characters; an upload's defaults to its file name.
+    #[graphql(default)]
     pub title: String,
     #[graphql(default)]
     pub description: String,
@@ -75,7 +129,12 @@ pub struct CreateFolderItemInput {
     pub appid: Option<String>,
     pub page_path: Option<String>,
     pub cover_url: Option<String>,
-    /// WEB_LINK only, for now.
+    /// IMAGE, VIDEO, AUDIO, FILE: an `uploadFile` of kind IMAGE, VIDEO,
+    /// VOICE or FILE (the title defaults to the file's name).
+    pub file_id: Option<ID>,
+    /// VIDEO: an uploaded cover image.
+    pub cover_file_id: Option<ID>,
+    /// WEB_LINK, FILE and VIDEO: shared as tracked links.
     #[graphql(default)]
     pub radar_enabled: bool,
 }
@@ -144,10 +203,7 @@ impl FolderMutation {
     async fn create_folder_item(&self, ctx: &Context<'_>, input: CreateFolderItemInput) -> async_graphql::Result<FolderItem> {
         writable(ctx, &Tree::folder())?;
         let new = folder::NewItem {
-            kind: match input.kind {
-                FolderItemKind::WebLink => folder::WEB_LINK,
-                FolderItemKind::MiniProgram => folder::MINI_PROGRAM,
-            },
+            kind: input.kind.as_str(),
             category_id: input.category_id.map(|c| parse_id(&c, "categoryId")).transpose()?,
             title: input.title,
             description: input.description,
@@ -155,6 +211,8 @@ impl FolderMutation {
             appid: input.appid,
             page_path: input.page_path,
             cover_url: input.cover_url,
+            file_id: input.file_id.map(|f| parse_id(&f, "fileId")).transpose()?,
+            cover_file_id: input.cover_file_id.map(|f| parse_id(&f, "coverFileId")).transpose()?,
             radar_enabled: input.radar_enabled,
         };
         Ok(item(folder::create(ctx.db(), ctx.scope()?, new).await?))

@@ -2,13 +2,13 @@
 //! `materials::marketing`): the editor's list and mutations, and the
 //! sidebar's share, which always hands out a tracked link.
 
-use async_graphql::{dataloader::DataLoader, ComplexObject, Context, Enum, InputObject, Json, Object, SimpleObject, ID};
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::{
     category,
-    loaders::{AudienceOf, MaterialLoader, TagRulesOf},
+    loaders::{loader, AudienceOf, TagRulesOf},
     writable, MaterialCategory,
 };
 use crate::{
@@ -158,10 +158,6 @@ pub fn material(m: marketing_material::Model) -> MarketingMaterial {
         updated_at: m.updated_at,
         published_at: m.published_at,
     }
-}
-
-fn loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<MaterialLoader, async_graphql::dataloader::HashMapCache> {
-    ctx.data_unchecked()
 }
 
 #[ComplexObject]
