@@ -447,3 +447,34 @@ async fn address_book_tags_belong_to_their_creator_and_report_unknown_members() 
     let many: Vec<String> = (0..1001).map(|i| format!("u{i}")).collect();
     assert_eq!(errcode(&w.post("agent", "/cgi-bin/tag/addtagusers", json!({"tagid": mine, "userlist": many})).await), 81014);
 }
+
+/// `media/upload` (DOC 96484): multipart field `media`; type image, voice,
+/// video or file (40005); more than 5 bytes (40006), not empty (44001);
+/// content of the type's format (40004); image ≤ 10 MB (40009).
+#[tokio::test]
+async fn media_upload_takes_the_media_field_of_a_known_type_format_and_size() {
+    let wecom = Wecom::seeded().await;
+    let token = wecom.token("agent").await;
+    let upload = |kind: &str, field: &str, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new().part(field.to_string(), reqwest::multipart::Part::bytes(bytes).file_name("a.bin"));
+        wecom
+            .http
+            .post(format!("{}/cgi-bin/media/upload", wecom.base))
+            .query(&[("access_token", token.as_str()), ("type", kind)])
+            .multipart(form)
+    };
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let send = |r: reqwest::RequestBuilder| async move { r.send().await.unwrap().json::<Value>().await.unwrap() };
+    let v = send(upload("image", "media", png.clone())).await;
+    assert_eq!((v["errcode"].as_i64(), v["type"].as_str()), (Some(0), Some("image")), "{v}");
+    assert!(v["media_id"].as_str().is_some_and(|m| !m.is_empty()) && v["created_at"].is_string());
+    assert_eq!(send(upload("picture", "media", png.clone())).await["errcode"], 40005);
+    assert_eq!(send(upload("image", "file", png.clone())).await["errcode"], 44001, "the field must be named media");
+    assert_eq!(send(upload("file", "media", b"12345".to_vec())).await["errcode"], 40006);
+    assert_eq!(send(upload("image", "media", b"%PDF-1.7 not an image".to_vec())).await["errcode"], 40004);
+    assert_eq!(send(upload("video", "media", png.clone())).await["errcode"], 40004);
+    let mut big = png.clone();
+    big.resize(10 * 1024 * 1024 + 1, 0);
+    assert_eq!(send(upload("image", "media", big)).await["errcode"], 40009);
+    assert_eq!(send(upload("file", "media", b"%PDF-1.7 a file".to_vec())).await["errcode"], 0);
+}

@@ -540,3 +540,36 @@ async fn marketing_materials_of_another_corp_answer_nothing() {
     let v = a.data("query($id:ID!){marketingMaterial(id:$id){title status}}", json!({"id": material})).await;
     assert_eq!(v["marketingMaterial"], json!({"title": "A-Form", "status": "PUBLISHED"}));
 }
+
+#[tokio::test]
+async fn files_of_another_corp_answer_nothing() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    let file = crate::uploads::uploaded(&a, "IMAGE", "A-logo.png", crate::uploads::PNG.to_vec()).await;
+    let (id, link) = (file["id"].clone(), file["downloadUrl"].as_str().unwrap().to_string());
+    let beta = app.provision("beta", 5).await;
+    let b = app.login_as("beta", "admin", PASSWORD).await;
+    for (q, vars, field) in [
+        ("mutation($f:ID!){wecomMedia(fileId:$f){mediaId}}", json!({"f": id}), "fileId"),
+        ("mutation($f:ID!){createFolderItem(input:{kind:IMAGE,fileId:$f}){id}}", json!({"f": id}), "fileId"),
+        (
+            "mutation($f:ID!){createKnowledgeItem(library:PUBLIC,kind:SCRIPT,input:{names:[\"x\"],content:\"y\",attachmentIds:[$f]}){id}}",
+            json!({"f": id}),
+            "attachmentIds",
+        ),
+    ] {
+        let (code, _, f) = b.error(q, vars).await;
+        assert_eq!((code.as_str(), f.as_deref()), ("NOT_FOUND", Some(field)), "{q}");
+    }
+    let v = b.data("{folderItems{totalCount} knowledgeItems(library:PUBLIC,kind:SCRIPT){totalCount}}", json!({})).await;
+    assert_eq!((&v["folderItems"]["totalCount"], &v["knowledgeItems"]["totalCount"]), (&json!(0), &json!(0)));
+    let http = reqwest::Client::new();
+    let by_id = app.url(&format!("/files/{}", id.as_str().unwrap()));
+    assert_eq!(http.get(&by_id).bearer_auth(b.token.as_ref().unwrap()).send().await.unwrap().status(), 404);
+    // A signed link re-pointed at another corp is not genuine.
+    let path = link.splitn(4, '/').nth(3).unwrap();
+    let alpha = format!("corp={}&", app.admin_scope().corp_id());
+    assert!(path.contains(&alpha), "{path}");
+    let moved = app.url(&format!("/{path}")).replace(&alpha, &format!("corp={}&", beta.corp.id));
+    assert_eq!(http.get(&moved).send().await.unwrap().status(), 403);
+}

@@ -147,6 +147,9 @@ async fn downloads_need_the_corps_token_or_an_unexpired_signature() {
     app.provision("globex", 10).await;
     let g = app.login_as("globex", "admin", crate::support::PASSWORD).await;
     assert_eq!(http.get(&by_id).bearer_auth(g.token.as_ref().unwrap()).send().await.unwrap().status(), 404);
+    // Without WeCom bound there is no media id to send it by.
+    let (code, _, field) = a.error("mutation($f:ID!){wecomMedia(fileId:$f){mediaId}}", json!({"f": pdf["id"]})).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("fileId")));
     // After `WECRM_DOWNLOAD_LINK_SECS` (an hour by default) the link is dead.
     app.state.clock.advance(chrono::Duration::seconds(3601));
     assert_eq!(http.get(&link).send().await.unwrap().status(), 403);
@@ -170,6 +173,26 @@ async fn folder_uploads_take_files_of_their_kind_and_a_tracked_file_lands_on_a_s
         json!({"id": item["id"], "kind": "IMAGE", "title": "海报.png", "radarEnabled": false,
                "file": {"name": "海报.png", "contentType": "image/png"}, "cover": null})
     );
+    // The sidebar sends an image by media id: uploaded to WeCom once, reused while fresh.
+    let share = "mutation($id:ID!){shareFolderItem(id:$id){url tracked media{mediaId kind expiresAt}}}";
+    let first = a.data(share, json!({"id": item["id"]})).await["shareFolderItem"].clone();
+    assert_eq!((&first["url"], &first["tracked"], &first["media"]["kind"]), (&json!(null), &json!(false), &json!("IMAGE")));
+    let again = a.data(share, json!({"id": item["id"]})).await["shareFolderItem"].clone();
+    assert_eq!(again["media"]["mediaId"], first["media"]["mediaId"]);
+    let calls = w.sandbox.calls_to("/cgi-bin/media/upload");
+    assert_eq!(calls.len(), 1);
+    assert_eq!((calls[0].query["type"].as_str(), calls[0].errcode), ("image", 0));
+    assert_eq!(
+        calls[0].body.as_ref().unwrap()["media"],
+        json!({"filename": "海报.png", "content_type": "image/png", "filelength": PNG.len()})
+    );
+    w.app.state.clock.advance(chrono::Duration::days(3));
+    let later = a.data(share, json!({"id": item["id"]})).await["shareFolderItem"].clone();
+    assert_ne!(later["media"]["mediaId"], first["media"]["mediaId"], "an expiring media id is uploaded again");
+    let v = a.data("mutation($f:ID!){wecomMedia(fileId:$f){kind}}", json!({"f": pdf["id"]})).await;
+    assert_eq!(v["wecomMedia"]["kind"], "FILE");
+    assert_eq!(w.sandbox.calls_to("/cgi-bin/media/upload").len(), 3);
+
     let v = a.data(CREATE, json!({"i": {"kind": "VIDEO", "title": "介绍", "fileId": video["id"], "coverFileId": image["id"]}})).await;
     assert_eq!(
         (&v["createFolderItem"]["file"]["name"], &v["createFolderItem"]["cover"]["name"]),
@@ -207,4 +230,63 @@ async fn folder_uploads_take_files_of_their_kind_and_a_tracked_file_lands_on_a_s
     let g = w.app.login_as("globex", "admin", crate::support::PASSWORD).await;
     let (code, _, field) = g.error(CREATE, json!({"i": {"kind": "IMAGE", "fileId": image["id"]}})).await;
     assert_eq!((code.as_str(), field.as_deref()), ("NOT_FOUND", Some("fileId")));
+}
+
+const CREATE_SCRIPT: &str =
+    "mutation($i:KnowledgeItemInput!){createKnowledgeItem(library:PUBLIC,kind:SCRIPT,input:$i){id attachments{name kind}}}";
+const UPDATE_SCRIPT: &str = "mutation($id:ID!,$i:KnowledgeItemInput!){updateKnowledgeItem(id:$id,input:$i){attachments{name}}}";
+
+#[tokio::test]
+async fn scripts_carry_up_to_nine_attachments_in_order_and_a_page_of_them_costs_fixed_statements() {
+    let app = TestApp::spawn_with(|c| c.job_workers = 0).await;
+    let a = app.admin().await;
+    let image = uploaded(&a, "IMAGE", "图.png", PNG.to_vec()).await["id"].clone();
+    let voice = uploaded(&a, "VOICE", "语音.amr", amr(3)).await["id"].clone();
+    let pdf = uploaded(&a, "FILE", "价目表.pdf", PDF.to_vec()).await["id"].clone();
+    let script = |attachments: Value| json!({"names": ["怎么付款"], "content": "支持微信和对公转账", "attachmentIds": attachments});
+
+    let v = a.data(CREATE_SCRIPT, json!({"i": script(json!([pdf, image, voice]))})).await["createKnowledgeItem"].clone();
+    assert_eq!(
+        v["attachments"],
+        json!([{"name": "价目表.pdf", "kind": "FILE"}, {"name": "图.png", "kind": "IMAGE"}, {"name": "语音.amr", "kind": "VOICE"}])
+    );
+    let id = v["id"].clone();
+    let v = a.data(UPDATE_SCRIPT, json!({"id": id, "i": {"names": ["怎么付款"], "content": "支持微信"}})).await;
+    assert_eq!(v["updateKnowledgeItem"]["attachments"].as_array().unwrap().len(), 3, "omitted: unchanged");
+    let v = a.data(UPDATE_SCRIPT, json!({"id": id, "i": script(json!([voice]))})).await;
+    assert_eq!(v["updateKnowledgeItem"]["attachments"], json!([{"name": "语音.amr"}]));
+
+    for bad in [json!(vec![image.clone(); 2]), json!((0..10).map(|_| pdf.clone()).collect::<Vec<_>>())] {
+        let (code, _, field) = a.error(CREATE_SCRIPT, json!({"i": script(bad)})).await;
+        assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("attachmentIds")));
+    }
+    let phrase = "mutation($i:KnowledgeItemInput!){createKnowledgeItem(library:PUBLIC,kind:PHRASE,input:$i){id}}";
+    let (code, _, field) = a.error(phrase, json!({"i": {"content": "你好", "attachmentIds": [image]}})).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("attachmentIds")));
+    app.provision("globex", 10).await;
+    let g = app.login_as("globex", "admin", crate::support::PASSWORD).await;
+    let (code, _, field) = g.error(CREATE_SCRIPT, json!({"i": script(json!([image]))})).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("NOT_FOUND", Some("attachmentIds")));
+
+    // Scripts and folder files with their files: the same statements for 1 or 20.
+    let page = "{knowledgeItems(library:PUBLIC,kind:SCRIPT,first:100){totalCount edges{node{names attachments{name size downloadUrl}}}} \
+                folderItems(first:100){edges{node{title file{name} cover{name}}}}}";
+    a.data(
+        CREATE,
+        json!({"i": {"kind": "VIDEO", "fileId": uploaded(&a, "VIDEO", "v.mp4", MP4.to_vec()).await["id"], "coverFileId": image}}),
+    )
+    .await;
+    let mut costs = Vec::new();
+    for n in [1, 20] {
+        while a.data(page, json!({})).await["knowledgeItems"]["totalCount"].as_i64().unwrap() < n {
+            a.data(CREATE_SCRIPT, json!({"i": script(json!([pdf, image]))})).await;
+            a.data(CREATE, json!({"i": {"kind": "IMAGE", "fileId": image}})).await;
+        }
+        a.data(page, json!({})).await;
+        let before = app.state.statements.get();
+        let v = a.data(page, json!({})).await;
+        costs.push(app.state.statements.get() - before);
+        assert_eq!(v["knowledgeItems"]["totalCount"], n);
+    }
+    assert_eq!(costs[0], costs[1], "{costs:?}");
 }

@@ -2,13 +2,17 @@
 //! Client's upload link and urql send), and the `UploadedFile` type other
 //! areas return for their files.
 
-use async_graphql::{Context, Enum, Object, Upload, ID};
+use async_graphql::{Context, Enum, Object, SimpleObject, Upload, ID};
 use chrono::{DateTime, Utc};
 
 use crate::{
     error::AppError,
     files::{self, Kind},
-    graphql::{connection::id, context::CtxExt, guard::LoggedIn},
+    graphql::{
+        connection::{id, parse_id},
+        context::CtxExt,
+        guard::LoggedIn,
+    },
 };
 use entity::stored_file;
 
@@ -88,6 +92,22 @@ impl UploadedFile {
     }
 }
 
+/// What the WeCom JS-SDK sends a file by (`sendChatMessage` with
+/// `image`/`voice`/`video`/`file` and this `mediaid`).
+#[derive(SimpleObject)]
+pub struct WecomMedia {
+    pub media_id: String,
+    pub kind: UploadKind,
+    /// WeCom forgets a media id three days after the upload; ask again after this.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl WecomMedia {
+    pub fn new(media_id: String, kind: Kind, expires_at: DateTime<Utc>) -> Self {
+        WecomMedia { media_id, kind: UploadKind::of(kind.as_str()), expires_at }
+    }
+}
+
 #[derive(Default)]
 pub struct FilesMutation;
 
@@ -102,5 +122,17 @@ impl FilesMutation {
         let upload = file.value(ctx).map_err(AppError::internal)?;
         let stored = files::save_upload(ctx.state(), ctx.scope()?, kind.kind(), &upload.filename, upload.content).await?;
         Ok(UploadedFile(stored))
+    }
+
+    /// The file as WeCom media, for the sidebar to send with the JS-SDK (a
+    /// script's attachments, say): uploaded to WeCom through its client on
+    /// first use, then reused while the media id is fresh.
+    #[graphql(guard = "LoggedIn")]
+    async fn wecom_media(&self, ctx: &Context<'_>, file_id: ID) -> async_graphql::Result<WecomMedia> {
+        let scope = ctx.scope()?;
+        let file = scope.get::<stored_file::Entity>(ctx.db(), parse_id(&file_id, "fileId")?).await.map_err(|e| e.with_field("fileId"))?;
+        let kind = Kind::parse(&file.kind).unwrap_or(Kind::File);
+        let (media_id, expires_at) = files::wecom_media::media_id(ctx.state(), scope, file).await?;
+        Ok(WecomMedia::new(media_id, kind, expires_at))
     }
 }

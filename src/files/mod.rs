@@ -12,6 +12,7 @@
 pub mod graphql;
 pub mod http;
 pub mod media;
+pub mod wecom_media;
 
 use std::io::{Read, Seek};
 

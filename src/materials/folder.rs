@@ -191,3 +191,16 @@ pub async fn list(
     }
     Ok(q.order_by_desc(folder_item::Column::Id))
 }
+
+/// What the JS-SDK sends an uploaded item by when it is not a tracked link:
+/// WeCom's media_id for its file, its media type and when the id expires.
+pub async fn media_for_send(
+    app: &crate::state::AppState,
+    scope: &Scope,
+    item: &folder_item::Model,
+) -> AppResult<Option<(String, files::Kind, chrono::DateTime<Utc>)>> {
+    let (Some(kind), Some(file_id)) = (file_kind(&item.kind), item.file_id) else { return Ok(None) };
+    let file = files::of_kind(&app.db, scope, file_id, kind, "id").await?;
+    let (media_id, expires_at) = files::wecom_media::media_id(app, scope, file).await?;
+    Ok(Some((media_id, kind, expires_at)))
+}

@@ -8,7 +8,7 @@ use chrono::Utc;
 use sea_orm::{
     sea_query::{Expr, ExprTrait},
     ActiveValue::Set,
-    ColumnTrait, Condition, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 use super::{categories, KnowledgeKind, Tree};
@@ -16,7 +16,7 @@ use crate::{
     error::{AppError, AppResult, Msg},
     tenancy::Scope,
 };
-use entity::knowledge_item;
+use entity::{knowledge_attachment, knowledge_item, stored_file};
 
 /// A script's answer, a phrase's text (MAT-3; phrases share the limit).
 pub const MAX_CONTENT: usize = 300;
@@ -47,7 +47,15 @@ pub struct Draft {
     pub content: String,
     pub url: Option<String>,
     pub sort_index: Option<f64>,
+    /// Scripts: uploaded files sent with the answer, in order (`None`:
+    /// unchanged on update, none on create).
+    pub attachment_ids: Option<Vec<i64>>,
 }
+
+/// Attachments a script's answer may carry (WeCom sends at most 9 with a message).
+pub const MAX_ATTACHMENTS: usize = 9;
+const ATTACHMENTS_INVALID: Msg =
+    Msg::new("KNOWLEDGE_ATTACHMENTS_INVALID", "话术最多9个附件，且仅话术可带附件", "Only scripts take attachments, at most 9");
 
 fn names(list: &[String], field: &str, required: bool) -> AppResult<Vec<String>> {
     let list: Vec<String> = list.iter().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect();
@@ -147,8 +155,44 @@ pub async fn create(db: &DatabaseConnection, scope: &Scope, tree: &Tree, d: &Dra
             },
         )
         .await?;
+    replace_attachments(&txn, scope, kind, item.id, d.attachment_ids.as_deref()).await?;
     txn.commit().await?;
     Ok(item)
+}
+
+/// Sets a script's attachments to `ids` (uploaded files of the corp, any
+/// kind: each was checked against its kind's limits when uploaded).
+async fn replace_attachments(
+    txn: &impl ConnectionTrait,
+    scope: &Scope,
+    kind: KnowledgeKind,
+    item_id: i64,
+    ids: Option<&[i64]>,
+) -> AppResult<()> {
+    let Some(ids) = ids else { return Ok(()) };
+    let mut unique = ids.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    if (kind != KnowledgeKind::Script && !ids.is_empty()) || ids.len() > MAX_ATTACHMENTS || unique.len() != ids.len() {
+        return Err(AppError::bad_input("attachmentIds", ATTACHMENTS_INVALID));
+    }
+    let found = scope.select::<stored_file::Entity>().filter(stored_file::Column::Id.is_in(unique.clone())).count(txn).await?;
+    if found as usize != unique.len() {
+        return Err(AppError::not_found().with_field("attachmentIds"));
+    }
+    scope.delete_many::<knowledge_attachment::Entity>().filter(knowledge_attachment::Column::ItemId.eq(item_id)).exec(txn).await?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rows = ids.iter().enumerate().map(|(position, file_id)| knowledge_attachment::ActiveModel {
+        corp_id: Set(scope.corp_id()),
+        item_id: Set(item_id),
+        file_id: Set(*file_id),
+        position: Set(position as i32),
+        ..Default::default()
+    });
+    knowledge_attachment::Entity::insert_many(rows).exec_without_returning(txn).await?;
+    Ok(())
 }
 
 /// Replaces an entry's content (and category or sort index when given).
@@ -179,6 +223,7 @@ pub async fn update(
     am.content = Set(content);
     am.updated_at = Set(Utc::now());
     let item = scope.update(&txn, am).await?;
+    replace_attachments(&txn, scope, kind, item.id, d.attachment_ids.as_deref()).await?;
     txn.commit().await?;
     Ok(item)
 }

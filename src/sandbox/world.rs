@@ -100,6 +100,8 @@ pub struct SandboxCorp {
     pub stale_groups: BTreeMap<String, types::GroupChat>,
     /// The chat archive as the finance SDK decrypts it; an entry's seq is its position + 1.
     pub archive: Vec<Value>,
+    /// Temporary media (`media/upload`) by media_id: (type, file name, size, uploaded at).
+    pub media: BTreeMap<String, (String, String, usize, i64)>,
     /// Which of WeCom's refusals this corp enforces (all of them by default).
     pub strict: Strictness,
 }
@@ -188,6 +190,7 @@ impl SandboxCorp {
             transfers: Vec::new(),
             resigned: BTreeMap::new(),
             archive: Vec::new(),
+            media: BTreeMap::new(),
             strict: Strictness::default(),
         };
         c.departments.insert(

@@ -337,15 +337,29 @@ impl WecomClient {
         query: &[(&str, String)],
         body: Option<&B>,
     ) -> Result<R, WecomError> {
+        self.send(creds, kind, path, query, |http, url| match body {
+            Some(b) => http.post(url).json(b),
+            None => http.get(url),
+        })
+        .await
+    }
+
+    /// A call whose request `build` makes (again for each retry), with the
+    /// token rules above: a rejected token is refreshed once, a frequency
+    /// limit backs off.
+    pub(super) async fn send<R: DeserializeOwned>(
+        &self,
+        creds: &Credentials,
+        kind: SecretKind,
+        path: &str,
+        query: &[(&str, String)],
+        build: impl Fn(&reqwest::Client, String) -> reqwest::RequestBuilder,
+    ) -> Result<R, WecomError> {
         let mut token_retried = false;
         let mut rate_retries = 0u32;
         loop {
             let token = self.token(creds, kind).await?;
-            let mut req = match body {
-                Some(b) => self.http.post(self.url(path)).json(b),
-                None => self.http.get(self.url(path)),
-            };
-            req = req.query(&[("access_token", token.as_str())]).query(query);
+            let req = build(&self.http, self.url(path)).query(&[("access_token", token.as_str())]).query(query);
             let res = req.send().await.map_err(|e| WecomError::Transport(e.without_url().to_string()))?;
             let v: Value = res.json().await.map_err(|e| WecomError::Decode(e.without_url().to_string()))?;
             match check(&v) {

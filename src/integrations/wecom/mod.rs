@@ -4,6 +4,7 @@ pub mod address_tags;
 pub mod callback_keys;
 pub mod client;
 pub mod crypto;
+pub mod media;
 pub mod types;
 
 pub use client::{ClientConfig, Credentials, SecretKind, WecomClient, WecomError};

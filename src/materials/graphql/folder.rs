@@ -7,7 +7,7 @@ use super::{
     writable, MaterialCategory,
 };
 use crate::{
-    files::graphql::UploadedFile,
+    files::graphql::{UploadedFile, WecomMedia},
     graphql::{
         connection::{connection, fetch_page, id, parse_id, Conn, Page},
         context::CtxExt,
@@ -144,9 +144,13 @@ pub struct CreateFolderItemInput {
 pub struct SharedMaterial {
     pub item: FolderItem,
     /// The link to send: a tracked `/r/…` link when the radar is on, else the
-    /// item's own URL; `null` for a mini program (sent as a card).
+    /// item's own URL; `null` for a mini program (sent as a card) and an
+    /// upload sent as media.
     pub url: Option<String>,
     pub tracked: bool,
+    /// An image, voice, or an untracked video or file: what the JS-SDK sends
+    /// it by (uploaded to WeCom on first send, reused for three days less a margin).
+    pub media: Option<WecomMedia>,
 }
 
 #[derive(Default)]
@@ -261,7 +265,12 @@ impl FolderMutation {
         let customer_id = customer_id.map(|c| parse_id(&c, "customerId")).transpose()?;
         let group_id = group_id.map(|g| parse_id(&g, "groupId")).transpose()?;
         let to = tracking::Recipient { customer_id, group_id, ..Default::default() };
-        let shared = tracking::share(ctx.db(), ctx.scope()?, &base, parse_id(&id, "id")?, to).await?;
-        Ok(SharedMaterial { item: item(shared.item), url: shared.url, tracked: shared.tracked })
+        let scope = ctx.scope()?;
+        let shared = tracking::share(ctx.db(), scope, &base, parse_id(&id, "id")?, to).await?;
+        let media = match shared.tracked {
+            true => None,
+            false => folder::media_for_send(state, scope, &shared.item).await?.map(|(m, k, at)| WecomMedia::new(m, k, at)),
+        };
+        Ok(SharedMaterial { item: item(shared.item), url: shared.url, tracked: shared.tracked, media })
     }
 }

@@ -1,9 +1,14 @@
-use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use super::{category, writable, KindArg, LibraryArg, MaterialCategory};
+use super::{
+    category,
+    loaders::{loader, AttachmentsOf},
+    writable, KindArg, LibraryArg, MaterialCategory,
+};
 use crate::{
     error::AppError,
+    files::graphql::UploadedFile,
     graphql::{
         connection::{connection, fetch_page, id, parse_id, Conn, Page},
         context::CtxExt,
@@ -15,6 +20,7 @@ use crate::{
 
 /// A knowledge-base entry (MAT-3/4/5).
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct KnowledgeItem {
     pub id: ID,
     pub library: LibraryArg,
@@ -31,6 +37,16 @@ pub struct KnowledgeItem {
     pub usage_count: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub row_id: i64,
+}
+
+#[ComplexObject]
+impl KnowledgeItem {
+    /// A script's attachments, in order.
+    async fn attachments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UploadedFile>> {
+        Ok(loader(ctx).load_one(AttachmentsOf(self.row_id)).await?.unwrap_or_default().into_iter().map(UploadedFile).collect())
+    }
 }
 
 pub fn item(tree: &Tree, i: entity::knowledge_item::Model) -> KnowledgeItem {
@@ -48,6 +64,7 @@ pub fn item(tree: &Tree, i: entity::knowledge_item::Model) -> KnowledgeItem {
         usage_count: i.usage_count,
         created_at: i.created_at,
         updated_at: i.updated_at,
+        row_id: i.id,
     }
 }
 
@@ -67,6 +84,9 @@ pub struct KnowledgeItemInput {
     pub url: Option<String>,
     /// Last in the tree when omitted on create.
     pub sort_index: Option<f64>,
+    /// Scripts: files sent with the answer, in order, at most 9 (`uploadFile`
+    /// ids: images, voice, videos, files). Omitted on update: unchanged.
+    pub attachment_ids: Option<Vec<ID>>,
 }
 
 impl KnowledgeItemInput {
@@ -78,6 +98,11 @@ impl KnowledgeItemInput {
             content: self.content.clone(),
             url: self.url.clone(),
             sort_index: self.sort_index,
+            attachment_ids: self
+                .attachment_ids
+                .as_ref()
+                .map(|ids| ids.iter().map(|f| parse_id(f, "attachmentIds")).collect::<Result<Vec<_>, _>>())
+                .transpose()?,
         })
     }
 }

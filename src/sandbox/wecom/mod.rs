@@ -4,6 +4,8 @@
 mod address_tags;
 mod directory;
 mod external;
+mod gate;
+mod media;
 mod wire;
 
 use std::collections::BTreeMap;
@@ -12,17 +14,23 @@ use axum::{
     body::Bytes,
     extract::{Query, State},
     http::{Method, Uri},
-    routing::get,
+    routing::{get, post},
     Json, Router,
 };
 use chrono::Utc;
 use serde_json::{json, Value};
 
 use crate::sandbox::world::{Call, Sandbox, SandboxCorp, TokenInfo};
+use gate::admit;
 use wire::{err, ok};
 
 pub fn router(sandbox: Sandbox) -> Router {
-    Router::new().route("/cgi-bin/gettoken", get(gettoken)).merge(super::admin::router()).fallback(api).with_state(sandbox)
+    Router::new()
+        .route("/cgi-bin/gettoken", get(gettoken))
+        .route("/cgi-bin/media/upload", post(media::upload).layer(axum::extract::DefaultBodyLimit::max(media::MAX_REQUEST_BYTES)))
+        .merge(super::admin::router())
+        .fallback(api)
+        .with_state(sandbox)
 }
 
 /// Wrong secrets in an hour before `gettoken` blocks the IP. WeCom says
@@ -91,40 +99,14 @@ async fn api(State(sb): State<Sandbox>, method: Method, uri: Uri, Query(q): Quer
     let mut w = sb.lock_world();
     let mut query = q.clone();
     let token = query.remove("access_token").unwrap_or_default();
-    let answer = (|| {
-        if w.rate_limited > 0 {
-            w.rate_limited -= 1;
-            return err(45009, "api freq out of limit");
-        }
-        if w.per_minute > 0 {
-            let minute = Utc::now().timestamp() / 60;
-            if w.window.0 != minute {
-                w.window = (minute, 0);
-            }
-            w.window.1 += 1;
-            if w.window.1 > w.per_minute {
-                return err(45009, "api freq out of limit");
-            }
-        }
-        if let Some(f) = w.failures.iter_mut().find(|f| f.path == path && f.remaining > 0) {
-            if f.skip > 0 {
-                f.skip -= 1;
-            } else {
-                f.remaining -= 1;
-                return err(f.errcode, "injected by the sandbox");
-            }
-        }
-        let (corp_id, kind) = match w.tokens.get(&token) {
-            None if token.is_empty() => return err(41001, "access_token missing"),
-            None => return err(40014, "invalid access_token"),
-            Some(t) if t.invalidated => return err(40014, "invalid access_token"),
-            Some(t) if t.expires_at <= Utc::now() => return err(42001, "access_token expired"),
-            Some(t) => (t.corp_id.clone(), t.kind),
-        };
+    let answer = match admit(&mut w, &path, &token) {
+        Err(refused) => refused,
         // A token names a corp that exists: corps are never removed.
-        let Some(corp) = w.corps.get_mut(&corp_id) else { return err(40014, "invalid access_token") };
-        handle(corp, kind, &method, &path, &q, body.as_ref())
-    })();
+        Ok((corp_id, kind)) => match w.corps.get_mut(&corp_id) {
+            Some(corp) => handle(corp, kind, &method, &path, &q, body.as_ref()),
+            None => err(40014, "invalid access_token"),
+        },
+    };
     let errcode = answer["errcode"].as_i64().unwrap_or(0);
     w.calls.push(Call { method: method.to_string(), path, query, body, errcode });
     Json(answer)
