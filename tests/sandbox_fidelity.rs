@@ -477,4 +477,29 @@ async fn media_upload_takes_the_media_field_of_a_known_type_format_and_size() {
     big.resize(10 * 1024 * 1024 + 1, 0);
     assert_eq!(send(upload("image", "media", big)).await["errcode"], 40009);
     assert_eq!(send(upload("file", "media", b"%PDF-1.7 a file".to_vec())).await["errcode"], 0);
+    // Voice: AMR of at most 60 s (50 frames of 20 ms a second).
+    let amr = |secs: usize| {
+        let mut v = b"#!AMR\n".to_vec();
+        for _ in 0..secs * 50 {
+            v.push(7 << 3 | 0x04);
+            v.extend_from_slice(&[0x11; 31]);
+        }
+        v
+    };
+    assert_eq!(send(upload("voice", "media", amr(60))).await["errcode"], 0);
+    assert_eq!(send(upload("voice", "media", amr(61))).await["errcode"], 40006);
+    // Not a multipart body at all; a part without a file name.
+    let plain = wecom
+        .http
+        .post(format!("{}/cgi-bin/media/upload", wecom.base))
+        .query(&[("access_token", token.as_str()), ("type", "image")])
+        .body(png.clone());
+    assert_eq!(send(plain).await["errcode"], 44001);
+    let unnamed = reqwest::multipart::Form::new().part("media", reqwest::multipart::Part::bytes(png.clone()));
+    let unnamed = wecom
+        .http
+        .post(format!("{}/cgi-bin/media/upload", wecom.base))
+        .query(&[("access_token", token.as_str()), ("type", "image")])
+        .multipart(unnamed);
+    assert_eq!(send(unnamed).await["errcode"], 44001);
 }

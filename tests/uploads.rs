@@ -64,8 +64,13 @@ fn refusal(v: &Value) -> (&str, &str, &str) {
     (e["code"].as_str().unwrap_or(""), e["reason"].as_str().unwrap_or(""), e["field"].as_str().unwrap_or(""))
 }
 
-async fn stored(app: &TestApp) -> u64 {
-    entity::stored_file::Entity::find().count(&app.state.db).await.unwrap()
+/// Rows in `files`, and objects in the (local) file store.
+async fn stored(app: &TestApp) -> (u64, usize) {
+    fn objects(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |entries| entries.flatten().map(|e| if e.path().is_dir() { objects(&e.path()) } else { 1 }).sum())
+    }
+    let rows = entity::stored_file::Entity::find().count(&app.state.db).await.unwrap();
+    (rows, objects(&app.state.config.data_dir.join("files")))
 }
 
 /// `path?query` of an absolute link, to request it from the test server.
@@ -84,6 +89,7 @@ async fn uploads_are_sniffed_and_sized_by_kind_and_nothing_is_stored_when_refuse
         (&json!("logo.png"), &json!("IMAGE"), &json!("image/png"), &json!(PNG.len()))
     );
     let before = stored(&app).await;
+    assert_eq!(before, (1, 1));
 
     // A PDF named and declared as a PNG is sniffed as what it is.
     let (status, v) = upload(&a, "IMAGE", "photo.png", "image/png", PDF.to_vec()).await;
@@ -102,7 +108,7 @@ async fn uploads_are_sniffed_and_sized_by_kind_and_nothing_is_stored_when_refuse
     assert_eq!((status, refusal(&v)), (413, ("BAD_USER_INPUT", "FILE_TOO_LARGE", "file")));
     let (_, v) = upload(&app.anonymous(), "IMAGE", "logo.png", "image/png", PNG.to_vec()).await;
     assert_eq!(refusal(&v).0, "UNAUTHENTICATED");
-    assert_eq!(stored(&app).await, before, "nothing refused was recorded");
+    assert_eq!(stored(&app).await, before, "nothing refused was recorded or stored");
 
     let voice = uploaded(&a, "VOICE", "hello.amr", amr(10)).await;
     assert_eq!((&voice["contentType"], &voice["durationSecs"]), (&json!("audio/amr"), &json!(10)));
@@ -289,4 +295,52 @@ async fn scripts_carry_up_to_nine_attachments_in_order_and_a_page_of_them_costs_
         assert_eq!(v["knowledgeItems"]["totalCount"], n);
     }
     assert_eq!(costs[0], costs[1], "{costs:?}");
+}
+
+/// A multipart request as raw parts: (name, file name, bytes).
+async fn raw_multipart(c: &Client, operations: Value, map: Value, parts: Vec<(String, Vec<u8>)>) -> (u16, Value) {
+    let mut form = Form::new().text("operations", operations.to_string()).text("map", map.to_string());
+    for (name, bytes) in parts {
+        form = form.part(name, Part::bytes(bytes).file_name("a.png"));
+    }
+    let res = c.http.post(&c.url).bearer_auth(c.token.as_ref().unwrap()).multipart(form).send().await.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn forged_file_references_and_malformed_multipart_are_refused_not_crashed() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    // async-graphql trusts the marker's index; only the multipart parser may set it.
+    for forged in ["#__graphql_file__:0", "#__graphql_file__:x"] {
+        for c in [&a, &app.anonymous()] {
+            let v = c.gql(UPLOAD, json!({"file": forged, "kind": "IMAGE"})).await;
+            assert_eq!(refusal(&v), ("BAD_USER_INPUT", "UPLOAD_REFERENCE_INVALID", "file"), "{v}");
+        }
+    }
+    let literal = "mutation{uploadFile(file:\"#__graphql_file__:0\",kind:IMAGE){id}}";
+    assert_eq!(refusal(&a.gql(literal, json!({})).await).1, "UPLOAD_REFERENCE_INVALID");
+    assert!(a.data("{me{id}}", json!({})).await["me"].is_object(), "the server is still up");
+
+    let ops = json!({"query": UPLOAD, "variables": {"file": null, "kind": "IMAGE"}});
+    // Eleven files in one request; a file part not in the map; files before the map.
+    let map: serde_json::Map<String, Value> = (0..11).map(|i| (i.to_string(), json!(["variables.file"]))).collect();
+    let (status, _) = raw_multipart(&a, ops.clone(), Value::Object(map), (0..11).map(|i| (i.to_string(), PNG.to_vec())).collect()).await;
+    assert_eq!(status, 400);
+    let (status, v) = raw_multipart(&a, ops.clone(), json!({"0": ["variables.file"]}), vec![("1".into(), PNG.to_vec())]).await;
+    assert_eq!((status, v["errors"][0]["extensions"]["reason"].as_str()), (400, Some("REQUEST_MALFORMED")));
+    // `operations` past the JSON body limit is the request too large, not a file.
+    let long = json!({"query": format!("{UPLOAD}#{}", "x".repeat(2 * 1024 * 1024)), "variables": {"file": null, "kind": "IMAGE"}});
+    let (status, v) = raw_multipart(&a, long, json!({"0": ["variables.file"]}), vec![("0".into(), PNG.to_vec())]).await;
+    assert_eq!((status, v["errors"][0]["extensions"]["reason"].as_str()), (413, Some("REQUEST_TOO_LARGE")));
+    // Control characters in a file name (it travels on in headers): a part
+    // header holding them does not parse; a name given in a URL is refused.
+    for name in ["a\r\nX-Evil: 1.png", "a\u{1b}[31m.png"] {
+        assert_eq!(upload(&a, "IMAGE", name, "image/png", PNG.to_vec()).await.0, 400);
+    }
+    let res =
+        a.http.post(app.url("/files?name=a%1B%5B31m.pdf")).bearer_auth(a.token.as_ref().unwrap()).body(PDF.to_vec()).send().await.unwrap();
+    let v: Value = res.json().await.unwrap();
+    assert_eq!((v["error"]["reason"].as_str(), v["error"]["field"].as_str()), (Some("FILE_NAME_INVALID"), Some("name")));
+    assert_eq!(stored(&app).await, (0, 0));
 }

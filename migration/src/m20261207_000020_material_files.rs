@@ -36,7 +36,8 @@ impl MigrationTrait for Migration {
             m.alter_table(Table::alter().table(a("files")).add_column(column).to_owned()).await?;
         }
         for column in ["file_id", "cover_file_id"] {
-            exec(m, &format!("ALTER TABLE folder_items ADD COLUMN {column} BIGINT NULL REFERENCES files (id) ON DELETE RESTRICT")).await?;
+            let key = format!("CONSTRAINT fk_folder_items_{column} REFERENCES files (id) ON DELETE RESTRICT");
+            exec(m, &format!("ALTER TABLE folder_items ADD COLUMN {column} BIGINT NULL {key}")).await?;
             m.create_index(index("folder_items", column, &[column], false)).await?;
         }
 

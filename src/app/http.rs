@@ -7,9 +7,9 @@
 //! page. The WebSocket transport is in `ws.rs`.
 
 use async_graphql::{
-    http::{GraphiQLSource, MultipartOptions},
+    http::GraphiQLSource,
     parser::types::{DocumentOperations, OperationType},
-    BatchRequest, Executor, ParseRequestError, Response as GqlResponse, Variables,
+    Executor, Response as GqlResponse, Variables,
 };
 use axum::{
     body::Body,
@@ -18,14 +18,13 @@ use axum::{
     response::{Html, IntoResponse, Response},
     Extension,
 };
-use futures_util::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::{edge::ClientIp, errors::Finalizing, schema::AppSchema};
+use super::{edge::ClientIp, errors::Finalizing, multipart::Refusal, schema::AppSchema};
 use crate::{
     auth,
-    error::{Code, Lang},
+    error::{Code, Lang, Msg},
     files,
     graphql::context::RequestCtx,
     state::AppState,
@@ -97,6 +96,12 @@ fn bad_request(media: MediaType, message: &str) -> Response {
     let body =
         json!({"errors": [{"message": message, "extensions": {"code": Code::BadUserInput.as_str(), "reason": "REQUEST_MALFORMED"}}]});
     (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response()
+}
+
+/// 413 for a request (not a file) past `body_limit_bytes`.
+fn too_large(media: MediaType) -> Response {
+    let body = json!({"errors": [{"message": "request body too large", "extensions": {"code": Code::BadUserInput.as_str(), "reason": "REQUEST_TOO_LARGE"}}]});
+    (StatusCode::PAYLOAD_TOO_LARGE, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response()
 }
 
 fn params_from_json(v: Value) -> Result<Params, &'static str> {
@@ -196,8 +201,10 @@ pub async fn graphql_post(State(web): State<Web>, Extension(client): Extension<C
         return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "only utf-8 is supported").into_response();
     }
     // The route admits upload-sized bodies; a JSON body keeps the usual limit.
-    let Ok(body) = axum::body::to_bytes(body, web.state.config.body_limit_bytes).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    let body = match axum::body::to_bytes(body, web.state.config.body_limit_bytes).await {
+        Ok(body) => body,
+        Err(e) if e.to_string().contains("length limit") => return too_large(media),
+        Err(_) => return bad_request(media, "the request body could not be read"),
     };
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
@@ -209,42 +216,30 @@ pub async fn graphql_post(State(web): State<Web>, Extension(client): Extension<C
     }
 }
 
-/// How many files one multipart request may carry.
-const MAX_UPLOADS_PER_REQUEST: usize = 10;
-/// A multipart request's whole body: one largest file and the operations.
-pub const MAX_MULTIPART_BYTES: usize = files::MAX_FILE_BYTES + 1024 * 1024;
-
-/// A GraphQL multipart request (the spec Apollo Client's and urql's upload
-/// links follow): each file part is streamed to a temporary file by
-/// async-graphql as it arrives; no file is held in memory.
+/// A GraphQL multipart request (file uploads; see `multipart.rs`). Only a
+/// caller with a session may send one: nothing is spooled for anyone else.
 async fn multipart(web: Web, headers: HeaderMap, client: ClientIp, content_type: &str, body: Body, media: MediaType) -> Response {
-    let too_large = || {
-        let lang = Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
-        let msg = files::media::FILE_TOO_LARGE;
-        let body = json!({"errors": [{"message": msg.text(lang), "extensions": {"code": Code::BadUserInput.as_str(), "reason": msg.reason, "field": "file"}}]});
-        (StatusCode::PAYLOAD_TOO_LARGE, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response()
+    let rctx = request_ctx(&web.state, &headers, client, auth::service::bearer(&headers)).await;
+    let refuse = |status: StatusCode, code: Code, msg: Msg, field: Option<&str>| {
+        let body = json!({"errors": [{"message": msg.text(rctx.lang), "extensions": {"code": code.as_str(), "reason": msg.reason, "field": field}}]});
+        (status, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response()
     };
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_MULTIPART_BYTES) {
-        return too_large();
+    if rctx.auth.is_none() {
+        return refuse(StatusCode::UNAUTHORIZED, Code::Unauthenticated, crate::error::msg::LOGIN_REQUIRED, None);
     }
-    // A body without a length is cut off where it passes the limit.
-    let mut seen = 0usize;
-    let limited = body.into_data_stream().map(move |chunk| {
-        let chunk = chunk.map_err(std::io::Error::other)?;
-        seen += chunk.len();
-        if seen > MAX_MULTIPART_BYTES {
-            return Err(std::io::Error::other("length limit exceeded"));
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > super::multipart::MAX_BODY_BYTES) {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, Code::BadUserInput, files::media::FILE_TOO_LARGE, Some("file"));
+    }
+    match super::multipart::receive(content_type, body, web.state.config.body_limit_bytes).await {
+        Ok(request) => run(web, rctx, request, media).await,
+        Err(Refusal::FileTooLarge) => refuse(StatusCode::PAYLOAD_TOO_LARGE, Code::BadUserInput, files::media::FILE_TOO_LARGE, Some("file")),
+        Err(Refusal::RequestTooLarge) => too_large(media),
+        Err(Refusal::Malformed(why)) => bad_request(media, &format!("invalid multipart request: {why}")),
+        Err(Refusal::Internal(e)) => {
+            tracing::error!(request_id = %rctx.request_id, error = ?e, "spooling an upload failed");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, Code::Internal, crate::error::msg::INTERNAL, None)
         }
-        Ok(chunk)
-    });
-    let reader = limited.into_async_read();
-    let options = MultipartOptions::default().max_file_size(files::MAX_FILE_BYTES).max_num_files(MAX_UPLOADS_PER_REQUEST);
-    match async_graphql::http::receive_batch_body(Some(content_type), reader, options).await {
-        Ok(BatchRequest::Single(request)) => run(web, headers, client, request, media).await,
-        Ok(BatchRequest::Batch(_)) => bad_request(media, "a multipart request carries one operation"),
-        Err(e) if matches!(e, ParseRequestError::PayloadTooLarge) || e.to_string().contains("length limit") => too_large(),
-        Err(e) => bad_request(media, &format!("invalid multipart request: {e}")),
     }
 }
 
@@ -304,13 +299,13 @@ async fn execute(web: Web, headers: HeaderMap, client: ClientIp, params: Params,
             }
         }
     }
-    run(web, headers, client, request, media).await
+    let rctx = request_ctx(&web.state, &headers, client, auth::service::bearer(&headers)).await;
+    run(web, rctx, request, media).await
 }
 
 /// Runs a request with the caller's context and renders the answer.
-async fn run(web: Web, headers: HeaderMap, client: ClientIp, request: async_graphql::Request, media: MediaType) -> Response {
+async fn run(web: Web, rctx: RequestCtx, request: async_graphql::Request, media: MediaType) -> Response {
     let Web { state: app, schema } = web;
-    let rctx = request_ctx(&app, &headers, client, auth::service::bearer(&headers)).await;
     let request = super::schema::with_request_data(request, &app, rctx);
     let response = Finalizing(schema).execute(request).await;
     render(response, media)

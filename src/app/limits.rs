@@ -38,10 +38,27 @@ fn allowed_char(c: char) -> bool {
 
 struct Walk {
     max_list: usize,
+    /// Files the request carries: an `Upload` value names one by index.
+    uploads: usize,
 }
+
+/// How the multipart spec's files appear among the variables.
+const UPLOAD_MARKER: &str = "#__graphql_file__:";
+const UPLOAD_REFERENCE: Msg = Msg::new(
+    "UPLOAD_REFERENCE_INVALID",
+    "文件引用无效，请以multipart请求上传文件",
+    "Send files as a multipart request; this value names none",
+);
 
 impl Walk {
     fn text(&self, s: &str, field: &str) -> Result<(), AppError> {
+        // async-graphql reads an `Upload` from this marker and an index,
+        // trusting both: only what the multipart parser put there may pass.
+        if let Some(index) = s.strip_prefix(UPLOAD_MARKER) {
+            if !index.parse::<usize>().is_ok_and(|i| i < self.uploads) {
+                return Err(AppError::bad_input(field, UPLOAD_REFERENCE));
+            }
+        }
         if s.chars().all(allowed_char) {
             Ok(())
         } else {
@@ -131,7 +148,7 @@ fn data_of<T: Clone + Send + Sync + 'static>(request: &Request, session: Option<
 pub async fn admit(request: &mut Request, session: Option<&Data>) -> Result<(), AppError> {
     let Some(state) = data_of::<AppState>(request, session) else { return Ok(()) };
     let c = &state.config;
-    let walk = Walk { max_list: c.max_list_items };
+    let walk = Walk { max_list: c.max_list_items, uploads: request.uploads.len() };
     for (name, value) in request.variables.iter() {
         walk.constant(value, name.as_str())?;
     }

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod http;
 pub mod jobs;
 pub mod limits;
+pub mod multipart;
 pub mod router;
 pub mod runner;
 pub mod schema;

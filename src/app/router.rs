@@ -51,6 +51,8 @@ pub fn router(app: &App) -> Router {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
         }))
+        // A panic in a handler is a 500 for that request, not a dropped connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         // Outermost: vets the client's request id before the layer above keeps it.
         .layer(axum::middleware::from_fn_with_state(web.state.clone(), super::edge::edge))

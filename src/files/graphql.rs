@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, Object, SimpleObject, Upload, ID};
 use chrono::{DateTime, Utc};
 
 use crate::{
-    error::AppError,
+    error::{AppError, Msg},
     files::{self, Kind},
     graphql::{
         connection::{id, parse_id},
@@ -15,6 +15,9 @@ use crate::{
     },
 };
 use entity::stored_file;
+
+const UPLOAD_MISSING: Msg =
+    Msg::new("UPLOAD_MISSING", "未收到文件，请以multipart请求上传", "No file arrived; send it as a multipart request");
 
 /// What an upload is for; each kind has its own rules (MAT-3).
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +122,7 @@ impl FilesMutation {
     /// in folder items, script attachments and follow-up records.
     #[graphql(guard = "LoggedIn")]
     async fn upload_file(&self, ctx: &Context<'_>, file: Upload, kind: UploadKind) -> async_graphql::Result<UploadedFile> {
-        let upload = file.value(ctx).map_err(AppError::internal)?;
+        let upload = file.value(ctx).map_err(|_| AppError::bad_input("file", UPLOAD_MISSING))?;
         let stored = files::save_upload(ctx.state(), ctx.scope()?, kind.kind(), &upload.filename, upload.content).await?;
         Ok(UploadedFile(stored))
     }
@@ -132,7 +135,7 @@ impl FilesMutation {
         let scope = ctx.scope()?;
         let file = scope.get::<stored_file::Entity>(ctx.db(), parse_id(&file_id, "fileId")?).await.map_err(|e| e.with_field("fileId"))?;
         let kind = Kind::parse(&file.kind).unwrap_or(Kind::File);
-        let (media_id, expires_at) = files::wecom_media::media_id(ctx.state(), scope, file).await?;
+        let (media_id, expires_at) = files::wecom_media::media_id(ctx.state(), scope, file, "fileId").await?;
         Ok(WecomMedia::new(media_id, kind, expires_at))
     }
 }

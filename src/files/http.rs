@@ -122,10 +122,13 @@ pub async fn download(State(app): State<AppState>, headers: HeaderMap, Path(id):
     match app.files.stream(&f.store_key).await {
         Ok(chunks) => {
             let disposition = format!("attachment; filename*=UTF-8''{}", urlencode(&f.name));
+            // Served from the API's own origin: never let a browser run it.
             let headers = [
                 (header::CONTENT_TYPE, f.content_type),
                 (header::CONTENT_DISPOSITION, disposition),
                 (header::CONTENT_LENGTH, f.size.to_string()),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+                (header::CONTENT_SECURITY_POLICY, "sandbox".to_string()),
             ];
             (headers, Body::from_stream(chunks)).into_response()
         }

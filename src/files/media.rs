@@ -3,7 +3,10 @@
 //! bytes (the `infer` crate), never taken from the name or the client's
 //! declared type, and the size is checked before anything is stored.
 
-use crate::error::{AppError, AppResult, Msg};
+use crate::{
+    error::{AppError, AppResult, Msg},
+    integrations::wecom::media::amr_millis,
+};
 
 /// What a file is for: WeCom sends images, voice, videos and files differently.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,28 +117,6 @@ pub fn check_voice_length(amr: &[u8]) -> AppResult<u32> {
         return Err(AppError::bad_input("file", VOICE_TOO_LONG));
     }
     Ok(secs)
-}
-
-/// An AMR file's playing time: 20 ms per frame, each frame's size given by
-/// its header's frame type (RFC 4867 §5; narrow- and wide-band tables).
-/// No maintained crate reads AMR, and the frame table is all it takes.
-fn amr_millis(amr: &[u8]) -> u64 {
-    const NB: [usize; 16] = [13, 14, 16, 18, 20, 21, 27, 32, 6, 1, 1, 1, 1, 1, 1, 1];
-    const WB: [usize; 16] = [18, 24, 33, 37, 41, 47, 51, 59, 61, 6, 1, 1, 1, 1, 1, 1];
-    let (sizes, mut at) = if amr.starts_with(b"#!AMR-WB\n") {
-        (&WB, 9)
-    } else if amr.starts_with(b"#!AMR\n") {
-        (&NB, 6)
-    } else {
-        return 0;
-    };
-    let mut frames = 0u64;
-    while at < amr.len() {
-        let frame_type = usize::from((amr[at] >> 3) & 0x0f);
-        at += sizes[frame_type];
-        frames += 1;
-    }
-    frames * 20
 }
 
 #[cfg(test)]

@@ -32,6 +32,11 @@ use entity::stored_file;
 /// The largest upload of any kind (SPEC CUS-6 and MAT-3: files ≤ 20 MB).
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
 const NAME_REQUIRED: Msg = Msg::new("FILE_NAME_REQUIRED", "请提供文件名", "Give the file a name");
+const NAME_INVALID: Msg = Msg::new(
+    "FILE_NAME_INVALID",
+    "文件名不超过200字，且不能包含控制字符",
+    "File names are at most 200 characters, without control characters",
+);
 /// How much of the head sniffing reads (the longest signature `infer` needs is well within).
 const HEAD_BYTES: usize = 8192;
 
@@ -46,8 +51,12 @@ struct Inspected {
 
 fn file_name(name: &str) -> AppResult<String> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
+    if name.is_empty() {
         return Err(AppError::bad_input("name", NAME_REQUIRED));
+    }
+    // A name travels on in headers (downloads, WeCom's multipart): no line breaks.
+    if name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(AppError::bad_input("name", NAME_INVALID));
     }
     Ok(name.to_string())
 }
@@ -87,7 +96,7 @@ pub async fn save_upload(app: &AppState, scope: &Scope, kind: Kind, name: &str, 
     let key = format!("{}/{}", scope.corp_id(), uuid::Uuid::new_v4().simple());
     app.files.put_file(&key, tokio::fs::File::from_std(found.file)).await.map_err(AppError::internal)?;
     let row = stored_file::ActiveModel {
-        store_key: Set(key),
+        store_key: Set(key.clone()),
         name: Set(name),
         kind: Set(kind.as_str().into()),
         content_type: Set(found.content_type),
@@ -98,7 +107,19 @@ pub async fn save_upload(app: &AppState, scope: &Scope, kind: Kind, name: &str, 
         created_at: Set(Utc::now()),
         ..Default::default()
     };
-    scope.insert(&app.db, row).await
+    recorded(app, scope, &key, row).await
+}
+
+/// Records a stored object; when that fails the object is removed again,
+/// so no bytes stay behind without a row.
+async fn recorded(app: &AppState, scope: &Scope, key: &str, row: stored_file::ActiveModel) -> AppResult<stored_file::Model> {
+    let inserted = scope.insert(&app.db, row).await;
+    if inserted.is_err() {
+        if let Err(e) = app.files.delete(key).await {
+            tracing::warn!(error = ?e, key, "an upload whose row failed could not be removed");
+        }
+    }
+    inserted
 }
 
 /// Stores bytes the server made itself (an export, say) as a FILE.
@@ -109,7 +130,7 @@ pub async fn save(app: &AppState, scope: &Scope, name: &str, content_type: &str,
     let key = format!("{}/{}", scope.corp_id(), uuid::Uuid::new_v4().simple());
     app.files.put(&key, bytes).await.map_err(AppError::internal)?;
     let row = stored_file::ActiveModel {
-        store_key: Set(key),
+        store_key: Set(key.clone()),
         name: Set(name),
         kind: Set(Kind::File.as_str().into()),
         content_type: Set(content_type.to_string()),
@@ -120,7 +141,7 @@ pub async fn save(app: &AppState, scope: &Scope, name: &str, content_type: &str,
         created_at: Set(Utc::now()),
         ..Default::default()
     };
-    scope.insert(&app.db, row).await
+    recorded(app, scope, &key, row).await
 }
 
 /// A file of the caller's corp that must be of `kind` (`field` names the argument).
@@ -151,8 +172,10 @@ fn signed_message(corp_id: i64, file_id: i64, expires: i64) -> String {
 /// A download link anyone holding it may use until it expires
 /// (`download_link_secs`), for pages and clients that cannot send a token.
 pub fn signed_url(app: &AppState, corp_id: i64, file_id: i64) -> (String, DateTime<Utc>) {
-    let expires = app.clock.now() + chrono::Duration::seconds(app.config.download_link_secs.max(1));
-    let at = expires.timestamp();
+    // At most a week, whatever is configured; whole seconds, as signed.
+    let secs = app.config.download_link_secs.clamp(1, 7 * 24 * 3600);
+    let at = app.clock.now().timestamp() + secs;
+    let expires = DateTime::from_timestamp(at, 0).unwrap_or_default();
     let signature = app.master_key.sign(PURPOSE, &signed_message(corp_id, file_id, at));
     let url = format!("{}/files/{file_id}?corp={corp_id}&expires={at}&signature={signature}", app.config.public_base());
     (url, expires)

@@ -24,7 +24,8 @@ fn reusable_for() -> chrono::Duration {
 
 /// A WeCom media_id for the file and when it expires, uploading the file
 /// (through the client, from the store) when it has none still fresh.
-pub async fn media_id(app: &AppState, scope: &Scope, file: stored_file::Model) -> AppResult<(String, DateTime<Utc>)> {
+/// `field` names the argument a refusal is about.
+pub async fn media_id(app: &AppState, scope: &Scope, file: stored_file::Model, field: &str) -> AppResult<(String, DateTime<Utc>)> {
     let now = app.clock.now();
     if let (Some(id), Some(at)) = (&file.wecom_media_id, file.wecom_media_at) {
         if now - at < reusable_for() {
@@ -33,7 +34,7 @@ pub async fn media_id(app: &AppState, scope: &Scope, file: stored_file::Model) -
     }
     let creds = crate::wecom_sync::binding::credentials(&app.db, &app.master_key, scope.corp_id())
         .await?
-        .ok_or_else(|| AppError::bad_input("fileId", NOT_BOUND))?;
+        .ok_or_else(|| AppError::bad_input(field, NOT_BOUND))?;
     let media_type = Kind::parse(&file.kind).unwrap_or(Kind::File).wecom_type();
     let bytes = app.files.get(&file.store_key).await.map_err(AppError::internal)?;
     let uploaded = app.wecom.media_upload(&creds, media_type, &file.name, &file.content_type, bytes.into()).await?;

@@ -201,6 +201,6 @@ pub async fn media_for_send(
 ) -> AppResult<Option<(String, files::Kind, chrono::DateTime<Utc>)>> {
     let (Some(kind), Some(file_id)) = (file_kind(&item.kind), item.file_id) else { return Ok(None) };
     let file = files::of_kind(&app.db, scope, file_id, kind, "id").await?;
-    let (media_id, expires_at) = files::wecom_media::media_id(app, scope, file).await?;
+    let (media_id, expires_at) = files::wecom_media::media_id(app, scope, file, "id").await?;
     Ok(Some((media_id, kind, expires_at)))
 }

@@ -17,6 +17,8 @@ pub trait FileStore: Send + Sync {
     async fn put(&self, key: &str, bytes: &[u8]) -> anyhow::Result<()>;
     /// Streams a file into the store in parts (never the whole file in memory).
     async fn put_file(&self, key: &str, file: tokio::fs::File) -> anyhow::Result<()>;
+    /// Removes an object (no error when it is already gone).
+    async fn delete(&self, key: &str) -> anyhow::Result<()>;
     /// The bytes, as a stream of chunks.
     async fn stream(&self, key: &str) -> anyhow::Result<BoxStream<'static, std::io::Result<Bytes>>>;
     /// The bytes, whole (for callers that must forward them in one piece).
@@ -29,6 +31,8 @@ pub trait FileStore: Send + Sync {
         Ok(out)
     }
 }
+
+const PART_BYTES: usize = 5 * 1024 * 1024;
 
 /// Any `object_store` store.
 pub struct ObjectFiles {
@@ -71,14 +75,26 @@ impl FileStore for ObjectFiles {
     }
 
     async fn put_file(&self, key: &str, mut file: tokio::fs::File) -> anyhow::Result<()> {
-        // Small files go in one request, large ones as a multipart upload.
-        let mut writer = BufWriter::new(self.store.clone(), ObjectPath::from(key));
-        if let Err(e) = tokio::io::copy(&mut file, &mut writer).await {
+        // Files up to one part go in one request, larger ones as a multipart
+        // upload of 5 MB parts (S3's smallest), two in flight: at most
+        // ~10 MB of a file is in memory at once.
+        let mut writer = BufWriter::with_capacity(self.store.clone(), ObjectPath::from(key), PART_BYTES).with_max_concurrency(2);
+        let copied = match tokio::io::copy(&mut file, &mut writer).await {
+            Ok(_) => writer.shutdown().await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = copied {
             let _ = writer.abort().await;
             return Err(e.into());
         }
-        writer.shutdown().await?;
         Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        match self.store.delete(&ObjectPath::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn stream(&self, key: &str) -> anyhow::Result<BoxStream<'static, std::io::Result<Bytes>>> {
