@@ -4,7 +4,8 @@
 //! a follow-up on every second one, a custom field value each), starts the
 //! server on a free port and fires `customers(first: 100)` with owner,
 //! adders, tags, last follow-up and custom fields from C concurrent clients
-//! for D seconds. Prints requests/s, p50/p99 latency and SQL statements per page.
+//! for D seconds; then the same page filtered by a two-level tree of six
+//! conditions. Prints requests/s, p50/p99 latency and SQL statements per page.
 //!
 //!   cargo run --release --example customers_page -- [customers=100000] [concurrency=16] [seconds=10]
 //!
@@ -110,6 +111,29 @@ async fn main() -> anyhow::Result<()> {
     let (rps, p50, p99) = common::load(&http, &url, &token, &query, concurrency, seconds).await?;
     println!(
         "customers(first:100) on {n} customers, {concurrency} clients, {seconds}s: {rps:.0} req/s, p50 {p50:.1} ms, p99 {p99:.1} ms, {per_page} SQL statements per page"
+    );
+
+    // The same page filtered by a two-level tree of six conditions (the condition engine).
+    let tree = json!({"join": "ALL", "items": [
+        {"group": {"join": "ANY", "conditions": [
+            {"field": "tags", "op": "HAS_ANY", "value": [tags[0], tags[6]]},
+            {"field": "gender", "op": "EQ", "value": "FEMALE"},
+            {"field": "adderCount", "op": "GTE", "value": 2},
+        ]}},
+        {"group": {"join": "ALL", "conditions": [
+            {"field": "addedAt", "op": "WITHIN_DAYS", "value": 300},
+            {"field": "lastContactAt", "op": "NOT_WITHIN_DAYS", "value": 7},
+            {"field": "name", "op": "CONTAINS", "value": "客户"},
+        ]}},
+    ]});
+    let query = json!({
+        "query": "query($t:ConditionTreeInput!){customers(first:100,filter:{tree:$t}){totalCount edges{node{id name mobile owner{name} adders{employee{name} addedAt remark} tags{name} lastFollowUp{content createdAt} customFields{value}}}}}",
+        "variables": {"t": tree},
+    });
+    let per_page = common::statements_per_request(&state, &http, &url, &token, &query).await?;
+    let (rps, p50, p99) = common::load(&http, &url, &token, &query, concurrency, seconds).await?;
+    println!(
+        "customers(first:100, filter:{{tree: 2 levels, 6 conditions}}): {rps:.0} req/s, p50 {p50:.1} ms, p99 {p99:.1} ms, {per_page} SQL statements per page"
     );
     let _ = tx.send(true);
     let _ = std::fs::remove_dir_all(dir);

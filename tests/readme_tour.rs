@@ -238,6 +238,8 @@ async fn the_readme_tour_runs_as_written_on_serve_demo() {
         .find_map(|t| t["id"].as_str().map(String::from))
         .expect("the demo corp has WeCom tags");
     tour.run("Customers", json!({ "tagId": tag })).await;
+    let found = tour.run("CustomersByConditions", json!({})).await;
+    assert!(found["customers"]["totalCount"].as_i64().unwrap() > 0, "the demo has customers the tree selects: {found}");
     // Customers with two adders: one to edit, one to hand over to the other adder.
     let picked =
         tour.look_up("{ customers(first: 3, filter: { adderCountMin: 2 }) { edges { node { id adders { employee { id } } } } } }").await;

@@ -65,6 +65,7 @@ pub struct QueryRoot(
     crate::materials::graphql::marketing::MarketingQuery,
     crate::materials::graphql::radar::RadarQuery,
     crate::materials::graphql::toolbox::ToolboxQuery,
+    crate::conditions::graphql::ConditionQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use super::timeline::{self, EventKind, NewEvent};
 use crate::{
+    conditions::RawTree,
     custom_fields::{conditions, service as fields, FieldCondition, FieldEntity},
     error::{msg, AppError, AppResult, Msg},
     ports::deletion::DeletionGuard,
@@ -69,6 +70,8 @@ pub struct CustomerQuery {
     pub tags_all: Vec<i64>,
     pub tags_none: Vec<i64>,
     pub conditions: Vec<FieldCondition>,
+    /// A tree of the condition engine (`crate::conditions`), AND-ed with the rest.
+    pub tree: Option<RawTree>,
     pub order: CustomerOrder,
 }
 
@@ -142,6 +145,10 @@ impl CustomerQuery {
         }
         cond =
             cond.add(conditions::compile(db, scope, FieldEntity::Customer, customer::Column::Id, &self.conditions, system_column).await?);
+        if let Some(raw) = &self.tree {
+            let tree = crate::conditions::check(crate::conditions::Subject::Customer, raw, "filter.tree")?;
+            cond = cond.add(crate::conditions::sql::condition(scope, db.get_database_backend(), &tree, Utc::now()));
+        }
         Ok(cond)
     }
 }

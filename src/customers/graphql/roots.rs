@@ -17,6 +17,7 @@ use crate::customers::{
     transfer,
 };
 use crate::{
+    conditions::graphql::ConditionTreeInput,
     custom_fields::{
         graphql::{parse_values, CustomFieldValueInput},
         FieldCondition,
@@ -64,6 +65,9 @@ pub struct CustomerFilter {
     /// COMPANY_NAME, EXTERNAL_USERID) or customer custom fields.
     #[graphql(default)]
     pub conditions: Vec<FieldCondition>,
+    /// Conditions as a tree (AND/OR, groups; `conditionCatalogue` lists the
+    /// fields), AND-ed with the arguments above.
+    pub tree: Option<ConditionTreeInput>,
 }
 
 impl CustomerFilter {
@@ -84,6 +88,7 @@ impl CustomerFilter {
             tags_all: parse_ids(&self.tags_all, "filter.tagsAll")?,
             tags_none: parse_ids(&self.tags_none, "filter.tagsNone")?,
             conditions: self.conditions,
+            tree: self.tree.map(ConditionTreeInput::into_raw),
             order,
         })
     }

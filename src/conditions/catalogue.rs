@@ -1,0 +1,136 @@
+//! The fields a condition may name, per subject, with the operators each
+//! takes: what consoles build their rule editors from (`conditionCatalogue`).
+
+use serde::{Deserialize, Serialize};
+
+/// How a level combines its parts.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[graphql(name = "ConditionJoin")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Join {
+    /// Every part holds (AND).
+    All,
+    /// At least one part holds (OR).
+    Any,
+}
+
+/// What a condition asks of its field.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[graphql(name = "ConditionOperator")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Op {
+    Eq,
+    Ne,
+    /// Case-sensitive substring.
+    Contains,
+    NotContains,
+    In,
+    NotIn,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+    /// Inclusive `[from, to]`.
+    Between,
+    NotBetween,
+    /// A time within the last N days (`value`: N).
+    WithinDays,
+    /// Not within the last N days, or never (silence).
+    NotWithinDays,
+    IsEmpty,
+    IsNotEmpty,
+    /// Tags: carries any of them.
+    HasAny,
+    /// Tags: carries all of them.
+    HasAll,
+    /// Tags: carries none of them.
+    HasNone,
+}
+
+/// What a tree selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    Customer,
+}
+
+/// A field's value shape, which decides its operators and operands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldType {
+    Text,
+    /// One of fixed choices (`Field::choices`).
+    Choice,
+    Number,
+    Time,
+    /// Ids of other rows (tags, employees, departments).
+    Ids,
+}
+
+/// Which fact of the subject a field reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    Name,
+    Mobile,
+    Channel,
+    Gender,
+    Kind,
+    AddedAt,
+    LastContactAt,
+    AdderCount,
+    Tags,
+    Owner,
+    OwnerDepartment,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub key: Key,
+    /// The name conditions use.
+    pub name: &'static str,
+    pub label_zh: &'static str,
+    pub label_en: &'static str,
+    pub ty: FieldType,
+    pub ops: &'static [Op],
+    pub choices: Option<&'static [&'static str]>,
+}
+
+const TEXT_OPS: &[Op] = &[Op::Eq, Op::Ne, Op::Contains, Op::NotContains, Op::In, Op::NotIn, Op::IsEmpty, Op::IsNotEmpty];
+const CHOICE_OPS: &[Op] = &[Op::Eq, Op::Ne, Op::In, Op::NotIn];
+const NUMBER_OPS: &[Op] = &[Op::Eq, Op::Ne, Op::Gt, Op::Gte, Op::Lt, Op::Lte, Op::Between, Op::NotBetween];
+const TIME_OPS: &[Op] =
+    &[Op::Gt, Op::Gte, Op::Lt, Op::Lte, Op::Between, Op::NotBetween, Op::WithinDays, Op::NotWithinDays, Op::IsEmpty, Op::IsNotEmpty];
+const TAG_OPS: &[Op] = &[Op::HasAny, Op::HasAll, Op::HasNone];
+const OWNER_OPS: &[Op] = &[Op::In, Op::NotIn, Op::IsEmpty, Op::IsNotEmpty];
+
+/// Gender as WeCom reports it.
+pub const GENDERS: &[&str] = &["UNKNOWN", "MALE", "FEMALE"];
+/// A WeChat user or a WeCom user.
+pub const KINDS: &[&str] = &["WECHAT", "WECOM"];
+
+const fn field(key: Key, name: &'static str, zh: &'static str, en: &'static str, ty: FieldType, ops: &'static [Op]) -> Field {
+    Field { key, name, label_zh: zh, label_en: en, ty, ops, choices: None }
+}
+
+const CUSTOMER: &[Field] = &[
+    field(Key::Name, "name", "客户名称", "Name", FieldType::Text, TEXT_OPS),
+    field(Key::Mobile, "mobile", "手机号", "Mobile", FieldType::Text, TEXT_OPS),
+    field(Key::Channel, "channel", "渠道", "Channel", FieldType::Text, TEXT_OPS),
+    Field { choices: Some(GENDERS), ..field(Key::Gender, "gender", "性别", "Gender", FieldType::Choice, CHOICE_OPS) },
+    Field { choices: Some(KINDS), ..field(Key::Kind, "kind", "客户类型", "Kind", FieldType::Choice, CHOICE_OPS) },
+    field(Key::AddedAt, "addedAt", "添加时间", "Added at", FieldType::Time, TIME_OPS),
+    field(Key::LastContactAt, "lastContactAt", "最近沟通时间", "Last contact", FieldType::Time, TIME_OPS),
+    field(Key::AdderCount, "adderCount", "添加人数", "Adders", FieldType::Number, NUMBER_OPS),
+    field(Key::Tags, "tags", "客户标签", "Tags", FieldType::Ids, TAG_OPS),
+    field(Key::Owner, "owner", "跟进人", "Owner", FieldType::Ids, OWNER_OPS),
+    field(Key::OwnerDepartment, "ownerDepartment", "跟进人所在部门", "Owner's department", FieldType::Ids, &[Op::In, Op::NotIn]),
+];
+
+/// Every field of a subject, in catalogue order.
+pub fn fields(subject: Subject) -> &'static [Field] {
+    match subject {
+        Subject::Customer => CUSTOMER,
+    }
+}
+
+pub fn find(subject: Subject, name: &str) -> Option<Field> {
+    fields(subject).iter().find(|f| f.name == name).copied()
+}

@@ -1,0 +1,146 @@
+//! A checked tree evaluated for one customer in memory: what an event that
+//! changed the customer (a tag, an owner, a message) asks of rules. Must
+//! select exactly what [`super::sql`] selects; see there for each rule's
+//! handling of empty values.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{catalogue::Key, Cond, Join, Node, Op, Operand, Tree};
+use entity::customer;
+
+/// What the conditions read of one customer.
+#[derive(Clone, Debug)]
+pub struct CustomerFacts {
+    pub customer: customer::Model,
+    /// Tags on any of the customer's follow relations.
+    pub tag_ids: BTreeSet<i64>,
+    /// The owner's departments.
+    pub owner_departments: BTreeSet<i64>,
+}
+
+fn join(j: Join, mut parts: impl Iterator<Item = bool>) -> bool {
+    match j {
+        Join::All => parts.all(|p| p),
+        Join::Any => parts.any(|p| p),
+    }
+}
+
+/// Whether the customer meets the tree (an empty tree: always).
+pub fn matches(tree: &Tree, f: &CustomerFacts, now: DateTime<Utc>) -> bool {
+    if tree.items.is_empty() {
+        return true;
+    }
+    join(
+        tree.join,
+        tree.items.iter().map(|n| match n {
+            Node::Cond(c) => cond(c, f, now),
+            Node::Group(j, cs) => join(*j, cs.iter().map(|c| cond(c, f, now))),
+        }),
+    )
+}
+
+fn text(op: Op, value: Option<&str>, operand: &Operand) -> bool {
+    match (op, operand) {
+        (Op::Eq, Operand::Text(t)) => value == Some(t.as_str()),
+        (Op::Ne, Operand::Text(t)) => value != Some(t.as_str()),
+        (Op::Contains, Operand::Text(t)) => value.is_some_and(|v| v.contains(t.as_str())),
+        (Op::NotContains, Operand::Text(t)) => !value.is_some_and(|v| v.contains(t.as_str())),
+        (Op::In, Operand::Texts(ts)) => value.is_some_and(|v| ts.iter().any(|t| t == v)),
+        (Op::NotIn, Operand::Texts(ts)) => !value.is_some_and(|v| ts.iter().any(|t| t == v)),
+        (Op::IsEmpty, _) => value.is_none_or(str::is_empty),
+        (Op::IsNotEmpty, _) => value.is_some_and(|v| !v.is_empty()),
+        _ => false,
+    }
+}
+
+fn number(op: Op, value: i64, operand: &Operand) -> bool {
+    match (op, operand) {
+        (Op::Eq, Operand::Int(n)) => value == *n,
+        (Op::Ne, Operand::Int(n)) => value != *n,
+        (Op::Gt, Operand::Int(n)) => value > *n,
+        (Op::Gte, Operand::Int(n)) => value >= *n,
+        (Op::Lt, Operand::Int(n)) => value < *n,
+        (Op::Lte, Operand::Int(n)) => value <= *n,
+        (Op::Between, Operand::IntRange(a, b)) => (*a..=*b).contains(&value),
+        (Op::NotBetween, Operand::IntRange(a, b)) => !(*a..=*b).contains(&value),
+        (Op::In, Operand::Ints(ns)) => ns.contains(&value),
+        (Op::NotIn, Operand::Ints(ns)) => !ns.contains(&value),
+        _ => false,
+    }
+}
+
+fn time(op: Op, value: Option<DateTime<Utc>>, operand: &Operand, now: DateTime<Utc>) -> bool {
+    match (op, operand, value) {
+        (Op::IsEmpty, _, v) => v.is_none(),
+        (Op::IsNotEmpty, _, v) => v.is_some(),
+        // Never is not within any number of days (silence).
+        (Op::NotWithinDays, _, None) => true,
+        (_, _, None) => false,
+        (Op::Gt, Operand::Time(t), Some(v)) => v > *t,
+        (Op::Gte, Operand::Time(t), Some(v)) => v >= *t,
+        (Op::Lt, Operand::Time(t), Some(v)) => v < *t,
+        (Op::Lte, Operand::Time(t), Some(v)) => v <= *t,
+        (Op::Between, Operand::TimeRange(a, b), Some(v)) => *a <= v && v <= *b,
+        (Op::NotBetween, Operand::TimeRange(a, b), Some(v)) => v < *a || v > *b,
+        (Op::WithinDays, Operand::Days(d), Some(v)) => v >= now - Duration::days(*d),
+        (Op::NotWithinDays, Operand::Days(d), Some(v)) => v < now - Duration::days(*d),
+        _ => false,
+    }
+}
+
+fn ids(op: Op, have: &BTreeSet<i64>, operand: &Operand) -> bool {
+    let Operand::Ints(want) = operand else { return false };
+    match op {
+        Op::HasAny | Op::In => want.iter().any(|w| have.contains(w)),
+        Op::HasAll => want.iter().all(|w| have.contains(w)),
+        Op::HasNone | Op::NotIn => !want.iter().any(|w| have.contains(w)),
+        _ => false,
+    }
+}
+
+/// The choice's stored number (see `catalogue::GENDERS` / `KINDS`).
+pub fn choice_number(key: Key, choice: &str) -> i64 {
+    match (key, choice) {
+        (Key::Gender, "MALE") => 1,
+        (Key::Gender, "FEMALE") => 2,
+        (Key::Kind, "WECHAT") => 1,
+        (Key::Kind, "WECOM") => 2,
+        _ => 0,
+    }
+}
+
+/// A choice condition's operand as the stored numbers.
+pub fn choice_operand(key: Key, operand: &Operand) -> Operand {
+    match operand {
+        Operand::Text(t) => Operand::Int(choice_number(key, t)),
+        Operand::Texts(ts) => Operand::Ints(ts.iter().map(|t| choice_number(key, t)).collect()),
+        other => other.clone(),
+    }
+}
+
+fn cond(c: &Cond, f: &CustomerFacts, now: DateTime<Utc>) -> bool {
+    let cu = &f.customer;
+    match c.field.key {
+        Key::Name => text(c.op, Some(cu.name.as_str()), &c.operand),
+        Key::Mobile => text(c.op, cu.mobile.as_deref(), &c.operand),
+        Key::Channel => text(c.op, cu.channel.as_deref(), &c.operand),
+        Key::Gender => number(c.op, i64::from(cu.gender), &choice_operand(Key::Gender, &c.operand)),
+        Key::Kind => number(c.op, i64::from(cu.contact_type), &choice_operand(Key::Kind, &c.operand)),
+        Key::AddedAt => time(c.op, cu.first_added_at, &c.operand, now),
+        Key::LastContactAt => time(c.op, cu.last_contact_at, &c.operand, now),
+        Key::AdderCount => number(c.op, i64::from(cu.adder_count), &c.operand),
+        Key::Tags => ids(c.op, &f.tag_ids, &c.operand),
+        Key::Owner => match (c.op, cu.owner_id) {
+            (Op::IsEmpty, o) => o.is_none(),
+            (Op::IsNotEmpty, o) => o.is_some(),
+            (op, Some(o)) => ids(op, &BTreeSet::from([o]), &c.operand),
+            (op, None) => op == Op::NotIn,
+        },
+        Key::OwnerDepartment => match cu.owner_id {
+            Some(_) => ids(c.op, &f.owner_departments, &c.operand),
+            None => c.op == Op::NotIn,
+        },
+    }
+}

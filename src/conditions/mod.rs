@@ -1,0 +1,186 @@
+//! The one condition engine (#14): customers (later groups and leads)
+//! selected by a typed tree of conditions, two levels deep (conditions and
+//! groups of conditions, AND or OR at each level), over a catalogue of
+//! fields per subject.
+//!
+//! A tree is checked once against the catalogue ([`check`]: unknown fields,
+//! operators or values are BAD_USER_INPUT naming their path), then either
+//! compiled to one SQL condition ([`sql`], identical on SQLite and
+//! PostgreSQL) or evaluated in memory for one record ([`memory`], for the
+//! event that changed it). The two must agree; a property test holds them to it.
+
+pub mod catalogue;
+pub mod graphql;
+pub mod memory;
+pub mod sql;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use catalogue::{Field, FieldType, Join, Op, Subject};
+
+use crate::error::{AppError, AppResult, Msg};
+
+/// One condition as a client wrote it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RawCondition {
+    pub field: String,
+    pub op: Op,
+    #[serde(default)]
+    pub value: Value,
+}
+
+/// A part of a tree as a client wrote it: a condition or a group of them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RawNode {
+    Condition(RawCondition),
+    Group { join: Join, conditions: Vec<RawCondition> },
+}
+
+/// A tree as a client wrote it (and as rules store it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RawTree {
+    pub join: Join,
+    pub items: Vec<RawNode>,
+}
+
+/// A condition's value, checked against its field.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Operand {
+    None,
+    Text(String),
+    Texts(Vec<String>),
+    Int(i64),
+    Ints(Vec<i64>),
+    IntRange(i64, i64),
+    Time(DateTime<Utc>),
+    TimeRange(DateTime<Utc>, DateTime<Utc>),
+    Days(i64),
+}
+
+/// A checked condition: a catalogue field, an operator it allows, a value of its shape.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cond {
+    pub field: Field,
+    pub op: Op,
+    pub operand: Operand,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node {
+    Cond(Cond),
+    Group(Join, Vec<Cond>),
+}
+
+/// A checked tree; an empty one selects everything.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tree {
+    pub join: Join,
+    pub items: Vec<Node>,
+}
+
+/// The most parts a tree (or a group) may have.
+pub const MAX_PARTS: usize = 50;
+
+const UNKNOWN_FIELD: Msg = Msg::new("CONDITION_UNKNOWN_FIELD", "字段不存在", "Unknown field");
+const OP_UNSUPPORTED: Msg = Msg::new("OP_UNSUPPORTED", "该字段不支持此筛选方式", "This operator does not apply to the field");
+const VALUE_INVALID: Msg = Msg::new("CONDITION_VALUE_INVALID", "筛选条件的值不正确", "The condition's value does not fit its field");
+const TOO_MANY: Msg = Msg::new("CONDITION_TOO_MANY", "条件最多50个", "At most 50 conditions");
+const EMPTY_GROUP: Msg = Msg::new("CONDITION_GROUP_EMPTY", "条件组不能为空", "A condition group needs a condition");
+
+fn bad(path: &str, msg: Msg) -> AppError {
+    AppError::bad_input(path, msg)
+}
+
+fn int(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+fn time(v: &Value) -> Option<DateTime<Utc>> {
+    v.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|t| t.with_timezone(&Utc))
+}
+
+fn pair<T>(v: &Value, f: impl Fn(&Value) -> Option<T>) -> Option<(T, T)> {
+    match v.as_array().map(Vec::as_slice) {
+        Some([a, b]) => Some((f(a)?, f(b)?)),
+        _ => None,
+    }
+}
+
+fn list<T>(v: &Value, f: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    let items = v.as_array()?;
+    if items.is_empty() || items.len() > 1000 {
+        return None;
+    }
+    items.iter().map(f).collect()
+}
+
+/// The operand `op` needs on a field of type `ty`, read from `v`.
+fn operand(ty: FieldType, op: Op, v: &Value) -> Option<Operand> {
+    use FieldType as T;
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    Some(match (ty, op) {
+        (_, Op::IsEmpty | Op::IsNotEmpty) => Operand::None,
+        (T::Text, Op::Eq | Op::Ne | Op::Contains | Op::NotContains) => Operand::Text(text(v).filter(|s| !s.is_empty())?),
+        (T::Text | T::Choice, Op::In | Op::NotIn) => Operand::Texts(list(v, text)?),
+        (T::Choice, Op::Eq | Op::Ne) => Operand::Text(text(v)?),
+        (T::Number, Op::Eq | Op::Ne | Op::Gt | Op::Gte | Op::Lt | Op::Lte) => Operand::Int(int(v)?),
+        (T::Number, Op::Between | Op::NotBetween) => pair(v, int).filter(|(a, b)| a <= b).map(|(a, b)| Operand::IntRange(a, b))?,
+        (T::Time, Op::Gt | Op::Gte | Op::Lt | Op::Lte) => Operand::Time(time(v)?),
+        (T::Time, Op::Between | Op::NotBetween) => pair(v, time).filter(|(a, b)| a <= b).map(|(a, b)| Operand::TimeRange(a, b))?,
+        (T::Time, Op::WithinDays | Op::NotWithinDays) => Operand::Days(int(v).filter(|d| (0..=3650).contains(d))?),
+        (T::Ids, Op::In | Op::NotIn | Op::HasAny | Op::HasAll | Op::HasNone) => Operand::Ints(list(v, int)?),
+        _ => return None,
+    })
+}
+
+fn check_cond(subject: Subject, raw: &RawCondition, path: &str) -> AppResult<Cond> {
+    let field = catalogue::find(subject, &raw.field).ok_or_else(|| bad(&format!("{path}.field"), UNKNOWN_FIELD))?;
+    if !field.ops.contains(&raw.op) {
+        return Err(bad(&format!("{path}.op"), OP_UNSUPPORTED));
+    }
+    let value = operand(field.ty, raw.op, &raw.value).ok_or_else(|| bad(&format!("{path}.value"), VALUE_INVALID))?;
+    if let (Some(choices), Operand::Text(t)) = (field.choices, &value) {
+        if !choices.contains(&t.as_str()) {
+            return Err(bad(&format!("{path}.value"), VALUE_INVALID));
+        }
+    }
+    if let (Some(choices), Operand::Texts(ts)) = (field.choices, &value) {
+        if ts.iter().any(|t| !choices.contains(&t.as_str())) {
+            return Err(bad(&format!("{path}.value"), VALUE_INVALID));
+        }
+    }
+    Ok(Cond { field, op: raw.op, operand: value })
+}
+
+/// Checks a tree against the subject's catalogue; `path` names where it sits
+/// in the request (`filter.tree`), so refusals point at the faulty part.
+pub fn check(subject: Subject, raw: &RawTree, path: &str) -> AppResult<Tree> {
+    if raw.items.len() > MAX_PARTS {
+        return Err(bad(&format!("{path}.items"), TOO_MANY));
+    }
+    let mut items = Vec::with_capacity(raw.items.len());
+    for (i, node) in raw.items.iter().enumerate() {
+        let at = format!("{path}.items.{i}");
+        items.push(match node {
+            RawNode::Condition(c) => Node::Cond(check_cond(subject, c, &at)?),
+            RawNode::Group { join, conditions } => {
+                if conditions.is_empty() {
+                    return Err(bad(&format!("{at}.conditions"), EMPTY_GROUP));
+                }
+                if conditions.len() > MAX_PARTS {
+                    return Err(bad(&format!("{at}.conditions"), TOO_MANY));
+                }
+                let checked = conditions
+                    .iter()
+                    .enumerate()
+                    .map(|(j, c)| check_cond(subject, c, &format!("{at}.conditions.{j}")))
+                    .collect::<AppResult<Vec<_>>>()?;
+                Node::Group(*join, checked)
+            }
+        });
+    }
+    Ok(Tree { join: raw.join, items })
+}

@@ -1,0 +1,158 @@
+//! A checked tree compiled to one SQL condition on `customers`, the same on
+//! SQLite and PostgreSQL. Empty values follow one rule throughout: a
+//! negative condition (`NE`, `NOT_CONTAINS`, `NOT_IN`, `NOT_WITHIN_DAYS`)
+//! also selects rows whose field is empty, a positive one never does (so a
+//! condition and its negation split every customer in two). Substrings are
+//! case-sensitive (`instr` / `strpos`: SQLite's LIKE folds ASCII case and
+//! PostgreSQL's does not).
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    sea_query::{Alias, Expr, ExprTrait, Func, IntoCondition, SimpleExpr},
+    ColumnTrait, Condition, DbBackend,
+};
+
+use super::{catalogue::Key, memory::choice_operand, Cond, Join, Node, Op, Operand, Tree};
+use crate::tenancy::Scope;
+use entity::{customer, employee_department, follow_tag};
+
+/// What `check` never lets through (an operator its field does not take).
+fn never() -> Condition {
+    Expr::val(1).eq(0).into_condition()
+}
+
+fn level(j: Join) -> Condition {
+    match j {
+        Join::All => Condition::all(),
+        Join::Any => Condition::any(),
+    }
+}
+
+/// The tree as a condition on `customers` (an empty tree: no condition).
+pub fn condition(scope: &Scope, backend: DbBackend, tree: &Tree, now: DateTime<Utc>) -> Condition {
+    if tree.items.is_empty() {
+        return Condition::all();
+    }
+    tree.items.iter().fold(level(tree.join), |acc, n| {
+        acc.add(match n {
+            Node::Cond(c) => cond(scope, backend, c, now),
+            Node::Group(j, cs) => cs.iter().fold(level(*j), |g, c| g.add(cond(scope, backend, c, now))),
+        })
+    })
+}
+
+fn col(c: customer::Column) -> Expr {
+    Expr::col((customer::Entity, c))
+}
+
+fn either(a: impl IntoCondition, b: impl IntoCondition) -> Condition {
+    Condition::any().add(a).add(b)
+}
+
+fn holds(backend: DbBackend, c: customer::Column, needle: &str) -> SimpleExpr {
+    let function = if backend == DbBackend::Postgres { "strpos" } else { "instr" };
+    Expr::expr(Func::cust(Alias::new(function)).arg(col(c)).arg(needle)).gt(0)
+}
+
+fn text(backend: DbBackend, c: customer::Column, op: Op, operand: &Operand) -> Condition {
+    let null = || col(c).is_null();
+    match (op, operand) {
+        (Op::Eq, Operand::Text(t)) => col(c).eq(t.as_str()).into_condition(),
+        (Op::Ne, Operand::Text(t)) => either(col(c).ne(t.as_str()), null()),
+        (Op::Contains, Operand::Text(t)) => holds(backend, c, t).into_condition(),
+        (Op::NotContains, Operand::Text(t)) => either(holds(backend, c, t).not(), null()),
+        (Op::In, Operand::Texts(ts)) => col(c).is_in(ts.iter().map(String::as_str)).into_condition(),
+        (Op::NotIn, Operand::Texts(ts)) => either(col(c).is_not_in(ts.iter().map(String::as_str)), null()),
+        (Op::IsEmpty, _) => either(null(), col(c).eq("")),
+        (Op::IsNotEmpty, _) => Condition::all().add(col(c).is_not_null()).add(col(c).ne("")),
+        _ => never(),
+    }
+}
+
+fn number(c: customer::Column, op: Op, operand: &Operand) -> Condition {
+    let e = || col(c);
+    match (op, operand) {
+        (Op::Eq, Operand::Int(n)) => e().eq(*n).into_condition(),
+        (Op::Ne, Operand::Int(n)) => e().ne(*n).into_condition(),
+        (Op::Gt, Operand::Int(n)) => e().gt(*n).into_condition(),
+        (Op::Gte, Operand::Int(n)) => e().gte(*n).into_condition(),
+        (Op::Lt, Operand::Int(n)) => e().lt(*n).into_condition(),
+        (Op::Lte, Operand::Int(n)) => e().lte(*n).into_condition(),
+        (Op::Between, Operand::IntRange(a, b)) => Condition::all().add(e().gte(*a)).add(e().lte(*b)),
+        (Op::NotBetween, Operand::IntRange(a, b)) => either(e().lt(*a), e().gt(*b)),
+        (Op::In, Operand::Ints(ns)) => e().is_in(ns.iter().copied()).into_condition(),
+        (Op::NotIn, Operand::Ints(ns)) => e().is_not_in(ns.iter().copied()).into_condition(),
+        _ => never(),
+    }
+}
+
+/// Times compare through the column's own type (`ColumnTrait`), so values
+/// bind as the column stores them on either database.
+fn time(c: customer::Column, op: Op, operand: &Operand, now: DateTime<Utc>) -> Condition {
+    match (op, operand) {
+        (Op::IsEmpty, _) => c.is_null().into_condition(),
+        (Op::IsNotEmpty, _) => c.is_not_null().into_condition(),
+        (Op::Gt, Operand::Time(t)) => c.gt(*t).into_condition(),
+        (Op::Gte, Operand::Time(t)) => c.gte(*t).into_condition(),
+        (Op::Lt, Operand::Time(t)) => c.lt(*t).into_condition(),
+        (Op::Lte, Operand::Time(t)) => c.lte(*t).into_condition(),
+        (Op::Between, Operand::TimeRange(a, b)) => Condition::all().add(c.gte(*a)).add(c.lte(*b)),
+        (Op::NotBetween, Operand::TimeRange(a, b)) => either(c.lt(*a), c.gt(*b)),
+        (Op::WithinDays, Operand::Days(d)) => c.gte(now - Duration::days(*d)).into_condition(),
+        (Op::NotWithinDays, Operand::Days(d)) => either(c.lt(now - Duration::days(*d)), c.is_null()),
+        _ => never(),
+    }
+}
+
+fn tagged(scope: &Scope, tags: impl IntoIterator<Item = i64>) -> sea_orm::sea_query::SelectStatement {
+    scope.subquery::<follow_tag::Entity>(follow_tag::Column::CustomerId).and_where(follow_tag::Column::TagId.is_in(tags)).to_owned()
+}
+
+fn tags(scope: &Scope, op: Op, operand: &Operand) -> Condition {
+    let Operand::Ints(want) = operand else { return never() };
+    let id = customer::Column::Id;
+    match op {
+        Op::HasAny => id.in_subquery(tagged(scope, want.iter().copied())).into_condition(),
+        Op::HasAll => want.iter().fold(Condition::all(), |acc, t| acc.add(id.in_subquery(tagged(scope, [*t])))),
+        Op::HasNone => id.not_in_subquery(tagged(scope, want.iter().copied())).into_condition(),
+        _ => never(),
+    }
+}
+
+fn owner(scope: &Scope, key: Key, op: Op, operand: &Operand) -> Condition {
+    let o = customer::Column::OwnerId;
+    match (key, op, operand) {
+        (_, Op::IsEmpty, _) => o.is_null().into_condition(),
+        (_, Op::IsNotEmpty, _) => o.is_not_null().into_condition(),
+        (Key::Owner, Op::In, Operand::Ints(ids)) => o.is_in(ids.iter().copied()).into_condition(),
+        (Key::Owner, Op::NotIn, Operand::Ints(ids)) => either(o.is_not_in(ids.iter().copied()), o.is_null()),
+        (Key::OwnerDepartment, op, Operand::Ints(ids)) => {
+            let members = scope
+                .subquery::<employee_department::Entity>(employee_department::Column::EmployeeId)
+                .and_where(employee_department::Column::DepartmentId.is_in(ids.iter().copied()))
+                .to_owned();
+            if op == Op::In {
+                o.in_subquery(members).into_condition()
+            } else {
+                either(o.not_in_subquery(members), o.is_null())
+            }
+        }
+        _ => never(),
+    }
+}
+
+fn cond(scope: &Scope, backend: DbBackend, c: &Cond, now: DateTime<Utc>) -> Condition {
+    use customer::Column as C;
+    match c.field.key {
+        Key::Name => text(backend, C::Name, c.op, &c.operand),
+        Key::Mobile => text(backend, C::Mobile, c.op, &c.operand),
+        Key::Channel => text(backend, C::Channel, c.op, &c.operand),
+        Key::Gender => number(C::Gender, c.op, &choice_operand(Key::Gender, &c.operand)),
+        Key::Kind => number(C::ContactType, c.op, &choice_operand(Key::Kind, &c.operand)),
+        Key::AddedAt => time(C::FirstAddedAt, c.op, &c.operand, now),
+        Key::LastContactAt => time(C::LastContactAt, c.op, &c.operand, now),
+        Key::AdderCount => number(C::AdderCount, c.op, &c.operand),
+        Key::Tags => tags(scope, c.op, &c.operand),
+        Key::Owner | Key::OwnerDepartment => owner(scope, c.field.key, c.op, &c.operand),
+    }
+}

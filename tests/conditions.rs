@@ -1,0 +1,293 @@
+//! The condition engine: the SQL path and the in-memory path select the same
+//! customers for random trees over random customers (proptest generates
+//! both), on SQLite and on PostgreSQL; the catalogue is a query; faulty
+//! trees are refused naming their path; the customer list takes a tree.
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use proptest::{
+    prelude::*,
+    strategy::ValueTree,
+    test_runner::{Config, RngAlgorithm, TestRng, TestRunner},
+};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+use wecrm::conditions::{self, memory::CustomerFacts, Join, Op, RawCondition, RawNode, RawTree, Subject};
+
+use crate::support::TestApp;
+
+const NAMES: &[&str] = &["张三", "张三丰", "Li Lei", "li lei", "王五", "%_x"];
+const CHANNELS: &[&str] = &["", "展会", "官网", "官网活动"];
+
+/// One generated customer: name, mobile, channel, gender, kind, added
+/// (hours ago), last contact (hours ago), adders, owner (index), tags (indexes).
+type Seed = (usize, Option<usize>, Option<usize>, i32, i32, Option<i64>, Option<i64>, i32, Option<usize>, Vec<usize>);
+
+fn customer_seed() -> impl Strategy<Value = Seed> {
+    (
+        0..NAMES.len(),
+        proptest::option::of(0..NAMES.len()),
+        proptest::option::of(0..CHANNELS.len()),
+        0..3i32,
+        1..3i32,
+        proptest::option::of(0..2000i64),
+        proptest::option::of(0..2000i64),
+        0..4i32,
+        proptest::option::of(0..3usize),
+        proptest::collection::vec(0..4usize, 0..3),
+    )
+}
+
+/// A valid condition over the catalogue, its values drawn from the data's domains.
+fn condition(tags: Vec<i64>, owners: Vec<i64>, departments: Vec<i64>, now: DateTime<Utc>) -> BoxedStrategy<RawCondition> {
+    let text_field = prop::sample::select(vec!["name", "mobile", "channel"]);
+    let text_value = prop::sample::select([NAMES, CHANNELS, &["张", "lei", "Li"]].concat());
+    let time = move |h: i64| json!((now - Duration::hours(h)).to_rfc3339());
+    let text = (
+        text_field,
+        prop::sample::select(vec![Op::Eq, Op::Ne, Op::Contains, Op::NotContains, Op::In, Op::NotIn, Op::IsEmpty, Op::IsNotEmpty]),
+        text_value.clone(),
+        text_value,
+    )
+        .prop_filter("non-empty operands", |(_, op, a, _)| !a.is_empty() || matches!(op, Op::IsEmpty | Op::IsNotEmpty | Op::In | Op::NotIn))
+        .prop_map(|(f, op, a, b)| {
+            let value = match op {
+                Op::In | Op::NotIn => json!([a, b]),
+                Op::IsEmpty | Op::IsNotEmpty => Value::Null,
+                _ => json!(a),
+            };
+            RawCondition { field: f.into(), op, value }
+        });
+    let choice = (
+        prop::sample::select(vec![("gender", vec!["UNKNOWN", "MALE", "FEMALE"]), ("kind", vec!["WECHAT", "WECOM"])]),
+        prop::sample::select(vec![Op::Eq, Op::Ne, Op::In, Op::NotIn]),
+        any::<prop::sample::Index>(),
+        any::<prop::sample::Index>(),
+    )
+        .prop_map(|((f, choices), op, a, b)| {
+            let (a, b) = (a.get(&choices), b.get(&choices));
+            let value = if matches!(op, Op::In | Op::NotIn) { json!([a, b]) } else { json!(a) };
+            RawCondition { field: f.into(), op, value }
+        });
+    let number =
+        (prop::sample::select(vec![Op::Eq, Op::Ne, Op::Gt, Op::Gte, Op::Lt, Op::Lte, Op::Between, Op::NotBetween]), 0..4i64, 0..4i64)
+            .prop_map(|(op, a, b)| {
+                let value = if matches!(op, Op::Between | Op::NotBetween) { json!([a.min(b), a.max(b)]) } else { json!(a) };
+                RawCondition { field: "adderCount".into(), op, value }
+            });
+    let times = (
+        prop::sample::select(vec!["addedAt", "lastContactAt"]),
+        prop::sample::select(vec![
+            Op::Gt,
+            Op::Gte,
+            Op::Lt,
+            Op::Lte,
+            Op::Between,
+            Op::NotBetween,
+            Op::WithinDays,
+            Op::NotWithinDays,
+            Op::IsEmpty,
+            Op::IsNotEmpty,
+        ]),
+        0..2000i64,
+        0..2000i64,
+        0..90i64,
+    )
+        .prop_map(move |(f, op, a, b, days)| {
+            let value = match op {
+                Op::Between | Op::NotBetween => json!([time(a.max(b)), time(a.min(b))]),
+                Op::WithinDays | Op::NotWithinDays => json!(days),
+                Op::IsEmpty | Op::IsNotEmpty => Value::Null,
+                _ => time(a),
+            };
+            RawCondition { field: f.into(), op, value }
+        });
+    let tag = (prop::sample::select(vec![Op::HasAny, Op::HasAll, Op::HasNone]), prop::sample::subsequence(tags.clone(), 1..=tags.len()))
+        .prop_map(|(op, ids)| RawCondition { field: "tags".into(), op, value: json!(ids) });
+    let owner = (
+        prop::sample::select(vec![Op::In, Op::NotIn, Op::IsEmpty, Op::IsNotEmpty]),
+        prop::sample::subsequence(owners.clone(), 1..=owners.len()),
+    )
+        .prop_map(|(op, ids)| RawCondition {
+            field: "owner".into(),
+            op,
+            value: if matches!(op, Op::In | Op::NotIn) { json!(ids) } else { Value::Null },
+        });
+    let department = (prop::sample::select(vec![Op::In, Op::NotIn]), prop::sample::subsequence(departments.clone(), 1..=departments.len()))
+        .prop_map(|(op, ids)| RawCondition { field: "ownerDepartment".into(), op, value: json!(ids) });
+    prop_oneof![text, choice, number, times, tag, owner, department].boxed()
+}
+
+fn tree(c: BoxedStrategy<RawCondition>) -> impl Strategy<Value = RawTree> {
+    let join = prop::sample::select(vec![Join::All, Join::Any]);
+    let node = prop_oneof![
+        c.clone().prop_map(RawNode::Condition),
+        (join.clone(), proptest::collection::vec(c, 1..4)).prop_map(|(join, conditions)| RawNode::Group { join, conditions }),
+    ];
+    (join, proptest::collection::vec(node, 0..5)).prop_map(|(join, items)| RawTree { join, items })
+}
+
+#[tokio::test]
+async fn the_sql_and_in_memory_paths_select_the_same_customers() {
+    let app = TestApp::spawn_with(|c| c.job_workers = 0).await;
+    let a = app.admin().await;
+    let db = &app.state.db;
+    let scope = app.admin_scope();
+    let now = Utc::now().trunc_subsecs(0);
+
+    // Two departments, three employees (one in both), four tags.
+    let d1 = app.department(&a, "华东", &app.root_id()).await;
+    let d2 = app.department(&a, "华南", &app.root_id()).await;
+    let mut owners = Vec::new();
+    for (userid, depts) in [("e1", vec![d1.clone()]), ("e2", vec![d2.clone()]), ("e3", vec![d1.clone(), d2.clone()])] {
+        let id = app.employee(&a, userid, &depts, &[app.basic_role_id()]).await;
+        owners.push(id.parse::<i64>().unwrap());
+    }
+    let departments = vec![d1.parse::<i64>().unwrap(), d2.parse::<i64>().unwrap(), app.root_id().parse::<i64>().unwrap()];
+    let v = a.data("mutation{createCorpTagGroup(input:{name:\"意向\",tags:[\"高\",\"中\",\"低\",\"无\"]}){tags{id}}}", json!({})).await;
+    let tags: Vec<i64> =
+        v["createCorpTagGroup"]["tags"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().parse().unwrap()).collect();
+
+    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]));
+    let seeds = proptest::collection::vec(customer_seed(), 60).new_tree(&mut runner).unwrap().current();
+    for (i, (name, mobile, channel, gender, kind, added, contact, adders, owner, tagged)) in seeds.iter().enumerate() {
+        let hours = |h: &Option<i64>| h.map(|h| now - Duration::hours(h));
+        let owner_id = owner.map(|o| owners[o]);
+        let c = entity::customer::Entity::insert(entity::customer::ActiveModel {
+            corp_id: Set(scope.corp_id()),
+            external_userid: Set(format!("wm-prop-{i}")),
+            name: Set(NAMES[*name].into()),
+            contact_type: Set(*kind),
+            gender: Set(*gender),
+            owner_id: Set(owner_id),
+            mobile: Set(mobile.map(|m| NAMES[m].to_string())),
+            channel: Set(channel.map(|c| CHANNELS[c].to_string())),
+            first_added_at: Set(hours(added)),
+            adder_count: Set(*adders),
+            last_contact_at: Set(hours(contact)),
+            archive_agreed: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .exec(db)
+        .await
+        .unwrap()
+        .last_insert_id;
+        for t in tagged.iter().collect::<BTreeSet<_>>() {
+            entity::follow_tag::Entity::insert(entity::follow_tag::ActiveModel {
+                corp_id: Set(scope.corp_id()),
+                customer_id: Set(c),
+                employee_id: Set(owner_id.unwrap_or(owners[0])),
+                tag_id: Set(tags[*t]),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .exec(db)
+            .await
+            .unwrap();
+        }
+    }
+
+    // The facts the in-memory path reads, loaded once.
+    let customers = entity::customer::Entity::find().filter(entity::customer::Column::CorpId.eq(scope.corp_id())).all(db).await.unwrap();
+    let mut tags_of: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    for t in entity::follow_tag::Entity::find().all(db).await.unwrap() {
+        tags_of.entry(t.customer_id).or_default().insert(t.tag_id);
+    }
+    let mut departments_of: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    for m in entity::employee_department::Entity::find().all(db).await.unwrap() {
+        departments_of.entry(m.employee_id).or_default().insert(m.department_id);
+    }
+    let facts: Vec<CustomerFacts> = customers
+        .into_iter()
+        .map(|c| CustomerFacts {
+            tag_ids: tags_of.get(&c.id).cloned().unwrap_or_default(),
+            owner_departments: c.owner_id.and_then(|o| departments_of.get(&o).cloned()).unwrap_or_default(),
+            customer: c,
+        })
+        .collect();
+    assert_eq!(facts.len(), 60);
+
+    let trees = tree(condition(tags, owners, departments, now));
+    let backend = sea_orm::ConnectionTrait::get_database_backend(db);
+    let (mut nonempty, mut partial) = (0, 0);
+    for case in 0..400 {
+        let raw = trees.new_tree(&mut runner).unwrap().current();
+        let checked = conditions::check(Subject::Customer, &raw, "tree").unwrap_or_else(|e| panic!("case {case}: {raw:?}: {e:?}"));
+        let by_sql: BTreeSet<i64> = scope
+            .select::<entity::customer::Entity>()
+            .filter(conditions::sql::condition(&scope, backend, &checked, now))
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        let in_memory: BTreeSet<i64> =
+            facts.iter().filter(|f| conditions::memory::matches(&checked, f, now)).map(|f| f.customer.id).collect();
+        assert_eq!(by_sql, in_memory, "case {case}: {raw:?}");
+        nonempty += usize::from(!by_sql.is_empty());
+        partial += usize::from(!by_sql.is_empty() && by_sql.len() < 60);
+    }
+    // The generated trees must discriminate, or agreement proves little.
+    assert!(nonempty > 150 && partial > 100, "{nonempty} selected something, {partial} a part");
+}
+
+#[tokio::test]
+async fn the_catalogue_is_a_query_and_faulty_trees_name_their_path() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    let v = a.data("{conditionCatalogue{name label type operators choices}}", json!({})).await;
+    let fields = v["conditionCatalogue"].as_array().unwrap();
+    let gender = fields.iter().find(|f| f["name"] == "gender").unwrap();
+    assert_eq!(gender["choices"], json!(["UNKNOWN", "MALE", "FEMALE"]));
+    assert_eq!(gender["label"], "性别");
+    let tags = fields.iter().find(|f| f["name"] == "tags").unwrap();
+    assert_eq!((&tags["type"], &tags["operators"]), (&json!("IDS"), &json!(["HAS_ANY", "HAS_ALL", "HAS_NONE"])));
+    let v = a.clone().english().data("{conditionCatalogue{name label}}", json!({})).await;
+    assert_eq!(v["conditionCatalogue"][0]["label"], "Name");
+
+    let list = "query($t:ConditionTreeInput!){customers(filter:{tree:$t}){totalCount}}";
+    for (tree, path) in [
+        (json!({"items": [{"condition": {"field": "shoeSize", "op": "EQ", "value": "42"}}]}), "filter.tree.items.0.field"),
+        (
+            json!({"items": [{"group": {"join": "ANY", "conditions": [{"field": "name", "op": "EQ", "value": "x"}, {"field": "gender", "op": "CONTAINS", "value": "MALE"}]}}]}),
+            "filter.tree.items.0.conditions.1.op",
+        ),
+        (json!({"items": [{"condition": {"field": "gender", "op": "EQ", "value": "OTHER"}}]}), "filter.tree.items.0.value"),
+        (
+            json!({"items": [{"condition": {"field": "addedAt", "op": "BETWEEN", "value": ["2026-12-02T00:00:00Z", "2026-12-01T00:00:00Z"]}}]}),
+            "filter.tree.items.0.value",
+        ),
+        (json!({"items": [{"group": {"conditions": []}}]}), "filter.tree.items.0.conditions"),
+    ] {
+        let (code, _, field) = a.error(list, json!({"t": tree})).await;
+        assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some(path)), "{tree}");
+    }
+    // A node is a condition or a group, not both (GraphQL's @oneOf).
+    let both = json!({"items": [{"condition": {"field": "name", "op": "EQ", "value": "x"}, "group": {"conditions": []}}]});
+    assert_eq!(a.error(list, json!({"t": both})).await.0, "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn the_customer_list_takes_a_tree_with_its_other_arguments() {
+    let w = crate::wecom::world_with_customers(2, 3, 12).await;
+    assert_eq!(crate::wecom::sync(&w).await["status"], "SUCCEEDED");
+    let all = w.admin.data("{customers{totalCount}}", json!({})).await["customers"]["totalCount"].as_i64().unwrap();
+    let list = "query($t:ConditionTreeInput!,$n:String){customers(filter:{tree:$t,name:$n}){totalCount edges{node{name}}}}";
+    // (客户1 OR 客户2) AND adders ≥ 1, as a tree; then narrowed by the old `name` argument.
+    let tree = json!({"join": "ALL", "items": [
+        {"group": {"join": "ANY", "conditions": [{"field": "name", "op": "EQ", "value": "客户1"}, {"field": "name", "op": "EQ", "value": "客户2"}]}},
+        {"condition": {"field": "adderCount", "op": "GTE", "value": 1}},
+    ]});
+    let v = w.admin.data(list, json!({"t": tree})).await;
+    assert_eq!(v["customers"]["totalCount"], 2);
+    let v = w.admin.data(list, json!({"t": tree, "n": "客户2"})).await;
+    assert_eq!(v["customers"]["edges"][0]["node"]["name"], "客户2");
+    // A negation and its condition split the list in two.
+    let half = |op: &str| json!({"items": [{"condition": {"field": "channel", "op": op, "value": "展会"}}]});
+    let eq = w.admin.data(list, json!({"t": half("EQ")})).await["customers"]["totalCount"].as_i64().unwrap();
+    let ne = w.admin.data(list, json!({"t": half("NE")})).await["customers"]["totalCount"].as_i64().unwrap();
+    assert_eq!(eq + ne, all);
+}
