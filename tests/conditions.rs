@@ -291,3 +291,38 @@ async fn the_customer_list_takes_a_tree_with_its_other_arguments() {
     let ne = w.admin.data(list, json!({"t": half("NE")})).await["customers"]["totalCount"].as_i64().unwrap();
     assert_eq!(eq + ne, all);
 }
+
+/// A page filtered by a tree costs the same statements for 1 customer or 40.
+#[tokio::test]
+async fn a_tree_filtered_page_costs_a_fixed_number_of_statements() {
+    let app = TestApp::spawn_with(|c| c.job_workers = 0).await;
+    let a = app.admin().await;
+    let scope = app.admin_scope();
+    let v = a.data("mutation{createCorpTagGroup(input:{name:\"意向\",tags:[\"高\",\"低\"]}){tags{id}}}", json!({})).await;
+    let tags: Vec<i64> =
+        v["createCorpTagGroup"]["tags"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().parse().unwrap()).collect();
+    let staff = [scope.employee_id().unwrap()];
+    let tree = json!({"join": "ALL", "items": [
+        {"group": {"join": "ANY", "conditions": [
+            {"field": "tags", "op": "HAS_ANY", "value": [tags[0]]},
+            {"field": "gender", "op": "EQ", "value": "FEMALE"},
+            {"field": "adderCount", "op": "GTE", "value": 2},
+        ]}},
+        {"group": {"join": "ALL", "conditions": [
+            {"field": "addedAt", "op": "WITHIN_DAYS", "value": 400},
+            {"field": "lastContactAt", "op": "NOT_WITHIN_DAYS", "value": 7},
+            {"field": "ownerDepartment", "op": "IN", "value": [app.root_id()]},
+        ]}},
+    ]});
+    wecrm::customers::seed::customers(&app.state.db, &scope, 60, &staff, &tags).await.unwrap();
+    let page = "query($t:ConditionTreeInput!,$n:Int!){customers(first:$n,filter:{tree:$t}){totalCount edges{node{name owner{name} tags{name} adders{addedAt}}}}}";
+    let mut costs = Vec::new();
+    for n in [1, 40] {
+        a.data(page, json!({"t": tree, "n": n})).await;
+        let before = app.state.statements.get();
+        let v = a.data(page, json!({"t": tree, "n": n})).await;
+        costs.push(app.state.statements.get() - before);
+        assert_eq!(v["customers"]["edges"].as_array().unwrap().len(), n, "{v}");
+    }
+    assert_eq!(costs[0], costs[1], "{costs:?}");
+}

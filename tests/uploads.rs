@@ -141,6 +141,16 @@ async fn downloads_need_the_corps_token_or_an_unexpired_signature() {
     let res = http.get(&link).send().await.unwrap();
     assert_eq!((res.status().as_u16(), res.headers()["content-type"].to_str().unwrap()), (200, "application/pdf"));
     assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
+    // A player asks for parts: 206 with the part and where it sits.
+    let part = http.get(&link).header("range", "bytes=0-3").send().await.unwrap();
+    assert_eq!(
+        (part.status().as_u16(), part.headers()["content-range"].to_str().unwrap()),
+        (206, format!("bytes 0-3/{}", PDF.len()).as_str())
+    );
+    assert_eq!(part.bytes().await.unwrap().as_ref(), b"%PDF");
+    let tail = http.get(&link).header("range", "bytes=-4").send().await.unwrap();
+    assert_eq!(tail.bytes().await.unwrap().as_ref(), &PDF[PDF.len() - 4..]);
+    assert_eq!(http.get(&link).header("range", format!("bytes={}-", PDF.len())).send().await.unwrap().status(), 416);
     // With a token of the corp, by id.
     let by_id = app.url(&format!("/files/{}", pdf["id"].as_str().unwrap()));
     assert_eq!(http.get(&by_id).bearer_auth(a.token.as_ref().unwrap()).send().await.unwrap().status(), 200);

@@ -7,7 +7,7 @@ use std::{path::Path, sync::Arc};
 
 use axum::body::Bytes;
 use futures_util::{stream::BoxStream, StreamExt, TryStreamExt};
-use object_store::{buffered::BufWriter, local::LocalFileSystem, path::Path as ObjectPath, ObjectStore, PutPayload};
+use object_store::{buffered::BufWriter, local::LocalFileSystem, path::Path as ObjectPath, GetOptions, GetRange, ObjectStore, PutPayload};
 use tokio::io::AsyncWriteExt;
 
 /// Where file bytes live.
@@ -21,6 +21,9 @@ pub trait FileStore: Send + Sync {
     async fn delete(&self, key: &str) -> anyhow::Result<()>;
     /// The bytes, as a stream of chunks.
     async fn stream(&self, key: &str) -> anyhow::Result<BoxStream<'static, std::io::Result<Bytes>>>;
+    /// Bytes `start..end` (end exclusive), as a stream of chunks: what a
+    /// video player's Range requests ask for.
+    async fn stream_range(&self, key: &str, start: u64, end: u64) -> anyhow::Result<BoxStream<'static, std::io::Result<Bytes>>>;
     /// The bytes, whole (for callers that must forward them in one piece).
     async fn get(&self, key: &str) -> anyhow::Result<Vec<u8>> {
         let mut out = Vec::new();
@@ -99,6 +102,12 @@ impl FileStore for ObjectFiles {
 
     async fn stream(&self, key: &str) -> anyhow::Result<BoxStream<'static, std::io::Result<Bytes>>> {
         let found = self.store.get(&ObjectPath::from(key)).await?;
+        Ok(found.into_stream().map_err(std::io::Error::other).boxed())
+    }
+
+    async fn stream_range(&self, key: &str, start: u64, end: u64) -> anyhow::Result<BoxStream<'static, std::io::Result<Bytes>>> {
+        let options = GetOptions { range: Some(GetRange::Bounded(start..end)), ..Default::default() };
+        let found = self.store.get_opts(&ObjectPath::from(key), options).await?;
         Ok(found.into_stream().map_err(std::io::Error::other).boxed())
     }
 }
