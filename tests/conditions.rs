@@ -2,7 +2,7 @@
 //! customers for random trees over random customers (proptest generates
 //! both), on SQLite and on PostgreSQL; the catalogue is a query; faulty
 //! trees are refused naming their path; the customer list takes a tree.
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use proptest::{
@@ -10,9 +10,9 @@ use proptest::{
     strategy::ValueTree,
     test_runner::{Config, RngAlgorithm, TestRng, TestRunner},
 };
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
-use wecrm::conditions::{self, memory::CustomerFacts, Join, Op, RawCondition, RawNode, RawTree, Subject};
+use wecrm::conditions::{self, Join, Op, RawCondition, RawNode, RawTree, Subject};
 
 use crate::support::TestApp;
 
@@ -189,24 +189,9 @@ async fn the_sql_and_in_memory_paths_select_the_same_customers() {
         }
     }
 
-    // The facts the in-memory path reads, loaded once.
-    let customers = entity::customer::Entity::find().filter(entity::customer::Column::CorpId.eq(scope.corp_id())).all(db).await.unwrap();
-    let mut tags_of: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
-    for t in entity::follow_tag::Entity::find().all(db).await.unwrap() {
-        tags_of.entry(t.customer_id).or_default().insert(t.tag_id);
-    }
-    let mut departments_of: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
-    for m in entity::employee_department::Entity::find().all(db).await.unwrap() {
-        departments_of.entry(m.employee_id).or_default().insert(m.department_id);
-    }
-    let facts: Vec<CustomerFacts> = customers
-        .into_iter()
-        .map(|c| CustomerFacts {
-            tag_ids: tags_of.get(&c.id).cloned().unwrap_or_default(),
-            owner_departments: c.owner_id.and_then(|o| departments_of.get(&o).cloned()).unwrap_or_default(),
-            customer: c,
-        })
-        .collect();
+    // The facts the in-memory path reads, through the engine's own loader.
+    let ids: Vec<i64> = scope.select::<entity::customer::Entity>().all(db).await.unwrap().into_iter().map(|c| c.id).collect();
+    let facts = conditions::memory::facts(db, &scope, &ids).await.unwrap();
     assert_eq!(facts.len(), 60);
 
     let trees = tree(condition(tags, owners, departments, now));

@@ -3,12 +3,14 @@
 //! select exactly what [`super::sql`] selects; see there for each rule's
 //! handling of empty values.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
 
 use super::{catalogue::Key, Cond, Join, Node, Op, Operand, Tree};
-use entity::customer;
+use crate::{error::AppResult, tenancy::Scope};
+use entity::{customer, employee_department, follow_tag};
 
 /// What the conditions read of one customer.
 #[derive(Clone, Debug)]
@@ -18,6 +20,37 @@ pub struct CustomerFacts {
     pub tag_ids: BTreeSet<i64>,
     /// The owner's departments.
     pub owner_departments: BTreeSet<i64>,
+}
+
+/// The facts of the customers with these ids that the caller's corp holds,
+/// in three statements whatever their number (an event may change many).
+pub async fn facts(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> AppResult<Vec<CustomerFacts>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let customers = scope.select::<customer::Entity>().filter(customer::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    let mut tags: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    let tagged = scope.select::<follow_tag::Entity>().filter(follow_tag::Column::CustomerId.is_in(ids.iter().copied())).all(db).await?;
+    for t in tagged {
+        tags.entry(t.customer_id).or_default().insert(t.tag_id);
+    }
+    let owners: BTreeSet<i64> = customers.iter().filter_map(|c| c.owner_id).collect();
+    let mut departments: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    if !owners.is_empty() {
+        let memberships =
+            scope.select::<employee_department::Entity>().filter(employee_department::Column::EmployeeId.is_in(owners)).all(db).await?;
+        for m in memberships {
+            departments.entry(m.employee_id).or_default().insert(m.department_id);
+        }
+    }
+    Ok(customers
+        .into_iter()
+        .map(|c| CustomerFacts {
+            tag_ids: tags.remove(&c.id).unwrap_or_default(),
+            owner_departments: c.owner_id.and_then(|o| departments.get(&o).cloned()).unwrap_or_default(),
+            customer: c,
+        })
+        .collect())
 }
 
 fn join(j: Join, mut parts: impl Iterator<Item = bool>) -> bool {
