@@ -133,7 +133,8 @@ async fn the_sql_and_in_memory_paths_select_the_same_customers() {
     let a = app.admin().await;
     let db = &app.state.db;
     let scope = app.admin_scope();
-    let now = Utc::now().trunc_subsecs(0);
+    // Microseconds, as both databases keep them: sub-second times must compare right too.
+    let now = Utc::now().trunc_subsecs(6);
 
     // Two departments, three employees (one in both), four tags.
     let d1 = app.department(&a, "华东", &app.root_id()).await;
@@ -148,7 +149,9 @@ async fn the_sql_and_in_memory_paths_select_the_same_customers() {
     let tags: Vec<i64> =
         v["createCorpTagGroup"]["tags"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().parse().unwrap()).collect();
 
-    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]));
+    // A fixed seed keeps CI repeatable; `CONDITIONS_SEED=<n>` explores others.
+    let seed = std::env::var("CONDITIONS_SEED").ok().and_then(|s| s.parse::<u8>().ok()).unwrap_or(7);
+    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]));
     let seeds = proptest::collection::vec(customer_seed(), 60).new_tree(&mut runner).unwrap().current();
     for (i, (name, mobile, channel, gender, kind, added, contact, adders, owner, tagged)) in seeds.iter().enumerate() {
         let hours = |h: &Option<i64>| h.map(|h| now - Duration::hours(h));
