@@ -192,17 +192,181 @@ async fn the_sql_and_in_memory_paths_select_the_same_customers() {
         }
     }
 
-    // The facts the in-memory path reads, through the engine's own loader.
+    // Custom fields of each kind, valued for a random part of the customers.
+    use wecrm::custom_fields::{self as cf, FieldEntity, FieldOptionInput, FieldType};
+    let option = |label: &str| FieldOptionInput { id: None, label: label.into(), is_default: false, children: vec![] };
+    let mut custom = Vec::new();
+    for (name, ty) in [
+        ("备注", FieldType::SingleLineText),
+        ("等级", FieldType::Select),
+        ("兴趣", FieldType::MultiSelect),
+        ("预算", FieldType::Decimal),
+        ("生日", FieldType::Datetime),
+    ] {
+        let options = if ty.has_options() { vec![option("甲"), option("乙"), option("丙")] } else { vec![] };
+        let field = cf::service::create(
+            db,
+            &scope,
+            cf::service::NewField {
+                kind: FieldEntity::Customer,
+                name: name.into(),
+                field_type: ty,
+                enabled: true,
+                required: false,
+                options,
+            },
+        )
+        .await
+        .unwrap();
+        custom.push(field);
+    }
+    let option_ids = |f: &entity::custom_field::Model| -> Vec<String> {
+        serde_json::from_str::<Vec<cf::FieldOption>>(&f.options).unwrap().into_iter().map(|o| o.id).collect()
+    };
     let ids: Vec<i64> = scope.select::<entity::customer::Entity>().all(db).await.unwrap().into_iter().map(|c| c.id).collect();
+    let values =
+        proptest::collection::vec((0..6usize, 0..6usize, 0..2000i64, -3..4i64), ids.len()).new_tree(&mut runner).unwrap().current();
+    for (id, (text, pick, hours, n)) in ids.iter().zip(values) {
+        let (choices, several) = (option_ids(&custom[1]), option_ids(&custom[2]));
+        let given = [
+            (0, (text < 4).then(|| json!(NAMES[text]))),
+            (1, (pick < 3).then(|| json!(choices[pick]))),
+            (2, (pick > 0).then(|| json!(several[..pick.min(3)]))),
+            (3, (n != 0).then(|| json!(n as f64 / 2.0))),
+            (4, (hours % 3 != 0).then(|| json!((now - Duration::hours(hours)).to_rfc3339()))),
+        ];
+        for (i, value) in given {
+            let Some(value) = value else { continue };
+            let f = &custom[i];
+            let options: Vec<cf::FieldOption> = serde_json::from_str(&f.options).unwrap();
+            let stored = cf::validate_value(FieldType::parse(&f.field_type).unwrap(), &f.name, &options, &value, "v").unwrap();
+            entity::custom_field_value::Entity::insert(entity::custom_field_value::ActiveModel {
+                corp_id: Set(scope.corp_id()),
+                entity_kind: Set("CUSTOMER".into()),
+                entity_id: Set(*id),
+                field_id: Set(f.id),
+                value_json: Set(stored.json.to_string()),
+                value_text: Set(stored.text),
+                value_num: Set(stored.num),
+                ..Default::default()
+            })
+            .exec(db)
+            .await
+            .unwrap();
+        }
+    }
+
+    // The facts the in-memory path reads, through the engine's own loader.
     let facts = conditions::memory::facts(db, &scope, &ids).await.unwrap();
     assert_eq!(facts.len(), 60);
 
-    let trees = tree(condition(tags, owners, departments, now));
+    let select_ids = option_ids(&custom[1]);
+    let multi_ids = option_ids(&custom[2]);
+    let field = |i: usize| format!("custom:{}", custom[i].id);
+    let time = move |h: i64| json!((now - Duration::hours(h)).to_rfc3339());
+    let custom_conditions = prop_oneof![
+        (prop::sample::select(vec![Op::Eq, Op::Ne, Op::Contains, Op::NotContains, Op::IsEmpty, Op::IsNotEmpty]), 0..NAMES.len()).prop_map(
+            {
+                let f = field(0);
+                move |(op, t)| RawCondition {
+                    field: f.clone(),
+                    op,
+                    value: if matches!(op, Op::IsEmpty | Op::IsNotEmpty) { Value::Null } else { json!(NAMES[t]) },
+                }
+            }
+        ),
+        (
+            prop::sample::select(vec![Op::Eq, Op::Ne, Op::In, Op::NotIn, Op::IsEmpty, Op::IsNotEmpty]),
+            prop::sample::subsequence(select_ids.clone(), 1..=2)
+        )
+            .prop_map({
+                let f = field(1);
+                move |(op, ids)| RawCondition {
+                    field: f.clone(),
+                    op,
+                    value: match op {
+                        Op::In | Op::NotIn => json!(ids),
+                        Op::IsEmpty | Op::IsNotEmpty => Value::Null,
+                        _ => json!(ids[0]),
+                    },
+                }
+            }),
+        (
+            prop::sample::select(vec![Op::HasAny, Op::HasAll, Op::HasNone, Op::IsEmpty, Op::IsNotEmpty]),
+            prop::sample::subsequence(multi_ids.clone(), 1..=3)
+        )
+            .prop_map({
+                let f = field(2);
+                move |(op, ids)| RawCondition {
+                    field: f.clone(),
+                    op,
+                    value: if matches!(op, Op::IsEmpty | Op::IsNotEmpty) { Value::Null } else { json!(ids) },
+                }
+            }),
+        (
+            prop::sample::select(vec![
+                Op::Eq,
+                Op::Ne,
+                Op::Gt,
+                Op::Gte,
+                Op::Lt,
+                Op::Lte,
+                Op::Between,
+                Op::NotBetween,
+                Op::IsEmpty,
+                Op::IsNotEmpty
+            ]),
+            -3..4i64,
+            -3..4i64
+        )
+            .prop_map({
+                let f = field(3);
+                move |(op, a, b)| {
+                    let (a, b) = (a.min(b) as f64 / 2.0, a.max(b) as f64 / 2.0);
+                    let value = match op {
+                        Op::Between | Op::NotBetween => json!([a, b]),
+                        Op::IsEmpty | Op::IsNotEmpty => Value::Null,
+                        _ => json!(a),
+                    };
+                    RawCondition { field: f.clone(), op, value }
+                }
+            }),
+        (
+            prop::sample::select(vec![
+                Op::Gt,
+                Op::Gte,
+                Op::Lt,
+                Op::Lte,
+                Op::Between,
+                Op::NotBetween,
+                Op::WithinDays,
+                Op::NotWithinDays,
+                Op::IsEmpty,
+                Op::IsNotEmpty
+            ]),
+            0..2000i64,
+            0..2000i64,
+            0..90i64
+        )
+            .prop_map({
+                let f = field(4);
+                move |(op, a, b, days)| {
+                    let value = match op {
+                        Op::Between | Op::NotBetween => json!([time(a.max(b)), time(a.min(b))]),
+                        Op::WithinDays | Op::NotWithinDays => json!(days),
+                        Op::IsEmpty | Op::IsNotEmpty => Value::Null,
+                        _ => time(a),
+                    };
+                    RawCondition { field: f.clone(), op, value }
+                }
+            }),
+    ];
+    let trees = tree(prop_oneof![2 => condition(tags, owners, departments, now), 1 => custom_conditions].boxed());
     let backend = sea_orm::ConnectionTrait::get_database_backend(db);
     let (mut nonempty, mut partial) = (0, 0);
-    for case in 0..400 {
+    for case in 0..500 {
         let raw = trees.new_tree(&mut runner).unwrap().current();
-        let checked = conditions::check(Subject::Customer, &raw, "tree").unwrap_or_else(|e| panic!("case {case}: {raw:?}: {e:?}"));
+        let checked = conditions::check(Subject::Customer, &raw, "tree", &custom).unwrap_or_else(|e| panic!("case {case}: {raw:?}: {e:?}"));
         let by_sql: BTreeSet<i64> = scope
             .select::<entity::customer::Entity>()
             .filter(conditions::sql::condition(&scope, backend, &checked, now))
@@ -235,8 +399,23 @@ async fn the_catalogue_is_a_query_and_faulty_trees_name_their_path() {
     assert_eq!((&tags["type"], &tags["operators"]), (&json!("IDS"), &json!(["HAS_ANY", "HAS_ALL", "HAS_NONE"])));
     let v = a.clone().english().data("{conditionCatalogue{name label}}", json!({})).await;
     assert_eq!(v["conditionCatalogue"][0]["label"], "Name");
+    // The corp's custom fields follow, named custom:<id>, with their options.
+    let field = a
+        .data(
+            "mutation{createCustomField(input:{entity:CUSTOMER,name:\"等级\",fieldType:SELECT,options:[{label:\"A\"},{label:\"B\"}]}){id options{id label}}}",
+            json!({}),
+        )
+        .await["createCustomField"]
+        .clone();
+    let v = a.data("{conditionCatalogue{name label type operators options{id label}}}", json!({})).await;
+    let custom = v["conditionCatalogue"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(custom["name"], format!("custom:{}", field["id"].as_str().unwrap()));
+    assert_eq!((&custom["label"], &custom["type"], &custom["options"]), (&json!("等级"), &json!("CHOICE"), &field["options"]));
 
     let list = "query($t:ConditionTreeInput!){customers(filter:{tree:$t}){totalCount}}";
+    let option = field["options"][0]["id"].clone();
+    let v = a.data(list, json!({"t": {"items": [{"condition": {"field": custom["name"], "op": "EQ", "value": option}}]}})).await;
+    assert_eq!(v["customers"]["totalCount"], 0);
     for (tree, path) in [
         (json!({"items": [{"condition": {"field": "shoeSize", "op": "EQ", "value": "42"}}]}), "filter.tree.items.0.field"),
         (
@@ -249,6 +428,11 @@ async fn the_catalogue_is_a_query_and_faulty_trees_name_their_path() {
             "filter.tree.items.0.value",
         ),
         (json!({"items": [{"group": {"conditions": []}}]}), "filter.tree.items.0.conditions"),
+        (json!({"items": [{"condition": {"field": "custom:999999", "op": "EQ", "value": "x"}}]}), "filter.tree.items.0.field"),
+        (
+            json!({"items": [{"condition": {"field": format!("custom:{}", field["id"].as_str().unwrap()), "op": "EQ", "value": "no-such-option"}}]}),
+            "filter.tree.items.0.value",
+        ),
     ] {
         let (code, _, field) = a.error(list, json!({"t": tree})).await;
         assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some(path)), "{tree}");

@@ -65,9 +65,26 @@ pub enum FieldType {
     Ids,
 }
 
+/// How a custom field's stored value is read (its `value_text` / `value_num`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CustomKind {
+    /// Single- and multi-line text, phone: the text.
+    Text,
+    /// SELECT: the option id.
+    Choice,
+    /// MULTI_SELECT, CASCADE: option ids, stored as `,a,b,`.
+    Options,
+    /// INTEGER, DECIMAL: the number.
+    Number,
+    /// DATETIME: epoch seconds.
+    Time,
+}
+
 /// Which fact of the subject a field reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Key {
+    /// A custom field of the corp (`custom:<id>`).
+    Custom(i64, CustomKind),
     Name,
     Mobile,
     Channel,
@@ -100,6 +117,11 @@ const TIME_OPS: &[Op] =
     &[Op::Gt, Op::Gte, Op::Lt, Op::Lte, Op::Between, Op::NotBetween, Op::WithinDays, Op::NotWithinDays, Op::IsEmpty, Op::IsNotEmpty];
 const TAG_OPS: &[Op] = &[Op::HasAny, Op::HasAll, Op::HasNone];
 const OWNER_OPS: &[Op] = &[Op::In, Op::NotIn, Op::IsEmpty, Op::IsNotEmpty];
+const CUSTOM_TEXT_OPS: &[Op] = &[Op::Eq, Op::Ne, Op::Contains, Op::NotContains, Op::IsEmpty, Op::IsNotEmpty];
+const CUSTOM_CHOICE_OPS: &[Op] = &[Op::Eq, Op::Ne, Op::In, Op::NotIn, Op::IsEmpty, Op::IsNotEmpty];
+const CUSTOM_OPTIONS_OPS: &[Op] = &[Op::HasAny, Op::HasAll, Op::HasNone, Op::IsEmpty, Op::IsNotEmpty];
+const CUSTOM_NUMBER_OPS: &[Op] =
+    &[Op::Eq, Op::Ne, Op::Gt, Op::Gte, Op::Lt, Op::Lte, Op::Between, Op::NotBetween, Op::IsEmpty, Op::IsNotEmpty];
 
 /// Gender as WeCom reports it.
 pub const GENDERS: &[&str] = &["UNKNOWN", "MALE", "FEMALE"];
@@ -133,4 +155,20 @@ pub fn fields(subject: Subject) -> &'static [Field] {
 
 pub fn find(subject: Subject, name: &str) -> Option<Field> {
     fields(subject).iter().find(|f| f.name == name).copied()
+}
+
+/// The prefix naming a custom field in conditions: `custom:<id>`.
+pub const CUSTOM_PREFIX: &str = "custom:";
+
+/// How conditions read a custom field of a stored `field_type`, and its operators.
+pub fn custom(id: i64, field_type: &str) -> Option<Field> {
+    let (kind, ty, ops) = match field_type {
+        "SINGLE_LINE_TEXT" | "MULTI_LINE_TEXT" | "PHONE" => (CustomKind::Text, FieldType::Text, CUSTOM_TEXT_OPS),
+        "SELECT" => (CustomKind::Choice, FieldType::Choice, CUSTOM_CHOICE_OPS),
+        "MULTI_SELECT" | "CASCADE" => (CustomKind::Options, FieldType::Ids, CUSTOM_OPTIONS_OPS),
+        "INTEGER" | "DECIMAL" => (CustomKind::Number, FieldType::Number, CUSTOM_NUMBER_OPS),
+        "DATETIME" => (CustomKind::Time, FieldType::Time, TIME_OPS),
+        _ => return None,
+    };
+    Some(Field { key: Key::Custom(id, kind), name: "custom", label_zh: "", label_en: "", ty, ops, choices: None })
 }

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::{
     conditions::{catalogue, Join, Op, RawCondition, RawNode, RawTree, Subject},
+    custom_fields::{self, FieldEntity, FieldOption},
     error::Lang,
     graphql::{context::CtxExt, guard::LoggedIn},
 };
@@ -37,6 +38,8 @@ pub struct ConditionField {
     pub operators: Vec<Op>,
     /// A CHOICE field's values.
     pub choices: Option<Vec<String>>,
+    /// A custom field's options (SELECT, MULTI_SELECT, CASCADE): conditions take their ids.
+    pub options: Option<Vec<FieldOption>>,
 }
 
 /// One condition: `value` is a string, number, RFC 3339 time, or a list
@@ -96,32 +99,48 @@ pub struct ConditionQuery;
 
 #[Object]
 impl ConditionQuery {
-    /// The fields a subject's conditions may name, with their operators.
+    /// The fields a subject's conditions may name, with their operators: the
+    /// system's, then the corp's enabled custom fields (`custom:<id>`).
     #[graphql(guard = "LoggedIn")]
     async fn condition_catalogue(
         &self,
         ctx: &Context<'_>,
         #[graphql(default_with = "ConditionSubject::Customer")] subject: ConditionSubject,
-    ) -> Vec<ConditionField> {
+    ) -> async_graphql::Result<Vec<ConditionField>> {
         let subject = match subject {
             ConditionSubject::Customer => Subject::Customer,
         };
         let english = ctx.lang() == Lang::En;
-        catalogue::fields(subject)
+        let ty = |t: catalogue::FieldType| match t {
+            catalogue::FieldType::Text => ConditionFieldType::Text,
+            catalogue::FieldType::Choice => ConditionFieldType::Choice,
+            catalogue::FieldType::Number => ConditionFieldType::Number,
+            catalogue::FieldType::Time => ConditionFieldType::Time,
+            catalogue::FieldType::Ids => ConditionFieldType::Ids,
+        };
+        let mut out: Vec<ConditionField> = catalogue::fields(subject)
             .iter()
             .map(|f| ConditionField {
                 name: f.name.to_string(),
                 label: if english { f.label_en } else { f.label_zh }.to_string(),
-                ty: match f.ty {
-                    catalogue::FieldType::Text => ConditionFieldType::Text,
-                    catalogue::FieldType::Choice => ConditionFieldType::Choice,
-                    catalogue::FieldType::Number => ConditionFieldType::Number,
-                    catalogue::FieldType::Time => ConditionFieldType::Time,
-                    catalogue::FieldType::Ids => ConditionFieldType::Ids,
-                },
+                ty: ty(f.ty),
                 operators: f.ops.to_vec(),
                 choices: f.choices.map(|c| c.iter().map(|s| s.to_string()).collect()),
+                options: None,
             })
-            .collect()
+            .collect();
+        for m in custom_fields::service::list(ctx.db(), ctx.scope()?, FieldEntity::Customer, false).await? {
+            let Some(f) = catalogue::custom(m.id, &m.field_type) else { continue };
+            let options: Vec<FieldOption> = serde_json::from_str(&m.options).unwrap_or_default();
+            out.push(ConditionField {
+                name: format!("{}{}", catalogue::CUSTOM_PREFIX, m.id),
+                label: m.name,
+                ty: ty(f.ty),
+                operators: f.ops.to_vec(),
+                choices: None,
+                options: (!options.is_empty()).then_some(options),
+            });
+        }
+        Ok(out)
     }
 }

@@ -8,9 +8,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
 
-use super::{catalogue::Key, Cond, Join, Node, Op, Operand, Tree};
-use crate::{error::AppResult, tenancy::Scope};
-use entity::{customer, employee_department, follow_tag};
+use super::{
+    catalogue::{CustomKind, Key},
+    Cond, Join, Node, Op, Operand, Tree,
+};
+use crate::{custom_fields::FieldEntity, error::AppResult, tenancy::Scope};
+use entity::{custom_field_value, customer, employee_department, follow_tag};
 
 /// What the conditions read of one customer.
 #[derive(Clone, Debug)]
@@ -20,10 +23,15 @@ pub struct CustomerFacts {
     pub tag_ids: BTreeSet<i64>,
     /// The owner's departments.
     pub owner_departments: BTreeSet<i64>,
+    /// Custom field values by field.
+    pub custom: BTreeMap<i64, CustomValue>,
 }
 
+/// A custom field's stored text and number projections.
+pub type CustomValue = (Option<String>, Option<f64>);
+
 /// The facts of the customers with these ids that the caller's corp holds,
-/// in three statements whatever their number (an event may change many).
+/// in four statements whatever their number (an event may change many).
 pub async fn facts(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> AppResult<Vec<CustomerFacts>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -43,9 +51,20 @@ pub async fn facts(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> App
             departments.entry(m.employee_id).or_default().insert(m.department_id);
         }
     }
+    let mut custom: BTreeMap<i64, BTreeMap<i64, CustomValue>> = BTreeMap::new();
+    let values = scope
+        .select::<custom_field_value::Entity>()
+        .filter(custom_field_value::Column::EntityKind.eq(FieldEntity::Customer.as_str()))
+        .filter(custom_field_value::Column::EntityId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    for v in values {
+        custom.entry(v.entity_id).or_default().insert(v.field_id, (v.value_text, v.value_num));
+    }
     Ok(customers
         .into_iter()
         .map(|c| CustomerFacts {
+            custom: custom.remove(&c.id).unwrap_or_default(),
             tag_ids: tags.remove(&c.id).unwrap_or_default(),
             owner_departments: c.owner_id.and_then(|o| departments.get(&o).cloned()).unwrap_or_default(),
             customer: c,
@@ -133,6 +152,60 @@ fn ids(op: Op, have: &BTreeSet<i64>, operand: &Operand) -> bool {
     }
 }
 
+/// A time as a custom DATETIME value compares: epoch seconds.
+pub fn epoch(t: DateTime<Utc>) -> f64 {
+    t.timestamp() as f64 + f64::from(t.timestamp_subsec_nanos()) / 1e9
+}
+
+/// A custom field's value against a condition. An empty value (no row) is
+/// what negative operators also select, as for system fields.
+fn custom(kind: CustomKind, op: Op, value: Option<&CustomValue>, operand: &Operand, now: DateTime<Utc>) -> bool {
+    let text = value.and_then(|(t, _)| t.as_deref());
+    let num = value.and_then(|(_, n)| *n);
+    let has = |id: &String| text.is_some_and(|t| t.contains(&format!(",{id},")));
+    match (kind, op, operand) {
+        (CustomKind::Text, Op::IsEmpty, _) => text.is_none_or(str::is_empty),
+        (CustomKind::Text, Op::IsNotEmpty, _) => text.is_some_and(|t| !t.is_empty()),
+        (_, Op::IsEmpty, _) => value.is_none(),
+        (_, Op::IsNotEmpty, _) => value.is_some(),
+        (CustomKind::Text | CustomKind::Choice, op, operand) => self::text(op, text, operand),
+        (CustomKind::Options, Op::HasAny, Operand::Texts(ids)) => ids.iter().any(has),
+        (CustomKind::Options, Op::HasAll, Operand::Texts(ids)) => ids.iter().all(has),
+        (CustomKind::Options, Op::HasNone, Operand::Texts(ids)) => !ids.iter().any(has),
+        (CustomKind::Number, op, operand) => num.is_some_and(|n| number_f(op, n, operand)) || (op == Op::Ne && num.is_none()),
+        (CustomKind::Time, Op::NotWithinDays, Operand::Days(d)) => !num.is_some_and(|n| n >= epoch(now - Duration::days(*d))),
+        (CustomKind::Time, op, operand) => num.is_some_and(|n| time_f(op, n, operand, now)),
+        _ => false,
+    }
+}
+
+fn number_f(op: Op, n: f64, operand: &Operand) -> bool {
+    match (op, operand) {
+        (Op::Eq, Operand::Num(v)) => n == *v,
+        (Op::Ne, Operand::Num(v)) => n != *v,
+        (Op::Gt, Operand::Num(v)) => n > *v,
+        (Op::Gte, Operand::Num(v)) => n >= *v,
+        (Op::Lt, Operand::Num(v)) => n < *v,
+        (Op::Lte, Operand::Num(v)) => n <= *v,
+        (Op::Between, Operand::NumRange(a, b)) => *a <= n && n <= *b,
+        (Op::NotBetween, Operand::NumRange(a, b)) => n < *a || n > *b,
+        _ => false,
+    }
+}
+
+fn time_f(op: Op, n: f64, operand: &Operand, now: DateTime<Utc>) -> bool {
+    match (op, operand) {
+        (Op::Gt, Operand::Time(t)) => n > epoch(*t),
+        (Op::Gte, Operand::Time(t)) => n >= epoch(*t),
+        (Op::Lt, Operand::Time(t)) => n < epoch(*t),
+        (Op::Lte, Operand::Time(t)) => n <= epoch(*t),
+        (Op::Between, Operand::TimeRange(a, b)) => epoch(*a) <= n && n <= epoch(*b),
+        (Op::NotBetween, Operand::TimeRange(a, b)) => n < epoch(*a) || n > epoch(*b),
+        (Op::WithinDays, Operand::Days(d)) => n >= epoch(now - Duration::days(*d)),
+        _ => false,
+    }
+}
+
 /// The choice's stored number (see `catalogue::GENDERS` / `KINDS`).
 pub fn choice_number(key: Key, choice: &str) -> i64 {
     match (key, choice) {
@@ -156,6 +229,7 @@ pub fn choice_operand(key: Key, operand: &Operand) -> Operand {
 fn cond(c: &Cond, f: &CustomerFacts, now: DateTime<Utc>) -> bool {
     let cu = &f.customer;
     match c.field.key {
+        Key::Custom(id, kind) => custom(kind, c.op, f.custom.get(&id), &c.operand, now),
         Key::Name => text(c.op, Some(cu.name.as_str()), &c.operand),
         Key::Mobile => text(c.op, cu.mobile.as_deref(), &c.operand),
         Key::Channel => text(c.op, cu.channel.as_deref(), &c.operand),

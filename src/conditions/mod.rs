@@ -20,7 +20,12 @@ use serde_json::Value;
 
 pub use catalogue::{Field, FieldType, Join, Op, Subject};
 
-use crate::error::{AppError, AppResult, Msg};
+use crate::{
+    custom_fields::FieldOption,
+    error::{AppError, AppResult, Msg},
+};
+use catalogue::{CustomKind, Key};
+use entity::custom_field;
 
 /// One condition as a client wrote it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -58,6 +63,9 @@ pub enum Operand {
     Time(DateTime<Utc>),
     TimeRange(DateTime<Utc>, DateTime<Utc>),
     Days(i64),
+    /// A custom number (integer or decimal).
+    Num(f64),
+    NumRange(f64, f64),
 }
 
 /// A checked condition: a catalogue field, an operator it allows, a value of its shape.
@@ -136,7 +144,49 @@ fn operand(ty: FieldType, op: Op, v: &Value) -> Option<Operand> {
     })
 }
 
-fn check_cond(subject: Subject, raw: &RawCondition, path: &str) -> AppResult<Cond> {
+/// A custom field's operand; option ids must be the field's own.
+fn custom_operand(kind: CustomKind, op: Op, v: &Value, options: &[String]) -> Option<Operand> {
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    let option = |v: &Value| text(v).filter(|id| options.contains(id));
+    let num = |v: &Value| v.as_f64().filter(|n| n.is_finite());
+    Some(match (kind, op) {
+        (_, Op::IsEmpty | Op::IsNotEmpty) => Operand::None,
+        (CustomKind::Text, _) => Operand::Text(text(v).filter(|s| !s.is_empty())?),
+        (CustomKind::Choice, Op::Eq | Op::Ne) => Operand::Text(option(v)?),
+        (CustomKind::Choice, _) | (CustomKind::Options, _) => Operand::Texts(list(v, option)?),
+        (CustomKind::Number, Op::Between | Op::NotBetween) => pair(v, num).filter(|(a, b)| a <= b).map(|(a, b)| Operand::NumRange(a, b))?,
+        (CustomKind::Number, _) => Operand::Num(num(v)?),
+        (CustomKind::Time, op) => operand(FieldType::Time, op, v)?,
+    })
+}
+
+/// Every option id of a field's option tree.
+fn option_ids(options: &[FieldOption], out: &mut Vec<String>) {
+    for o in options {
+        out.push(o.id.clone());
+        option_ids(&o.children, out);
+    }
+}
+
+fn check_custom(raw: &RawCondition, path: &str, custom: &[custom_field::Model]) -> AppResult<Cond> {
+    let unknown = || bad(&format!("{path}.field"), UNKNOWN_FIELD);
+    let id: i64 = raw.field.strip_prefix(catalogue::CUSTOM_PREFIX).and_then(|i| i.parse().ok()).ok_or_else(unknown)?;
+    let model = custom.iter().find(|f| f.id == id).ok_or_else(unknown)?;
+    let field = catalogue::custom(id, &model.field_type).ok_or_else(unknown)?;
+    if !field.ops.contains(&raw.op) {
+        return Err(bad(&format!("{path}.op"), OP_UNSUPPORTED));
+    }
+    let Key::Custom(_, kind) = field.key else { return Err(unknown()) };
+    let mut options = Vec::new();
+    option_ids(&serde_json::from_str::<Vec<FieldOption>>(&model.options).unwrap_or_default(), &mut options);
+    let value = custom_operand(kind, raw.op, &raw.value, &options).ok_or_else(|| bad(&format!("{path}.value"), VALUE_INVALID))?;
+    Ok(Cond { field, op: raw.op, operand: value })
+}
+
+fn check_cond(subject: Subject, raw: &RawCondition, path: &str, custom: &[custom_field::Model]) -> AppResult<Cond> {
+    if raw.field.starts_with(catalogue::CUSTOM_PREFIX) {
+        return check_custom(raw, path, custom);
+    }
     let field = catalogue::find(subject, &raw.field).ok_or_else(|| bad(&format!("{path}.field"), UNKNOWN_FIELD))?;
     if !field.ops.contains(&raw.op) {
         return Err(bad(&format!("{path}.op"), OP_UNSUPPORTED));
@@ -155,9 +205,18 @@ fn check_cond(subject: Subject, raw: &RawCondition, path: &str) -> AppResult<Con
     Ok(Cond { field, op: raw.op, operand: value })
 }
 
-/// Checks a tree against the subject's catalogue; `path` names where it sits
-/// in the request (`filter.tree`), so refusals point at the faulty part.
-pub fn check(subject: Subject, raw: &RawTree, path: &str) -> AppResult<Tree> {
+/// Whether a tree names any custom field (then `check` needs the corp's).
+pub fn names_custom_fields(raw: &RawTree) -> bool {
+    raw.items.iter().any(|n| match n {
+        RawNode::Condition(c) => c.field.starts_with(catalogue::CUSTOM_PREFIX),
+        RawNode::Group { conditions, .. } => conditions.iter().any(|c| c.field.starts_with(catalogue::CUSTOM_PREFIX)),
+    })
+}
+
+/// Checks a tree against the subject's catalogue and `custom`, the corp's
+/// enabled custom fields of the subject; `path` names where it sits in the
+/// request (`filter.tree`), so refusals point at the faulty part.
+pub fn check(subject: Subject, raw: &RawTree, path: &str, custom: &[custom_field::Model]) -> AppResult<Tree> {
     if raw.items.len() > MAX_PARTS {
         return Err(bad(&format!("{path}.items"), TOO_MANY));
     }
@@ -165,7 +224,7 @@ pub fn check(subject: Subject, raw: &RawTree, path: &str) -> AppResult<Tree> {
     for (i, node) in raw.items.iter().enumerate() {
         let at = format!("{path}.items.{i}");
         items.push(match node {
-            RawNode::Condition(c) => Node::Cond(check_cond(subject, c, &at)?),
+            RawNode::Condition(c) => Node::Cond(check_cond(subject, c, &at, custom)?),
             RawNode::Group { join, conditions } => {
                 if conditions.is_empty() {
                     return Err(bad(&format!("{at}.conditions"), EMPTY_GROUP));
@@ -176,7 +235,7 @@ pub fn check(subject: Subject, raw: &RawTree, path: &str) -> AppResult<Tree> {
                 let checked = conditions
                     .iter()
                     .enumerate()
-                    .map(|(j, c)| check_cond(subject, c, &format!("{at}.conditions.{j}")))
+                    .map(|(j, c)| check_cond(subject, c, &format!("{at}.conditions.{j}"), custom))
                     .collect::<AppResult<Vec<_>>>()?;
                 Node::Group(*join, checked)
             }

@@ -2,7 +2,8 @@
 //! SQLite and PostgreSQL. Empty values follow one rule throughout: a
 //! negative condition (`NE`, `NOT_CONTAINS`, `NOT_IN`, `NOT_WITHIN_DAYS`)
 //! also selects rows whose field is empty, a positive one never does (so a
-//! condition and its negation split every customer in two). Substrings are
+//! condition and its negation split every customer in two; for a custom
+//! field, "empty" is "no value"). Substrings are
 //! case-sensitive (`instr` / `strpos`: SQLite's LIKE folds ASCII case and
 //! PostgreSQL's does not).
 
@@ -12,9 +13,13 @@ use sea_orm::{
     ColumnTrait, Condition, DbBackend,
 };
 
-use super::{catalogue::Key, memory::choice_operand, Cond, Join, Node, Op, Operand, Tree};
-use crate::tenancy::Scope;
-use entity::{customer, employee_department, follow_tag};
+use super::{
+    catalogue::{CustomKind, Key},
+    memory::{choice_operand, epoch},
+    Cond, Join, Node, Op, Operand, Tree,
+};
+use crate::{custom_fields::FieldEntity, tenancy::Scope};
+use entity::{custom_field_value, customer, employee_department, follow_tag};
 
 /// What `check` never lets through (an operator its field does not take).
 fn never() -> Condition {
@@ -141,9 +146,71 @@ fn owner(scope: &Scope, key: Key, op: Op, operand: &Operand) -> Condition {
     }
 }
 
+/// `customers.id IN` (or `NOT IN`) the customers whose value of a custom
+/// field meets `pred`: a negative condition is the positive one's complement,
+/// so customers without a value fall on its side.
+fn custom(scope: &Scope, backend: DbBackend, field_id: i64, kind: CustomKind, op: Op, operand: &Operand, now: DateTime<Utc>) -> Condition {
+    use custom_field_value::Column as V;
+    let rows = |pred: Condition| {
+        scope
+            .subquery::<custom_field_value::Entity>(V::EntityId)
+            .and_where(V::EntityKind.eq(FieldEntity::Customer.as_str()))
+            .and_where(V::FieldId.eq(field_id))
+            .cond_where(pred)
+            .to_owned()
+    };
+    let with = |pred: Condition| customer::Column::Id.in_subquery(rows(pred)).into_condition();
+    let without = |pred: Condition| customer::Column::Id.not_in_subquery(rows(pred)).into_condition();
+    let text = || Expr::col((custom_field_value::Entity, V::ValueText));
+    let holds = |needle: &str| {
+        let function = if backend == DbBackend::Postgres { "strpos" } else { "instr" };
+        Expr::expr(Func::cust(Alias::new(function)).arg(text()).arg(needle)).gt(0).into_condition()
+    };
+    let n = V::ValueNum;
+    match (kind, op, operand) {
+        (CustomKind::Text, Op::IsEmpty, _) => without(Condition::all().add(text().is_not_null()).add(text().ne(""))),
+        (CustomKind::Text, Op::IsNotEmpty, _) => with(Condition::all().add(text().is_not_null()).add(text().ne(""))),
+        (_, Op::IsEmpty, _) => without(Condition::all()),
+        (_, Op::IsNotEmpty, _) => with(Condition::all()),
+        (CustomKind::Text | CustomKind::Choice, Op::Eq, Operand::Text(t)) => with(text().eq(t.as_str()).into_condition()),
+        (CustomKind::Text | CustomKind::Choice, Op::Ne, Operand::Text(t)) => without(text().eq(t.as_str()).into_condition()),
+        (CustomKind::Text, Op::Contains, Operand::Text(t)) => with(holds(t)),
+        (CustomKind::Text, Op::NotContains, Operand::Text(t)) => without(holds(t)),
+        (CustomKind::Choice, Op::In, Operand::Texts(ts)) => with(text().is_in(ts.iter().map(String::as_str)).into_condition()),
+        (CustomKind::Choice, Op::NotIn, Operand::Texts(ts)) => without(text().is_in(ts.iter().map(String::as_str)).into_condition()),
+        (CustomKind::Options, Op::HasAny, Operand::Texts(ids)) => {
+            with(ids.iter().fold(Condition::any(), |acc, id| acc.add(holds(&format!(",{id},")))))
+        }
+        (CustomKind::Options, Op::HasAll, Operand::Texts(ids)) => {
+            ids.iter().fold(Condition::all(), |acc, id| acc.add(with(holds(&format!(",{id},")))))
+        }
+        (CustomKind::Options, Op::HasNone, Operand::Texts(ids)) => {
+            without(ids.iter().fold(Condition::any(), |acc, id| acc.add(holds(&format!(",{id},")))))
+        }
+        (CustomKind::Number, Op::Eq, Operand::Num(v)) => with(n.eq(*v).into_condition()),
+        (CustomKind::Number, Op::Ne, Operand::Num(v)) => without(n.eq(*v).into_condition()),
+        (CustomKind::Number, Op::Gt, Operand::Num(v)) => with(n.gt(*v).into_condition()),
+        (CustomKind::Number, Op::Gte, Operand::Num(v)) => with(n.gte(*v).into_condition()),
+        (CustomKind::Number, Op::Lt, Operand::Num(v)) => with(n.lt(*v).into_condition()),
+        (CustomKind::Number, Op::Lte, Operand::Num(v)) => with(n.lte(*v).into_condition()),
+        (CustomKind::Number, Op::Between, Operand::NumRange(a, b)) => with(Condition::all().add(n.gte(*a)).add(n.lte(*b))),
+        (CustomKind::Number, Op::NotBetween, Operand::NumRange(a, b)) => with(either(n.lt(*a), n.gt(*b))),
+        (CustomKind::Time, Op::Gt, Operand::Time(t)) => with(n.gt(epoch(*t)).into_condition()),
+        (CustomKind::Time, Op::Gte, Operand::Time(t)) => with(n.gte(epoch(*t)).into_condition()),
+        (CustomKind::Time, Op::Lt, Operand::Time(t)) => with(n.lt(epoch(*t)).into_condition()),
+        (CustomKind::Time, Op::Lte, Operand::Time(t)) => with(n.lte(epoch(*t)).into_condition()),
+        (CustomKind::Time, Op::Between, Operand::TimeRange(a, b)) => with(Condition::all().add(n.gte(epoch(*a))).add(n.lte(epoch(*b)))),
+        (CustomKind::Time, Op::NotBetween, Operand::TimeRange(a, b)) => with(either(n.lt(epoch(*a)), n.gt(epoch(*b)))),
+        (CustomKind::Time, Op::WithinDays, Operand::Days(d)) => with(n.gte(epoch(now - Duration::days(*d))).into_condition()),
+        (CustomKind::Time, Op::NotWithinDays, Operand::Days(d)) => without(n.gte(epoch(now - Duration::days(*d))).into_condition()),
+        _ => never(),
+    }
+}
+
 fn cond(scope: &Scope, backend: DbBackend, c: &Cond, now: DateTime<Utc>) -> Condition {
     use customer::Column as C;
     match c.field.key {
+        Key::Custom(id, kind) => custom(scope, backend, id, kind, c.op, &c.operand, now),
         Key::Name => text(backend, C::Name, c.op, &c.operand),
         Key::Mobile => text(backend, C::Mobile, c.op, &c.operand),
         Key::Channel => text(backend, C::Channel, c.op, &c.operand),

@@ -146,7 +146,11 @@ impl CustomerQuery {
         cond =
             cond.add(conditions::compile(db, scope, FieldEntity::Customer, customer::Column::Id, &self.conditions, system_column).await?);
         if let Some(raw) = &self.tree {
-            let tree = crate::conditions::check(crate::conditions::Subject::Customer, raw, "filter.tree")?;
+            let custom = match crate::conditions::names_custom_fields(raw) {
+                true => fields::list(db, scope, FieldEntity::Customer, false).await?,
+                false => Vec::new(),
+            };
+            let tree = crate::conditions::check(crate::conditions::Subject::Customer, raw, "filter.tree", &custom)?;
             cond = cond.add(crate::conditions::sql::condition(scope, db.get_database_backend(), &tree, Utc::now()));
         }
         Ok(cond)
