@@ -42,7 +42,6 @@ fn customer_seed() -> impl Strategy<Value = Seed> {
 fn condition(tags: Vec<i64>, owners: Vec<i64>, departments: Vec<i64>, now: DateTime<Utc>) -> BoxedStrategy<RawCondition> {
     let text_field = prop::sample::select(vec!["name", "mobile", "channel"]);
     let text_value = prop::sample::select([NAMES, CHANNELS, &["张", "lei", "Li"]].concat());
-    let time = move |h: i64| json!((now - Duration::hours(h)).to_rfc3339());
     let text = (
         text_field,
         prop::sample::select(vec![Op::Eq, Op::Ne, Op::Contains, Op::NotContains, Op::In, Op::NotIn, Op::IsEmpty, Op::IsNotEmpty]),
@@ -75,33 +74,7 @@ fn condition(tags: Vec<i64>, owners: Vec<i64>, departments: Vec<i64>, now: DateT
                 let value = if matches!(op, Op::Between | Op::NotBetween) { json!([a.min(b), a.max(b)]) } else { json!(a) };
                 RawCondition { field: "adderCount".into(), op, value }
             });
-    let times = (
-        prop::sample::select(vec!["addedAt", "lastContactAt"]),
-        prop::sample::select(vec![
-            Op::Gt,
-            Op::Gte,
-            Op::Lt,
-            Op::Lte,
-            Op::Between,
-            Op::NotBetween,
-            Op::WithinDays,
-            Op::NotWithinDays,
-            Op::IsEmpty,
-            Op::IsNotEmpty,
-        ]),
-        0..2000i64,
-        0..2000i64,
-        0..90i64,
-    )
-        .prop_map(move |(f, op, a, b, days)| {
-            let value = match op {
-                Op::Between | Op::NotBetween => json!([time(a.max(b)), time(a.min(b))]),
-                Op::WithinDays | Op::NotWithinDays => json!(days),
-                Op::IsEmpty | Op::IsNotEmpty => Value::Null,
-                _ => time(a),
-            };
-            RawCondition { field: f.into(), op, value }
-        });
+    let times = prop::sample::select(vec!["addedAt", "lastContactAt"]).prop_flat_map(move |f| time_condition(f.to_string(), now));
     let tag = (prop::sample::select(vec![Op::HasAny, Op::HasAll, Op::HasNone]), prop::sample::subsequence(tags.clone(), 1..=tags.len()))
         .prop_map(|(op, ids)| RawCondition { field: "tags".into(), op, value: json!(ids) });
     let owner = (
@@ -116,6 +89,22 @@ fn condition(tags: Vec<i64>, owners: Vec<i64>, departments: Vec<i64>, now: DateT
     let department = (prop::sample::select(vec![Op::In, Op::NotIn]), prop::sample::subsequence(departments.clone(), 1..=departments.len()))
         .prop_map(|(op, ids)| RawCondition { field: "ownerDepartment".into(), op, value: json!(ids) });
     prop_oneof![text, choice, number, times, tag, owner, department].boxed()
+}
+
+/// A time condition on `field` (system or custom), its times around `now`.
+fn time_condition(field: String, now: DateTime<Utc>) -> impl Strategy<Value = RawCondition> {
+    let time = move |h: i64| json!((now - Duration::hours(h)).to_rfc3339());
+    let ops =
+        vec![Op::Gt, Op::Gte, Op::Lt, Op::Lte, Op::Between, Op::NotBetween, Op::WithinDays, Op::NotWithinDays, Op::IsEmpty, Op::IsNotEmpty];
+    (prop::sample::select(ops), 0..2000i64, 0..2000i64, 0..90i64).prop_map(move |(op, a, b, days)| {
+        let value = match op {
+            Op::Between | Op::NotBetween => json!([time(a.max(b)), time(a.min(b))]),
+            Op::WithinDays | Op::NotWithinDays => json!(days),
+            Op::IsEmpty | Op::IsNotEmpty => Value::Null,
+            _ => time(a),
+        };
+        RawCondition { field: field.clone(), op, value }
+    })
 }
 
 fn tree(c: BoxedStrategy<RawCondition>) -> impl Strategy<Value = RawTree> {
@@ -263,7 +252,6 @@ async fn the_sql_and_in_memory_paths_select_the_same_customers() {
     let select_ids = option_ids(&custom[1]);
     let multi_ids = option_ids(&custom[2]);
     let field = |i: usize| format!("custom:{}", custom[i].id);
-    let time = move |h: i64| json!((now - Duration::hours(h)).to_rfc3339());
     let custom_conditions = prop_oneof![
         (prop::sample::select(vec![Op::Eq, Op::Ne, Op::Contains, Op::NotContains, Op::IsEmpty, Op::IsNotEmpty]), 0..NAMES.len()).prop_map(
             {
@@ -331,35 +319,7 @@ async fn the_sql_and_in_memory_paths_select_the_same_customers() {
                     RawCondition { field: f.clone(), op, value }
                 }
             }),
-        (
-            prop::sample::select(vec![
-                Op::Gt,
-                Op::Gte,
-                Op::Lt,
-                Op::Lte,
-                Op::Between,
-                Op::NotBetween,
-                Op::WithinDays,
-                Op::NotWithinDays,
-                Op::IsEmpty,
-                Op::IsNotEmpty
-            ]),
-            0..2000i64,
-            0..2000i64,
-            0..90i64
-        )
-            .prop_map({
-                let f = field(4);
-                move |(op, a, b, days)| {
-                    let value = match op {
-                        Op::Between | Op::NotBetween => json!([time(a.max(b)), time(a.min(b))]),
-                        Op::WithinDays | Op::NotWithinDays => json!(days),
-                        Op::IsEmpty | Op::IsNotEmpty => Value::Null,
-                        _ => time(a),
-                    };
-                    RawCondition { field: f.clone(), op, value }
-                }
-            }),
+        time_condition(field(4), now),
     ];
     let trees = tree(prop_oneof![2 => condition(tags, owners, departments, now), 1 => custom_conditions].boxed());
     let backend = sea_orm::ConnectionTrait::get_database_backend(db);
