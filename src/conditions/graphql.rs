@@ -23,7 +23,8 @@ pub enum ConditionFieldType {
     Number,
     /// RFC 3339 date-times; `WITHIN_DAYS` / `NOT_WITHIN_DAYS` take a number of days.
     Time,
-    /// Ids of tags, employees or departments.
+    /// Ids: of tags, employees or departments; a custom multi-choice or
+    /// cascade field's option ids (see `options`).
     Ids,
 }
 
@@ -36,7 +37,7 @@ pub struct ConditionField {
     #[graphql(name = "type")]
     pub ty: ConditionFieldType,
     pub operators: Vec<Op>,
-    /// A CHOICE field's values.
+    /// A system CHOICE field's values (a custom one's are its `options`' ids).
     pub choices: Option<Vec<String>>,
     /// A custom field's options (SELECT, MULTI_SELECT, CASCADE): conditions take their ids.
     pub options: Option<Vec<FieldOption>>,

@@ -84,6 +84,8 @@ pub fn matches(tree: &Tree, f: &CustomerFacts, now: DateTime<Utc>) -> bool {
     if tree.items.is_empty() {
         return true;
     }
+    // Microseconds, as the SQL path binds it.
+    let now = chrono::SubsecRound::trunc_subsecs(now, 6);
     join(
         tree.join,
         tree.items.iter().map(|n| match n {
@@ -152,9 +154,10 @@ fn ids(op: Op, have: &BTreeSet<i64>, operand: &Operand) -> bool {
     }
 }
 
-/// A time as a custom DATETIME value compares: epoch seconds.
+/// A time as a custom DATETIME value compares: whole epoch seconds, the
+/// precision its stored projection has.
 pub fn epoch(t: DateTime<Utc>) -> f64 {
-    t.timestamp() as f64 + f64::from(t.timestamp_subsec_nanos()) / 1e9
+    t.timestamp() as f64
 }
 
 /// A custom field's value against a condition. An empty value (no row) is

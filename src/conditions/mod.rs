@@ -89,13 +89,20 @@ pub struct Tree {
     pub items: Vec<Node>,
 }
 
-/// The most parts a tree (or a group) may have.
+/// The most conditions a whole tree may hold.
 pub const MAX_PARTS: usize = 50;
+/// The most values its lists may hold together, and one `HAS_ALL` list
+/// (each of its values is a subquery): bind parameters are finite.
+pub const MAX_VALUES: usize = 500;
+pub const MAX_HAS_ALL: usize = 20;
+/// The longest text a condition compares (a long text field's limit).
+const MAX_TEXT: usize = 2000;
 
 const UNKNOWN_FIELD: Msg = Msg::new("CONDITION_UNKNOWN_FIELD", "字段不存在", "Unknown field");
 const OP_UNSUPPORTED: Msg = Msg::new("OP_UNSUPPORTED", "该字段不支持此筛选方式", "This operator does not apply to the field");
 const VALUE_INVALID: Msg = Msg::new("CONDITION_VALUE_INVALID", "筛选条件的值不正确", "The condition's value does not fit its field");
-const TOO_MANY: Msg = Msg::new("CONDITION_TOO_MANY", "条件最多50个", "At most 50 conditions");
+const TOO_MANY: Msg =
+    Msg::new("CONDITION_TOO_MANY", "条件最多50个，列表值合计最多500个", "At most 50 conditions and 500 listed values in all");
 const EMPTY_GROUP: Msg = Msg::new("CONDITION_GROUP_EMPTY", "条件组不能为空", "A condition group needs a condition");
 
 fn bad(path: &str, msg: Msg) -> AppError {
@@ -106,8 +113,17 @@ fn int(v: &Value) -> Option<i64> {
     v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
 
+/// A time as both databases keep it: microseconds (PostgreSQL binds no
+/// finer), years 1900–9999 (SQLite compares times as text, which a fifth
+/// year digit would break), no leap second.
 fn time(v: &Value) -> Option<DateTime<Utc>> {
-    v.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|t| t.with_timezone(&Utc))
+    use chrono::{Datelike, SubsecRound, Timelike};
+    let t = v.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok())?.with_timezone(&Utc);
+    ((1900..=9999).contains(&t.year()) && t.nanosecond() < 1_000_000_000).then(|| t.trunc_subsecs(6))
+}
+
+fn text(v: &Value) -> Option<String> {
+    v.as_str().filter(|s| !s.is_empty() && s.chars().count() <= MAX_TEXT).map(str::to_string)
 }
 
 fn pair<T>(v: &Value, f: impl Fn(&Value) -> Option<T>) -> Option<(T, T)> {
@@ -128,10 +144,9 @@ fn list<T>(v: &Value, f: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
 /// The operand `op` needs on a field of type `ty`, read from `v`.
 fn operand(ty: FieldType, op: Op, v: &Value) -> Option<Operand> {
     use FieldType as T;
-    let text = |v: &Value| v.as_str().map(str::to_string);
     Some(match (ty, op) {
         (_, Op::IsEmpty | Op::IsNotEmpty) => Operand::None,
-        (T::Text, Op::Eq | Op::Ne | Op::Contains | Op::NotContains) => Operand::Text(text(v).filter(|s| !s.is_empty())?),
+        (T::Text, Op::Eq | Op::Ne | Op::Contains | Op::NotContains) => Operand::Text(text(v)?),
         (T::Text | T::Choice, Op::In | Op::NotIn) => Operand::Texts(list(v, text)?),
         (T::Choice, Op::Eq | Op::Ne) => Operand::Text(text(v)?),
         (T::Number, Op::Eq | Op::Ne | Op::Gt | Op::Gte | Op::Lt | Op::Lte) => Operand::Int(int(v)?),
@@ -146,12 +161,12 @@ fn operand(ty: FieldType, op: Op, v: &Value) -> Option<Operand> {
 
 /// A custom field's operand; option ids must be the field's own.
 fn custom_operand(kind: CustomKind, op: Op, v: &Value, options: &[String]) -> Option<Operand> {
-    let text = |v: &Value| v.as_str().map(str::to_string);
-    let option = |v: &Value| text(v).filter(|id| options.contains(id));
+    // Multi-choice values are stored as `,a,b,`: an id holding a comma could not be told apart.
+    let option = |v: &Value| text(v).filter(|id| options.contains(id) && !id.contains(','));
     let num = |v: &Value| v.as_f64().filter(|n| n.is_finite());
     Some(match (kind, op) {
         (_, Op::IsEmpty | Op::IsNotEmpty) => Operand::None,
-        (CustomKind::Text, _) => Operand::Text(text(v).filter(|s| !s.is_empty())?),
+        (CustomKind::Text, _) => Operand::Text(text(v)?),
         (CustomKind::Choice, Op::Eq | Op::Ne) => Operand::Text(option(v)?),
         (CustomKind::Choice, _) | (CustomKind::Options, _) => Operand::Texts(list(v, option)?),
         (CustomKind::Number, Op::Between | Op::NotBetween) => pair(v, num).filter(|(a, b)| a <= b).map(|(a, b)| Operand::NumRange(a, b))?,
@@ -171,7 +186,7 @@ fn option_ids(options: &[FieldOption], out: &mut Vec<String>) {
 fn check_custom(raw: &RawCondition, path: &str, custom: &[custom_field::Model]) -> AppResult<Cond> {
     let unknown = || bad(&format!("{path}.field"), UNKNOWN_FIELD);
     let id: i64 = raw.field.strip_prefix(catalogue::CUSTOM_PREFIX).and_then(|i| i.parse().ok()).ok_or_else(unknown)?;
-    let model = custom.iter().find(|f| f.id == id).ok_or_else(unknown)?;
+    let model = custom.iter().find(|f| f.id == id && f.enabled && f.entity_kind == "CUSTOMER").ok_or_else(unknown)?;
     let field = catalogue::custom(id, &model.field_type).ok_or_else(unknown)?;
     if !field.ops.contains(&raw.op) {
         return Err(bad(&format!("{path}.op"), OP_UNSUPPORTED));
@@ -217,20 +232,26 @@ pub fn names_custom_fields(raw: &RawTree) -> bool {
 /// enabled custom fields of the subject; `path` names where it sits in the
 /// request (`filter.tree`), so refusals point at the faulty part.
 pub fn check(subject: Subject, raw: &RawTree, path: &str, custom: &[custom_field::Model]) -> AppResult<Tree> {
-    if raw.items.len() > MAX_PARTS {
+    let conditions = raw
+        .items
+        .iter()
+        .map(|n| match n {
+            RawNode::Condition(_) => 1,
+            RawNode::Group { conditions, .. } => conditions.len(),
+        })
+        .sum::<usize>();
+    if conditions > MAX_PARTS {
         return Err(bad(&format!("{path}.items"), TOO_MANY));
     }
     let mut items = Vec::with_capacity(raw.items.len());
     for (i, node) in raw.items.iter().enumerate() {
-        let at = format!("{path}.items.{i}");
+        // Paths name the input as written: `items.0.condition.op`, `items.1.group.conditions.0.value`.
         items.push(match node {
-            RawNode::Condition(c) => Node::Cond(check_cond(subject, c, &at, custom)?),
+            RawNode::Condition(c) => Node::Cond(check_cond(subject, c, &format!("{path}.items.{i}.condition"), custom)?),
             RawNode::Group { join, conditions } => {
+                let at = format!("{path}.items.{i}.group");
                 if conditions.is_empty() {
                     return Err(bad(&format!("{at}.conditions"), EMPTY_GROUP));
-                }
-                if conditions.len() > MAX_PARTS {
-                    return Err(bad(&format!("{at}.conditions"), TOO_MANY));
                 }
                 let checked = conditions
                     .iter()
@@ -241,5 +262,25 @@ pub fn check(subject: Subject, raw: &RawTree, path: &str, custom: &[custom_field
             }
         });
     }
-    Ok(Tree { join: raw.join, items })
+    let tree = Tree { join: raw.join, items };
+    let conds = tree.items.iter().flat_map(|n| match n {
+        Node::Cond(c) => std::slice::from_ref(c),
+        Node::Group(_, cs) => cs.as_slice(),
+    });
+    let mut values = 0;
+    for c in conds {
+        let n = match &c.operand {
+            Operand::Texts(t) => t.len(),
+            Operand::Ints(i) => i.len(),
+            _ => 1,
+        };
+        if c.op == Op::HasAll && n > MAX_HAS_ALL {
+            return Err(bad(&format!("{path}.items"), TOO_MANY));
+        }
+        values += n;
+    }
+    if values > MAX_VALUES {
+        return Err(bad(&format!("{path}.items"), TOO_MANY));
+    }
+    Ok(tree)
 }

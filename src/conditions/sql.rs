@@ -38,6 +38,8 @@ pub fn condition(scope: &Scope, backend: DbBackend, tree: &Tree, now: DateTime<U
     if tree.items.is_empty() {
         return Condition::all();
     }
+    // PostgreSQL binds microseconds; the in-memory path truncates alike.
+    let now = chrono::SubsecRound::trunc_subsecs(now, 6);
     tree.items.iter().fold(level(tree.join), |acc, n| {
         acc.add(match n {
             Node::Cond(c) => cond(scope, backend, c, now),
