@@ -412,6 +412,22 @@ async fn the_catalogue_is_a_query_and_faulty_trees_name_their_path() {
         let (code, _, field) = a.error(list, json!({"t": tree})).await;
         assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some(path)), "{tree}");
     }
+    // A disabled field, and another corp's, are not there to filter by.
+    let named = |id: &Value| json!({"items": [{"condition": {"field": format!("custom:{}", id.as_str().unwrap()), "op": "IS_EMPTY"}}]});
+    app.provision("beta", 5).await;
+    let b = app.login_as("beta", "admin", crate::support::PASSWORD).await;
+    let (code, _, path) = b.error(list, json!({"t": named(&field["id"])})).await;
+    assert_eq!((code.as_str(), path.as_deref()), ("BAD_USER_INPUT", Some("filter.tree.items.0.condition.field")));
+    a.data("mutation($id:ID!){updateCustomField(input:{id:$id,enabled:false}){id}}", json!({"id": field["id"]})).await;
+    let (code, _, path) = a.error(list, json!({"t": named(&field["id"])})).await;
+    assert_eq!((code.as_str(), path.as_deref()), ("BAD_USER_INPUT", Some("filter.tree.items.0.condition.field")));
+    // Option ids are plain and unique: multi-choice values are stored as `,a,b,`.
+    for options in [json!([{"id": "a,b", "label": "甲"}]), json!([{"id": "x", "label": "甲"}, {"id": "x", "label": "乙"}])] {
+        let (code, _, path) = a
+            .error("mutation($o:[CustomFieldOptionInput!]!){createCustomField(input:{entity:CUSTOMER,name:\"兴趣\",fieldType:MULTI_SELECT,options:$o}){id}}", json!({"o": options}))
+            .await;
+        assert_eq!((code.as_str(), path.as_deref()), ("BAD_USER_INPUT", Some("options")), "{options}");
+    }
     // A node is a condition or a group, not both (GraphQL's @oneOf).
     let both = json!({"items": [{"condition": {"field": "name", "op": "EQ", "value": "x"}, "group": {"conditions": []}}]});
     assert_eq!(a.error(list, json!({"t": both})).await.0, "BAD_USER_INPUT");

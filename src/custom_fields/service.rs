@@ -39,6 +39,12 @@ pub struct FieldChanges {
     pub options: Option<Vec<FieldOptionInput>>,
 }
 
+const OPTION_ID_INVALID: Msg = Msg::new(
+    "CUSTOM_FIELD_OPTION_ID_INVALID",
+    "选项ID只能包含字母、数字、-和_（最多64个），且不能重复",
+    "Option ids are letters, digits, - and _ (at most 64), each used once",
+);
+
 fn validate_name(name: &str) -> AppResult<String> {
     let name = name.trim();
     let n = name.chars().count();
@@ -75,6 +81,23 @@ fn build_options(ty: FieldType, input: Vec<FieldOptionInput>) -> AppResult<Vec<F
     let options = convert(input, ty == FieldType::Cascade)?;
     if options.iter().filter(|o| o.is_default).count() > 1 {
         return Err(AppError::bad_input("options", ONE_DEFAULT));
+    }
+    // Values of multi-choice fields are stored as `,a,b,` and matched by id:
+    // ids are plain and unique across the whole tree.
+    fn ids<'a>(options: &'a [FieldOption], out: &mut Vec<&'a str>) {
+        for o in options {
+            out.push(&o.id);
+            ids(&o.children, out);
+        }
+    }
+    let mut all = Vec::new();
+    ids(&options, &mut all);
+    let plain = |id: &str| id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let count = all.len();
+    all.sort_unstable();
+    all.dedup();
+    if all.len() != count || !all.iter().all(|id| plain(id)) {
+        return Err(AppError::bad_input("options", OPTION_ID_INVALID));
     }
     Ok(options)
 }

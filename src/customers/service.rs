@@ -72,6 +72,8 @@ pub struct CustomerQuery {
     pub conditions: Vec<FieldCondition>,
     /// A tree of the condition engine (`crate::conditions`), AND-ed with the rest.
     pub tree: Option<RawTree>,
+    /// What WITHIN_DAYS and NOT_WITHIN_DAYS count back from (the app's clock).
+    pub now: DateTime<Utc>,
     pub order: CustomerOrder,
 }
 
@@ -151,7 +153,7 @@ impl CustomerQuery {
                 false => Vec::new(),
             };
             let tree = crate::conditions::check(crate::conditions::Subject::Customer, raw, "filter.tree", &custom)?;
-            cond = cond.add(crate::conditions::sql::condition(scope, db.get_database_backend(), &tree, Utc::now()));
+            cond = cond.add(crate::conditions::sql::condition(scope, db.get_database_backend(), &tree, self.now));
         }
         Ok(cond)
     }

@@ -71,7 +71,7 @@ pub struct CustomerFilter {
 }
 
 impl CustomerFilter {
-    fn into_query(self, order: CustomerOrder) -> Result<CustomerQuery, AppError> {
+    fn into_query(self, order: CustomerOrder, now: DateTime<Utc>) -> Result<CustomerQuery, AppError> {
         Ok(CustomerQuery {
             name: self.name,
             mobile: self.mobile,
@@ -89,6 +89,7 @@ impl CustomerFilter {
             tags_none: parse_ids(&self.tags_none, "filter.tagsNone")?,
             conditions: self.conditions,
             tree: self.tree.map(ConditionTreeInput::into_raw),
+            now,
             order,
         })
     }
@@ -168,7 +169,7 @@ impl CustomerQueryRoot {
     ) -> async_graphql::Result<Conn<Customer>> {
         let scope = ctx.scope()?;
         let page = Page::new(first, after)?;
-        let q = filter.unwrap_or_default().into_query(order_by)?;
+        let q = filter.unwrap_or_default().into_query(order_by, ctx.state().clock.now())?;
         let select = service::list(ctx.db(), scope, &q).await?;
         let (rows, total) = fetch_page(ctx.db(), select, page).await?;
         prefetch(ctx, &rows).await?;
