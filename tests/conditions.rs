@@ -416,6 +416,8 @@ async fn the_catalogue_is_a_query_and_faulty_trees_name_their_path() {
     let named = |id: &Value| json!({"items": [{"condition": {"field": format!("custom:{}", id.as_str().unwrap()), "op": "IS_EMPTY"}}]});
     app.provision("beta", 5).await;
     let b = app.login_as("beta", "admin", crate::support::PASSWORD).await;
+    let v = b.data("{conditionCatalogue{name}}", json!({})).await;
+    assert!(v["conditionCatalogue"].as_array().unwrap().iter().all(|f| !f["name"].as_str().unwrap().starts_with("custom:")), "{v}");
     let (code, _, path) = b.error(list, json!({"t": named(&field["id"])})).await;
     assert_eq!((code.as_str(), path.as_deref()), ("BAD_USER_INPUT", Some("filter.tree.items.0.condition.field")));
     a.data("mutation($id:ID!){updateCustomField(input:{id:$id,enabled:false}){id}}", json!({"id": field["id"]})).await;

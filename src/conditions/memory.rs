@@ -109,16 +109,25 @@ fn text(op: Op, value: Option<&str>, operand: &Operand) -> bool {
     }
 }
 
+/// `value op x` for the comparing operators; `BETWEEN` / `NOT_BETWEEN` against `[x, y]`.
+fn compare<T: PartialOrd>(op: Op, value: T, x: T, y: Option<T>) -> bool {
+    match (op, y) {
+        (Op::Eq, _) => value == x,
+        (Op::Ne, _) => value != x,
+        (Op::Gt, _) => value > x,
+        (Op::Gte, _) => value >= x,
+        (Op::Lt, _) => value < x,
+        (Op::Lte, _) => value <= x,
+        (Op::Between, Some(y)) => x <= value && value <= y,
+        (Op::NotBetween, Some(y)) => value < x || value > y,
+        _ => false,
+    }
+}
+
 fn number(op: Op, value: i64, operand: &Operand) -> bool {
     match (op, operand) {
-        (Op::Eq, Operand::Int(n)) => value == *n,
-        (Op::Ne, Operand::Int(n)) => value != *n,
-        (Op::Gt, Operand::Int(n)) => value > *n,
-        (Op::Gte, Operand::Int(n)) => value >= *n,
-        (Op::Lt, Operand::Int(n)) => value < *n,
-        (Op::Lte, Operand::Int(n)) => value <= *n,
-        (Op::Between, Operand::IntRange(a, b)) => (*a..=*b).contains(&value),
-        (Op::NotBetween, Operand::IntRange(a, b)) => !(*a..=*b).contains(&value),
+        (_, Operand::Int(n)) => compare(op, value, *n, None),
+        (_, Operand::IntRange(a, b)) => compare(op, value, *a, Some(*b)),
         (Op::In, Operand::Ints(ns)) => ns.contains(&value),
         (Op::NotIn, Operand::Ints(ns)) => !ns.contains(&value),
         _ => false,
@@ -183,28 +192,18 @@ fn custom(kind: CustomKind, op: Op, value: Option<&CustomValue>, operand: &Opera
 }
 
 fn number_f(op: Op, n: f64, operand: &Operand) -> bool {
-    match (op, operand) {
-        (Op::Eq, Operand::Num(v)) => n == *v,
-        (Op::Ne, Operand::Num(v)) => n != *v,
-        (Op::Gt, Operand::Num(v)) => n > *v,
-        (Op::Gte, Operand::Num(v)) => n >= *v,
-        (Op::Lt, Operand::Num(v)) => n < *v,
-        (Op::Lte, Operand::Num(v)) => n <= *v,
-        (Op::Between, Operand::NumRange(a, b)) => *a <= n && n <= *b,
-        (Op::NotBetween, Operand::NumRange(a, b)) => n < *a || n > *b,
+    match operand {
+        Operand::Num(v) => compare(op, n, *v, None),
+        Operand::NumRange(a, b) => compare(op, n, *a, Some(*b)),
         _ => false,
     }
 }
 
 fn time_f(op: Op, n: f64, operand: &Operand, now: DateTime<Utc>) -> bool {
     match (op, operand) {
-        (Op::Gt, Operand::Time(t)) => n > epoch(*t),
-        (Op::Gte, Operand::Time(t)) => n >= epoch(*t),
-        (Op::Lt, Operand::Time(t)) => n < epoch(*t),
-        (Op::Lte, Operand::Time(t)) => n <= epoch(*t),
-        (Op::Between, Operand::TimeRange(a, b)) => epoch(*a) <= n && n <= epoch(*b),
-        (Op::NotBetween, Operand::TimeRange(a, b)) => n < epoch(*a) || n > epoch(*b),
         (Op::WithinDays, Operand::Days(d)) => n >= epoch(now - Duration::days(*d)),
+        (_, Operand::Time(t)) => compare(op, n, epoch(*t), None),
+        (_, Operand::TimeRange(a, b)) => compare(op, n, epoch(*a), Some(epoch(*b))),
         _ => false,
     }
 }

@@ -175,14 +175,6 @@ fn custom_operand(kind: CustomKind, op: Op, v: &Value, options: &[String]) -> Op
     })
 }
 
-/// Every option id of a field's option tree.
-fn option_ids(options: &[FieldOption], out: &mut Vec<String>) {
-    for o in options {
-        out.push(o.id.clone());
-        option_ids(&o.children, out);
-    }
-}
-
 fn check_custom(raw: &RawCondition, path: &str, custom: &[custom_field::Model]) -> AppResult<Cond> {
     let unknown = || bad(&format!("{path}.field"), UNKNOWN_FIELD);
     let id: i64 = raw.field.strip_prefix(catalogue::CUSTOM_PREFIX).and_then(|i| i.parse().ok()).ok_or_else(unknown)?;
@@ -192,8 +184,8 @@ fn check_custom(raw: &RawCondition, path: &str, custom: &[custom_field::Model]) 
         return Err(bad(&format!("{path}.op"), OP_UNSUPPORTED));
     }
     let Key::Custom(_, kind) = field.key else { return Err(unknown()) };
-    let mut options = Vec::new();
-    option_ids(&serde_json::from_str::<Vec<FieldOption>>(&model.options).unwrap_or_default(), &mut options);
+    let tree = serde_json::from_str::<Vec<FieldOption>>(&model.options).unwrap_or_default();
+    let options: Vec<String> = FieldOption::ids(&tree).into_iter().map(str::to_string).collect();
     let value = custom_operand(kind, raw.op, &raw.value, &options).ok_or_else(|| bad(&format!("{path}.value"), VALUE_INVALID))?;
     Ok(Cond { field, op: raw.op, operand: value })
 }

@@ -56,9 +56,10 @@ fn either(a: impl IntoCondition, b: impl IntoCondition) -> Condition {
     Condition::any().add(a).add(b)
 }
 
-fn holds(backend: DbBackend, c: customer::Column, needle: &str) -> SimpleExpr {
+/// `haystack` holds `needle`, case-sensitively on both databases.
+fn holds(backend: DbBackend, haystack: Expr, needle: &str) -> SimpleExpr {
     let function = if backend == DbBackend::Postgres { "strpos" } else { "instr" };
-    Expr::expr(Func::cust(Alias::new(function)).arg(col(c)).arg(needle)).gt(0)
+    Expr::expr(Func::cust(Alias::new(function)).arg(haystack).arg(needle)).gt(0)
 }
 
 fn text(backend: DbBackend, c: customer::Column, op: Op, operand: &Operand) -> Condition {
@@ -66,8 +67,8 @@ fn text(backend: DbBackend, c: customer::Column, op: Op, operand: &Operand) -> C
     match (op, operand) {
         (Op::Eq, Operand::Text(t)) => col(c).eq(t.as_str()).into_condition(),
         (Op::Ne, Operand::Text(t)) => either(col(c).ne(t.as_str()), null()),
-        (Op::Contains, Operand::Text(t)) => holds(backend, c, t).into_condition(),
-        (Op::NotContains, Operand::Text(t)) => either(holds(backend, c, t).not(), null()),
+        (Op::Contains, Operand::Text(t)) => holds(backend, col(c), t).into_condition(),
+        (Op::NotContains, Operand::Text(t)) => either(holds(backend, col(c), t).not(), null()),
         (Op::In, Operand::Texts(ts)) => col(c).is_in(ts.iter().map(String::as_str)).into_condition(),
         (Op::NotIn, Operand::Texts(ts)) => either(col(c).is_not_in(ts.iter().map(String::as_str)), null()),
         (Op::IsEmpty, _) => either(null(), col(c).eq("")),
@@ -164,10 +165,7 @@ fn custom(scope: &Scope, backend: DbBackend, field_id: i64, kind: CustomKind, op
     let with = |pred: Condition| customer::Column::Id.in_subquery(rows(pred)).into_condition();
     let without = |pred: Condition| customer::Column::Id.not_in_subquery(rows(pred)).into_condition();
     let text = || Expr::col((custom_field_value::Entity, V::ValueText));
-    let holds = |needle: &str| {
-        let function = if backend == DbBackend::Postgres { "strpos" } else { "instr" };
-        Expr::expr(Func::cust(Alias::new(function)).arg(text()).arg(needle)).gt(0).into_condition()
-    };
+    let holds = |needle: &str| holds(backend, text(), needle).into_condition();
     let n = V::ValueNum;
     match (kind, op, operand) {
         (CustomKind::Text, Op::IsEmpty, _) => without(Condition::all().add(text().is_not_null()).add(text().ne(""))),

@@ -84,14 +84,7 @@ fn build_options(ty: FieldType, input: Vec<FieldOptionInput>) -> AppResult<Vec<F
     }
     // Values of multi-choice fields are stored as `,a,b,` and matched by id:
     // ids are plain and unique across the whole tree.
-    fn ids<'a>(options: &'a [FieldOption], out: &mut Vec<&'a str>) {
-        for o in options {
-            out.push(&o.id);
-            ids(&o.children, out);
-        }
-    }
-    let mut all = Vec::new();
-    ids(&options, &mut all);
+    let mut all = FieldOption::ids(&options);
     let plain = |id: &str| id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     let count = all.len();
     all.sort_unstable();

@@ -73,6 +73,13 @@ pub struct FieldOption {
     pub children: Vec<FieldOption>,
 }
 
+impl FieldOption {
+    /// Every option id of a tree of options, parents before children.
+    pub fn ids(options: &[FieldOption]) -> Vec<&str> {
+        options.iter().flat_map(|o| std::iter::once(o.id.as_str()).chain(Self::ids(&o.children))).collect()
+    }
+}
+
 #[derive(InputObject, Clone, Debug)]
 #[graphql(name = "CustomFieldOptionInput")]
 pub struct FieldOptionInput {
