@@ -11,6 +11,7 @@
 //!   module, thin over the area's services.
 //! - **L3 `app`**: the composition root (state, schema roots, job registry
 //!   and runner, router and transports, the demo).
+#![recursion_limit = "256"]
 
 // L0: infrastructure
 pub mod bus;
@@ -38,7 +39,9 @@ pub mod conditions;
 pub mod corp_tags;
 pub mod custom_fields;
 pub mod customers;
+pub mod data_centre;
 pub mod files;
+pub mod leads;
 pub mod materials;
 pub mod ops;
 pub mod org;

@@ -341,7 +341,7 @@ async fn the_sql_and_in_memory_paths_select_the_same_customers() {
             .map(|c| c.id)
             .collect();
         let in_memory: BTreeSet<i64> =
-            facts.iter().filter(|f| conditions::memory::matches(&checked, f, now)).map(|f| f.customer.id).collect();
+            facts.iter().filter(|f| conditions::memory::matches(&checked, *f, now)).map(|f| f.customer.id).collect();
         assert_eq!(by_sql, in_memory, "case {case}: {raw:?}");
         nonempty += usize::from(!by_sql.is_empty());
         partial += usize::from(!by_sql.is_empty() && by_sql.len() < 60);

@@ -25,6 +25,8 @@ mod foreign_keys;
 mod http_protocol;
 mod inbox;
 mod jobs;
+mod lead_import;
+mod leads;
 mod marketing;
 mod materials;
 mod probes;

@@ -573,3 +573,59 @@ async fn files_of_another_corp_answer_nothing() {
     let moved = app.url(&format!("/{path}")).replace(&alpha, &format!("corp={}&", beta.corp.id));
     assert_eq!(http.get(&moved).send().await.unwrap().status(), 403);
 }
+
+#[tokio::test]
+async fn leads_rules_and_transfers_of_another_corp_answer_nothing() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    let lead = crate::leads::lead(&a, json!({"name": "A-Lead", "mobile": "13800000077", "company": "A-Company"})).await["id"].clone();
+    let seller = app.employee(&a, "a-seller", &[app.root_id()], &[app.basic_role_id()]).await;
+    let rule = a
+        .data(
+            "mutation($i:LeadRuleInput!){createLeadRule(input:$i){id}}",
+            json!({"i": {"name": "A-Rule", "employeeIds": [seller], "conditions": {"items": [{"condition": {"field": "channel", "op": "EQ", "value": "A-Channel"}}]}}}),
+        )
+        .await["createLeadRule"]["id"]
+        .clone();
+    let file = crate::uploads::uploaded(&a, "FILE", "a.csv", "线索名称\nA-Imported\n".as_bytes().to_vec()).await;
+    let transfer = a.data("mutation($f:ID!){importLeads(fileId:$f){id}}", json!({"f": file["id"]})).await["importLeads"]["id"].clone();
+
+    app.provision("beta", 5).await;
+    let b = app.login_as("beta", "admin", PASSWORD).await;
+    let v = b
+        .data(
+            "{leads(first:100){totalCount edges{node{name}}} discarded: leads(filter:{status:DISCARDED}){totalCount} leadRules{name} \
+             dataTransfers(direction:IMPORT){totalCount}}",
+            json!({}),
+        )
+        .await;
+    let text = v.to_string();
+    for secret in ["A-Lead", "A-Rule", "A-Imported"] {
+        assert!(!text.contains(secret), "{secret} leaked into {text}");
+    }
+    assert_eq!(v["leads"]["totalCount"], 0);
+    let b_seller = b.data("{me{id}}", json!({})).await["me"]["id"].clone();
+    for (q, vars) in [
+        ("query($id:ID!){lead(id:$id){name}}", json!({"id": lead})),
+        ("mutation($id:ID!){updateLead(id:$id,input:{name:\"x\"}){id}}", json!({"id": lead})),
+        ("mutation($id:ID!){discardLeads(ids:[$id]){id}}", json!({"id": lead})),
+        ("mutation($id:ID!){restoreLeads(ids:[$id]){id}}", json!({"id": lead})),
+        ("mutation($id:ID!){deleteLeads(ids:[$id]){id}}", json!({"id": lead})),
+        ("mutation($id:ID!){tagLeads(ids:[$id],addTagIds:[],removeTagIds:[]){id}}", json!({"id": lead})),
+        ("mutation($id:ID!,$e:ID!){assignLeads(input:{ids:[$id],employeeIds:[$e]}){id}}", json!({"id": lead, "e": b_seller})),
+        ("mutation($id:ID!){updateLeadRule(id:$id,input:{name:\"x\",conditions:{items:[]},employeeIds:[]}){id}}", json!({"id": rule})),
+        ("mutation($id:ID!){deleteLeadRule(id:$id){id}}", json!({"id": rule})),
+        ("query($id:ID!){dataTransfer(id:$id){id}}", json!({"id": transfer})),
+        ("mutation($id:ID!){importLeads(fileId:$id){id}}", json!({"id": file["id"]})),
+    ] {
+        assert_eq!(b.error(q, vars).await.0, "NOT_FOUND", "{q}");
+    }
+    // Another corp's employees are no targets.
+    let own = crate::leads::lead(&b, json!({"name": "B-Lead"})).await["id"].clone();
+    let (code, _, _) =
+        b.error("mutation($id:ID!,$e:ID!){assignLeads(input:{ids:[$id],employeeIds:[$e]}){id}}", json!({"id": own, "e": seller})).await;
+    assert_eq!(code, "BAD_USER_INPUT");
+    // The corp's own lead is untouched.
+    let v = a.data("query($id:ID!){lead(id:$id){name status}}", json!({"id": lead})).await;
+    assert_eq!(v["lead"], json!({"name": "A-Lead", "status": "ACTIVE"}));
+}

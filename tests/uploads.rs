@@ -74,7 +74,7 @@ async fn stored(app: &TestApp) -> (u64, usize) {
 }
 
 /// `path?query` of an absolute link, to request it from the test server.
-fn local(app: &TestApp, link: &str) -> String {
+pub fn local(app: &TestApp, link: &str) -> String {
     let path = link.splitn(4, '/').nth(3).unwrap();
     app.url(&format!("/{path}"))
 }

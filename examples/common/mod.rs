@@ -25,6 +25,11 @@ pub fn err(e: wecrm::error::AppError) -> anyhow::Error {
 /// A fresh app (SQLite under the temp dir, or `DATABASE_URL`; Redis when `REDIS_URL` is set) with no job
 /// workers, and the bench corp with `seats` seats. Remove the directory after.
 pub async fn bench_app(seats: i32) -> anyhow::Result<(App, Provisioned, std::path::PathBuf)> {
+    bench_app_with(seats, |_| {}).await
+}
+
+/// [`bench_app`] with the config changed by `tweak` (job workers, say).
+pub async fn bench_app_with(seats: i32, tweak: impl FnOnce(&mut Config)) -> anyhow::Result<(App, Provisioned, std::path::PathBuf)> {
     let mut config = Config::default();
     let dir = std::env::temp_dir().join(format!("wecrm-bench-{}", uuid::Uuid::new_v4().simple()));
     config.database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db?mode=rwc", dir.display())).into();
@@ -34,6 +39,7 @@ pub async fn bench_app(seats: i32) -> anyhow::Result<(App, Provisioned, std::pat
     config.master_key = Some(MasterKey::generate().1.into());
     config.job_workers = 0;
     config.log_filter = "warn".into();
+    tweak(&mut config);
     let state = App::build(config, None).await?;
     let p = platform::create(
         &state.db,

@@ -22,6 +22,7 @@ mod m20261206_000017_knowledge_base;
 mod m20261206_000018_folder_radar;
 mod m20261207_000019_marketing_radar;
 mod m20261207_000020_material_files;
+mod m20261207_000021_leads;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000018_folder_radar::Migration),
             Box::new(m20261207_000019_marketing_radar::Migration),
             Box::new(m20261207_000020_material_files::Migration),
+            Box::new(m20261207_000021_leads::Migration),
         ]
     }
 }

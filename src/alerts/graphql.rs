@@ -21,6 +21,7 @@ use crate::{
         graphql::objects::CustomerGroup,
         graphql::{crm_loader, Customer},
     },
+    data_centre::graphql::TransferAlertDetail,
     graphql::{
         connection::{connection, fetch_page, id, Conn, Page},
         context::CtxExt,
@@ -76,6 +77,11 @@ impl Alert {
     async fn timeout(&self) -> Option<TimeoutAlertDetail> {
         (self.0.category == AlertCategory::Timeout.as_str()).then(|| serde_json::from_value(self.0.payload.clone()).unwrap_or_default())
     }
+    /// An import's or export's progress (NOTICE of kind IMPORT or EXPORT).
+    async fn transfer(&self) -> Option<TransferAlertDetail> {
+        (self.0.category == AlertCategory::Notice.as_str() && matches!(self.0.kind.as_str(), "IMPORT" | "EXPORT"))
+            .then(|| serde_json::from_value(self.0.payload.clone()).unwrap_or_default())
+    }
     async fn sensitive(&self) -> Option<SensitiveAlertDetail> {
         (self.0.category == AlertCategory::Sensitive.as_str()).then(|| serde_json::from_value(self.0.payload.clone()).unwrap_or_default())
     }
@@ -113,7 +119,8 @@ impl AlertSubscription {
     async fn sensitive_alerts(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = Alert>> {
         alerts_of(ctx, AlertCategory::Sensitive)
     }
-    /// Work notices for me: follow-up mentions and reminders (REMINDER_MENTION, REMINDER_DUE), work-order progress.
+    /// Work notices for me: follow-up mentions and reminders (REMINDER_MENTION, REMINDER_DUE), work-order progress,
+    /// lead assignments (LEAD_ASSIGNED), imports' and exports' progress (IMPORT, EXPORT: the same alert again as it moves).
     #[graphql(guard = "LoggedIn")]
     async fn notices(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = Alert>> {
         alerts_of(ctx, AlertCategory::Notice)

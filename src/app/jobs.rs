@@ -1,9 +1,9 @@
 //! The job registry: every area adds its kinds and schedules.
 
 use crate::{
-    alerts, archive, customers,
+    alerts, archive, customers, data_centre,
     jobs::{maintenance::MaintenanceJob, JobRegistry},
-    materials, org, wecom_sync,
+    leads, materials, org, wecom_sync,
 };
 
 pub fn registry() -> JobRegistry {
@@ -17,5 +17,7 @@ pub fn registry() -> JobRegistry {
     let registry = customers::jobs(registry);
     let registry = alerts::jobs(registry);
     let registry = materials::jobs(registry);
+    let registry = data_centre::jobs(registry);
+    let registry = leads::jobs(registry);
     archive::jobs(registry)
 }

@@ -66,6 +66,8 @@ pub struct QueryRoot(
     crate::materials::graphql::radar::RadarQuery,
     crate::materials::graphql::toolbox::ToolboxQuery,
     crate::conditions::graphql::ConditionQuery,
+    crate::data_centre::graphql::DataCentreQuery,
+    crate::leads::graphql::LeadQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -92,6 +94,7 @@ pub struct MutationRoot(
     crate::materials::graphql::radar::RadarMutation,
     crate::materials::graphql::toolbox::ToolboxMutation,
     crate::files::graphql::FilesMutation,
+    crate::leads::graphql::LeadMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -131,6 +134,15 @@ pub fn insert_request_data(data: &mut Data, app: &AppState, rctx: RequestCtx) {
     }
     data.insert(DataLoader::with_cache(
         crate::materials::graphql::loaders::MaterialLoader { db: app.db.clone(), scope: material_scope },
+        tokio::spawn,
+        HashMapCache::default(),
+    ));
+    let lead_scope = std::sync::OnceLock::new();
+    if let Some(a) = &rctx.auth {
+        let _ = lead_scope.set(a.scope.clone());
+    }
+    data.insert(DataLoader::with_cache(
+        crate::leads::graphql::loaders::LeadLoader { db: app.db.clone(), scope: lead_scope },
         tokio::spawn,
         HashMapCache::default(),
     ));

@@ -51,6 +51,8 @@ pub enum Op {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Subject {
     Customer,
+    /// Leads, for auto-assignment rules (CFG-12); evaluated in memory only.
+    Lead,
 }
 
 /// A field's value shape, which decides its operators and operands.
@@ -96,6 +98,11 @@ pub enum Key {
     Tags,
     Owner,
     OwnerDepartment,
+    // Leads only.
+    Company,
+    Position,
+    CreatedAt,
+    LastFollowUpAt,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,10 +153,23 @@ const CUSTOMER: &[Field] = &[
     field(Key::OwnerDepartment, "ownerDepartment", "跟进人所在部门", "Owner's department", FieldType::Ids, &[Op::In, Op::NotIn]),
 ];
 
+const LEAD: &[Field] = &[
+    field(Key::Name, "name", "线索名称", "Name", FieldType::Text, TEXT_OPS),
+    field(Key::Mobile, "mobile", "手机号", "Mobile", FieldType::Text, TEXT_OPS),
+    field(Key::Channel, "channel", "渠道", "Channel", FieldType::Text, TEXT_OPS),
+    field(Key::Company, "company", "公司", "Company", FieldType::Text, TEXT_OPS),
+    field(Key::Position, "position", "职位", "Position", FieldType::Text, TEXT_OPS),
+    Field { choices: Some(GENDERS), ..field(Key::Gender, "gender", "性别", "Gender", FieldType::Choice, CHOICE_OPS) },
+    field(Key::CreatedAt, "createdAt", "创建时间", "Created at", FieldType::Time, TIME_OPS),
+    field(Key::LastFollowUpAt, "lastFollowUpAt", "最近跟进时间", "Last follow-up", FieldType::Time, TIME_OPS),
+    field(Key::Tags, "tags", "标签", "Tags", FieldType::Ids, TAG_OPS),
+];
+
 /// Every field of a subject, in catalogue order.
 pub fn fields(subject: Subject) -> &'static [Field] {
     match subject {
         Subject::Customer => CUSTOMER,
+        Subject::Lead => LEAD,
     }
 }
 

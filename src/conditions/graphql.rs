@@ -14,6 +14,8 @@ use crate::{
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum ConditionSubject {
     Customer,
+    /// Lead fields, for auto-assignment rules.
+    Lead,
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +112,7 @@ impl ConditionQuery {
     ) -> async_graphql::Result<Vec<ConditionField>> {
         let subject = match subject {
             ConditionSubject::Customer => Subject::Customer,
+            ConditionSubject::Lead => Subject::Lead,
         };
         let english = ctx.lang() == Lang::En;
         let ty = |t: catalogue::FieldType| match t {
@@ -130,7 +133,11 @@ impl ConditionQuery {
                 options: None,
             })
             .collect();
-        for m in custom_fields::service::list(ctx.db(), ctx.scope()?, FieldEntity::Customer, false).await? {
+        let custom = match subject {
+            Subject::Customer => custom_fields::service::list(ctx.db(), ctx.scope()?, FieldEntity::Customer, false).await?,
+            Subject::Lead => Vec::new(),
+        };
+        for m in custom {
             let Some(f) = catalogue::custom(m.id, &m.field_type) else { continue };
             let options: Vec<FieldOption> = serde_json::from_str(&m.options).unwrap_or_default();
             out.push(ConditionField {

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
 
 use super::{
-    catalogue::{CustomKind, Key},
+    catalogue::{CustomKind, FieldType, Key},
     Cond, Join, Node, Op, Operand, Tree,
 };
 use crate::{custom_fields::FieldEntity, error::AppResult, tenancy::Scope};
@@ -80,7 +80,7 @@ fn join(j: Join, mut parts: impl Iterator<Item = bool>) -> bool {
 }
 
 /// Whether the customer meets the tree (an empty tree: always).
-pub fn matches(tree: &Tree, f: &CustomerFacts, now: DateTime<Utc>) -> bool {
+pub fn matches<F: Facts>(tree: &Tree, f: &F, now: DateTime<Utc>) -> bool {
     if tree.items.is_empty() {
         return true;
     }
@@ -228,28 +228,79 @@ pub fn choice_operand(key: Key, operand: &Operand) -> Operand {
     }
 }
 
-fn cond(c: &Cond, f: &CustomerFacts, now: DateTime<Utc>) -> bool {
-    let cu = &f.customer;
+/// What a condition reads of a record; each subject's facts answer for
+/// the keys of its catalogue (others read as empty).
+pub trait Facts {
+    fn text(&self, key: Key) -> Option<&str>;
+    /// Counts and the stored numbers of choices.
+    fn number(&self, key: Key) -> i64;
+    fn time(&self, key: Key) -> Option<DateTime<Utc>>;
+    fn tag_ids(&self) -> &BTreeSet<i64>;
+    fn owner(&self) -> Option<i64>;
+    fn owner_departments(&self) -> &BTreeSet<i64>;
+    fn custom(&self, field_id: i64) -> Option<&CustomValue>;
+}
+
+impl Facts for CustomerFacts {
+    fn text(&self, key: Key) -> Option<&str> {
+        let cu = &self.customer;
+        match key {
+            Key::Name => Some(cu.name.as_str()),
+            Key::Mobile => cu.mobile.as_deref(),
+            Key::Channel => cu.channel.as_deref(),
+            _ => None,
+        }
+    }
+    fn number(&self, key: Key) -> i64 {
+        let cu = &self.customer;
+        match key {
+            Key::Gender => i64::from(cu.gender),
+            Key::Kind => i64::from(cu.contact_type),
+            Key::AdderCount => i64::from(cu.adder_count),
+            _ => 0,
+        }
+    }
+    fn time(&self, key: Key) -> Option<DateTime<Utc>> {
+        match key {
+            Key::AddedAt => self.customer.first_added_at,
+            Key::LastContactAt => self.customer.last_contact_at,
+            _ => None,
+        }
+    }
+    fn tag_ids(&self) -> &BTreeSet<i64> {
+        &self.tag_ids
+    }
+    fn owner(&self) -> Option<i64> {
+        self.customer.owner_id
+    }
+    fn owner_departments(&self) -> &BTreeSet<i64> {
+        &self.owner_departments
+    }
+    fn custom(&self, field_id: i64) -> Option<&CustomValue> {
+        self.custom.get(&field_id)
+    }
+}
+
+fn cond<F: Facts>(c: &Cond, f: &F, now: DateTime<Utc>) -> bool {
     match c.field.key {
-        Key::Custom(id, kind) => custom(kind, c.op, f.custom.get(&id), &c.operand, now),
-        Key::Name => text(c.op, Some(cu.name.as_str()), &c.operand),
-        Key::Mobile => text(c.op, cu.mobile.as_deref(), &c.operand),
-        Key::Channel => text(c.op, cu.channel.as_deref(), &c.operand),
-        Key::Gender => number(c.op, i64::from(cu.gender), &choice_operand(Key::Gender, &c.operand)),
-        Key::Kind => number(c.op, i64::from(cu.contact_type), &choice_operand(Key::Kind, &c.operand)),
-        Key::AddedAt => time(c.op, cu.first_added_at, &c.operand, now),
-        Key::LastContactAt => time(c.op, cu.last_contact_at, &c.operand, now),
-        Key::AdderCount => number(c.op, i64::from(cu.adder_count), &c.operand),
-        Key::Tags => ids(c.op, &f.tag_ids, &c.operand),
-        Key::Owner => match (c.op, cu.owner_id) {
+        Key::Custom(id, kind) => custom(kind, c.op, f.custom(id), &c.operand, now),
+        Key::Tags => ids(c.op, f.tag_ids(), &c.operand),
+        Key::Owner => match (c.op, f.owner()) {
             (Op::IsEmpty, o) => o.is_none(),
             (Op::IsNotEmpty, o) => o.is_some(),
             (op, Some(o)) => ids(op, &BTreeSet::from([o]), &c.operand),
             (op, None) => op == Op::NotIn,
         },
-        Key::OwnerDepartment => match cu.owner_id {
-            Some(_) => ids(c.op, &f.owner_departments, &c.operand),
+        Key::OwnerDepartment => match f.owner() {
+            Some(_) => ids(c.op, f.owner_departments(), &c.operand),
             None => c.op == Op::NotIn,
+        },
+        key => match c.field.ty {
+            FieldType::Text => text(c.op, f.text(key), &c.operand),
+            FieldType::Choice => number(c.op, f.number(key), &choice_operand(key, &c.operand)),
+            FieldType::Number => number(c.op, f.number(key), &c.operand),
+            FieldType::Time => time(c.op, f.time(key), &c.operand, now),
+            FieldType::Ids => false,
         },
     }
 }

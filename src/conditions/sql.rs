@@ -221,5 +221,7 @@ fn cond(scope: &Scope, backend: DbBackend, c: &Cond, now: DateTime<Utc>) -> Cond
         Key::AdderCount => number(C::AdderCount, c.op, &c.operand),
         Key::Tags => tags(scope, c.op, &c.operand),
         Key::Owner | Key::OwnerDepartment => owner(scope, c.field.key, c.op, &c.operand),
+        // Lead fields: not in the customer catalogue, so never in a checked customer tree.
+        Key::Company | Key::Position | Key::CreatedAt | Key::LastFollowUpAt => never(),
     }
 }

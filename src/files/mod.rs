@@ -144,6 +144,70 @@ pub async fn save(app: &AppState, scope: &Scope, name: &str, content_type: &str,
     recorded(app, scope, &key, row).await
 }
 
+/// Stores a file the server wrote itself (an export, an import's result),
+/// streamed from disk, as a FILE.
+pub async fn save_path(
+    app: &AppState,
+    scope: &Scope,
+    name: &str,
+    content_type: &str,
+    path: &std::path::Path,
+) -> AppResult<stored_file::Model> {
+    let uploader = scope.employee_id().ok_or_else(AppError::forbidden)?;
+    let name = file_name(name)?;
+    let file = std::fs::File::open(path).map_err(AppError::internal)?;
+    let (file, size, sha256) = tokio::task::spawn_blocking(move || -> AppResult<(std::fs::File, u64, String)> {
+        let mut file = file;
+        let mut hasher = sha2::Sha256::new();
+        let size = std::io::copy(&mut file, &mut hasher).map_err(AppError::internal)?;
+        file.rewind().map_err(AppError::internal)?;
+        Ok((file, size, hex::encode(hasher.finalize())))
+    })
+    .await
+    .map_err(AppError::internal)??;
+    let key = format!("{}/{}", scope.corp_id(), uuid::Uuid::new_v4().simple());
+    app.files.put_file(&key, tokio::fs::File::from_std(file)).await.map_err(AppError::internal)?;
+    let row = stored_file::ActiveModel {
+        store_key: Set(key.clone()),
+        name: Set(name),
+        kind: Set(Kind::File.as_str().into()),
+        content_type: Set(content_type.to_string()),
+        size: Set(size as i64),
+        sha256: Set(sha256),
+        duration_secs: Set(None),
+        uploaded_by: Set(uploader),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    recorded(app, scope, &key, row).await
+}
+
+/// A stored file's bytes copied to a temporary file (removed when dropped),
+/// for readers that need to seek (an XLSX is a ZIP archive).
+pub async fn local_copy(app: &AppState, file: &stored_file::Model) -> AppResult<tempfile::NamedTempFile> {
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    let temp = tempfile::NamedTempFile::new().map_err(AppError::internal)?;
+    let mut out = tokio::fs::File::from_std(temp.reopen().map_err(AppError::internal)?);
+    let mut chunks = app.files.stream(&file.store_key).await.map_err(AppError::internal)?;
+    while let Some(chunk) = chunks.next().await {
+        out.write_all(&chunk.map_err(AppError::internal)?).await.map_err(AppError::internal)?;
+    }
+    out.flush().await.map_err(AppError::internal)?;
+    Ok(temp)
+}
+
+/// Removes a file's row, then its bytes (a row that is still referenced
+/// stays: the database refuses the delete and this answers its error).
+pub async fn remove(app: &AppState, scope: &Scope, file: &stored_file::Model) -> AppResult<()> {
+    const IN_USE: Msg = Msg::new("FILE_IN_USE", "文件仍在使用中", "The file is still in use");
+    scope.delete_by_id::<stored_file::Entity>(&app.db, file.id, IN_USE).await?;
+    if let Err(e) = app.files.delete(&file.store_key).await {
+        tracing::warn!(error = ?e, key = %file.store_key, "a removed file's bytes stayed in the store");
+    }
+    Ok(())
+}
+
 /// A file of the caller's corp that must be of `kind` (`field` names the argument).
 pub async fn of_kind(db: &impl ConnectionTrait, scope: &Scope, id: i64, kind: Kind, field: &str) -> AppResult<stored_file::Model> {
     let found = scope.get::<stored_file::Entity>(db, id).await.map_err(|e| e.with_field(field))?;

@@ -43,6 +43,11 @@ pub const RISK_BEHAVIOR_REVIEW: &str = "risk.behavior.review";
 pub const MATERIAL_KNOWLEDGE_MANAGE: &str = "material.knowledge.manage";
 pub const MATERIAL_FOLDER_MANAGE: &str = "material.folder.manage";
 pub const MATERIAL_MARKETING_MANAGE: &str = "material.marketing.manage";
+pub const LEAD_VIEW: &str = "crm.lead.view";
+pub const LEAD_MANAGE: &str = "crm.lead.manage";
+pub const LEAD_ASSIGN: &str = "crm.lead.assign";
+pub const LEAD_IMPORT: &str = "crm.lead.import";
+pub const CFG_LEAD_RULE_MANAGE: &str = "cfg.lead_rule.manage";
 
 /// One node of the catalogue tree.
 pub struct Node {
@@ -128,11 +133,27 @@ pub static CATALOGUE: &[Node] = &[
         ],
     },
     Node {
+        code: "crm",
+        zh: "销售管理",
+        en: "Sales",
+        children: &[Node {
+            code: LEAD_VIEW,
+            zh: "线索列表",
+            en: "Leads",
+            children: &[
+                leaf(LEAD_MANAGE, "新建/编辑/废弃/删除线索", "Create, edit, discard and delete leads"),
+                leaf(LEAD_ASSIGN, "分配线索", "Assign leads"),
+                leaf(LEAD_IMPORT, "导入线索", "Import leads"),
+            ],
+        }],
+    },
+    Node {
         code: "cfg",
         zh: "业务配置",
         en: "Business configuration",
         children: &[
             leaf(CFG_CUSTOM_FIELD_MANAGE, "自定义字段", "Custom fields"),
+            leaf(CFG_LEAD_RULE_MANAGE, "线索自动分配规则", "Lead auto-assignment rules"),
             leaf(CFG_FOLLOW_UP_TYPE_MANAGE, "跟进记录类型", "Follow-up types"),
             leaf(CFG_RECORD_TEMPLATE_MANAGE, "业务记录模板", "Business record templates"),
             leaf(CFG_RADAR_MANAGE, "雷达设置", "Radar settings"),

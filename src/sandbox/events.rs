@@ -26,8 +26,16 @@ pub enum Event {
     UpdateParty { id: i64, name: String },
     /// A department was deleted (`delete_party`).
     DeleteParty { id: i64 },
-    /// A customer added an employee (through a live code with `state`).
-    AddExternalContact { userid: String, external_userid: String, name: String, state: Option<String> },
+    /// A customer added an employee (through a live code with `state`); the
+    /// employee's remark mobiles for the customer, if they noted any.
+    AddExternalContact {
+        userid: String,
+        external_userid: String,
+        name: String,
+        state: Option<String>,
+        #[serde(default)]
+        remark_mobiles: Vec<String>,
+    },
     /// The employee edited the customer's remark (`edit_external_contact`).
     EditExternalContact { userid: String, external_userid: String, remark: String },
     /// The employee deleted the customer (`del_external_contact`).
@@ -145,8 +153,11 @@ pub fn apply(corp: &mut SandboxCorp, event: Event) -> Result<String, String> {
             corp.departments.remove(&dept).ok_or_else(|| format!("no department {dept}"))?;
             format!("<Event><![CDATA[change_contact]]></Event><ChangeType><![CDATA[delete_party]]></ChangeType><Id>{dept}</Id>")
         }
-        Event::AddExternalContact { userid, external_userid, name, state } => {
+        Event::AddExternalContact { userid, external_userid, name, state, remark_mobiles } => {
             corp.add_contact(&external_userid, &name, &userid, now, state.clone());
+            if let Some((_, f)) = corp.follows.iter_mut().rev().find(|(e, f)| *e == external_userid && f.userid == userid) {
+                f.remark_mobiles = remark_mobiles;
+            }
             let extra =
                 format!("<State><![CDATA[{}]]></State><WelcomeCode><![CDATA[sandbox-welcome]]></WelcomeCode>", state.unwrap_or_default());
             contact_event("add_external_contact", &userid, &external_userid, &extra)

@@ -100,6 +100,11 @@ tenant_entity!(
     radar_viewer,
     radar_visit,
     form_submission,
+    data_transfer,
+    lead,
+    lead_tag,
+    lead_event,
+    lead_rule,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads
@@ -128,6 +133,20 @@ impl EmployeeScoped for entity::customer::Entity {
             .cond_where(scope.visible_employees(customer_follow::Column::EmployeeId))
             .to_owned();
         Condition::any().add(scope.visible_employees(customer::Column::OwnerId)).add(customer::Column::Id.in_subquery(adders))
+    }
+}
+
+/// A lead is visible through the employee it is assigned to, or, while it
+/// is unassigned, through the employee who created it (CRM-1).
+impl EmployeeScoped for entity::lead::Entity {
+    fn visible(scope: &Scope) -> Condition {
+        use entity::lead;
+        if matches!(scope.visibility, Visibility::All) {
+            return Condition::all();
+        }
+        Condition::any()
+            .add(scope.visible_employees(lead::Column::OwnerId))
+            .add(Condition::all().add(lead::Column::OwnerId.is_null()).add(scope.visible_employees(lead::Column::CreatedBy)))
     }
 }
 
@@ -354,6 +373,29 @@ impl Scope {
         match <A::Entity as EntityTrait>::insert_many(rows).on_conflict(on_conflict).exec_without_returning(db).await {
             Ok(_) | Err(DbErr::RecordNotInserted) => Ok(()),
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Like [`Scope::insert_many_ignoring`], answering the rows inserted
+    /// (those skipped for the conflict are not among them).
+    pub async fn insert_many_ignoring_returning<A, I>(
+        &self,
+        db: &impl ConnectionTrait,
+        rows: I,
+        on_conflict: sea_orm::sea_query::OnConflict,
+    ) -> AppResult<Vec<<A::Entity as EntityTrait>::Model>>
+    where
+        A: TenantActiveModel + Send,
+        <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+        I: IntoIterator<Item = A>,
+    {
+        let rows = self.stamped(rows);
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        match <A::Entity as EntityTrait>::insert_many(rows).on_conflict(on_conflict).try_insert().exec_with_returning_many(db).await? {
+            sea_orm::TryInsertResult::Inserted(models) => Ok(models),
+            _ => Ok(Vec::new()),
         }
     }
 

@@ -203,6 +203,7 @@ pub async fn apply_contact_page(
         .map(|f| ((f.customer_id, f.employee_id), f))
         .collect();
     let mut new_follows = Vec::new();
+    let mut lead_adds = Vec::new();
     let mut added: HashSet<(i64, i64)> = HashSet::new();
     for c in page {
         let f = &c.follow_info;
@@ -237,6 +238,12 @@ pub async fn apply_contact_page(
                 }
             }
             None if added.insert(key) => {
+                lead_adds.push(crate::leads::conversion::Added {
+                    customer_id: local.id,
+                    employee_id,
+                    state: f.state.clone(),
+                    mobiles: f.remark_mobiles.clone(),
+                });
                 new_follows.push(customer_follow::ActiveModel {
                     customer_id: Set(local.id),
                     employee_id: Set(employee_id),
@@ -278,6 +285,8 @@ pub async fn apply_contact_page(
     crate::customers::customer_tagging::reconcile_from_wecom(&txn, scope, &relations).await?;
     let touched: Vec<i64> = customers.values().map(|c| c.id).collect();
     crate::customers::aggregates::refresh(&txn, scope, &touched).await?;
+    // After the owners are settled: a converted lead's assignee becomes the owner.
+    crate::leads::conversion::convert(&txn, scope, &lead_adds, now).await?;
     timeline::append(&txn, scope, added_events).await?;
     txn.commit().await?;
     Ok(())

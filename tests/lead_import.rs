@@ -1,0 +1,199 @@
+//! The lead import through the import centre (CRM-2, CFG-1): a job with
+//! progress on `notices`, per-row results in a result file of the input's
+//! format, rules applied to what it creates, files kept 7 days.
+
+use serde_json::{json, Value};
+
+use crate::support::{Client, TestApp, PASSWORD};
+use crate::uploads::{local, uploaded};
+
+const IMPORT: &str = "mutation($f:ID!){importLeads(fileId:$f){id status direction module fileName}}";
+const TRANSFER: &str = "query($id:ID!){dataTransfer(id:$id){status progress totalRows succeededRows failedRows fileExpiresAt \
+    error{code reason message} resultFile{name downloadUrl}}}";
+
+/// Uploads `bytes` as `name`, imports it and waits for the transfer to end.
+async fn import(app: &TestApp, c: &Client, name: &str, bytes: Vec<u8>) -> Value {
+    let file = uploaded(c, "FILE", name, bytes).await;
+    let started = c.data(IMPORT, json!({"f": file["id"]})).await["importLeads"].clone();
+    assert_eq!(
+        (started["status"].as_str(), started["direction"].as_str(), started["module"].as_str()),
+        (Some("QUEUED"), Some("IMPORT"), Some("LEADS"))
+    );
+    for _ in 0..600 {
+        let t = c.data(TRANSFER, json!({"id": started["id"]})).await["dataTransfer"].clone();
+        if t["status"] == "COMPLETED" || t["status"] == "FAILED" {
+            return json!({"id": started["id"], "t": t});
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = app;
+    panic!("import did not finish");
+}
+
+async fn download(app: &TestApp, t: &Value) -> Vec<u8> {
+    let url = local(app, t["resultFile"]["downloadUrl"].as_str().unwrap());
+    app.http.get(url).send().await.unwrap().bytes().await.unwrap().to_vec()
+}
+
+fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).unwrap();
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_csv_import_reports_every_row_and_rules_take_what_it_creates() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let dept = app.department(&admin, "销售部", &app.root_id()).await;
+    let seller = app.employee(&admin, "seller-a", &[dept], &[app.basic_role_id()]).await;
+    admin
+        .data(
+            "mutation($i:LeadRuleInput!){createLeadRule(input:$i){id}}",
+            json!({"i": {"name": "展会", "employeeIds": [seller], "conditions": {"items": [{"condition": {"field": "channel", "op": "EQ", "value": "展会"}}]}}}),
+        )
+        .await;
+    crate::leads::lead(&admin, json!({"name": "已有", "mobile": "13800000005"})).await;
+    let csv = "线索名称*,手机号,性别,公司,职位,渠道,邮箱,备注\n\
+        张三,13800000001,男,东方科技,经理,展会,,\n\
+        ,13800000002,,,,,,\n\
+        李四,12ab,,,,,,\n\
+        王五,13800000001,女,,,,,\n\
+        赵六,13800000005,,,,,,\n\
+        ,,,,,,,\n\
+        孙七,,未知,西方贸易,,官网,sun@example.com,老客户介绍\n\
+        周八,,保密,,,,,\n";
+    let done = import(&app, &admin, "线索.csv", ["\u{FEFF}".as_bytes(), csv.as_bytes()].concat()).await;
+    let t = &done["t"];
+    assert_eq!((t["status"].as_str(), t["progress"].as_i64()), (Some("COMPLETED"), Some(100)));
+    assert_eq!((t["totalRows"].as_i64(), t["succeededRows"].as_i64(), t["failedRows"].as_i64()), (Some(7), Some(2), Some(5)));
+    assert_eq!(t["resultFile"]["name"], "导入结果_线索.csv");
+    assert!(t["fileExpiresAt"].is_string());
+
+    let rows = csv_rows(&download(&app, t).await);
+    assert_eq!(rows[0][8..], ["导入结果", "失败原因"]);
+    let results: Vec<(String, String)> = rows[1..].iter().map(|r| (r[8].clone(), r[9].clone())).collect();
+    assert_eq!(
+        results,
+        [
+            ("成功".into(), "".into()),
+            ("失败".into(), "请填写线索名称（不超过50字）".into()),
+            ("失败".into(), "手机号格式不正确（5-20位数字，可带+）".into()),
+            ("失败".into(), "文件中手机号重复".into()),
+            ("失败".into(), "该手机号已存在线索".into()),
+            ("成功".into(), "".into()),
+            ("失败".into(), "性别须为男、女或未知".into()),
+        ]
+    );
+    // The 展会 lead went by the rule; the others wait.
+    let v = admin.data("{leads(first:10){edges{node{name owner{userid} log{edges{node{kind detail}}}}}}}", json!({})).await;
+    let got: Vec<(String, String)> = v["leads"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["node"]["name"].as_str().unwrap().into(), e["node"]["owner"]["userid"].as_str().unwrap_or("-").into()))
+        .collect();
+    assert_eq!(got, [("孙七".into(), "-".into()), ("张三".into(), "seller-a".into()), ("已有".into(), "-".into())]);
+
+    // The operator's notices carry the transfer, and the centre lists it for them only.
+    let n = admin
+        .data("{alerts(category:NOTICE){edges{node{kind text transfer{status progress totalRows succeededRows failedRows}}}}}", json!({}))
+        .await;
+    let notice = n["alerts"]["edges"].as_array().unwrap().iter().find(|e| e["node"]["kind"] == "IMPORT").unwrap()["node"].clone();
+    assert_eq!(notice["text"], "线索导入完成：共7条记录,成功2失败5");
+    assert_eq!(notice["transfer"], json!({"status": "COMPLETED", "progress": 100, "totalRows": 7, "succeededRows": 2, "failedRows": 5}));
+    let listed = admin.data("{dataTransfers(direction:IMPORT){totalCount edges{node{fileName module}}}}", json!({})).await;
+    assert_eq!(listed["dataTransfers"]["edges"][0]["node"], json!({"fileName": "线索.csv", "module": "LEADS"}));
+    assert_eq!(admin.data("{dataTransfers(direction:EXPORT){totalCount}}", json!({})).await["dataTransfers"]["totalCount"], 0);
+    let other = app.login_as("acme", "seller-a", PASSWORD).await;
+    assert_eq!(other.data("{dataTransfers(direction:IMPORT){totalCount}}", json!({})).await["dataTransfers"]["totalCount"], 0);
+    let (code, _, _) = other.error("query($id:ID!){dataTransfer(id:$id){id}}", json!({"id": done["id"]})).await;
+    assert_eq!(code, "NOT_FOUND");
+
+    // Seven days on, the result file goes; the transfer stays listed.
+    app.state.clock.advance(chrono::Duration::days(7) + chrono::Duration::minutes(1));
+    run_expiry(&app).await;
+    let t = admin.data(TRANSFER, json!({"id": done["id"]})).await["dataTransfer"].clone();
+    assert_eq!((t["status"].as_str(), &t["resultFile"]), (Some("COMPLETED"), &Value::Null));
+    app.state.clock.advance(chrono::Duration::days(24));
+    run_expiry(&app).await;
+    let (code, _, _) = admin.error("query($id:ID!){dataTransfer(id:$id){id}}", json!({"id": done["id"]})).await;
+    assert_eq!(code, "NOT_FOUND");
+}
+
+async fn run_expiry(app: &TestApp) {
+    use sea_orm::EntityTrait;
+    let job = app
+        .state
+        .jobs
+        .enqueue::<wecrm::data_centre::ExpireTransfersJob>(&app.state.db, wecrm::jobs::NewJob::system(), &json!({}))
+        .await
+        .unwrap();
+    for _ in 0..200 {
+        let j = entity::job::Entity::find_by_id(job.id).one(&app.state.db).await.unwrap().unwrap();
+        if j.status == "SUCCEEDED" {
+            return;
+        }
+        assert_ne!(j.status, "FAILED", "{:?}", j.last_error);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("expiry did not run");
+}
+
+fn xlsx(rows: &[Vec<Value>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            match v {
+                Value::Number(n) => sheet.write_number(r as u32, c as u16, n.as_f64().unwrap()).map(|_| ()),
+                Value::String(s) => sheet.write_string(r as u32, c as u16, s).map(|_| ()),
+                _ => Ok(()),
+            }
+            .unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn an_xlsx_import_reads_numbers_as_typed_and_a_foreign_header_fails_the_job() {
+    use calamine::Reader;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    // The template itself, as a console downloads it.
+    let template = app.http.get(app.url("/templates/leads.xlsx")).send().await.unwrap().bytes().await.unwrap().to_vec();
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(template)).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    let header: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    assert_eq!(header, wecrm::leads::import::COLUMNS);
+
+    let rows = vec![
+        vec![json!("手机号"), json!("线索名称")],
+        vec![json!(13800000011u64), json!("数字手机号")],
+        vec![json!("13800000012"), json!("文本手机号")],
+        vec![json!(""), json!("")],
+        vec![json!(12), json!("太短")],
+    ];
+    let done = import(&app, &admin, "leads.xlsx", xlsx(&rows)).await;
+    let t = &done["t"];
+    assert_eq!((t["succeededRows"].as_i64(), t["failedRows"].as_i64()), (Some(2), Some(1)));
+    let mut result: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(download(&app, t).await)).unwrap();
+    let range = result.worksheet_range_at(0).unwrap().unwrap();
+    let got: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(got[0], ["手机号", "线索名称", "导入结果", "失败原因"]);
+    assert_eq!(got[1], ["13800000011", "数字手机号", "成功", ""]);
+    assert_eq!(got[3][2..], ["失败".to_string(), "手机号格式不正确（5-20位数字，可带+）".to_string()]);
+    let v = admin.data("{leads(filter:{mobile:\"1380000001\"}){totalCount}}", json!({})).await;
+    assert_eq!(v["leads"]["totalCount"], 2);
+
+    let wrong = import(&app, &admin, "wrong.csv", "姓氏,电话\n张,1\n".as_bytes().to_vec()).await;
+    let t = &wrong["t"];
+    assert_eq!((t["status"].as_str(), t["error"]["reason"].as_str()), (Some("FAILED"), Some("IMPORT_TEMPLATE_MISMATCH")));
+    assert_eq!(t["resultFile"], Value::Null);
+}
