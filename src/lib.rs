@@ -43,9 +43,11 @@ pub mod data_centre;
 pub mod files;
 pub mod leads;
 pub mod materials;
+pub mod opportunities;
 pub mod ops;
 pub mod org;
 pub mod platform;
+pub mod pool;
 pub mod wecom_sync;
 
 // L2: the GraphQL kit

@@ -29,6 +29,8 @@ mod lead_import;
 mod leads;
 mod marketing;
 mod materials;
+mod opportunities;
+mod pool;
 mod probes;
 mod query_plans;
 mod readme_tour;

@@ -629,3 +629,79 @@ async fn leads_rules_and_transfers_of_another_corp_answer_nothing() {
     let v = a.data("query($id:ID!){lead(id:$id){name status}}", json!({"id": lead})).await;
     assert_eq!(v["lead"], json!({"name": "A-Lead", "status": "ACTIVE"}));
 }
+
+#[tokio::test]
+async fn pools_and_opportunities_of_another_corp_answer_nothing() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    let seller = app.employee(&a, "a-seller", &[app.root_id()], &[app.basic_role_id()]).await;
+    wecrm::customers::seed::customers(&app.state.db, &app.admin_scope(), 2, &[seller.parse().unwrap()], &[]).await.unwrap();
+    let c0 = crate::pool::id_of(&app, "客户0").await;
+    let c1 = crate::pool::id_of(&app, "客户1").await;
+    let pool = a.data("mutation{createPoolGroup(input:{name:\"A-Pool\"}){id}}", json!({})).await["createPoolGroup"]["id"].clone();
+    let reason = a.data("mutation{createPoolReason(name:\"A-Reason\"){id}}", json!({})).await["createPoolReason"]["id"].clone();
+    a.data(
+        "mutation($c:ID!,$p:ID!,$r:ID!){returnCustomersToPool(customerIds:[$c],poolId:$p,reasonId:$r){arrival}}",
+        json!({"c": c1, "p": pool, "r": reason}),
+    )
+    .await;
+    let stage = a.data("{opportunityStages{id}}", json!({})).await["opportunityStages"][0]["id"].clone();
+    let lose = a.data("mutation{createLoseReason(name:\"A-Lose\"){id}}", json!({})).await["createLoseReason"]["id"].clone();
+    let deal = a
+        .data(
+            "mutation($i:CreateOpportunityInput!){createOpportunity(input:$i){id}}",
+            json!({"i": {"customerId": c0, "name": "A-Deal", "stageId": stage, "expectedAmount": "1", "expectedCloseOn": "2027-01-01"}}),
+        )
+        .await["createOpportunity"]["id"]
+        .clone();
+
+    app.provision("beta", 5).await;
+    let b = app.login_as("beta", "admin", PASSWORD).await;
+    let v = b
+        .data("{poolGroups{name} myPools{name} poolReasons{name} poolCustomers{totalCount} opportunities{totalCount} loseReasons{name} opportunityStages{name}}", json!({}))
+        .await;
+    let text = v.to_string();
+    for secret in ["A-Pool", "A-Reason", "A-Deal", "A-Lose", "客户0", "客户1"] {
+        assert!(!text.contains(secret), "{secret} leaked into {text}");
+    }
+    let b_self = b.data("{me{id}}", json!({})).await["me"]["id"].clone();
+    for (q, vars) in [
+        ("mutation($id:ID!){updatePoolGroup(id:$id,input:{name:\"x\"}){id}}", json!({"id": pool})),
+        ("mutation($id:ID!){deletePoolGroup(id:$id){id}}", json!({"id": pool})),
+        ("mutation($id:ID!){renamePoolReason(id:$id,name:\"x\"){id}}", json!({"id": reason})),
+        ("query($id:ID!){poolCustomers(filter:{poolId:$id}){totalCount}}", json!({"id": pool})),
+        ("mutation($c:ID!){claimPoolCustomers(customerIds:[$c]){id}}", json!({"c": c1})),
+        ("mutation($c:ID!,$e:ID!){assignPoolCustomers(input:{customerIds:[$c],employeeIds:[$e]}){id}}", json!({"c": c1, "e": b_self})),
+        ("mutation($c:ID!){deletePoolCustomers(customerIds:[$c]){id}}", json!({"c": c1})),
+        ("query($id:ID!){opportunity(id:$id){id}}", json!({"id": deal})),
+        ("mutation($id:ID!){updateOpportunity(id:$id,input:{name:\"x\"}){id}}", json!({"id": deal})),
+        ("mutation($id:ID!,$s:ID!){changeOpportunityStage(id:$id,stageId:$s){id}}", json!({"id": deal, "s": stage})),
+        ("mutation($id:ID!){pinOpportunity(id:$id){id}}", json!({"id": deal})),
+        ("mutation($id:ID!){deleteOpportunity(id:$id){id}}", json!({"id": deal})),
+        ("mutation($id:ID!){updateOpportunityStage(id:$id,name:\"x\"){id}}", json!({"id": stage})),
+        ("mutation($id:ID!){deleteOpportunityStage(id:$id){id}}", json!({"id": stage})),
+        ("mutation($id:ID!){renameLoseReason(id:$id,name:\"x\"){id}}", json!({"id": lose})),
+        ("mutation($id:ID!){deleteLoseReason(id:$id){id}}", json!({"id": lose})),
+    ] {
+        assert_eq!(b.error(q, vars).await.0, "NOT_FOUND", "{q}");
+    }
+    // Another corp's customers, pools and stages are not there to use.
+    let own_pool = b.data("{myPools{id}}", json!({})).await["myPools"][0]["id"].clone();
+    let own_reason = b.data("mutation{createPoolReason(name:\"B\"){id}}", json!({})).await["createPoolReason"]["id"].clone();
+    let (code, _, _) = b
+        .error(
+            "mutation($c:ID!,$p:ID!,$r:ID!){returnCustomersToPool(customerIds:[$c],poolId:$p,reasonId:$r){arrival}}",
+            json!({"c": c0, "p": own_pool, "r": own_reason}),
+        )
+        .await;
+    assert_eq!(code, "NOT_FOUND");
+    let (code, _, _) = b
+        .error(
+            "mutation($i:CreateOpportunityInput!){createOpportunity(input:$i){id}}",
+            json!({"i": {"customerId": c0, "name": "x", "stageId": stage, "expectedAmount": "1", "expectedCloseOn": "2027-01-01"}}),
+        )
+        .await;
+    assert_eq!(code, "NOT_FOUND");
+    let v = a.data("query($id:ID!){opportunity(id:$id){name}}", json!({"id": deal})).await;
+    assert_eq!(v["opportunity"]["name"], "A-Deal");
+}

@@ -36,6 +36,16 @@ pub struct Model {
     pub archive_agreed: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The pool group whose rules apply (NULL: the default pool's).
+    pub pool_id: Option<i64>,
+    /// Why its owner returned it to the pool (NULL when recalled).
+    pub pool_reason_id: Option<i64>,
+    /// Who owned it before it went to the pool.
+    pub previous_owner_id: Option<i64>,
+    /// Set while the customer sits in the pool.
+    pub pooled_at: Option<DateTimeUtc>,
+    /// When the owner got it from a pool.
+    pub owner_since: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,6 +23,8 @@ mod m20261206_000018_folder_radar;
 mod m20261207_000019_marketing_radar;
 mod m20261207_000020_material_files;
 mod m20261207_000021_leads;
+mod m20261207_000022_public_pool;
+mod m20261207_000023_opportunities;
 
 pub struct Migrator;
 
@@ -51,6 +53,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_marketing_radar::Migration),
             Box::new(m20261207_000020_material_files::Migration),
             Box::new(m20261207_000021_leads::Migration),
+            Box::new(m20261207_000022_public_pool::Migration),
+            Box::new(m20261207_000023_opportunities::Migration),
         ]
     }
 }

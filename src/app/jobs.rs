@@ -3,7 +3,7 @@
 use crate::{
     alerts, archive, customers, data_centre,
     jobs::{maintenance::MaintenanceJob, JobRegistry},
-    leads, materials, org, wecom_sync,
+    leads, materials, org, pool, wecom_sync,
 };
 
 pub fn registry() -> JobRegistry {
@@ -19,5 +19,6 @@ pub fn registry() -> JobRegistry {
     let registry = materials::jobs(registry);
     let registry = data_centre::jobs(registry);
     let registry = leads::jobs(registry);
+    let registry = pool::jobs(registry);
     archive::jobs(registry)
 }

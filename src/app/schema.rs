@@ -68,6 +68,8 @@ pub struct QueryRoot(
     crate::conditions::graphql::ConditionQuery,
     crate::data_centre::graphql::DataCentreQuery,
     crate::leads::graphql::LeadQuery,
+    crate::pool::graphql::PoolQuery,
+    crate::opportunities::graphql::OpportunityQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -95,6 +97,8 @@ pub struct MutationRoot(
     crate::materials::graphql::toolbox::ToolboxMutation,
     crate::files::graphql::FilesMutation,
     crate::leads::graphql::LeadMutation,
+    crate::pool::graphql::PoolMutation,
+    crate::opportunities::graphql::OpportunityMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -143,6 +147,22 @@ pub fn insert_request_data(data: &mut Data, app: &AppState, rctx: RequestCtx) {
     }
     data.insert(DataLoader::with_cache(
         crate::leads::graphql::loaders::LeadLoader { db: app.db.clone(), scope: lead_scope },
+        tokio::spawn,
+        HashMapCache::default(),
+    ));
+    let pool_scope = std::sync::OnceLock::new();
+    let sales_scope = std::sync::OnceLock::new();
+    if let Some(a) = &rctx.auth {
+        let _ = pool_scope.set(a.scope.clone());
+        let _ = sales_scope.set(a.scope.clone());
+    }
+    data.insert(DataLoader::with_cache(
+        crate::pool::graphql::PoolLoader { db: app.db.clone(), scope: pool_scope },
+        tokio::spawn,
+        HashMapCache::default(),
+    ));
+    data.insert(DataLoader::with_cache(
+        crate::opportunities::graphql::OpportunityLoader { db: app.db.clone(), scope: sales_scope },
         tokio::spawn,
         HashMapCache::default(),
     ));

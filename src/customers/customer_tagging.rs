@@ -103,6 +103,12 @@ pub async fn change_tags(
     if customers.len() != customer_ids.iter().collect::<HashSet<_>>().len() {
         return Err(AppError::not_found());
     }
+    // People may not tag a pool customer; the system's own rules (radar tags) still may.
+    if scope.employee_id().is_some() {
+        for c in &customers {
+            super::service::not_pooled(c).map_err(|e| e.with_field("customerIds"))?;
+        }
+    }
     // In the order given, so results and WeCom calls follow the caller's list.
     customers.sort_by_key(|c| customer_ids.iter().position(|i| *i == c.id));
     let follows = scope

@@ -159,9 +159,21 @@ impl CustomerQuery {
     }
 }
 
-/// Visible customers matching the filter, in the requested order (id breaks ties).
+const IN_POOL: Msg = Msg::new("CUSTOMER_IN_POOL", "公海客户仅支持查看，请先领取", "The customer is in the public pool: claim it first");
+
+/// Refuses changes to a customer sitting in the public pool (CRM-6: read-only there).
+pub fn not_pooled(c: &customer::Model) -> AppResult<()> {
+    match c.pooled_at {
+        Some(_) => Err(AppError::conflict(IN_POOL)),
+        None => Ok(()),
+    }
+}
+
+/// Visible customers matching the filter, in the requested order (id breaks
+/// ties); those sitting in the public pool are listed there instead.
 pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &CustomerQuery) -> AppResult<Select<customer::Entity>> {
-    let select = scope.select_visible::<customer::Entity>().filter(q.condition(db, scope).await?);
+    let select =
+        scope.select_visible::<customer::Entity>().filter(customer::Column::PooledAt.is_null()).filter(q.condition(db, scope).await?);
     let nulls_last = |col: customer::Column| Expr::col((customer::Entity, col)).is_null();
     Ok(match q.order {
         // The add time is set whenever follow relations are written, so the
@@ -213,6 +225,7 @@ fn short(field: &str, v: Option<String>, max: usize) -> AppResult<Option<String>
 pub async fn update(db: &DatabaseConnection, scope: &Scope, id: i64, edit: CustomerEdit) -> AppResult<customer::Model> {
     let txn = crate::db::write_txn(db).await?;
     let c = scope.get_visible::<customer::Entity>(&txn, id).await?;
+    not_pooled(&c)?;
     let mut am: customer::ActiveModel = c.clone().into();
     if let Some(m) = edit.mobile {
         am.mobile = Set(short("mobile", m, 32)?);

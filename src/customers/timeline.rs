@@ -46,6 +46,11 @@ pub enum EventKind {
     Call,
     /// Viewed a material we sent (payload: material, dwell seconds).
     MaterialViewed,
+    /// Returned to, recalled into, claimed or assigned from the public pool
+    /// (payload: action RETURNED/RECALLED/CLAIMED/ASSIGNED, poolId, pool, reason, from, to).
+    PublicPool,
+    /// An opportunity was created or changed stage (payload: action, opportunityId, name, from, to, won).
+    Opportunity,
 }
 
 impl EventKind {
@@ -64,6 +69,8 @@ impl EventKind {
             EventKind::MomentInteraction => "MOMENT_INTERACTION",
             EventKind::Call => "CALL",
             EventKind::MaterialViewed => "MATERIAL_VIEWED",
+            EventKind::PublicPool => "PUBLIC_POOL",
+            EventKind::Opportunity => "OPPORTUNITY",
         }
     }
 
@@ -83,6 +90,8 @@ impl EventKind {
             EventKind::MomentInteraction,
             EventKind::Call,
             EventKind::MaterialViewed,
+            EventKind::PublicPool,
+            EventKind::Opportunity,
         ]
     }
 

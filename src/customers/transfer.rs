@@ -84,6 +84,9 @@ pub async fn transfer(
     if customers.len() != customer_ids.len() {
         return Err(AppError::not_found());
     }
+    for c in &customers {
+        super::service::not_pooled(c).map_err(|e| e.with_field("customerIds"))?;
+    }
     let link = wecom.ok_or_else(|| AppError::bad_input("customerIds", NOT_BOUND))?;
     let owners: HashMap<i64, String> = scope
         .select::<employee::Entity>()

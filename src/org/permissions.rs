@@ -48,6 +48,14 @@ pub const LEAD_MANAGE: &str = "crm.lead.manage";
 pub const LEAD_ASSIGN: &str = "crm.lead.assign";
 pub const LEAD_IMPORT: &str = "crm.lead.import";
 pub const CFG_LEAD_RULE_MANAGE: &str = "cfg.lead_rule.manage";
+pub const POOL_VIEW: &str = "crm.pool.view";
+pub const POOL_CLAIM: &str = "crm.pool.claim";
+pub const POOL_MANAGE: &str = "crm.pool.manage";
+pub const CUSTOMER_RETURN: &str = "customer.return";
+pub const OPPORTUNITY_VIEW: &str = "crm.opportunity.view";
+pub const OPPORTUNITY_MANAGE: &str = "crm.opportunity.manage";
+pub const CFG_POOL_MANAGE: &str = "cfg.pool.manage";
+pub const CFG_OPPORTUNITY_MANAGE: &str = "cfg.opportunity.manage";
 
 /// One node of the catalogue tree.
 pub struct Node {
@@ -117,6 +125,7 @@ pub static CATALOGUE: &[Node] = &[
                     leaf(CUSTOMER_EDIT, "编辑客户信息", "Edit customer details"),
                     leaf(CUSTOMER_TAG, "批量打标签", "Tag customers"),
                     leaf(CUSTOMER_TRANSFER, "在职继承", "On-job transfer"),
+                    leaf(CUSTOMER_RETURN, "退回公海", "Return to the public pool"),
                 ],
             },
             leaf(CUSTOMER_RECYCLE_VIEW, "客户回收站", "Customer recycle bin"),
@@ -136,16 +145,33 @@ pub static CATALOGUE: &[Node] = &[
         code: "crm",
         zh: "销售管理",
         en: "Sales",
-        children: &[Node {
-            code: LEAD_VIEW,
-            zh: "线索列表",
-            en: "Leads",
-            children: &[
-                leaf(LEAD_MANAGE, "新建/编辑/废弃/删除线索", "Create, edit, discard and delete leads"),
-                leaf(LEAD_ASSIGN, "分配线索", "Assign leads"),
-                leaf(LEAD_IMPORT, "导入线索", "Import leads"),
-            ],
-        }],
+        children: &[
+            Node {
+                code: LEAD_VIEW,
+                zh: "线索列表",
+                en: "Leads",
+                children: &[
+                    leaf(LEAD_MANAGE, "新建/编辑/废弃/删除线索", "Create, edit, discard and delete leads"),
+                    leaf(LEAD_ASSIGN, "分配线索", "Assign leads"),
+                    leaf(LEAD_IMPORT, "导入线索", "Import leads"),
+                ],
+            },
+            Node {
+                code: POOL_VIEW,
+                zh: "公海",
+                en: "Public pool",
+                children: &[
+                    leaf(POOL_CLAIM, "领取公海客户", "Claim pool customers"),
+                    leaf(POOL_MANAGE, "分配/删除公海客户", "Assign and delete pool customers"),
+                ],
+            },
+            Node {
+                code: OPPORTUNITY_VIEW,
+                zh: "商机",
+                en: "Opportunities",
+                children: &[leaf(OPPORTUNITY_MANAGE, "新建/编辑/推进/删除商机", "Create, edit, advance and delete opportunities")],
+            },
+        ],
     },
     Node {
         code: "cfg",
@@ -154,6 +180,8 @@ pub static CATALOGUE: &[Node] = &[
         children: &[
             leaf(CFG_CUSTOM_FIELD_MANAGE, "自定义字段", "Custom fields"),
             leaf(CFG_LEAD_RULE_MANAGE, "线索自动分配规则", "Lead auto-assignment rules"),
+            leaf(CFG_POOL_MANAGE, "公海分组与退回原因", "Pool groups and return reasons"),
+            leaf(CFG_OPPORTUNITY_MANAGE, "商机阶段与输单原因", "Opportunity stages and lose reasons"),
             leaf(CFG_FOLLOW_UP_TYPE_MANAGE, "跟进记录类型", "Follow-up types"),
             leaf(CFG_RECORD_TEMPLATE_MANAGE, "业务记录模板", "Business record templates"),
             leaf(CFG_RADAR_MANAGE, "雷达设置", "Radar settings"),

@@ -105,6 +105,12 @@ tenant_entity!(
     lead_tag,
     lead_event,
     lead_rule,
+    pool_group,
+    pool_reason,
+    opportunity_stage,
+    lose_reason,
+    opportunity,
+    opportunity_event,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads
@@ -147,6 +153,20 @@ impl EmployeeScoped for entity::lead::Entity {
         Condition::any()
             .add(scope.visible_employees(lead::Column::OwnerId))
             .add(Condition::all().add(lead::Column::OwnerId.is_null()).add(scope.visible_employees(lead::Column::CreatedBy)))
+    }
+}
+
+/// An opportunity is visible through its owner or its customer.
+impl EmployeeScoped for entity::opportunity::Entity {
+    fn visible(scope: &Scope) -> Condition {
+        use entity::{customer, opportunity};
+        if matches!(scope.visibility, Visibility::All) {
+            return Condition::all();
+        }
+        let customers = scope.subquery::<customer::Entity>(customer::Column::Id).cond_where(customer::Entity::visible(scope)).to_owned();
+        Condition::any()
+            .add(scope.visible_employees(opportunity::Column::OwnerId))
+            .add(opportunity::Column::CustomerId.in_subquery(customers))
     }
 }
 

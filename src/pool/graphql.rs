@@ -1,0 +1,357 @@
+//! The public pool over GraphQL: groups and reasons (CFG-14/15), the pool's
+//! customers, and return, claim, assign and delete (CRM-6…8).
+
+use std::collections::HashMap;
+
+use async_graphql::{
+    dataloader::{HashMapCache, Loader},
+    ComplexObject, Context, InputObject, Object, SimpleObject, ID,
+};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+
+use super::{
+    groups::{self, GroupInput, RecallMode},
+    members::{self, PoolFilter},
+};
+use crate::{
+    customers::{graphql::kit::employee, graphql::Customer, service::CustomerQuery},
+    error::AppError,
+    graphql::{
+        connection::{connection, fetch_page, id, parse_id, parse_ids, Conn, Page},
+        context::CtxExt,
+        guard::Perm,
+        loader::{id_keys, ids, LoadResult},
+        DeletePayload,
+    },
+    leads::assignment::LeadAssignMode,
+    org::{graphql::employee::Employee, permissions as perm},
+    tenancy::Scope,
+};
+use entity::{customer, pool_group, pool_reason};
+
+pub struct PoolLoader {
+    pub db: DatabaseConnection,
+    pub scope: std::sync::OnceLock<Scope>,
+}
+
+fn loader<'a>(ctx: &'a Context<'_>) -> &'a async_graphql::dataloader::DataLoader<PoolLoader, HashMapCache> {
+    ctx.data_unchecked()
+}
+
+id_keys!(PoolGroupById, PoolReasonById);
+
+impl Loader<PoolGroupById> for PoolLoader {
+    type Value = pool_group::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[PoolGroupById]) -> LoadResult<PoolGroupById, Self::Value> {
+        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
+        let rows = scope
+            .select::<pool_group::Entity>()
+            .filter(pool_group::Column::Id.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows.into_iter().map(|g| (PoolGroupById(g.id), g)).collect())
+    }
+}
+
+impl Loader<PoolReasonById> for PoolLoader {
+    type Value = pool_reason::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[PoolReasonById]) -> LoadResult<PoolReasonById, Self::Value> {
+        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
+        let rows = scope
+            .select::<pool_reason::Entity>()
+            .filter(pool_reason::Column::Id.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows.into_iter().map(|r| (PoolReasonById(r.id), r)).collect())
+    }
+}
+
+/// A pool group (CFG-14).
+#[derive(SimpleObject)]
+pub struct PoolGroup {
+    pub id: ID,
+    pub name: String,
+    /// The default pool: customers nobody placed follow its rules; never deleted.
+    pub is_default: bool,
+    /// Who sees and claims its customers (with the departments below); empty: everyone.
+    pub department_ids: Vec<ID>,
+    /// After a recall, the previous owner may not claim for this many days.
+    pub claim_block_days: Option<i32>,
+    pub recall_mode: RecallMode,
+    pub never_followed_days: Option<i32>,
+    pub not_friend_days: Option<i32>,
+    pub no_new_follow_up_days: Option<i32>,
+    pub not_won_days: Option<i32>,
+    pub remind_days: Option<i32>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn group(g: pool_group::Model) -> PoolGroup {
+    PoolGroup {
+        id: id(g.id),
+        name: g.name.clone(),
+        is_default: g.fixed.is_some(),
+        department_ids: groups::department_ids(&g).into_iter().map(id).collect(),
+        claim_block_days: g.claim_block_days,
+        recall_mode: RecallMode::parse(&g.recall_mode),
+        never_followed_days: g.never_followed_days,
+        not_friend_days: g.not_friend_days,
+        no_new_follow_up_days: g.no_new_follow_up_days,
+        not_won_days: g.not_won_days,
+        remind_days: g.remind_days,
+        created_at: g.created_at,
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct PoolReason {
+    pub id: ID,
+    pub name: String,
+    pub sort_index: f64,
+}
+
+fn reason(r: pool_reason::Model) -> PoolReason {
+    PoolReason { id: id(r.id), name: r.name, sort_index: r.sort_index }
+}
+
+/// A customer sitting in a pool: read-only until claimed or assigned.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct PoolCustomer {
+    pub customer: Customer,
+    /// When it arrived in the pool.
+    pub pooled_at: Option<DateTime<Utc>>,
+    /// RECALLED by the rules, or RETURNED by its owner.
+    pub arrival: String,
+    #[graphql(skip)]
+    pub row: customer::Model,
+}
+
+#[ComplexObject]
+impl PoolCustomer {
+    async fn pool(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PoolGroup>> {
+        let Some(g) = self.row.pool_id else { return Ok(None) };
+        Ok(loader(ctx).load_one(PoolGroupById(g)).await?.map(group))
+    }
+    /// Why its owner returned it (none when recalled).
+    async fn return_reason(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PoolReason>> {
+        let Some(r) = self.row.pool_reason_id else { return Ok(None) };
+        Ok(loader(ctx).load_one(PoolReasonById(r)).await?.map(reason))
+    }
+    /// Who owned it before.
+    async fn previous_owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employee>> {
+        employee(ctx, self.row.previous_owner_id).await
+    }
+}
+
+fn pool_customer(c: customer::Model) -> PoolCustomer {
+    PoolCustomer {
+        pooled_at: c.pooled_at,
+        arrival: if c.pool_reason_id.is_some() { "RETURNED".into() } else { "RECALLED".into() },
+        customer: Customer(c.clone()),
+        row: c,
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct PoolGroupInput {
+    /// 1–30 characters.
+    pub name: String,
+    #[graphql(default)]
+    pub department_ids: Vec<ID>,
+    pub claim_block_days: Option<i32>,
+    #[graphql(default_with = "RecallMode::Manual")]
+    pub recall_mode: RecallMode,
+    pub never_followed_days: Option<i32>,
+    pub not_friend_days: Option<i32>,
+    pub no_new_follow_up_days: Option<i32>,
+    pub not_won_days: Option<i32>,
+    pub remind_days: Option<i32>,
+}
+
+impl PoolGroupInput {
+    fn parsed(&self) -> async_graphql::Result<GroupInput> {
+        Ok(GroupInput {
+            name: self.name.clone(),
+            department_ids: parse_ids(&self.department_ids, "input.departmentIds")?,
+            claim_block_days: self.claim_block_days,
+            recall_mode: Some(self.recall_mode),
+            never_followed_days: self.never_followed_days,
+            not_friend_days: self.not_friend_days,
+            no_new_follow_up_days: self.no_new_follow_up_days,
+            not_won_days: self.not_won_days,
+            remind_days: self.remind_days,
+        })
+    }
+}
+
+/// The pool list's filters (CRM-6); all given ones apply.
+#[derive(InputObject, Default)]
+pub struct PoolCustomerFilter {
+    /// One pool; every pool the caller may use when omitted.
+    pub pool_id: Option<ID>,
+    pub return_reason_id: Option<ID>,
+    pub name: Option<String>,
+    pub mobile: Option<String>,
+    #[graphql(default)]
+    pub adder_ids: Vec<ID>,
+    pub adder_count_min: Option<i32>,
+    pub adder_count_max: Option<i32>,
+    pub added_from: Option<DateTime<Utc>>,
+    pub added_to: Option<DateTime<Utc>>,
+    pub channel: Option<String>,
+    /// Carries any of these tags.
+    #[graphql(default)]
+    pub tag_ids: Vec<ID>,
+}
+
+#[derive(InputObject)]
+pub struct AssignPoolCustomersInput {
+    pub customer_ids: Vec<ID>,
+    #[graphql(default)]
+    pub employee_ids: Vec<ID>,
+    #[graphql(default)]
+    pub department_ids: Vec<ID>,
+    #[graphql(default_with = "LeadAssignMode::RoundRobin")]
+    pub mode: LeadAssignMode,
+}
+
+fn pool_customers(rows: Vec<customer::Model>) -> Vec<PoolCustomer> {
+    rows.into_iter().map(pool_customer).collect()
+}
+
+#[derive(Default)]
+pub struct PoolQuery;
+
+#[Object]
+impl PoolQuery {
+    /// Every pool group, the default first (the configuration page).
+    #[graphql(guard = "Perm(perm::CFG_POOL_MANAGE)")]
+    async fn pool_groups(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PoolGroup>> {
+        Ok(groups::list(ctx.db(), ctx.scope()?).await?.into_iter().map(group).collect())
+    }
+
+    /// The pools the caller may see and claim from (and return customers to).
+    #[graphql(guard = "Perm(perm::POOL_VIEW)")]
+    async fn my_pools(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PoolGroup>> {
+        Ok(groups::usable(ctx.db(), ctx.scope()?).await?.into_iter().map(group).collect())
+    }
+
+    /// Return reasons (CFG-15), in order.
+    async fn pool_reasons(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PoolReason>> {
+        Ok(groups::reasons(ctx.db(), ctx.scope()?).await?.into_iter().map(reason).collect())
+    }
+
+    /// Customers in the pools the caller may use, latest arrivals first.
+    #[graphql(guard = "Perm(perm::POOL_VIEW)", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
+    async fn pool_customers(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PoolCustomerFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<PoolCustomer>> {
+        let page = Page::new(first, after)?;
+        let f = filter.unwrap_or_default();
+        let pool = PoolFilter {
+            group_id: f.pool_id.as_ref().map(|p| parse_id(p, "filter.poolId")).transpose()?,
+            reason_id: f.return_reason_id.as_ref().map(|r| parse_id(r, "filter.returnReasonId")).transpose()?,
+        };
+        let q = CustomerQuery {
+            name: f.name,
+            mobile: f.mobile,
+            adder_ids: parse_ids(&f.adder_ids, "filter.adderIds")?,
+            adder_count_min: f.adder_count_min,
+            adder_count_max: f.adder_count_max,
+            added_from: f.added_from,
+            added_to: f.added_to,
+            channel: f.channel,
+            tags_any: parse_ids(&f.tag_ids, "filter.tagIds")?,
+            now: ctx.state().clock.now(),
+            ..Default::default()
+        };
+        let select = members::list(ctx.db(), ctx.scope()?, &pool, &q).await?;
+        let (rows, total) = fetch_page(ctx.db(), select, page).await?;
+        Ok(connection(page, total, pool_customers(rows)))
+    }
+}
+
+#[derive(Default)]
+pub struct PoolMutation;
+
+#[Object]
+impl PoolMutation {
+    #[graphql(guard = "Perm(perm::CFG_POOL_MANAGE)")]
+    async fn create_pool_group(&self, ctx: &Context<'_>, input: PoolGroupInput) -> async_graphql::Result<PoolGroup> {
+        Ok(group(groups::create(ctx.db(), ctx.scope()?, &input.parsed()?).await?))
+    }
+
+    #[graphql(guard = "Perm(perm::CFG_POOL_MANAGE)")]
+    async fn update_pool_group(&self, ctx: &Context<'_>, id: ID, input: PoolGroupInput) -> async_graphql::Result<PoolGroup> {
+        Ok(group(groups::update(ctx.db(), ctx.scope()?, parse_id(&id, "id")?, &input.parsed()?).await?))
+    }
+
+    /// Deletes a pool group no customer follows (never the default).
+    #[graphql(guard = "Perm(perm::CFG_POOL_MANAGE)")]
+    async fn delete_pool_group(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
+        groups::delete(ctx.db(), ctx.scope()?, parse_id(&id, "id")?).await?;
+        Ok(DeletePayload { id })
+    }
+
+    #[graphql(guard = "Perm(perm::CFG_POOL_MANAGE)")]
+    async fn create_pool_reason(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<PoolReason> {
+        Ok(reason(groups::create_reason(ctx.db(), ctx.scope()?, &name).await?))
+    }
+
+    #[graphql(guard = "Perm(perm::CFG_POOL_MANAGE)")]
+    async fn rename_pool_reason(&self, ctx: &Context<'_>, id: ID, name: String) -> async_graphql::Result<PoolReason> {
+        Ok(reason(groups::rename_reason(ctx.db(), ctx.scope()?, parse_id(&id, "id")?, &name).await?))
+    }
+
+    /// Returns customers the caller's data scope holds to a pool they may use, with a reason (CRM-8).
+    #[graphql(guard = "Perm(perm::CUSTOMER_RETURN)")]
+    async fn return_customers_to_pool(
+        &self,
+        ctx: &Context<'_>,
+        customer_ids: Vec<ID>,
+        pool_id: ID,
+        reason_id: ID,
+    ) -> async_graphql::Result<Vec<PoolCustomer>> {
+        let (ids, pool, why) = (parse_ids(&customer_ids, "customerIds")?, parse_id(&pool_id, "poolId")?, parse_id(&reason_id, "reasonId")?);
+        Ok(pool_customers(members::return_to_pool(ctx.state(), ctx.scope()?, &ids, pool, why).await?))
+    }
+
+    /// Takes pool customers as the caller's (all of them, or none: one
+    /// already taken is a CONFLICT). The caller is told to add them.
+    #[graphql(guard = "Perm(perm::POOL_CLAIM)")]
+    async fn claim_pool_customers(&self, ctx: &Context<'_>, customer_ids: Vec<ID>) -> async_graphql::Result<Vec<Customer>> {
+        let ids = parse_ids(&customer_ids, "customerIds")?;
+        Ok(members::claim(ctx.state(), ctx.scope()?, &ids).await?.into_iter().map(Customer).collect())
+    }
+
+    /// Hands pool customers to employees, as lead assignment does.
+    #[graphql(guard = "Perm(perm::POOL_MANAGE)")]
+    async fn assign_pool_customers(&self, ctx: &Context<'_>, input: AssignPoolCustomersInput) -> async_graphql::Result<Vec<Customer>> {
+        let ids = parse_ids(&input.customer_ids, "input.customerIds")?;
+        let (employees, departments) =
+            (parse_ids(&input.employee_ids, "input.employeeIds")?, parse_ids(&input.department_ids, "input.departmentIds")?);
+        Ok(members::assign(ctx.state(), ctx.scope()?, &ids, &employees, &departments, input.mode)
+            .await?
+            .into_iter()
+            .map(Customer)
+            .collect())
+    }
+
+    /// Deletes pool customers' data for good.
+    #[graphql(guard = "Perm(perm::POOL_MANAGE)")]
+    async fn delete_pool_customers(&self, ctx: &Context<'_>, customer_ids: Vec<ID>) -> async_graphql::Result<Vec<DeletePayload>> {
+        let ids = parse_ids(&customer_ids, "customerIds")?;
+        members::delete(ctx.state(), ctx.scope()?, &ids).await?;
+        Ok(ids.into_iter().map(|i| DeletePayload { id: id(i) }).collect())
+    }
+}
