@@ -60,7 +60,13 @@ fn sheet(rows: usize, path: &std::path::Path) -> anyhow::Result<()> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let rows: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
-    let (state, p, dir) = common::bench_app_with(1_000, |c| c.job_workers = 1).await?;
+    let (state, p, dir) = common::bench_app_with(1_000, |c| {
+        c.job_workers = 1;
+        c.job_schedules = false;
+    })
+    .await?;
+    let (_stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+    state.start_background(jobs_stopped);
     let scope = Scope::system(p.corp.id);
     let now = chrono::Utc::now();
     scope
@@ -119,7 +125,7 @@ async fn main() -> anyhow::Result<()> {
     let before = peak_rss_mib();
     let started = Instant::now();
     let transfer = gql("mutation($f:ID!){importLeads(fileId:$f){id}}", json!({"f": file_id})).await?["importLeads"]["id"].clone();
-    let mut last = -1;
+    let mut last = -10;
     let done = loop {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         let t = gql(

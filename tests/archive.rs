@@ -211,28 +211,15 @@ async fn sensitive_words_hit_through_one_automaton_and_behaviours_wait_for_revie
     let again = a.data("mutation($id:ID!){reviewSensitiveBehavior(id:$id,verdict:FALSE_ALARM){verdict}}", json!({"id": id})).await;
     assert_eq!(again["reviewSensitiveBehavior"]["verdict"], "FALSE_ALARM", "re-review is allowed");
 
-    // The export is a job writing a CSV file of what the filter selects.
-    let job = a.data("mutation{exportSensitiveBehaviors(filter:{kind:SENSITIVE_MESSAGE}){id}}", json!({})).await
-        ["exportSensitiveBehaviors"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let done = w.app.wait_job(a, &job).await;
-    assert_eq!(done["status"], "SUCCEEDED", "{done}");
-    let result: Value =
-        if done["result"].is_string() { serde_json::from_str(done["result"].as_str().unwrap()).unwrap() } else { done["result"].clone() };
-    assert_eq!(result["rows"], 1);
-    let file = w
-        .app
-        .http
-        .get(w.app.url(&format!("/files/{}", result["fileId"].as_str().unwrap())))
-        .bearer_auth(a.token.as_deref().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // The export runs in the download centre and writes a CSV of what the filter selects.
+    let transfer = a.data("mutation{exportSensitiveBehaviors(filter:{kind:SENSITIVE_MESSAGE}){id module direction}}", json!({})).await
+        ["exportSensitiveBehaviors"]
+        .clone();
+    assert_eq!((transfer["module"].as_str(), transfer["direction"].as_str()), (Some("SENSITIVE_BEHAVIORS"), Some("EXPORT")));
+    let done = crate::lead_import::finished(a, &transfer["id"]).await;
+    assert_eq!((done["status"].as_str(), done["totalRows"].as_i64()), (Some("COMPLETED"), Some(1)), "{done}");
+    let link = crate::uploads::local(&w.app, done["resultFile"]["downloadUrl"].as_str().unwrap());
+    let file = w.app.http.get(link).send().await.unwrap().text().await.unwrap();
     let lines: Vec<&str> = file.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines.len(), 2, "{file}");
     assert!(lines[0].starts_with("触发时间,类型,员工"));

@@ -9,7 +9,19 @@ use crate::uploads::{local, uploaded};
 
 const IMPORT: &str = "mutation($f:ID!){importLeads(fileId:$f){id status direction module fileName}}";
 const TRANSFER: &str = "query($id:ID!){dataTransfer(id:$id){status progress totalRows succeededRows failedRows fileExpiresAt \
-    error{code reason message} resultFile{name downloadUrl}}}";
+    error{code reason message} resultFile{id name downloadUrl}}}";
+
+/// Waits for a transfer to end; answers it.
+pub async fn finished(c: &Client, id: &Value) -> Value {
+    for _ in 0..600 {
+        let t = c.data(TRANSFER, json!({"id": id})).await["dataTransfer"].clone();
+        if t["status"] == "COMPLETED" || t["status"] == "FAILED" {
+            return t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("transfer {id} did not finish");
+}
 
 /// Uploads `bytes` as `name`, imports it and waits for the transfer to end.
 async fn import(app: &TestApp, c: &Client, name: &str, bytes: Vec<u8>) -> Value {
@@ -19,15 +31,8 @@ async fn import(app: &TestApp, c: &Client, name: &str, bytes: Vec<u8>) -> Value 
         (started["status"].as_str(), started["direction"].as_str(), started["module"].as_str()),
         (Some("QUEUED"), Some("IMPORT"), Some("LEADS"))
     );
-    for _ in 0..600 {
-        let t = c.data(TRANSFER, json!({"id": started["id"]})).await["dataTransfer"].clone();
-        if t["status"] == "COMPLETED" || t["status"] == "FAILED" {
-            return json!({"id": started["id"], "t": t});
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
     let _ = app;
-    panic!("import did not finish");
+    json!({"id": started["id"], "t": finished(c, &started["id"]).await})
 }
 
 async fn download(app: &TestApp, t: &Value) -> Vec<u8> {
@@ -196,4 +201,56 @@ async fn an_xlsx_import_reads_numbers_as_typed_and_a_foreign_header_fails_the_jo
     let t = &wrong["t"];
     assert_eq!((t["status"].as_str(), t["error"]["reason"].as_str()), (Some("FAILED"), Some("IMPORT_TEMPLATE_MISMATCH")));
     assert_eq!(t["resultFile"], Value::Null);
+}
+
+#[tokio::test]
+async fn the_customer_list_exports_with_its_filter_columns_and_custom_fields() {
+    use calamine::Reader;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let seller = app.employee(&admin, "seller-a", &[app.root_id()], &[app.basic_role_id()]).await;
+    let field = admin.data("mutation{createCustomField(input:{entity:CUSTOMER,name:\"预算\",fieldType:INTEGER}){id}}", json!({})).await
+        ["createCustomField"]["id"]
+        .clone();
+    wecrm::customers::seed::customers(&app.state.db, &app.admin_scope(), 30, &[seller.parse().unwrap()], &[]).await.unwrap();
+    let c0 = crate::pool::id_of(&app, "客户0").await;
+    admin
+        .data(
+            "mutation($i:UpdateCustomerInput!){updateCustomer(input:$i){id}}",
+            json!({"i": {"id": c0, "customFields": [{"fieldId": field, "value": 5000}]}}),
+        )
+        .await;
+    let started = admin
+        .data("mutation{exportCustomers(filter:{channel:\"展会\"},columns:[NAME,OWNER,CHANNEL,ADDERS]){id fileName module}}", json!({}))
+        .await["exportCustomers"]
+        .clone();
+    assert!(started["fileName"].as_str().unwrap().ends_with(".xlsx"));
+    let done = finished(&admin, &started["id"]).await;
+    assert_eq!((done["status"].as_str(), done["totalRows"].as_i64()), (Some("COMPLETED"), Some(10)), "{done}");
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(download(&app, &done).await)).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(rows[0], ["客户名称", "跟进人", "渠道", "添加人", "预算"]);
+    let export_file = done["resultFile"]["id"].as_str().unwrap().to_string();
+    assert_eq!(rows.len(), 11);
+    assert_eq!(rows[1], ["客户0", "seller-a", "展会", "seller-a", "5000"]);
+    assert!(rows[1..].iter().all(|r| r[2] == "展会"));
+    let n = admin.data("{alerts(category:NOTICE){edges{node{kind text}}}}", json!({})).await;
+    let notice = n["alerts"]["edges"].as_array().unwrap().iter().find(|e| e["node"]["kind"] == "EXPORT").unwrap()["node"].clone();
+    assert_eq!(notice["text"], "客户导出完成：共10条记录");
+    // Another employee's SELF scope exports only what it sees: nothing here.
+    let role = app.role(&admin, "只看自己", &["customer", "customer.view"], "SELF", &[]).await;
+    app.employee(&admin, "viewer", &[app.root_id()], &[role]).await;
+    let viewer = app.login_as("acme", "viewer", PASSWORD).await;
+    let mine = viewer.data("mutation{exportCustomers(format:CSV){id}}", json!({})).await["exportCustomers"]["id"].clone();
+    let done = finished(&viewer, &mine).await;
+    assert_eq!(done["totalRows"], 0);
+    let rows = csv_rows(&download(&app, &done).await);
+    assert_eq!(rows.len(), 1);
+    // The admin's export stays the admin's: not by token, not as an attachment.
+    let fetched =
+        app.http.get(app.url(&format!("/files/{export_file}"))).bearer_auth(viewer.token.as_deref().unwrap()).send().await.unwrap();
+    assert_eq!(fetched.status(), 404);
+    let own = app.http.get(app.url(&format!("/files/{export_file}"))).bearer_auth(admin.token.as_deref().unwrap()).send().await.unwrap();
+    assert_eq!(own.status(), 200);
 }

@@ -56,6 +56,9 @@ async fn stages_move_by_the_flags_and_every_move_is_logged() {
     let v = s.a.data(MOVE, json!({"id": id, "s": stage_id(&stages, "赢单")})).await;
     assert_eq!(v["changeOpportunityStage"]["stage"]["outcome"], "WON");
     assert!(v["changeOpportunityStage"]["closedAt"].is_string());
+    // Won is final, even for losing.
+    let (code, reason, _) = refused(&s.a, MOVE, json!({"id": id, "s": stage_id(&stages, "输单"), "r": lose})).await;
+    assert_eq!((code.as_str(), reason.as_str()), ("CONFLICT", "OPPORTUNITY_WON_FINAL"));
 
     let log =
         s.a.data("query($id:ID!){opportunity(id:$id){log{edges{node{kind fromStage{name} toStage{name} detail}}}}}", json!({"id": id}))

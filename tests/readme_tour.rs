@@ -291,6 +291,22 @@ async fn the_readme_tour_runs_as_written_on_serve_demo() {
     let toolbox = tour.run("SidebarToolbox", json!({})).await;
     assert_eq!(toolbox["sidebarToolbox"]["marketingMaterials"][0]["viewCount"], 1, "{toolbox}");
 
+    let lead = tour.run("LeadRuleAndLead", json!({ "sellerId": zhaolei })).await;
+    assert_eq!(lead["createLead"]["owner"]["name"], "赵磊", "the rule assigned it: {lead}");
+    tour.run("Leads", json!({})).await;
+    let export = tour.run("ExportCustomers", json!({})).await;
+    assert_eq!(export["exportCustomers"]["status"], "QUEUED");
+    tour.run("MyTransfers", json!({})).await;
+    let pool = tour.run("PoolSetup", json!({})).await;
+    let (pool_id, reason_id) = (pool["createPoolGroup"]["id"].clone(), pool["createPoolReason"]["id"].clone());
+    let claimed = tour.run("ReturnAndClaim", json!({ "customerIds": [customer(1)], "poolId": pool_id, "reasonId": reason_id })).await;
+    assert_eq!(claimed["returnCustomersToPool"][0]["arrival"], "RETURNED", "{claimed}");
+    let setup = tour.run("OpportunitySetup", json!({})).await;
+    let stage = |i: usize| setup["opportunityStages"][i]["id"].clone();
+    let deal = tour.run("Opportunity", json!({ "customerId": customer(1), "first": stage(0) })).await;
+    assert_eq!(deal["createOpportunity"]["expectedAmount"], "128000.50");
+    tour.run("AdvanceOpportunity", json!({ "id": deal["createOpportunity"]["id"], "second": stage(1) })).await;
+
     let in_readme: Vec<String> = tour.ops.iter().map(|(n, _)| n.clone()).collect();
     assert_eq!(in_readme.iter().collect::<BTreeSet<_>>().len(), in_readme.len(), "tour operation names are unique");
     assert_eq!(tour.ran, in_readme, "the test runs every tour operation, in the README's order");

@@ -77,15 +77,17 @@ impl MigrationTrait for Migration {
         for column in ["pooled_at", "owner_since"] {
             m.alter_table(Table::alter().table(a("customers")).add_column(timestamp_with_time_zone_null(a(column))).to_owned()).await?;
         }
-        m.create_index(index("customers", "pool", &["corp_id", "pool_id", "pooled_at"], false)).await?;
-        m.create_index(index("customers", "pooled", &["corp_id", "pooled_at"], false)).await?;
+        // Only pooled customers are indexed by pool: an index that also held
+        // every NULL would tempt planners away from the list's own index
+        // (100,000 customers: 205 pages/s fell to 9 when SQLite took it).
+        exec(m, "CREATE INDEX ix_customers_pool ON customers (corp_id, pool_id, pooled_at) WHERE pooled_at IS NOT NULL").await?;
         m.create_index(index("customers", "pool_reason", &["pool_reason_id"], false)).await?;
         m.create_index(index("customers", "previous_owner", &["previous_owner_id"], false)).await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for ix in ["pool", "pooled", "pool_reason", "previous_owner"] {
+        for ix in ["pool", "pool_reason", "previous_owner"] {
             m.drop_index(Index::drop().name(format!("ix_customers_{ix}")).table(a("customers")).to_owned()).await?;
         }
         for column in ["pool_id", "pool_reason_id", "previous_owner_id", "pooled_at", "owner_since"] {

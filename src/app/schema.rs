@@ -97,6 +97,7 @@ pub struct MutationRoot(
     crate::materials::graphql::toolbox::ToolboxMutation,
     crate::files::graphql::FilesMutation,
     crate::leads::graphql::LeadMutation,
+    crate::customers::graphql::export::CustomerExportMutation,
     crate::pool::graphql::PoolMutation,
     crate::opportunities::graphql::OpportunityMutation,
 );

@@ -188,7 +188,7 @@ pub async fn create(state: &AppState, scope: &Scope, new: NewFollowUp) -> AppRes
     if new.remind_at.is_some_and(|t| t <= Utc::now()) {
         return Err(AppError::bad_input("remindAt", REMIND_IN_PAST));
     }
-    let subject_name = super::subjects::visible_subject(db, scope, new.subject, new.subject_id).await?.name;
+    let subject_name = super::subjects::writable_subject(db, scope, new.subject, new.subject_id).await?.name;
     let all_types = types(db, scope).await?;
     let ty = match new.type_id {
         Some(id) => all_types.iter().find(|t| t.id == id).ok_or_else(AppError::not_found)?,

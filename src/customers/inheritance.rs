@@ -108,6 +108,8 @@ pub async fn record_started(
         .col_expr(customer::Column::OwnerId, Some(takeover).into())
         .col_expr(customer::Column::UpdatedAt, now.into())
         .filter(customer::Column::Id.is_in(started.clone()))
+        // A customer in the public pool stays there, ownerless.
+        .filter(customer::Column::PooledAt.is_null())
         .exec(db)
         .await?;
     timeline::append(

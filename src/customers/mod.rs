@@ -23,6 +23,7 @@ macro_rules! text_enum {
 pub mod aggregates;
 pub mod allocation;
 pub mod customer_tagging;
+pub mod export;
 pub mod follow_ups;
 pub mod graphql;
 pub mod group_activity;
@@ -44,6 +45,7 @@ use crate::jobs::JobRegistry;
 pub fn jobs(registry: JobRegistry) -> JobRegistry {
     use chrono::Duration;
     registry
+        .register(export::ExportCustomersJob)
         .register(follow_ups::SendReminderJob)
         .register(work_orders::WorkOrderClosedJob)
         .register(inheritance::SyncUnassignedJob)

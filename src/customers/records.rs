@@ -10,7 +10,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, Databas
 use serde_json::{json, Value};
 
 use super::{
-    subjects::visible_subject,
+    subjects::writable_subject,
     subjects::Subject,
     timeline::{self, EventKind, NewEvent},
 };
@@ -293,7 +293,7 @@ pub async fn submit(
     values: &[(i64, Option<Value>)],
 ) -> AppResult<business_record::Model> {
     let submitter = scope.employee_id().ok_or_else(AppError::forbidden)?;
-    visible_subject(db, scope, subject, subject_id).await?;
+    writable_subject(db, scope, subject, subject_id).await?;
     let usable = usable(db, scope, subject).await?;
     let template = match template_id {
         Some(id) => usable.into_iter().find(|t| t.id == id).ok_or_else(AppError::not_found)?,

@@ -169,11 +169,15 @@ pub fn not_pooled(c: &customer::Model) -> AppResult<()> {
     }
 }
 
-/// Visible customers matching the filter, in the requested order (id breaks
-/// ties); those sitting in the public pool are listed there instead.
+/// Visible customers matching the filter, in no order; those sitting in
+/// the public pool are listed there instead.
+pub async fn matching(db: &impl ConnectionTrait, scope: &Scope, q: &CustomerQuery) -> AppResult<Select<customer::Entity>> {
+    Ok(scope.select_visible::<customer::Entity>().filter(customer::Column::PooledAt.is_null()).filter(q.condition(db, scope).await?))
+}
+
+/// [`matching`] in the requested order (id breaks ties).
 pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &CustomerQuery) -> AppResult<Select<customer::Entity>> {
-    let select =
-        scope.select_visible::<customer::Entity>().filter(customer::Column::PooledAt.is_null()).filter(q.condition(db, scope).await?);
+    let select = matching(db, scope, q).await?;
     let nulls_last = |col: customer::Column| Expr::col((customer::Entity, col)).is_null();
     Ok(match q.order {
         // The add time is set whenever follow relations are written, so the

@@ -33,6 +33,15 @@ pub struct SubjectRef {
     pub owner_id: Option<i64>,
 }
 
+/// [`visible_subject`] for a new record about it: a customer in the public
+/// pool takes none (CUSTOMER_IN_POOL).
+pub async fn writable_subject(db: &impl sea_orm::ConnectionTrait, scope: &Scope, subject: Subject, id: i64) -> AppResult<SubjectRef> {
+    if subject == Subject::Customer {
+        super::service::not_pooled(&scope.get_visible::<entity::customer::Entity>(db, id).await?)?;
+    }
+    visible_subject(db, scope, subject, id).await
+}
+
 /// The customer or group, if the caller may see it (else `NOT_FOUND`).
 pub async fn visible_subject(db: &impl sea_orm::ConnectionTrait, scope: &Scope, subject: Subject, id: i64) -> AppResult<SubjectRef> {
     Ok(match subject {

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    subjects::visible_subject,
     subjects::Subject,
+    subjects::{visible_subject, writable_subject},
     timeline::{self, EventKind, NewEvent},
 };
 use crate::{
@@ -78,7 +78,7 @@ pub struct NewWorkOrder {
 
 pub async fn create(db: &DatabaseConnection, scope: &Scope, new: NewWorkOrder) -> AppResult<work_order::Model> {
     let author = scope.employee_id().ok_or_else(AppError::forbidden)?;
-    visible_subject(db, scope, new.subject, new.subject_id).await?;
+    writable_subject(db, scope, new.subject, new.subject_id).await?;
     let title = title(&new.title)?;
     let description = description(new.description)?;
     if let Some(a) = new.assignee_id {

@@ -248,7 +248,7 @@ impl Transfer {
     /// percent or a second passed, so a big import sends at most ~100 notices.
     pub async fn progress(&mut self, percent: i32, total: i64, succeeded: i64, failed: i64) -> AppResult<()> {
         let percent = percent.clamp(0, 99);
-        let now = Utc::now();
+        let now = self.state.clock.now();
         {
             let last = self.last_pushed.lock().map_err(|_| AppError::internal(anyhow::anyhow!("progress lock poisoned")))?;
             if percent <= last.0 && now - last.1 < Duration::seconds(1) {
@@ -286,7 +286,28 @@ pub async fn run<F>(ctx: &JobCtx, r: TransferRef, work: F) -> Result<Value, JobE
 where
     F: AsyncFnOnce(&mut Transfer) -> Result<Outcome, JobError>,
 {
-    let scope = ctx.starter_scope().await?;
+    let scope = match ctx.starter_scope().await {
+        Ok(s) => s,
+        Err(e) => {
+            // The operator is gone: the transfer ends FAILED rather than waiting forever.
+            if let Some(corp) = ctx.job.corp_id {
+                let (code, msg) = match &e {
+                    JobError::Permanent { code, msg } => (*code, msg.clone()),
+                    JobError::Retry(_) => (Code::Internal, crate::error::msg::INTERNAL),
+                };
+                let error = json!({"code": code.as_str(), "reason": msg.reason, "zh": msg.zh, "en": msg.en});
+                Scope::system(corp)
+                    .update_many::<data_transfer::Entity>()
+                    .col_expr(data_transfer::Column::Status, status::FAILED.into())
+                    .col_expr(data_transfer::Column::Error, Some(error.to_string()).into())
+                    .filter(data_transfer::Column::Id.eq(r.transfer_id))
+                    .exec(&ctx.state.db)
+                    .await
+                    .map_err(AppError::from)?;
+            }
+            return Err(e);
+        }
+    };
     let row = scope.get::<data_transfer::Entity>(&ctx.state.db, r.transfer_id).await?;
     if row.status == status::COMPLETED || row.status == status::FAILED {
         return Ok(json!({"skipped": row.status}));
@@ -383,16 +404,12 @@ impl JobHandler for ExpireTransfersJob {
             .map_err(AppError::from)?;
         for t in due {
             let scope = Scope::system(t.corp_id);
-            scope
-                .update_many::<data_transfer::Entity>()
-                .col_expr(data_transfer::Column::ResultFileId, Option::<i64>::None.into())
-                .filter(data_transfer::Column::Id.eq(t.id))
-                .exec(&state.db)
-                .await
-                .map_err(AppError::from)?;
+            // Removing the file's row clears the transfer's link (ON DELETE SET NULL).
             if let Some(file) = scope.find::<stored_file::Entity>(&state.db, t.result_file_id).await? {
-                crate::files::remove(state, &scope, &file).await?;
-                removed += 1;
+                match crate::files::remove(state, &scope, &file).await {
+                    Ok(()) => removed += 1,
+                    Err(e) => tracing::warn!(code = e.code.as_str(), transfer = t.id, "an expired transfer file stayed"),
+                }
             }
         }
         // Transfers past their 30 days, with an import's source file.

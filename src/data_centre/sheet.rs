@@ -16,7 +16,8 @@ const UNREADABLE: Msg = Msg::new(
     "The file cannot be read: use the template's .xlsx or .csv format",
 );
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[graphql(name = "SheetFormat")]
 pub enum Format {
     Csv,
     Xlsx,

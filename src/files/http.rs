@@ -113,7 +113,10 @@ pub async fn download(State(app): State<AppState>, headers: HeaderMap, Path(id):
             }
             Scope::system(corp).get::<stored_file::Entity>(&app.db, id).await
         }
-        (_, _, _, Some(auth)) => auth.scope.get::<stored_file::Entity>(&app.db, id).await,
+        (_, _, _, Some(auth)) => match auth.scope.get::<stored_file::Entity>(&app.db, id).await {
+            Ok(f) => super::not_anothers_transfer(&app.db, &auth.scope, &f).await.map(|_| f),
+            Err(e) => Err(e),
+        },
         _ => return error_response(AppError::unauthenticated(), lang),
     };
     let f = match found {

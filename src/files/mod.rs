@@ -208,9 +208,31 @@ pub async fn remove(app: &AppState, scope: &Scope, file: &stored_file::Model) ->
     Ok(())
 }
 
+/// Refuses (NOT_FOUND) a file an import or export of another employee
+/// made or read: those hold whole customer lists and stay with their operator.
+pub async fn not_anothers_transfer(db: &impl ConnectionTrait, scope: &Scope, file: &stored_file::Model) -> AppResult<()> {
+    use sea_orm::{ColumnTrait, Condition, QueryFilter};
+    let Some(me) = scope.employee_id() else { return Ok(()) };
+    let held = scope
+        .select::<entity::data_transfer::Entity>()
+        .filter(
+            Condition::any()
+                .add(entity::data_transfer::Column::ResultFileId.eq(file.id))
+                .add(entity::data_transfer::Column::SourceFileId.eq(file.id)),
+        )
+        .filter(entity::data_transfer::Column::OperatorId.ne(me))
+        .one(db)
+        .await?;
+    match held {
+        Some(_) => Err(AppError::not_found()),
+        None => Ok(()),
+    }
+}
+
 /// A file of the caller's corp that must be of `kind` (`field` names the argument).
 pub async fn of_kind(db: &impl ConnectionTrait, scope: &Scope, id: i64, kind: Kind, field: &str) -> AppResult<stored_file::Model> {
     let found = scope.get::<stored_file::Entity>(db, id).await.map_err(|e| e.with_field(field))?;
+    not_anothers_transfer(db, scope, &found).await.map_err(|e| e.with_field(field))?;
     if found.kind != kind.as_str() {
         return Err(AppError::bad_input(field, wrong_kind(kind)));
     }

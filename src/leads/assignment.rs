@@ -155,6 +155,7 @@ pub async fn set_owners(
             .col_expr(lead::Column::AssignedAt, Expr::value(now))
             .col_expr(lead::Column::UpdatedAt, Expr::value(now))
             .filter(lead::Column::Id.is_in(ids.iter().copied()))
+            .filter(lead::Column::Status.eq(LeadStatus::Active.as_str()))
             .exec(db)
             .await?;
     }
@@ -185,7 +186,8 @@ pub async fn notify(state: &AppState, scope: &Scope, pairs: &[(i64, i64)]) {
                 group_id: None,
                 employee_id: Some(employee),
                 text,
-                payload: json!({"leadIds": leads}),
+                // The first hundred: a console opens the list for the rest.
+                payload: json!({"count": leads.len(), "leadIds": leads.iter().take(100).collect::<Vec<_>>()}),
                 occurred_at: state.clock.now(),
                 dedup_key: format!("leads-assigned:{}", uuid::Uuid::new_v4().simple()),
                 recipients: vec![employee],

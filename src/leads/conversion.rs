@@ -65,9 +65,13 @@ pub async fn convert(db: &impl ConnectionTrait, scope: &Scope, added: &[Added], 
             .filter(lead::Column::Id.eq(l.id))
             .exec(db)
             .await?;
+        // The assignee owns it from now (recall counts from here), out of any pool.
         scope
             .update_many::<customer::Entity>()
             .col_expr(customer::Column::OwnerId, Expr::value(a.employee_id))
+            .col_expr(customer::Column::OwnerSince, Expr::value(now))
+            .col_expr(customer::Column::PooledAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(customer::Column::PoolReasonId, Expr::value(Option::<i64>::None))
             .filter(customer::Column::Id.eq(a.customer_id))
             .exec(db)
             .await?;

@@ -139,10 +139,10 @@ impl JobHandler for ImportLeadsJob {
                 }
                 read
             });
-            let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<Vec<Vec<String>>>(4);
+            let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(4);
             let writer = tokio::task::spawn_blocking(move || -> Result<tempfile::TempPath, AppError> {
                 let mut w = sheet::Writer::new(format)?;
-                for rows in out_rx {
+                while let Some(rows) = out_rx.blocking_recv() {
                     for row in rows {
                         w.row(&row)?;
                     }
@@ -153,7 +153,7 @@ impl JobHandler for ImportLeadsJob {
             let mut cols: Option<Vec<Option<Col>>> = None;
             let mut width = 0usize;
             let (mut total, mut succeeded, mut failed) = (0i64, 0i64, 0i64);
-            let mut loaded_rules = rules::enabled(&state.db, &scope).await?;
+            let loaded_rules = rules::enabled(&state.db, &scope).await?;
             let mut assigned: Vec<(i64, i64)> = Vec::new();
             let mut mobiles_seen: HashSet<String> = HashSet::new();
             while let Some((batch, read)) = rows_rx.recv().await {
@@ -208,7 +208,8 @@ impl JobHandler for ImportLeadsJob {
                         .collect()
                 };
                 let mut fresh = Vec::new();
-                for row in rows.iter_mut() {
+                let mut fresh_rows: Vec<usize> = Vec::new();
+                for (at, row) in rows.iter_mut().enumerate() {
                     let Ok(d) = &row.checked else { continue };
                     if let Some(by) = d.mobile.as_ref().and_then(|m| existing.get(m)) {
                         // Written by an earlier attempt of this import: done.
@@ -220,24 +221,40 @@ impl JobHandler for ImportLeadsJob {
                     let mut am = service::new_row(d.clone(), scope.employee_id(), now);
                     am.import_row = sea_orm::ActiveValue::Set(Some(key(row.number)));
                     fresh.push(am);
+                    fresh_rows.push(at);
                 }
+                // Any unique key may refuse a row: its import row (written by an
+                // earlier attempt) or its mobile (a lead saved meanwhile).
                 let mut inserted = Vec::new();
                 for chunk in fresh.chunks(BATCH) {
                     inserted.extend(
-                        scope
-                            .insert_many_ignoring_returning(
-                                &txn,
-                                chunk.to_vec(),
-                                OnConflict::columns([lead::Column::CorpId, lead::Column::ImportRow]).do_nothing().to_owned(),
-                            )
-                            .await?,
+                        scope.insert_many_ignoring_returning(&txn, chunk.to_vec(), OnConflict::new().do_nothing().to_owned()).await?,
                     );
+                }
+                if inserted.len() < fresh.len() {
+                    let written: HashSet<String> = inserted.iter().filter_map(|l| l.import_row.clone()).collect();
+                    let missing: Vec<String> = fresh_rows.iter().map(|at| key(rows[*at].number)).filter(|k| !written.contains(k)).collect();
+                    let earlier: HashSet<String> = scope
+                        .select::<lead::Entity>()
+                        .filter(lead::Column::ImportRow.is_in(missing.clone()))
+                        .all(&txn)
+                        .await
+                        .map_err(AppError::from)?
+                        .into_iter()
+                        .filter_map(|l| l.import_row)
+                        .collect();
+                    for at in &fresh_rows {
+                        let k = key(rows[*at].number);
+                        if !written.contains(&k) && !earlier.contains(&k) {
+                            rows[*at].checked = Err(service::MOBILE_TAKEN.zh.into_owned());
+                        }
+                    }
                 }
                 let import = json!({"import": t.row.id});
                 scope
                     .insert_many(&txn, inserted.iter().map(|l| log_row(l.id, event::CREATED, scope.employee_id(), import.clone(), now)))
                     .await?;
-                assigned.extend(rules::apply(&txn, &scope, &mut loaded_rules, &inserted, now).await?);
+                assigned.extend(rules::apply(&txn, &scope, &loaded_rules, &inserted, now).await?);
                 txn.commit().await.map_err(AppError::from)?;
 
                 for row in rows {
@@ -255,7 +272,7 @@ impl JobHandler for ImportLeadsJob {
                     }
                     results.push(cells);
                 }
-                out_tx.send(results).map_err(|_| JobError::Retry(anyhow::anyhow!("result writer stopped")))?;
+                out_tx.send(results).await.map_err(|_| JobError::Retry(anyhow::anyhow!("result writer stopped")))?;
                 // The bar stops at 99 until the result file is stored.
                 t.progress((read * 100.0) as i32, total, succeeded, failed).await?;
             }

@@ -8,7 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait},
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde_json::json;
 
 use super::{assignment, model::LeadStatus};
@@ -191,8 +195,11 @@ pub async fn enabled(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Vec<
     for rule in list(db, scope).await?.into_iter().filter(|r| r.enabled) {
         let Ok(raw) = serde_json::from_str::<RawTree>(&rule.conditions) else { continue };
         let Ok(tree) = conditions::check(Subject::Lead, &raw, "conditions", &[]) else { continue };
-        let Ok(targets) = assignment::targets(db, scope, &ids_of(&rule.employee_ids), &ids_of(&rule.department_ids), "rule").await else {
-            continue;
+        let targets = match assignment::targets(db, scope, &ids_of(&rule.employee_ids), &ids_of(&rule.department_ids), "rule").await {
+            Ok(t) => t,
+            // Everyone it names left: the rule takes nothing until edited.
+            Err(e) if matches!(e.code, crate::error::Code::BadUserInput | crate::error::Code::NotFound) => continue,
+            Err(e) => return Err(e),
         };
         out.push(Loaded { rule, tree, targets });
     }
@@ -202,13 +209,13 @@ pub async fn enabled(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Vec<
 /// Assigns, by the rules, those of `leads` that are active and unassigned,
 /// in one transaction; answers the leads as stored after it.
 pub async fn assign_new(state: &AppState, scope: &Scope, leads: Vec<lead::Model>) -> AppResult<Vec<lead::Model>> {
-    let mut rules = enabled(&state.db, scope).await?;
+    let rules = enabled(&state.db, scope).await?;
     if rules.is_empty() || leads.is_empty() {
         return Ok(leads);
     }
     let pairs = {
         let txn = crate::db::write_txn(&state.db).await?;
-        let pairs = apply(&txn, scope, &mut rules, &leads, state.clock.now()).await?;
+        let pairs = apply(&txn, scope, &rules, &leads, state.clock.now()).await?;
         txn.commit().await?;
         pairs
     };
@@ -228,7 +235,7 @@ pub async fn assign_new(state: &AppState, scope: &Scope, leads: Vec<lead::Model>
 pub async fn apply(
     db: &impl ConnectionTrait,
     scope: &Scope,
-    rules: &mut [Loaded],
+    rules: &[Loaded],
     leads: &[lead::Model],
     now: DateTime<Utc>,
 ) -> AppResult<Vec<(i64, i64)>> {
@@ -253,20 +260,30 @@ pub async fn apply(
         let r = &rules[i];
         let mode = LeadRuleMode::parse(&r.rule.mode).unwrap_or(LeadRuleMode::RoundRobin);
         let these = match mode {
-            LeadRuleMode::RoundRobin => assignment::spread_in_turn(&ids, &r.targets, r.rule.cursor.max(0) as usize),
+            LeadRuleMode::RoundRobin => {
+                // Take the turns by moving the cursor in the database first:
+                // the row lock makes concurrent saves take turns one after another.
+                let (n, len) = (ids.len() as i64, r.targets.len() as i64);
+                scope
+                    .update_many::<lead_rule::Entity>()
+                    .col_expr(lead_rule::Column::Cursor, Expr::col(lead_rule::Column::Cursor).add(n).modulo(len))
+                    .filter(lead_rule::Column::Id.eq(r.rule.id))
+                    .exec(db)
+                    .await?;
+                let after: Option<i64> = scope
+                    .select::<lead_rule::Entity>()
+                    .select_only()
+                    .column(lead_rule::Column::Cursor)
+                    .filter(lead_rule::Column::Id.eq(r.rule.id))
+                    .into_tuple()
+                    .one(db)
+                    .await?;
+                let start = (after.unwrap_or(n) - n).rem_euclid(len);
+                assignment::spread_in_turn(&ids, &r.targets, start as usize)
+            }
             LeadRuleMode::Random => ids.iter().map(|l| (*l, r.targets[rng.gen_range(0..r.targets.len())])).collect(),
         };
         assignment::set_owners(db, scope, &these, json!({"by": "RULE", "ruleId": r.rule.id, "rule": r.rule.name}), now).await?;
-        if mode == LeadRuleMode::RoundRobin {
-            let next = (r.rule.cursor.max(0) + ids.len() as i64) % r.targets.len() as i64;
-            scope
-                .update_many::<lead_rule::Entity>()
-                .col_expr(lead_rule::Column::Cursor, next.into())
-                .filter(lead_rule::Column::Id.eq(r.rule.id))
-                .exec(db)
-                .await?;
-            rules[i].rule.cursor = next;
-        }
         pairs.extend(these);
     }
     Ok(pairs)

@@ -183,6 +183,7 @@ pub async fn update(state: &AppState, scope: &Scope, id: i64, d: &Draft) -> AppR
     let updated = lead::Entity::update(updated)
         .validate()?
         .filter(lead::Column::CorpId.eq(scope.corp_id()))
+        .filter(lead::Column::Status.eq(LeadStatus::Active.as_str()))
         .exec(&txn)
         .await
         .map_err(|e| mobile_taken(e, "input.mobile"))?;
@@ -290,8 +291,13 @@ pub async fn tag(state: &AppState, scope: &Scope, ids: &[i64], add: &[i64], remo
             .exec(&txn)
             .await?;
     }
-    scope.insert_many(&txn, inserts).await?;
-    scope.insert_many(&txn, logs).await?;
+    // SQLite binds at most 32,766 values a statement.
+    for chunk in inserts.chunks(5000) {
+        scope.insert_many(&txn, chunk.to_vec()).await?;
+    }
+    for chunk in logs.chunks(5000) {
+        scope.insert_many(&txn, chunk.to_vec()).await?;
+    }
     let out = visible(&txn, scope, &ids).await?;
     txn.commit().await?;
     Ok(out)

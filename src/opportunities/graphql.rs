@@ -21,7 +21,7 @@ use crate::{
     graphql::{
         connection::{connection, fetch_page, id, parse_id, parse_ids, Conn, Page},
         context::CtxExt,
-        guard::Perm,
+        guard::{LoggedIn, Perm},
         loader::{id_keys, ids, LoadResult},
         DeletePayload,
     },
@@ -264,14 +264,17 @@ impl OpportunityQuery {
     }
 
     /// The stages in order (made from the presets on first use).
+    #[graphql(guard = "LoggedIn")]
     async fn opportunity_stages(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OpportunityStage>> {
         Ok(stages::list(ctx.db(), ctx.scope()?).await?.into_iter().map(stage).collect())
     }
 
+    #[graphql(guard = "LoggedIn")]
     async fn lose_reasons(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<LoseReason>> {
         Ok(stages::reasons(ctx.db(), ctx.scope()?).await?.into_iter().map(lose).collect())
     }
 
+    #[graphql(guard = "LoggedIn")]
     async fn opportunity_settings(&self, ctx: &Context<'_>) -> async_graphql::Result<OpportunitySettingsDoc> {
         let s = stages::settings(ctx.db(), ctx.scope()?).await?;
         Ok(OpportunitySettingsDoc { allow_skip_stages: s.allow_skip_stages, allow_restart_after_loss: s.allow_restart_after_loss })

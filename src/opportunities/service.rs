@@ -47,6 +47,7 @@ const LOST_FINAL: Msg = Msg::new(
     "Without restart after loss, a lost opportunity keeps its stage",
 );
 const REASON_REQUIRED: Msg = Msg::new("OPPORTUNITY_LOSE_REASON_REQUIRED", "输单须选择输单原因", "Losing needs a lose reason");
+const WON_FINAL: Msg = Msg::new("OPPORTUNITY_WON_FINAL", "赢单商机不能变更阶段", "A won opportunity keeps its stage");
 const SAME_STAGE: Msg = Msg::new("OPPORTUNITY_STAGE_UNCHANGED", "商机已在该阶段", "The opportunity is already in this stage");
 
 /// Largest amount taken: a trillion yuan, in fen.
@@ -178,10 +179,19 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> AppResult
     scope.get_visible::<opportunity::Entity>(db, id).await
 }
 
+/// A visible opportunity whose customer is not in the public pool (pool customers are read-only).
+async fn writable(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> AppResult<opportunity::Model> {
+    let o = get(db, scope, id).await?;
+    if let Some(c) = scope.find::<customer::Entity>(db, Some(o.customer_id)).await? {
+        not_pooled(&c)?;
+    }
+    Ok(o)
+}
+
 pub async fn update(state: &AppState, scope: &Scope, id: i64, e: &Edit) -> AppResult<opportunity::Model> {
     let now = state.clock.now();
     let txn = crate::db::write_txn(&state.db).await?;
-    let o = get(&txn, scope, id).await?;
+    let o = writable(&txn, scope, id).await?;
     let mut am = opportunity::ActiveModel { id: Set(id), updated_at: Set(now), ..Default::default() };
     let mut changed = Vec::new();
     if let Some(n) = &e.name {
@@ -228,6 +238,10 @@ pub fn allowed(
             Some(_) => Err(AppError::conflict(NOT_ADJACENT)),
         };
     }
+    if from.terminal.as_deref() == Some(WON) {
+        return Err(AppError::conflict(WON_FINAL));
+    }
+    // Losing is possible from any open stage.
     if s.allow_skip_stages || to.terminal.as_deref() == Some(LOST) {
         return Ok(());
     }
@@ -251,7 +265,7 @@ pub async fn change_stage(
 ) -> AppResult<opportunity::Model> {
     let now = state.clock.now();
     let txn = crate::db::write_txn(&state.db).await?;
-    let o = get(&txn, scope, id).await?;
+    let o = writable(&txn, scope, id).await?;
     let all = stages::list(&txn, scope).await?;
     let from = all.iter().find(|s| s.id == o.stage_id).ok_or_else(AppError::not_found)?;
     let to = all.iter().find(|s| s.id == stage_id).ok_or_else(|| AppError::not_found().with_field("stageId"))?;
@@ -291,7 +305,7 @@ pub async fn change_stage(
 pub async fn pin(state: &AppState, scope: &Scope, id: i64) -> AppResult<opportunity::Model> {
     let now = state.clock.now();
     let txn = crate::db::write_txn(&state.db).await?;
-    let o = get(&txn, scope, id).await?;
+    let o = writable(&txn, scope, id).await?;
     scope
         .update_many::<opportunity::Entity>()
         .col_expr(opportunity::Column::Pinned, Expr::value(false))
@@ -307,7 +321,7 @@ pub async fn pin(state: &AppState, scope: &Scope, id: i64) -> AppResult<opportun
 }
 
 pub async fn delete(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> AppResult<()> {
-    get(db, scope, id).await?;
+    writable(db, scope, id).await?;
     opportunity::Entity::delete_many()
         .filter(scope.tenant_condition::<opportunity::Entity>())
         .filter(opportunity::Column::Id.eq(id))

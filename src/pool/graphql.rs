@@ -20,7 +20,7 @@ use crate::{
     graphql::{
         connection::{connection, fetch_page, id, parse_id, parse_ids, Conn, Page},
         context::CtxExt,
-        guard::Perm,
+        guard::{LoggedIn, Perm},
         loader::{id_keys, ids, LoadResult},
         DeletePayload,
     },
@@ -243,6 +243,7 @@ impl PoolQuery {
     }
 
     /// Return reasons (CFG-15), in order.
+    #[graphql(guard = "LoggedIn")]
     async fn pool_reasons(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PoolReason>> {
         Ok(groups::reasons(ctx.db(), ctx.scope()?).await?.into_iter().map(reason).collect())
     }

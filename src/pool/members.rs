@@ -35,6 +35,11 @@ const NOT_POOLED: Msg = Msg::new(
     "客户已被领取或分配，不在公海中",
     "The customer was already claimed or assigned and is no longer in the pool",
 );
+const NOT_POOLED_ANYMORE: Msg = Msg::new(
+    "POOL_RETURN_RACED",
+    "客户已被他人退回公海，请刷新后重试",
+    "Someone else returned the customer to the pool first; refresh and try again",
+);
 const CLAIM_BLOCKED: Msg = Msg::new(
     "POOL_CLAIM_BLOCKED",
     "客户被回收后，前跟进人在限制期内不能领取",
@@ -126,14 +131,21 @@ pub async fn return_to_pool(
     let txn = crate::db::write_txn(&state.db).await?;
     let g = groups::usable_one(&txn, scope, group_id, "poolId").await?;
     let reason = scope.get::<pool_reason::Entity>(&txn, reason_id).await.map_err(|e| e.with_field("reasonId"))?;
-    let found = scope.select_visible::<customer::Entity>().filter(customer::Column::Id.is_in(ids.clone())).all(&txn).await?;
+    // Only customers whose owner is in the caller's data scope: seeing a
+    // customer as one of its adders is not holding it.
+    let found = scope
+        .select::<customer::Entity>()
+        .filter(customer::Column::Id.is_in(ids.clone()))
+        .filter(scope.visible_employees(customer::Column::OwnerId))
+        .all(&txn)
+        .await?;
     if found.len() != ids.len() {
         return Err(AppError::not_found().with_field("customerIds"));
     }
     for c in &found {
         not_pooled(c).map_err(|e| e.with_field("customerIds"))?;
     }
-    scope
+    let moved = scope
         .update_many::<customer::Entity>()
         .col_expr(customer::Column::PreviousOwnerId, Expr::col(customer::Column::OwnerId))
         .col_expr(customer::Column::OwnerId, Expr::value(Option::<i64>::None))
@@ -142,8 +154,12 @@ pub async fn return_to_pool(
         .col_expr(customer::Column::PoolReasonId, Expr::value(reason.id))
         .col_expr(customer::Column::UpdatedAt, Expr::value(now))
         .filter(customer::Column::Id.is_in(ids.clone()))
+        .filter(customer::Column::PooledAt.is_null())
         .exec(&txn)
         .await?;
+    if moved.rows_affected != ids.len() as u64 {
+        return Err(AppError::conflict(NOT_POOLED_ANYMORE).with_field("customerIds"));
+    }
     let events = found
         .iter()
         .map(|c| pool_event(c.id, "RETURNED", scope.employee_id(), &g, json!({"reason": reason.name, "from": c.owner_id}), now));
@@ -209,7 +225,7 @@ async fn notify(state: &AppState, scope: &Scope, kind: &str, pairs: &[(i64, i64)
                 group_id: None,
                 employee_id: Some(employee),
                 text,
-                payload: json!({"customerIds": customers}),
+                payload: json!({"count": customers.len(), "customerIds": customers.iter().take(100).collect::<Vec<_>>()}),
                 occurred_at: state.clock.now(),
                 dedup_key: format!("{}:{}", kind.to_lowercase(), uuid::Uuid::new_v4().simple()),
                 recipients: vec![employee],

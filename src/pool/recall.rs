@@ -60,7 +60,8 @@ pub fn due(scope: &Scope, g: &pool_group::Model, at: DateTime<Utc>) -> Option<Co
             .group_by_col(follow_up::Column::SubjectId)
             .and_having(Expr::col(follow_up::Column::CreatedAt).max().lt(cutoff(d)))
             .to_owned();
-        any = any.add(customer::Column::Id.in_subquery(stale));
+        // A follow-up by a previous owner does not count against the new one.
+        any = any.add(Condition::all().add(customer::Column::Id.in_subquery(stale)).add(since.clone().lt(cutoff(d))));
     }
     if let Some(d) = g.not_won_days {
         any = any.add(since.lt(cutoff(d)));

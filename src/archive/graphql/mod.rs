@@ -22,6 +22,7 @@ use crate::{
         source::ArchivePullJob,
     },
     customers::graphql::{prefetch_links, Customer},
+    data_centre::{self, graphql::DataTransfer, Direction, Module, NewTransfer},
     error::{msg, AppError},
     graphql::{
         connection::{connection, fetch_page, parse_id, Conn, Page},
@@ -311,17 +312,24 @@ impl ArchiveMutation {
         Ok(admin::rotate_ingest_key(ctx.db(), ctx.scope()?).await?)
     }
 
-    /// Exports the review queue as CSV (a job; its result names the file, `GET /files/{id}`).
+    /// Exports the review queue as CSV through the download centre
+    /// (`dataTransfers(direction: EXPORT)`; the file is `resultFile`).
     #[graphql(guard = "Perm(perm::RISK_BEHAVIOR_VIEW)")]
     async fn export_sensitive_behaviors(
         &self,
         ctx: &Context<'_>,
         #[graphql(default)] filter: BehaviorFilter,
-    ) -> async_graphql::Result<Job> {
+    ) -> async_graphql::Result<DataTransfer> {
         // Refuse a bad filter now rather than in the job.
         filter.select(ctx.scope()?)?;
-        let j = ctx.state().jobs.enqueue::<ExportBehaviorsJob>(ctx.db(), NewJob::for_user(ctx.auth()?), &filter).await?;
-        Ok(Job(j))
+        let t = NewTransfer {
+            direction: Direction::Export,
+            module: Module::SensitiveBehaviors,
+            file_name: format!("敏感行为_{}.csv", ctx.state().clock.now().with_timezone(&crate::clock::china()).format("%Y%m%d%H%M%S")),
+            source_file_id: None,
+            params: serde_json::to_value(&filter).map_err(AppError::internal)?,
+        };
+        Ok(DataTransfer(data_centre::start::<ExportBehaviorsJob>(ctx.state(), ctx.scope()?, t).await?))
     }
 
     /// Pulls new messages from the archive source now (it also runs every minute).

@@ -1,5 +1,6 @@
 //! GraphQL surface of customers: thin types over the services.
 
+pub mod export;
 pub mod groups;
 pub mod inheritance;
 pub mod kit;

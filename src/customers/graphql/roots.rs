@@ -71,7 +71,7 @@ pub struct CustomerFilter {
 }
 
 impl CustomerFilter {
-    fn into_query(self, order: CustomerOrder, now: DateTime<Utc>) -> Result<CustomerQuery, AppError> {
+    pub fn into_query(self, order: CustomerOrder, now: DateTime<Utc>) -> Result<CustomerQuery, AppError> {
         Ok(CustomerQuery {
             name: self.name,
             mobile: self.mobile,
