@@ -35,6 +35,7 @@ pub mod tenancy;
 pub mod alerts;
 pub mod archive;
 pub mod auth;
+pub mod companies;
 pub mod conditions;
 pub mod corp_tags;
 pub mod custom_fields;

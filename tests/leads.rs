@@ -76,6 +76,21 @@ async fn leads_are_checked_listed_by_the_lists_filters_and_logged() {
     let kinds: Vec<&str> = log["lead"]["log"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["INFO_UPDATED", "CREATED"]);
     assert_eq!(log["lead"]["log"]["edges"][0]["node"]["detail"]["fields"], json!(["position"]));
+
+    // A follow-up restarts the count; a discarded lead takes none.
+    let follow = "mutation($i:CreateLeadFollowUpInput!){createLeadFollowUp(input:$i){content}}";
+    admin.data(follow, json!({"i": {"leadId": a["id"], "content": "电话沟通，下周拜访"}})).await;
+    let v = admin
+        .data(
+            "query($id:ID!){lead(id:$id){daysNotFollowed lastFollowUpAt followUps{totalCount edges{node{content}}}}}",
+            json!({"id": a["id"]}),
+        )
+        .await;
+    assert_eq!((v["lead"]["daysNotFollowed"].as_i64(), v["lead"]["followUps"]["totalCount"].as_i64()), (Some(0), Some(1)));
+    assert_eq!(list(&admin, json!({"minDaysNotFollowed": 7})).await, ["王五", "李四"]);
+    admin.data("mutation($ids:[ID!]!){discardLeads(ids:$ids){id}}", json!({"ids": [a["id"]]})).await;
+    let (code, reason, _) = refused(&admin, follow, json!({"i": {"leadId": a["id"], "content": "x"}})).await;
+    assert_eq!((code.as_str(), reason.as_str()), ("CONFLICT", "LEAD_NOT_ACTIVE"));
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@ mod support;
 mod alerts;
 mod archive;
 mod auth;
+mod companies;
 mod conditions;
 mod custom_fields;
 mod customers;

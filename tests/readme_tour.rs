@@ -306,6 +306,9 @@ async fn the_readme_tour_runs_as_written_on_serve_demo() {
     let deal = tour.run("Opportunity", json!({ "customerId": customer(1), "first": stage(0) })).await;
     assert_eq!(deal["createOpportunity"]["expectedAmount"], "128000.50");
     tour.run("AdvanceOpportunity", json!({ "id": deal["createOpportunity"]["id"], "second": stage(1) })).await;
+    let company = tour.run("CreateCompany", json!({})).await["createCompany"]["id"].clone();
+    let linked = tour.run("LinkCustomerCompany", json!({ "customerId": customer(1), "companyId": company })).await;
+    assert_eq!(linked["setCustomerCompany"]["companyId"], company);
 
     let in_readme: Vec<String> = tour.ops.iter().map(|(n, _)| n.clone()).collect();
     assert_eq!(in_readme.iter().collect::<BTreeSet<_>>().len(), in_readme.len(), "tour operation names are unique");

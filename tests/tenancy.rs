@@ -705,3 +705,33 @@ async fn pools_and_opportunities_of_another_corp_answer_nothing() {
     let v = a.data("query($id:ID!){opportunity(id:$id){name}}", json!({"id": deal})).await;
     assert_eq!(v["opportunity"]["name"], "A-Deal");
 }
+
+#[tokio::test]
+async fn companies_and_industries_of_another_corp_answer_nothing() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    let industry = a.data("mutation{createIndustry(name:\"A-Industry\"){id}}", json!({})).await["createIndustry"]["id"].clone();
+    let company = a.data("mutation($i:ID!){createCompany(input:{name:\"A-Company\",industryId:$i}){id}}", json!({"i": industry})).await
+        ["createCompany"]["id"]
+        .clone();
+    app.provision("beta", 5).await;
+    let b = app.login_as("beta", "admin", PASSWORD).await;
+    let v = b.data("{companies{totalCount edges{node{name}}} industries{name}}", json!({})).await;
+    let text = v.to_string();
+    assert!(!text.contains("A-Company") && !text.contains("A-Industry"), "{text}");
+    let seller = app.employee(&a, "a-seller", &[app.root_id()], &[app.basic_role_id()]).await;
+    wecrm::customers::seed::customers(&app.state.db, &app.admin_scope(), 1, &[seller.parse().unwrap()], &[]).await.unwrap();
+    let customer = crate::pool::id_of(&app, "客户0").await;
+    for (q, vars) in [
+        ("query($id:ID!){company(id:$id){name}}", json!({"id": company})),
+        ("mutation($id:ID!){updateCompany(id:$id,input:{name:\"x\"}){id}}", json!({"id": company})),
+        ("mutation($id:ID!){deleteCompany(id:$id){id}}", json!({"id": company})),
+        ("mutation($id:ID!){renameIndustry(id:$id,name:\"x\"){id}}", json!({"id": industry})),
+        ("mutation($id:ID!){createCompany(input:{name:\"x\",industryId:$id}){id}}", json!({"id": industry})),
+        ("mutation($c:ID!,$co:ID!){setCustomerCompany(customerId:$c,companyId:$co){id}}", json!({"c": customer, "co": company})),
+    ] {
+        assert_eq!(b.error(q, vars).await.0, "NOT_FOUND", "{q}");
+    }
+    let v = a.data("query($id:ID!){company(id:$id){name}}", json!({"id": company})).await;
+    assert_eq!(v["company"]["name"], "A-Company");
+}

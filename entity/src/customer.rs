@@ -46,6 +46,8 @@ pub struct Model {
     pub pooled_at: Option<DateTimeUtc>,
     /// When the owner got it from a pool.
     pub owner_since: Option<DateTimeUtc>,
+    /// The B2B account it belongs to (CRM-9).
+    pub company_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

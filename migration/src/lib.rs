@@ -25,6 +25,7 @@ mod m20261207_000020_material_files;
 mod m20261207_000021_leads;
 mod m20261207_000022_public_pool;
 mod m20261207_000023_opportunities;
+mod m20261207_000024_companies;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000021_leads::Migration),
             Box::new(m20261207_000022_public_pool::Migration),
             Box::new(m20261207_000023_opportunities::Migration),
+            Box::new(m20261207_000024_companies::Migration),
         ]
     }
 }

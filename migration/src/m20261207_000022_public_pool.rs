@@ -78,15 +78,28 @@ impl MigrationTrait for Migration {
             m.alter_table(Table::alter().table(a("customers")).add_column(timestamp_with_time_zone_null(a(column))).to_owned()).await?;
         }
         // Only pooled customers are indexed by pool: an index that also held
-        // every NULL would tempt planners away from the list's own index
-        // (100,000 customers: 205 pages/s fell to 9 when SQLite took it).
+        // every NULL tempted SQLite away from the list's own index (100,000
+        // customers: 205 pages/s fell to 9).
         exec(m, "CREATE INDEX ix_customers_pool ON customers (corp_id, pool_id, pooled_at) WHERE pooled_at IS NOT NULL").await?;
+        // The customer list now says `pooled_at IS NULL`: its two orders'
+        // indexes carry that column, so the page walks them in order and the
+        // count stays an index-only scan (without it, 96 pages/s).
+        for (old, new, order) in [("first_added", "listed_added", "first_added_at"), ("last_contact", "listed_contact", "last_contact_at")]
+        {
+            m.drop_index(Index::drop().name(format!("ix_customers_{old}")).table(a("customers")).to_owned()).await?;
+            m.create_index(index("customers", new, &["corp_id", "pooled_at", order, "id"], false)).await?;
+        }
         m.create_index(index("customers", "pool_reason", &["pool_reason_id"], false)).await?;
         m.create_index(index("customers", "previous_owner", &["previous_owner_id"], false)).await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for (old, new, order) in [("first_added", "listed_added", "first_added_at"), ("last_contact", "listed_contact", "last_contact_at")]
+        {
+            m.drop_index(Index::drop().name(format!("ix_customers_{new}")).table(a("customers")).to_owned()).await?;
+            m.create_index(index("customers", old, &["corp_id", order, "id"], false)).await?;
+        }
         for ix in ["pool", "pool_reason", "previous_owner"] {
             m.drop_index(Index::drop().name(format!("ix_customers_{ix}")).table(a("customers")).to_owned()).await?;
         }

@@ -10,6 +10,8 @@ use crate::{jobs::JobError, state::AppState, wecom_sync::app_message::send_text}
 pub enum About {
     Customer(i64),
     Group(i64),
+    /// Leads have no alert subject: the recipients are the author and those they chose.
+    Lead(i64),
 }
 
 /// Pushes a NOTICE alert (once per `dedup_key`) to those of `employees` who
@@ -27,6 +29,7 @@ pub async fn tell(
     let (customer_id, group_id) = match about {
         About::Customer(c) => (Some(c), None),
         About::Group(g) => (None, Some(g)),
+        About::Lead(_) => (None, None),
     };
     let scope = crate::tenancy::Scope::system(corp_id);
     super::delivery::raise(

@@ -70,6 +70,7 @@ pub struct QueryRoot(
     crate::leads::graphql::LeadQuery,
     crate::pool::graphql::PoolQuery,
     crate::opportunities::graphql::OpportunityQuery,
+    crate::companies::graphql::CompanyQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -100,6 +101,7 @@ pub struct MutationRoot(
     crate::customers::graphql::export::CustomerExportMutation,
     crate::pool::graphql::PoolMutation,
     crate::opportunities::graphql::OpportunityMutation,
+    crate::companies::graphql::CompanyMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -164,6 +166,15 @@ pub fn insert_request_data(data: &mut Data, app: &AppState, rctx: RequestCtx) {
     ));
     data.insert(DataLoader::with_cache(
         crate::opportunities::graphql::OpportunityLoader { db: app.db.clone(), scope: sales_scope },
+        tokio::spawn,
+        HashMapCache::default(),
+    ));
+    let company_scope = std::sync::OnceLock::new();
+    if let Some(a) = &rctx.auth {
+        let _ = company_scope.set(a.scope.clone());
+    }
+    data.insert(DataLoader::with_cache(
+        crate::companies::graphql::CompanyLoader { db: app.db.clone(), scope: company_scope },
         tokio::spawn,
         HashMapCache::default(),
     ));

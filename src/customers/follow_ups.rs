@@ -243,6 +243,16 @@ pub async fn create(state: &AppState, scope: &Scope, new: NewFollowUp) -> AppRes
             },
         )
         .await?;
+    if new.subject == Subject::Lead {
+        // The lead list's "days not followed" counts from here (CRM-1).
+        // On the app clock, which the lead list counts days on.
+        scope
+            .update_many::<entity::lead::Entity>()
+            .col_expr(entity::lead::Column::LastFollowUpAt, sea_orm::sea_query::Expr::value(state.clock.now()))
+            .filter(entity::lead::Column::Id.eq(new.subject_id))
+            .exec(&txn)
+            .await?;
+    }
     if new.subject == Subject::Customer {
         timeline::append(
             &txn,
@@ -333,6 +343,7 @@ impl JobHandler for SendReminderJob {
         };
         let about = match Subject::parse(&record.subject_kind) {
             Some(Subject::Group) => crate::alerts::notices::About::Group(record.subject_id),
+            Some(Subject::Lead) => crate::alerts::notices::About::Lead(record.subject_id),
             _ => crate::alerts::notices::About::Customer(record.subject_id),
         };
         let kind = match n.kind {

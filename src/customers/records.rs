@@ -37,10 +37,15 @@ const FIELDS_REQUIRED: Msg = Msg::new("RECORD_FIELDS_REQUIRED", "请至少选择
 const FIELD_TWICE: Msg = Msg::new("FIELD_TWICE", "字段不能重复", "A field can appear only once");
 const FIELD_NOT_IN_TEMPLATE: Msg = Msg::new("FIELD_NOT_IN_TEMPLATE", "该字段不在模板中", "The field is not part of the template");
 
-fn entity_of(subject: Subject) -> FieldEntity {
+const LEAD_UNSUPPORTED: Msg =
+    Msg::new("SUBJECT_NOT_SUPPORTED", "线索仅支持跟进记录", "Leads take follow-ups only, not business records or work orders");
+
+/// Whose custom fields a template of `subject` uses; leads have no records.
+fn entity_of(subject: Subject) -> AppResult<FieldEntity> {
     match subject {
-        Subject::Customer => FieldEntity::Customer,
-        Subject::Group => FieldEntity::Group,
+        Subject::Customer => Ok(FieldEntity::Customer),
+        Subject::Group => Ok(FieldEntity::Group),
+        Subject::Lead => Err(AppError::bad_input("subjectKind", LEAD_UNSUPPORTED)),
     }
 }
 
@@ -117,7 +122,7 @@ async fn check_input(db: &impl ConnectionTrait, scope: &Scope, input: &TemplateI
     let found = scope
         .select::<custom_field::Entity>()
         .filter(custom_field::Column::Id.is_in(ids.iter().copied()))
-        .filter(custom_field::Column::EntityKind.eq(entity_of(input.subject).as_str()))
+        .filter(custom_field::Column::EntityKind.eq(entity_of(input.subject)?.as_str()))
         .all(db)
         .await?;
     if found.len() != ids.len() {
@@ -293,6 +298,7 @@ pub async fn submit(
     values: &[(i64, Option<Value>)],
 ) -> AppResult<business_record::Model> {
     let submitter = scope.employee_id().ok_or_else(AppError::forbidden)?;
+    entity_of(subject)?;
     writable_subject(db, scope, subject, subject_id).await?;
     let usable = usable(db, scope, subject).await?;
     let template = match template_id {

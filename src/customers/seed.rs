@@ -2,7 +2,7 @@
 //! rows go straight through the scope (what is measured is reading them).
 
 use chrono::{Duration, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder};
 
 use super::{aggregates, follow_ups};
 use crate::{error::AppResult, tenancy::Scope};
@@ -36,7 +36,13 @@ pub async fn customers(db: &DatabaseConnection, scope: &Scope, n: usize, employe
                 }),
             )
             .await?;
-        let rows = scope.select::<customer::Entity>().filter(customer::Column::ExternalUserid.starts_with(&prefix)).all(&txn).await?;
+        // In insert order: the index of each row decides its adders and tags.
+        let rows = scope
+            .select::<customer::Entity>()
+            .filter(customer::Column::ExternalUserid.starts_with(&prefix))
+            .order_by_asc(customer::Column::Id)
+            .all(&txn)
+            .await?;
         let mut follows = Vec::new();
         let mut tag_rows = Vec::new();
         let mut notes = Vec::new();

@@ -12,6 +12,8 @@ use crate::{error::AppResult, tenancy::Scope};
 pub enum Subject {
     Customer,
     Group,
+    /// Follow-ups only (CRM-5).
+    Lead,
 }
 
 impl Subject {
@@ -19,10 +21,11 @@ impl Subject {
         match self {
             Subject::Customer => "CUSTOMER",
             Subject::Group => "GROUP",
+            Subject::Lead => "LEAD",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Subject::Customer, Subject::Group].into_iter().find(|k| k.as_str() == s)
+        [Subject::Customer, Subject::Group, Subject::Lead].into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -36,8 +39,15 @@ pub struct SubjectRef {
 /// [`visible_subject`] for a new record about it: a customer in the public
 /// pool takes none (CUSTOMER_IN_POOL).
 pub async fn writable_subject(db: &impl sea_orm::ConnectionTrait, scope: &Scope, subject: Subject, id: i64) -> AppResult<SubjectRef> {
-    if subject == Subject::Customer {
-        super::service::not_pooled(&scope.get_visible::<entity::customer::Entity>(db, id).await?)?;
+    match subject {
+        Subject::Customer => super::service::not_pooled(&scope.get_visible::<entity::customer::Entity>(db, id).await?)?,
+        // A discarded or converted lead takes no new records (CRM-4).
+        Subject::Lead => {
+            if scope.get_visible::<entity::lead::Entity>(db, id).await?.status != crate::leads::model::LeadStatus::Active.as_str() {
+                return Err(crate::error::AppError::conflict(crate::leads::model::NOT_ACTIVE));
+            }
+        }
+        Subject::Group => {}
     }
     visible_subject(db, scope, subject, id).await
 }
@@ -52,6 +62,10 @@ pub async fn visible_subject(db: &impl sea_orm::ConnectionTrait, scope: &Scope, 
         Subject::Group => {
             let g = scope.get_visible::<entity::customer_group::Entity>(db, id).await?;
             SubjectRef { name: g.name, owner_id: g.owner_id }
+        }
+        Subject::Lead => {
+            let l = scope.get_visible::<entity::lead::Entity>(db, id).await?;
+            SubjectRef { name: l.name, owner_id: l.owner_id }
         }
     })
 }

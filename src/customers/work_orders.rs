@@ -76,8 +76,14 @@ pub struct NewWorkOrder {
     pub assignee_id: Option<i64>,
 }
 
+const LEAD_UNSUPPORTED: Msg =
+    Msg::new("SUBJECT_NOT_SUPPORTED", "线索仅支持跟进记录", "Leads take follow-ups only, not business records or work orders");
+
 pub async fn create(db: &DatabaseConnection, scope: &Scope, new: NewWorkOrder) -> AppResult<work_order::Model> {
     let author = scope.employee_id().ok_or_else(AppError::forbidden)?;
+    if new.subject == Subject::Lead {
+        return Err(AppError::bad_input("subjectKind", LEAD_UNSUPPORTED));
+    }
     writable_subject(db, scope, new.subject, new.subject_id).await?;
     let title = title(&new.title)?;
     let description = description(new.description)?;
@@ -229,6 +235,7 @@ impl JobHandler for WorkOrderClosedJob {
         let about = match subject {
             Subject::Group => crate::alerts::notices::About::Group(w.subject_id),
             Subject::Customer => crate::alerts::notices::About::Customer(w.subject_id),
+            Subject::Lead => crate::alerts::notices::About::Lead(w.subject_id),
         };
         crate::alerts::notices::tell(
             &ctx.state,

@@ -13,6 +13,8 @@ use entity::lead_event;
 
 /// Leads one batch operation may name.
 pub const MAX_BATCH: usize = 1000;
+pub const NOT_ACTIVE: Msg =
+    Msg::new("LEAD_NOT_ACTIVE", "该线索已废弃或已转为客户，不能修改", "The lead is discarded or already a customer and cannot change");
 const TOO_MANY: Msg = Msg::new("LEAD_BATCH_TOO_LARGE", "一次最多操作1000条线索", "At most 1000 leads at a time");
 
 /// The distinct ids of a batch, or BAD_USER_INPUT past [`MAX_BATCH`].

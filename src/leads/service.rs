@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::model::{batch, event, log_row, LeadStatus};
+use super::model::{batch, event, log_row, LeadStatus, NOT_ACTIVE};
 use crate::{
     error::{AppError, AppResult, Msg},
     state::AppState,
@@ -23,8 +23,6 @@ pub const MOBILE_INVALID: Msg =
 pub const MOBILE_TAKEN: Msg = Msg::new("LEAD_MOBILE_TAKEN", "该手机号已存在线索", "A lead with this mobile number already exists");
 const EMAIL_INVALID: Msg = Msg::new("LEAD_EMAIL_INVALID", "邮箱格式不正确", "The email address is not valid");
 const TOO_LONG: Msg = Msg::new("LEAD_FIELD_TOO_LONG", "内容过长", "The text is too long");
-const NOT_ACTIVE: Msg =
-    Msg::new("LEAD_NOT_ACTIVE", "该线索已废弃或已转为客户，不能修改", "The lead is discarded or already a customer and cannot change");
 const NOT_DISCARDED: Msg = Msg::new("LEAD_NOT_DISCARDED", "只能恢复已废弃的线索", "Only discarded leads can be restored");
 const TAG_MISSING: Msg = Msg::new("TAG_NOT_FOUND", "标签不存在", "The tag does not exist");
 

@@ -56,6 +56,9 @@ pub const OPPORTUNITY_VIEW: &str = "crm.opportunity.view";
 pub const OPPORTUNITY_MANAGE: &str = "crm.opportunity.manage";
 pub const CFG_POOL_MANAGE: &str = "cfg.pool.manage";
 pub const CFG_OPPORTUNITY_MANAGE: &str = "cfg.opportunity.manage";
+pub const COMPANY_VIEW: &str = "crm.company.view";
+pub const COMPANY_MANAGE: &str = "crm.company.manage";
+pub const CFG_INDUSTRY_MANAGE: &str = "cfg.industry.manage";
 
 /// One node of the catalogue tree.
 pub struct Node {
@@ -171,6 +174,12 @@ pub static CATALOGUE: &[Node] = &[
                 en: "Opportunities",
                 children: &[leaf(OPPORTUNITY_MANAGE, "新建/编辑/推进/删除商机", "Create, edit, advance and delete opportunities")],
             },
+            Node {
+                code: COMPANY_VIEW,
+                zh: "企业",
+                en: "Companies",
+                children: &[leaf(COMPANY_MANAGE, "新建/编辑/删除企业", "Create, edit and delete companies")],
+            },
         ],
     },
     Node {
@@ -182,6 +191,7 @@ pub static CATALOGUE: &[Node] = &[
             leaf(CFG_LEAD_RULE_MANAGE, "线索自动分配规则", "Lead auto-assignment rules"),
             leaf(CFG_POOL_MANAGE, "公海分组与退回原因", "Pool groups and return reasons"),
             leaf(CFG_OPPORTUNITY_MANAGE, "商机阶段与输单原因", "Opportunity stages and lose reasons"),
+            leaf(CFG_INDUSTRY_MANAGE, "行业类型", "Industry types"),
             leaf(CFG_FOLLOW_UP_TYPE_MANAGE, "跟进记录类型", "Follow-up types"),
             leaf(CFG_RECORD_TEMPLATE_MANAGE, "业务记录模板", "Business record templates"),
             leaf(CFG_RADAR_MANAGE, "雷达设置", "Radar settings"),

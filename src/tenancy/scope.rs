@@ -111,6 +111,8 @@ tenant_entity!(
     lose_reason,
     opportunity,
     opportunity_event,
+    industry,
+    company,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads

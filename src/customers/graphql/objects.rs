@@ -137,6 +137,10 @@ impl Customer {
     async fn adders(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CustomerAdder>> {
         Ok(crm_loader(ctx).load_one(AddersOf(self.0.id)).await?.unwrap_or_default().into_iter().map(CustomerAdder).collect())
     }
+    /// The company (CRM-9) it belongs to: `company(id)`.
+    async fn company_id(&self) -> Option<ID> {
+        self.0.company_id.map(id)
+    }
     async fn adder_count(&self) -> i32 {
         self.0.adder_count
     }

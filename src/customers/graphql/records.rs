@@ -32,6 +32,7 @@ pub fn require_subject_permission(ctx: &Context<'_>, subject: Subject) -> Result
     let needed = match subject {
         Subject::Customer => perm::CUSTOMER_VIEW,
         Subject::Group => perm::GROUP_VIEW,
+        Subject::Lead => perm::LEAD_VIEW,
     };
     if ctx.auth()?.has(needed) {
         Ok(())

@@ -273,7 +273,7 @@ pub struct FollowUpNote {
 }
 
 impl FollowUpNote {
-    fn about(self, subject: Subject, subject_id: i64) -> Result<NewFollowUp, AppError> {
+    pub fn about(self, subject: Subject, subject_id: i64) -> Result<NewFollowUp, AppError> {
         Ok(NewFollowUp {
             subject,
             subject_id,

@@ -16,7 +16,17 @@ use super::{
 use crate::{
     conditions::graphql::ConditionTreeInput,
     corp_tags::graphql::{tag, CorpTag},
-    customers::graphql::{crm_loader, kit::employee, loaders::CustomerById, Customer},
+    customers::{
+        follow_ups,
+        graphql::{
+            crm_loader,
+            kit::{employee, subject_page},
+            loaders::CustomerById,
+            roots::FollowUpNote,
+            Customer, FollowUp,
+        },
+        subjects::Subject,
+    },
     data_centre::{self, graphql::DataTransfer, Direction, Module, NewTransfer},
     graphql::{
         connection::{connection, fetch_page, id, parse_id, parse_ids, Conn, Page},
@@ -127,6 +137,11 @@ impl Lead {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// Follow-up records (CRM-5), newest first.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
+    async fn follow_ups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<FollowUp>> {
+        subject_page(ctx, follow_ups::of_subject(ctx.scope()?, Subject::Lead, self.0.id), first, after, FollowUp).await
+    }
     /// The change log (CRM-5), newest first.
     #[graphql(complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn log(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<LeadEvent>> {
@@ -231,6 +246,13 @@ impl LeadFilter {
             min_days_not_followed: self.min_days_not_followed,
         })
     }
+}
+
+#[derive(InputObject)]
+pub struct CreateLeadFollowUpInput {
+    pub lead_id: ID,
+    #[graphql(flatten)]
+    pub note: FollowUpNote,
 }
 
 #[derive(InputObject)]
@@ -404,6 +426,14 @@ impl LeadMutation {
         let (ids, add, remove) =
             (parse_ids(&ids, "ids")?, parse_ids(&add_tag_ids, "addTagIds")?, parse_ids(&remove_tag_ids, "removeTagIds")?);
         Ok(leads(service::tag(ctx.state(), ctx.scope()?, &ids, &add, &remove).await?))
+    }
+
+    /// Writes a follow-up record on an active lead (CRM-5); the lead's
+    /// latest follow-up time (and so its days not followed) moves with it.
+    #[graphql(guard = "Perm(perm::LEAD_VIEW)")]
+    async fn create_lead_follow_up(&self, ctx: &Context<'_>, input: CreateLeadFollowUpInput) -> async_graphql::Result<FollowUp> {
+        let new = input.note.about(Subject::Lead, parse_id(&input.lead_id, "leadId")?)?;
+        Ok(FollowUp(follow_ups::create(ctx.state(), ctx.scope()?, new).await?))
     }
 
     /// Assigns active leads to employees (and departments' members) by hand (CRM-3).
