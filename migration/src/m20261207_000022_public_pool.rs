@@ -82,12 +82,14 @@ impl MigrationTrait for Migration {
         // customers: 205 pages/s fell to 9).
         exec(m, "CREATE INDEX ix_customers_pool ON customers (corp_id, pool_id, pooled_at) WHERE pooled_at IS NOT NULL").await?;
         // The customer list now says `pooled_at IS NULL`: its two orders'
-        // indexes carry that column, so the page walks them in order and the
-        // count stays an index-only scan (without it, 96 pages/s).
+        // indexes become partial on that, so both databases walk them in
+        // order and count from them alone. (A plain `pooled_at` column in
+        // the index served SQLite but not PostgreSQL, which cannot order by
+        // an index past an IS NULL term: 31 pages/s against 152.)
         for (old, new, order) in [("first_added", "listed_added", "first_added_at"), ("last_contact", "listed_contact", "last_contact_at")]
         {
             m.drop_index(Index::drop().name(format!("ix_customers_{old}")).table(a("customers")).to_owned()).await?;
-            m.create_index(index("customers", new, &["corp_id", "pooled_at", order, "id"], false)).await?;
+            exec(m, &format!("CREATE INDEX ix_customers_{new} ON customers (corp_id, {order}, id) WHERE pooled_at IS NULL")).await?;
         }
         m.create_index(index("customers", "pool_reason", &["pool_reason_id"], false)).await?;
         m.create_index(index("customers", "previous_owner", &["previous_owner_id"], false)).await?;

@@ -125,56 +125,29 @@ pub fn sdl() -> String {
 /// Per-request data: the request context and fresh loaders bound to the
 /// caller's tenant (never shared across requests).
 pub fn insert_request_data(data: &mut Data, app: &AppState, rctx: RequestCtx) {
-    let scope = std::sync::OnceLock::new();
-    if let Some(a) = &rctx.auth {
-        let _ = scope.set(a.scope.clone());
-    }
-    let crm_scope = std::sync::OnceLock::new();
-    if let Some(a) = &rctx.auth {
-        let _ = crm_scope.set(a.scope.clone());
-    }
-    data.insert(DataLoader::with_cache(OrgLoader { db: app.db.clone(), scope }, tokio::spawn, HashMapCache::default()));
-    data.insert(DataLoader::with_cache(CrmLoader { db: app.db.clone(), scope: crm_scope }, tokio::spawn, HashMapCache::default()));
-    let material_scope = std::sync::OnceLock::new();
-    if let Some(a) = &rctx.auth {
-        let _ = material_scope.set(a.scope.clone());
-    }
+    // Each loader holds the caller's scope (none for anonymous requests).
+    let bound = || {
+        let scope = std::sync::OnceLock::new();
+        if let Some(a) = &rctx.auth {
+            let _ = scope.set(a.scope.clone());
+        }
+        scope
+    };
+    let db = || app.db.clone();
+    data.insert(DataLoader::with_cache(OrgLoader { db: db(), scope: bound() }, tokio::spawn, HashMapCache::default()));
+    data.insert(DataLoader::with_cache(CrmLoader { db: db(), scope: bound() }, tokio::spawn, HashMapCache::default()));
     data.insert(DataLoader::with_cache(
-        crate::materials::graphql::loaders::MaterialLoader { db: app.db.clone(), scope: material_scope },
-        tokio::spawn,
-        HashMapCache::default(),
-    ));
-    let lead_scope = std::sync::OnceLock::new();
-    if let Some(a) = &rctx.auth {
-        let _ = lead_scope.set(a.scope.clone());
-    }
-    data.insert(DataLoader::with_cache(
-        crate::leads::graphql::loaders::LeadLoader { db: app.db.clone(), scope: lead_scope },
-        tokio::spawn,
-        HashMapCache::default(),
-    ));
-    let pool_scope = std::sync::OnceLock::new();
-    let sales_scope = std::sync::OnceLock::new();
-    if let Some(a) = &rctx.auth {
-        let _ = pool_scope.set(a.scope.clone());
-        let _ = sales_scope.set(a.scope.clone());
-    }
-    data.insert(DataLoader::with_cache(
-        crate::pool::graphql::PoolLoader { db: app.db.clone(), scope: pool_scope },
+        crate::materials::graphql::loaders::MaterialLoader { db: db(), scope: bound() },
         tokio::spawn,
         HashMapCache::default(),
     ));
     data.insert(DataLoader::with_cache(
-        crate::opportunities::graphql::OpportunityLoader { db: app.db.clone(), scope: sales_scope },
+        crate::leads::graphql::loaders::LeadLoader { db: db(), scope: bound() },
         tokio::spawn,
         HashMapCache::default(),
     ));
-    let company_scope = std::sync::OnceLock::new();
-    if let Some(a) = &rctx.auth {
-        let _ = company_scope.set(a.scope.clone());
-    }
     data.insert(DataLoader::with_cache(
-        crate::companies::graphql::CompanyLoader { db: app.db.clone(), scope: company_scope },
+        crate::graphql::loader::RowLoader { db: db(), scope: bound() },
         tokio::spawn,
         HashMapCache::default(),
     ));

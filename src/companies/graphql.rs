@@ -1,55 +1,21 @@
 //! Companies and industry types over GraphQL (CRM-9, CFG-11).
 
-use std::collections::HashMap;
-
-use async_graphql::{
-    dataloader::{HashMapCache, Loader},
-    Context, InputObject, Object, SimpleObject, ID,
-};
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 
 use super::service::{self, Draft, Filter, STAFF_SIZES};
 use crate::{
     customers::graphql::{kit::employee, Customer},
-    error::AppError,
     graphql::{
         connection::{connection, fetch_page, id, parse_id, Conn, Page},
         context::CtxExt,
         guard::{LoggedIn, Perm},
-        loader::{id_keys, ids, LoadResult},
+        loader::{rows, RowById},
         DeletePayload,
     },
     org::{graphql::employee::Employee, permissions as perm},
-    tenancy::Scope,
 };
 use entity::{company, industry};
-
-pub struct CompanyLoader {
-    pub db: DatabaseConnection,
-    pub scope: std::sync::OnceLock<Scope>,
-}
-
-fn loader<'a>(ctx: &'a Context<'_>) -> &'a async_graphql::dataloader::DataLoader<CompanyLoader, HashMapCache> {
-    ctx.data_unchecked()
-}
-
-id_keys!(IndustryById);
-
-impl Loader<IndustryById> for CompanyLoader {
-    type Value = industry::Model;
-    type Error = async_graphql::Error;
-    async fn load(&self, keys: &[IndustryById]) -> LoadResult<IndustryById, Self::Value> {
-        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
-        let rows = scope
-            .select::<industry::Entity>()
-            .filter(industry::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
-            .await
-            .map_err(AppError::from)?;
-        Ok(rows.into_iter().map(|i| (IndustryById(i.id), i)).collect())
-    }
-}
 
 #[derive(SimpleObject)]
 pub struct Industry {
@@ -94,7 +60,7 @@ impl Company {
     }
     async fn industry(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Industry>> {
         let Some(i) = self.0.industry_id else { return Ok(None) };
-        Ok(loader(ctx).load_one(IndustryById(i)).await?.map(industry))
+        Ok(rows(ctx).load_one(RowById::<industry::Entity>::new(i)).await?.map(industry))
     }
     /// One of `companyStaffSizes`.
     async fn staff_size(&self) -> Option<&str> {

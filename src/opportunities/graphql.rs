@@ -2,14 +2,8 @@
 //! create, edit, stage moves, pinning (CRM-10/11), and CFG-13's stages,
 //! lose reasons and flags.
 
-use std::collections::HashMap;
-
-use async_graphql::{
-    dataloader::{HashMapCache, Loader},
-    Context, InputObject, Json, Object, SimpleObject, ID,
-};
+use async_graphql::{Context, InputObject, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 
 use super::{
     service::{self, Draft, Edit, Filter},
@@ -17,59 +11,16 @@ use super::{
 };
 use crate::{
     customers::graphql::{crm_loader, kit::employee, loaders::CustomerById, Customer},
-    error::AppError,
     graphql::{
         connection::{connection, fetch_page, id, parse_id, parse_ids, Conn, Page},
         context::CtxExt,
         guard::{LoggedIn, Perm},
-        loader::{id_keys, ids, LoadResult},
+        loader::{rows, RowById},
         DeletePayload,
     },
     org::{graphql::employee::Employee, permissions as perm},
-    tenancy::Scope,
 };
 use entity::{lose_reason, opportunity, opportunity_event, opportunity_stage};
-
-pub struct OpportunityLoader {
-    pub db: DatabaseConnection,
-    pub scope: std::sync::OnceLock<Scope>,
-}
-
-fn loader<'a>(ctx: &'a Context<'_>) -> &'a async_graphql::dataloader::DataLoader<OpportunityLoader, HashMapCache> {
-    ctx.data_unchecked()
-}
-
-id_keys!(StageById, LoseReasonById);
-
-impl Loader<StageById> for OpportunityLoader {
-    type Value = opportunity_stage::Model;
-    type Error = async_graphql::Error;
-    async fn load(&self, keys: &[StageById]) -> LoadResult<StageById, Self::Value> {
-        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
-        let rows = scope
-            .select::<opportunity_stage::Entity>()
-            .filter(opportunity_stage::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
-            .await
-            .map_err(AppError::from)?;
-        Ok(rows.into_iter().map(|s| (StageById(s.id), s)).collect())
-    }
-}
-
-impl Loader<LoseReasonById> for OpportunityLoader {
-    type Value = lose_reason::Model;
-    type Error = async_graphql::Error;
-    async fn load(&self, keys: &[LoseReasonById]) -> LoadResult<LoseReasonById, Self::Value> {
-        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
-        let rows = scope
-            .select::<lose_reason::Entity>()
-            .filter(lose_reason::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
-            .await
-            .map_err(AppError::from)?;
-        Ok(rows.into_iter().map(|r| (LoseReasonById(r.id), r)).collect())
-    }
-}
 
 /// A stage (CFG-13).
 #[derive(SimpleObject)]
@@ -111,7 +62,7 @@ impl Opportunity {
         Ok(crm_loader(ctx).load_one(CustomerById(self.0.customer_id)).await?.map(Customer))
     }
     async fn stage(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OpportunityStage>> {
-        Ok(loader(ctx).load_one(StageById(self.0.stage_id)).await?.map(stage))
+        Ok(rows(ctx).load_one(RowById::<opportunity_stage::Entity>::new(self.0.stage_id)).await?.map(stage))
     }
     /// Yuan as an exact decimal string with two places ("1234.50").
     async fn expected_amount(&self) -> String {
@@ -130,7 +81,7 @@ impl Opportunity {
     }
     async fn lose_reason(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<LoseReason>> {
         let Some(r) = self.0.lose_reason_id else { return Ok(None) };
-        Ok(loader(ctx).load_one(LoseReasonById(r)).await?.map(lose))
+        Ok(rows(ctx).load_one(RowById::<lose_reason::Entity>::new(r)).await?.map(lose))
     }
     async fn lose_note(&self) -> Option<&str> {
         self.0.lose_note.as_deref()
@@ -170,12 +121,12 @@ impl OpportunityEvent {
     #[graphql(name = "fromStage")]
     async fn stage_before(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OpportunityStage>> {
         let Some(s) = self.0.from_stage_id else { return Ok(None) };
-        Ok(loader(ctx).load_one(StageById(s)).await?.map(stage))
+        Ok(rows(ctx).load_one(RowById::<opportunity_stage::Entity>::new(s)).await?.map(stage))
     }
     #[graphql(name = "toStage")]
     async fn stage_after(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OpportunityStage>> {
         let Some(s) = self.0.to_stage_id else { return Ok(None) };
-        Ok(loader(ctx).load_one(StageById(s)).await?.map(stage))
+        Ok(rows(ctx).load_one(RowById::<opportunity_stage::Entity>::new(s)).await?.map(stage))
     }
     async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employee>> {
         employee(ctx, self.0.actor_id).await

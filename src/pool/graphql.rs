@@ -1,14 +1,8 @@
 //! The public pool over GraphQL: groups and reasons (CFG-14/15), the pool's
 //! customers, and return, claim, assign and delete (CRM-6…8).
 
-use std::collections::HashMap;
-
-use async_graphql::{
-    dataloader::{HashMapCache, Loader},
-    ComplexObject, Context, InputObject, Object, SimpleObject, ID,
-};
+use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 
 use super::{
     groups::{self, GroupInput, RecallMode},
@@ -16,60 +10,17 @@ use super::{
 };
 use crate::{
     customers::{graphql::kit::employee, graphql::Customer, service::CustomerQuery},
-    error::AppError,
     graphql::{
         connection::{connection, fetch_page, id, parse_id, parse_ids, Conn, Page},
         context::CtxExt,
         guard::{LoggedIn, Perm},
-        loader::{id_keys, ids, LoadResult},
+        loader::{rows, RowById},
         DeletePayload,
     },
     leads::assignment::LeadAssignMode,
     org::{graphql::employee::Employee, permissions as perm},
-    tenancy::Scope,
 };
 use entity::{customer, pool_group, pool_reason};
-
-pub struct PoolLoader {
-    pub db: DatabaseConnection,
-    pub scope: std::sync::OnceLock<Scope>,
-}
-
-fn loader<'a>(ctx: &'a Context<'_>) -> &'a async_graphql::dataloader::DataLoader<PoolLoader, HashMapCache> {
-    ctx.data_unchecked()
-}
-
-id_keys!(PoolGroupById, PoolReasonById);
-
-impl Loader<PoolGroupById> for PoolLoader {
-    type Value = pool_group::Model;
-    type Error = async_graphql::Error;
-    async fn load(&self, keys: &[PoolGroupById]) -> LoadResult<PoolGroupById, Self::Value> {
-        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
-        let rows = scope
-            .select::<pool_group::Entity>()
-            .filter(pool_group::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
-            .await
-            .map_err(AppError::from)?;
-        Ok(rows.into_iter().map(|g| (PoolGroupById(g.id), g)).collect())
-    }
-}
-
-impl Loader<PoolReasonById> for PoolLoader {
-    type Value = pool_reason::Model;
-    type Error = async_graphql::Error;
-    async fn load(&self, keys: &[PoolReasonById]) -> LoadResult<PoolReasonById, Self::Value> {
-        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
-        let rows = scope
-            .select::<pool_reason::Entity>()
-            .filter(pool_reason::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
-            .await
-            .map_err(AppError::from)?;
-        Ok(rows.into_iter().map(|r| (PoolReasonById(r.id), r)).collect())
-    }
-}
 
 /// A pool group (CFG-14).
 #[derive(SimpleObject)]
@@ -136,12 +87,12 @@ pub struct PoolCustomer {
 impl PoolCustomer {
     async fn pool(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PoolGroup>> {
         let Some(g) = self.row.pool_id else { return Ok(None) };
-        Ok(loader(ctx).load_one(PoolGroupById(g)).await?.map(group))
+        Ok(rows(ctx).load_one(RowById::<pool_group::Entity>::new(g)).await?.map(group))
     }
     /// Why its owner returned it (none when recalled).
     async fn return_reason(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PoolReason>> {
         let Some(r) = self.row.pool_reason_id else { return Ok(None) };
-        Ok(loader(ctx).load_one(PoolReasonById(r)).await?.map(reason))
+        Ok(rows(ctx).load_one(RowById::<pool_reason::Entity>::new(r)).await?.map(reason))
     }
     /// Who owned it before.
     async fn previous_owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employee>> {
