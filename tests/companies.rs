@@ -53,13 +53,18 @@ async fn companies_are_checked_listed_and_linked_to_customers_in_scope() {
     let v = s.a.data(link, json!({"c": c2, "co": c["id"]})).await;
     assert_eq!(v["setCustomerCompany"]["companyId"], c["id"]);
     assert_eq!(refused(&s.b, link, json!({"c": c2, "co": c["id"]})).await.0, "NOT_FOUND");
-    let role = s.app.role(admin, "企业查看", &["crm", "crm.company.view"], "SELF", &[]).await;
+    let role = s.app.role(admin, "企业查看", &["crm", "crm.company.view", "customer", "customer.view"], "SELF", &[]).await;
     s.app.employee(admin, "outsider", &[s.east.clone()], &[role]).await;
     let outsider = s.app.login_as("acme", "outsider", PASSWORD).await;
     let q = "query($id:ID!){company(id:$id){name customers{totalCount edges{node{name}}}}}";
     assert_eq!(admin.data(q, json!({"id": c["id"]})).await["company"]["customers"]["totalCount"], 1);
     assert_eq!(outsider.data(q, json!({"id": c["id"]})).await["company"]["customers"]["totalCount"], 0);
     assert_eq!(refused(&outsider, CREATE, json!({"i": {"name": "x"}})).await.0, "FORBIDDEN");
+    // Without the customer list's permission a company shows no customers at all.
+    let bare = s.app.role(admin, "只看企业", &["crm", "crm.company.view"], "ALL", &[]).await;
+    s.app.employee(admin, "company-only", &[s.east.clone()], &[bare]).await;
+    let company_only = s.app.login_as("acme", "company-only", PASSWORD).await;
+    assert_eq!(refused(&company_only, q, json!({"id": c["id"]})).await.0, "FORBIDDEN");
 
     // Deleting the company unlinks its customers.
     admin.data("mutation($id:ID!){deleteCompany(id:$id){id}}", json!({"id": c["id"]})).await;

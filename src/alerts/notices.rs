@@ -14,6 +14,18 @@ pub enum About {
     Lead(i64),
 }
 
+async fn leads_seen_by(state: &AppState, corp_id: i64, lead: i64, employees: &[i64]) -> crate::error::AppResult<Vec<i64>> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    let mut out = Vec::new();
+    for &e in employees {
+        let Some(scope) = crate::tenancy::scope_of(&state.db, corp_id, e).await? else { continue };
+        if scope.select_visible::<entity::lead::Entity>().filter(entity::lead::Column::Id.eq(lead)).count(&state.db).await? > 0 {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
 /// Pushes a NOTICE alert (once per `dedup_key`) to those of `employees` who
 /// may see the subject, then sends the app message to all of them, as the
 /// job that calls it always did.
@@ -30,6 +42,15 @@ pub async fn tell(
         About::Customer(c) => (Some(c), None),
         About::Group(g) => (None, Some(g)),
         About::Lead(_) => (None, None),
+    };
+    // A lead is no alert subject: keep only those whose data scope sees it.
+    let seeing;
+    let employees = match about {
+        About::Lead(lead) => {
+            seeing = leads_seen_by(state, corp_id, lead, employees).await.map_err(JobError::from_app)?;
+            &seeing[..]
+        }
+        _ => employees,
     };
     let scope = crate::tenancy::Scope::system(corp_id);
     super::delivery::raise(

@@ -78,8 +78,8 @@ impl Company {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
-    /// Its customers the caller may see, newest first.
-    #[graphql(complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
+    /// Its customers the caller may see (with the customer list's permission), newest first.
+    #[graphql(guard = "Perm(perm::CUSTOMER_VIEW)", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
     async fn customers(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Conn<Customer>> {
         let page = Page::new(first, after)?;
         let (rows, total) = fetch_page(ctx.db(), service::customers(ctx.scope()?, self.0.id), page).await?;

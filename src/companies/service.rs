@@ -239,7 +239,12 @@ pub fn list(scope: &Scope, f: &Filter) -> Select<company::Entity> {
 
 /// A company's customers the caller may see (CRM-9's related customers).
 pub fn customers(scope: &Scope, company_id: i64) -> Select<customer::Entity> {
-    scope.select_visible::<customer::Entity>().filter(customer::Column::CompanyId.eq(company_id)).order_by_desc(customer::Column::Id)
+    scope
+        .select_visible::<customer::Entity>()
+        .filter(customer::Column::CompanyId.eq(company_id))
+        // Pool customers are listed in the pool only.
+        .filter(customer::Column::PooledAt.is_null())
+        .order_by_desc(customer::Column::Id)
 }
 
 /// Links a visible customer to a company, or unlinks it (`None`).

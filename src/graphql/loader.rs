@@ -75,6 +75,7 @@ pub fn rows<'a>(
 impl<E> async_graphql::dataloader::Loader<RowById<E>> for RowLoader
 where
     E: crate::tenancy::TenantEntity + 'static,
+    E::PrimaryKey: sea_orm::PrimaryKeyTrait<ValueType = i64>,
     E::Model: Clone + Send + Sync + 'static,
 {
     type Value = E::Model;

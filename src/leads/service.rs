@@ -236,6 +236,13 @@ pub async fn delete(state: &AppState, scope: &Scope, ids: &[i64]) -> AppResult<u
     if found.len() != ids.len() {
         return Err(AppError::not_found().with_field("ids"));
     }
+    // Follow-ups point at their subject by kind and id, without a key: they go with the lead.
+    scope
+        .delete_many::<entity::follow_up::Entity>()
+        .filter(entity::follow_up::Column::SubjectKind.eq("LEAD"))
+        .filter(entity::follow_up::Column::SubjectId.is_in(found.clone()))
+        .exec(&txn)
+        .await?;
     let done = scope.delete_many::<lead::Entity>().filter(lead::Column::Id.is_in(found)).exec(&txn).await?;
     txn.commit().await?;
     Ok(done.rows_affected)
