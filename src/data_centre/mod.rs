@@ -146,7 +146,8 @@ pub struct Transfer {
     pub row: data_transfer::Model,
     pub scope: Scope,
     state: AppState,
-    last_pushed: std::sync::Mutex<(i32, DateTime<Utc>)>,
+    /// The percent and time of the last push (progress is throttled).
+    last_pushed: (i32, DateTime<Utc>),
 }
 
 /// The notice's text: CFG-1's "共N条记录,成功S失败F" once done.
@@ -249,15 +250,10 @@ impl Transfer {
     pub async fn progress(&mut self, percent: i32, total: i64, succeeded: i64, failed: i64) -> AppResult<()> {
         let percent = percent.clamp(0, 99);
         let now = self.state.clock.now();
-        {
-            let last = self.last_pushed.lock().map_err(|_| AppError::internal(anyhow::anyhow!("progress lock poisoned")))?;
-            if percent <= last.0 && now - last.1 < Duration::seconds(1) {
-                return Ok(());
-            }
+        if percent <= self.last_pushed.0 && now - self.last_pushed.1 < Duration::seconds(1) {
+            return Ok(());
         }
-        if let Ok(mut last) = self.last_pushed.lock() {
-            *last = (percent, now);
-        }
+        self.last_pushed = (percent, now);
         self.save(data_transfer::ActiveModel {
             id: Set(self.row.id),
             status: Set(status::RUNNING.into()),
@@ -312,7 +308,7 @@ where
     if row.status == status::COMPLETED || row.status == status::FAILED {
         return Ok(json!({"skipped": row.status}));
     }
-    let mut t = Transfer { row, scope, state: ctx.state.clone(), last_pushed: std::sync::Mutex::new((-1, DateTime::<Utc>::MIN_UTC)) };
+    let mut t = Transfer { row, scope, state: ctx.state.clone(), last_pushed: (-1, DateTime::<Utc>::MIN_UTC) };
     t.progress(0, 0, 0, 0).await?;
     let outcome = work(&mut t).await;
     let now = ctx.state.clock.now();

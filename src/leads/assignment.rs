@@ -64,10 +64,11 @@ pub async fn targets(
             return Err(AppError::not_found().with_field(format!("{field}.departmentIds")));
         }
         let below = subtree_of(&tree, department_ids);
+        let active = scope.subquery::<employee::Entity>(employee::Column::Id).and_where(employee::Column::ResignedAt.is_null()).to_owned();
         let mut members: Vec<i64> = scope
             .select::<employee_department::Entity>()
             .filter(employee_department::Column::DepartmentId.is_in(below))
-            .inner_join_employee_active(scope)
+            .filter(employee_department::Column::EmployeeId.in_subquery(active))
             .all(db)
             .await?
             .into_iter()
@@ -82,18 +83,6 @@ pub async fn targets(
         return Err(AppError::bad_input(format!("{field}.employeeIds"), TARGETS_REQUIRED));
     }
     Ok(out)
-}
-
-/// Restricts department memberships to employees who have not resigned.
-trait ActiveMembers {
-    fn inner_join_employee_active(self, scope: &Scope) -> Self;
-}
-
-impl ActiveMembers for sea_orm::Select<employee_department::Entity> {
-    fn inner_join_employee_active(self, scope: &Scope) -> Self {
-        let active = scope.subquery::<employee::Entity>(employee::Column::Id).and_where(employee::Column::ResignedAt.is_null()).to_owned();
-        self.filter(employee_department::Column::EmployeeId.in_subquery(active))
-    }
 }
 
 /// Active leads each target holds now, for AVERAGE.
