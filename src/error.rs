@@ -217,6 +217,15 @@ fn is_restrict_refusal(e: &sea_orm::DbErr) -> bool {
 }
 
 impl AppError {
+    /// For a write that may break a unique index: the area's own CONFLICT
+    /// reason on `field`, also when a concurrent write won the race.
+    pub fn on_unique(e: sea_orm::DbErr, taken: Msg, field: &str) -> AppError {
+        match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::conflict(taken).with_field(field),
+            _ => AppError::from(e),
+        }
+    }
+
     /// For a delete: a foreign-key refusal means rows still point at the
     /// target, answered as CONFLICT with `refused` (the area's own reason).
     pub fn from_delete(e: sea_orm::DbErr, refused: Msg) -> AppError {

@@ -49,6 +49,8 @@ pub mod ops;
 pub mod org;
 pub mod platform;
 pub mod pool;
+pub mod segments;
+pub mod smart_tags;
 pub mod wecom_sync;
 
 // L2: the GraphQL kit

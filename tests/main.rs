@@ -38,6 +38,8 @@ mod readme_tour;
 mod roles;
 mod sandbox_fidelity;
 mod schema;
+mod segments;
+mod smart_tags;
 mod statements;
 mod subscriptions;
 mod tenancy;

@@ -310,6 +310,17 @@ async fn the_readme_tour_runs_as_written_on_serve_demo() {
     let linked = tour.run("LinkCustomerCompany", json!({ "customerId": customer(1), "companyId": company })).await;
     assert_eq!(linked["setCustomerCompany"]["companyId"], company);
 
+    let rule = tour.run("SmartTagRule", json!({ "tagIds": [tag] })).await;
+    assert_eq!(rule["createSmartTagRule"]["tags"].as_array().unwrap().len(), 1, "{rule}");
+    tour.run("SmartTagRules", json!({})).await;
+    let segment = tour.run("CreateSegment", json!({})).await["createCustomerSegment"]["id"].clone();
+    let packs = tour.run("CreateCrowdPacks", json!({ "segmentId": segment, "tagIds": [tag] })).await;
+    assert!(packs["live"]["customerCount"].as_i64().unwrap() > 0, "the demo has customers with the tag: {packs}");
+    // The smart tag rule above may still be tagging: the live pack grows with it, the frozen one does not.
+    assert!(packs["frozen"]["customerCount"].as_i64() <= packs["live"]["customerCount"].as_i64(), "{packs}");
+    let portrait = tour.run("CrowdPackPortrait", json!({ "id": packs["live"]["id"], "tagId": tag })).await;
+    assert_eq!(portrait["crowdPack"]["portrait"]["tagTrend"][0]["points"].as_array().unwrap().len(), 7, "{portrait}");
+
     let in_readme: Vec<String> = tour.ops.iter().map(|(n, _)| n.clone()).collect();
     assert_eq!(in_readme.iter().collect::<BTreeSet<_>>().len(), in_readme.len(), "tour operation names are unique");
     assert_eq!(tour.ran, in_readme, "the test runs every tour operation, in the README's order");

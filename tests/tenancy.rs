@@ -735,3 +735,67 @@ async fn companies_and_industries_of_another_corp_answer_nothing() {
     let v = a.data("query($id:ID!){company(id:$id){name}}", json!({"id": company})).await;
     assert_eq!(v["company"]["name"], "A-Company");
 }
+
+#[tokio::test]
+async fn smart_tag_rules_of_another_corp_answer_nothing() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    let tag = a.data("mutation{createCorpTagGroup(input:{name:\"A-Group\",tags:[\"A-Tag\"]}){tags{id}}}", json!({})).await
+        ["createCorpTagGroup"]["tags"][0]["id"]
+        .clone();
+    let conditions = json!({"items": [{"condition": {"field": "channel", "op": "EQ", "value": "A-Channel"}}]});
+    let create = "mutation($i:SmartTagRuleInput!){createSmartTagRule(input:$i){id}}";
+    let rule = a.data(create, json!({"i": {"name": "A-Rule", "tagIds": [tag], "conditions": conditions}})).await["createSmartTagRule"]
+        ["id"]
+        .clone();
+
+    app.provision("beta", 5).await;
+    let b = app.login_as("beta", "admin", PASSWORD).await;
+    let v = b.data("{smartTagRules{totalCount edges{node{name}}}}", json!({})).await;
+    assert_eq!(v["smartTagRules"]["totalCount"], 0, "{v}");
+    let own = b.data("mutation{createCorpTagGroup(input:{name:\"B-Group\",tags:[\"B-Tag\"]}){tags{id}}}", json!({})).await
+        ["createCorpTagGroup"]["tags"][0]["id"]
+        .clone();
+    let input = |tag: &Value| json!({"name": "x", "tagIds": [tag], "conditions": conditions});
+    for (q, vars) in [
+        ("query($id:ID!){smartTagRule(id:$id){name}}", json!({"id": rule})),
+        ("mutation($id:ID!,$i:SmartTagRuleInput!){updateSmartTagRule(id:$id,input:$i){id}}", json!({"id": rule, "i": input(&own)})),
+        ("mutation($id:ID!){deleteSmartTagRule(id:$id){id}}", json!({"id": rule})),
+        (create, json!({"i": input(&tag)})),
+    ] {
+        assert_eq!(b.error(q, vars).await.0, "NOT_FOUND", "{q}");
+    }
+    let v = a.data("query($id:ID!){smartTagRule(id:$id){name tags{name}}}", json!({"id": rule})).await;
+    assert_eq!(v["smartTagRule"], json!({"name": "A-Rule", "tags": [{"name": "A-Tag"}]}));
+}
+
+#[tokio::test]
+async fn segments_and_crowd_packs_of_another_corp_answer_nothing() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    let seg = a.data("mutation{createCustomerSegment(name:\"A-Segment\"){id}}", json!({})).await["createCustomerSegment"]["id"].clone();
+    let conditions = json!({"items": [{"condition": {"field": "channel", "op": "EQ", "value": "A-Channel"}}]});
+    let create = "mutation($i:CrowdPackInput!){createCrowdPack(input:$i){id}}";
+    let pack = a.data(create, json!({"i": {"segmentId": seg, "name": "A-Pack", "kind": "STATIC", "conditions": conditions}})).await
+        ["createCrowdPack"]["id"]
+        .clone();
+
+    app.provision("beta", 5).await;
+    let b = app.login_as("beta", "admin", PASSWORD).await;
+    let v = b.data("{customerSegments{name} crowdPacks{totalCount edges{node{name}}}}", json!({})).await;
+    let text = v.to_string();
+    assert!(!text.contains("A-Segment") && !text.contains("A-Pack"), "{text}");
+    let own = b.data("mutation{createCustomerSegment(name:\"B-Segment\"){id}}", json!({})).await["createCustomerSegment"]["id"].clone();
+    for (q, vars) in [
+        ("query($id:ID!){crowdPack(id:$id){name customerCount}}", json!({"id": pack})),
+        ("mutation($id:ID!){renameCustomerSegment(id:$id,name:\"x\"){id}}", json!({"id": seg})),
+        ("mutation($id:ID!){deleteCustomerSegment(id:$id){id}}", json!({"id": seg})),
+        ("mutation($id:ID!,$s:ID!){updateCrowdPack(id:$id,input:{segmentId:$s,name:\"x\"}){id}}", json!({"id": pack, "s": own})),
+        ("mutation($id:ID!){deleteCrowdPack(id:$id){id}}", json!({"id": pack})),
+        (create, json!({"i": {"segmentId": seg, "name": "x", "kind": "DYNAMIC", "conditions": conditions}})),
+    ] {
+        assert_eq!(b.error(q, vars).await.0, "NOT_FOUND", "{q}");
+    }
+    let v = a.data("query($id:ID!){crowdPack(id:$id){name segment{name}}}", json!({"id": pack})).await;
+    assert_eq!(v["crowdPack"], json!({"name": "A-Pack", "segment": {"name": "A-Segment"}}));
+}

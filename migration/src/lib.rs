@@ -26,6 +26,8 @@ mod m20261207_000021_leads;
 mod m20261207_000022_public_pool;
 mod m20261207_000023_opportunities;
 mod m20261207_000024_companies;
+mod m20261207_000025_smart_tags;
+mod m20261207_000026_crowd_packs;
 
 pub struct Migrator;
 
@@ -57,6 +59,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000022_public_pool::Migration),
             Box::new(m20261207_000023_opportunities::Migration),
             Box::new(m20261207_000024_companies::Migration),
+            Box::new(m20261207_000025_smart_tags::Migration),
+            Box::new(m20261207_000026_crowd_packs::Migration),
         ]
     }
 }

@@ -3,7 +3,7 @@
 use crate::{
     alerts, archive, customers, data_centre,
     jobs::{maintenance::MaintenanceJob, JobRegistry},
-    leads, materials, org, pool, wecom_sync,
+    leads, materials, org, pool, smart_tags, wecom_sync,
 };
 
 pub fn registry() -> JobRegistry {
@@ -20,5 +20,6 @@ pub fn registry() -> JobRegistry {
     let registry = data_centre::jobs(registry);
     let registry = leads::jobs(registry);
     let registry = pool::jobs(registry);
+    let registry = smart_tags::jobs(registry);
     archive::jobs(registry)
 }

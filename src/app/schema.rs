@@ -71,6 +71,8 @@ pub struct QueryRoot(
     crate::pool::graphql::PoolQuery,
     crate::opportunities::graphql::OpportunityQuery,
     crate::companies::graphql::CompanyQuery,
+    crate::smart_tags::graphql::SmartTagQuery,
+    crate::segments::graphql::SegmentQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -102,6 +104,8 @@ pub struct MutationRoot(
     crate::pool::graphql::PoolMutation,
     crate::opportunities::graphql::OpportunityMutation,
     crate::companies::graphql::CompanyMutation,
+    crate::smart_tags::graphql::SmartTagMutation,
+    crate::segments::graphql::SegmentMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -143,6 +147,16 @@ pub fn insert_request_data(data: &mut Data, app: &AppState, rctx: RequestCtx) {
     ));
     data.insert(DataLoader::with_cache(
         crate::leads::graphql::loaders::LeadLoader { db: db(), scope: bound() },
+        tokio::spawn,
+        HashMapCache::default(),
+    ));
+    data.insert(DataLoader::with_cache(
+        crate::smart_tags::graphql::SmartTagLoader { db: db(), scope: bound() },
+        tokio::spawn,
+        HashMapCache::default(),
+    ));
+    data.insert(DataLoader::with_cache(
+        crate::segments::graphql::SegmentLoader { db: db(), scope: bound() },
         tokio::spawn,
         HashMapCache::default(),
     ));

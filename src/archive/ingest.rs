@@ -376,6 +376,7 @@ async fn touch_contacts(db: &impl ConnectionTrait, scope: &Scope, stored: &[chat
     }
     // One statement for consent, then one per customer whose last contact moved on.
     let ids: Vec<i64> = customers.keys().copied().collect();
+    crate::smart_tags::pending::mark_changed(db, scope, &ids, chrono::Utc::now()).await?;
     for chunk in ids.chunks(500) {
         scope
             .update_many::<customer::Entity>()

@@ -85,10 +85,7 @@ fn industry_name(name: &str) -> AppResult<String> {
 }
 
 fn taken(e: DbErr, msg: Msg, field: &str) -> AppError {
-    match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::conflict(msg).with_field(field),
-        _ => AppError::from(e),
-    }
+    AppError::on_unique(e, msg, field)
 }
 
 pub async fn create_industry(db: &impl ConnectionTrait, scope: &Scope, name: &str) -> AppResult<industry::Model> {

@@ -33,6 +33,33 @@ fn level(j: Join) -> Condition {
     }
 }
 
+/// A client's customer tree checked (with the corp's custom fields when it
+/// names any; refusals point under `path`) and compiled.
+pub async fn customer_condition(
+    db: &impl sea_orm::ConnectionTrait,
+    scope: &Scope,
+    raw: &super::RawTree,
+    path: &str,
+    now: DateTime<Utc>,
+) -> crate::error::AppResult<Condition> {
+    let tree = checked_customer_tree(db, scope, raw, path).await?;
+    Ok(condition(scope, db.get_database_backend(), &tree, now))
+}
+
+/// A client's customer tree checked against the catalogue and the corp's custom fields.
+pub async fn checked_customer_tree(
+    db: &impl sea_orm::ConnectionTrait,
+    scope: &Scope,
+    raw: &super::RawTree,
+    path: &str,
+) -> crate::error::AppResult<Tree> {
+    let custom = match super::names_custom_fields(raw) {
+        true => crate::custom_fields::service::list(db, scope, FieldEntity::Customer, false).await?,
+        false => Vec::new(),
+    };
+    super::check(super::Subject::Customer, raw, path, &custom)
+}
+
 /// The tree as a condition on `customers` (an empty tree: no condition).
 pub fn condition(scope: &Scope, backend: DbBackend, tree: &Tree, now: DateTime<Utc>) -> Condition {
     if tree.items.is_empty() {

@@ -255,6 +255,8 @@ async fn write_local(
             .with(json!({"added": added, "removed": gone_names}))],
     )
     .await?;
+    // Smart tag rules may select on tags (one rule's tag earning another's).
+    crate::smart_tags::pending::mark_changed(&txn, scope, &[customer_id], now).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -148,12 +148,7 @@ impl CustomerQuery {
         cond =
             cond.add(conditions::compile(db, scope, FieldEntity::Customer, customer::Column::Id, &self.conditions, system_column).await?);
         if let Some(raw) = &self.tree {
-            let custom = match crate::conditions::names_custom_fields(raw) {
-                true => fields::list(db, scope, FieldEntity::Customer, false).await?,
-                false => Vec::new(),
-            };
-            let tree = crate::conditions::check(crate::conditions::Subject::Customer, raw, "filter.tree", &custom)?;
-            cond = cond.add(crate::conditions::sql::condition(scope, db.get_database_backend(), &tree, self.now));
+            cond = cond.add(crate::conditions::sql::customer_condition(db, scope, raw, "filter.tree", self.now).await?);
         }
         Ok(cond)
     }
@@ -267,6 +262,7 @@ pub async fn update(db: &DatabaseConnection, scope: &Scope, id: i64, edit: Custo
     am.updated_at = Set(Utc::now());
     let saved = scope.update(&txn, am).await?;
     fields::write_values(&txn, scope, FieldEntity::Customer, id, &edit.custom_fields, false).await?;
+    crate::smart_tags::pending::mark_changed(&txn, scope, &[id], Utc::now()).await?;
     txn.commit().await?;
     Ok(saved)
 }

@@ -59,6 +59,10 @@ pub const CFG_OPPORTUNITY_MANAGE: &str = "cfg.opportunity.manage";
 pub const COMPANY_VIEW: &str = "crm.company.view";
 pub const COMPANY_MANAGE: &str = "crm.company.manage";
 pub const CFG_INDUSTRY_MANAGE: &str = "cfg.industry.manage";
+pub const TAG_SMART_VIEW: &str = "tag.smart.view";
+pub const TAG_SMART_MANAGE: &str = "tag.smart.manage";
+pub const OPS_SEGMENT_VIEW: &str = "ops.segment.view";
+pub const OPS_SEGMENT_MANAGE: &str = "ops.segment.manage";
 
 /// One node of the catalogue tree.
 pub struct Node {
@@ -202,15 +206,34 @@ pub static CATALOGUE: &[Node] = &[
         ],
     },
     Node {
+        code: "ops",
+        zh: "客户运营",
+        en: "Customer operations",
+        children: &[Node {
+            code: OPS_SEGMENT_VIEW,
+            zh: "客户分组与人群组包",
+            en: "Segments and crowd packs",
+            children: &[leaf(OPS_SEGMENT_MANAGE, "新建/编辑/删除分组与组包", "Create, edit and delete segments and packs")],
+        }],
+    },
+    Node {
         code: "tag",
         zh: "标签管理",
         en: "Tags",
-        children: &[Node {
-            code: TAG_CORP_VIEW,
-            zh: "企业微信标签",
-            en: "Corp tags",
-            children: &[leaf(TAG_CORP_MANAGE, "新建/编辑/删除标签", "Create, edit and delete tags")],
-        }],
+        children: &[
+            Node {
+                code: TAG_CORP_VIEW,
+                zh: "企业微信标签",
+                en: "Corp tags",
+                children: &[leaf(TAG_CORP_MANAGE, "新建/编辑/删除标签", "Create, edit and delete tags")],
+            },
+            Node {
+                code: TAG_SMART_VIEW,
+                zh: "智能标签",
+                en: "Smart tags",
+                children: &[leaf(TAG_SMART_MANAGE, "新建/编辑/删除智能标签规则", "Create, edit and delete smart tag rules")],
+            },
+        ],
     },
     Node {
         code: "archive",

@@ -113,6 +113,13 @@ tenant_entity!(
     opportunity_event,
     industry,
     company,
+    smart_tag_rule,
+    smart_tag_rule_tag,
+    smart_tag_hit,
+    smart_tag_pending,
+    customer_segment,
+    crowd_pack,
+    crowd_pack_member,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads

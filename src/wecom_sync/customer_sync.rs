@@ -285,6 +285,7 @@ pub async fn apply_contact_page(
     crate::customers::customer_tagging::reconcile_from_wecom(&txn, scope, &relations).await?;
     let touched: Vec<i64> = customers.values().map(|c| c.id).collect();
     crate::customers::aggregates::refresh(&txn, scope, &touched).await?;
+    crate::smart_tags::pending::mark_changed(&txn, scope, &touched, now).await?;
     // After the owners are settled: a converted lead's assignee becomes the owner.
     crate::leads::conversion::convert(&txn, scope, &lead_adds, now).await?;
     timeline::append(&txn, scope, added_events).await?;
@@ -590,6 +591,7 @@ pub async fn remove_follow(
         scope.update(&txn, am).await?;
     }
     crate::customers::aggregates::refresh(&txn, scope, &[c.id]).await?;
+    crate::smart_tags::pending::mark_changed(&txn, scope, &[c.id], Utc::now()).await?;
     txn.commit().await?;
     Ok(())
 }

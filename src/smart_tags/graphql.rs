@@ -1,0 +1,198 @@
+//! Smart tag rules over GraphQL (TAG-5).
+
+use std::collections::HashMap;
+
+use async_graphql::{
+    dataloader::{HashMapCache, Loader},
+    Context, InputObject, Json, Object, ID,
+};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect};
+
+use super::rules::{self, RuleFilter, RuleInput};
+use crate::{
+    conditions::graphql::ConditionTreeInput,
+    corp_tags::graphql::{tag, CorpTag},
+    customers::graphql::kit::employee,
+    error::AppError,
+    graphql::{
+        connection::{connection, fetch_page, id, parse_id, parse_ids, Conn, Page},
+        context::CtxExt,
+        guard::Perm,
+        loader::{group, id_keys, ids, LoadResult},
+        DeletePayload,
+    },
+    org::{graphql::employee::Employee, permissions as perm},
+    tenancy::Scope,
+};
+use entity::{corp_tag, smart_tag_hit, smart_tag_rule, smart_tag_rule_tag};
+
+pub struct SmartTagLoader {
+    pub db: DatabaseConnection,
+    pub scope: std::sync::OnceLock<Scope>,
+}
+
+fn loader<'a>(ctx: &'a Context<'_>) -> &'a async_graphql::dataloader::DataLoader<SmartTagLoader, HashMapCache> {
+    ctx.data_unchecked()
+}
+
+id_keys!(TagsOfRule, CoveredByRule);
+
+impl Loader<TagsOfRule> for SmartTagLoader {
+    type Value = Vec<corp_tag::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[TagsOfRule]) -> LoadResult<TagsOfRule, Self::Value> {
+        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
+        let links = scope
+            .select::<smart_tag_rule_tag::Entity>()
+            .filter(smart_tag_rule_tag::Column::RuleId.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(AppError::from)?;
+        let mut tags = scope
+            .select::<corp_tag::Entity>()
+            .filter(corp_tag::Column::Id.is_in(links.iter().map(|l| l.tag_id)))
+            .all(&self.db)
+            .await
+            .map_err(AppError::from)?;
+        tags.sort_by_key(|t| (t.group_id, t.id));
+        let pairs = tags.iter().flat_map(|t| links.iter().filter(|l| l.tag_id == t.id).map(|l| (TagsOfRule(l.rule_id), t.clone())));
+        Ok(group(keys, pairs.collect::<Vec<_>>()))
+    }
+}
+
+impl Loader<CoveredByRule> for SmartTagLoader {
+    type Value = i64;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[CoveredByRule]) -> LoadResult<CoveredByRule, Self::Value> {
+        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
+        let counts: Vec<(i64, i64)> = scope
+            .select::<smart_tag_hit::Entity>()
+            .select_only()
+            .column(smart_tag_hit::Column::RuleId)
+            .column_as(smart_tag_hit::Column::Id.count(), "n")
+            .filter(smart_tag_hit::Column::RuleId.is_in(ids(keys, |k| k.0)))
+            .group_by(smart_tag_hit::Column::RuleId)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(AppError::from)?;
+        let found: HashMap<i64, i64> = counts.into_iter().collect();
+        Ok(keys.iter().map(|k| (*k, found.get(&k.0).copied().unwrap_or(0))).collect())
+    }
+}
+
+pub struct SmartTagRule(pub smart_tag_rule::Model);
+
+#[Object]
+impl SmartTagRule {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The corp tags it puts on, by group.
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CorpTag>> {
+        Ok(loader(ctx).load_one(TagsOfRule(self.0.id)).await?.unwrap_or_default().into_iter().map(tag).collect())
+    }
+    /// The tree as written (`conditionCatalogue` lists the fields); pass it
+    /// to `customers(filter: {tree})` for the customers it matches now.
+    async fn conditions(&self) -> Json<serde_json::Value> {
+        Json(serde_json::from_str(&self.0.conditions).unwrap_or_default())
+    }
+    /// Customers the rule has tagged (whatever they carry since).
+    async fn covered_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(loader(ctx).load_one(CoveredByRule(self.0.id)).await?.unwrap_or(0))
+    }
+    async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employee>> {
+        employee(ctx, self.0.created_by).await
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+#[derive(InputObject)]
+pub struct SmartTagRuleInput {
+    /// 1–30 characters, unique in the corp.
+    pub name: String,
+    /// 1–20 corp tags; at most one per mutually exclusive group.
+    pub tag_ids: Vec<ID>,
+    /// Required: at least one condition (`conditionCatalogue(subject: CUSTOMER)`).
+    pub conditions: ConditionTreeInput,
+}
+
+impl SmartTagRuleInput {
+    fn parsed(self) -> async_graphql::Result<RuleInput> {
+        Ok(RuleInput { name: self.name, tag_ids: parse_ids(&self.tag_ids, "input.tagIds")?, conditions: self.conditions.into_raw() })
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct SmartTagRuleFilter {
+    /// Substring of the name.
+    pub name: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+}
+
+#[derive(Default)]
+pub struct SmartTagQuery;
+
+#[Object]
+impl SmartTagQuery {
+    /// Smart tag rules, newest first.
+    #[graphql(guard = "Perm(perm::TAG_SMART_VIEW)", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
+    async fn smart_tag_rules(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<SmartTagRuleFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<SmartTagRule>> {
+        let page = Page::new(first, after)?;
+        let f = filter.unwrap_or_default();
+        let parsed = RuleFilter { name: f.name, created_from: f.created_from, created_to: f.created_to };
+        let (rows, total) = fetch_page(ctx.db(), rules::list(ctx.scope()?, &parsed), page).await?;
+        Ok(connection(page, total, rows.into_iter().map(SmartTagRule).collect()))
+    }
+
+    #[graphql(guard = "Perm(perm::TAG_SMART_VIEW)")]
+    async fn smart_tag_rule(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<SmartTagRule> {
+        Ok(SmartTagRule(ctx.scope()?.get::<smart_tag_rule::Entity>(ctx.db(), parse_id(&id, "id")?).await?))
+    }
+}
+
+#[derive(Default)]
+pub struct SmartTagMutation;
+
+#[Object]
+impl SmartTagMutation {
+    /// Creates a rule; a background job then tags the customers it matches
+    /// (through WeCom, on every adder), and changed customers are checked
+    /// within about a minute, time-based conditions hourly.
+    #[graphql(guard = "Perm(perm::TAG_SMART_MANAGE)")]
+    async fn create_smart_tag_rule(&self, ctx: &Context<'_>, input: SmartTagRuleInput) -> async_graphql::Result<SmartTagRule> {
+        let state = ctx.state();
+        Ok(SmartTagRule(rules::create(&state.db, &state.jobs, ctx.scope()?, &input.parsed()?).await?))
+    }
+
+    /// Edits a rule. New tags go on every customer it matches now; edited
+    /// conditions tag their new matches; nothing already tagged is untagged.
+    #[graphql(guard = "Perm(perm::TAG_SMART_MANAGE)")]
+    async fn update_smart_tag_rule(&self, ctx: &Context<'_>, id: ID, input: SmartTagRuleInput) -> async_graphql::Result<SmartTagRule> {
+        let state = ctx.state();
+        Ok(SmartTagRule(rules::update(&state.db, &state.jobs, ctx.scope()?, parse_id(&id, "id")?, &input.parsed()?).await?))
+    }
+
+    /// Deletes a rule; the tags it put on stay.
+    #[graphql(guard = "Perm(perm::TAG_SMART_MANAGE)")]
+    async fn delete_smart_tag_rule(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
+        rules::delete(ctx.db(), ctx.scope()?, parse_id(&id, "id")?).await?;
+        Ok(DeletePayload { id })
+    }
+}

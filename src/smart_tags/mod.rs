@@ -1,0 +1,18 @@
+//! Smart tags (TAG-5): rules that put corp tags on the customers matching
+//! their conditions, existing and new. [`rules`] keeps them; [`apply`] tags
+//! (on save, on changes noted by [`pending`], and hourly).
+
+pub mod apply;
+pub mod graphql;
+pub mod pending;
+pub mod rules;
+
+use crate::jobs::JobRegistry;
+
+pub fn jobs(registry: JobRegistry) -> JobRegistry {
+    registry.register(apply::RulePassJob).register(apply::CheckChangedJob).register(apply::HourlyPass).schedule_every::<apply::HourlyPass>(
+        "smart_tags.hourly",
+        chrono::Duration::hours(1),
+        chrono::Duration::minutes(7),
+    )
+}

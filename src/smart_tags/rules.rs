@@ -1,0 +1,182 @@
+//! Smart tag rules (TAG-5): a name, the corp tags to put on, and conditions
+//! over customers (the condition engine). Saving a rule queues a pass over
+//! the customers it matches ([`super::apply`]); a changed tag list bumps the
+//! rule's tags version, so matches already tagged get the new tags too. Tags
+//! a rule put on are never taken off by it.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Select};
+
+use super::apply;
+use crate::{
+    conditions::{self, RawTree},
+    error::{AppError, AppResult, Msg},
+    jobs::JobQueue,
+    tenancy::Scope,
+};
+use entity::{corp_tag, corp_tag_group, smart_tag_rule, smart_tag_rule_tag};
+
+const NAME_INVALID: Msg = Msg::new("SMART_TAG_RULE_NAME_INVALID", "规则名称为1-30个字", "Rule names must be 1-30 characters");
+const NAME_TAKEN: Msg = Msg::new("SMART_TAG_RULE_NAME_TAKEN", "规则名称已存在", "A rule with this name already exists");
+const TAGS_REQUIRED: Msg = Msg::new("SMART_TAG_RULE_TAGS_INVALID", "请选择1-20个标签", "Choose 1 to 20 tags");
+const EXCLUSIVE_TWICE: Msg =
+    Msg::new("SMART_TAG_RULE_EXCLUSIVE_TAGS", "互斥标签组内只能选择一个标签", "Only one tag of a mutually exclusive group can be chosen");
+const CONDITIONS_REQUIRED: Msg =
+    Msg::new("SMART_TAG_RULE_CONDITIONS_REQUIRED", "请设置打标签的条件", "Set the conditions that earn the tags");
+
+/// The most tags one rule puts on (each is a `mark_tag` entry per adder).
+pub const MAX_TAGS: usize = 20;
+
+pub struct RuleInput {
+    pub name: String,
+    pub tag_ids: Vec<i64>,
+    pub conditions: RawTree,
+}
+
+/// The name, distinct tags and stored conditions of a valid input.
+async fn checked(db: &impl ConnectionTrait, scope: &Scope, input: &RuleInput) -> AppResult<(String, BTreeSet<i64>, String)> {
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 30 {
+        return Err(AppError::bad_input("input.name", NAME_INVALID));
+    }
+    let tags: BTreeSet<i64> = input.tag_ids.iter().copied().collect();
+    if tags.is_empty() || tags.len() > MAX_TAGS {
+        return Err(AppError::bad_input("input.tagIds", TAGS_REQUIRED));
+    }
+    let found = scope.select::<corp_tag::Entity>().filter(corp_tag::Column::Id.is_in(tags.iter().copied())).all(db).await?;
+    if found.len() != tags.len() {
+        return Err(AppError::not_found().with_field("input.tagIds"));
+    }
+    // Two tags of one exclusive group would push each other out on every customer.
+    let exclusive: BTreeSet<i64> = scope
+        .select::<corp_tag_group::Entity>()
+        .filter(corp_tag_group::Column::Id.is_in(found.iter().map(|t| t.group_id)))
+        .filter(corp_tag_group::Column::Exclusive.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.id)
+        .collect();
+    if exclusive.iter().any(|g| found.iter().filter(|t| t.group_id == *g).count() > 1) {
+        return Err(AppError::bad_input("input.tagIds", EXCLUSIVE_TWICE));
+    }
+    if input.conditions.items.is_empty() {
+        return Err(AppError::bad_input("input.conditions.items", CONDITIONS_REQUIRED));
+    }
+    conditions::sql::checked_customer_tree(db, scope, &input.conditions, "input.conditions").await?;
+    Ok((name.to_string(), tags, serde_json::to_string(&input.conditions).map_err(AppError::internal)?))
+}
+
+async fn write_tags(db: &impl ConnectionTrait, scope: &Scope, rule_id: i64, tags: &BTreeSet<i64>) -> AppResult<()> {
+    scope.delete_many::<smart_tag_rule_tag::Entity>().filter(smart_tag_rule_tag::Column::RuleId.eq(rule_id)).exec(db).await?;
+    let rows = tags.iter().map(|t| smart_tag_rule_tag::ActiveModel { rule_id: Set(rule_id), tag_id: Set(*t), ..Default::default() });
+    scope.insert_many(db, rows).await
+}
+
+/// The rule's tags, in id order.
+pub async fn tags_of(db: &impl ConnectionTrait, scope: &Scope, rule_id: i64) -> AppResult<Vec<i64>> {
+    let rows = scope
+        .select::<smart_tag_rule_tag::Entity>()
+        .filter(smart_tag_rule_tag::Column::RuleId.eq(rule_id))
+        .order_by_asc(smart_tag_rule_tag::Column::TagId)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.tag_id).collect())
+}
+
+/// Creates a rule and queues the pass tagging its current matches.
+pub async fn create(
+    db: &sea_orm::DatabaseConnection,
+    queue: &JobQueue,
+    scope: &Scope,
+    input: &RuleInput,
+) -> AppResult<smart_tag_rule::Model> {
+    let (name, tags, conditions) = checked(db, scope, input).await?;
+    let now = queue.clock().now();
+    let txn = crate::db::write_txn(db).await?;
+    let mut am = smart_tag_rule::ActiveModel {
+        name: Set(name),
+        conditions: Set(conditions),
+        tags_version: Set(1),
+        created_by: Set(scope.employee_id()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    crate::tenancy::TenantActiveModel::stamp_corp(&mut am, scope.corp_id());
+    let rule = sea_orm::ActiveModelTrait::insert(am, &txn).await.map_err(|e| AppError::on_unique(e, NAME_TAKEN, "input.name"))?;
+    write_tags(&txn, scope, rule.id, &tags).await?;
+    apply::queue_pass(&txn, scope, &rule, now).await?;
+    txn.commit().await?;
+    queue.wake_workers();
+    Ok(rule)
+}
+
+/// Edits a rule. Its current matches are tagged again with its tags: all of
+/// them when the tags changed (a new tags version), otherwise those it has
+/// not tagged yet (new matches of edited conditions). Nothing is untagged.
+pub async fn update(
+    db: &sea_orm::DatabaseConnection,
+    queue: &JobQueue,
+    scope: &Scope,
+    id: i64,
+    input: &RuleInput,
+) -> AppResult<smart_tag_rule::Model> {
+    let old = scope.get::<smart_tag_rule::Entity>(db, id).await?;
+    let (name, tags, conditions) = checked(db, scope, input).await?;
+    let now = queue.clock().now();
+    let txn = crate::db::write_txn(db).await?;
+    let old_tags: BTreeSet<i64> = tags_of(&txn, scope, id).await?.into_iter().collect();
+    let version = if old_tags == tags { old.tags_version } else { old.tags_version + 1 };
+    let rule = sea_orm::EntityTrait::update(smart_tag_rule::ActiveModel {
+        id: Set(id),
+        name: Set(name),
+        conditions: Set(conditions),
+        tags_version: Set(version),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .validate()?
+    .filter(smart_tag_rule::Column::CorpId.eq(scope.corp_id()))
+    .exec(&txn)
+    .await
+    .map_err(|e| AppError::on_unique(e, NAME_TAKEN, "input.name"))?;
+    if old_tags != tags {
+        write_tags(&txn, scope, id, &tags).await?;
+    }
+    apply::queue_pass(&txn, scope, &rule, now).await?;
+    txn.commit().await?;
+    queue.wake_workers();
+    Ok(rule)
+}
+
+pub async fn delete(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> AppResult<smart_tag_rule::Model> {
+    let rule = scope.get::<smart_tag_rule::Entity>(db, id).await?;
+    scope.delete_many::<smart_tag_rule::Entity>().filter(smart_tag_rule::Column::Id.eq(id)).exec(db).await?;
+    Ok(rule)
+}
+
+/// The list's filter (TAG-5: name, created time).
+#[derive(Clone, Debug, Default)]
+pub struct RuleFilter {
+    pub name: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+}
+
+/// The corp's rules, newest first.
+pub fn list(scope: &Scope, f: &RuleFilter) -> Select<smart_tag_rule::Entity> {
+    let mut q = scope.select::<smart_tag_rule::Entity>();
+    if let Some(n) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        q = q.filter(smart_tag_rule::Column::Name.contains(n));
+    }
+    if let Some(t) = f.created_from {
+        q = q.filter(smart_tag_rule::Column::CreatedAt.gte(t));
+    }
+    if let Some(t) = f.created_to {
+        q = q.filter(smart_tag_rule::Column::CreatedAt.lte(t));
+    }
+    q.order_by_desc(smart_tag_rule::Column::CreatedAt).order_by_desc(smart_tag_rule::Column::Id)
+}
