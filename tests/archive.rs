@@ -78,6 +78,31 @@ async fn the_sandbox_archive_is_pulled_once_and_read_within_the_callers_scope() 
     let agreed = w.admin.data("{archiveCustomers{totalCount edges{node{name lastContactAt}}}}", json!({})).await;
     assert_eq!(agreed["archiveCustomers"]["totalCount"], 2);
     assert_eq!(agreed["archiveCustomers"]["edges"][0]["node"]["name"], "客户1", "last contact first");
+
+    // The chats' facts land on the customers, for conditions (TAG-5's interaction fields).
+    let facts = "query($n:JSON!){customers(filter:{conditions:[{systemField:\"NAME\",op:EQ,value:$n}]}){edges{node{customerMessageCount lastCustomerMessageAt lastEmployeeMessageAt}}}}";
+    let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap();
+    let time = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap().with_timezone(&chrono::Utc);
+    let one_facts = w.admin.data(facts, json!({"n": "客户1"})).await["customers"]["edges"][0]["node"].clone();
+    assert_eq!(one_facts["customerMessageCount"], 2, "s1 and s4: {one_facts}");
+    assert_eq!(time(&one_facts["lastCustomerMessageAt"]), at(now - 30_000));
+    assert_eq!(time(&one_facts["lastEmployeeMessageAt"]), at(now - 50_000));
+    let two_facts = w.admin.data(facts, json!({"n": "客户2"})).await["customers"]["edges"][0]["node"].clone();
+    assert_eq!((two_facts["customerMessageCount"].as_i64(), two_facts["lastEmployeeMessageAt"].is_null()), (Some(1), true));
+    let count = |tree: Value| {
+        let admin = w.admin.clone();
+        async move {
+            admin.data("query($t:ConditionTreeInput!){customers(filter:{tree:$t}){totalCount}}", json!({"t": tree})).await["customers"]
+                ["totalCount"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let one = |field: &str, op: &str, value: Value| json!({"items": [{"condition": {"field": field, "op": op, "value": value}}]});
+    assert_eq!(count(one("silenceDays", "LT", json!(1))).await, 2, "客户1 and 客户2 wrote today");
+    assert_eq!(count(one("silenceDays", "GT", json!(30))).await, 10, "the rest never wrote and were added long ago");
+    assert_eq!(count(one("customerMessageCount", "GTE", json!(2))).await, 1);
+    assert_eq!(count(one("lastEmployeeMessageAt", "WITHIN_DAYS", json!(1))).await, 1);
 }
 
 #[tokio::test]

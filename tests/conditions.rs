@@ -78,7 +78,19 @@ fn condition(tags: Vec<i64>, owners: Vec<i64>, departments: Vec<i64>, now: DateT
                 let value = if matches!(op, Op::Between | Op::NotBetween) { json!([a.min(b), a.max(b)]) } else { json!(a) };
                 RawCondition { field: "adderCount".into(), op, value }
             });
-    let times = prop::sample::select(vec!["addedAt", "lastContactAt"]).prop_flat_map(move |f| time_condition(f.to_string(), now));
+    let messages =
+        (prop::sample::select(vec![Op::Eq, Op::Ne, Op::Gt, Op::Gte, Op::Lt, Op::Lte, Op::Between, Op::NotBetween]), 0..12i64, 0..12i64)
+            .prop_map(|(op, a, b)| {
+                let value = if matches!(op, Op::Between | Op::NotBetween) { json!([a.min(b), a.max(b)]) } else { json!(a) };
+                RawCondition { field: "customerMessageCount".into(), op, value }
+            });
+    let silence = (prop::sample::select(vec![Op::Gt, Op::Gte, Op::Lt, Op::Lte]), 0..90i64).prop_map(|(op, n)| RawCondition {
+        field: "silenceDays".into(),
+        op,
+        value: json!(n),
+    });
+    let times = prop::sample::select(vec!["addedAt", "lastContactAt", "lastCustomerMessageAt", "lastEmployeeMessageAt"])
+        .prop_flat_map(move |f| time_condition(f.to_string(), now));
     let tag = (prop::sample::select(vec![Op::HasAny, Op::HasAll, Op::HasNone]), prop::sample::subsequence(tags.clone(), 1..=tags.len()))
         .prop_map(|(op, ids)| RawCondition { field: "tags".into(), op, value: json!(ids) });
     let owner = (
@@ -92,7 +104,7 @@ fn condition(tags: Vec<i64>, owners: Vec<i64>, departments: Vec<i64>, now: DateT
         });
     let department = (prop::sample::select(vec![Op::In, Op::NotIn]), prop::sample::subsequence(departments.clone(), 1..=departments.len()))
         .prop_map(|(op, ids)| RawCondition { field: "ownerDepartment".into(), op, value: json!(ids) });
-    prop_oneof![text, choice, number, times, tag, owner, department].boxed()
+    prop_oneof![text, choice, number, messages, silence, times, tag, owner, department].boxed()
 }
 
 /// A time condition on `field` (system or custom), its times around `now`.
@@ -161,6 +173,11 @@ async fn the_sql_and_in_memory_paths_select_the_same_customers() {
             first_added_at: Set(hours(added)),
             adder_count: Set(*adders),
             last_contact_at: Set(hours(contact)),
+            // The chat facts, derived from the seed: the customer wrote an hour
+            // before the last contact (some), an employee at it (others).
+            last_customer_message_at: Set(hours(contact).filter(|_| i % 3 != 0).map(|t| t - Duration::hours(1))),
+            last_employee_message_at: Set(hours(contact).filter(|_| i % 2 == 0)),
+            customer_message_count: Set((i % 12) as i64),
             archive_agreed: Set(false),
             created_at: Set(now),
             updated_at: Set(now),

@@ -55,9 +55,10 @@ async fn settle(w: &World) {
     panic!("smart tag jobs did not finish");
 }
 
-/// Lets the change window close, then waits for its check.
+/// Runs the minutely check of noted customers now, and waits for it.
 async fn checked(w: &World) {
-    w.app.state.clock.advance(chrono::Duration::seconds(wecrm::smart_tags::pending::WINDOW_SECS + 2));
+    let state = &w.app.state;
+    state.jobs.enqueue::<wecrm::smart_tags::pending::CheckChanged>(&state.db, wecrm::jobs::NewJob::system(), &json!({})).await.unwrap();
     settle(w).await;
 }
 
@@ -66,12 +67,13 @@ async fn named_with(c: &Client, tag: &str) -> Vec<String> {
     crate::support::names(&v["customers"])
 }
 
-fn covered(v: &Value) -> i64 {
-    v["smartTagRule"]["coveredCount"].as_i64().unwrap()
+/// (customers it matches now, customers it has tagged)
+fn covered(v: &Value) -> (i64, i64) {
+    (v["smartTagRule"]["coveredCount"].as_i64().unwrap(), v["smartTagRule"]["taggedCount"].as_i64().unwrap())
 }
 
 async fn rule(c: &Client, id: &Value) -> Value {
-    c.data("query($id:ID!){smartTagRule(id:$id){name coveredCount tags{name} conditions}}", json!({"id": id})).await
+    c.data("query($id:ID!){smartTagRule(id:$id){name coveredCount taggedCount tags{name} conditions}}", json!({"id": id})).await
 }
 
 #[tokio::test]
@@ -92,7 +94,7 @@ async fn a_rule_tags_its_matches_once_per_tags_version_and_never_untags() {
     let official = calls.last().unwrap().body.clone().unwrap()["add_tag"].clone();
     assert_eq!(official.as_array().unwrap().len(), 1);
     assert_eq!(named_with(a, &t["官网"]).await, ["客户0", "客户10", "客户3", "客户4", "客户5"]);
-    assert_eq!(covered(&rule(a, &r["id"]).await), 2);
+    assert_eq!(covered(&rule(a, &r["id"]).await), (2, 2));
 
     // Taken off by hand, it stays off: the rule tagged 客户10 at this version.
     let c10 = customer_id(a, "客户10").await;
@@ -120,7 +122,7 @@ async fn a_rule_tags_its_matches_once_per_tags_version_and_never_untags() {
         assert!(referred.contains(&name.to_string()), "{name}: {referred:?}");
     }
     let v = rule(a, &r["id"]).await;
-    assert_eq!((covered(&v), v["smartTagRule"]["name"].as_str()), (3, Some("客户5")));
+    assert_eq!((covered(&v), v["smartTagRule"]["name"].as_str()), ((1, 3), Some("客户5")), "matching now, tagged so far");
     let listed = a.data("{smartTagRules(filter:{name:\"客户\"}){totalCount edges{node{name createdBy{userid}}}}}", json!({})).await;
     assert_eq!(listed["smartTagRules"]["totalCount"], 1);
 
@@ -131,7 +133,7 @@ async fn a_rule_tags_its_matches_once_per_tags_version_and_never_untags() {
 }
 
 #[tokio::test]
-async fn changed_customers_are_checked_within_the_window_and_rules_chain() {
+async fn changed_customers_are_checked_each_minute_and_rules_chain() {
     let w = synced(6).await;
     let a = &w.admin;
     let t = tag_ids(a).await;
@@ -144,9 +146,15 @@ async fn changed_customers_are_checked_within_the_window_and_rules_chain() {
     let r2 = a.data(CREATE, json!({"i": {"name": "重要且有渠道", "tagIds": [t["转介绍"]], "conditions": chained}})).await
         ["createSmartTagRule"]
         .clone();
+    // A third rule's two tags become exclusive after it was saved: it fails alone.
+    let both = json!({"join": "ALL", "items": [{"condition": {"field": "channel", "op": "EQ", "value": "抖音"}}]});
+    let r3 = a.data(CREATE, json!({"i": {"name": "两个来源", "tagIds": [t["展会"], t["官网"]], "conditions": both}})).await
+        ["createSmartTagRule"]
+        .clone();
+    a.data("mutation($id:ID!){setCorpTagGroupExclusive(id:$id,exclusive:true){exclusive}}", json!({"id": t["来源"]})).await;
     settle(&w).await;
-    assert_eq!(covered(&rule(a, &r["id"]).await), 0);
-    assert_eq!(covered(&rule(a, &r2["id"]).await), 0);
+    assert_eq!(covered(&rule(a, &r["id"]).await), (0, 0));
+    assert_eq!(covered(&rule(a, &r2["id"]).await), (0, 0));
 
     // 客户4 (普通, one adder) gets the channel: the next check tags it, then the chained rule.
     let c4 = customer_id(a, "客户4").await;
@@ -155,8 +163,9 @@ async fn changed_customers_are_checked_within_the_window_and_rules_chain() {
     checked(&w).await;
     assert!(named_with(a, &t["重要"]).await.contains(&"客户4".to_string()));
     assert!(named_with(a, &t["转介绍"]).await.contains(&"客户4".to_string()));
-    assert_eq!(covered(&rule(a, &r["id"]).await), 1);
-    assert_eq!(covered(&rule(a, &r2["id"]).await), 1);
+    assert_eq!(covered(&rule(a, &r["id"]).await), (1, 1));
+    assert_eq!(covered(&rule(a, &r2["id"]).await), (1, 1));
+    assert_eq!(covered(&rule(a, &r3["id"]).await), (1, 0), "matches, cannot tag");
     let pending = entity::smart_tag_pending::Entity::find().all(&w.app.state.db).await.unwrap();
     assert!(pending.is_empty(), "{pending:?}");
 

@@ -774,7 +774,9 @@ async fn segments_and_crowd_packs_of_another_corp_answer_nothing() {
     let app = TestApp::spawn().await;
     let a = app.admin().await;
     let seg = a.data("mutation{createCustomerSegment(name:\"A-Segment\"){id}}", json!({})).await["createCustomerSegment"]["id"].clone();
-    let conditions = json!({"items": [{"condition": {"field": "channel", "op": "EQ", "value": "A-Channel"}}]});
+    let seller = app.employee(&a, "a-seller", &[app.root_id()], &[app.basic_role_id()]).await;
+    wecrm::customers::seed::customers(&app.state.db, &app.admin_scope(), 2, &[seller.parse().unwrap()], &[]).await.unwrap();
+    let conditions = json!({"items": [{"condition": {"field": "name", "op": "CONTAINS", "value": "客户"}}]});
     let create = "mutation($i:CrowdPackInput!){createCrowdPack(input:$i){id}}";
     let pack = a.data(create, json!({"i": {"segmentId": seg, "name": "A-Pack", "kind": "STATIC", "conditions": conditions}})).await
         ["createCrowdPack"]["id"]
@@ -786,6 +788,16 @@ async fn segments_and_crowd_packs_of_another_corp_answer_nothing() {
     let text = v.to_string();
     assert!(!text.contains("A-Segment") && !text.contains("A-Pack"), "{text}");
     let own = b.data("mutation{createCustomerSegment(name:\"B-Segment\"){id}}", json!({})).await["createCustomerSegment"]["id"].clone();
+    // The same conditions in b select none of a's customers, frozen or live.
+    for kind in ["STATIC", "DYNAMIC"] {
+        let v = b
+            .data(
+                create.replace("{id}", "{id customerCount}").as_str(),
+                json!({"i": {"segmentId": own, "name": kind, "kind": kind, "conditions": conditions}}),
+            )
+            .await;
+        assert_eq!(v["createCrowdPack"]["customerCount"], 0, "{kind}: {v}");
+    }
     for (q, vars) in [
         ("query($id:ID!){crowdPack(id:$id){name customerCount}}", json!({"id": pack})),
         ("mutation($id:ID!){renameCustomerSegment(id:$id,name:\"x\"){id}}", json!({"id": seg})),
@@ -796,6 +808,6 @@ async fn segments_and_crowd_packs_of_another_corp_answer_nothing() {
     ] {
         assert_eq!(b.error(q, vars).await.0, "NOT_FOUND", "{q}");
     }
-    let v = a.data("query($id:ID!){crowdPack(id:$id){name segment{name}}}", json!({"id": pack})).await;
-    assert_eq!(v["crowdPack"], json!({"name": "A-Pack", "segment": {"name": "A-Segment"}}));
+    let v = a.data("query($id:ID!){crowdPack(id:$id){name segment{name} customerCount}}", json!({"id": pack})).await;
+    assert_eq!(v["crowdPack"], json!({"name": "A-Pack", "segment": {"name": "A-Segment"}, "customerCount": 2}));
 }

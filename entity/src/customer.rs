@@ -48,6 +48,12 @@ pub struct Model {
     pub owner_since: Option<DateTimeUtc>,
     /// The B2B account it belongs to (CRM-9).
     pub company_id: Option<i64>,
+    /// The customer's last message in a single chat (chat archive).
+    pub last_customer_message_at: Option<DateTimeUtc>,
+    /// An employee's last message to the customer in a single chat.
+    pub last_employee_message_at: Option<DateTimeUtc>,
+    /// Messages the customer sent in single chats.
+    pub customer_message_count: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,7 +8,8 @@ pub struct Model {
     pub id: i64,
     pub corp_id: i64,
     pub customer_id: i64,
-    pub changed_at: DateTimeUtc,
+    /// Counts the changes noted, so a check clears only what it read.
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

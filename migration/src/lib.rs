@@ -28,6 +28,7 @@ mod m20261207_000023_opportunities;
 mod m20261207_000024_companies;
 mod m20261207_000025_smart_tags;
 mod m20261207_000026_crowd_packs;
+mod m20261207_000027_customer_interaction;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000024_companies::Migration),
             Box::new(m20261207_000025_smart_tags::Migration),
             Box::new(m20261207_000026_crowd_packs::Migration),
+            Box::new(m20261207_000027_customer_interaction::Migration),
         ]
     }
 }

@@ -3,7 +3,8 @@
 //! (`smart_tag_hits`: once per version, so a tag removed by hand stays
 //! removed until the rule's tags change), and the customers changed since
 //! the last check (`smart_tag_pending`, written by whatever changed them in
-//! the same transaction, drained by the check job).
+//! the same transaction, its `version` counting the changes, drained by the
+//! check job).
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::helpers::{a, foreign_key as key, index, tenant_table};
@@ -67,7 +68,7 @@ impl MigrationTrait for Migration {
         m.create_table(
             tenant_table("smart_tag_pending")
                 .col(big_integer(a("customer_id")))
-                .col(timestamp_with_time_zone(a("changed_at")))
+                .col(integer(a("version")))
                 .foreign_key(&mut key("smart_tag_pending", "corp_id", "corps", ForeignKeyAction::Cascade))
                 .foreign_key(&mut key("smart_tag_pending", "customer_id", "customers", ForeignKeyAction::Cascade))
                 .to_owned(),

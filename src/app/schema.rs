@@ -151,12 +151,12 @@ pub fn insert_request_data(data: &mut Data, app: &AppState, rctx: RequestCtx) {
         HashMapCache::default(),
     ));
     data.insert(DataLoader::with_cache(
-        crate::smart_tags::graphql::SmartTagLoader { db: db(), scope: bound() },
+        crate::smart_tags::graphql::SmartTagLoader { db: db(), scope: bound(), clock: app.clock.clone() },
         tokio::spawn,
         HashMapCache::default(),
     ));
     data.insert(DataLoader::with_cache(
-        crate::segments::graphql::SegmentLoader { db: db(), scope: bound() },
+        crate::segments::graphql::SegmentLoader { db: db(), scope: bound(), clock: app.clock.clone() },
         tokio::spawn,
         HashMapCache::default(),
     ));

@@ -360,23 +360,45 @@ async fn update_threads(db: &impl ConnectionTrait, scope: &Scope, stored: &[chat
     Ok(())
 }
 
-/// Customers' and groups' last contact; single-chat customers are archived, so they agreed (ARC-1).
+/// What one ingest batch tells of a customer's single chats.
+#[derive(Default)]
+struct ChatFacts {
+    last: Option<DateTime<Utc>>,
+    last_from_customer: Option<DateTime<Utc>>,
+    last_from_employee: Option<DateTime<Utc>>,
+    from_customer: i64,
+}
+
+/// `column` moved on to `at` unless it already holds a later time (batches may arrive out of order).
+fn later(column: customer::Column, at: DateTime<Utc>) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{CaseStatement, Expr};
+    let stale = sea_orm::Condition::any().add(column.is_null()).add(column.lt(at));
+    CaseStatement::new().case(stale, Expr::value(Some(at))).finally(Expr::col((customer::Entity, column))).into()
+}
+
+/// Customers' and groups' last contact and the customers' chat facts (what
+/// conditions read); single-chat customers are archived, so they agreed (ARC-1).
 async fn touch_contacts(db: &impl ConnectionTrait, scope: &Scope, stored: &[chat_message::Model]) -> AppResult<()> {
-    let mut customers: HashMap<i64, DateTime<Utc>> = HashMap::new();
+    let mut customers: HashMap<i64, ChatFacts> = HashMap::new();
     let mut groups: HashMap<i64, DateTime<Utc>> = HashMap::new();
     for m in stored {
         if let (Some(c), true) = (m.customer_id, m.chat_kind == ChatKind::Single.as_str()) {
-            let e = customers.entry(c).or_insert(m.msgtime);
-            *e = std::cmp::max(*e, m.msgtime);
+            let f = customers.entry(c).or_default();
+            f.last = std::cmp::max(f.last, Some(m.msgtime));
+            if m.from_customer {
+                f.last_from_customer = std::cmp::max(f.last_from_customer, Some(m.msgtime));
+                f.from_customer += 1;
+            } else {
+                f.last_from_employee = std::cmp::max(f.last_from_employee, Some(m.msgtime));
+            }
         }
         if let Some(g) = m.group_id {
             let e = groups.entry(g).or_insert(m.msgtime);
             *e = std::cmp::max(*e, m.msgtime);
         }
     }
-    // One statement for consent, then one per customer whose last contact moved on.
+    // One statement for consent, then one per customer.
     let ids: Vec<i64> = customers.keys().copied().collect();
-    crate::smart_tags::pending::mark_changed(db, scope, &ids, chrono::Utc::now()).await?;
     for chunk in ids.chunks(500) {
         scope
             .update_many::<customer::Entity>()
@@ -386,15 +408,25 @@ async fn touch_contacts(db: &impl ConnectionTrait, scope: &Scope, stored: &[chat
             .exec(db)
             .await?;
     }
-    for (c, at) in customers {
-        scope
-            .update_many::<customer::Entity>()
-            .col_expr(customer::Column::LastContactAt, Some(at).into())
-            .filter(customer::Column::Id.eq(c))
-            .filter(sea_orm::Condition::any().add(customer::Column::LastContactAt.is_null()).add(customer::Column::LastContactAt.lt(at)))
-            .exec(db)
-            .await?;
+    for (c, f) in customers {
+        let mut update = scope.update_many::<customer::Entity>().filter(customer::Column::Id.eq(c));
+        if let Some(at) = f.last {
+            update = update.col_expr(customer::Column::LastContactAt, later(customer::Column::LastContactAt, at));
+        }
+        if let Some(at) = f.last_from_customer {
+            update = update.col_expr(customer::Column::LastCustomerMessageAt, later(customer::Column::LastCustomerMessageAt, at));
+        }
+        if let Some(at) = f.last_from_employee {
+            update = update.col_expr(customer::Column::LastEmployeeMessageAt, later(customer::Column::LastEmployeeMessageAt, at));
+        }
+        if f.from_customer > 0 {
+            let count = sea_orm::sea_query::Expr::col((customer::Entity, customer::Column::CustomerMessageCount)).add(f.from_customer);
+            update = update.col_expr(customer::Column::CustomerMessageCount, count);
+        }
+        update.exec(db).await?;
     }
+    // Last of the customer writes: locks go customers first, then the notes.
+    crate::smart_tags::pending::mark_changed(db, scope, &ids).await?;
     for (g, at) in groups {
         scope
             .update_many::<customer_group::Entity>()

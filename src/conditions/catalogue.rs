@@ -103,6 +103,12 @@ pub enum Key {
     Position,
     CreatedAt,
     LastFollowUpAt,
+    // Customers' chats (the archive).
+    LastCustomerMessageAt,
+    LastEmployeeMessageAt,
+    CustomerMessageCount,
+    /// Whole days since the customer last wrote (or, never having written, was added).
+    SilenceDays,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +128,7 @@ const CHOICE_OPS: &[Op] = &[Op::Eq, Op::Ne, Op::In, Op::NotIn];
 const NUMBER_OPS: &[Op] = &[Op::Eq, Op::Ne, Op::Gt, Op::Gte, Op::Lt, Op::Lte, Op::Between, Op::NotBetween];
 const TIME_OPS: &[Op] =
     &[Op::Gt, Op::Gte, Op::Lt, Op::Lte, Op::Between, Op::NotBetween, Op::WithinDays, Op::NotWithinDays, Op::IsEmpty, Op::IsNotEmpty];
+const SILENCE_OPS: &[Op] = &[Op::Gt, Op::Gte, Op::Lt, Op::Lte];
 const TAG_OPS: &[Op] = &[Op::HasAny, Op::HasAll, Op::HasNone];
 const OWNER_OPS: &[Op] = &[Op::In, Op::NotIn, Op::IsEmpty, Op::IsNotEmpty];
 const CUSTOM_TEXT_OPS: &[Op] = &[Op::Eq, Op::Ne, Op::Contains, Op::NotContains, Op::IsEmpty, Op::IsNotEmpty];
@@ -147,6 +154,10 @@ const CUSTOMER: &[Field] = &[
     Field { choices: Some(KINDS), ..field(Key::Kind, "kind", "客户类型", "Kind", FieldType::Choice, CHOICE_OPS) },
     field(Key::AddedAt, "addedAt", "添加时间", "Added at", FieldType::Time, TIME_OPS),
     field(Key::LastContactAt, "lastContactAt", "最近沟通时间", "Last contact", FieldType::Time, TIME_OPS),
+    field(Key::LastCustomerMessageAt, "lastCustomerMessageAt", "客户最后沟通时间", "Customer's last message", FieldType::Time, TIME_OPS),
+    field(Key::LastEmployeeMessageAt, "lastEmployeeMessageAt", "员工最后沟通时间", "Employee's last message", FieldType::Time, TIME_OPS),
+    field(Key::CustomerMessageCount, "customerMessageCount", "客户消息数", "Customer's messages", FieldType::Number, NUMBER_OPS),
+    field(Key::SilenceDays, "silenceDays", "客户沉默天数", "Days of silence", FieldType::Number, SILENCE_OPS),
     field(Key::AdderCount, "adderCount", "添加人数", "Adders", FieldType::Number, NUMBER_OPS),
     field(Key::Tags, "tags", "客户标签", "Tags", FieldType::Ids, TAG_OPS),
     field(Key::Owner, "owner", "跟进人", "Owner", FieldType::Ids, OWNER_OPS),

@@ -163,6 +163,20 @@ fn ids(op: Op, have: &BTreeSet<i64>, operand: &Operand) -> bool {
     }
 }
 
+/// Silence of N days as a time test on when the customer last wrote:
+/// `(Some(true), t)` is "at or before t", `(Some(false), t)` "after t"
+/// (whole days: more than N ⇔ at least N+1 days ago).
+pub fn silence_cutoff(op: Op, n: i64, now: DateTime<Utc>) -> (Option<bool>, DateTime<Utc>) {
+    let days = |d: i64| now - Duration::days(d.clamp(-36_500, 36_500));
+    match op {
+        Op::Gt => (Some(true), days(n + 1)),
+        Op::Gte => (Some(true), days(n)),
+        Op::Lt => (Some(false), days(n)),
+        Op::Lte => (Some(false), days(n + 1)),
+        _ => (None, now),
+    }
+}
+
 /// A time as a custom DATETIME value compares: whole epoch seconds, the
 /// precision its stored projection has.
 pub fn epoch(t: DateTime<Utc>) -> f64 {
@@ -257,13 +271,18 @@ impl Facts for CustomerFacts {
             Key::Gender => i64::from(cu.gender),
             Key::Kind => i64::from(cu.contact_type),
             Key::AdderCount => i64::from(cu.adder_count),
+            Key::CustomerMessageCount => cu.customer_message_count,
             _ => 0,
         }
     }
     fn time(&self, key: Key) -> Option<DateTime<Utc>> {
+        let cu = &self.customer;
         match key {
-            Key::AddedAt => self.customer.first_added_at,
-            Key::LastContactAt => self.customer.last_contact_at,
+            Key::AddedAt => cu.first_added_at,
+            Key::LastContactAt => cu.last_contact_at,
+            Key::LastCustomerMessageAt => cu.last_customer_message_at,
+            Key::LastEmployeeMessageAt => cu.last_employee_message_at,
+            Key::SilenceDays => Some(cu.last_customer_message_at.or(cu.first_added_at).unwrap_or(cu.created_at)),
             _ => None,
         }
     }
@@ -290,6 +309,21 @@ fn cond<F: Facts>(c: &Cond, f: &F, now: DateTime<Utc>) -> bool {
             (Op::IsNotEmpty, o) => o.is_some(),
             (op, Some(o)) => ids(op, &BTreeSet::from([o]), &c.operand),
             (op, None) => op == Op::NotIn,
+        },
+        Key::SilenceDays => match (
+            silence_cutoff(
+                c.op,
+                match c.operand {
+                    Operand::Int(n) => n,
+                    _ => return false,
+                },
+                now,
+            ),
+            f.time(Key::SilenceDays),
+        ) {
+            ((Some(true), cutoff), Some(since)) => since <= cutoff,
+            ((Some(false), cutoff), Some(since)) => since > cutoff,
+            _ => false,
         },
         Key::OwnerDepartment => match f.owner() {
             Some(_) => ids(c.op, f.owner_departments(), &c.operand),

@@ -15,7 +15,7 @@ use sea_orm::{
 
 use super::{
     catalogue::{CustomKind, Key},
-    memory::{choice_operand, epoch},
+    memory::{choice_operand, epoch, silence_cutoff},
     Cond, Join, Node, Op, Operand, Tree,
 };
 use crate::{custom_fields::FieldEntity, tenancy::Scope};
@@ -58,6 +58,32 @@ pub async fn checked_customer_tree(
         false => Vec::new(),
     };
     super::check(super::Subject::Customer, raw, path, &custom)
+}
+
+/// How many customers of `base` each keyed condition selects, in one
+/// statement whatever their number (a `SUM(CASE …)` column per key): what a
+/// page of rules or packs shows as counts.
+pub async fn count_each(
+    db: &impl sea_orm::ConnectionTrait,
+    base: sea_orm::Select<customer::Entity>,
+    conditions: Vec<(i64, Condition)>,
+) -> crate::error::AppResult<std::collections::HashMap<i64, i64>> {
+    use sea_orm::{QuerySelect, QueryTrait};
+    let mut out = std::collections::HashMap::new();
+    if conditions.is_empty() {
+        return Ok(out);
+    }
+    let mut q = base.select_only();
+    for (key, cond) in &conditions {
+        let sum = Func::sum(Expr::case(cond.clone(), 1).finally(0));
+        q = q.expr_as(Func::coalesce([Expr::expr(sum), Expr::val(0)]), format!("c{key}"));
+    }
+    if let Some(row) = db.query_one_raw(q.build(db.get_database_backend())).await? {
+        for (key, _) in conditions {
+            out.insert(key, row.try_get::<i64>("", &format!("c{key}"))?);
+        }
+    }
+    Ok(out)
 }
 
 /// The tree as a condition on `customers` (an empty tree: no condition).
@@ -136,6 +162,23 @@ fn time(c: customer::Column, op: Op, operand: &Operand, now: DateTime<Utc>) -> C
         (Op::WithinDays, Operand::Days(d)) => c.gte(now - Duration::days(*d)).into_condition(),
         (Op::NotWithinDays, Operand::Days(d)) => either(c.lt(now - Duration::days(*d)), c.is_null()),
         _ => never(),
+    }
+}
+
+/// Silence compares when the customer last wrote (else was added) with the
+/// cutoffs whole days make: more than N days ⇔ at or before now − (N+1) days.
+fn silence(op: Op, operand: &Operand, now: DateTime<Utc>) -> Condition {
+    let Operand::Int(n) = operand else { return never() };
+    let since = Expr::expr(Func::coalesce([
+        Expr::col((customer::Entity, customer::Column::LastCustomerMessageAt)),
+        Expr::col((customer::Entity, customer::Column::FirstAddedAt)),
+        Expr::col((customer::Entity, customer::Column::CreatedAt)),
+    ]));
+    let (before, cutoff) = silence_cutoff(op, *n, now);
+    match before {
+        Some(true) => since.lte(cutoff).into_condition(),
+        Some(false) => since.gt(cutoff).into_condition(),
+        None => never(),
     }
 }
 
@@ -245,6 +288,10 @@ fn cond(scope: &Scope, backend: DbBackend, c: &Cond, now: DateTime<Utc>) -> Cond
         Key::Kind => number(C::ContactType, c.op, &choice_operand(Key::Kind, &c.operand)),
         Key::AddedAt => time(C::FirstAddedAt, c.op, &c.operand, now),
         Key::LastContactAt => time(C::LastContactAt, c.op, &c.operand, now),
+        Key::LastCustomerMessageAt => time(C::LastCustomerMessageAt, c.op, &c.operand, now),
+        Key::LastEmployeeMessageAt => time(C::LastEmployeeMessageAt, c.op, &c.operand, now),
+        Key::CustomerMessageCount => number(C::CustomerMessageCount, c.op, &c.operand),
+        Key::SilenceDays => silence(c.op, &c.operand, now),
         Key::AdderCount => number(C::AdderCount, c.op, &c.operand),
         Key::Tags => tags(scope, c.op, &c.operand),
         Key::Owner | Key::OwnerDepartment => owner(scope, c.field.key, c.op, &c.operand),

@@ -256,7 +256,7 @@ async fn write_local(
     )
     .await?;
     // Smart tag rules may select on tags (one rule's tag earning another's).
-    crate::smart_tags::pending::mark_changed(&txn, scope, &[customer_id], now).await?;
+    crate::smart_tags::pending::mark_changed(&txn, scope, &[customer_id]).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -292,11 +292,18 @@ async fn sync_wecom_tag_ids(db: &impl ConnectionTrait, scope: &Scope, customer_i
 }
 
 /// Makes the tag rows of these follow relations equal WeCom's report (sync
-/// and callbacks), touching only relations that differ. Unknown WeCom tag ids
-/// are skipped; a later sync adds them once the tag itself has synced.
-pub async fn reconcile_from_wecom(db: &impl ConnectionTrait, scope: &Scope, relations: &[((i64, i64), Vec<String>)]) -> AppResult<()> {
+/// and callbacks), touching only relations that differ, and of those only
+/// the tags that came or went (a kept tag keeps the time it was put on: the
+/// crowd-pack trend counts from it). Unknown WeCom tag ids are skipped; a
+/// later sync adds them once the tag itself has synced. Answers the
+/// customers whose tags changed.
+pub async fn reconcile_from_wecom(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    relations: &[((i64, i64), Vec<String>)],
+) -> AppResult<Vec<i64>> {
     if relations.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let wecom_ids: BTreeSet<&String> = relations.iter().flat_map(|(_, t)| t).collect();
     let local: HashMap<String, i64> = if wecom_ids.is_empty() {
@@ -322,35 +329,37 @@ pub async fn reconcile_from_wecom(db: &impl ConnectionTrait, scope: &Scope, rela
         .filter(|(pair, want)| current.get(pair).cloned().unwrap_or_default() != *want)
         .collect();
     let now = Utc::now();
+    let none = BTreeSet::new();
     for chunk in differing.chunks(100) {
-        // Only relations that have rows here need a delete: on a first sync
-        // none do, and PostgreSQL spends milliseconds planning a long OR list.
-        let mut pairs = Condition::any();
-        let mut any_rows = false;
-        for ((customer_id, employee_id), _) in chunk.iter().filter(|(pair, _)| current.contains_key(pair)) {
-            any_rows = true;
-            pairs = pairs.add(
-                Condition::all().add(follow_tag::Column::CustomerId.eq(*customer_id)).add(follow_tag::Column::EmployeeId.eq(*employee_id)),
-            );
+        // Only relations that lost tags need a delete: on a first sync none
+        // do, and PostgreSQL spends milliseconds planning a long OR list.
+        let mut gone = Condition::any();
+        let mut rows = Vec::new();
+        for ((customer_id, employee_id), want) in chunk {
+            let have = current.get(&(*customer_id, *employee_id)).unwrap_or(&none);
+            let removed: Vec<i64> = have.difference(want).copied().collect();
+            if !removed.is_empty() {
+                gone = gone.add(
+                    Condition::all()
+                        .add(follow_tag::Column::CustomerId.eq(*customer_id))
+                        .add(follow_tag::Column::EmployeeId.eq(*employee_id))
+                        .add(follow_tag::Column::TagId.is_in(removed)),
+                );
+            }
+            rows.extend(want.difference(have).map(|t| follow_tag::ActiveModel {
+                customer_id: Set(*customer_id),
+                employee_id: Set(*employee_id),
+                tag_id: Set(*t),
+                created_at: Set(now),
+                ..Default::default()
+            }));
         }
-        if any_rows {
-            scope.delete_many::<follow_tag::Entity>().filter(pairs).exec(db).await?;
+        if !gone.is_empty() {
+            scope.delete_many::<follow_tag::Entity>().filter(gone).exec(db).await?;
         }
-        let rows: Vec<follow_tag::ActiveModel> = chunk
-            .iter()
-            .flat_map(|((customer_id, employee_id), tags)| {
-                tags.iter().map(move |t| follow_tag::ActiveModel {
-                    customer_id: Set(*customer_id),
-                    employee_id: Set(*employee_id),
-                    tag_id: Set(*t),
-                    created_at: Set(now),
-                    ..Default::default()
-                })
-            })
-            .collect();
         scope.insert_many(db, rows).await?;
     }
-    Ok(())
+    Ok(differing.iter().map(|((c, _), _)| *c).collect())
 }
 
 /// Whether any customer carries the tag (the delete guard of TAG-2).

@@ -262,7 +262,7 @@ pub async fn update(db: &DatabaseConnection, scope: &Scope, id: i64, edit: Custo
     am.updated_at = Set(Utc::now());
     let saved = scope.update(&txn, am).await?;
     fields::write_values(&txn, scope, FieldEntity::Customer, id, &edit.custom_fields, false).await?;
-    crate::smart_tags::pending::mark_changed(&txn, scope, &[id], Utc::now()).await?;
+    crate::smart_tags::pending::mark_changed(&txn, scope, &[id]).await?;
     txn.commit().await?;
     Ok(saved)
 }

@@ -7,10 +7,7 @@ use async_graphql::{
     Context, InputObject, Json, Object, SimpleObject, ID,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{
-    sea_query::{Expr, Func},
-    ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect, QueryTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect, QueryTrait};
 
 use super::{
     portrait,
@@ -34,11 +31,14 @@ use crate::{
 use entity::{corp_tag, crowd_pack, crowd_pack_member, customer, customer_segment};
 
 const DAYS_INVALID: Msg = Msg::new("TREND_DAYS_INVALID", "趋势天数为1-90天", "A trend covers 1 to 90 days");
+const DISTRIBUTION_TAGS_INVALID: Msg = Msg::new("DISTRIBUTION_TAGS_INVALID", "请选择1-100个标签", "Choose 1 to 100 tags");
 const TREND_TAGS_INVALID: Msg = Msg::new("TREND_TAGS_INVALID", "请选择1-10个标签", "Choose 1 to 10 tags");
 
 pub struct SegmentLoader {
     pub db: DatabaseConnection,
     pub scope: std::sync::OnceLock<Scope>,
+    /// What live packs' time conditions count back from (the app's clock, as their lists do).
+    pub clock: crate::clock::Clock,
 }
 
 fn loader<'a>(ctx: &'a Context<'_>) -> &'a async_graphql::dataloader::DataLoader<SegmentLoader, HashMapCache> {
@@ -88,20 +88,16 @@ impl Loader<PackSize> for SegmentLoader {
         }
         let live: Vec<&crowd_pack::Model> = packs.iter().filter(|p| PackKind::parse(&p.kind) == PackKind::Dynamic).collect();
         if !live.is_empty() {
-            let now = Utc::now();
-            let mut q = scope.select_visible::<customer::Entity>().filter(customer::Column::PooledAt.is_null()).select_only();
-            for (p, tree) in live.iter().zip(service::trees_of(db, scope, &live).await?) {
-                let cond = service::member_condition(scope, db.get_database_backend(), p, tree.as_ref(), now);
-                let sum = Func::sum(Expr::case(cond, 1).finally(0));
-                q = q.expr_as(Func::coalesce([Expr::expr(sum), Expr::val(0)]), format!("p{}", p.id));
-            }
-            let statement = q.build(db.get_database_backend());
-            if let Some(row) = sea_orm::ConnectionTrait::query_one_raw(db, statement).await.map_err(AppError::from)? {
-                for p in live {
-                    let n: i64 = row.try_get("", &format!("p{}", p.id)).map_err(AppError::from)?;
-                    out.insert(PackSize(p.id), n);
-                }
-            }
+            let now = self.clock.now();
+            let trees = service::trees_of(db, scope, &live).await?;
+            let conditions = live
+                .iter()
+                .zip(trees)
+                .map(|(p, tree)| (p.id, service::member_condition(scope, db.get_database_backend(), p, tree.as_ref(), now)))
+                .collect();
+            let base = scope.select_visible::<customer::Entity>().filter(customer::Column::PooledAt.is_null());
+            let counts = crate::conditions::sql::count_each(db, base, conditions).await?;
+            out.extend(counts.into_iter().map(|(p, n)| (PackSize(p), n)));
         }
         Ok(out)
     }
@@ -232,7 +228,7 @@ impl CrowdPackPortrait {
     async fn tag_distribution(&self, ctx: &Context<'_>, tag_ids: Vec<ID>) -> async_graphql::Result<Vec<TagShare>> {
         let wanted = parse_ids(&tag_ids, "tagIds")?;
         if wanted.is_empty() || wanted.len() > 100 {
-            return Err(AppError::bad_input("tagIds", TREND_TAGS_INVALID).into());
+            return Err(AppError::bad_input("tagIds", DISTRIBUTION_TAGS_INVALID).into());
         }
         let counts = portrait::tag_counts(ctx.db(), ctx.scope()?, self.members(ctx).await?, &wanted, 100).await?;
         with_tags(ctx, counts).await

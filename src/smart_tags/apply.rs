@@ -4,7 +4,7 @@
 //! rule's tags (a tag removed by hand stays removed until the tags change).
 //! - a save queues a pass over the rule's current matches, in SQL;
 //! - changed customers ([`super::pending`]) are checked in memory against
-//!   every rule, within about 30 s;
+//!   every rule, within about a minute;
 //! - an hourly pass runs every rule in SQL again, for time-based conditions
 //!   ("added within 7 days" changes with no event) and anything missed.
 
@@ -12,8 +12,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    sea_query::OnConflict, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder,
-    QuerySelect,
+    sea_query::{Expr, ExprTrait, OnConflict},
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -28,7 +29,7 @@ use crate::{
     tenancy::Scope,
     wecom_sync::link::WecomLink,
 };
-use entity::{customer, smart_tag_hit, smart_tag_rule, smart_tag_rule_tag};
+use entity::{customer, smart_tag_hit, smart_tag_pending, smart_tag_rule, smart_tag_rule_tag};
 
 /// Customers one rule tags per hourly pass (the next pass goes on).
 const HOURLY_PER_RULE: usize = 5_000;
@@ -78,7 +79,8 @@ pub async fn live_rules(db: &impl ConnectionTrait, scope: &Scope, only: Option<i
     Ok(out)
 }
 
-/// Tags `ids` with the rule's tags and records the customers that got them;
+/// Tags `ids` with the rule's tags and records the customers that got
+/// them, a chunk at a time (so a later failure keeps what was tagged);
 /// answers how many did and how many WeCom refused (tried again next pass).
 async fn tag(
     db: &DatabaseConnection,
@@ -88,8 +90,9 @@ async fn tag(
     ids: &[i64],
     now: DateTime<Utc>,
 ) -> AppResult<(usize, usize)> {
-    let (mut done, mut failed) = (Vec::new(), 0);
+    let (mut tagged, mut failed) = (0, 0);
     for chunk in ids.chunks(customer_tagging::MAX_CUSTOMERS) {
+        let mut done = Vec::new();
         for result in customer_tagging::change_tags(db, scope, link, chunk, &r.tags, &[]).await? {
             match result.error {
                 None => done.push(result.customer_id),
@@ -99,19 +102,42 @@ async fn tag(
                 }
             }
         }
+        tagged += done.len();
+        let rows = done.iter().map(|c| smart_tag_hit::ActiveModel {
+            rule_id: Set(r.rule.id),
+            customer_id: Set(*c),
+            tags_version: Set(r.rule.tags_version),
+            tagged_at: Set(now),
+            ..Default::default()
+        });
+        // A slower run holding an older version never writes it over a newer one.
+        let older = Expr::col((smart_tag_hit::Entity, smart_tag_hit::Column::TagsVersion)).lte(r.rule.tags_version);
+        let on_conflict = OnConflict::columns([smart_tag_hit::Column::RuleId, smart_tag_hit::Column::CustomerId])
+            .update_columns([smart_tag_hit::Column::TagsVersion, smart_tag_hit::Column::TaggedAt])
+            .action_and_where(older)
+            .to_owned();
+        scope.insert_many_ignoring(db, rows, on_conflict).await?;
     }
-    let rows = done.iter().map(|c| smart_tag_hit::ActiveModel {
-        rule_id: Set(r.rule.id),
-        customer_id: Set(*c),
-        tags_version: Set(r.rule.tags_version),
-        tagged_at: Set(now),
-        ..Default::default()
-    });
-    let on_conflict = OnConflict::columns([smart_tag_hit::Column::RuleId, smart_tag_hit::Column::CustomerId])
-        .update_columns([smart_tag_hit::Column::TagsVersion, smart_tag_hit::Column::TaggedAt])
-        .to_owned();
-    scope.insert_many_ignoring(db, rows, on_conflict).await?;
-    Ok((done.len(), failed))
+    Ok((tagged, failed))
+}
+
+/// [`tag`], a failure of the whole call (tags that no longer suit, a
+/// customer gone meanwhile) logged and counted, so one rule cannot stop others.
+async fn tag_isolated(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    link: Option<&WecomLink>,
+    r: &LiveRule,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> (usize, usize) {
+    match tag(db, scope, link, r, ids, now).await {
+        Ok(counts) => counts,
+        Err(e) => {
+            tracing::warn!(rule = r.rule.id, reason = e.msg.reason, error = ?e.source, "a smart tag rule could not tag");
+            (0, ids.len())
+        }
+    }
 }
 
 /// Who a rule may tag at all: out of the pool, with an adder to tag through.
@@ -153,7 +179,7 @@ async fn pass(
             .await?;
         let Some(last) = ids.last() else { break };
         after = *last;
-        let (t, f) = tag(db, scope, link, r, &ids, now).await?;
+        let (t, f) = tag_isolated(db, scope, link, r, &ids, now).await;
         tagged += t;
         failed += f;
     }
@@ -169,13 +195,12 @@ pub async fn check_changed(state: &AppState, scope: &Scope) -> AppResult<Value> 
     let link = crate::wecom_sync::link::link(state, scope.corp_id()).await?;
     let (mut checked, mut tagged, mut failed) = (0, 0, 0);
     loop {
-        // Writers note changes on the system clock; conditions read the app's.
-        let (read_at, now) = (Utc::now(), state.clock.now());
+        let now = state.clock.now();
         let batch = pending::next_batch(db, scope, CHECK_BATCH).await?;
         if batch.is_empty() {
             break;
         }
-        let ids: Vec<i64> = batch.iter().map(|(_, c)| *c).collect();
+        let ids: Vec<i64> = batch.iter().map(|n| n.customer_id).collect();
         if !rules.is_empty() {
             let facts = memory::facts(db, scope, &ids).await?;
             let hits: HashSet<(i64, i64, i32)> = scope
@@ -194,13 +219,13 @@ pub async fn check_changed(state: &AppState, scope: &Scope) -> AppResult<Value> 
                     .filter(|f| memory::matches(&r.tree, *f, now))
                     .map(|f| f.customer.id)
                     .collect();
-                let (t, f) = tag(db, scope, link.as_ref(), r, &due, now).await?;
+                let (t, f) = tag_isolated(db, scope, link.as_ref(), r, &due, now).await;
                 tagged += t;
                 failed += f;
             }
         }
         checked += ids.len();
-        pending::clear(db, scope, &batch.iter().map(|(id, _)| *id).collect::<Vec<_>>(), read_at).await?;
+        pending::clear(db, scope, &batch).await?;
     }
     Ok(json!({"checked": checked, "tagged": tagged, "failed": failed}))
 }
@@ -248,6 +273,7 @@ impl JobHandler for RulePassJob {
     }
 }
 
+/// Every minute: the noted customers of every corp that has some.
 pub struct CheckChangedJob;
 
 #[async_trait::async_trait]
@@ -255,9 +281,42 @@ impl JobHandler for CheckChangedJob {
     type Kind = pending::CheckChanged;
 
     async fn run(&self, ctx: &JobCtx, _: Value) -> Result<Value, JobError> {
-        let Some(corp_id) = ctx.job.corp_id else { return Ok(json!({"skipped": "no corp"})) };
-        Ok(check_changed(&ctx.state, &Scope::system(corp_id)).await?)
+        let corps: Vec<i64> = crate::tenancy::across_corps::<smart_tag_pending::Entity>()
+            .select_only()
+            .column(smart_tag_pending::Column::CorpId)
+            .distinct()
+            .into_tuple()
+            .all(&ctx.state.db)
+            .await
+            .map_err(AppError::from)?;
+        let mut out = serde_json::Map::new();
+        for corp in corps {
+            out.insert(corp.to_string(), per_corp(corp, check_changed(&ctx.state, &Scope::system(corp)).await));
+        }
+        Ok(Value::Object(out))
     }
+}
+
+/// One corp's outcome; its failure is logged and does not stop the others.
+fn per_corp(corp: i64, outcome: AppResult<Value>) -> Value {
+    outcome.unwrap_or_else(|e| {
+        tracing::warn!(corp, reason = e.msg.reason, error = ?e.source, "smart tags failed for a corp");
+        json!({"failed": e.msg.reason})
+    })
+}
+
+async fn hourly_corp(state: &AppState, corp: i64) -> AppResult<Value> {
+    let scope = Scope::system(corp);
+    let link = crate::wecom_sync::link::link(state, corp).await?;
+    let now = state.clock.now();
+    let (mut tagged, mut failed) = (0, 0);
+    for r in live_rules(&state.db, &scope, None).await? {
+        let (t, f) = pass(&state.db, &scope, link.as_ref(), &r, now, HOURLY_PER_RULE).await?;
+        tagged += t;
+        failed += f;
+    }
+    let changed = check_changed(state, &scope).await?;
+    Ok(json!({"tagged": tagged, "failed": failed, "changed": changed}))
 }
 
 /// The hourly pass over every corp with rules.
@@ -284,17 +343,7 @@ impl JobHandler for HourlyPass {
             .map_err(AppError::from)?;
         let mut out = serde_json::Map::new();
         for corp in corps {
-            let scope = Scope::system(corp);
-            let link = crate::wecom_sync::link::link(&ctx.state, corp).await?;
-            let now = ctx.state.clock.now();
-            let (mut tagged, mut failed) = (0, 0);
-            for r in live_rules(db, &scope, None).await? {
-                let (t, f) = pass(db, &scope, link.as_ref(), &r, now, HOURLY_PER_RULE).await?;
-                tagged += t;
-                failed += f;
-            }
-            let changed = check_changed(&ctx.state, &scope).await?;
-            out.insert(corp.to_string(), json!({"tagged": tagged, "failed": failed, "changed": changed}));
+            out.insert(corp.to_string(), per_corp(corp, hourly_corp(&ctx.state, corp).await));
         }
         Ok(Value::Object(out))
     }

@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect};
 
 use super::rules::{self, RuleFilter, RuleInput};
 use crate::{
-    conditions::graphql::ConditionTreeInput,
+    conditions::{self, graphql::ConditionTreeInput, RawTree},
     corp_tags::graphql::{tag, CorpTag},
     customers::graphql::kit::employee,
     error::AppError,
@@ -25,18 +25,20 @@ use crate::{
     org::{graphql::employee::Employee, permissions as perm},
     tenancy::Scope,
 };
-use entity::{corp_tag, smart_tag_hit, smart_tag_rule, smart_tag_rule_tag};
+use entity::{corp_tag, customer, smart_tag_hit, smart_tag_rule, smart_tag_rule_tag};
 
 pub struct SmartTagLoader {
     pub db: DatabaseConnection,
     pub scope: std::sync::OnceLock<Scope>,
+    /// What time conditions count back from (the app's clock, as the customer list's).
+    pub clock: crate::clock::Clock,
 }
 
 fn loader<'a>(ctx: &'a Context<'_>) -> &'a async_graphql::dataloader::DataLoader<SmartTagLoader, HashMapCache> {
     ctx.data_unchecked()
 }
 
-id_keys!(TagsOfRule, CoveredByRule);
+id_keys!(TagsOfRule, MatchesOfRule, TaggedByRule);
 
 impl Loader<TagsOfRule> for SmartTagLoader {
     type Value = Vec<corp_tag::Model>;
@@ -61,10 +63,44 @@ impl Loader<TagsOfRule> for SmartTagLoader {
     }
 }
 
-impl Loader<CoveredByRule> for SmartTagLoader {
+/// Customers each rule matches now among those the caller may see in the
+/// customer list: one statement for the page (a sum per rule).
+impl Loader<MatchesOfRule> for SmartTagLoader {
     type Value = i64;
     type Error = async_graphql::Error;
-    async fn load(&self, keys: &[CoveredByRule]) -> LoadResult<CoveredByRule, Self::Value> {
+    async fn load(&self, keys: &[MatchesOfRule]) -> LoadResult<MatchesOfRule, Self::Value> {
+        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
+        let db = &self.db;
+        let rules = scope
+            .select::<smart_tag_rule::Entity>()
+            .filter(smart_tag_rule::Column::Id.is_in(ids(keys, |k| k.0)))
+            .all(db)
+            .await
+            .map_err(AppError::from)?;
+        let raws: Vec<(i64, RawTree)> = rules.iter().filter_map(|r| Some((r.id, serde_json::from_str(&r.conditions).ok()?))).collect();
+        let custom = match raws.iter().any(|(_, raw)| conditions::names_custom_fields(raw)) {
+            true => crate::custom_fields::service::list(db, scope, crate::custom_fields::FieldEntity::Customer, false).await?,
+            false => Vec::new(),
+        };
+        let now = self.clock.now();
+        let conditions = raws
+            .iter()
+            .filter_map(|(id, raw)| {
+                let tree = conditions::check(conditions::Subject::Customer, raw, "conditions", &custom).ok()?;
+                Some((*id, conditions::sql::condition(scope, db.get_database_backend(), &tree, now)))
+            })
+            .collect();
+        let base = scope.select_visible::<customer::Entity>().filter(customer::Column::PooledAt.is_null());
+        let counts = conditions::sql::count_each(db, base, conditions).await?;
+        Ok(keys.iter().map(|k| (*k, counts.get(&k.0).copied().unwrap_or(0))).collect())
+    }
+}
+
+/// Customers each rule has tagged (all of the corp's: a rule's own record).
+impl Loader<TaggedByRule> for SmartTagLoader {
+    type Value = i64;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[TaggedByRule]) -> LoadResult<TaggedByRule, Self::Value> {
         let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
         let counts: Vec<(i64, i64)> = scope
             .select::<smart_tag_hit::Entity>()
@@ -101,9 +137,15 @@ impl SmartTagRule {
     async fn conditions(&self) -> Json<serde_json::Value> {
         Json(serde_json::from_str(&self.0.conditions).unwrap_or_default())
     }
-    /// Customers the rule has tagged (whatever they carry since).
+    /// Customers it covers now (TAG-5's live count): those in the caller's
+    /// customer list that match its conditions, what `customers(filter:
+    /// {tree: conditions})` lists.
     async fn covered_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        Ok(loader(ctx).load_one(CoveredByRule(self.0.id)).await?.unwrap_or(0))
+        Ok(loader(ctx).load_one(MatchesOfRule(self.0.id)).await?.unwrap_or(0))
+    }
+    /// Customers it has tagged so far, in the whole corp (whatever they carry since).
+    async fn tagged_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(loader(ctx).load_one(TaggedByRule(self.0.id)).await?.unwrap_or(0))
     }
     async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employee>> {
         employee(ctx, self.0.created_by).await

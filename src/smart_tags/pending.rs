@@ -1,24 +1,22 @@
 //! Customers whose facts changed, for smart tag rules to look at again. A
 //! writer that changes a customer (a new add, tags, edited fields, a chat)
-//! calls [`mark_changed`] in its own transaction: the customers are noted
-//! (once each, whatever the number of changes) and a check is queued for the
-//! end of the current 30-second window, so a burst of changes costs one job.
-//! Corps without smart tag rules pay one indexed read.
+//! calls [`mark_changed`] as the last write of its transaction (locks are
+//! taken in one order: customers, then these rows); the customers are noted
+//! once each, whatever the number of changes, and a check every minute
+//! drains the notes. A note carries a version the writers bump, so a check
+//! clears only the notes it read: a change landing while it works waits for
+//! the next check. Corps without smart tag rules pay one indexed read.
 
-use chrono::{DateTime, Duration, Utc};
-use sea_orm::{sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect};
-
-use crate::{
-    error::AppResult,
-    jobs::{JobKind, NewJob},
-    tenancy::Scope,
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, OnConflict},
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect,
 };
+
+use crate::{error::AppResult, jobs::JobKind, tenancy::Scope};
 use entity::{smart_tag_pending, smart_tag_rule};
 
-/// How long changes gather before one check looks at them.
-pub const WINDOW_SECS: i64 = 30;
-
-/// The check of a corp's changed customers (handled in `apply`).
+/// The check of every corp's noted customers (handled in `apply`).
 pub struct CheckChanged;
 
 impl JobKind for CheckChanged {
@@ -26,8 +24,8 @@ impl JobKind for CheckChanged {
     type Payload = serde_json::Value;
 }
 
-/// Notes `customer_ids` as changed and queues their check, when the corp has rules.
-pub async fn mark_changed(db: &impl ConnectionTrait, scope: &Scope, customer_ids: &[i64], now: DateTime<Utc>) -> AppResult<()> {
+/// Notes `customer_ids` as changed, when the corp has rules.
+pub async fn mark_changed(db: &impl ConnectionTrait, scope: &Scope, customer_ids: &[i64]) -> AppResult<()> {
     if customer_ids.is_empty() {
         return Ok(());
     }
@@ -42,45 +40,52 @@ pub async fn mark_changed(db: &impl ConnectionTrait, scope: &Scope, customer_ids
     if has_rules.is_none() {
         return Ok(());
     }
-    for chunk in customer_ids.chunks(500) {
-        let rows =
-            chunk.iter().map(|c| smart_tag_pending::ActiveModel { customer_id: Set(*c), changed_at: Set(now), ..Default::default() });
-        // A customer already waiting keeps its row with the later change time,
-        // so a check that read the earlier one does not clear it.
+    // Sorted and distinct: one order of row locks, and PostgreSQL refuses an
+    // upsert that meets the same row twice.
+    let mut ids = customer_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(500) {
+        let rows = chunk.iter().map(|c| smart_tag_pending::ActiveModel { customer_id: Set(*c), version: Set(1), ..Default::default() });
+        let bump = Expr::col((smart_tag_pending::Entity, smart_tag_pending::Column::Version)).add(1);
         let on_conflict =
-            OnConflict::column(smart_tag_pending::Column::CustomerId).update_column(smart_tag_pending::Column::ChangedAt).to_owned();
+            OnConflict::column(smart_tag_pending::Column::CustomerId).value(smart_tag_pending::Column::Version, bump).to_owned();
         scope.insert_many_ignoring(db, rows, on_conflict).await?;
     }
-    let window = now.timestamp().div_euclid(WINDOW_SECS);
-    let due = DateTime::from_timestamp((window + 1) * WINDOW_SECS, 0).unwrap_or(now) + Duration::seconds(1);
-    let new = NewJob { corp_id: Some(scope.corp_id()), ..NewJob::system() }
-        .dedup(format!("smart-tags-check:{}:{window}", scope.corp_id()))
-        .at(due);
-    crate::jobs::insert_row(db, CheckChanged::KIND, "{}".into(), new, now).await?;
     Ok(())
 }
 
-/// Forgets the noted customers a check has looked at, unless they changed again since `read_at`.
-pub async fn clear(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64], read_at: DateTime<Utc>) -> AppResult<()> {
-    scope
-        .delete_many::<smart_tag_pending::Entity>()
-        .filter(smart_tag_pending::Column::Id.is_in(ids.iter().copied()))
-        .filter(smart_tag_pending::Column::ChangedAt.lte(read_at))
-        .exec(db)
-        .await?;
-    Ok(())
+/// A noted customer as a check read it.
+#[derive(Clone, Copy, Debug)]
+pub struct Note {
+    pub id: i64,
+    pub customer_id: i64,
+    pub version: i32,
 }
 
-/// Up to `limit` noted customers of the corp, oldest first: (row id, customer id).
-pub async fn next_batch(db: &impl ConnectionTrait, scope: &Scope, limit: u64) -> AppResult<Vec<(i64, i64)>> {
-    Ok(scope
+/// Up to `limit` noted customers of the corp, oldest first.
+pub async fn next_batch(db: &impl ConnectionTrait, scope: &Scope, limit: u64) -> AppResult<Vec<Note>> {
+    let rows: Vec<(i64, i64, i32)> = scope
         .select::<smart_tag_pending::Entity>()
         .select_only()
         .column(smart_tag_pending::Column::Id)
         .column(smart_tag_pending::Column::CustomerId)
+        .column(smart_tag_pending::Column::Version)
         .order_by_asc(smart_tag_pending::Column::Id)
         .limit(limit)
         .into_tuple()
         .all(db)
-        .await?)
+        .await?;
+    Ok(rows.into_iter().map(|(id, customer_id, version)| Note { id, customer_id, version }).collect())
+}
+
+/// Forgets the notes a check read, unless they were bumped since.
+pub async fn clear(db: &impl ConnectionTrait, scope: &Scope, notes: &[Note]) -> AppResult<()> {
+    for chunk in notes.chunks(200) {
+        let read = chunk.iter().fold(Condition::any(), |any, n| {
+            any.add(Condition::all().add(smart_tag_pending::Column::Id.eq(n.id)).add(smart_tag_pending::Column::Version.eq(n.version)))
+        });
+        scope.delete_many::<smart_tag_pending::Entity>().filter(read).exec(db).await?;
+    }
+    Ok(())
 }

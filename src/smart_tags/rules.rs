@@ -7,7 +7,11 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait},
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Select,
+};
 
 use super::apply;
 use crate::{
@@ -124,28 +128,24 @@ pub async fn update(
     id: i64,
     input: &RuleInput,
 ) -> AppResult<smart_tag_rule::Model> {
-    let old = scope.get::<smart_tag_rule::Entity>(db, id).await?;
+    scope.get::<smart_tag_rule::Entity>(db, id).await?;
     let (name, tags, conditions) = checked(db, scope, input).await?;
     let now = queue.clock().now();
     let txn = crate::db::write_txn(db).await?;
     let old_tags: BTreeSet<i64> = tags_of(&txn, scope, id).await?.into_iter().collect();
-    let version = if old_tags == tags { old.tags_version } else { old.tags_version + 1 };
-    let rule = sea_orm::EntityTrait::update(smart_tag_rule::ActiveModel {
-        id: Set(id),
-        name: Set(name),
-        conditions: Set(conditions),
-        tags_version: Set(version),
-        updated_at: Set(now),
-        ..Default::default()
-    })
-    .validate()?
-    .filter(smart_tag_rule::Column::CorpId.eq(scope.corp_id()))
-    .exec(&txn)
-    .await
-    .map_err(|e| AppError::on_unique(e, NAME_TAKEN, "input.name"))?;
+    // New tags are a new version, counted in the database so two edits at once take two.
+    let mut edit = scope
+        .update_many::<smart_tag_rule::Entity>()
+        .col_expr(smart_tag_rule::Column::Name, Expr::value(name))
+        .col_expr(smart_tag_rule::Column::Conditions, Expr::value(conditions))
+        .col_expr(smart_tag_rule::Column::UpdatedAt, Expr::value(now))
+        .filter(smart_tag_rule::Column::Id.eq(id));
     if old_tags != tags {
+        edit = edit.col_expr(smart_tag_rule::Column::TagsVersion, Expr::col(smart_tag_rule::Column::TagsVersion).add(1));
         write_tags(&txn, scope, id, &tags).await?;
     }
+    edit.exec(&txn).await.map_err(|e| AppError::on_unique(e, NAME_TAKEN, "input.name"))?;
+    let rule = scope.get::<smart_tag_rule::Entity>(&txn, id).await?;
     apply::queue_pass(&txn, scope, &rule, now).await?;
     txn.commit().await?;
     queue.wake_workers();

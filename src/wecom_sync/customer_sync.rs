@@ -282,13 +282,16 @@ pub async fn apply_contact_page(
             Some(((local.id, *employee_id), c.follow_info.tag_id.clone()))
         })
         .collect();
-    crate::customers::customer_tagging::reconcile_from_wecom(&txn, scope, &relations).await?;
+    let retagged = crate::customers::customer_tagging::reconcile_from_wecom(&txn, scope, &relations).await?;
     let touched: Vec<i64> = customers.values().map(|c| c.id).collect();
     crate::customers::aggregates::refresh(&txn, scope, &touched).await?;
-    crate::smart_tags::pending::mark_changed(&txn, scope, &touched, now).await?;
     // After the owners are settled: a converted lead's assignee becomes the owner.
     crate::leads::conversion::convert(&txn, scope, &lead_adds, now).await?;
     timeline::append(&txn, scope, added_events).await?;
+    // What smart tag rules look at again: new adds, edited contacts, changed tags (last: locks go customers first).
+    let changed: Vec<i64> =
+        added.iter().map(|(c, _)| *c).chain(updated.iter().filter_map(|ext| customers.get(ext).map(|c| c.id))).chain(retagged).collect();
+    crate::smart_tags::pending::mark_changed(&txn, scope, &changed).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -591,7 +594,7 @@ pub async fn remove_follow(
         scope.update(&txn, am).await?;
     }
     crate::customers::aggregates::refresh(&txn, scope, &[c.id]).await?;
-    crate::smart_tags::pending::mark_changed(&txn, scope, &[c.id], Utc::now()).await?;
+    crate::smart_tags::pending::mark_changed(&txn, scope, &[c.id]).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -151,6 +151,18 @@ impl Customer {
     async fn last_contact_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_contact_at
     }
+    /// The customer's last message in a single chat (chat archive).
+    async fn last_customer_message_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_customer_message_at
+    }
+    /// An employee's last message to the customer in a single chat.
+    async fn last_employee_message_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_employee_message_at
+    }
+    /// Messages the customer sent in single chats (archived ones).
+    async fn customer_message_count(&self) -> i64 {
+        self.0.customer_message_count
+    }
     /// Corp tags over all adders (WeCom's and the product's).
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CorpTag>> {
         Ok(crm_loader(ctx).load_one(TagsOfCustomer(self.0.id)).await?.unwrap_or_default().into_iter().map(tag).collect())
