@@ -379,10 +379,12 @@ fn later(column: customer::Column, at: DateTime<Utc>) -> sea_orm::sea_query::Sim
 /// Customers' and groups' last contact and the customers' chat facts (what
 /// conditions read); single-chat customers are archived, so they agreed (ARC-1).
 async fn touch_contacts(db: &impl ConnectionTrait, scope: &Scope, stored: &[chat_message::Model]) -> AppResult<()> {
-    let mut customers: HashMap<i64, ChatFacts> = HashMap::new();
+    // By id: rows are locked in one order whoever ingests at the same time.
+    let mut customers: std::collections::BTreeMap<i64, ChatFacts> = std::collections::BTreeMap::new();
     let mut groups: HashMap<i64, DateTime<Utc>> = HashMap::new();
     for m in stored {
-        if let (Some(c), true) = (m.customer_id, m.chat_kind == ChatKind::Single.as_str()) {
+        // Sent messages only: a recall or a switch is nobody writing.
+        if let (Some(c), true, "send") = (m.customer_id, m.chat_kind == ChatKind::Single.as_str(), m.action.as_str()) {
             let f = customers.entry(c).or_default();
             f.last = std::cmp::max(f.last, Some(m.msgtime));
             if m.from_customer {

@@ -169,10 +169,10 @@ fn ids(op: Op, have: &BTreeSet<i64>, operand: &Operand) -> bool {
 pub fn silence_cutoff(op: Op, n: i64, now: DateTime<Utc>) -> (Option<bool>, DateTime<Utc>) {
     let days = |d: i64| now - Duration::days(d.clamp(-36_500, 36_500));
     match op {
-        Op::Gt => (Some(true), days(n + 1)),
+        Op::Gt => (Some(true), days(n.saturating_add(1))),
         Op::Gte => (Some(true), days(n)),
         Op::Lt => (Some(false), days(n)),
-        Op::Lte => (Some(false), days(n + 1)),
+        Op::Lte => (Some(false), days(n.saturating_add(1))),
         _ => (None, now),
     }
 }

@@ -73,14 +73,17 @@ pub async fn count_each(
     if conditions.is_empty() {
         return Ok(out);
     }
-    let mut q = base.select_only();
-    for (key, cond) in &conditions {
-        let sum = Func::sum(Expr::case(cond.clone(), 1).finally(0));
-        q = q.expr_as(Func::coalesce([Expr::expr(sum), Expr::val(0)]), format!("c{key}"));
-    }
-    if let Some(row) = db.query_one_raw(q.build(db.get_database_backend())).await? {
-        for (key, _) in conditions {
-            out.insert(key, row.try_get::<i64>("", &format!("c{key}"))?);
+    // 50 trees a statement keep bind parameters far below either database's limit.
+    for part in conditions.chunks(50) {
+        let mut q = base.clone().select_only();
+        for (key, cond) in part {
+            let sum = Func::sum(Expr::case(cond.clone(), 1).finally(0));
+            q = q.expr_as(Func::coalesce([Expr::expr(sum), Expr::val(0)]), format!("c{key}"));
+        }
+        if let Some(row) = db.query_one_raw(q.build(db.get_database_backend())).await? {
+            for (key, _) in part {
+                out.insert(*key, row.try_get::<i64>("", &format!("c{key}"))?);
+            }
         }
     }
     Ok(out)

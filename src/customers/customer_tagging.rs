@@ -4,7 +4,7 @@
 //! Mutually exclusive groups: adding a tag removes the other tags of its
 //! group (the newest wins), in the same `mark_tag` call.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, QueryFilter};
@@ -241,7 +241,16 @@ async fn write_local(
     if changes.iter().any(|r| !r.remove.is_empty()) {
         scope.delete_many::<follow_tag::Entity>().filter(removed).exec(&txn).await?;
     }
-    scope.insert_many(&txn, rows).await?;
+    // A tag another run put on meanwhile is there already: fine.
+    let on_conflict = sea_orm::sea_query::OnConflict::columns([
+        follow_tag::Column::CorpId,
+        follow_tag::Column::CustomerId,
+        follow_tag::Column::EmployeeId,
+        follow_tag::Column::TagId,
+    ])
+    .do_nothing()
+    .to_owned();
+    scope.insert_many_ignoring(&txn, rows, on_conflict).await?;
     sync_wecom_tag_ids(&txn, scope, customer_id).await?;
     let added: BTreeSet<&str> = changes.iter().flat_map(|r| &r.add).filter_map(|t| names.get(t).map(String::as_str)).collect();
     let gone: BTreeSet<i64> = changes.iter().flat_map(|r| r.remove.iter().copied()).collect();
@@ -323,11 +332,11 @@ pub async fn reconcile_from_wecom(
     for r in scope.select::<follow_tag::Entity>().filter(follow_tag::Column::CustomerId.is_in(customer_ids)).all(db).await? {
         current.entry((r.customer_id, r.employee_id)).or_default().insert(r.tag_id);
     }
-    let differing: Vec<((i64, i64), BTreeSet<i64>)> = relations
-        .iter()
-        .map(|(pair, tags)| (*pair, tags.iter().filter_map(|w| local.get(w).copied()).collect::<BTreeSet<i64>>()))
-        .filter(|(pair, want)| current.get(pair).cloned().unwrap_or_default() != *want)
-        .collect();
+    // A page may repeat a relation: the last report of it stands.
+    let reported: BTreeMap<(i64, i64), BTreeSet<i64>> =
+        relations.iter().map(|(pair, tags)| (*pair, tags.iter().filter_map(|w| local.get(w).copied()).collect())).collect();
+    let differing: Vec<((i64, i64), BTreeSet<i64>)> =
+        reported.into_iter().filter(|(pair, want)| current.get(pair).cloned().unwrap_or_default() != *want).collect();
     let now = Utc::now();
     let none = BTreeSet::new();
     for chunk in differing.chunks(100) {

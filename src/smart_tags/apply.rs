@@ -33,8 +33,12 @@ use entity::{customer, smart_tag_hit, smart_tag_pending, smart_tag_rule, smart_t
 
 /// Customers one rule tags per hourly pass (the next pass goes on).
 const HOURLY_PER_RULE: usize = 5_000;
-/// Changed customers one check reads at a time.
+/// Changed customers one check reads at a time, and the batches one run
+/// takes (notes still waiting go to the next minute's run).
 const CHECK_BATCH: u64 = 500;
+const CHECK_BATCHES: usize = 20;
+/// How long a corp's check holds its lock at most (a crashed run's lapses).
+const CHECK_LOCK: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// A rule ready to apply: its checked tree and tags.
 pub struct LiveRule {
@@ -190,11 +194,25 @@ async fn pass(
 /// (a customer a rule tags here is noted again, so rules that select on
 /// tags chain within one check).
 pub async fn check_changed(state: &AppState, scope: &Scope) -> AppResult<Value> {
+    // One check per corp at a time (across instances with Redis): two would
+    // read the same notes and tag the same customers twice.
+    let lock = format!("smart-tags-check:{}", scope.corp_id());
+    if state.kv.incr(&lock, CHECK_LOCK).await.map_err(AppError::internal)? > 1 {
+        return Ok(json!({"skipped": "another check runs"}));
+    }
+    let outcome = check_locked(state, scope).await;
+    if let Err(e) = state.kv.delete(&lock).await {
+        tracing::warn!(error = ?e, "a smart tag check lock was not released; it lapses");
+    }
+    outcome
+}
+
+async fn check_locked(state: &AppState, scope: &Scope) -> AppResult<Value> {
     let db = &state.db;
     let rules = live_rules(db, scope, None).await?;
     let link = crate::wecom_sync::link::link(state, scope.corp_id()).await?;
     let (mut checked, mut tagged, mut failed) = (0, 0, 0);
-    loop {
+    for _ in 0..CHECK_BATCHES {
         let now = state.clock.now();
         let batch = pending::next_batch(db, scope, CHECK_BATCH).await?;
         if batch.is_empty() {
@@ -311,12 +329,15 @@ async fn hourly_corp(state: &AppState, corp: i64) -> AppResult<Value> {
     let now = state.clock.now();
     let (mut tagged, mut failed) = (0, 0);
     for r in live_rules(&state.db, &scope, None).await? {
-        let (t, f) = pass(&state.db, &scope, link.as_ref(), &r, now, HOURLY_PER_RULE).await?;
-        tagged += t;
-        failed += f;
+        match pass(&state.db, &scope, link.as_ref(), &r, now, HOURLY_PER_RULE).await {
+            Ok((t, f)) => {
+                tagged += t;
+                failed += f;
+            }
+            Err(e) => tracing::warn!(rule = r.rule.id, reason = e.msg.reason, error = ?e.source, "a smart tag rule's pass failed"),
+        }
     }
-    let changed = check_changed(state, &scope).await?;
-    Ok(json!({"tagged": tagged, "failed": failed, "changed": changed}))
+    Ok(json!({"tagged": tagged, "failed": failed}))
 }
 
 /// The hourly pass over every corp with rules.

@@ -132,19 +132,27 @@ pub async fn update(
     let (name, tags, conditions) = checked(db, scope, input).await?;
     let now = queue.clock().now();
     let txn = crate::db::write_txn(db).await?;
-    let old_tags: BTreeSet<i64> = tags_of(&txn, scope, id).await?.into_iter().collect();
-    // New tags are a new version, counted in the database so two edits at once take two.
-    let mut edit = scope
+    // The rule's row first: a concurrent edit waits here, then reads the tags this one wrote.
+    scope
         .update_many::<smart_tag_rule::Entity>()
         .col_expr(smart_tag_rule::Column::Name, Expr::value(name))
         .col_expr(smart_tag_rule::Column::Conditions, Expr::value(conditions))
         .col_expr(smart_tag_rule::Column::UpdatedAt, Expr::value(now))
-        .filter(smart_tag_rule::Column::Id.eq(id));
+        .filter(smart_tag_rule::Column::Id.eq(id))
+        .exec(&txn)
+        .await
+        .map_err(|e| AppError::on_unique(e, NAME_TAKEN, "input.name"))?;
+    let old_tags: BTreeSet<i64> = tags_of(&txn, scope, id).await?.into_iter().collect();
     if old_tags != tags {
-        edit = edit.col_expr(smart_tag_rule::Column::TagsVersion, Expr::col(smart_tag_rule::Column::TagsVersion).add(1));
+        // New tags are a new version, counted in the database.
         write_tags(&txn, scope, id, &tags).await?;
+        scope
+            .update_many::<smart_tag_rule::Entity>()
+            .col_expr(smart_tag_rule::Column::TagsVersion, Expr::col(smart_tag_rule::Column::TagsVersion).add(1))
+            .filter(smart_tag_rule::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
     }
-    edit.exec(&txn).await.map_err(|e| AppError::on_unique(e, NAME_TAKEN, "input.name"))?;
     let rule = scope.get::<smart_tag_rule::Entity>(&txn, id).await?;
     apply::queue_pass(&txn, scope, &rule, now).await?;
     txn.commit().await?;
