@@ -298,3 +298,48 @@ async fn an_employee_sees_the_leads_assigned_to_their_scope_and_their_own_unassi
     assert_eq!(code, "FORBIDDEN");
     assert_eq!(ids(&json!([])).len(), 0);
 }
+
+#[tokio::test]
+async fn leads_carry_their_own_custom_fields_which_rules_may_read() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (_, people) = sellers(&app, &admin).await;
+    let field = admin
+        .data(
+            "mutation{createCustomField(input:{entity:LEAD,name:\"意向等级\",fieldType:SELECT,options:[{label:\"高\"},{label:\"低\"}]}){id options{id label}}}",
+            json!({}),
+        )
+        .await["createCustomField"]
+        .clone();
+    let (fid, high, low) = (field["id"].clone(), field["options"][0]["id"].clone(), field["options"][1]["id"].clone());
+    let v = admin.data("{conditionCatalogue(subject:LEAD){name} customer: conditionCatalogue{name}}", json!({})).await;
+    let name = format!("custom:{}", fid.as_str().unwrap());
+    assert!(v["conditionCatalogue"].as_array().unwrap().iter().any(|f| f["name"] == name.as_str()), "{v}");
+    assert!(!v["customer"].as_array().unwrap().iter().any(|f| f["name"] == name.as_str()), "a lead field is not a customer's");
+
+    let hot = json!({"name": "高意向", "employeeIds": [people[0]], "conditions": {"items": [{"condition": {"field": name, "op": "EQ", "value": high}}]}});
+    admin.data(RULE, json!({"i": hot})).await;
+    let q = "mutation($i:LeadInput!){createLead(input:$i){id owner{userid} customFields{field{name} value}}}";
+    let a = admin.data(q, json!({"i": {"name": "甲", "customFields": [{"fieldId": fid, "value": high}]}})).await["createLead"].clone();
+    assert_eq!(a["owner"]["userid"], "seller-a", "{a}");
+    assert_eq!(a["customFields"], json!([{"field": {"name": "意向等级"}, "value": high}]));
+    let b = admin.data(q, json!({"i": {"name": "乙", "customFields": [{"fieldId": fid, "value": low}]}})).await["createLead"].clone();
+    assert_eq!(b["owner"], Value::Null);
+    let (code, _, _) = refused(&admin, q, json!({"i": {"name": "丙", "customFields": [{"fieldId": fid, "value": "nope"}]}})).await;
+    assert_eq!(code, "BAD_USER_INPUT");
+    let v = admin
+        .data(
+            "mutation($id:ID!,$i:LeadInput!){updateLead(id:$id,input:$i){customFields{value}}}",
+            json!({"id": b["id"], "i": {"name": "乙", "customFields": [{"fieldId": fid, "value": null}]}}),
+        )
+        .await;
+    assert_eq!(v["updateLead"]["customFields"], json!([]));
+    admin.data("mutation($ids:[ID!]!){deleteLeads(ids:$ids){id}}", json!({"ids": [a["id"]]})).await;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let left = entity::custom_field_value::Entity::find()
+        .filter(entity::custom_field_value::Column::EntityKind.eq("LEAD"))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "values go with their lead: {left:?}");
+}

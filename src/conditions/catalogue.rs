@@ -55,6 +55,16 @@ pub enum Subject {
     Lead,
 }
 
+impl Subject {
+    /// Whose custom fields its conditions may name.
+    pub fn field_entity(self) -> crate::custom_fields::FieldEntity {
+        match self {
+            Subject::Customer => crate::custom_fields::FieldEntity::Customer,
+            Subject::Lead => crate::custom_fields::FieldEntity::Lead,
+        }
+    }
+}
+
 /// A field's value shape, which decides its operators and operands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldType {

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::{
     conditions::{catalogue, Join, Op, RawCondition, RawNode, RawTree, Subject},
-    custom_fields::{self, FieldEntity, FieldOption},
+    custom_fields::{self, FieldOption},
     error::Lang,
     graphql::{context::CtxExt, guard::LoggedIn},
 };
@@ -133,10 +133,7 @@ impl ConditionQuery {
                 options: None,
             })
             .collect();
-        let custom = match subject {
-            Subject::Customer => custom_fields::service::list(ctx.db(), ctx.scope()?, FieldEntity::Customer, false).await?,
-            Subject::Lead => Vec::new(),
-        };
+        let custom = custom_fields::service::list(ctx.db(), ctx.scope()?, subject.field_entity(), false).await?;
         for m in custom {
             let Some(f) = catalogue::custom(m.id, &m.field_type) else { continue };
             let options: Vec<FieldOption> = serde_json::from_str(&m.options).unwrap_or_default();

@@ -175,10 +175,11 @@ fn custom_operand(kind: CustomKind, op: Op, v: &Value, options: &[String]) -> Op
     })
 }
 
-fn check_custom(raw: &RawCondition, path: &str, custom: &[custom_field::Model]) -> AppResult<Cond> {
+fn check_custom(subject: Subject, raw: &RawCondition, path: &str, custom: &[custom_field::Model]) -> AppResult<Cond> {
     let unknown = || bad(&format!("{path}.field"), UNKNOWN_FIELD);
     let id: i64 = raw.field.strip_prefix(catalogue::CUSTOM_PREFIX).and_then(|i| i.parse().ok()).ok_or_else(unknown)?;
-    let model = custom.iter().find(|f| f.id == id && f.enabled && f.entity_kind == "CUSTOMER").ok_or_else(unknown)?;
+    let kind = subject.field_entity().as_str();
+    let model = custom.iter().find(|f| f.id == id && f.enabled && f.entity_kind == kind).ok_or_else(unknown)?;
     let field = catalogue::custom(id, &model.field_type).ok_or_else(unknown)?;
     if !field.ops.contains(&raw.op) {
         return Err(bad(&format!("{path}.op"), OP_UNSUPPORTED));
@@ -192,7 +193,7 @@ fn check_custom(raw: &RawCondition, path: &str, custom: &[custom_field::Model]) 
 
 fn check_cond(subject: Subject, raw: &RawCondition, path: &str, custom: &[custom_field::Model]) -> AppResult<Cond> {
     if raw.field.starts_with(catalogue::CUSTOM_PREFIX) {
-        return check_custom(raw, path, custom);
+        return check_custom(subject, raw, path, custom);
     }
     let field = catalogue::find(subject, &raw.field).ok_or_else(|| bad(&format!("{path}.field"), UNKNOWN_FIELD))?;
     if !field.ops.contains(&raw.op) {

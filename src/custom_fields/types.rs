@@ -46,6 +46,8 @@ pub enum FieldEntity {
     Employee,
     Customer,
     Group,
+    /// Leads (CRM-1, CRM-5).
+    Lead,
 }
 
 impl FieldEntity {
@@ -54,6 +56,7 @@ impl FieldEntity {
             FieldEntity::Employee => "EMPLOYEE",
             FieldEntity::Customer => "CUSTOMER",
             FieldEntity::Group => "GROUP",
+            FieldEntity::Lead => "LEAD",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {

@@ -18,11 +18,12 @@ use serde_json::json;
 use super::{assignment, model::LeadStatus};
 use crate::{
     conditions::{self, catalogue::Key, memory::Facts, RawTree, Subject},
+    custom_fields::FieldEntity,
     error::{AppError, AppResult, Msg},
     state::AppState,
     tenancy::Scope,
 };
-use entity::{lead, lead_rule, lead_tag};
+use entity::{custom_field_value, lead, lead_rule, lead_tag};
 
 const NAME_INVALID: Msg = Msg::new("LEAD_RULE_NAME_INVALID", "规则名称为1-30个字", "Rule names must be 1-30 characters");
 
@@ -62,7 +63,11 @@ async fn checked(db: &impl ConnectionTrait, scope: &Scope, input: &RuleInput) ->
     if name.is_empty() || name.chars().count() > 30 {
         return Err(AppError::bad_input("input.name", NAME_INVALID));
     }
-    conditions::check(Subject::Lead, &input.conditions, "input.conditions", &[])?;
+    let custom = match conditions::names_custom_fields(&input.conditions) {
+        true => crate::custom_fields::service::list(db, scope, FieldEntity::Lead, false).await?,
+        false => Vec::new(),
+    };
+    conditions::check(Subject::Lead, &input.conditions, "input.conditions", &custom)?;
     assignment::targets(db, scope, &input.employee_ids, &input.department_ids, "input").await?;
     Ok(name.to_string())
 }
@@ -137,6 +142,8 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Vec<lea
 pub struct LeadFacts<'a> {
     pub lead: &'a lead::Model,
     pub tag_ids: BTreeSet<i64>,
+    /// Lead custom field values by field.
+    pub custom: BTreeMap<i64, conditions::memory::CustomValue>,
 }
 
 static NO_DEPARTMENTS: BTreeSet<i64> = BTreeSet::new();
@@ -175,8 +182,8 @@ impl Facts for LeadFacts<'_> {
     fn owner_departments(&self) -> &BTreeSet<i64> {
         &NO_DEPARTMENTS
     }
-    fn custom(&self, _: i64) -> Option<&conditions::memory::CustomValue> {
-        None
+    fn custom(&self, field_id: i64) -> Option<&conditions::memory::CustomValue> {
+        self.custom.get(&field_id)
     }
 }
 
@@ -192,9 +199,14 @@ pub struct Loaded {
 /// skipped).
 pub async fn enabled(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Vec<Loaded>> {
     let mut out = Vec::new();
-    for rule in list(db, scope).await?.into_iter().filter(|r| r.enabled) {
+    let rules: Vec<lead_rule::Model> = list(db, scope).await?.into_iter().filter(|r| r.enabled).collect();
+    if rules.is_empty() {
+        return Ok(out);
+    }
+    let custom = crate::custom_fields::service::list(db, scope, FieldEntity::Lead, false).await?;
+    for rule in rules {
         let Ok(raw) = serde_json::from_str::<RawTree>(&rule.conditions) else { continue };
-        let Ok(tree) = conditions::check(Subject::Lead, &raw, "conditions", &[]) else { continue };
+        let Ok(tree) = conditions::check(Subject::Lead, &raw, "conditions", &custom) else { continue };
         let targets = match assignment::targets(db, scope, &ids_of(&rule.employee_ids), &ids_of(&rule.department_ids), "rule").await {
             Ok(t) => t,
             // Everyone it names left: the rule takes nothing until edited.
@@ -247,9 +259,20 @@ pub async fn apply(
     for t in scope.select::<lead_tag::Entity>().filter(lead_tag::Column::LeadId.is_in(waiting.iter().map(|l| l.id))).all(db).await? {
         tags.entry(t.lead_id).or_default().insert(t.tag_id);
     }
+    let mut custom: BTreeMap<i64, BTreeMap<i64, conditions::memory::CustomValue>> = BTreeMap::new();
+    let values = scope
+        .select::<custom_field_value::Entity>()
+        .filter(custom_field_value::Column::EntityKind.eq(FieldEntity::Lead.as_str()))
+        .filter(custom_field_value::Column::EntityId.is_in(waiting.iter().map(|l| l.id)))
+        .all(db)
+        .await?;
+    for v in values {
+        custom.entry(v.entity_id).or_default().insert(v.field_id, (v.value_text, v.value_num));
+    }
     let mut taken: BTreeMap<usize, Vec<i64>> = BTreeMap::new();
     for l in waiting {
-        let facts = LeadFacts { lead: l, tag_ids: tags.remove(&l.id).unwrap_or_default() };
+        let facts =
+            LeadFacts { lead: l, tag_ids: tags.remove(&l.id).unwrap_or_default(), custom: custom.remove(&l.id).unwrap_or_default() };
         if let Some(i) = rules.iter().position(|r| conditions::memory::matches(&r.tree, &facts, now)) {
             taken.entry(i).or_default().push(l.id);
         }

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::model::{batch, event, log_row, LeadStatus, NOT_ACTIVE};
 use crate::{
+    custom_fields::FieldEntity,
     error::{AppError, AppResult, Msg},
     state::AppState,
     tenancy::Scope,
@@ -38,6 +39,8 @@ pub struct Draft {
     pub channel: Option<String>,
     pub email: Option<String>,
     pub remark: Option<String>,
+    /// Values of the corp's lead custom fields (`null` clears one).
+    pub custom_fields: Vec<(i64, Option<serde_json::Value>)>,
 }
 
 /// Digits, optionally after a `+`; spaces and dashes people type are dropped.
@@ -84,6 +87,7 @@ pub fn check(d: &Draft) -> Result<Draft, (&'static str, Msg)> {
         channel: optional(&d.channel, 50, "channel")?,
         email,
         remark: optional(&d.remark, 500, "remark")?,
+        custom_fields: d.custom_fields.clone(),
     })
 }
 
@@ -126,12 +130,14 @@ pub fn new_row(d: Draft, creator: Option<i64>, now: DateTime<Utc>) -> lead::Acti
 /// Creates a lead, then assigns it by the first rule it meets (CRM-2).
 pub async fn create(state: &AppState, scope: &Scope, d: &Draft) -> AppResult<lead::Model> {
     let d = checked(d, "input")?;
+    let custom = d.custom_fields.clone();
     let now = state.clock.now();
     let actor = scope.employee_id();
     let txn = crate::db::write_txn(&state.db).await?;
     let mut row = new_row(d, actor, now);
     crate::tenancy::TenantActiveModel::stamp_corp(&mut row, scope.corp_id());
     let created = sea_orm::ActiveModelTrait::insert(row, &txn).await.map_err(|e| mobile_taken(e, "input.mobile"))?;
+    crate::custom_fields::service::write_values(&txn, scope, FieldEntity::Lead, created.id, &custom, true).await?;
     scope.insert(&txn, log_row(created.id, event::CREATED, actor, json!({}), now)).await?;
     txn.commit().await?;
     let assigned = super::rules::assign_new(state, scope, vec![created.clone()]).await?;
@@ -146,6 +152,7 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> AppResult
 /// Replaces an active lead's fields; the log names what changed.
 pub async fn update(state: &AppState, scope: &Scope, id: i64, d: &Draft) -> AppResult<lead::Model> {
     let d = checked(d, "input")?;
+    let custom = d.custom_fields.clone();
     let now = state.clock.now();
     let txn = crate::db::write_txn(&state.db).await?;
     let old = get(&txn, scope, id).await?;
@@ -164,6 +171,9 @@ pub async fn update(state: &AppState, scope: &Scope, id: i64, d: &Draft) -> AppR
     let mut changed: Vec<&str> = pairs.iter().filter(|(_, a, b)| a != b).map(|(f, _, _)| *f).collect();
     if old.gender != d.gender {
         changed.push("gender");
+    }
+    if !custom.is_empty() {
+        changed.push("customFields");
     }
     let updated = lead::ActiveModel {
         id: Set(id),
@@ -185,6 +195,7 @@ pub async fn update(state: &AppState, scope: &Scope, id: i64, d: &Draft) -> AppR
         .exec(&txn)
         .await
         .map_err(|e| mobile_taken(e, "input.mobile"))?;
+    crate::custom_fields::service::write_values(&txn, scope, FieldEntity::Lead, id, &custom, false).await?;
     if !changed.is_empty() {
         scope.insert(&txn, log_row(id, event::INFO_UPDATED, scope.employee_id(), json!({"fields": changed}), now)).await?;
     }
@@ -236,11 +247,17 @@ pub async fn delete(state: &AppState, scope: &Scope, ids: &[i64]) -> AppResult<u
     if found.len() != ids.len() {
         return Err(AppError::not_found().with_field("ids"));
     }
-    // Follow-ups point at their subject by kind and id, without a key: they go with the lead.
+    // Follow-ups and custom values point at their subject by kind and id, without a key: they go with the lead.
     scope
         .delete_many::<entity::follow_up::Entity>()
         .filter(entity::follow_up::Column::SubjectKind.eq("LEAD"))
         .filter(entity::follow_up::Column::SubjectId.is_in(found.clone()))
+        .exec(&txn)
+        .await?;
+    scope
+        .delete_many::<entity::custom_field_value::Entity>()
+        .filter(entity::custom_field_value::Column::EntityKind.eq(FieldEntity::Lead.as_str()))
+        .filter(entity::custom_field_value::Column::EntityId.is_in(found.clone()))
         .exec(&txn)
         .await?;
     let done = scope.delete_many::<lead::Entity>().filter(lead::Column::Id.is_in(found)).exec(&txn).await?;

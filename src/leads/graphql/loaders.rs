@@ -21,7 +21,19 @@ pub struct LeadLoader {
     pub scope: std::sync::OnceLock<Scope>,
 }
 
-id_keys!(TagsOfLead);
+id_keys!(TagsOfLead, LeadFieldValues);
+
+impl Loader<LeadFieldValues> for LeadLoader {
+    type Value = Vec<(entity::custom_field::Model, serde_json::Value)>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[LeadFieldValues]) -> LoadResult<LeadFieldValues, Self::Value> {
+        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
+        let mut values =
+            crate::custom_fields::service::values_for(&self.db, scope, crate::custom_fields::FieldEntity::Lead, &ids(keys, |k| k.0))
+                .await?;
+        Ok(keys.iter().map(|k| (*k, values.remove(&k.0).unwrap_or_default())).collect())
+    }
+}
 
 impl Loader<TagsOfLead> for LeadLoader {
     type Value = Vec<corp_tag::Model>;

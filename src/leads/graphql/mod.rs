@@ -16,6 +16,7 @@ use super::{
 use crate::{
     conditions::graphql::ConditionTreeInput,
     corp_tags::graphql::{tag, CorpTag},
+    custom_fields::graphql::{parse_values, CustomFieldValue, CustomFieldValueInput},
     customers::{
         follow_ups,
         graphql::{
@@ -37,7 +38,7 @@ use crate::{
     org::{graphql::employee::Employee, permissions as perm},
 };
 use entity::{lead, lead_event, lead_rule};
-use loaders::{loader, TagsOfLead};
+use loaders::{loader, LeadFieldValues, TagsOfLead};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum LeadGender {
@@ -128,6 +129,11 @@ impl Lead {
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CorpTag>> {
         Ok(loader(ctx).load_one(TagsOfLead(self.0.id)).await?.unwrap_or_default().into_iter().map(tag).collect())
     }
+    /// Values of the corp's enabled lead custom fields.
+    async fn custom_fields(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CustomFieldValue>> {
+        let values = loader(ctx).load_one(LeadFieldValues(self.0.id)).await?.unwrap_or_default();
+        Ok(values.into_iter().map(|(field, value)| CustomFieldValue { field, value }).collect())
+    }
     async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employee>> {
         employee(ctx, self.0.created_by).await
     }
@@ -189,11 +195,15 @@ pub struct LeadInput {
     pub channel: Option<String>,
     pub email: Option<String>,
     pub remark: Option<String>,
+    /// The corp's lead custom fields (`customFields(entity: LEAD)`); on
+    /// update, only those given change (`null` clears one).
+    #[graphql(default)]
+    pub custom_fields: Vec<CustomFieldValueInput>,
 }
 
 impl LeadInput {
-    fn draft(&self) -> service::Draft {
-        service::Draft {
+    fn draft(&self) -> async_graphql::Result<service::Draft> {
+        Ok(service::Draft {
             name: self.name.clone(),
             mobile: self.mobile.clone(),
             gender: self.gender.stored(),
@@ -202,7 +212,11 @@ impl LeadInput {
             channel: self.channel.clone(),
             email: self.email.clone(),
             remark: self.remark.clone(),
-        }
+            custom_fields: parse_values(&self.custom_fields).map_err(|e| {
+                let at = format!("input.{}", e.field.as_deref().unwrap_or("customFields"));
+                e.with_field(at)
+            })?,
+        })
     }
 }
 
@@ -385,13 +399,13 @@ impl LeadMutation {
     /// Creates a lead; the first enabled rule it meets assigns it at once (CFG-12).
     #[graphql(guard = "Perm(perm::LEAD_MANAGE)")]
     async fn create_lead(&self, ctx: &Context<'_>, input: LeadInput) -> async_graphql::Result<Lead> {
-        Ok(Lead(service::create(ctx.state(), ctx.scope()?, &input.draft()).await?))
+        Ok(Lead(service::create(ctx.state(), ctx.scope()?, &input.draft()?).await?))
     }
 
     /// Replaces an active lead's details.
     #[graphql(guard = "Perm(perm::LEAD_MANAGE)")]
     async fn update_lead(&self, ctx: &Context<'_>, id: ID, input: LeadInput) -> async_graphql::Result<Lead> {
-        Ok(Lead(service::update(ctx.state(), ctx.scope()?, parse_id(&id, "id")?, &input.draft()).await?))
+        Ok(Lead(service::update(ctx.state(), ctx.scope()?, parse_id(&id, "id")?, &input.draft()?).await?))
     }
 
     /// Moves active leads to the discarded list.
