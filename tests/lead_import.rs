@@ -35,12 +35,12 @@ async fn import(app: &TestApp, c: &Client, name: &str, bytes: Vec<u8>) -> Value 
     json!({"id": started["id"], "t": finished(c, &started["id"]).await})
 }
 
-async fn download(app: &TestApp, t: &Value) -> Vec<u8> {
+pub async fn download(app: &TestApp, t: &Value) -> Vec<u8> {
     let url = local(app, t["resultFile"]["downloadUrl"].as_str().unwrap());
     app.http.get(url).send().await.unwrap().bytes().await.unwrap().to_vec()
 }
 
-fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+pub fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).unwrap();
     csv::ReaderBuilder::new()
         .has_headers(false)

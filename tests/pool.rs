@@ -220,6 +220,16 @@ async fn owners_return_to_pools_they_may_use_and_managers_assign_or_delete() {
     );
     assert_eq!(pool_names(&s.a, json!({"poolId": east, "returnReasonId": reason})).await, ["客户0"]);
     assert_eq!(pool_names(&s.b, json!({})).await, Vec::<String>::new());
+    // The pool's list exports with its pool and reason (CRM-6); b's holds nothing of East's.
+    let export = "mutation($f:PoolCustomerFilter){exportPoolCustomers(filter:$f,columns:[NAME,OWNER],format:CSV){id module}}";
+    let t = s.a.data(export, json!({"f": {"poolId": east}})).await["exportPoolCustomers"].clone();
+    assert_eq!(t["module"], "POOL_CUSTOMERS");
+    let done = crate::lead_import::finished(&s.a, &t["id"]).await;
+    let rows = crate::lead_import::csv_rows(&crate::lead_import::download(&s.app, &done).await);
+    assert_eq!(rows, [vec!["客户名称", "跟进人", "公海分组", "退回原因"], vec!["客户0", "", "华东公海", "无意向"]]);
+    let t = s.b.data(export, json!({"f": {}})).await["exportPoolCustomers"].clone();
+    assert_eq!(crate::lead_import::finished(&s.b, &t["id"]).await["totalRows"], 0);
+    assert_eq!(refused(&s.b, export, json!({"f": {"poolId": east}})).await.0, "NOT_FOUND");
     assert_eq!(refused(&s.b, "query($p:ID!){poolCustomers(filter:{poolId:$p}){totalCount}}", json!({"p": east})).await.0, "NOT_FOUND");
     // A pool that customers follow cannot go.
     let (code, r, _) = refused(&s.admin, "mutation($id:ID!){deletePoolGroup(id:$id){id}}", json!({"id": east})).await;

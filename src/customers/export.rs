@@ -9,13 +9,14 @@ use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
 use super::service::{self, CustomerQuery};
+use crate::pool::members::PoolFilter;
 use crate::{
     custom_fields::{service as fields, FieldEntity},
     data_centre::{self, sheet, Outcome, TransferRef},
     error::AppError,
     jobs::{JobCtx, JobError, JobHandler, JobKind},
 };
-use entity::{corp_tag, customer, customer_follow, employee, follow_tag};
+use entity::{corp_tag, customer, customer_follow, employee, follow_tag, pool_group, pool_reason};
 
 const PAGE: u64 = 1_000;
 
@@ -75,6 +76,10 @@ impl CustomerColumn {
 #[serde(rename_all = "camelCase")]
 pub struct ExportParams {
     pub query: CustomerQuery,
+    /// Set for the public pool's list (CRM-6): its customers instead of the
+    /// customer list's, with their pool and return reason.
+    #[serde(default)]
+    pub pool: Option<PoolFilter>,
     pub columns: Vec<CustomerColumn>,
     pub custom_fields: bool,
     pub format: sheet::Format,
@@ -110,7 +115,32 @@ impl JobHandler for ExportCustomersJob {
             let (state, scope) = (t.state().clone(), t.scope.clone());
             let db = &state.db;
             let custom = if p.custom_fields { fields::list(db, &scope, FieldEntity::Customer, false).await? } else { Vec::new() };
-            let select = service::matching(db, &scope, &p.query).await?;
+            let select = match &p.pool {
+                Some(pool) => crate::pool::members::matching(db, &scope, pool, &p.query).await?,
+                None => service::matching(db, &scope, &p.query).await?,
+            };
+            // Pool and reason names: small tables, read once.
+            let (pools, reasons): (HashMap<i64, String>, HashMap<i64, String>) = match p.pool {
+                Some(_) => (
+                    scope
+                        .select::<pool_group::Entity>()
+                        .all(db)
+                        .await
+                        .map_err(AppError::from)?
+                        .into_iter()
+                        .map(|g| (g.id, g.name))
+                        .collect(),
+                    scope
+                        .select::<pool_reason::Entity>()
+                        .all(db)
+                        .await
+                        .map_err(AppError::from)?
+                        .into_iter()
+                        .map(|r| (r.id, r.name))
+                        .collect(),
+                ),
+                None => (HashMap::new(), HashMap::new()),
+            };
             let total = sea_orm::PaginatorTrait::count(select.clone(), db).await.map_err(AppError::from)?;
             let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(4);
             let format = p.format;
@@ -124,6 +154,9 @@ impl JobHandler for ExportCustomersJob {
                 w.finish()
             });
             let mut header: Vec<String> = p.columns.iter().map(|c| c.header().to_string()).collect();
+            if p.pool.is_some() {
+                header.extend(["公海分组".to_string(), "退回原因".to_string()]);
+            }
             header.extend(custom.iter().map(|f| f.name.clone()));
             out_tx.send(vec![header]).await.map_err(|_| JobError::Retry(anyhow::anyhow!("export writer stopped")))?;
             let (mut last, mut done) = (0i64, 0i64);
@@ -204,6 +237,11 @@ impl JobHandler for ExportCustomersJob {
                                 CustomerColumn::Company => c.company_name.clone().or(c.corp_name.clone()).unwrap_or_default(),
                             })
                             .collect();
+                        if p.pool.is_some() {
+                            row.push(c.pool_id.and_then(|g| pools.get(&g).cloned()).unwrap_or_default());
+                            // No reason: the pool's rules recalled it.
+                            row.push(c.pool_reason_id.and_then(|r| reasons.get(&r).cloned()).unwrap_or_else(|| "自动回收".into()));
+                        }
                         let mine: HashMap<i64, serde_json::Value> =
                             values.remove(&c.id).unwrap_or_default().into_iter().map(|(f, v)| (f.id, v)).collect();
                         row.extend(custom.iter().map(|f| mine.get(&f.id).map(shown).unwrap_or_default()));

@@ -53,6 +53,8 @@ pub enum Module {
     Leads,
     Customers,
     SensitiveBehaviors,
+    /// The public pool's customers (CRM-6).
+    PoolCustomers,
 }
 
 impl Module {
@@ -61,16 +63,18 @@ impl Module {
             Module::Leads => "LEADS",
             Module::Customers => "CUSTOMERS",
             Module::SensitiveBehaviors => "SENSITIVE_BEHAVIORS",
+            Module::PoolCustomers => "POOL_CUSTOMERS",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Module::Leads, Module::Customers, Module::SensitiveBehaviors].into_iter().find(|m| m.as_str() == s)
+        [Module::Leads, Module::Customers, Module::SensitiveBehaviors, Module::PoolCustomers].into_iter().find(|m| m.as_str() == s)
     }
     fn label(self) -> (&'static str, &'static str) {
         match self {
             Module::Leads => ("线索", "leads"),
             Module::Customers => ("客户", "customers"),
             Module::SensitiveBehaviors => ("敏感行为", "sensitive behaviours"),
+            Module::PoolCustomers => ("公海客户", "pool customers"),
         }
     }
 }

@@ -55,15 +55,26 @@ fn batch(ids: &[i64]) -> AppResult<Vec<i64>> {
 }
 
 /// The pool's filters besides the customer list's own.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PoolFilter {
     pub group_id: Option<i64>,
     pub reason_id: Option<i64>,
 }
 
-/// Customers sitting in the pools the caller may use (or one of them),
-/// matching the list's filters, latest arrivals first.
+/// [`matching`], latest arrivals first.
 pub async fn list(db: &impl ConnectionTrait, scope: &Scope, pool: &PoolFilter, q: &CustomerQuery) -> AppResult<Select<customer::Entity>> {
+    Ok(matching(db, scope, pool, q).await?.order_by_desc(customer::Column::PooledAt).order_by_desc(customer::Column::Id))
+}
+
+/// Customers sitting in the pools the caller may use (or one of them),
+/// matching the list's filters, in no order (the export pages them by id).
+pub async fn matching(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    pool: &PoolFilter,
+    q: &CustomerQuery,
+) -> AppResult<Select<customer::Entity>> {
     let usable: Vec<i64> = match pool.group_id {
         Some(g) => vec![groups::usable_one(db, scope, g, "filter.poolId").await?.id],
         None => groups::usable(db, scope).await?.into_iter().map(|g| g.id).collect(),
@@ -76,7 +87,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope, pool: &PoolFilter, q
     if let Some(r) = pool.reason_id {
         select = select.filter(customer::Column::PoolReasonId.eq(r));
     }
-    Ok(select.order_by_desc(customer::Column::PooledAt).order_by_desc(customer::Column::Id))
+    Ok(select)
 }
 
 /// Pooled customers among `ids` in pools the caller may use; NOT_FOUND
@@ -260,6 +271,8 @@ pub async fn claim(state: &AppState, scope: &Scope, ids: &[i64]) -> AppResult<Ve
     let pool_of: BTreeMap<i64, i64> = found.iter().filter_map(|c| Some((c.id, c.pool_id?))).collect();
     let pairs: Vec<(i64, i64)> = ids.iter().map(|c| (*c, me)).collect();
     take(&txn, scope, &pairs, "CLAIMED", &groups_of, &pool_of, now).await?;
+    // Out of the pool, smart tag rules may tag them again.
+    crate::smart_tags::pending::mark_changed(&txn, scope, &ids).await?;
     txn.commit().await?;
     notify(state, scope, "POOL_CLAIMED", &pairs).await;
     Ok(scope.select::<customer::Entity>().filter(customer::Column::Id.is_in(ids)).all(&state.db).await?)
@@ -303,6 +316,7 @@ pub async fn assign(
     };
     let pool_of: BTreeMap<i64, i64> = found.iter().filter_map(|c| Some((c.id, c.pool_id?))).collect();
     take(&txn, scope, &pairs, "ASSIGNED", &groups_of, &pool_of, now).await?;
+    crate::smart_tags::pending::mark_changed(&txn, scope, &ids).await?;
     txn.commit().await?;
     notify(state, scope, "POOL_ASSIGNED", &pairs).await;
     Ok(scope.select::<customer::Entity>().filter(customer::Column::Id.is_in(ids)).all(&state.db).await?)

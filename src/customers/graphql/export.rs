@@ -36,7 +36,8 @@ impl CustomerExportMutation {
         let query = filter.unwrap_or_default().into_query(CustomerOrder::default(), now)?;
         // Refuse a bad filter now rather than in the job.
         query.condition(ctx.db(), ctx.scope()?).await?;
-        let params = ExportParams { query, columns: columns.unwrap_or_else(|| CustomerColumn::ALL.to_vec()), custom_fields, format };
+        let params =
+            ExportParams { query, pool: None, columns: columns.unwrap_or_else(|| CustomerColumn::ALL.to_vec()), custom_fields, format };
         let t = NewTransfer {
             direction: Direction::Export,
             module: Module::Customers,
