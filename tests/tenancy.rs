@@ -670,6 +670,7 @@ async fn pools_and_opportunities_of_another_corp_answer_nothing() {
         ("mutation($id:ID!){deletePoolGroup(id:$id){id}}", json!({"id": pool})),
         ("mutation($id:ID!){renamePoolReason(id:$id,name:\"x\"){id}}", json!({"id": reason})),
         ("query($id:ID!){poolCustomers(filter:{poolId:$id}){totalCount}}", json!({"id": pool})),
+        ("mutation($id:ID!){exportPoolCustomers(filter:{poolId:$id}){id}}", json!({"id": pool})),
         ("mutation($c:ID!){claimPoolCustomers(customerIds:[$c]){id}}", json!({"c": c1})),
         ("mutation($c:ID!,$e:ID!){assignPoolCustomers(input:{customerIds:[$c],employeeIds:[$e]}){id}}", json!({"c": c1, "e": b_self})),
         ("mutation($c:ID!){deletePoolCustomers(customerIds:[$c]){id}}", json!({"c": c1})),
