@@ -25,7 +25,7 @@ async fn synced(customers: usize) -> World {
     w
 }
 
-async fn tag_ids(c: &Client) -> HashMap<String, String> {
+pub async fn tag_ids(c: &Client) -> HashMap<String, String> {
     let v = c.data("{corpTagGroups{id name tags{id name}}}", json!({})).await;
     let mut out = HashMap::new();
     for g in v["corpTagGroups"].as_array().unwrap() {

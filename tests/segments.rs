@@ -5,9 +5,8 @@
 use serde_json::{json, Value};
 
 use crate::{
-    customers::customer_id,
+    customers::{customer_id, tag_ids},
     leads::refused,
-    smart_tags::tag_ids,
     support::names,
     wecom::{sync, world_with_customers},
 };

@@ -2,13 +2,11 @@
 //! `tests/customers.rs` for who carries what): every tag goes through WeCom's
 //! `mark_tag`, on save, on changes, and never twice at one version of a rule's tags.
 
-use std::collections::HashMap;
-
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
 use crate::{
-    customers::customer_id,
+    customers::{customer_id, tag_ids},
     leads::refused,
     support::Client,
     wecom::{sync, world_with_customers, World},
@@ -22,18 +20,6 @@ async fn synced(customers: usize) -> World {
     let w = world_with_customers(2, 3, customers).await;
     assert_eq!(sync(&w).await["status"], "SUCCEEDED");
     w
-}
-
-pub async fn tag_ids(c: &Client) -> HashMap<String, String> {
-    let v = c.data("{corpTagGroups{id name tags{id name}}}", json!({})).await;
-    let mut out = HashMap::new();
-    for g in v["corpTagGroups"].as_array().unwrap() {
-        out.insert(g["name"].as_str().unwrap().to_string(), g["id"].as_str().unwrap().to_string());
-        for t in g["tags"].as_array().unwrap() {
-            out.insert(t["name"].as_str().unwrap().to_string(), t["id"].as_str().unwrap().to_string());
-        }
-    }
-    out
 }
 
 /// Waits until no smart tag job is due or running (30 s at most).

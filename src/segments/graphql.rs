@@ -198,17 +198,14 @@ impl CrowdPackPortrait {
     }
 }
 
+/// The corp's tags among `ids`, by id.
+async fn tags_by_id(ctx: &Context<'_>, ids: impl IntoIterator<Item = i64>) -> AppResult<HashMap<i64, corp_tag::Model>> {
+    let found = ctx.scope()?.select::<corp_tag::Entity>().filter(corp_tag::Column::Id.is_in(ids)).all(ctx.db()).await?;
+    Ok(found.into_iter().map(|t| (t.id, t)).collect())
+}
+
 async fn with_tags(ctx: &Context<'_>, counts: Vec<(i64, i64)>) -> async_graphql::Result<Vec<TagShare>> {
-    let tags: HashMap<i64, corp_tag::Model> = ctx
-        .scope()?
-        .select::<corp_tag::Entity>()
-        .filter(corp_tag::Column::Id.is_in(counts.iter().map(|(t, _)| *t)))
-        .all(ctx.db())
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
+    let tags = tags_by_id(ctx, counts.iter().map(|(t, _)| *t)).await?;
     Ok(counts.into_iter().filter_map(|(t, n)| Some(TagShare { tag: tag(tags.get(&t)?.clone()), count: n })).collect())
 }
 
@@ -254,15 +251,7 @@ impl CrowdPackPortrait {
             return Err(AppError::bad_input("days", DAYS_INVALID).into());
         }
         let scope = ctx.scope()?;
-        let tags: HashMap<i64, corp_tag::Model> = scope
-            .select::<corp_tag::Entity>()
-            .filter(corp_tag::Column::Id.is_in(wanted.iter().copied()))
-            .all(ctx.db())
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .map(|t| (t.id, t))
-            .collect();
+        let tags = tags_by_id(ctx, wanted.iter().copied()).await?;
         if tags.len() != wanted.iter().collect::<std::collections::BTreeSet<_>>().len() {
             return Err(AppError::not_found().with_field("tagIds").into());
         }
