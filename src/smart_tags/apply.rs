@@ -190,9 +190,9 @@ async fn pass(
     Ok((tagged, failed))
 }
 
-/// Checks changed customers against every rule, in memory, until none wait
-/// (a customer a rule tags here is noted again, so rules that select on
-/// tags chain within one check).
+/// Checks noted customers against every rule, in memory, up to 20 batches
+/// of 500 a run (the rest wait for the next minute); a customer a rule tags
+/// here is noted again, so rules that select on tags chain within one run.
 pub async fn check_changed(state: &AppState, scope: &Scope) -> AppResult<Value> {
     // One check per corp at a time (across instances with Redis): two would
     // read the same notes and tag the same customers twice.
