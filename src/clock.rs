@@ -26,6 +26,11 @@ impl Clock {
     }
 }
 
+/// A time as people in China read it in exported files: `2026-12-07 15:04:05`.
+pub fn china_text(at: DateTime<Utc>) -> String {
+    at.with_timezone(&china()).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
 /// China time (UTC+8): push windows, working hours, schedules and exported
 /// times are read in it.
 pub fn china() -> FixedOffset {

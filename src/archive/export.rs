@@ -54,8 +54,7 @@ impl JobHandler for ExportBehaviorsJob {
                 .map(|c| (c.id, c.name))
                 .collect();
             let name = |m: &HashMap<i64, String>, id: Option<i64>| id.and_then(|i| m.get(&i).cloned()).unwrap_or_default();
-            let china =
-                |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&crate::clock::china()).format("%Y-%m-%d %H:%M:%S").to_string();
+            let china = crate::clock::china_text;
             let lines: Vec<[String; 10]> = rows
                 .iter()
                 .map(|r| {

@@ -53,11 +53,22 @@ pub async fn checked_customer_tree(
     raw: &super::RawTree,
     path: &str,
 ) -> crate::error::AppResult<Tree> {
-    let custom = match super::names_custom_fields(raw) {
-        true => crate::custom_fields::service::list(db, scope, FieldEntity::Customer, false).await?,
-        false => Vec::new(),
-    };
+    let custom = custom_fields_for(db, scope, super::Subject::Customer, &[raw]).await?;
     super::check(super::Subject::Customer, raw, path, &custom)
+}
+
+/// The subject's enabled custom fields when any of `trees` names one (one
+/// read for them all), else none: what `check` needs, read no more than that.
+pub async fn custom_fields_for(
+    db: &impl sea_orm::ConnectionTrait,
+    scope: &Scope,
+    subject: super::Subject,
+    trees: &[&super::RawTree],
+) -> crate::error::AppResult<Vec<entity::custom_field::Model>> {
+    match trees.iter().any(|t| super::names_custom_fields(t)) {
+        true => crate::custom_fields::service::list(db, scope, subject.field_entity(), false).await,
+        false => Ok(Vec::new()),
+    }
 }
 
 /// How many customers of `base` each keyed condition selects, in one

@@ -93,7 +93,7 @@ impl JobKind for ExportCustomersJob {
 }
 
 fn china(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    at.map(|t| t.with_timezone(&crate::clock::china()).format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()
+    at.map(crate::clock::china_text).unwrap_or_default()
 }
 
 fn shown(v: &serde_json::Value) -> String {

@@ -63,10 +63,7 @@ async fn checked(db: &impl ConnectionTrait, scope: &Scope, input: &RuleInput) ->
     if name.is_empty() || name.chars().count() > 30 {
         return Err(AppError::bad_input("input.name", NAME_INVALID));
     }
-    let custom = match conditions::names_custom_fields(&input.conditions) {
-        true => crate::custom_fields::service::list(db, scope, FieldEntity::Lead, false).await?,
-        false => Vec::new(),
-    };
+    let custom = conditions::sql::custom_fields_for(db, scope, Subject::Lead, &[&input.conditions]).await?;
     conditions::check(Subject::Lead, &input.conditions, "input.conditions", &custom)?;
     assignment::targets(db, scope, &input.employee_ids, &input.department_ids, "input").await?;
     Ok(name.to_string())
@@ -203,9 +200,12 @@ pub async fn enabled(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Vec<
     if rules.is_empty() {
         return Ok(out);
     }
-    let custom = crate::custom_fields::service::list(db, scope, FieldEntity::Lead, false).await?;
-    for rule in rules {
-        let Ok(raw) = serde_json::from_str::<RawTree>(&rule.conditions) else { continue };
+    let parsed: Vec<(lead_rule::Model, RawTree)> =
+        rules.into_iter().filter_map(|r| serde_json::from_str::<RawTree>(&r.conditions).ok().map(|raw| (r, raw))).collect();
+    // Parsed first, so the lead custom fields are read only when a tree names one.
+    let trees: Vec<&RawTree> = parsed.iter().map(|(_, raw)| raw).collect();
+    let custom = conditions::sql::custom_fields_for(db, scope, Subject::Lead, &trees).await?;
+    for (rule, raw) in parsed {
         let Ok(tree) = conditions::check(Subject::Lead, &raw, "conditions", &custom) else { continue };
         let targets = match assignment::targets(db, scope, &ids_of(&rule.employee_ids), &ids_of(&rule.department_ids), "rule").await {
             Ok(t) => t,

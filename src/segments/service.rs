@@ -264,10 +264,7 @@ pub async fn tree_of(db: &impl ConnectionTrait, scope: &Scope, pack: &crowd_pack
 pub async fn trees_of(db: &impl ConnectionTrait, scope: &Scope, packs: &[&crowd_pack::Model]) -> AppResult<Vec<Option<Tree>>> {
     let raws: Vec<RawTree> =
         packs.iter().map(|p| serde_json::from_str(&p.conditions).map_err(AppError::internal)).collect::<AppResult<_>>()?;
-    let custom = match raws.iter().any(conditions::names_custom_fields) {
-        true => crate::custom_fields::service::list(db, scope, crate::custom_fields::FieldEntity::Customer, false).await?,
-        false => Vec::new(),
-    };
+    let custom = conditions::sql::custom_fields_for(db, scope, conditions::Subject::Customer, &raws.iter().collect::<Vec<_>>()).await?;
     Ok(raws.iter().map(|raw| conditions::check(conditions::Subject::Customer, raw, "conditions", &custom).ok()).collect())
 }
 

@@ -68,11 +68,13 @@ pub async fn live_rules(db: &impl ConnectionTrait, scope: &Scope, only: Option<i
     {
         tags.entry(t.rule_id).or_default().push(t.tag_id);
     }
-    let custom = crate::custom_fields::service::list(db, scope, crate::custom_fields::FieldEntity::Customer, false).await?;
+    // An unreadable tree is skipped, never read as the empty tree that matches everyone.
+    let parsed: Vec<(smart_tag_rule::Model, conditions::RawTree)> =
+        found.into_iter().filter_map(|r| serde_json::from_str::<conditions::RawTree>(&r.conditions).ok().map(|raw| (r, raw))).collect();
+    let trees: Vec<&conditions::RawTree> = parsed.iter().map(|(_, raw)| raw).collect();
+    let custom = conditions::sql::custom_fields_for(db, scope, conditions::Subject::Customer, &trees).await?;
     let mut out = Vec::new();
-    for rule in found {
-        // An unreadable tree is skipped, never read as the empty tree that matches everyone.
-        let Ok(raw) = serde_json::from_str::<conditions::RawTree>(&rule.conditions) else { continue };
+    for (rule, raw) in parsed {
         let (Ok(tree), Some(tags)) = (conditions::check(conditions::Subject::Customer, &raw, "conditions", &custom), tags.remove(&rule.id))
         else {
             tracing::warn!(rule = rule.id, "a smart tag rule's conditions or tags no longer hold; skipped");

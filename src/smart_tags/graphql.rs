@@ -78,10 +78,8 @@ impl Loader<MatchesOfRule> for SmartTagLoader {
             .await
             .map_err(AppError::from)?;
         let raws: Vec<(i64, RawTree)> = rules.iter().filter_map(|r| Some((r.id, serde_json::from_str(&r.conditions).ok()?))).collect();
-        let custom = match raws.iter().any(|(_, raw)| conditions::names_custom_fields(raw)) {
-            true => crate::custom_fields::service::list(db, scope, crate::custom_fields::FieldEntity::Customer, false).await?,
-            false => Vec::new(),
-        };
+        let trees: Vec<&RawTree> = raws.iter().map(|(_, raw)| raw).collect();
+        let custom = conditions::sql::custom_fields_for(db, scope, conditions::Subject::Customer, &trees).await?;
         let now = self.clock.now();
         let conditions = raws
             .iter()
