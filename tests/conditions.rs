@@ -104,7 +104,22 @@ fn condition(tags: Vec<i64>, owners: Vec<i64>, departments: Vec<i64>, now: DateT
         });
     let department = (prop::sample::select(vec![Op::In, Op::NotIn]), prop::sample::subsequence(departments.clone(), 1..=departments.len()))
         .prop_map(|(op, ids)| RawCondition { field: "ownerDepartment".into(), op, value: json!(ids) });
-    prop_oneof![text, choice, number, messages, silence, times, tag, owner, department].boxed()
+    let range_ops = prop::sample::select(vec![Op::Between, Op::NotBetween, Op::IsEmpty, Op::IsNotEmpty]);
+    let ages = (range_ops.clone(), 0..80i64, 0..80i64).prop_map(|(op, a, b)| RawCondition {
+        field: "age".into(),
+        op,
+        value: if matches!(op, Op::Between | Op::NotBetween) { json!([a.min(b), a.max(b)]) } else { Value::Null },
+    });
+    let today = wecrm::conditions::memory::today(now);
+    let birthdays = (range_ops, 0..29_000i64, 0..29_000i64).prop_map(move |(op, a, b)| {
+        let day = |d: i64| (today - Duration::days(d)).to_string();
+        RawCondition {
+            field: "birthday".into(),
+            op,
+            value: if matches!(op, Op::Between | Op::NotBetween) { json!([day(a.max(b)), day(a.min(b))]) } else { Value::Null },
+        }
+    });
+    prop_oneof![text, choice, number, messages, silence, times, tag, owner, department, ages, birthdays].boxed()
 }
 
 /// A time condition on `field` (system or custom), its times around `now`.
@@ -178,6 +193,12 @@ async fn the_sql_and_in_memory_paths_select_the_same_customers() {
             last_customer_message_at: Set(hours(contact).filter(|_| i % 3 != 0).map(|t| t - Duration::hours(1))),
             last_employee_message_at: Set(hours(contact).filter(|_| i % 2 == 0)),
             customer_message_count: Set((i % 12) as i64),
+            // None for some, a whole number of years ago today for others (an age's edge), any day for the rest.
+            birthday: Set(match i % 4 {
+                0 => None,
+                1 => wecrm::conditions::memory::today(now).checked_sub_months(chrono::Months::new(12 * (i as u32 % 60))),
+                _ => Some(wecrm::conditions::memory::today(now) - Duration::days((i as i64 * 397) % 29_000)),
+            }),
             archive_agreed: Set(false),
             created_at: Set(now),
             updated_at: Set(now),
@@ -415,6 +436,11 @@ async fn the_catalogue_is_a_query_and_faulty_trees_name_their_path() {
             "filter.tree.items.0.condition.value",
         ),
         (json!({"items": [{"condition": {"field": "name", "op": "IN", "value": ["", "x"]}}]}), "filter.tree.items.0.condition.value"),
+        (json!({"items": [{"condition": {"field": "age", "op": "BETWEEN", "value": [18, 151]}}]}), "filter.tree.items.0.condition.value"),
+        (
+            json!({"items": [{"condition": {"field": "birthday", "op": "BETWEEN", "value": ["2000-01-02", "2000-01-01"]}}]}),
+            "filter.tree.items.0.condition.value",
+        ),
         (json!({"items": [{"condition": {"field": "tags", "op": "HAS_ALL", "value": (1..=21).collect::<Vec<_>>()}}]}), "filter.tree.items"),
         (
             json!({"items": (0..51).map(|_| json!({"condition": {"field": "name", "op": "EQ", "value": "x"}})).collect::<Vec<_>>()}),
@@ -507,4 +533,44 @@ async fn a_tree_filtered_page_costs_a_fixed_number_of_statements() {
         assert_eq!(v["customers"]["edges"].as_array().unwrap().len(), n, "{v}");
     }
     assert_eq!(costs[0], costs[1], "{costs:?}");
+}
+
+#[tokio::test]
+async fn birthdays_are_kept_by_staff_and_select_by_day_range_and_age() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    wecrm::customers::seed::customers(&app.state.db, &app.admin_scope(), 3, &[app.corp.admin.id], &[]).await.unwrap();
+    let v = a.data("{customers(first:3){edges{node{id}}}}", json!({})).await;
+    let ids: Vec<Value> = v["customers"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].clone()).collect();
+    let today = wecrm::conditions::memory::today(chrono::Utc::now());
+    let thirty = today.checked_sub_months(chrono::Months::new(360)).unwrap();
+    let update = "mutation($i:UpdateCustomerInput!){updateCustomer(input:$i){birthday age}}";
+    // Thirty today; thirty tomorrow; none.
+    let v = a.data(update, json!({"i": {"id": ids[0], "birthday": thirty.to_string()}})).await;
+    assert_eq!(
+        (v["updateCustomer"]["birthday"].as_str(), v["updateCustomer"]["age"].as_i64()),
+        (Some(thirty.to_string().as_str()), Some(30))
+    );
+    let v = a.data(update, json!({"i": {"id": ids[1], "birthday": (thirty + Duration::days(1)).to_string()}})).await;
+    assert_eq!(v["updateCustomer"]["age"], 29);
+
+    let list = "query($t:ConditionTreeInput!){customers(filter:{tree:$t}){edges{node{id}}}}";
+    let selected =
+        |v: Value| -> Vec<Value> { v["customers"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].clone()).collect() };
+    let by = |field: &str, op: &str, value: Value| json!({"t": {"items": [{"condition": {"field": field, "op": op, "value": value}}]}});
+    assert_eq!(selected(a.data(list, by("age", "BETWEEN", json!([30, 40]))).await), [ids[0].clone()]);
+    let mut others = selected(a.data(list, by("age", "NOT_BETWEEN", json!([30, 40]))).await);
+    others.sort_by_key(|v| v.as_str().unwrap().parse::<i64>().unwrap());
+    let mut expected = vec![ids[1].clone(), ids[2].clone()];
+    expected.sort_by_key(|v| v.as_str().unwrap().parse::<i64>().unwrap());
+    assert_eq!(others, expected, "a negative condition also selects customers without a birthday");
+    let day = json!([thirty.to_string(), thirty.to_string()]);
+    assert_eq!(selected(a.data(list, by("birthday", "BETWEEN", day)).await), [ids[0].clone()]);
+    assert_eq!(selected(a.data(list, by("age", "IS_EMPTY", Value::Null)).await), [ids[2].clone()]);
+
+    let (code, reason, field) =
+        crate::leads::refused(&a, update, json!({"i": {"id": ids[2], "birthday": (today + Duration::days(1)).to_string()}})).await;
+    assert_eq!((code.as_str(), reason.as_str(), field.as_deref()), ("BAD_USER_INPUT", "CUSTOMER_BIRTHDAY_INVALID", Some("birthday")));
+    let v = a.data(update, json!({"i": {"id": ids[0], "birthday": null}})).await;
+    assert_eq!(v["updateCustomer"], json!({"birthday": null, "age": null}));
 }

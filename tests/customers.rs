@@ -860,13 +860,15 @@ async fn the_activity_rule_labels_every_group_when_it_changes() {
 
     // Everyone counts as active (≥ 0 messages): 10 customers of 11 members is 91 % ≥ 50 %.
     run_job(&w, set, rule("GTE", 50.0)).await;
-    let q = "{customerGroups(filter:{activity:ACTIVE}){totalCount edges{node{activity activityEvaluatedAt}}}}";
-    assert_eq!(a.data(q, json!({})).await["customerGroups"]["totalCount"], 1);
+    let q = "{customerGroups(filter:{activity:ACTIVE}){totalCount edges{node{activity activityEvaluatedAt activeCustomerCount}}}}";
+    let v = a.data(q, json!({})).await;
+    assert_eq!(v["customerGroups"]["totalCount"], 1);
+    assert_eq!(v["customerGroups"]["edges"][0]["node"]["activeCustomerCount"], 10, "what group conditions read");
     // Nobody has spoken in the archive: with "more than 0 messages" the group is inactive.
     run_job(&w, set, rule("GT", 50.0)).await;
     assert_eq!(a.data(q, json!({})).await["customerGroups"]["totalCount"], 0);
-    let v = a.data("{customerGroups{edges{node{activity}}}}", json!({})).await;
-    assert_eq!(v["customerGroups"]["edges"][0]["node"]["activity"], "INACTIVE");
+    let v = a.data("{customerGroups{edges{node{activity activeCustomerCount}}}}", json!({})).await;
+    assert_eq!(v["customerGroups"]["edges"][0]["node"], json!({"activity": "INACTIVE", "activeCustomerCount": 0}));
 }
 
 #[tokio::test]

@@ -206,3 +206,133 @@ async fn rules_are_checked_before_they_are_kept() {
         assert_eq!((c.as_str(), r.as_str(), f.as_deref()), (code, reason, Some(field)), "{input}");
     }
 }
+
+/// Runs the minutely pass of GROUP rules now, and waits for it.
+async fn group_pass(w: &World) {
+    let state = &w.app.state;
+    state.jobs.enqueue::<wecrm::smart_tags::groups::GroupPass>(&state.db, wecrm::jobs::NewJob::system(), &json!({})).await.unwrap();
+    settle(w).await;
+}
+
+async fn groups_with(c: &Client, tag: &Value) -> Vec<String> {
+    let v = c.data("query($t:ID!){customerGroups(first:100,filter:{tagsAny:[$t]}){edges{node{name}}}}", json!({"t": tag})).await;
+    crate::support::names(&v["customerGroups"])
+}
+
+#[tokio::test]
+async fn group_rules_put_group_tags_on_matching_groups_new_ones_within_a_minute() {
+    // 55 customers: 客户群0 holds 10 of them, 客户群1 the other 5.
+    let w = synced(55).await;
+    let a = &w.admin;
+    let created =
+        "mutation($n:String!,$t:[String!]!,$x:Boolean!){createGroupTagGroup(input:{name:$n,tags:$t,exclusive:$x}){tags{id name}}}";
+    let size = a.data(created, json!({"n": "群规模", "t": ["大群", "小群"], "x": true})).await["createGroupTagGroup"]["tags"].clone();
+    let (big, small) = (size[0]["id"].clone(), size[1]["id"].clone());
+    let topic = a.data(created, json!({"n": "群主题", "t": ["售后"], "x": false})).await["createGroupTagGroup"]["tags"][0]["id"].clone();
+
+    let many = json!({"items": [{"condition": {"field": "customerCount", "op": "GTE", "value": 8}}]});
+    let q = "mutation($i:SmartTagRuleInput!){createSmartTagRule(input:$i){id tagType tags{name} groupTags{name} coveredCount}}";
+    let r = a.data(q, json!({"i": {"name": "大群", "tagType": "GROUP", "tagIds": [big], "conditions": many}})).await["createSmartTagRule"]
+        .clone();
+    assert_eq!((&r["tagType"], &r["tags"], &r["groupTags"]), (&json!("GROUP"), &json!([]), &json!([{"name": "大群"}])));
+    assert_eq!(r["coveredCount"], 1);
+    settle(&w).await;
+    assert_eq!(groups_with(a, &big).await, ["客户群0"]);
+    let calls = w.sandbox.calls().len();
+
+    // Two levels, OR at the top: small groups named so, or groups the activity rule calls active (none yet).
+    let small_or_dept = json!({"join": "ANY", "items": [
+        {"group": {"join": "ALL", "conditions": [
+            {"field": "memberCount", "op": "LT", "value": 8}, {"field": "name", "op": "CONTAINS", "value": "客户群"}]}},
+        {"condition": {"field": "activity", "op": "EQ", "value": "ACTIVE"}}]});
+    let r2 = a.data(q, json!({"i": {"name": "售后", "tagType": "GROUP", "tagIds": [topic, small], "conditions": small_or_dept}})).await
+        ["createSmartTagRule"]
+        .clone();
+    settle(&w).await;
+    assert_eq!(groups_with(a, &small).await, ["客户群1"]);
+    assert_eq!(w.sandbox.calls().len(), calls, "group tags are local: WeCom hears nothing");
+
+    // A group tag taken off by hand stays off; a new group is tagged within a minute.
+    let g0 = a.data("{customerGroups(filter:{name:\"客户群0\"}){edges{node{id}}}}", json!({})).await["customerGroups"]["edges"][0]["node"]
+        ["id"]
+        .clone();
+    let untag = "mutation($i:TagCustomerGroupsInput!){tagCustomerGroups(input:$i){id}}";
+    a.data(untag, json!({"i": {"groupIds": [g0], "removeTagIds": [big]}})).await;
+    let externals: Vec<String> = w.sandbox.with_corp(crate::wecom::WECOM_CORP, |c| c.contacts.keys().take(9).cloned().collect()).unwrap();
+    w.sandbox.with_corp(crate::wecom::WECOM_CORP, |c| {
+        c.group_chats.insert(
+            "wrBIG".into(),
+            wecrm::integrations::wecom::types::GroupChat {
+                chat_id: "wrBIG".into(),
+                name: "新建大群".into(),
+                owner: "user00001".into(),
+                member_list: externals
+                    .iter()
+                    .map(|e| wecrm::integrations::wecom::types::GroupChatMember {
+                        userid: e.clone(),
+                        member_type: 2,
+                        join_scene: 3,
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            },
+        );
+    });
+    assert_eq!(sync(&w).await["status"], "SUCCEEDED");
+    group_pass(&w).await;
+    assert_eq!(groups_with(a, &big).await, ["新建大群"], "客户群0 stays untagged at this version");
+    let v = a.data("query($id:ID!){smartTagRule(id:$id){coveredCount taggedCount}}", json!({"id": r["id"]})).await;
+    assert_eq!((v["smartTagRule"]["coveredCount"].as_i64(), v["smartTagRule"]["taggedCount"].as_i64()), (Some(2), Some(2)));
+
+    // The list filters by type; the catalogue of group fields has no custom fields.
+    let v = a.data("{smartTagRules(filter:{tagType:GROUP}){totalCount} all:smartTagRules{totalCount}}", json!({})).await;
+    assert_eq!((v["smartTagRules"]["totalCount"].as_i64(), v["all"]["totalCount"].as_i64()), (Some(2), Some(2)));
+    let v = a.data("{conditionCatalogue(subject:GROUP){name}}", json!({})).await;
+    let fields: Vec<&str> = v["conditionCatalogue"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        fields,
+        [
+            "name",
+            "owner",
+            "ownerDepartment",
+            "createdAt",
+            "lastContactAt",
+            "memberCount",
+            "customerCount",
+            "activeCustomerCount",
+            "activity",
+            "tags"
+        ]
+    );
+
+    // Refusals: customer fields, corp tags, two exclusive tags, a changed type.
+    let t = tag_ids(a).await;
+    let gender = json!({"items": [{"condition": {"field": "gender", "op": "EQ", "value": "MALE"}}]});
+    for (input, reason, field) in [
+        (
+            json!({"name": "x", "tagType": "GROUP", "tagIds": [big], "conditions": gender}),
+            "CONDITION_UNKNOWN_FIELD",
+            "input.conditions.items.0.condition.field",
+        ),
+        (json!({"name": "x", "tagType": "GROUP", "tagIds": ["999999"], "conditions": many}), "NOT_FOUND", "input.tagIds"),
+        (
+            json!({"name": "x", "tagType": "GROUP", "tagIds": [big, small], "conditions": many}),
+            "SMART_TAG_RULE_EXCLUSIVE_TAGS",
+            "input.tagIds",
+        ),
+    ] {
+        let (_, r, f) = refused(a, CREATE, json!({"i": input})).await;
+        assert_eq!((r.as_str(), f.as_deref()), (reason, Some(field)), "{input}");
+    }
+    let (_, reason, field) = refused(
+        a,
+        UPDATE,
+        json!({"id": r2["id"], "i": {"name": "售后", "tagType": "CUSTOMER", "tagIds": [t["重要"]], "conditions": many}}),
+    )
+    .await;
+    assert_eq!((reason.as_str(), field.as_deref()), ("SMART_TAG_RULE_TYPE_FIXED", Some("input.tagType")));
+    // An edit that leaves the type out keeps it.
+    let v = a.data(UPDATE, json!({"id": r2["id"], "i": {"name": "售后群", "tagIds": [topic], "conditions": small_or_dept}})).await;
+    assert_eq!(v["updateSmartTagRule"]["tags"], json!([]));
+}

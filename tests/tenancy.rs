@@ -749,6 +749,12 @@ async fn smart_tag_rules_of_another_corp_answer_nothing() {
     let rule = a.data(create, json!({"i": {"name": "A-Rule", "tagIds": [tag], "conditions": conditions}})).await["createSmartTagRule"]
         ["id"]
         .clone();
+    let group_tag = a.data("mutation{createGroupTagGroup(input:{name:\"A-GroupTags\",tags:[\"A-GroupTag\"]}){tags{id}}}", json!({})).await
+        ["createGroupTagGroup"]["tags"][0]["id"]
+        .clone();
+    let of_groups = json!({"items": [{"condition": {"field": "tags", "op": "HAS_NONE", "value": [group_tag]}}]});
+    let group_input = json!({"name": "A-GroupRule", "tagType": "GROUP", "tagIds": [group_tag], "conditions": of_groups});
+    let group_rule = a.data(create, json!({"i": group_input})).await["createSmartTagRule"]["id"].clone();
 
     app.provision("beta", 5).await;
     let b = app.login_as("beta", "admin", PASSWORD).await;
@@ -760,6 +766,8 @@ async fn smart_tag_rules_of_another_corp_answer_nothing() {
     let input = |tag: &Value| json!({"name": "x", "tagIds": [tag], "conditions": conditions});
     for (q, vars) in [
         ("query($id:ID!){smartTagRule(id:$id){name}}", json!({"id": rule})),
+        ("query($id:ID!){smartTagRule(id:$id){groupTags{name} coveredCount}}", json!({"id": group_rule})),
+        (create, json!({"i": {"name": "B-GroupRule", "tagType": "GROUP", "tagIds": [group_tag], "conditions": of_groups}})),
         ("mutation($id:ID!,$i:SmartTagRuleInput!){updateSmartTagRule(id:$id,input:$i){id}}", json!({"id": rule, "i": input(&own)})),
         ("mutation($id:ID!){deleteSmartTagRule(id:$id){id}}", json!({"id": rule})),
         (create, json!({"i": input(&tag)})),
@@ -768,6 +776,8 @@ async fn smart_tag_rules_of_another_corp_answer_nothing() {
     }
     let v = a.data("query($id:ID!){smartTagRule(id:$id){name tags{name}}}", json!({"id": rule})).await;
     assert_eq!(v["smartTagRule"], json!({"name": "A-Rule", "tags": [{"name": "A-Tag"}]}));
+    let v = a.data("query($id:ID!){smartTagRule(id:$id){tagType groupTags{name}}}", json!({"id": group_rule})).await;
+    assert_eq!(v["smartTagRule"], json!({"tagType": "GROUP", "groupTags": [{"name": "A-GroupTag"}]}));
 }
 
 #[tokio::test]

@@ -54,6 +54,8 @@ pub struct Model {
     pub last_employee_message_at: Option<DateTimeUtc>,
     /// Messages the customer sent in single chats.
     pub customer_message_count: i64,
+    /// Kept by staff (CUS-3); age is counted from it.
+    pub birthday: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,8 @@ pub struct Model {
     /// ACTIVE or INACTIVE by the corp's activity rule (GRP-3); none until evaluated.
     pub activity: Option<String>,
     pub activity_evaluated_at: Option<DateTimeUtc>,
+    /// Members the activity rule last counted as active customers.
+    pub active_customer_count: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -8,6 +8,8 @@ pub struct Model {
     pub id: i64,
     pub corp_id: i64,
     pub name: String,
+    /// CUSTOMER (corp tags on customers) or GROUP (group tags on customer groups).
+    pub tag_type: String,
     /// The condition tree (JSON of `conditions::RawTree`).
     pub conditions: String,
     /// Bumped whenever the rule's tags change: matches are tagged once per version.

@@ -29,6 +29,8 @@ mod m20261207_000024_companies;
 mod m20261207_000025_smart_tags;
 mod m20261207_000026_crowd_packs;
 mod m20261207_000027_customer_interaction;
+mod m20261207_000028_group_smart_tags;
+mod m20261207_000029_customer_birthday;
 
 pub struct Migrator;
 
@@ -63,6 +65,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000025_smart_tags::Migration),
             Box::new(m20261207_000026_crowd_packs::Migration),
             Box::new(m20261207_000027_customer_interaction::Migration),
+            Box::new(m20261207_000028_group_smart_tags::Migration),
+            Box::new(m20261207_000029_customer_birthday::Migration),
         ]
     }
 }

@@ -53,14 +53,17 @@ pub enum Subject {
     Customer,
     /// Leads, for auto-assignment rules (CFG-12); evaluated in memory only.
     Lead,
+    /// Customer groups, for GROUP smart tag rules; compiled to SQL only.
+    Group,
 }
 
 impl Subject {
-    /// Whose custom fields its conditions may name.
-    pub fn field_entity(self) -> crate::custom_fields::FieldEntity {
+    /// Whose custom fields its conditions may name (groups have none).
+    pub fn field_entity(self) -> Option<crate::custom_fields::FieldEntity> {
         match self {
-            Subject::Customer => crate::custom_fields::FieldEntity::Customer,
-            Subject::Lead => crate::custom_fields::FieldEntity::Lead,
+            Subject::Customer => Some(crate::custom_fields::FieldEntity::Customer),
+            Subject::Lead => Some(crate::custom_fields::FieldEntity::Lead),
+            Subject::Group => None,
         }
     }
 }
@@ -73,6 +76,8 @@ pub enum FieldType {
     Choice,
     Number,
     Time,
+    /// A calendar day (`YYYY-MM-DD`).
+    Date,
     /// Ids of other rows (tags, employees, departments).
     Ids,
 }
@@ -119,6 +124,18 @@ pub enum Key {
     CustomerMessageCount,
     /// Whole days since the customer last wrote (or, never having written, was added).
     SilenceDays,
+    Birthday,
+    /// Whole years since the birthday, on today's China date.
+    Age,
+    // Customer groups only.
+    /// Members still in the group (employees and customers).
+    MemberCount,
+    /// External members still in the group.
+    CustomerCount,
+    /// Members the activity rule (GRP-3) last counted as active customers.
+    ActiveCustomerCount,
+    /// ACTIVE or INACTIVE by the activity rule.
+    Activity,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,6 +156,7 @@ const NUMBER_OPS: &[Op] = &[Op::Eq, Op::Ne, Op::Gt, Op::Gte, Op::Lt, Op::Lte, Op
 const TIME_OPS: &[Op] =
     &[Op::Gt, Op::Gte, Op::Lt, Op::Lte, Op::Between, Op::NotBetween, Op::WithinDays, Op::NotWithinDays, Op::IsEmpty, Op::IsNotEmpty];
 const SILENCE_OPS: &[Op] = &[Op::Gt, Op::Gte, Op::Lt, Op::Lte];
+const RANGE_OPS: &[Op] = &[Op::Between, Op::NotBetween, Op::IsEmpty, Op::IsNotEmpty];
 const TAG_OPS: &[Op] = &[Op::HasAny, Op::HasAll, Op::HasNone];
 const OWNER_OPS: &[Op] = &[Op::In, Op::NotIn, Op::IsEmpty, Op::IsNotEmpty];
 const CUSTOM_TEXT_OPS: &[Op] = &[Op::Eq, Op::Ne, Op::Contains, Op::NotContains, Op::IsEmpty, Op::IsNotEmpty];
@@ -169,6 +187,8 @@ const CUSTOMER: &[Field] = &[
     field(Key::CustomerMessageCount, "customerMessageCount", "客户消息数", "Customer's messages", FieldType::Number, NUMBER_OPS),
     field(Key::SilenceDays, "silenceDays", "客户沉默天数", "Days of silence", FieldType::Number, SILENCE_OPS),
     field(Key::AdderCount, "adderCount", "添加人数", "Adders", FieldType::Number, NUMBER_OPS),
+    field(Key::Birthday, "birthday", "生日", "Birthday", FieldType::Date, RANGE_OPS),
+    field(Key::Age, "age", "年龄", "Age", FieldType::Number, RANGE_OPS),
     field(Key::Tags, "tags", "客户标签", "Tags", FieldType::Ids, TAG_OPS),
     field(Key::Owner, "owner", "跟进人", "Owner", FieldType::Ids, OWNER_OPS),
     field(Key::OwnerDepartment, "ownerDepartment", "跟进人所在部门", "Owner's department", FieldType::Ids, &[Op::In, Op::NotIn]),
@@ -186,11 +206,28 @@ const LEAD: &[Field] = &[
     field(Key::Tags, "tags", "标签", "Tags", FieldType::Ids, TAG_OPS),
 ];
 
+/// A group's activity label (GRP-3).
+pub const ACTIVITIES: &[&str] = &["ACTIVE", "INACTIVE"];
+
+const GROUP: &[Field] = &[
+    field(Key::Name, "name", "群名称", "Group name", FieldType::Text, TEXT_OPS),
+    field(Key::Owner, "owner", "群主", "Owner", FieldType::Ids, OWNER_OPS),
+    field(Key::OwnerDepartment, "ownerDepartment", "群主所在部门", "Owner's department", FieldType::Ids, &[Op::In, Op::NotIn]),
+    field(Key::CreatedAt, "createdAt", "建群时间", "Created at", FieldType::Time, TIME_OPS),
+    field(Key::LastContactAt, "lastContactAt", "最近沟通时间", "Last contact", FieldType::Time, TIME_OPS),
+    field(Key::MemberCount, "memberCount", "群成员数", "Members", FieldType::Number, NUMBER_OPS),
+    field(Key::CustomerCount, "customerCount", "群客户数", "Customers", FieldType::Number, NUMBER_OPS),
+    field(Key::ActiveCustomerCount, "activeCustomerCount", "活跃客户数", "Active customers", FieldType::Number, NUMBER_OPS),
+    Field { choices: Some(ACTIVITIES), ..field(Key::Activity, "activity", "群活跃度", "Activity", FieldType::Choice, CHOICE_OPS) },
+    field(Key::Tags, "tags", "群标签", "Group tags", FieldType::Ids, TAG_OPS),
+];
+
 /// Every field of a subject, in catalogue order.
 pub fn fields(subject: Subject) -> &'static [Field] {
     match subject {
         Subject::Customer => CUSTOMER,
         Subject::Lead => LEAD,
+        Subject::Group => GROUP,
     }
 }
 

@@ -16,6 +16,8 @@ pub enum ConditionSubject {
     Customer,
     /// Lead fields, for auto-assignment rules.
     Lead,
+    /// Customer group fields, for GROUP smart tag rules (no custom fields).
+    Group,
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +27,8 @@ pub enum ConditionFieldType {
     Number,
     /// RFC 3339 date-times; `WITHIN_DAYS` / `NOT_WITHIN_DAYS` take a number of days.
     Time,
+    /// `YYYY-MM-DD` days; `BETWEEN` / `NOT_BETWEEN` take `[from, to]`.
+    Date,
     /// Ids: of tags, employees or departments; a custom multi-choice or
     /// cascade field's option ids (see `options`).
     Ids,
@@ -113,6 +117,7 @@ impl ConditionQuery {
         let subject = match subject {
             ConditionSubject::Customer => Subject::Customer,
             ConditionSubject::Lead => Subject::Lead,
+            ConditionSubject::Group => Subject::Group,
         };
         let english = ctx.lang() == Lang::En;
         let ty = |t: catalogue::FieldType| match t {
@@ -120,6 +125,7 @@ impl ConditionQuery {
             catalogue::FieldType::Choice => ConditionFieldType::Choice,
             catalogue::FieldType::Number => ConditionFieldType::Number,
             catalogue::FieldType::Time => ConditionFieldType::Time,
+            catalogue::FieldType::Date => ConditionFieldType::Date,
             catalogue::FieldType::Ids => ConditionFieldType::Ids,
         };
         let mut out: Vec<ConditionField> = catalogue::fields(subject)
@@ -133,7 +139,10 @@ impl ConditionQuery {
                 options: None,
             })
             .collect();
-        let custom = custom_fields::service::list(ctx.db(), ctx.scope()?, subject.field_entity(), false).await?;
+        let custom = match subject.field_entity() {
+            Some(entity) => custom_fields::service::list(ctx.db(), ctx.scope()?, entity, false).await?,
+            None => Vec::new(),
+        };
         for m in custom {
             let Some(f) = catalogue::custom(m.id, &m.field_type) else { continue };
             let options: Vec<FieldOption> = serde_json::from_str(&m.options).unwrap_or_default();

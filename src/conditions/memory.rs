@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
 
 use super::{
@@ -242,6 +242,38 @@ pub fn choice_operand(key: Key, operand: &Operand) -> Operand {
     }
 }
 
+/// The China date of `now`: what birthdays and ages count on.
+pub fn today(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&crate::clock::china()).date_naive()
+}
+
+/// The birthdays that make an age within `[a, b]` on `today`: born on or
+/// before the first day and after the second (no second: no lower bound;
+/// no first: nobody). A year back from 29 February is 28 February.
+pub fn age_bounds(a: i64, b: i64, today: NaiveDate) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let back = |years: i64| u32::try_from(years * 12).ok().and_then(|m| today.checked_sub_months(chrono::Months::new(m)));
+    (back(a), back(b + 1))
+}
+
+fn aged(born: NaiveDate, a: i64, b: i64, today: NaiveDate) -> bool {
+    let (latest, before) = age_bounds(a, b, today);
+    latest.is_some_and(|l| born <= l) && before.is_none_or(|e| born > e)
+}
+
+/// Birthday and age conditions on a birthday (negative ones also select none).
+fn birthday(key: Key, op: Op, born: Option<NaiveDate>, operand: &Operand, now: DateTime<Utc>) -> bool {
+    match (key, op, born, operand) {
+        (_, Op::IsEmpty, b, _) => b.is_none(),
+        (_, Op::IsNotEmpty, b, _) => b.is_some(),
+        (_, Op::NotBetween, None, _) => true,
+        (Key::Birthday, Op::Between, Some(d), Operand::DateRange(a, b)) => d >= *a && d <= *b,
+        (Key::Birthday, Op::NotBetween, Some(d), Operand::DateRange(a, b)) => d < *a || d > *b,
+        (Key::Age, Op::Between, Some(d), Operand::IntRange(a, b)) => aged(d, *a, *b, today(now)),
+        (Key::Age, Op::NotBetween, Some(d), Operand::IntRange(a, b)) => !aged(d, *a, *b, today(now)),
+        _ => false,
+    }
+}
+
 /// What a condition reads of a record; each subject's facts answer for
 /// the keys of its catalogue (others read as empty).
 pub trait Facts {
@@ -253,6 +285,10 @@ pub trait Facts {
     fn owner(&self) -> Option<i64>;
     fn owner_departments(&self) -> &BTreeSet<i64>;
     fn custom(&self, field_id: i64) -> Option<&CustomValue>;
+    /// The birthday (subjects without one keep none).
+    fn birthday(&self) -> Option<NaiveDate> {
+        None
+    }
 }
 
 impl Facts for CustomerFacts {
@@ -298,6 +334,9 @@ impl Facts for CustomerFacts {
     fn custom(&self, field_id: i64) -> Option<&CustomValue> {
         self.custom.get(&field_id)
     }
+    fn birthday(&self) -> Option<NaiveDate> {
+        self.customer.birthday
+    }
 }
 
 fn cond<F: Facts>(c: &Cond, f: &F, now: DateTime<Utc>) -> bool {
@@ -325,6 +364,7 @@ fn cond<F: Facts>(c: &Cond, f: &F, now: DateTime<Utc>) -> bool {
             ((Some(false), cutoff), Some(since)) => since > cutoff,
             _ => false,
         },
+        Key::Birthday | Key::Age => birthday(c.field.key, c.op, f.birthday(), &c.operand, now),
         Key::OwnerDepartment => match f.owner() {
             Some(_) => ids(c.op, f.owner_departments(), &c.operand),
             None => c.op == Op::NotIn,
@@ -334,6 +374,7 @@ fn cond<F: Facts>(c: &Cond, f: &F, now: DateTime<Utc>) -> bool {
             FieldType::Choice => number(c.op, f.number(key), &choice_operand(key, &c.operand)),
             FieldType::Number => number(c.op, f.number(key), &c.operand),
             FieldType::Time => time(c.op, f.time(key), &c.operand, now),
+            FieldType::Date => false,
             FieldType::Ids => false,
         },
     }

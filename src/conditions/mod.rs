@@ -11,10 +11,11 @@
 
 pub mod catalogue;
 pub mod graphql;
+pub mod group_sql;
 pub mod memory;
 pub mod sql;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -63,6 +64,8 @@ pub enum Operand {
     Time(DateTime<Utc>),
     TimeRange(DateTime<Utc>, DateTime<Utc>),
     Days(i64),
+    /// Calendar days, inclusive.
+    DateRange(NaiveDate, NaiveDate),
     /// A custom number (integer or decimal).
     Num(f64),
     NumRange(f64, f64),
@@ -122,6 +125,15 @@ fn time(v: &Value) -> Option<DateTime<Utc>> {
     ((1900..=9999).contains(&t.year()) && t.nanosecond() < 1_000_000_000).then(|| t.trunc_subsecs(6))
 }
 
+/// A day as `YYYY-MM-DD`, years 1900–9999 (as times).
+fn date(v: &Value) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    v.as_str().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()).filter(|d| (1900..=9999).contains(&d.year()))
+}
+
+/// The oldest age a condition may name (older bounds would leave the calendar).
+pub const MAX_AGE: i64 = 150;
+
 fn text(v: &Value) -> Option<String> {
     v.as_str().filter(|s| !s.is_empty() && s.chars().count() <= MAX_TEXT).map(str::to_string)
 }
@@ -154,6 +166,7 @@ fn operand(ty: FieldType, op: Op, v: &Value) -> Option<Operand> {
         (T::Time, Op::Gt | Op::Gte | Op::Lt | Op::Lte) => Operand::Time(time(v)?),
         (T::Time, Op::Between | Op::NotBetween) => pair(v, time).filter(|(a, b)| a <= b).map(|(a, b)| Operand::TimeRange(a, b))?,
         (T::Time, Op::WithinDays | Op::NotWithinDays) => Operand::Days(int(v).filter(|d| (0..=3650).contains(d))?),
+        (T::Date, Op::Between | Op::NotBetween) => pair(v, date).filter(|(a, b)| a <= b).map(|(a, b)| Operand::DateRange(a, b))?,
         (T::Ids, Op::In | Op::NotIn | Op::HasAny | Op::HasAll | Op::HasNone) => Operand::Ints(list(v, int)?),
         _ => return None,
     })
@@ -178,7 +191,7 @@ fn custom_operand(kind: CustomKind, op: Op, v: &Value, options: &[String]) -> Op
 fn check_custom(subject: Subject, raw: &RawCondition, path: &str, custom: &[custom_field::Model]) -> AppResult<Cond> {
     let unknown = || bad(&format!("{path}.field"), UNKNOWN_FIELD);
     let id: i64 = raw.field.strip_prefix(catalogue::CUSTOM_PREFIX).and_then(|i| i.parse().ok()).ok_or_else(unknown)?;
-    let kind = subject.field_entity().as_str();
+    let kind = subject.field_entity().ok_or_else(unknown)?.as_str();
     let model = custom.iter().find(|f| f.id == id && f.enabled && f.entity_kind == kind).ok_or_else(unknown)?;
     let field = catalogue::custom(id, &model.field_type).ok_or_else(unknown)?;
     if !field.ops.contains(&raw.op) {
@@ -200,6 +213,11 @@ fn check_cond(subject: Subject, raw: &RawCondition, path: &str, custom: &[custom
         return Err(bad(&format!("{path}.op"), OP_UNSUPPORTED));
     }
     let value = operand(field.ty, raw.op, &raw.value).ok_or_else(|| bad(&format!("{path}.value"), VALUE_INVALID))?;
+    if let (Key::Age, Operand::IntRange(a, b)) = (field.key, &value) {
+        if *a < 0 || *b > MAX_AGE {
+            return Err(bad(&format!("{path}.value"), VALUE_INVALID));
+        }
+    }
     if let (Some(choices), Operand::Text(t)) = (field.choices, &value) {
         if !choices.contains(&t.as_str()) {
             return Err(bad(&format!("{path}.value"), VALUE_INVALID));

@@ -15,18 +15,18 @@ use sea_orm::{
 
 use super::{
     catalogue::{CustomKind, Key},
-    memory::{choice_operand, epoch, silence_cutoff},
+    memory::{age_bounds, choice_operand, epoch, silence_cutoff, today},
     Cond, Join, Node, Op, Operand, Tree,
 };
 use crate::{custom_fields::FieldEntity, tenancy::Scope};
 use entity::{custom_field_value, customer, employee_department, follow_tag};
 
 /// What `check` never lets through (an operator its field does not take).
-fn never() -> Condition {
+pub(super) fn never() -> Condition {
     Expr::val(1).eq(0).into_condition()
 }
 
-fn level(j: Join) -> Condition {
+pub(super) fn level(j: Join) -> Condition {
     match j {
         Join::All => Condition::all(),
         Join::Any => Condition::any(),
@@ -65,18 +65,18 @@ pub async fn custom_fields_for(
     subject: super::Subject,
     trees: &[&super::RawTree],
 ) -> crate::error::AppResult<Vec<entity::custom_field::Model>> {
-    match trees.iter().any(|t| super::names_custom_fields(t)) {
-        true => crate::custom_fields::service::list(db, scope, subject.field_entity(), false).await,
-        false => Ok(Vec::new()),
+    match (subject.field_entity(), trees.iter().any(|t| super::names_custom_fields(t))) {
+        (Some(entity), true) => crate::custom_fields::service::list(db, scope, entity, false).await,
+        _ => Ok(Vec::new()),
     }
 }
 
-/// How many customers of `base` each keyed condition selects, in one
-/// statement whatever their number (a `SUM(CASE …)` column per key): what a
-/// page of rules or packs shows as counts.
-pub async fn count_each(
+/// How many rows of `base` (customers, or groups) each keyed condition
+/// selects, in one statement whatever their number (a `SUM(CASE …)` column
+/// per key): what a page of rules or packs shows as counts.
+pub async fn count_each<E: sea_orm::EntityTrait>(
     db: &impl sea_orm::ConnectionTrait,
-    base: sea_orm::Select<customer::Entity>,
+    base: sea_orm::Select<E>,
     conditions: Vec<(i64, Condition)>,
 ) -> crate::error::AppResult<std::collections::HashMap<i64, i64>> {
     use sea_orm::{QuerySelect, QueryTrait};
@@ -115,21 +115,21 @@ pub fn condition(scope: &Scope, backend: DbBackend, tree: &Tree, now: DateTime<U
     })
 }
 
-fn col(c: customer::Column) -> Expr {
-    Expr::col((customer::Entity, c))
+pub(super) fn col<C: ColumnTrait>(c: C) -> Expr {
+    Expr::col((c.entity_name(), c))
 }
 
-fn either(a: impl IntoCondition, b: impl IntoCondition) -> Condition {
+pub(super) fn either(a: impl IntoCondition, b: impl IntoCondition) -> Condition {
     Condition::any().add(a).add(b)
 }
 
 /// `haystack` holds `needle`, case-sensitively on both databases.
-fn holds(backend: DbBackend, haystack: Expr, needle: &str) -> SimpleExpr {
+pub(super) fn holds(backend: DbBackend, haystack: Expr, needle: &str) -> SimpleExpr {
     let function = if backend == DbBackend::Postgres { "strpos" } else { "instr" };
     Expr::expr(Func::cust(Alias::new(function)).arg(haystack).arg(needle)).gt(0)
 }
 
-fn text(backend: DbBackend, c: customer::Column, op: Op, operand: &Operand) -> Condition {
+pub(super) fn text<C: ColumnTrait>(backend: DbBackend, c: C, op: Op, operand: &Operand) -> Condition {
     let null = || col(c).is_null();
     match (op, operand) {
         (Op::Eq, Operand::Text(t)) => col(c).eq(t.as_str()).into_condition(),
@@ -144,8 +144,9 @@ fn text(backend: DbBackend, c: customer::Column, op: Op, operand: &Operand) -> C
     }
 }
 
-fn number(c: customer::Column, op: Op, operand: &Operand) -> Condition {
-    let e = || col(c);
+/// `e` (a column or a counting subquery) against a number.
+pub(super) fn number(e: Expr, op: Op, operand: &Operand) -> Condition {
+    let e = || e.clone();
     match (op, operand) {
         (Op::Eq, Operand::Int(n)) => e().eq(*n).into_condition(),
         (Op::Ne, Operand::Int(n)) => e().ne(*n).into_condition(),
@@ -163,7 +164,7 @@ fn number(c: customer::Column, op: Op, operand: &Operand) -> Condition {
 
 /// Times compare through the column's own type (`ColumnTrait`), so values
 /// bind as the column stores them on either database.
-fn time(c: customer::Column, op: Op, operand: &Operand, now: DateTime<Utc>) -> Condition {
+pub(super) fn time<C: ColumnTrait>(c: C, op: Op, operand: &Operand, now: DateTime<Utc>) -> Condition {
     match (op, operand) {
         (Op::IsEmpty, _) => c.is_null().into_condition(),
         (Op::IsNotEmpty, _) => c.is_not_null().into_condition(),
@@ -193,6 +194,25 @@ fn silence(op: Op, operand: &Operand, now: DateTime<Utc>) -> Condition {
         Some(true) => since.lte(cutoff).into_condition(),
         Some(false) => since.gt(cutoff).into_condition(),
         None => never(),
+    }
+}
+
+/// Birthday and age conditions (see `memory::age_bounds`); negative ones also select none.
+fn birthday(key: Key, op: Op, operand: &Operand, now: DateTime<Utc>) -> Condition {
+    let b = customer::Column::Birthday;
+    let aged = |from: i64, to: i64| match age_bounds(from, to, today(now)) {
+        (Some(latest), Some(before)) => Condition::all().add(b.lte(latest)).add(b.gt(before)),
+        (Some(latest), None) => b.lte(latest).into_condition(),
+        (None, _) => never(),
+    };
+    match (key, op, operand) {
+        (_, Op::IsEmpty, _) => b.is_null().into_condition(),
+        (_, Op::IsNotEmpty, _) => b.is_not_null().into_condition(),
+        (Key::Birthday, Op::Between, Operand::DateRange(from, to)) => Condition::all().add(b.gte(*from)).add(b.lte(*to)),
+        (Key::Birthday, Op::NotBetween, Operand::DateRange(from, to)) => either(either(b.lt(*from), b.gt(*to)), b.is_null()),
+        (Key::Age, Op::Between, Operand::IntRange(from, to)) => aged(*from, *to),
+        (Key::Age, Op::NotBetween, Operand::IntRange(from, to)) => either(aged(*from, *to).not(), b.is_null()),
+        _ => never(),
     }
 }
 
@@ -298,18 +318,26 @@ fn cond(scope: &Scope, backend: DbBackend, c: &Cond, now: DateTime<Utc>) -> Cond
         Key::Name => text(backend, C::Name, c.op, &c.operand),
         Key::Mobile => text(backend, C::Mobile, c.op, &c.operand),
         Key::Channel => text(backend, C::Channel, c.op, &c.operand),
-        Key::Gender => number(C::Gender, c.op, &choice_operand(Key::Gender, &c.operand)),
-        Key::Kind => number(C::ContactType, c.op, &choice_operand(Key::Kind, &c.operand)),
+        Key::Gender => number(col(C::Gender), c.op, &choice_operand(Key::Gender, &c.operand)),
+        Key::Kind => number(col(C::ContactType), c.op, &choice_operand(Key::Kind, &c.operand)),
         Key::AddedAt => time(C::FirstAddedAt, c.op, &c.operand, now),
         Key::LastContactAt => time(C::LastContactAt, c.op, &c.operand, now),
         Key::LastCustomerMessageAt => time(C::LastCustomerMessageAt, c.op, &c.operand, now),
         Key::LastEmployeeMessageAt => time(C::LastEmployeeMessageAt, c.op, &c.operand, now),
-        Key::CustomerMessageCount => number(C::CustomerMessageCount, c.op, &c.operand),
+        Key::CustomerMessageCount => number(col(C::CustomerMessageCount), c.op, &c.operand),
         Key::SilenceDays => silence(c.op, &c.operand, now),
-        Key::AdderCount => number(C::AdderCount, c.op, &c.operand),
+        Key::AdderCount => number(col(C::AdderCount), c.op, &c.operand),
+        Key::Birthday | Key::Age => birthday(c.field.key, c.op, &c.operand, now),
         Key::Tags => tags(scope, c.op, &c.operand),
         Key::Owner | Key::OwnerDepartment => owner(scope, c.field.key, c.op, &c.operand),
-        // Lead fields: not in the customer catalogue, so never in a checked customer tree.
-        Key::Company | Key::Position | Key::CreatedAt | Key::LastFollowUpAt => never(),
+        // Lead and group fields: not in the customer catalogue, so never in a checked customer tree.
+        Key::Company
+        | Key::Position
+        | Key::CreatedAt
+        | Key::LastFollowUpAt
+        | Key::MemberCount
+        | Key::CustomerCount
+        | Key::ActiveCustomerCount
+        | Key::Activity => never(),
     }
 }

@@ -195,23 +195,30 @@ pub async fn evaluate(
     let metrics = source.customer_metrics(db, scope, since, &externals).await?;
     let messages = source.group_messages(db, scope, since, &groups.iter().map(|g| g.id).collect::<Vec<_>>()).await?;
     let none = HashMap::new();
-    let (mut active, mut inactive) = (Vec::new(), Vec::new());
+    // Groups sharing a label and an active-customer count are written together.
+    let mut labelled: std::collections::BTreeMap<(&str, i32), Vec<i64>> = std::collections::BTreeMap::new();
     for g in &groups {
         let mine: Vec<&group_member::Model> = members.iter().filter(|m| m.group_id == g.id).collect();
         let active_customers =
             mine.iter().filter(|m| m.member_type == 2 && rule.customer_active(metrics.get(&m.userid).unwrap_or(&none))).count();
-        if rule.group_active(mine.len(), active_customers, messages.get(&g.id).copied().unwrap_or(0), days) {
-            active.push(g.id);
-        } else {
-            inactive.push(g.id);
-        }
+        let label = match rule.group_active(mine.len(), active_customers, messages.get(&g.id).copied().unwrap_or(0), days) {
+            true => "ACTIVE",
+            false => "INACTIVE",
+        };
+        labelled.entry((label, i32::try_from(active_customers).unwrap_or(i32::MAX))).or_default().push(g.id);
     }
+    let (mut active, mut inactive) = (0, 0);
     let txn = crate::db::write_txn(db).await?;
-    for (label, ids) in [("ACTIVE", &active), ("INACTIVE", &inactive)] {
+    for ((label, count), ids) in &labelled {
+        match *label {
+            "ACTIVE" => active += ids.len(),
+            _ => inactive += ids.len(),
+        }
         for chunk in ids.chunks(500) {
             scope
                 .update_many::<customer_group::Entity>()
                 .col_expr(customer_group::Column::Activity, Some(label.to_string()).into())
+                .col_expr(customer_group::Column::ActiveCustomerCount, Some(*count).into())
                 .col_expr(customer_group::Column::ActivityEvaluatedAt, Some(now).into())
                 .filter(customer_group::Column::Id.is_in(chunk.iter().copied()))
                 .exec(&txn)
@@ -219,7 +226,7 @@ pub async fn evaluate(
         }
     }
     txn.commit().await?;
-    Ok((active.len(), inactive.len()))
+    Ok((active, inactive))
 }
 
 /// Labels groups: one corp when a rule changes, every corp with groups when scheduled.

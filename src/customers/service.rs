@@ -26,6 +26,8 @@ const COMPANY_WECHAT_ONLY: Msg = Msg::new(
     "A WeCom customer's company comes from WeCom and cannot be edited",
 );
 const TOO_LONG: Msg = Msg::new("CONTENT_TOO_LONG", "内容过长", "Too long");
+const BIRTHDAY_INVALID: Msg =
+    Msg::new("CUSTOMER_BIRTHDAY_INVALID", "生日需在1900年至今天之间", "A birthday must fall between 1900 and today");
 
 /// WeCom's `type`: 1 WeChat user, 2 WeCom user.
 pub const KIND_WECHAT: i32 = 1;
@@ -201,7 +203,6 @@ pub async fn by_external_userid(db: &impl ConnectionTrait, scope: &Scope, extern
 }
 
 /// Editable fields (CUS-3): `None` leaves a field, `Some(None)` clears it.
-#[derive(Default)]
 pub struct CustomerEdit {
     pub mobile: Option<Option<String>>,
     pub channel: Option<Option<String>>,
@@ -209,6 +210,9 @@ pub struct CustomerEdit {
     pub company_name: Option<Option<String>>,
     /// One of the current adders.
     pub owner_id: Option<i64>,
+    pub birthday: Option<Option<chrono::NaiveDate>>,
+    /// Today's China date by the app's clock: no birthday may come after it.
+    pub today: chrono::NaiveDate,
     pub custom_fields: Vec<(i64, Option<Value>)>,
 }
 
@@ -237,6 +241,12 @@ pub async fn update(db: &DatabaseConnection, scope: &Scope, id: i64, edit: Custo
             return Err(AppError::bad_input("companyName", COMPANY_WECHAT_ONLY));
         }
         am.company_name = Set(short("companyName", name, 64)?);
+    }
+    if let Some(birthday) = edit.birthday {
+        if birthday.is_some_and(|b| chrono::Datelike::year(&b) < 1900 || b > edit.today) {
+            return Err(AppError::bad_input("birthday", BIRTHDAY_INVALID));
+        }
+        am.birthday = Set(birthday);
     }
     if let Some(owner) = edit.owner_id.filter(|o| Some(*o) != c.owner_id) {
         let is_adder = scope

@@ -19,7 +19,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::pending;
+use super::{groups, pending, tag_type::TagType};
 use crate::{
     conditions::{self, memory, Tree},
     customers::customer_tagging,
@@ -47,10 +47,13 @@ pub struct LiveRule {
     pub tags: Vec<i64>,
 }
 
-/// The corp's rules with their trees and tags; a rule whose stored
+/// The corp's CUSTOMER rules with their trees and tags; a rule whose stored
 /// conditions no longer check (a custom field since disabled) is skipped.
 pub async fn live_rules(db: &impl ConnectionTrait, scope: &Scope, only: Option<i64>) -> AppResult<Vec<LiveRule>> {
-    let mut q = scope.select::<smart_tag_rule::Entity>().order_by_asc(smart_tag_rule::Column::Id);
+    let mut q = scope
+        .select::<smart_tag_rule::Entity>()
+        .filter(smart_tag_rule::Column::TagType.eq(TagType::Customer.as_str()))
+        .order_by_asc(smart_tag_rule::Column::Id);
     if let Some(id) = only {
         q = q.filter(smart_tag_rule::Column::Id.eq(id));
     }
@@ -250,7 +253,7 @@ async fn check_locked(state: &AppState, scope: &Scope) -> AppResult<Value> {
     Ok(json!({"checked": checked, "tagged": tagged, "failed": failed}))
 }
 
-/// The pass a save queues: every current match of one rule.
+/// The pass a save queues: every current match of one rule (customers or groups).
 #[derive(Serialize, Deserialize, Clone, Debug)]
 #[serde(rename_all = "camelCase")]
 pub struct RulePass {
@@ -284,6 +287,10 @@ impl JobHandler for RulePassJob {
     async fn run(&self, ctx: &JobCtx, p: RulePass) -> Result<Value, JobError> {
         let Some(corp_id) = ctx.job.corp_id else { return Ok(json!({"skipped": "no corp"})) };
         let scope = Scope::system(corp_id);
+        if let Some(r) = groups::live_rules(&ctx.state.db, &scope, Some(p.rule_id)).await?.pop() {
+            let (tagged, failed) = groups::pass(&ctx.state.db, &scope, &r, ctx.state.clock.now(), usize::MAX).await?;
+            return Ok(json!({"tagged": tagged, "failed": failed}));
+        }
         let Some(r) = live_rules(&ctx.state.db, &scope, Some(p.rule_id)).await?.pop() else {
             return Ok(json!({"skipped": "rule gone"}));
         };
@@ -359,6 +366,7 @@ impl JobHandler for HourlyPass {
         let corps: Vec<i64> = crate::tenancy::across_corps::<smart_tag_rule::Entity>()
             .select_only()
             .column(smart_tag_rule::Column::CorpId)
+            .filter(smart_tag_rule::Column::TagType.eq(TagType::Customer.as_str()))
             .distinct()
             .into_tuple()
             .all(db)

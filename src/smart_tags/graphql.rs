@@ -9,11 +9,14 @@ use async_graphql::{
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect};
 
-use super::rules::{self, RuleFilter, RuleInput};
+use super::{
+    rules::{self, RuleFilter, RuleInput},
+    tag_type::TagType,
+};
 use crate::{
     conditions::{self, graphql::ConditionTreeInput, RawTree},
     corp_tags::graphql::{tag, CorpTag},
-    customers::graphql::kit::employee,
+    customers::graphql::{kit::employee, objects::GroupTag},
     error::AppError,
     graphql::{
         connection::{connection, fetch_page, id, parse_id, parse_ids, Conn, Page},
@@ -25,7 +28,10 @@ use crate::{
     org::{graphql::employee::Employee, permissions as perm},
     tenancy::Scope,
 };
-use entity::{corp_tag, customer, smart_tag_hit, smart_tag_rule, smart_tag_rule_tag};
+use entity::{
+    corp_tag, customer, customer_group, group_tag, smart_tag_group_hit, smart_tag_hit, smart_tag_rule, smart_tag_rule_group_tag,
+    smart_tag_rule_tag,
+};
 
 pub struct SmartTagLoader {
     pub db: DatabaseConnection,
@@ -38,7 +44,7 @@ fn loader<'a>(ctx: &'a Context<'_>) -> &'a async_graphql::dataloader::DataLoader
     ctx.data_unchecked()
 }
 
-id_keys!(TagsOfRule, MatchesOfRule, TaggedByRule);
+id_keys!(TagsOfRule, GroupTagsOfRule, MatchesOfRule, TaggedByRule);
 
 impl Loader<TagsOfRule> for SmartTagLoader {
     type Value = Vec<corp_tag::Model>;
@@ -63,44 +69,80 @@ impl Loader<TagsOfRule> for SmartTagLoader {
     }
 }
 
-/// Customers each rule matches now among those the caller may see in the
-/// customer list: one statement for the page (a sum per rule).
+impl Loader<GroupTagsOfRule> for SmartTagLoader {
+    type Value = Vec<group_tag::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[GroupTagsOfRule]) -> LoadResult<GroupTagsOfRule, Self::Value> {
+        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
+        let links = scope
+            .select::<smart_tag_rule_group_tag::Entity>()
+            .filter(smart_tag_rule_group_tag::Column::RuleId.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(AppError::from)?;
+        let mut tags = scope
+            .select::<group_tag::Entity>()
+            .filter(group_tag::Column::Id.is_in(links.iter().map(|l| l.tag_id)))
+            .all(&self.db)
+            .await
+            .map_err(AppError::from)?;
+        tags.sort_by_key(|t| (t.tag_group_id, t.id));
+        let pairs = tags.iter().flat_map(|t| links.iter().filter(|l| l.tag_id == t.id).map(|l| (GroupTagsOfRule(l.rule_id), t.clone())));
+        Ok(group(keys, pairs.collect::<Vec<_>>()))
+    }
+}
+
+/// What each rule matches now among what the caller may see: customers of
+/// the customer list, or live groups of the group list; a statement per
+/// kind for the page (a sum per rule).
 impl Loader<MatchesOfRule> for SmartTagLoader {
     type Value = i64;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[MatchesOfRule]) -> LoadResult<MatchesOfRule, Self::Value> {
         let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
         let db = &self.db;
+        let backend = db.get_database_backend();
         let rules = scope
             .select::<smart_tag_rule::Entity>()
             .filter(smart_tag_rule::Column::Id.is_in(ids(keys, |k| k.0)))
             .all(db)
             .await
             .map_err(AppError::from)?;
-        let raws: Vec<(i64, RawTree)> = rules.iter().filter_map(|r| Some((r.id, serde_json::from_str(&r.conditions).ok()?))).collect();
-        let trees: Vec<&RawTree> = raws.iter().map(|(_, raw)| raw).collect();
-        let custom = conditions::sql::custom_fields_for(db, scope, conditions::Subject::Customer, &trees).await?;
+        let raws: Vec<(i64, TagType, RawTree)> =
+            rules.iter().filter_map(|r| Some((r.id, TagType::of(r), serde_json::from_str(&r.conditions).ok()?))).collect();
+        let customer_trees: Vec<&RawTree> = raws.iter().filter(|(_, t, _)| *t == TagType::Customer).map(|(_, _, raw)| raw).collect();
+        let custom = conditions::sql::custom_fields_for(db, scope, conditions::Subject::Customer, &customer_trees).await?;
         let now = self.clock.now();
-        let conditions = raws
-            .iter()
-            .filter_map(|(id, raw)| {
-                let tree = conditions::check(conditions::Subject::Customer, raw, "conditions", &custom).ok()?;
-                Some((*id, conditions::sql::condition(scope, db.get_database_backend(), &tree, now)))
-            })
-            .collect();
-        let base = scope.select_visible::<customer::Entity>().filter(customer::Column::PooledAt.is_null());
-        let counts = conditions::sql::count_each(db, base, conditions).await?;
+        let (mut of_customers, mut of_groups) = (Vec::new(), Vec::new());
+        for (id, ty, raw) in &raws {
+            match ty {
+                TagType::Customer => {
+                    if let Ok(tree) = conditions::check(conditions::Subject::Customer, raw, "conditions", &custom) {
+                        of_customers.push((*id, conditions::sql::condition(scope, backend, &tree, now)));
+                    }
+                }
+                TagType::Group => {
+                    if let Ok(tree) = conditions::group_sql::checked_group_tree(raw, "conditions") {
+                        of_groups.push((*id, conditions::group_sql::condition(scope, backend, &tree, now)));
+                    }
+                }
+            }
+        }
+        let customers = scope.select_visible::<customer::Entity>().filter(customer::Column::PooledAt.is_null());
+        let mut counts = conditions::sql::count_each(db, customers, of_customers).await?;
+        let groups = scope.select_visible::<customer_group::Entity>().filter(customer_group::Column::DismissedAt.is_null());
+        counts.extend(conditions::sql::count_each(db, groups, of_groups).await?);
         Ok(keys.iter().map(|k| (*k, counts.get(&k.0).copied().unwrap_or(0))).collect())
     }
 }
 
-/// Customers each rule has tagged (all of the corp's: a rule's own record).
+/// Customers or groups each rule has tagged (all of the corp's: a rule's own record).
 impl Loader<TaggedByRule> for SmartTagLoader {
     type Value = i64;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[TaggedByRule]) -> LoadResult<TaggedByRule, Self::Value> {
         let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
-        let counts: Vec<(i64, i64)> = scope
+        let mut counts: Vec<(i64, i64)> = scope
             .select::<smart_tag_hit::Entity>()
             .select_only()
             .column(smart_tag_hit::Column::RuleId)
@@ -111,6 +153,19 @@ impl Loader<TaggedByRule> for SmartTagLoader {
             .all(&self.db)
             .await
             .map_err(AppError::from)?;
+        counts.extend(
+            scope
+                .select::<smart_tag_group_hit::Entity>()
+                .select_only()
+                .column(smart_tag_group_hit::Column::RuleId)
+                .column_as(smart_tag_group_hit::Column::Id.count(), "n")
+                .filter(smart_tag_group_hit::Column::RuleId.is_in(ids(keys, |k| k.0)))
+                .group_by(smart_tag_group_hit::Column::RuleId)
+                .into_tuple::<(i64, i64)>()
+                .all(&self.db)
+                .await
+                .map_err(AppError::from)?,
+        );
         let found: HashMap<i64, i64> = counts.into_iter().collect();
         Ok(keys.iter().map(|k| (*k, found.get(&k.0).copied().unwrap_or(0))).collect())
     }
@@ -126,22 +181,32 @@ impl SmartTagRule {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    /// The corp tags it puts on, by group.
+    /// CUSTOMER (corp tags on customers) or GROUP (group tags on customer groups).
+    async fn tag_type(&self) -> TagType {
+        TagType::of(&self.0)
+    }
+    /// A CUSTOMER rule's corp tags, by tag group (none for a GROUP rule).
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CorpTag>> {
         Ok(loader(ctx).load_one(TagsOfRule(self.0.id)).await?.unwrap_or_default().into_iter().map(tag).collect())
     }
-    /// The tree as written (`conditionCatalogue` lists the fields); pass it
-    /// to `customers(filter: {tree})` for the customers it matches now.
+    /// A GROUP rule's group tags, by tag group (none for a CUSTOMER rule).
+    async fn group_tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GroupTag>> {
+        Ok(loader(ctx).load_one(GroupTagsOfRule(self.0.id)).await?.unwrap_or_default().into_iter().map(GroupTag).collect())
+    }
+    /// The tree as written (`conditionCatalogue(subject: CUSTOMER or GROUP)`
+    /// lists the fields); a CUSTOMER rule's tree passed to
+    /// `customers(filter: {tree})` lists the customers it matches now.
     async fn conditions(&self) -> Json<serde_json::Value> {
         Json(serde_json::from_str(&self.0.conditions).unwrap_or_default())
     }
-    /// Customers it covers now (TAG-5's live count): those in the caller's
-    /// customer list that match its conditions, what `customers(filter:
-    /// {tree: conditions})` lists.
+    /// What it covers now (TAG-5's live count): customers of the caller's
+    /// customer list that match its conditions (what `customers(filter:
+    /// {tree: conditions})` lists), or for a GROUP rule the live groups of
+    /// the caller's group list that match.
     async fn covered_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         Ok(loader(ctx).load_one(MatchesOfRule(self.0.id)).await?.unwrap_or(0))
     }
-    /// Customers it has tagged so far, in the whole corp (whatever they carry since).
+    /// Customers (or groups) it has tagged so far, in the whole corp (whatever they carry since).
     async fn tagged_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         Ok(loader(ctx).load_one(TaggedByRule(self.0.id)).await?.unwrap_or(0))
     }
@@ -160,15 +225,25 @@ impl SmartTagRule {
 pub struct SmartTagRuleInput {
     /// 1–30 characters, unique in the corp.
     pub name: String,
-    /// 1–20 corp tags; at most one per mutually exclusive group.
+    /// What the rule tags: CUSTOMER when a new rule leaves it out; fixed
+    /// once created (an edit may leave it out).
+    pub tag_type: Option<TagType>,
+    /// 1–20 tags (corp tags, or group tags for a GROUP rule); at most one
+    /// per mutually exclusive tag group.
     pub tag_ids: Vec<ID>,
-    /// Required: at least one condition (`conditionCatalogue(subject: CUSTOMER)`).
+    /// Required: at least one condition (`conditionCatalogue(subject:
+    /// CUSTOMER)`, or `GROUP` for a GROUP rule).
     pub conditions: ConditionTreeInput,
 }
 
 impl SmartTagRuleInput {
     fn parsed(self) -> async_graphql::Result<RuleInput> {
-        Ok(RuleInput { name: self.name, tag_ids: parse_ids(&self.tag_ids, "input.tagIds")?, conditions: self.conditions.into_raw() })
+        Ok(RuleInput {
+            name: self.name,
+            tag_type: self.tag_type,
+            tag_ids: parse_ids(&self.tag_ids, "input.tagIds")?,
+            conditions: self.conditions.into_raw(),
+        })
     }
 }
 
@@ -176,6 +251,7 @@ impl SmartTagRuleInput {
 pub struct SmartTagRuleFilter {
     /// Substring of the name.
     pub name: Option<String>,
+    pub tag_type: Option<TagType>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
 }
@@ -196,7 +272,7 @@ impl SmartTagQuery {
     ) -> async_graphql::Result<Conn<SmartTagRule>> {
         let page = Page::new(first, after)?;
         let f = filter.unwrap_or_default();
-        let parsed = RuleFilter { name: f.name, created_from: f.created_from, created_to: f.created_to };
+        let parsed = RuleFilter { name: f.name, tag_type: f.tag_type, created_from: f.created_from, created_to: f.created_to };
         let (rows, total) = fetch_page(ctx.db(), rules::list(ctx.scope()?, &parsed), page).await?;
         Ok(connection(page, total, rows.into_iter().map(SmartTagRule).collect()))
     }
@@ -212,9 +288,10 @@ pub struct SmartTagMutation;
 
 #[Object]
 impl SmartTagMutation {
-    /// Creates a rule; a background job then tags the customers it matches
-    /// (through WeCom, on every adder), and changed customers are checked
-    /// within about a minute, time-based conditions hourly.
+    /// Creates a rule; a background job then tags what it matches: customers
+    /// through WeCom, on every adder (changed customers are checked within
+    /// about a minute, time-based conditions hourly), or customer groups
+    /// (every GROUP rule runs again each minute).
     #[graphql(guard = "Perm(perm::TAG_SMART_MANAGE)")]
     async fn create_smart_tag_rule(&self, ctx: &Context<'_>, input: SmartTagRuleInput) -> async_graphql::Result<SmartTagRule> {
         let state = ctx.state();

@@ -24,13 +24,14 @@ impl JobKind for CheckChanged {
     type Payload = serde_json::Value;
 }
 
-/// Notes `customer_ids` as changed, when the corp has rules.
+/// Notes `customer_ids` as changed, when the corp has customer rules.
 pub async fn mark_changed(db: &impl ConnectionTrait, scope: &Scope, customer_ids: &[i64]) -> AppResult<()> {
     if customer_ids.is_empty() {
         return Ok(());
     }
     let has_rules = scope
         .select::<smart_tag_rule::Entity>()
+        .filter(smart_tag_rule::Column::TagType.eq(super::tag_type::TagType::Customer.as_str()))
         .select_only()
         .column(smart_tag_rule::Column::Id)
         .limit(1)

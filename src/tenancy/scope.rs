@@ -117,6 +117,8 @@ tenant_entity!(
     smart_tag_rule_tag,
     smart_tag_hit,
     smart_tag_pending,
+    smart_tag_rule_group_tag,
+    smart_tag_group_hit,
     customer_segment,
     crowd_pack,
     crowd_pack_member,

@@ -163,6 +163,15 @@ impl Customer {
     async fn customer_message_count(&self) -> i64 {
         self.0.customer_message_count
     }
+    /// Kept by staff (`updateCustomer`).
+    async fn birthday(&self) -> Option<chrono::NaiveDate> {
+        self.0.birthday
+    }
+    /// Whole years since the birthday, on today's China date (what age conditions compare).
+    async fn age(&self, ctx: &Context<'_>) -> Option<i64> {
+        let today = crate::conditions::memory::today(ctx.state().clock.now());
+        self.0.birthday.and_then(|b| today.years_since(b)).map(i64::from)
+    }
     /// Corp tags over all adders (WeCom's and the product's).
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CorpTag>> {
         Ok(crm_loader(ctx).load_one(TagsOfCustomer(self.0.id)).await?.unwrap_or_default().into_iter().map(tag).collect())
@@ -437,6 +446,10 @@ impl CustomerGroup {
     }
     async fn activity_evaluated_at(&self) -> Option<DateTime<Utc>> {
         self.0.activity_evaluated_at
+    }
+    /// Members the activity rule last counted as active customers; null until first evaluated.
+    async fn active_customer_count(&self) -> Option<i32> {
+        self.0.active_customer_count
     }
     /// Group tags (TAG-4).
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GroupTag>> {

@@ -232,6 +232,8 @@ pub struct UpdateCustomerInput {
     pub company_name: MaybeUndefined<String>,
     /// Must be one of the customer's current adders.
     pub owner_id: Option<ID>,
+    /// From 1900 to today (China time); null clears it.
+    pub birthday: MaybeUndefined<chrono::NaiveDate>,
     #[graphql(default)]
     pub custom_fields: Vec<CustomFieldValueInput>,
 }
@@ -342,6 +344,8 @@ impl CustomerMutation {
             channel: maybe(input.channel),
             company_name: maybe(input.company_name),
             owner_id: input.owner_id.as_ref().map(|o| parse_id(o, "ownerId")).transpose()?,
+            birthday: maybe(input.birthday),
+            today: crate::conditions::memory::today(ctx.state().clock.now()),
             custom_fields: parse_values(&input.custom_fields)?,
         };
         Ok(Customer(service::update(ctx.db(), ctx.scope()?, parse_id(&input.id, "id")?, edit).await?))

@@ -1,0 +1,110 @@
+//! A checked group tree compiled to one SQL condition on `customer_groups`
+//! (GROUP smart tag rules), with [`super::sql`]'s rules for empty values: a
+//! negative condition also selects groups whose field is empty. Member
+//! counts are correlated counts of the members still in the group.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, Func, IntoCondition, SimpleExpr, SubQueryStatement},
+    ColumnTrait, Condition, DbBackend,
+};
+
+use super::{
+    catalogue::Key,
+    sql::{col, either, level, never, number, text, time},
+    Cond, Node, Op, Operand, Tree,
+};
+use crate::{error::AppResult, tenancy::Scope};
+use entity::{customer_group, customer_group_tag, employee_department, group_member};
+
+/// A client's group tree checked against the group catalogue (refusals point under `path`).
+pub fn checked_group_tree(raw: &super::RawTree, path: &str) -> AppResult<Tree> {
+    super::check(super::Subject::Group, raw, path, &[])
+}
+
+/// The tree as a condition on `customer_groups` (an empty tree: no condition).
+pub fn condition(scope: &Scope, backend: DbBackend, tree: &Tree, now: DateTime<Utc>) -> Condition {
+    if tree.items.is_empty() {
+        return Condition::all();
+    }
+    let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+    tree.items.iter().fold(level(tree.join), |acc, n| {
+        acc.add(match n {
+            Node::Cond(c) => cond(scope, backend, c, now),
+            Node::Group(j, cs) => cs.iter().fold(level(*j), |g, c| g.add(cond(scope, backend, c, now))),
+        })
+    })
+}
+
+/// How many members (only external ones: `customers_only`) are still in each group.
+fn members(scope: &Scope, customers_only: bool) -> Expr {
+    let mut q = scope.subquery::<group_member::Entity>(group_member::Column::Id);
+    q.clear_selects()
+        .expr(Func::count(Expr::col((group_member::Entity, group_member::Column::Id))))
+        .and_where(
+            Expr::col((group_member::Entity, group_member::Column::GroupId)).equals((customer_group::Entity, customer_group::Column::Id)),
+        )
+        .and_where(group_member::Column::LeftAt.is_null());
+    if customers_only {
+        q.and_where(group_member::Column::MemberType.eq(2));
+    }
+    Expr::expr(SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(q))))
+}
+
+fn tagged(scope: &Scope, tags: impl IntoIterator<Item = i64>) -> sea_orm::sea_query::SelectStatement {
+    scope
+        .subquery::<customer_group_tag::Entity>(customer_group_tag::Column::GroupId)
+        .and_where(customer_group_tag::Column::TagId.is_in(tags))
+        .to_owned()
+}
+
+fn tags(scope: &Scope, op: Op, operand: &Operand) -> Condition {
+    let Operand::Ints(want) = operand else { return never() };
+    let id = customer_group::Column::Id;
+    match op {
+        Op::HasAny => id.in_subquery(tagged(scope, want.iter().copied())).into_condition(),
+        Op::HasAll => want.iter().fold(Condition::all(), |acc, t| acc.add(id.in_subquery(tagged(scope, [*t])))),
+        Op::HasNone => id.not_in_subquery(tagged(scope, want.iter().copied())).into_condition(),
+        _ => never(),
+    }
+}
+
+fn owner(scope: &Scope, key: Key, op: Op, operand: &Operand) -> Condition {
+    let o = customer_group::Column::OwnerId;
+    match (key, op, operand) {
+        (_, Op::IsEmpty, _) => o.is_null().into_condition(),
+        (_, Op::IsNotEmpty, _) => o.is_not_null().into_condition(),
+        (Key::Owner, Op::In, Operand::Ints(ids)) => o.is_in(ids.iter().copied()).into_condition(),
+        (Key::Owner, Op::NotIn, Operand::Ints(ids)) => either(o.is_not_in(ids.iter().copied()), o.is_null()),
+        (Key::OwnerDepartment, op, Operand::Ints(ids)) => {
+            let members = scope
+                .subquery::<employee_department::Entity>(employee_department::Column::EmployeeId)
+                .and_where(employee_department::Column::DepartmentId.is_in(ids.iter().copied()))
+                .to_owned();
+            if op == Op::In {
+                o.in_subquery(members).into_condition()
+            } else {
+                either(o.not_in_subquery(members), o.is_null())
+            }
+        }
+        _ => never(),
+    }
+}
+
+fn cond(scope: &Scope, backend: DbBackend, c: &Cond, now: DateTime<Utc>) -> Condition {
+    use customer_group::Column as G;
+    match c.field.key {
+        Key::Name => text(backend, G::Name, c.op, &c.operand),
+        Key::Activity => text(backend, G::Activity, c.op, &c.operand),
+        Key::CreatedAt => time(G::ChatCreatedAt, c.op, &c.operand, now),
+        Key::LastContactAt => time(G::LastContactAt, c.op, &c.operand, now),
+        Key::MemberCount => number(members(scope, false), c.op, &c.operand),
+        Key::CustomerCount => number(members(scope, true), c.op, &c.operand),
+        // Never evaluated counts none.
+        Key::ActiveCustomerCount => number(Expr::expr(Func::coalesce([col(G::ActiveCustomerCount), Expr::val(0)])), c.op, &c.operand),
+        Key::Tags => tags(scope, c.op, &c.operand),
+        Key::Owner | Key::OwnerDepartment => owner(scope, c.field.key, c.op, &c.operand),
+        // Not in the group catalogue, so never in a checked group tree.
+        _ => never(),
+    }
+}
