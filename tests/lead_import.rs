@@ -254,3 +254,46 @@ async fn the_customer_list_exports_with_its_filter_columns_and_custom_fields() {
     let own = app.http.get(app.url(&format!("/files/{export_file}"))).bearer_auth(admin.token.as_deref().unwrap()).send().await.unwrap();
     assert_eq!(own.status(), 200);
 }
+
+#[tokio::test]
+async fn custom_field_columns_import_labels_paths_and_numbers_and_check_them_per_row() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let create = "mutation($i:CreateCustomFieldInput!){createCustomField(input:$i){id options{id label children{id label}}}}";
+    let industry = admin
+        .data(create, json!({"i": {"entity": "LEAD", "name": "行业", "fieldType": "SELECT", "required": true, "options": [{"label": "制造"}, {"label": "零售"}]}}))
+        .await["createCustomField"]
+        .clone();
+    let region = admin
+        .data(create, json!({"i": {"entity": "LEAD", "name": "地区", "fieldType": "CASCADE", "options": [{"label": "华东", "children": [{"label": "上海"}]}]}}))
+        .await["createCustomField"]
+        .clone();
+    admin.data(create, json!({"i": {"entity": "LEAD", "name": "预算", "fieldType": "DECIMAL"}})).await;
+    let v = admin.data("{leadImportColumns}", json!({})).await;
+    assert_eq!(v["leadImportColumns"].as_array().unwrap()[8..], [json!("行业*"), json!("地区"), json!("预算")]);
+
+    let csv = "线索名称*,手机号,行业*,地区,预算\n\
+        张三,13800000001,零售,华东/上海,12.5\n\
+        李四,,批发,,\n\
+        王五,,制造,华东/北京,\n\
+        赵六,,制造,,很多\n\
+        孙七,,,,\n";
+    let done = import(&app, &admin, "线索.csv", csv.as_bytes().to_vec()).await;
+    let t = &done["t"];
+    assert_eq!((t["succeededRows"].as_i64(), t["failedRows"].as_i64()), (Some(1), Some(4)), "{t}");
+    let rows = csv_rows(&download(&app, t).await);
+    let reasons: Vec<&str> = rows[1..].iter().map(|r| r[6].as_str()).collect();
+    assert_eq!(reasons, ["", "行业：选项“批发”不存在", "地区：选项“北京”不存在", "预算：请输入数字", "行业为必填项"]);
+
+    let v = admin.data("{leads(first:5){edges{node{name customFields{field{name} value}}}}}", json!({})).await;
+    let lead = &v["leads"]["edges"][0]["node"];
+    assert_eq!(lead["name"], "张三");
+    let values: Vec<(String, Value)> = lead["customFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["field"]["name"].as_str().unwrap().to_string(), f["value"].clone()))
+        .collect();
+    let (retail, east, shanghai) = (&industry["options"][1]["id"], &region["options"][0]["id"], &region["options"][0]["children"][0]["id"]);
+    assert_eq!(values, [("行业".into(), retail.clone()), ("地区".into(), json!([east, shanghai])), ("预算".into(), json!(12.5))]);
+}

@@ -4,6 +4,8 @@
 //! applied in it), each row's result written to a result file of the same
 //! format. Rows are keyed `<transfer>:<row>`, so a retried job inserts each
 //! row once and reports the rows an earlier attempt wrote as imported.
+//! Columns named as the corp's lead custom fields import them
+//! ([`super::import_fields`]), written in the row's transaction.
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,6 +13,7 @@ use sea_orm::{sea_query::OnConflict, ColumnTrait, QueryFilter};
 use serde_json::{json, Value};
 
 use super::{
+    import_fields::{self, ImportField},
     model::{event, log_row},
     rules, service,
 };
@@ -19,7 +22,7 @@ use crate::{
     error::{AppError, Msg},
     jobs::{JobCtx, JobError, JobHandler, JobKind},
 };
-use entity::{lead, stored_file};
+use entity::{custom_field_value, lead, stored_file};
 
 /// The template's columns; `*` marks the required one.
 pub const COLUMNS: &[&str] = &["线索名称*", "手机号", "性别", "公司", "职位", "渠道", "邮箱", "备注"];
@@ -52,9 +55,11 @@ enum Col {
     Channel,
     Email,
     Remark,
+    /// A custom field, by position among the corp's enabled lead fields.
+    Custom(usize),
 }
 
-fn columns(header: &[String]) -> Vec<Option<Col>> {
+fn columns(header: &[String], fields: &[ImportField]) -> Vec<Option<Col>> {
     header
         .iter()
         .map(|h| match h.trim().trim_end_matches('*').trim() {
@@ -66,7 +71,7 @@ fn columns(header: &[String]) -> Vec<Option<Col>> {
             "渠道" => Some(Col::Channel),
             "邮箱" => Some(Col::Email),
             "备注" => Some(Col::Remark),
-            _ => None,
+            other => import_fields::column(fields, other).map(Col::Custom),
         })
         .collect()
 }
@@ -80,8 +85,12 @@ fn gender(s: &str) -> Result<i32, &'static str> {
     }
 }
 
-fn draft(cols: &[Option<Col>], row: &[String]) -> Result<service::Draft, String> {
+/// A row's lead and its custom field values.
+type Checked = (service::Draft, Vec<(i64, crate::custom_fields::StoredValue)>);
+
+fn draft(cols: &[Option<Col>], fields: &[ImportField], row: &[String]) -> Result<Checked, String> {
     let mut d = service::Draft::default();
+    let mut custom: Vec<(usize, &str)> = Vec::new();
     for (i, col) in cols.iter().enumerate() {
         let (Some(col), Some(v)) = (col, row.get(i)) else { continue };
         let some = || (!v.trim().is_empty()).then(|| v.clone());
@@ -94,9 +103,11 @@ fn draft(cols: &[Option<Col>], row: &[String]) -> Result<service::Draft, String>
             Col::Channel => d.channel = some(),
             Col::Email => d.email = some(),
             Col::Remark => d.remark = some(),
+            Col::Custom(at) => custom.push((*at, v.as_str())),
         }
     }
-    service::check(&d).map_err(|(_, msg)| msg.zh.into_owned())
+    let d = service::check(&d).map_err(|(_, msg)| msg.zh.into_owned())?;
+    Ok((d, import_fields::row_values(fields, &custom)?))
 }
 
 /// One row of the file on its way through.
@@ -104,6 +115,7 @@ struct Row {
     number: usize,
     cells: Vec<String>,
     checked: Result<service::Draft, String>,
+    custom: Vec<(i64, crate::custom_fields::StoredValue)>,
 }
 
 #[async_trait::async_trait]
@@ -154,6 +166,7 @@ impl JobHandler for ImportLeadsJob {
             let mut width = 0usize;
             let (mut total, mut succeeded, mut failed) = (0i64, 0i64, 0i64);
             let loaded_rules = rules::enabled(&state.db, &scope).await?;
+            let fields = import_fields::load(&state.db, &scope).await?;
             let mut assigned: Vec<(i64, i64)> = Vec::new();
             let mut mobiles_seen: HashSet<String> = HashSet::new();
             while let Some((batch, read)) = rows_rx.recv().await {
@@ -161,7 +174,7 @@ impl JobHandler for ImportLeadsJob {
                 let mut results: Vec<Vec<String>> = Vec::with_capacity(batch.len() + 1);
                 for (number, cells) in batch {
                     let Some(c) = &cols else {
-                        let found = columns(&cells);
+                        let found = columns(&cells, &fields);
                         if !found.contains(&Some(Col::Name)) {
                             return Err(JobError::Permanent { code: crate::error::Code::BadUserInput, msg: HEADER_MISMATCH });
                         }
@@ -176,9 +189,16 @@ impl JobHandler for ImportLeadsJob {
                         continue;
                     }
                     total += 1;
-                    let checked =
-                        if total as usize > MAX_ROWS { Err(format!("超过单次导入上限{MAX_ROWS}条")) } else { draft(c, &cells) };
-                    rows.push(Row { number, cells, checked });
+                    let checked = if total as usize > MAX_ROWS {
+                        Err(format!("超过单次导入上限{MAX_ROWS}条"))
+                    } else {
+                        draft(c, &fields, &cells)
+                    };
+                    let (checked, custom) = match checked {
+                        Ok((d, custom)) => (Ok(d), custom),
+                        Err(e) => (Err(e), Vec::new()),
+                    };
+                    rows.push(Row { number, cells, checked, custom });
                 }
                 let key = |n: usize| format!("{}:{n}", t.row.id);
                 // Mobiles repeated in the file: the first one wins.
@@ -249,6 +269,26 @@ impl JobHandler for ImportLeadsJob {
                             rows[*at].checked = Err(service::MOBILE_TAKEN.zh.into_owned());
                         }
                     }
+                }
+                // The custom values of the rows written now (an earlier attempt wrote its own).
+                let lead_of: HashMap<&str, i64> = inserted.iter().filter_map(|l| Some((l.import_row.as_deref()?, l.id))).collect();
+                let values: Vec<custom_field_value::ActiveModel> = rows
+                    .iter()
+                    .filter_map(|r| Some((lead_of.get(key(r.number).as_str()).copied()?, &r.custom)))
+                    .flat_map(|(lead_id, custom)| {
+                        custom.iter().map(move |(field_id, v)| custom_field_value::ActiveModel {
+                            entity_kind: sea_orm::ActiveValue::Set(crate::custom_fields::FieldEntity::Lead.as_str().into()),
+                            entity_id: sea_orm::ActiveValue::Set(lead_id),
+                            field_id: sea_orm::ActiveValue::Set(*field_id),
+                            value_json: sea_orm::ActiveValue::Set(v.json.to_string()),
+                            value_text: sea_orm::ActiveValue::Set(v.text.clone()),
+                            value_num: sea_orm::ActiveValue::Set(v.num),
+                            ..Default::default()
+                        })
+                    })
+                    .collect();
+                for chunk in values.chunks(BATCH) {
+                    scope.insert_many(&txn, chunk.to_vec()).await?;
                 }
                 let import = json!({"import": t.row.id});
                 scope

@@ -12,6 +12,7 @@ pub mod conversion;
 pub mod graphql;
 pub mod http;
 pub mod import;
+pub mod import_fields;
 pub mod model;
 pub mod rules;
 pub mod service;

@@ -363,6 +363,18 @@ pub struct LeadQuery;
 
 #[Object]
 impl LeadQuery {
+    /// The import's columns for this corp: the template's
+    /// (`GET /templates/leads.xlsx`), then the enabled lead custom fields by
+    /// name; `*` marks a required one. A file with any of these headers
+    /// imports them: option labels (`,` between several), `parent/child`
+    /// cascade paths, China-time dates.
+    #[graphql(guard = "Perm(perm::LEAD_IMPORT)")]
+    async fn lead_import_columns(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        let fields = super::import_fields::load(ctx.db(), ctx.scope()?).await?;
+        let custom = fields.iter().map(|f| format!("{}{}", f.model.name, if f.model.required { "*" } else { "" }));
+        Ok(super::import::COLUMNS.iter().map(|c| c.to_string()).chain(custom).collect())
+    }
+
     /// Leads the caller may see (assigned to someone in their data scope, or
     /// unassigned and created by someone in it), newest first.
     #[graphql(guard = "Perm(perm::LEAD_VIEW)", complexity = "crate::graphql::connection::page_cost(first, child_complexity)")]
@@ -460,7 +472,8 @@ impl LeadMutation {
     }
 
     /// Imports leads from an uploaded XLSX or CSV laid out like the template
-    /// (`GET /templates/leads.xlsx`): a job in the import centre; progress
+    /// (`GET /templates/leads.xlsx`, plus any of `leadImportColumns`' custom
+    /// field columns): a job in the import centre; progress
     /// arrives on `notices` (kind IMPORT), the result file says per row.
     #[graphql(guard = "Perm(perm::LEAD_IMPORT)")]
     async fn import_leads(&self, ctx: &Context<'_>, file_id: ID) -> async_graphql::Result<DataTransfer> {
