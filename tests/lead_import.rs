@@ -296,4 +296,8 @@ async fn custom_field_columns_import_labels_paths_and_numbers_and_check_them_per
         .collect();
     let (retail, east, shanghai) = (&industry["options"][1]["id"], &region["options"][0]["id"], &region["options"][0]["children"][0]["id"]);
     assert_eq!(values, [("行业".into(), retail.clone()), ("地区".into(), json!([east, shanghai])), ("预算".into(), json!(12.5))]);
+
+    // A column named twice fails the file: which cell counts would be a guess.
+    let done = import(&app, &admin, "重复.csv", "线索名称*,行业,行业\n钱九,零售,制造\n".as_bytes().to_vec()).await;
+    assert_eq!((done["t"]["status"].as_str(), done["t"]["error"]["reason"].as_str()), (Some("FAILED"), Some("IMPORT_COLUMN_REPEATED")));
 }

@@ -37,6 +37,8 @@ const HEADER_MISMATCH: Msg = Msg::new(
     "The first row must be the template's header, with 线索名称",
 );
 
+const COLUMN_REPEATED: Msg = Msg::new("IMPORT_COLUMN_REPEATED", "文件表头中有重复的列", "A column appears twice in the file's header");
+
 pub struct ImportLeadsJob;
 
 impl JobKind for ImportLeadsJob {
@@ -59,6 +61,8 @@ enum Col {
     Custom(usize),
 }
 
+/// The header's columns; a system name wins over a custom field of the
+/// same name (as in the template).
 fn columns(header: &[String], fields: &[ImportField]) -> Vec<Option<Col>> {
     header
         .iter()
@@ -177,6 +181,11 @@ impl JobHandler for ImportLeadsJob {
                         let found = columns(&cells, &fields);
                         if !found.contains(&Some(Col::Name)) {
                             return Err(JobError::Permanent { code: crate::error::Code::BadUserInput, msg: HEADER_MISMATCH });
+                        }
+                        // Which of two cells would count is anyone's guess: refuse the file.
+                        let named: Vec<Col> = found.iter().flatten().copied().collect();
+                        if named.iter().enumerate().any(|(i, c)| named[..i].contains(c)) {
+                            return Err(JobError::Permanent { code: crate::error::Code::BadUserInput, msg: COLUMN_REPEATED });
                         }
                         width = cells.len();
                         let mut header = cells.clone();

@@ -36,9 +36,14 @@ pub async fn load(db: &impl sea_orm::ConnectionTrait, scope: &Scope) -> AppResul
         .collect())
 }
 
-/// The field a header cell names (its `*` mark ignored), by position in `fields`.
+/// The field a header cell names (its `*` mark ignored), by position in
+/// `fields`; a name two fields share names neither (the file cannot say which).
 pub fn column(fields: &[ImportField], header: &str) -> Option<usize> {
-    fields.iter().position(|f| f.model.name == header)
+    let mut named = fields.iter().enumerate().filter(|(_, f)| f.model.name == header);
+    match (named.next(), named.next()) {
+        (Some((at, _)), None) => Some(at),
+        _ => None,
+    }
 }
 
 fn by_label<'a>(options: &'a [FieldOption], label: &str) -> Option<&'a FieldOption> {
@@ -95,8 +100,10 @@ pub fn row_values(fields: &[ImportField], cells: &[(usize, &str)]) -> Result<Vec
     let mut out: Vec<(i64, StoredValue)> = Vec::new();
     for (at, f) in fields.iter().enumerate() {
         let typed_in = cells.iter().find(|(i, c)| *i == at && !c.trim().is_empty()).map(|(_, c)| c.trim());
-        let value = match typed_in {
-            Some(s) => typed(f, s)?,
+        // A cell of separators only holds no option: it is empty.
+        let value = typed_in.map(|s| typed(f, s)).transpose()?.filter(|v| v.as_array().is_none_or(|a| !a.is_empty()));
+        let value = match value {
+            Some(v) => v,
             None => match (f.ty, f.options.iter().find(|o| o.is_default)) {
                 (FieldType::Select, Some(d)) => Value::String(d.id.clone()),
                 (FieldType::MultiSelect, Some(d)) => Value::Array(vec![Value::String(d.id.clone())]),

@@ -371,7 +371,15 @@ impl LeadQuery {
     #[graphql(guard = "Perm(perm::LEAD_IMPORT)")]
     async fn lead_import_columns(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
         let fields = super::import_fields::load(ctx.db(), ctx.scope()?).await?;
-        let custom = fields.iter().map(|f| format!("{}{}", f.model.name, if f.model.required { "*" } else { "" }));
+        // Only the fields a header can name: not one a system column shadows, nor one whose name two share.
+        let custom = fields
+            .iter()
+            .enumerate()
+            .filter(|(at, f)| {
+                super::import_fields::column(&fields, &f.model.name) == Some(*at)
+                    && !super::import::COLUMNS.iter().any(|c| c.trim_end_matches('*') == f.model.name)
+            })
+            .map(|(_, f)| format!("{}{}", f.model.name, if f.model.required { "*" } else { "" }));
         Ok(super::import::COLUMNS.iter().map(|c| c.to_string()).chain(custom).collect())
     }
 
