@@ -119,7 +119,10 @@ fn condition(tags: Vec<i64>, owners: Vec<i64>, departments: Vec<i64>, now: DateT
             value: if matches!(op, Op::Between | Op::NotBetween) { json!([day(a.max(b)), day(a.min(b))]) } else { Value::Null },
         }
     });
-    prop_oneof![text, choice, number, messages, silence, times, tag, owner, department, ages, birthdays].boxed()
+    let adders =
+        (prop::sample::select(vec![Op::HasAny, Op::HasAll, Op::HasNone]), prop::sample::subsequence(owners.clone(), 1..=owners.len()))
+            .prop_map(|(op, ids)| RawCondition { field: "adders".into(), op, value: json!(ids) });
+    prop_oneof![text, choice, number, messages, silence, times, tag, owner, department, ages, birthdays, adders].boxed()
 }
 
 /// A time condition on `field` (system or custom), its times around `now`.
@@ -215,6 +218,23 @@ async fn the_sql_and_in_memory_paths_select_the_same_customers() {
                 employee_id: Set(owner_id.unwrap_or(owners[0])),
                 tag_id: Set(tags[*t]),
                 created_at: Set(now),
+                ..Default::default()
+            })
+            .exec(db)
+            .await
+            .unwrap();
+        }
+        // Relations: the owner's, and a second employee's for every third customer.
+        let second = owner.map(|o| owners[(o + 1) % owners.len()]).filter(|_| i % 3 == 0);
+        for employee in owner_id.into_iter().chain(second) {
+            entity::customer_follow::Entity::insert(entity::customer_follow::ActiveModel {
+                corp_id: Set(scope.corp_id()),
+                customer_id: Set(c),
+                employee_id: Set(employee),
+                added_at: Set(now),
+                add_way: Set(0),
+                remark_mobiles: Set("[]".into()),
+                wecom_tag_ids: Set("[]".into()),
                 ..Default::default()
             })
             .exec(db)

@@ -6,14 +6,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
 
 use super::{
     catalogue::{CustomKind, FieldType, Key},
     Cond, Join, Node, Op, Operand, Tree,
 };
 use crate::{custom_fields::FieldEntity, error::AppResult, tenancy::Scope};
-use entity::{custom_field_value, customer, employee_department, follow_tag};
+use entity::{custom_field_value, customer, customer_follow, employee_department, follow_tag};
 
 /// What the conditions read of one customer.
 #[derive(Clone, Debug)]
@@ -21,6 +21,8 @@ pub struct CustomerFacts {
     pub customer: customer::Model,
     /// Tags on any of the customer's follow relations.
     pub tag_ids: BTreeSet<i64>,
+    /// The employees of those relations.
+    pub adder_ids: BTreeSet<i64>,
     /// The owner's departments.
     pub owner_departments: BTreeSet<i64>,
     /// Custom field values by field.
@@ -31,7 +33,7 @@ pub struct CustomerFacts {
 pub type CustomValue = (Option<String>, Option<f64>);
 
 /// The facts of the customers with these ids that the caller's corp holds,
-/// in four statements whatever their number (an event may change many).
+/// in five statements whatever their number (an event may change many).
 pub async fn facts(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> AppResult<Vec<CustomerFacts>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -41,6 +43,19 @@ pub async fn facts(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> App
     let tagged = scope.select::<follow_tag::Entity>().filter(follow_tag::Column::CustomerId.is_in(ids.iter().copied())).all(db).await?;
     for t in tagged {
         tags.entry(t.customer_id).or_default().insert(t.tag_id);
+    }
+    let mut adders: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    let relations: Vec<(i64, i64)> = scope
+        .select::<customer_follow::Entity>()
+        .select_only()
+        .column(customer_follow::Column::CustomerId)
+        .column(customer_follow::Column::EmployeeId)
+        .filter(customer_follow::Column::CustomerId.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (customer, employee) in relations {
+        adders.entry(customer).or_default().insert(employee);
     }
     let owners: BTreeSet<i64> = customers.iter().filter_map(|c| c.owner_id).collect();
     let mut departments: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
@@ -66,6 +81,7 @@ pub async fn facts(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> App
         .map(|c| CustomerFacts {
             custom: custom.remove(&c.id).unwrap_or_default(),
             tag_ids: tags.remove(&c.id).unwrap_or_default(),
+            adder_ids: adders.remove(&c.id).unwrap_or_default(),
             owner_departments: c.owner_id.and_then(|o| departments.get(&o).cloned()).unwrap_or_default(),
             customer: c,
         })
@@ -289,6 +305,11 @@ pub trait Facts {
     fn birthday(&self) -> Option<NaiveDate> {
         None
     }
+    /// The employees related to the record (subjects without adders have none).
+    fn adder_ids(&self) -> &BTreeSet<i64> {
+        static NONE: BTreeSet<i64> = BTreeSet::new();
+        &NONE
+    }
 }
 
 impl Facts for CustomerFacts {
@@ -337,12 +358,16 @@ impl Facts for CustomerFacts {
     fn birthday(&self) -> Option<NaiveDate> {
         self.customer.birthday
     }
+    fn adder_ids(&self) -> &BTreeSet<i64> {
+        &self.adder_ids
+    }
 }
 
 fn cond<F: Facts>(c: &Cond, f: &F, now: DateTime<Utc>) -> bool {
     match c.field.key {
         Key::Custom(id, kind) => custom(kind, c.op, f.custom(id), &c.operand, now),
         Key::Tags => ids(c.op, f.tag_ids(), &c.operand),
+        Key::Adders => ids(c.op, f.adder_ids(), &c.operand),
         Key::Owner => match (c.op, f.owner()) {
             (Op::IsEmpty, o) => o.is_none(),
             (Op::IsNotEmpty, o) => o.is_some(),

@@ -19,7 +19,7 @@ use super::{
     Cond, Join, Node, Op, Operand, Tree,
 };
 use crate::{custom_fields::FieldEntity, tenancy::Scope};
-use entity::{custom_field_value, customer, employee_department, follow_tag};
+use entity::{custom_field_value, customer, customer_follow, employee_department, follow_tag};
 
 /// What `check` never lets through (an operator its field does not take).
 pub(super) fn never() -> Condition {
@@ -231,6 +231,24 @@ fn tags(scope: &Scope, op: Op, operand: &Operand) -> Condition {
     }
 }
 
+fn added_by(scope: &Scope, employees: impl IntoIterator<Item = i64>) -> sea_orm::sea_query::SelectStatement {
+    scope
+        .subquery::<customer_follow::Entity>(customer_follow::Column::CustomerId)
+        .and_where(customer_follow::Column::EmployeeId.is_in(employees))
+        .to_owned()
+}
+
+fn adders(scope: &Scope, op: Op, operand: &Operand) -> Condition {
+    let Operand::Ints(want) = operand else { return never() };
+    let id = customer::Column::Id;
+    match op {
+        Op::HasAny => id.in_subquery(added_by(scope, want.iter().copied())).into_condition(),
+        Op::HasAll => want.iter().fold(Condition::all(), |acc, e| acc.add(id.in_subquery(added_by(scope, [*e])))),
+        Op::HasNone => id.not_in_subquery(added_by(scope, want.iter().copied())).into_condition(),
+        _ => never(),
+    }
+}
+
 fn owner(scope: &Scope, key: Key, op: Op, operand: &Operand) -> Condition {
     let o = customer::Column::OwnerId;
     match (key, op, operand) {
@@ -329,6 +347,7 @@ fn cond(scope: &Scope, backend: DbBackend, c: &Cond, now: DateTime<Utc>) -> Cond
         Key::AdderCount => number(col(C::AdderCount), c.op, &c.operand),
         Key::Birthday | Key::Age => birthday(c.field.key, c.op, &c.operand, now),
         Key::Tags => tags(scope, c.op, &c.operand),
+        Key::Adders => adders(scope, c.op, &c.operand),
         Key::Owner | Key::OwnerDepartment => owner(scope, c.field.key, c.op, &c.operand),
         // Lead and group fields: not in the customer catalogue, so never in a checked customer tree.
         Key::Company

@@ -11,13 +11,13 @@ use serde_json::{json, Value};
 
 use super::timeline::{self, EventKind, NewEvent};
 use crate::{
-    conditions::RawTree,
+    conditions::{catalogue, Cond, Join, Node, Op, Operand, RawTree, Subject, Tree},
     custom_fields::{conditions, service as fields, FieldCondition, FieldEntity},
     error::{msg, AppError, AppResult, Msg},
     ports::deletion::DeletionGuard,
     tenancy::Scope,
 };
-use entity::{customer, customer_follow, follow_tag};
+use entity::{customer, customer_follow};
 
 pub const OWNER_NOT_ADDER: Msg = Msg::new("OWNER_NOT_ADDER", "跟进人只能从添加人中选择", "The owner must be one of the customer's adders");
 const COMPANY_WECHAT_ONLY: Msg = Msg::new(
@@ -92,61 +92,70 @@ fn system_column(name: &str) -> Option<customer::Column> {
     })
 }
 
-fn tagged_with(scope: &Scope, tags: impl IntoIterator<Item = i64>) -> sea_orm::sea_query::SelectStatement {
-    scope.subquery::<follow_tag::Entity>(follow_tag::Column::CustomerId).and_where(follow_tag::Column::TagId.is_in(tags)).to_owned()
-}
-
 impl CustomerQuery {
-    pub async fn condition(&self, db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Condition> {
-        let mut cond = Condition::all();
-        if let Some(n) = self.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-            cond = cond.add(customer::Column::Name.contains(n));
+    /// The flat arguments as a tree of the condition engine, so the list
+    /// selects exactly as rules and packs do. Its values come typed from the
+    /// API, so it is built checked (a long tag list is no tree's limit here).
+    pub fn flat_tree(&self) -> Tree {
+        let mut items = Vec::new();
+        let mut add = |name: &str, op: Op, operand: Operand| {
+            if let Some(field) = catalogue::find(Subject::Customer, name) {
+                items.push(Node::Cond(Cond { field, op, operand }));
+            }
+        };
+        let text = |t: &Option<String>| t.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
+        // Substrings are literal and case-sensitive, on both databases.
+        if let Some(n) = text(&self.name) {
+            add("name", Op::Contains, Operand::Text(n));
         }
-        if let Some(m) = self.mobile.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
-            cond = cond.add(customer::Column::Mobile.contains(m));
+        if let Some(m) = text(&self.mobile) {
+            add("mobile", Op::Contains, Operand::Text(m));
         }
         match self.status {
-            Some(Status::Active) => cond = cond.add(customer::Column::AdderCount.gt(0)),
-            Some(Status::Lost) => cond = cond.add(customer::Column::AdderCount.eq(0)),
+            Some(Status::Active) => add("adderCount", Op::Gt, Operand::Int(0)),
+            Some(Status::Lost) => add("adderCount", Op::Eq, Operand::Int(0)),
             None => {}
         }
         if let Some(k) = self.kind {
-            cond = cond.add(customer::Column::ContactType.eq(k));
+            // WeCom's numbers; any other matches nobody, as before.
+            let choice = match k {
+                1 => "WECHAT",
+                2 => "WECOM",
+                _ => "",
+            };
+            add("kind", Op::Eq, Operand::Text(choice.to_string()));
         }
         if !self.owner_ids.is_empty() {
-            cond = cond.add(customer::Column::OwnerId.is_in(self.owner_ids.clone()));
+            add("owner", Op::In, Operand::Ints(self.owner_ids.clone()));
         }
         if !self.adder_ids.is_empty() {
-            let added = scope
-                .subquery::<customer_follow::Entity>(customer_follow::Column::CustomerId)
-                .and_where(customer_follow::Column::EmployeeId.is_in(self.adder_ids.clone()))
-                .to_owned();
-            cond = cond.add(customer::Column::Id.in_subquery(added));
+            add("adders", Op::HasAny, Operand::Ints(self.adder_ids.clone()));
         }
         if let Some(n) = self.adder_count_min {
-            cond = cond.add(customer::Column::AdderCount.gte(n));
+            add("adderCount", Op::Gte, Operand::Int(n.into()));
         }
         if let Some(n) = self.adder_count_max {
-            cond = cond.add(customer::Column::AdderCount.lte(n));
+            add("adderCount", Op::Lte, Operand::Int(n.into()));
         }
         if let Some(t) = self.added_from {
-            cond = cond.add(customer::Column::FirstAddedAt.gte(t));
+            add("addedAt", Op::Gte, Operand::Time(t));
         }
         if let Some(t) = self.added_to {
-            cond = cond.add(customer::Column::FirstAddedAt.lte(t));
+            add("addedAt", Op::Lte, Operand::Time(t));
         }
         if let Some(c) = self.channel.as_deref().filter(|c| !c.is_empty()) {
-            cond = cond.add(customer::Column::Channel.eq(c));
+            add("channel", Op::Eq, Operand::Text(c.to_string()));
         }
-        if !self.tags_any.is_empty() {
-            cond = cond.add(customer::Column::Id.in_subquery(tagged_with(scope, self.tags_any.clone())));
+        for (tags, op) in [(&self.tags_any, Op::HasAny), (&self.tags_all, Op::HasAll), (&self.tags_none, Op::HasNone)] {
+            if !tags.is_empty() {
+                add("tags", op, Operand::Ints(tags.clone()));
+            }
         }
-        for t in &self.tags_all {
-            cond = cond.add(customer::Column::Id.in_subquery(tagged_with(scope, [*t])));
-        }
-        if !self.tags_none.is_empty() {
-            cond = cond.add(customer::Column::Id.not_in_subquery(tagged_with(scope, self.tags_none.clone())));
-        }
+        Tree { join: Join::All, items }
+    }
+
+    pub async fn condition(&self, db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Condition> {
+        let mut cond = crate::conditions::sql::condition(scope, db.get_database_backend(), &self.flat_tree(), self.now);
         cond =
             cond.add(conditions::compile(db, scope, FieldEntity::Customer, customer::Column::Id, &self.conditions, system_column).await?);
         if let Some(raw) = &self.tree {
