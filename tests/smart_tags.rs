@@ -285,11 +285,25 @@ async fn group_rules_put_group_tags_on_matching_groups_new_ones_within_a_minute(
     let v = a.data("query($id:ID!){smartTagRule(id:$id){coveredCount taggedCount}}", json!({"id": r["id"]})).await;
     assert_eq!((v["smartTagRule"]["coveredCount"].as_i64(), v["smartTagRule"]["taggedCount"].as_i64()), (Some(2), Some(2)));
 
-    // The list filters by type; the catalogue of group fields has no custom fields.
+    // The list filters by type; the catalogue of group fields ends with the group custom fields.
     let v = a.data("{smartTagRules(filter:{tagType:GROUP}){totalCount} all:smartTagRules{totalCount}}", json!({})).await;
     assert_eq!((v["smartTagRules"]["totalCount"].as_i64(), v["all"]["totalCount"].as_i64()), (Some(2), Some(2)));
+    let field = a
+        .data("mutation{createCustomField(input:{entity:GROUP,name:\"群类型\",fieldType:SELECT,options:[{label:\"内部\"},{label:\"外部\"}]}){id options{id}}}", json!({}))
+        .await["createCustomField"]
+        .clone();
+    let g1 = a.data("{customerGroups(filter:{name:\"客户群1\"}){edges{node{id}}}}", json!({})).await["customerGroups"]["edges"][0]["node"]
+        ["id"]
+        .clone();
+    let set = "mutation($i:UpdateCustomerGroupInput!){updateCustomerGroup(input:$i){id}}";
+    a.data(set, json!({"i": {"id": g1, "customFields": [{"fieldId": field["id"], "value": field["options"][1]["id"]}]}})).await;
+    let named = format!("custom:{}", field["id"].as_str().unwrap());
+    let outside = json!({"items": [{"condition": {"field": named, "op": "EQ", "value": field["options"][1]["id"]}}]});
+    let v = a.data(q, json!({"i": {"name": "外部群", "tagType": "GROUP", "tagIds": [topic], "conditions": outside}})).await;
+    assert_eq!(v["createSmartTagRule"]["coveredCount"], 1);
     let v = a.data("{conditionCatalogue(subject:GROUP){name}}", json!({})).await;
-    let fields: Vec<&str> = v["conditionCatalogue"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let mut fields: Vec<&str> = v["conditionCatalogue"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(fields.pop(), Some(named.as_str()));
     assert_eq!(
         fields,
         [

@@ -53,17 +53,17 @@ pub enum Subject {
     Customer,
     /// Leads, for auto-assignment rules (CFG-12); evaluated in memory only.
     Lead,
-    /// Customer groups, for GROUP smart tag rules; compiled to SQL only.
+    /// Customer groups (and their custom fields), for GROUP smart tag rules; compiled to SQL only.
     Group,
 }
 
 impl Subject {
-    /// Whose custom fields its conditions may name (groups have none).
+    /// Whose custom fields its conditions may name.
     pub fn field_entity(self) -> Option<crate::custom_fields::FieldEntity> {
         match self {
             Subject::Customer => Some(crate::custom_fields::FieldEntity::Customer),
             Subject::Lead => Some(crate::custom_fields::FieldEntity::Lead),
-            Subject::Group => None,
+            Subject::Group => Some(crate::custom_fields::FieldEntity::Group),
         }
     }
 }

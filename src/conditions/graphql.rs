@@ -16,7 +16,7 @@ pub enum ConditionSubject {
     Customer,
     /// Lead fields, for auto-assignment rules.
     Lead,
-    /// Customer group fields, for GROUP smart tag rules (no custom fields).
+    /// Customer group fields, for GROUP smart tag rules.
     Group,
 }
 

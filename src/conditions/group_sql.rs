@@ -1,7 +1,9 @@
 //! A checked group tree compiled to one SQL condition on `customer_groups`
 //! (GROUP smart tag rules), with [`super::sql`]'s rules for empty values: a
-//! negative condition also selects groups whose field is empty. Member
-//! counts are correlated counts of the members still in the group.
+//! negative condition also selects groups whose field is empty (a group the
+//! activity rule has not evaluated counts no active customers). Member
+//! counts are correlated counts of the members still in the group; group
+//! custom fields compile as customers' do.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -11,15 +13,17 @@ use sea_orm::{
 
 use super::{
     catalogue::Key,
-    sql::{col, either, level, never, number, text, time},
+    sql::{col, custom, either, level, never, number, text, time},
     Cond, Node, Op, Operand, Tree,
 };
-use crate::{error::AppResult, tenancy::Scope};
+use crate::{custom_fields::FieldEntity, error::AppResult, tenancy::Scope};
 use entity::{customer_group, customer_group_tag, employee_department, group_member};
 
-/// A client's group tree checked against the group catalogue (refusals point under `path`).
-pub fn checked_group_tree(raw: &super::RawTree, path: &str) -> AppResult<Tree> {
-    super::check(super::Subject::Group, raw, path, &[])
+/// A client's group tree checked against the group catalogue and the
+/// corp's group custom fields (refusals point under `path`).
+pub async fn checked_group_tree(db: &impl sea_orm::ConnectionTrait, scope: &Scope, raw: &super::RawTree, path: &str) -> AppResult<Tree> {
+    let custom = super::sql::custom_fields_for(db, scope, super::Subject::Group, &[raw]).await?;
+    super::check(super::Subject::Group, raw, path, &custom)
 }
 
 /// The tree as a condition on `customer_groups` (an empty tree: no condition).
@@ -94,6 +98,7 @@ fn owner(scope: &Scope, key: Key, op: Op, operand: &Operand) -> Condition {
 fn cond(scope: &Scope, backend: DbBackend, c: &Cond, now: DateTime<Utc>) -> Condition {
     use customer_group::Column as G;
     match c.field.key {
+        Key::Custom(id, kind) => custom(scope, backend, (FieldEntity::Group, G::Id), id, kind, c.op, &c.operand, now),
         Key::Name => text(backend, G::Name, c.op, &c.operand),
         Key::Activity => text(backend, G::Activity, c.op, &c.operand),
         Key::CreatedAt => time(G::ChatCreatedAt, c.op, &c.operand, now),

@@ -271,21 +271,34 @@ fn owner(scope: &Scope, key: Key, op: Op, operand: &Operand) -> Condition {
     }
 }
 
-/// `customers.id IN` (or `NOT IN`) the customers whose value of a custom
-/// field meets `pred`: a negative condition is the positive one's complement,
-/// so customers without a value fall on its side.
-fn custom(scope: &Scope, backend: DbBackend, field_id: i64, kind: CustomKind, op: Op, operand: &Operand, now: DateTime<Utc>) -> Condition {
+/// Where a custom condition looks: the kind of object and its id column.
+pub(super) type CustomOf<C> = (FieldEntity, C);
+
+/// `<id> IN` (or `NOT IN`) the rows (customers, groups) whose value of a
+/// custom field meets `pred`: a negative condition is the positive one's
+/// complement, so rows without a value fall on its side.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn custom<C: ColumnTrait + Copy>(
+    scope: &Scope,
+    backend: DbBackend,
+    (entity, id): CustomOf<C>,
+    field_id: i64,
+    kind: CustomKind,
+    op: Op,
+    operand: &Operand,
+    now: DateTime<Utc>,
+) -> Condition {
     use custom_field_value::Column as V;
     let rows = |pred: Condition| {
         scope
             .subquery::<custom_field_value::Entity>(V::EntityId)
-            .and_where(V::EntityKind.eq(FieldEntity::Customer.as_str()))
+            .and_where(V::EntityKind.eq(entity.as_str()))
             .and_where(V::FieldId.eq(field_id))
             .cond_where(pred)
             .to_owned()
     };
-    let with = |pred: Condition| customer::Column::Id.in_subquery(rows(pred)).into_condition();
-    let without = |pred: Condition| customer::Column::Id.not_in_subquery(rows(pred)).into_condition();
+    let with = |pred: Condition| id.in_subquery(rows(pred)).into_condition();
+    let without = |pred: Condition| id.not_in_subquery(rows(pred)).into_condition();
     let text = || Expr::col((custom_field_value::Entity, V::ValueText));
     let holds = |needle: &str| holds(backend, text(), needle).into_condition();
     let n = V::ValueNum;
@@ -332,7 +345,7 @@ fn custom(scope: &Scope, backend: DbBackend, field_id: i64, kind: CustomKind, op
 fn cond(scope: &Scope, backend: DbBackend, c: &Cond, now: DateTime<Utc>) -> Condition {
     use customer::Column as C;
     match c.field.key {
-        Key::Custom(id, kind) => custom(scope, backend, id, kind, c.op, &c.operand, now),
+        Key::Custom(id, kind) => custom(scope, backend, (FieldEntity::Customer, C::Id), id, kind, c.op, &c.operand, now),
         Key::Name => text(backend, C::Name, c.op, &c.operand),
         Key::Mobile => text(backend, C::Mobile, c.op, &c.operand),
         Key::Channel => text(backend, C::Channel, c.op, &c.operand),

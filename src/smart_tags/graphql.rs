@@ -110,8 +110,9 @@ impl Loader<MatchesOfRule> for SmartTagLoader {
             .map_err(AppError::from)?;
         let raws: Vec<(i64, TagType, RawTree)> =
             rules.iter().filter_map(|r| Some((r.id, TagType::of(r), serde_json::from_str(&r.conditions).ok()?))).collect();
-        let customer_trees: Vec<&RawTree> = raws.iter().filter(|(_, t, _)| *t == TagType::Customer).map(|(_, _, raw)| raw).collect();
-        let custom = conditions::sql::custom_fields_for(db, scope, conditions::Subject::Customer, &customer_trees).await?;
+        let trees_of = |ty: TagType| raws.iter().filter(move |(_, t, _)| *t == ty).map(|(_, _, raw)| raw).collect::<Vec<&RawTree>>();
+        let custom = conditions::sql::custom_fields_for(db, scope, conditions::Subject::Customer, &trees_of(TagType::Customer)).await?;
+        let group_custom = conditions::sql::custom_fields_for(db, scope, conditions::Subject::Group, &trees_of(TagType::Group)).await?;
         let now = self.clock.now();
         let (mut of_customers, mut of_groups) = (Vec::new(), Vec::new());
         for (id, ty, raw) in &raws {
@@ -122,7 +123,7 @@ impl Loader<MatchesOfRule> for SmartTagLoader {
                     }
                 }
                 TagType::Group => {
-                    if let Ok(tree) = conditions::group_sql::checked_group_tree(raw, "conditions") {
+                    if let Ok(tree) = conditions::check(conditions::Subject::Group, raw, "conditions", &group_custom) {
                         of_groups.push((*id, conditions::group_sql::condition(scope, backend, &tree, now)));
                     }
                 }

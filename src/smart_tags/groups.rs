@@ -64,12 +64,14 @@ pub async fn live_rules(db: &impl ConnectionTrait, scope: &Scope, only: Option<i
     {
         tags.entry(t.rule_id).or_default().push(t.tag_id);
     }
+    // An unreadable tree is skipped, never read as the empty tree that matches every group.
+    let parsed: Vec<(smart_tag_rule::Model, Option<conditions::RawTree>)> =
+        found.into_iter().map(|r| (serde_json::from_str::<conditions::RawTree>(&r.conditions).ok(), r)).map(|(raw, r)| (r, raw)).collect();
+    let trees: Vec<&conditions::RawTree> = parsed.iter().filter_map(|(_, raw)| raw.as_ref()).collect();
+    let custom = conditions::sql::custom_fields_for(db, scope, conditions::Subject::Group, &trees).await?;
     let mut out = Vec::new();
-    for rule in found {
-        // An unreadable tree is skipped, never read as the empty tree that matches every group.
-        let tree = serde_json::from_str::<conditions::RawTree>(&rule.conditions)
-            .ok()
-            .and_then(|raw| group_sql::checked_group_tree(&raw, "conditions").ok());
+    for (rule, raw) in parsed {
+        let tree = raw.and_then(|raw| conditions::check(conditions::Subject::Group, &raw, "conditions", &custom).ok());
         let (Some(tree), Some(tags)) = (tree, tags.remove(&rule.id)) else {
             tracing::warn!(rule = rule.id, "a group smart tag rule's conditions or tags no longer hold; skipped");
             continue;

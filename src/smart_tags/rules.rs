@@ -91,7 +91,7 @@ async fn checked(db: &impl ConnectionTrait, scope: &Scope, ty: TagType, input: &
     }
     match ty {
         TagType::Customer => conditions::sql::checked_customer_tree(db, scope, &input.conditions, "input.conditions").await?,
-        TagType::Group => conditions::group_sql::checked_group_tree(&input.conditions, "input.conditions")?,
+        TagType::Group => conditions::group_sql::checked_group_tree(db, scope, &input.conditions, "input.conditions").await?,
     };
     Ok((name.to_string(), tags, serde_json::to_string(&input.conditions).map_err(AppError::internal)?))
 }
