@@ -192,7 +192,7 @@ const CUSTOMER: &[Field] = &[
     field(Key::Birthday, "birthday", "生日", "Birthday", FieldType::Date, RANGE_OPS),
     field(Key::Age, "age", "年龄", "Age", FieldType::Number, RANGE_OPS),
     field(Key::Tags, "tags", "客户标签", "Tags", FieldType::Ids, TAG_OPS),
-    field(Key::Adders, "adders", "添加人", "Adders", FieldType::Ids, TAG_OPS),
+    field(Key::Adders, "adders", "添加人", "Added by", FieldType::Ids, TAG_OPS),
     field(Key::Owner, "owner", "跟进人", "Owner", FieldType::Ids, OWNER_OPS),
     field(Key::OwnerDepartment, "ownerDepartment", "跟进人所在部门", "Owner's department", FieldType::Ids, &[Op::In, Op::NotIn]),
 ];

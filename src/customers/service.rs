@@ -117,13 +117,8 @@ impl CustomerQuery {
             None => {}
         }
         if let Some(k) = self.kind {
-            // WeCom's numbers; any other matches nobody, as before.
-            let choice = match k {
-                1 => "WECHAT",
-                2 => "WECOM",
-                _ => "",
-            };
-            add("kind", Op::Eq, Operand::Text(choice.to_string()));
+            // The stored number itself (WeCom's 1 or 2), as the choice compiles.
+            add("kind", Op::In, Operand::Ints(vec![k.into()]));
         }
         if !self.owner_ids.is_empty() {
             add("owner", Op::In, Operand::Ints(self.owner_ids.clone()));
@@ -297,5 +292,35 @@ impl DeletionGuard for OwnedCustomersGuard {
             return Err(AppError::conflict(msg::EMPLOYEE_HAS_CUSTOMERS));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every flat argument becomes a condition: a catalogue name gone
+    /// missing would drop its filter silently, and lists would widen.
+    #[test]
+    fn every_flat_argument_becomes_a_condition() {
+        let q = CustomerQuery {
+            name: Some("张".into()),
+            mobile: Some("138".into()),
+            status: Some(Status::Active),
+            kind: Some(KIND_WECOM),
+            owner_ids: vec![1],
+            adder_ids: vec![2],
+            adder_count_min: Some(1),
+            adder_count_max: Some(3),
+            added_from: Some(Utc::now()),
+            added_to: Some(Utc::now()),
+            channel: Some("展会".into()),
+            tags_any: vec![4],
+            tags_all: vec![5],
+            tags_none: vec![6],
+            ..Default::default()
+        };
+        assert_eq!(q.flat_tree().items.len(), 14);
+        assert!(CustomerQuery::default().flat_tree().items.is_empty());
     }
 }
