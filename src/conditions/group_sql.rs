@@ -7,17 +7,17 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    sea_query::{Expr, ExprTrait, Func, IntoCondition, SimpleExpr, SubQueryStatement},
+    sea_query::{Expr, ExprTrait, Func, SimpleExpr, SubQueryStatement},
     ColumnTrait, Condition, DbBackend,
 };
 
 use super::{
     catalogue::Key,
-    sql::{col, custom, either, level, never, number, text, time},
-    Cond, Node, Op, Operand, Tree,
+    sql::{col, custom, having, level, never, number, owner, text, time},
+    Cond, Node, Tree,
 };
 use crate::{custom_fields::FieldEntity, error::AppResult, tenancy::Scope};
-use entity::{customer_group, customer_group_tag, employee_department, group_member};
+use entity::{customer_group, customer_group_tag, group_member};
 
 /// A client's group tree checked against the group catalogue and the
 /// corp's group custom fields (refusals point under `path`).
@@ -55,46 +55,6 @@ fn members(scope: &Scope, customers_only: bool) -> Expr {
     Expr::expr(SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(q))))
 }
 
-fn tagged(scope: &Scope, tags: impl IntoIterator<Item = i64>) -> sea_orm::sea_query::SelectStatement {
-    scope
-        .subquery::<customer_group_tag::Entity>(customer_group_tag::Column::GroupId)
-        .and_where(customer_group_tag::Column::TagId.is_in(tags))
-        .to_owned()
-}
-
-fn tags(scope: &Scope, op: Op, operand: &Operand) -> Condition {
-    let Operand::Ints(want) = operand else { return never() };
-    let id = customer_group::Column::Id;
-    match op {
-        Op::HasAny => id.in_subquery(tagged(scope, want.iter().copied())).into_condition(),
-        Op::HasAll => want.iter().fold(Condition::all(), |acc, t| acc.add(id.in_subquery(tagged(scope, [*t])))),
-        Op::HasNone => id.not_in_subquery(tagged(scope, want.iter().copied())).into_condition(),
-        _ => never(),
-    }
-}
-
-fn owner(scope: &Scope, key: Key, op: Op, operand: &Operand) -> Condition {
-    let o = customer_group::Column::OwnerId;
-    match (key, op, operand) {
-        (_, Op::IsEmpty, _) => o.is_null().into_condition(),
-        (_, Op::IsNotEmpty, _) => o.is_not_null().into_condition(),
-        (Key::Owner, Op::In, Operand::Ints(ids)) => o.is_in(ids.iter().copied()).into_condition(),
-        (Key::Owner, Op::NotIn, Operand::Ints(ids)) => either(o.is_not_in(ids.iter().copied()), o.is_null()),
-        (Key::OwnerDepartment, op, Operand::Ints(ids)) => {
-            let members = scope
-                .subquery::<employee_department::Entity>(employee_department::Column::EmployeeId)
-                .and_where(employee_department::Column::DepartmentId.is_in(ids.iter().copied()))
-                .to_owned();
-            if op == Op::In {
-                o.in_subquery(members).into_condition()
-            } else {
-                either(o.not_in_subquery(members), o.is_null())
-            }
-        }
-        _ => never(),
-    }
-}
-
 fn cond(scope: &Scope, backend: DbBackend, c: &Cond, now: DateTime<Utc>) -> Condition {
     use customer_group::Column as G;
     match c.field.key {
@@ -107,8 +67,13 @@ fn cond(scope: &Scope, backend: DbBackend, c: &Cond, now: DateTime<Utc>) -> Cond
         Key::CustomerCount => number(members(scope, true), c.op, &c.operand),
         // Never evaluated counts none.
         Key::ActiveCustomerCount => number(Expr::expr(Func::coalesce([col(G::ActiveCustomerCount), Expr::val(0)])), c.op, &c.operand),
-        Key::Tags => tags(scope, c.op, &c.operand),
-        Key::Owner | Key::OwnerDepartment => owner(scope, c.field.key, c.op, &c.operand),
+        Key::Tags => having(G::Id, c.op, &c.operand, |tags| {
+            scope
+                .subquery::<customer_group_tag::Entity>(customer_group_tag::Column::GroupId)
+                .and_where(customer_group_tag::Column::TagId.is_in(tags))
+                .to_owned()
+        }),
+        Key::Owner | Key::OwnerDepartment => owner(scope, G::OwnerId, c.field.key, c.op, &c.operand),
         // Not in the group catalogue, so never in a checked group tree.
         _ => never(),
     }

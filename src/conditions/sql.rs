@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    sea_query::{Alias, Expr, ExprTrait, Func, IntoCondition, SimpleExpr},
+    sea_query::{Alias, Expr, ExprTrait, Func, IntoCondition, SelectStatement, SimpleExpr},
     ColumnTrait, Condition, DbBackend,
 };
 
@@ -216,41 +216,22 @@ fn birthday(key: Key, op: Op, operand: &Operand, now: DateTime<Utc>) -> Conditio
     }
 }
 
-fn tagged(scope: &Scope, tags: impl IntoIterator<Item = i64>) -> sea_orm::sea_query::SelectStatement {
-    scope.subquery::<follow_tag::Entity>(follow_tag::Column::CustomerId).and_where(follow_tag::Column::TagId.is_in(tags)).to_owned()
-}
-
-fn tags(scope: &Scope, op: Op, operand: &Operand) -> Condition {
+/// The tag, adder and similar operators: `id` among the rows `listing`
+/// selects for some of the wanted ids (HAS_ANY), for each of them
+/// (HAS_ALL), or for none (HAS_NONE).
+pub(super) fn having<C: ColumnTrait + Copy>(id: C, op: Op, operand: &Operand, listing: impl Fn(Vec<i64>) -> SelectStatement) -> Condition {
     let Operand::Ints(want) = operand else { return never() };
-    let id = customer::Column::Id;
     match op {
-        Op::HasAny => id.in_subquery(tagged(scope, want.iter().copied())).into_condition(),
-        Op::HasAll => want.iter().fold(Condition::all(), |acc, t| acc.add(id.in_subquery(tagged(scope, [*t])))),
-        Op::HasNone => id.not_in_subquery(tagged(scope, want.iter().copied())).into_condition(),
+        Op::HasAny => id.in_subquery(listing(want.clone())).into_condition(),
+        Op::HasAll => want.iter().fold(Condition::all(), |acc, w| acc.add(id.in_subquery(listing(vec![*w])))),
+        Op::HasNone => id.not_in_subquery(listing(want.clone())).into_condition(),
         _ => never(),
     }
 }
 
-fn added_by(scope: &Scope, employees: impl IntoIterator<Item = i64>) -> sea_orm::sea_query::SelectStatement {
-    scope
-        .subquery::<customer_follow::Entity>(customer_follow::Column::CustomerId)
-        .and_where(customer_follow::Column::EmployeeId.is_in(employees))
-        .to_owned()
-}
-
-fn adders(scope: &Scope, op: Op, operand: &Operand) -> Condition {
-    let Operand::Ints(want) = operand else { return never() };
-    let id = customer::Column::Id;
-    match op {
-        Op::HasAny => id.in_subquery(added_by(scope, want.iter().copied())).into_condition(),
-        Op::HasAll => want.iter().fold(Condition::all(), |acc, e| acc.add(id.in_subquery(added_by(scope, [*e])))),
-        Op::HasNone => id.not_in_subquery(added_by(scope, want.iter().copied())).into_condition(),
-        _ => never(),
-    }
-}
-
-fn owner(scope: &Scope, key: Key, op: Op, operand: &Operand) -> Condition {
-    let o = customer::Column::OwnerId;
+/// Owner conditions on an owner column (empty, employees, departments);
+/// the negative ones also select rows without an owner.
+pub(super) fn owner<C: ColumnTrait + Copy>(scope: &Scope, o: C, key: Key, op: Op, operand: &Operand) -> Condition {
     match (key, op, operand) {
         (_, Op::IsEmpty, _) => o.is_null().into_condition(),
         (_, Op::IsNotEmpty, _) => o.is_not_null().into_condition(),
@@ -359,9 +340,16 @@ fn cond(scope: &Scope, backend: DbBackend, c: &Cond, now: DateTime<Utc>) -> Cond
         Key::SilenceDays => silence(c.op, &c.operand, now),
         Key::AdderCount => number(col(C::AdderCount), c.op, &c.operand),
         Key::Birthday | Key::Age => birthday(c.field.key, c.op, &c.operand, now),
-        Key::Tags => tags(scope, c.op, &c.operand),
-        Key::Adders => adders(scope, c.op, &c.operand),
-        Key::Owner | Key::OwnerDepartment => owner(scope, c.field.key, c.op, &c.operand),
+        Key::Tags => having(C::Id, c.op, &c.operand, |tags| {
+            scope.subquery::<follow_tag::Entity>(follow_tag::Column::CustomerId).and_where(follow_tag::Column::TagId.is_in(tags)).to_owned()
+        }),
+        Key::Adders => having(C::Id, c.op, &c.operand, |employees| {
+            scope
+                .subquery::<customer_follow::Entity>(customer_follow::Column::CustomerId)
+                .and_where(customer_follow::Column::EmployeeId.is_in(employees))
+                .to_owned()
+        }),
+        Key::Owner | Key::OwnerDepartment => owner(scope, C::OwnerId, c.field.key, c.op, &c.operand),
         // Lead and group fields: not in the customer catalogue, so never in a checked customer tree.
         Key::Company
         | Key::Position
