@@ -13,8 +13,8 @@ use sea_orm::{
 
 use super::{
     catalogue::Key,
-    sql::{col, custom, having, level, never, number, owner, text, time},
-    Cond, Node, Tree,
+    sql::{col, combine, custom, having, never, number, owner, text, time},
+    Cond, Tree,
 };
 use crate::{custom_fields::FieldEntity, error::AppResult, tenancy::Scope};
 use entity::{customer_group, customer_group_tag, group_member};
@@ -28,16 +28,7 @@ pub async fn checked_group_tree(db: &impl sea_orm::ConnectionTrait, scope: &Scop
 
 /// The tree as a condition on `customer_groups` (an empty tree: no condition).
 pub fn condition(scope: &Scope, backend: DbBackend, tree: &Tree, now: DateTime<Utc>) -> Condition {
-    if tree.items.is_empty() {
-        return Condition::all();
-    }
-    let now = chrono::SubsecRound::trunc_subsecs(now, 6);
-    tree.items.iter().fold(level(tree.join), |acc, n| {
-        acc.add(match n {
-            Node::Cond(c) => cond(scope, backend, c, now),
-            Node::Group(j, cs) => cs.iter().fold(level(*j), |g, c| g.add(cond(scope, backend, c, now))),
-        })
-    })
+    combine(tree, now, |c, now| cond(scope, backend, c, now))
 }
 
 /// How many members (only external ones: `customers_only`) are still in each group.

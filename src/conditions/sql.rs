@@ -26,7 +26,7 @@ pub(super) fn never() -> Condition {
     Expr::val(1).eq(0).into_condition()
 }
 
-pub(super) fn level(j: Join) -> Condition {
+fn level(j: Join) -> Condition {
     match j {
         Join::All => Condition::all(),
         Join::Any => Condition::any(),
@@ -102,6 +102,11 @@ pub async fn count_each<E: sea_orm::EntityTrait>(
 
 /// The tree as a condition on `customers` (an empty tree: no condition).
 pub fn condition(scope: &Scope, backend: DbBackend, tree: &Tree, now: DateTime<Utc>) -> Condition {
+    combine(tree, now, |c, now| cond(scope, backend, c, now))
+}
+
+/// A tree's levels combined over `compile` of each condition (any subject's).
+pub(super) fn combine(tree: &Tree, now: DateTime<Utc>, compile: impl Fn(&Cond, DateTime<Utc>) -> Condition) -> Condition {
     if tree.items.is_empty() {
         return Condition::all();
     }
@@ -109,8 +114,8 @@ pub fn condition(scope: &Scope, backend: DbBackend, tree: &Tree, now: DateTime<U
     let now = chrono::SubsecRound::trunc_subsecs(now, 6);
     tree.items.iter().fold(level(tree.join), |acc, n| {
         acc.add(match n {
-            Node::Cond(c) => cond(scope, backend, c, now),
-            Node::Group(j, cs) => cs.iter().fold(level(*j), |g, c| g.add(cond(scope, backend, c, now))),
+            Node::Cond(c) => compile(c, now),
+            Node::Group(j, cs) => cs.iter().fold(level(*j), |g, c| g.add(compile(c, now))),
         })
     })
 }
