@@ -56,6 +56,9 @@ pub struct Config {
     pub redis_prefix: String,
     /// WeCom API host: the real one in production, the sandbox elsewhere.
     pub wecom_base_url: String,
+    /// Official Account API host (`api.weixin.qq.com`; the sandbox serves it under `/oa`).
+    /// Calls share the WeCom proxy, timeout and backoff settings.
+    pub oa_base_url: String,
     /// Outbound proxy for WeCom calls (WeCom only accepts a corp's trusted IPs).
     pub wecom_proxy: Option<Secret>,
     pub wecom_timeout_secs: u64,
@@ -148,6 +151,7 @@ impl Default for Config {
             job_schedules: true,
             redis_prefix: "wecrm:".into(),
             wecom_base_url: "https://qyapi.weixin.qq.com".into(),
+            oa_base_url: "https://api.weixin.qq.com".into(),
             wecom_proxy: None,
             wecom_timeout_secs: 10,
             wecom_rate_backoff_ms: 500,
@@ -223,6 +227,9 @@ impl Config {
         }
         if let Some(v) = env("WECRM_WECOM_BASE_URL") {
             self.wecom_base_url = v;
+        }
+        if let Some(v) = env("WECRM_OA_BASE_URL") {
+            self.oa_base_url = v;
         }
         if let Some(v) = env("WECRM_WECOM_PROXY") {
             self.wecom_proxy = Some(Secret(v));

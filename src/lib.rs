@@ -44,6 +44,7 @@ pub mod data_centre;
 pub mod files;
 pub mod leads;
 pub mod materials;
+pub mod official_accounts;
 pub mod opportunities;
 pub mod ops;
 pub mod org;

@@ -12,7 +12,10 @@ use crate::{
     config::Config,
     crypto::MasterKey,
     db::{group_commit::GroupCommit, StatementCounter},
-    integrations::wecom::{callback_keys::CallbackKeys, WecomClient},
+    integrations::{
+        oa::OaClient,
+        wecom::{callback_keys::CallbackKeys, WecomClient},
+    },
     jobs::queue::JobQueue,
     kv::Kv,
     ports::{activity::Activity, archive_source::Source, deletion::DeletionGuards, file_store::Files, word_matcher::Matchers},
@@ -55,6 +58,8 @@ pub struct AppState {
     /// SQL statements run so far on `db` (tests and benchmarks read it).
     pub statements: StatementCounter,
     pub wecom: WecomClient,
+    /// The Official Account API client.
+    pub oa: OaClient,
     /// Each corp's callback crypto, cached.
     pub callback_keys: CallbackKeys,
     /// Where uploaded files' bytes live.

@@ -30,6 +30,7 @@ mod lead_import;
 mod leads;
 mod marketing;
 mod materials;
+mod official_accounts;
 mod opportunities;
 mod pool;
 mod probes;

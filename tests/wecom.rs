@@ -33,6 +33,7 @@ pub async fn world_configured(departments: usize, users: usize, customers: usize
     tokio::spawn(async move { axum::serve(listener, router).await });
     let sandbox_url = url.clone();
     let app = TestApp::spawn_with(|c| {
+        c.oa_base_url = format!("{url}/oa");
         c.wecom_base_url = url;
         c.wecom_rate_backoff_ms = 10;
         tweak(c);

@@ -31,6 +31,7 @@ mod m20261207_000026_crowd_packs;
 mod m20261207_000027_customer_interaction;
 mod m20261207_000028_group_smart_tags;
 mod m20261207_000029_customer_birthday;
+mod m20261207_000030_official_accounts;
 
 pub struct Migrator;
 
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000027_customer_interaction::Migration),
             Box::new(m20261207_000028_group_smart_tags::Migration),
             Box::new(m20261207_000029_customer_birthday::Migration),
+            Box::new(m20261207_000030_official_accounts::Migration),
         ]
     }
 }

@@ -3,7 +3,7 @@
 use crate::{
     alerts, archive, customers, data_centre,
     jobs::{maintenance::MaintenanceJob, JobRegistry},
-    leads, materials, org, pool, smart_tags, wecom_sync,
+    leads, materials, official_accounts, org, pool, smart_tags, wecom_sync,
 };
 
 pub fn registry() -> JobRegistry {
@@ -21,5 +21,6 @@ pub fn registry() -> JobRegistry {
     let registry = leads::jobs(registry);
     let registry = pool::jobs(registry);
     let registry = smart_tags::jobs(registry);
+    let registry = official_accounts::jobs(registry);
     archive::jobs(registry)
 }

@@ -18,7 +18,7 @@ use super::{
     http::{self as gql_http, Web},
     wiring::App,
 };
-use crate::{archive, files, leads, materials, ops, wecom_sync};
+use crate::{archive, files, leads, materials, official_accounts, ops, wecom_sync};
 
 pub fn router(app: &App) -> Router {
     let web = Web { state: app.state.clone(), schema: app.schema.clone() };
@@ -30,6 +30,7 @@ pub fn router(app: &App) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/callbacks/wecom/{corp}", get(wecom_sync::callbacks::verify_url).post(wecom_sync::callbacks::receive))
+        .route("/callbacks/oa/{corp}/{appid}", get(official_accounts::callbacks::verify_url).post(official_accounts::callbacks::receive))
         .route("/files/{id}", get(files::http::download))
         .route("/r/{token}", get(materials::http::open_tracked))
         .route("/templates/leads.xlsx", get(leads::http::template))

@@ -73,6 +73,7 @@ pub struct QueryRoot(
     crate::companies::graphql::CompanyQuery,
     crate::smart_tags::graphql::SmartTagQuery,
     crate::segments::graphql::SegmentQuery,
+    crate::official_accounts::graphql::OfficialAccountQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -106,6 +107,7 @@ pub struct MutationRoot(
     crate::companies::graphql::CompanyMutation,
     crate::smart_tags::graphql::SmartTagMutation,
     crate::segments::graphql::SegmentMutation,
+    crate::official_accounts::graphql::OfficialAccountMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -157,6 +159,11 @@ pub fn insert_request_data(data: &mut Data, app: &AppState, rctx: RequestCtx) {
     ));
     data.insert(DataLoader::with_cache(
         crate::segments::graphql::SegmentLoader { db: db(), scope: bound(), clock: app.clock.clone() },
+        tokio::spawn,
+        HashMapCache::default(),
+    ));
+    data.insert(DataLoader::with_cache(
+        crate::official_accounts::graphql::FanLoader { db: db(), scope: bound() },
         tokio::spawn,
         HashMapCache::default(),
     ));

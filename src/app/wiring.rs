@@ -86,16 +86,15 @@ impl AppState {
             None => Kv::memory(),
         };
         let master_key = MasterKey::from_config(&config)?;
-        let wecom = WecomClient::new(
-            ClientConfig {
-                base_url: config.wecom_base_url.clone(),
-                proxy: config.wecom_proxy.as_ref().map(|p| p.expose().to_owned()),
-                timeout: Duration::from_secs(config.wecom_timeout_secs),
-                rate_backoff: Duration::from_millis(config.wecom_rate_backoff_ms),
-                rate_retries: config.wecom_rate_retries,
-            },
-            kv.clone(),
-        )?;
+        let client_config = |base_url: &str| ClientConfig {
+            base_url: base_url.to_string(),
+            proxy: config.wecom_proxy.as_ref().map(|p| p.expose().to_owned()),
+            timeout: Duration::from_secs(config.wecom_timeout_secs),
+            rate_backoff: Duration::from_millis(config.wecom_rate_backoff_ms),
+            rate_retries: config.wecom_rate_retries,
+        };
+        let wecom = WecomClient::new(client_config(&config.wecom_base_url), kv.clone())?;
+        let oa = crate::integrations::oa::OaClient::new(client_config(&config.oa_base_url), kv.clone())?;
         let bus = match &config.redis_url {
             Some(url) => Bus::redis(url.expose(), &config.redis_prefix).await?,
             None => Bus::memory(),
@@ -120,6 +119,7 @@ impl AppState {
                 None => Arc::new(ObjectFiles::local_dir(&config.data_dir.join("files"))?),
             },
             wecom,
+            oa,
             callback_keys: Default::default(),
             inbox_commits: crate::db::group_commit::GroupCommit::start(db.clone(), Arc::new(crate::wecom_sync::inbox::store_batch)),
             radar_page_events: crate::db::group_commit::GroupCommit::start(

@@ -2,4 +2,7 @@
 //! typed client whose base URL is configuration (the local sandbox in tests
 //! and the demo, the real hosts in production).
 
+pub mod oa;
+pub mod token_cache;
 pub mod wecom;
+pub mod xml;

@@ -63,6 +63,8 @@ pub const TAG_SMART_VIEW: &str = "tag.smart.view";
 pub const TAG_SMART_MANAGE: &str = "tag.smart.manage";
 pub const OPS_SEGMENT_VIEW: &str = "ops.segment.view";
 pub const OPS_SEGMENT_MANAGE: &str = "ops.segment.manage";
+pub const OA_VIEW: &str = "oa.account.view";
+pub const OA_QR_MANAGE: &str = "oa.qr.manage";
 
 /// One node of the catalogue tree.
 pub struct Node {
@@ -264,6 +266,17 @@ pub static CATALOGUE: &[Node] = &[
             leaf(MATERIAL_FOLDER_MANAGE, "管理企业文件夹", "Manage the corp folder"),
             leaf(MATERIAL_MARKETING_MANAGE, "管理营销素材", "Manage marketing materials"),
         ],
+    },
+    Node {
+        code: "oa",
+        zh: "公众号",
+        en: "Official Accounts",
+        children: &[Node {
+            code: OA_VIEW,
+            zh: "公众号与粉丝",
+            en: "Accounts and fans",
+            children: &[leaf(OA_QR_MANAGE, "生成带参数二维码、同步粉丝", "Create parametric QR codes and sync fans")],
+        }],
     },
     Node {
         code: "sys",

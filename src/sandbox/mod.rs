@@ -1,4 +1,5 @@
-//! The WeChat sandbox: a local stand-in for the WeCom endpoints wecrm uses,
+//! The WeChat sandbox: a local stand-in for the WeCom and Official Account
+//! endpoints wecrm uses,
 //! with the same paths, JSON shapes and errcodes, token issue / expiry /
 //! invalidation, injectable frequency limits and failures, a record of every
 //! call (tests assert on it) and signed, encrypted callbacks sent on demand.
@@ -6,17 +7,20 @@
 
 mod admin;
 pub mod events;
+mod oa;
 mod wecom;
 mod world;
 
 use axum::Router;
 
+pub use oa::{OaCallbackTarget, OaFan, SandboxOa, SealedOaCallback};
 pub use world::{Call, CallbackTarget, CorpSecrets, Sandbox, SandboxCorp, Strictness, Transfer};
 
 impl Sandbox {
-    /// WeCom's endpoints and the sandbox's own control endpoints.
+    /// WeCom's endpoints and the sandbox's own control endpoints; the
+    /// Official Account API (another host at WeChat) under `/oa`.
     pub fn router(&self) -> Router {
-        wecom::router(self.clone())
+        wecom::router(self.clone()).nest("/oa", oa::router(self.clone()))
     }
 }
 

@@ -497,6 +497,8 @@ pub(super) struct World {
     pub(super) wrong_secrets: Vec<i64>,
     /// `gettoken` answers 45009 until then (unix seconds).
     pub(super) gettoken_blocked_until: i64,
+    /// Official Accounts by appid.
+    pub(super) oa_accounts: HashMap<String, super::oa::account::SandboxOa>,
 }
 
 /// The sandbox's shared state; tests hold it to arrange and to inspect.
@@ -505,7 +507,7 @@ pub struct Sandbox {
     pub(super) world: Arc<Mutex<World>>,
     /// Lifetime of issued tokens, in seconds (WeCom: 7200).
     pub(super) token_ttl: i64,
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
 }
 
 impl Sandbox {

@@ -122,6 +122,9 @@ tenant_entity!(
     customer_segment,
     crowd_pack,
     crowd_pack_member,
+    oa_account,
+    oa_follower,
+    oa_event,
 );
 
 // Jobs are a platform table whose tenant column is nullable: tenant reads
@@ -405,6 +408,16 @@ impl Scope {
             Ok(_) | Err(DbErr::RecordNotInserted) => Ok(()),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Inserts many rows with the corp stamped on each; rows hitting
+    /// `on_conflict`'s unique key update the columns it names instead.
+    pub async fn upsert_many<A, I>(&self, db: &impl ConnectionTrait, rows: I, on_conflict: sea_orm::sea_query::OnConflict) -> AppResult<()>
+    where
+        A: TenantActiveModel + Send,
+        I: IntoIterator<Item = A>,
+    {
+        self.insert_many_ignoring(db, rows, on_conflict).await
     }
 
     /// Like [`Scope::insert_many_ignoring`], answering the rows inserted

@@ -172,6 +172,18 @@ impl Customer {
         let today = crate::conditions::memory::today(ctx.state().clock.now());
         self.0.birthday.and_then(|b| today.years_since(b)).map(i64::from)
     }
+    /// The WeChat unionid WeCom reports (when the corp's WeChat accounts share an open platform).
+    async fn unionid(&self) -> Option<&str> {
+        self.0.unionid.as_deref()
+    }
+    /// The same person as a fan of the corp's Official Accounts, linked by
+    /// unionid (OA-6): per account, the openid and whether they still follow.
+    async fn official_account_follows(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::official_accounts::graphql::OfficialAccountFan>> {
+        crate::official_accounts::graphql::follows_of(ctx, self.0.unionid.as_deref()).await
+    }
     /// Corp tags over all adders (WeCom's and the product's).
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CorpTag>> {
         Ok(crm_loader(ctx).load_one(TagsOfCustomer(self.0.id)).await?.unwrap_or_default().into_iter().map(tag).collect())

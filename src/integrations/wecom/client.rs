@@ -1,9 +1,7 @@
 //! The WeCom API client.
 //!
-//! * Access tokens are cached per (corp, secret kind): in Redis when
-//!   configured, so instances share them, otherwise in memory; a per-key lock
-//!   makes concurrent callers wait for one refresh instead of each fetching.
-//!   Tokens are refreshed `REFRESH_MARGIN` before WeCom's `expires_in`.
+//! * Access tokens are cached per (corp, secret kind) in a `TokenCache`
+//!   (Redis when configured, single-flight refresh).
 //! * An answer saying the token is invalid or expired (40001, 40014, 42001)
 //!   drops the cached token and retries once with a fresh one.
 //! * Frequency limits (45009, 45033, -1 busy) back off and retry within a bound.
@@ -21,13 +19,13 @@ use std::{
     time::Duration,
 };
 
-use chrono::{DateTime, Utc};
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
 use super::types::*;
 use crate::{
     error::{AppError, Code, Msg},
+    integrations::token_cache::TokenCache,
     kv::Kv,
 };
 
@@ -36,7 +34,6 @@ const TOKEN_ERRORS: [i64; 3] = [40001, 40014, 42001];
 const CREDENTIAL_ERRORS: [i64; 2] = [40001, 40013];
 const REFUSED_SECRET_QUIET: Duration = Duration::from_secs(600);
 const FREQUENCY_ERRORS: [i64; 3] = [45009, 45033, -1];
-const REFRESH_MARGIN: chrono::Duration = chrono::Duration::seconds(300);
 
 /// Which secret a call needs: each WeCom secret has its own token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -184,20 +181,12 @@ pub struct ClientConfig {
 }
 
 #[derive(Clone)]
-struct CachedToken {
-    token: String,
-    refresh_after: DateTime<Utc>,
-}
-
-#[derive(Clone)]
 pub struct WecomClient {
     http: reqwest::Client,
     config: Arc<ClientConfig>,
-    kv: Kv,
-    local: Arc<Mutex<HashMap<String, CachedToken>>>,
+    tokens: TokenCache,
     /// Secrets `gettoken` refused, by `refused_key`, with the time they were refused.
     refused: Arc<Mutex<HashMap<String, (std::time::Instant, i64)>>>,
-    flights: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 /// The key of a refused (corp, secret): a digest, so no secret is stored.
@@ -212,14 +201,7 @@ impl WecomClient {
         if let Some(proxy) = &config.proxy {
             builder = builder.proxy(reqwest::Proxy::all(proxy)?);
         }
-        Ok(WecomClient {
-            http: builder.build()?,
-            config: Arc::new(config),
-            kv,
-            local: Arc::default(),
-            refused: Arc::default(),
-            flights: Arc::default(),
-        })
+        Ok(WecomClient { http: builder.build()?, config: Arc::new(config), tokens: TokenCache::new(kv), refused: Arc::default() })
     }
 
     fn url(&self, path: &str) -> String {
@@ -230,29 +212,16 @@ impl WecomClient {
         format!("wecom-token:{}:{}", creds.corp_id, kind.as_str())
     }
 
-    async fn cached(&self, key: &str) -> Option<String> {
-        let now = Utc::now();
-        if let Some(t) = self.local.lock().unwrap_or_else(PoisonError::into_inner).get(key).filter(|t| t.refresh_after > now) {
-            return Some(t.token.clone());
-        }
-        if self.kv.is_shared() {
-            if let Ok(Some(token)) = self.kv.get_string(key).await {
-                return Some(token);
-            }
-        }
-        None
-    }
-
     /// A valid token, fetching one (once for all concurrent callers) when needed.
     pub async fn token(&self, creds: &Credentials, kind: SecretKind) -> Result<String, WecomError> {
         let key = Self::cache_key(creds, kind);
-        if let Some(t) = self.cached(&key).await {
+        if let Some(t) = self.tokens.cached(&key).await {
             return Ok(t);
         }
-        let flight = self.flights.lock().unwrap_or_else(PoisonError::into_inner).entry(key.clone()).or_default().clone();
+        let flight = self.tokens.flight(&key);
         let _guard = flight.lock().await;
         // Someone may have refreshed while we waited.
-        if let Some(t) = self.cached(&key).await {
+        if let Some(t) = self.tokens.cached(&key).await {
             return Ok(t);
         }
         let secret = creds.secret(kind).ok_or(WecomError::MissingSecret(kind))?;
@@ -277,16 +246,7 @@ impl WecomClient {
             return Err(e);
         }
         let t: TokenResponse = serde_json::from_value(v).map_err(|e| WecomError::Decode(e.to_string()))?;
-        let lifetime = chrono::Duration::seconds(t.expires_in.max(1));
-        let refresh_after = Utc::now() + (lifetime - REFRESH_MARGIN).max(lifetime / 2);
-        self.local
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key.clone(), CachedToken { token: t.access_token.clone(), refresh_after });
-        if self.kv.is_shared() {
-            let ttl = (refresh_after - Utc::now()).to_std().unwrap_or(Duration::from_secs(60));
-            let _ = self.kv.set_string(&key, &t.access_token, ttl).await;
-        }
+        self.tokens.store(&key, &t.access_token, t.expires_in).await;
         Ok(t.access_token)
     }
 
@@ -296,8 +256,8 @@ impl WecomClient {
         if let Some((_, errcode)) = local.filter(|(at, _)| at.elapsed() < REFUSED_SECRET_QUIET) {
             return Some(errcode);
         }
-        if self.kv.is_shared() {
-            if let Ok(Some(code)) = self.kv.get_string(key).await {
+        if self.tokens.kv().is_shared() {
+            if let Ok(Some(code)) = self.tokens.kv().get_string(key).await {
                 return code.parse().ok();
             }
         }
@@ -306,26 +266,13 @@ impl WecomClient {
 
     async fn remember_refusal(&self, key: &str, errcode: i64) {
         self.refused.lock().unwrap_or_else(PoisonError::into_inner).insert(key.to_string(), (std::time::Instant::now(), errcode));
-        if self.kv.is_shared() {
-            let _ = self.kv.set_string(key, &errcode.to_string(), REFUSED_SECRET_QUIET).await;
+        if self.tokens.kv().is_shared() {
+            let _ = self.tokens.kv().set_string(key, &errcode.to_string(), REFUSED_SECRET_QUIET).await;
         }
     }
 
     async fn forget_token(&self, creds: &Credentials, kind: SecretKind, token: &str) {
-        let key = Self::cache_key(creds, kind);
-        {
-            let mut local = self.local.lock().unwrap_or_else(PoisonError::into_inner);
-            if local.get(&key).is_some_and(|t| t.token == token) {
-                local.remove(&key);
-            }
-        }
-        if self.kv.is_shared() {
-            if let Ok(Some(shared)) = self.kv.get_string(&key).await {
-                if shared == token {
-                    let _ = self.kv.delete(&key).await;
-                }
-            }
-        }
+        self.tokens.forget(&Self::cache_key(creds, kind), token).await;
     }
 
     /// One API call with the token rules above. `body` None means GET.

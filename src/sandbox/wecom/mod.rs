@@ -4,9 +4,9 @@
 mod address_tags;
 mod directory;
 mod external;
-mod gate;
+pub(in crate::sandbox) mod gate;
 mod media;
-mod wire;
+pub(in crate::sandbox) mod wire;
 
 use std::collections::BTreeMap;
 

@@ -15,17 +15,17 @@ pub(super) fn cursor_offset(cursor: &str) -> Result<usize, Value> {
     cursor.strip_prefix("sbc").and_then(|h| usize::from_str_radix(h, 16).ok()).ok_or_else(|| err(50100, "invalid cursor"))
 }
 
-pub(super) fn err(errcode: i64, errmsg: &str) -> Value {
+pub(in crate::sandbox) fn err(errcode: i64, errmsg: &str) -> Value {
     json!({"errcode": errcode, "errmsg": errmsg})
 }
 
-pub(super) fn ok(mut v: Value) -> Value {
+pub(in crate::sandbox) fn ok(mut v: Value) -> Value {
     v["errcode"] = json!(0);
     v["errmsg"] = json!("ok");
     v
 }
 
-pub(super) fn parse<T: serde::de::DeserializeOwned>(body: Option<&Value>) -> Result<T, Value> {
+pub(in crate::sandbox) fn parse<T: serde::de::DeserializeOwned>(body: Option<&Value>) -> Result<T, Value> {
     body.cloned().and_then(|b| serde_json::from_value(b).ok()).ok_or_else(|| err(40058, "invalid Request Parameter"))
 }
 

@@ -1,0 +1,336 @@
+//! Official Accounts (OA-1…6) through the sandbox: binding checked against
+//! WeChat, fans synced by `next_openid`, callbacks in plain and safe mode
+//! verified, stored once and applied, unbinding only after WeChat withdrew
+//! its authorisation, QR codes for service accounts only, and a customer
+//! showing the same person's follows by unionid.
+
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{json, Value};
+use wecrm::{
+    integrations::oa::plain_signature,
+    sandbox::{OaCallbackTarget, SandboxOa},
+};
+
+use crate::{
+    leads::refused,
+    support::Client,
+    wecom::{sync, world, world_with_customers, World},
+};
+
+const APPID: &str = "wx0123456789abcdef";
+const SECRET: &str = "oa-app-secret";
+const TOKEN: &str = "oaToken123";
+const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+const BIND: &str = "mutation($i:BindOfficialAccountInput!){bindOfficialAccount(input:$i){id appid name kind status callbackUrl safeMode}}";
+const FANS: &str = "query($s:Boolean){officialAccountFans(subscribed:$s,first:100){totalCount edges{node{openid unionid subscribed qrScene subscribedAt unsubscribedAt account{appid}}}}}";
+
+fn bind_input(secret: &str) -> Value {
+    json!({"i": {"appid": APPID, "name": "Acme服务号", "kind": "SERVICE", "secret": secret, "callbackToken": TOKEN}})
+}
+
+/// Binds the sandbox account and waits for the first fans sync.
+async fn bound(w: &World, account: SandboxOa) -> String {
+    w.sandbox.add_official_account(account);
+    let id = w.admin.data(BIND, bind_input(SECRET)).await["bindOfficialAccount"]["id"].as_str().unwrap().to_string();
+    settle(w).await;
+    id
+}
+
+/// Waits until no Official Account job is due or running.
+async fn settle(w: &World) {
+    for _ in 0..600 {
+        let busy = entity::job::Entity::find()
+            .filter(entity::job::Column::Kind.starts_with("oa."))
+            .filter(entity::job::Column::Status.is_in(["QUEUED", "RUNNING"]))
+            .count(&w.app.state.db)
+            .await
+            .unwrap();
+        if busy == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("official account jobs did not finish");
+}
+
+async fn fans(c: &Client, subscribed: Option<bool>) -> Vec<Value> {
+    let v = c.data(FANS, json!({"s": subscribed})).await;
+    v["officialAccountFans"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect()
+}
+
+fn target(w: &World, aes: Option<&str>) -> OaCallbackTarget {
+    OaCallbackTarget {
+        url: w.app.url(&format!("/callbacks/oa/acme/{APPID}")),
+        token: TOKEN.into(),
+        encoding_aes_key: aes.map(str::to_string),
+    }
+}
+
+#[tokio::test]
+async fn binding_checks_the_secret_with_wechat_and_only_admins_bind() {
+    let w = world(1, 2).await;
+    w.sandbox.add_official_account(SandboxOa::new(APPID, SECRET, true).with_followers(3));
+
+    let (code, reason, field) = refused(&w.admin, BIND, bind_input("wrong")).await;
+    assert_eq!((code.as_str(), reason.as_str(), field.as_deref()), ("BAD_USER_INPUT", "OA_CREDENTIALS_INVALID", Some("input.secret")));
+    assert_eq!(w.sandbox.calls_to("/oa/cgi-bin/token").last().unwrap().errcode, 40125, "WeChat was asked and refused");
+    let other_appid = json!({"i": {"appid": "wx1111111111111111", "name": "x", "kind": "SERVICE", "secret": SECRET}});
+    let (_, reason, field) = refused(&w.admin, BIND, other_appid).await;
+    assert_eq!((reason.as_str(), field.as_deref()), ("OA_CREDENTIALS_INVALID", Some("input.appid")));
+    assert_eq!(w.sandbox.calls_to("/oa/cgi-bin/token").last().unwrap().errcode, 40013);
+    let (_, reason, _) = refused(&w.admin, BIND, json!({"i": {"appid": "gh_123", "name": "x", "kind": "SERVICE", "secret": SECRET}})).await;
+    assert_eq!(reason, "OA_APPID_INVALID");
+    let bad_key = json!({"i": {"appid": APPID, "name": "x", "kind": "SERVICE", "secret": SECRET, "encodingAesKey": "short"}});
+    assert_eq!(refused(&w.admin, BIND, bad_key).await.1, "OA_AES_KEY_INVALID");
+    assert_eq!(entity::oa_account::Entity::find().count(&w.app.state.db).await.unwrap(), 0, "nothing stored for a refusal");
+
+    // A manager with every function permission is still not a tenant admin.
+    let role = w.app.role(&w.admin, "OA-Manager", &["oa.account.view", "oa.qr.manage"], "ALL", &[]).await;
+    w.app.employee(&w.admin, "oa-manager", &[w.app.root_id()], &[role]).await;
+    let manager = w.app.login_as("acme", "oa-manager", crate::support::PASSWORD).await;
+    assert_eq!(refused(&manager, BIND, bind_input(SECRET)).await.1, "OA_ADMIN_ONLY");
+
+    let v = w.admin.data(BIND, bind_input(SECRET)).await["bindOfficialAccount"].clone();
+    assert_eq!(
+        (v["appid"].as_str(), v["kind"].as_str(), v["status"].as_str(), v["safeMode"].as_bool()),
+        (Some(APPID), Some("SERVICE"), Some("BOUND"), Some(false))
+    );
+    assert!(v["callbackUrl"].as_str().unwrap().ends_with(&format!("/callbacks/oa/acme/{APPID}")), "{v}");
+    let row = entity::oa_account::Entity::find().one(&w.app.state.db).await.unwrap().unwrap();
+    assert!(!row.secret.contains(SECRET) && !row.callback_token.clone().unwrap().contains(TOKEN), "sealed at rest");
+    let v = w.admin.data("{officialAccounts{appid}}", json!({})).await;
+    assert_eq!(v["officialAccounts"].as_array().unwrap().len(), 1);
+
+    // The first sync runs on its own; the manager with "oa" may see the fans.
+    settle(&w).await;
+    let listed = fans(&manager, None).await;
+    assert_eq!(listed.len(), 3);
+    assert!(listed.iter().all(|f| f["subscribed"] == true && f["account"]["appid"] == APPID), "{listed:?}");
+    assert_eq!(listed.iter().filter(|f| f["unionid"].is_string()).count(), 2, "every other sandbox follower has a unionid");
+}
+
+#[tokio::test]
+async fn the_fans_sync_pages_by_next_openid_and_marks_who_left() {
+    let w = world(1, 2).await;
+    let mut account = SandboxOa::new(APPID, SECRET, true).with_followers(10);
+    account.page_size = 4;
+    let id = bound(&w, account).await;
+    assert_eq!(fans(&w.admin, Some(true)).await.len(), 10);
+    // Pages of 4, 4, 2, then the call after the last openid answers count 0.
+    let pages: Vec<String> = w.sandbox.calls_to("/oa/cgi-bin/user/get").iter().map(|c| c.query["next_openid"].clone()).collect();
+    assert_eq!(pages.len(), 4, "{pages:?}");
+    assert_eq!(pages[0], "");
+    let details = w.sandbox.calls_to("/oa/cgi-bin/user/info/batchget");
+    assert_eq!(details.len(), 3, "one batchget per page");
+    assert!(details.iter().all(|c| c.errcode == 0 && c.body.as_ref().unwrap()["user_list"].as_array().unwrap().len() <= 100));
+
+    let (left_a, left_b) = w.sandbox.with_official_account(APPID, |a| (a.openid_of(1), a.openid_of(7))).unwrap();
+    w.sandbox.with_official_account(APPID, |a| {
+        a.unfollow(&left_a);
+        a.unfollow(&left_b);
+        a.follow("o-new-follower", Some("union-new"), None);
+    });
+    let job = w.admin.data("mutation($id:ID!){syncOfficialAccountFans(id:$id){id}}", json!({"id": id})).await["syncOfficialAccountFans"]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(w.app.wait_job(&w.admin, &job).await["status"], "SUCCEEDED");
+    let following = fans(&w.admin, Some(true)).await;
+    assert_eq!(following.len(), 9);
+    assert!(following.iter().any(|f| f["openid"] == "o-new-follower" && f["unionid"] == "union-new"));
+    let former: Vec<String> = fans(&w.admin, Some(false)).await.iter().map(|f| f["openid"].as_str().unwrap().to_string()).collect();
+    assert_eq!(former.len(), 2, "who left is kept, not following");
+    assert!(former.contains(&left_a) && former.contains(&left_b));
+    let v = w.admin.data("{officialAccounts{fansSyncedAt}}", json!({})).await;
+    assert!(v["officialAccounts"][0]["fansSyncedAt"].is_string());
+}
+
+#[tokio::test]
+async fn plain_mode_callbacks_are_verified_stored_once_and_applied() {
+    let w = world(1, 2).await;
+    bound(&w, SandboxOa::new(APPID, SECRET, true)).await;
+    w.sandbox.with_official_account(APPID, |a| a.callback = Some(target(&w, None)));
+    let url = w.app.url(&format!("/callbacks/oa/acme/{APPID}"));
+
+    // The URL check answers the echostr only to a right signature.
+    let ts = chrono::Utc::now().timestamp().to_string();
+    let sig = plain_signature(TOKEN, &ts, "nonce1");
+    let res = w
+        .app
+        .http
+        .get(&url)
+        .query(&[("signature", sig.as_str()), ("timestamp", &ts), ("nonce", "nonce1"), ("echostr", "echo-42")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((res.status().as_u16(), res.text().await.unwrap()), (200, "echo-42".to_string()));
+    let res = w
+        .app
+        .http
+        .get(&url)
+        .query(&[("signature", "0".repeat(40).as_str()), ("timestamp", &ts), ("nonce", "nonce1"), ("echostr", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+
+    let xml = w.sandbox.with_official_account(APPID, |a| a.follow("o-scan-1", Some("union-scan"), Some("spring"))).unwrap();
+    let sealed = w.sandbox.seal_oa_callback(APPID, &xml).unwrap();
+    assert_eq!(w.sandbox.post_oa_callback(&sealed).await.unwrap(), (200, "success".to_string()));
+    // WeChat retries a slow answer: the same delivery is stored once.
+    assert_eq!(w.sandbox.post_oa_callback(&sealed).await.unwrap().0, 200);
+    // Tampered: another body under the same signature passes (plain mode signs
+    // no body), but a changed signature or an old timestamp does not.
+    let mut forged = sealed.clone();
+    forged.query[0].1 = "f".repeat(40);
+    assert_eq!(w.sandbox.post_oa_callback(&forged).await.unwrap().0, 403);
+    let old = (chrono::Utc::now().timestamp() - 3600).to_string();
+    let mut stale = sealed.clone();
+    stale.query[0].1 = plain_signature(TOKEN, &old, &stale.query[2].1);
+    stale.query[1].1 = old;
+    assert_eq!(w.sandbox.post_oa_callback(&stale).await.unwrap().0, 403);
+    settle(&w).await;
+    let events = entity::oa_event::Entity::find().all(&w.app.state.db).await.unwrap();
+    assert_eq!(events.len(), 1, "stored once");
+    assert_eq!((events[0].event.as_str(), events[0].status.as_str()), ("subscribe", "APPLIED"));
+    let f = &fans(&w.admin, None).await[0];
+    assert_eq!(
+        (f["openid"].as_str(), f["subscribed"].as_bool(), f["qrScene"].as_str(), f["unionid"].as_str()),
+        (Some("o-scan-1"), Some(true), Some("spring"), Some("union-scan"))
+    );
+    assert_eq!(w.sandbox.calls_to("/oa/cgi-bin/user/info").len(), 1, "details read from WeChat");
+
+    // A scan and a text message are recorded; an unfollow keeps the fan.
+    let (scan, text) =
+        w.sandbox.with_official_account(APPID, |a| (a.scan("o-scan-1", "autumn"), a.text("o-scan-1", "价格", 9001))).unwrap();
+    assert_eq!(w.sandbox.send_oa_callback(APPID, &scan).await.unwrap().0, 200);
+    assert_eq!(w.sandbox.send_oa_callback(APPID, &text).await.unwrap().0, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let bye = w.sandbox.with_official_account(APPID, |a| a.unfollow("o-scan-1")).unwrap();
+    assert_eq!(w.sandbox.send_oa_callback(APPID, &bye).await.unwrap().0, 200);
+    settle(&w).await;
+    let f = &fans(&w.admin, None).await[0];
+    assert_eq!(f["subscribed"], false);
+    assert!(f["unsubscribedAt"].is_string());
+    let kinds: Vec<String> = entity::oa_event::Entity::find()
+        .all(&w.app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{}:{}", e.event, e.status))
+        .collect();
+    assert_eq!(kinds, ["subscribe:APPLIED", "SCAN:APPLIED", "text:APPLIED", "unsubscribe:APPLIED"]);
+    let text_row =
+        entity::oa_event::Entity::find().filter(entity::oa_event::Column::Event.eq("text")).one(&w.app.state.db).await.unwrap().unwrap();
+    assert_eq!(text_row.content.as_deref(), Some("价格"));
+}
+
+#[tokio::test]
+async fn safe_mode_callbacks_must_be_encrypted_for_the_accounts_appid() {
+    let w = world(1, 2).await;
+    w.sandbox.add_official_account(SandboxOa::new(APPID, SECRET, true));
+    let input = json!({"i": {"appid": APPID, "name": "Acme", "kind": "SERVICE", "secret": SECRET, "callbackToken": TOKEN, "encodingAesKey": AES_KEY}});
+    assert_eq!(w.admin.data(BIND, input).await["bindOfficialAccount"]["safeMode"], true);
+    settle(&w).await;
+
+    // A plain delivery with a right plain signature is refused in safe mode.
+    w.sandbox.with_official_account(APPID, |a| a.callback = Some(target(&w, None)));
+    let xml = w.sandbox.with_official_account(APPID, |a| a.follow("o-safe-1", None, None)).unwrap();
+    assert_eq!(w.sandbox.send_oa_callback(APPID, &xml).await.unwrap().0, 403);
+    // Encrypted for another appid (receive id): refused.
+    w.sandbox.add_official_account({
+        let mut other = SandboxOa::new("wxfedcba9876543210", "s", true);
+        other.callback = Some(target(&w, Some(AES_KEY)));
+        other
+    });
+    let sealed = w.sandbox.seal_oa_callback("wxfedcba9876543210", &xml).unwrap();
+    assert_eq!(w.sandbox.post_oa_callback(&sealed).await.unwrap().0, 403);
+    // Encrypted for this account: stored and applied.
+    w.sandbox.with_official_account(APPID, |a| a.callback = Some(target(&w, Some(AES_KEY))));
+    let sealed = w.sandbox.seal_oa_callback(APPID, &xml).unwrap();
+    assert!(sealed.body.contains("<Encrypt>") && !sealed.body.contains("o-safe-1"));
+    let mut tampered = sealed.clone();
+    tampered.body = tampered.body.replace("<Encrypt><![CDATA[", "<Encrypt><![CDATA[A");
+    assert_eq!(w.sandbox.post_oa_callback(&tampered).await.unwrap().0, 403);
+    assert_eq!(w.sandbox.post_oa_callback(&sealed).await.unwrap(), (200, "success".to_string()));
+    settle(&w).await;
+    let listed = fans(&w.admin, Some(true)).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["openid"], "o-safe-1");
+    assert_eq!(entity::oa_event::Entity::find().count(&w.app.state.db).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn unbinding_waits_until_wechat_withdrew_the_authorisation_and_keeps_the_fans() {
+    let w = world(1, 2).await;
+    let id = bound(&w, SandboxOa::new(APPID, SECRET, true).with_followers(2)).await;
+    const UNBIND: &str = "mutation($id:ID!){unbindOfficialAccount(id:$id){status unboundAt}}";
+    let (code, reason, _) = refused(&w.admin, UNBIND, json!({"id": id})).await;
+    assert_eq!((code.as_str(), reason.as_str()), ("CONFLICT", "OA_STILL_AUTHORISED"));
+    // The admin resets the AppSecret in the WeChat back office.
+    w.sandbox.with_official_account(APPID, |a| a.secret = "reset-secret".into());
+    let v = w.admin.data(UNBIND, json!({"id": id})).await["unbindOfficialAccount"].clone();
+    assert_eq!(v["status"], "UNBOUND");
+    assert!(v["unboundAt"].is_string());
+    assert_eq!(fans(&w.admin, None).await.len(), 2, "fans are kept");
+    assert_eq!(refused(&w.admin, UNBIND, json!({"id": id})).await.1, "OA_NOT_BOUND");
+    let sync = "mutation($id:ID!){syncOfficialAccountFans(id:$id){id}}";
+    assert_eq!(refused(&w.admin, sync, json!({"id": id})).await.1, "OA_NOT_BOUND");
+    // Callbacks to an unbound account find nothing.
+    w.sandbox.with_official_account(APPID, |a| a.callback = Some(target(&w, None)));
+    let xml = w.sandbox.with_official_account(APPID, |a| a.follow("o-late", None, None)).unwrap();
+    assert_eq!(w.sandbox.send_oa_callback(APPID, &xml).await.unwrap().0, 404);
+    // Rebinding with the new secret brings it back.
+    let again = json!({"i": {"appid": APPID, "name": "Acme服务号", "kind": "SERVICE", "secret": "reset-secret"}});
+    assert_eq!(w.admin.data(BIND, again).await["bindOfficialAccount"]["status"], "BOUND");
+}
+
+#[tokio::test]
+async fn qr_codes_are_for_service_accounts_and_carry_their_scene() {
+    let w = world(1, 2).await;
+    let id = bound(&w, SandboxOa::new(APPID, SECRET, true)).await;
+    const QR: &str = "mutation($a:ID!,$i:CreateOfficialAccountQrCodeInput!){createOfficialAccountQrCode(accountId:$a,input:$i){ticket url imageUrl expiresAt}}";
+    let v = w.admin.data(QR, json!({"a": id, "i": {"scene": "123", "expireSeconds": 3600}})).await["createOfficialAccountQrCode"].clone();
+    assert!(v["imageUrl"].as_str().unwrap().starts_with("https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket="));
+    assert!(v["expiresAt"].is_string());
+    let v = w.admin.data(QR, json!({"a": id, "i": {"scene": "store-7"}})).await["createOfficialAccountQrCode"].clone();
+    assert!(v["expiresAt"].is_null(), "permanent");
+    let sent: Vec<Value> = w.sandbox.calls_to("/oa/cgi-bin/qrcode/create").into_iter().map(|c| c.body.unwrap()).collect();
+    assert_eq!(sent[0], json!({"expire_seconds": 3600, "action_name": "QR_SCENE", "action_info": {"scene": {"scene_id": 123}}}));
+    assert_eq!(sent[1], json!({"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": "store-7"}}}));
+    let (code, reason, field) = refused(&w.admin, QR, json!({"a": id, "i": {"scene": "x", "expireSeconds": 2_592_001}})).await;
+    assert_eq!((code.as_str(), reason.as_str(), field.as_deref()), ("BAD_USER_INPUT", "OA_QR_EXPIRY_INVALID", Some("input.expireSeconds")));
+
+    // A subscription account is refused before WeChat is asked.
+    let sub_appid = "wx2222222222222222";
+    w.sandbox.add_official_account(SandboxOa::new(sub_appid, "sub-secret", false));
+    let input = json!({"i": {"appid": sub_appid, "name": "订阅号", "kind": "SUBSCRIPTION", "secret": "sub-secret"}});
+    let sub = w.admin.data(BIND, input).await["bindOfficialAccount"]["id"].as_str().unwrap().to_string();
+    let before = w.sandbox.calls_to("/oa/cgi-bin/qrcode/create").len();
+    let (code, reason, _) = refused(&w.admin, QR, json!({"a": sub, "i": {"scene": "1"}})).await;
+    assert_eq!((code.as_str(), reason.as_str()), ("FORBIDDEN", "OA_SUBSCRIPTION_ACCOUNT"));
+    assert_eq!(w.sandbox.calls_to("/oa/cgi-bin/qrcode/create").len(), before);
+    settle(&w).await;
+}
+
+#[tokio::test]
+async fn a_customer_shows_the_same_persons_follows_by_unionid() {
+    let w = world_with_customers(1, 2, 4).await;
+    assert_eq!(sync(&w).await["status"], "SUCCEEDED");
+    // Followers 0 and 2 carry unionids union0 and union2, as WeCom customers 0 and 2 do.
+    bound(&w, SandboxOa::new(APPID, SECRET, true).with_followers(3)).await;
+    let v = w
+        .admin
+        .data("{customers(first:10){edges{node{name unionid officialAccountFollows{openid subscribed account{appid}}}}}}", json!({}))
+        .await;
+    let nodes: Vec<Value> = v["customers"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect();
+    let linked: Vec<&Value> = nodes.iter().filter(|n| !n["officialAccountFollows"].as_array().unwrap().is_empty()).collect();
+    assert_eq!(linked.len(), 2, "{nodes:?}");
+    for n in linked {
+        let follows = n["officialAccountFollows"].as_array().unwrap();
+        assert_eq!(follows.len(), 1);
+        assert_eq!((follows[0]["subscribed"].as_bool(), follows[0]["account"]["appid"].as_str()), (Some(true), Some(APPID)));
+        assert!(["union0", "union2"].contains(&n["unionid"].as_str().unwrap()));
+    }
+}
