@@ -184,6 +184,43 @@ impl Kv {
         }
     }
 
+    /// Claims `key` for `fingerprint` until `ttl` passes: `true` when the key
+    /// was free or already holds this fingerprint, `false` when another
+    /// fingerprint holds it (a signed request replayed with another body).
+    pub async fn claim(&self, key: &str, fingerprint: i64, ttl: Duration) -> anyhow::Result<bool> {
+        match self {
+            Kv::Memory(map) => {
+                let now = Instant::now();
+                let mut map = map.lock().unwrap_or_else(PoisonError::into_inner);
+                map.sweep_if_due(now);
+                match map.entries.get(key) {
+                    Some((held, expires)) if *expires > now => Ok(*held == fingerprint),
+                    _ => {
+                        map.entries.insert(key.to_string(), (fingerprint, now + ttl));
+                        Ok(true)
+                    }
+                }
+            }
+            Kv::Redis { conn, prefix } => {
+                let mut conn = conn.clone();
+                let key = format!("{prefix}{key}");
+                let set: Option<String> = redis::cmd("SET")
+                    .arg(&key)
+                    .arg(fingerprint)
+                    .arg("NX")
+                    .arg("EX")
+                    .arg(ttl.as_secs().max(1))
+                    .query_async(&mut conn)
+                    .await?;
+                if set.is_some() {
+                    return Ok(true);
+                }
+                let held: Option<i64> = redis::cmd("GET").arg(&key).query_async(&mut conn).await?;
+                Ok(held.is_none_or(|h| h == fingerprint))
+            }
+        }
+    }
+
     pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
         match self {
             Kv::Memory(map) => {

@@ -144,6 +144,30 @@ async fn the_fans_sync_pages_by_next_openid_and_marks_who_left() {
     assert!(former.contains(&left_a) && former.contains(&left_b));
     let v = w.admin.data("{officialAccounts{fansSyncedAt}}", json!({})).await;
     assert!(v["officialAccounts"][0]["fansSyncedAt"].is_string());
+
+    // Details read before an unfollow was applied do not undo it.
+    let db = &w.app.state.db;
+    let scope = w.app.admin_scope();
+    let account = entity::oa_account::Entity::find().one(db).await.unwrap().unwrap();
+    let fan = entity::oa_follower::Entity::find()
+        .filter(entity::oa_follower::Column::Openid.eq("o-new-follower"))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let later = fan.subscribed_at.unwrap() + chrono::Duration::seconds(5);
+    wecrm::official_accounts::fans::unfollowed(db, &scope, account.id, "o-new-follower", later).await.unwrap();
+    let stale = wecrm::integrations::oa::types::UserInfo {
+        subscribe: 1,
+        openid: "o-new-follower".into(),
+        subscribe_time: Some(fan.subscribed_at.unwrap().timestamp()),
+        ..Default::default()
+    };
+    wecrm::official_accounts::fans::upsert(db, &scope, vec![wecrm::official_accounts::fans::row(account.id, &stale, chrono::Utc::now())])
+        .await
+        .unwrap();
+    let fan = entity::oa_follower::Entity::find_by_id(fan.id).one(db).await.unwrap().unwrap();
+    assert!(!fan.subscribed && fan.unsubscribed_at == Some(later), "{fan:?}");
 }
 
 #[tokio::test]
@@ -180,8 +204,11 @@ async fn plain_mode_callbacks_are_verified_stored_once_and_applied() {
     assert_eq!(w.sandbox.post_oa_callback(&sealed).await.unwrap(), (200, "success".to_string()));
     // WeChat retries a slow answer: the same delivery is stored once.
     assert_eq!(w.sandbox.post_oa_callback(&sealed).await.unwrap().0, 200);
-    // Tampered: another body under the same signature passes (plain mode signs
-    // no body), but a changed signature or an old timestamp does not.
+    // Plain mode signs no body: the same signature with another body is refused,
+    // as are a changed signature and an old timestamp.
+    let mut other_body = sealed.clone();
+    other_body.body = other_body.body.replace("o-scan-1", "o-forged");
+    assert_eq!(w.sandbox.post_oa_callback(&other_body).await.unwrap().0, 403);
     let mut forged = sealed.clone();
     forged.query[0].1 = "f".repeat(40);
     assert_eq!(w.sandbox.post_oa_callback(&forged).await.unwrap().0, 403);
@@ -206,7 +233,6 @@ async fn plain_mode_callbacks_are_verified_stored_once_and_applied() {
         w.sandbox.with_official_account(APPID, |a| (a.scan("o-scan-1", "autumn"), a.text("o-scan-1", "价格", 9001))).unwrap();
     assert_eq!(w.sandbox.send_oa_callback(APPID, &scan).await.unwrap().0, 200);
     assert_eq!(w.sandbox.send_oa_callback(APPID, &text).await.unwrap().0, 200);
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let bye = w.sandbox.with_official_account(APPID, |a| a.unfollow("o-scan-1")).unwrap();
     assert_eq!(w.sandbox.send_oa_callback(APPID, &bye).await.unwrap().0, 200);
     settle(&w).await;
@@ -224,6 +250,15 @@ async fn plain_mode_callbacks_are_verified_stored_once_and_applied() {
     let text_row =
         entity::oa_event::Entity::find().filter(entity::oa_event::Column::Event.eq("text")).one(&w.app.state.db).await.unwrap().unwrap();
     assert_eq!(text_row.content.as_deref(), Some("价格"));
+
+    // Within one second (WeChat's resolution) a leave wins, whichever is applied first.
+    let (hello, bye) = w.sandbox.with_official_account(APPID, |a| (a.follow("o-tie", None, None), a.unfollow("o-tie"))).unwrap();
+    assert_eq!(w.sandbox.send_oa_callback(APPID, &bye).await.unwrap().0, 200);
+    settle(&w).await;
+    assert_eq!(w.sandbox.send_oa_callback(APPID, &hello).await.unwrap().0, 200);
+    settle(&w).await;
+    let tie = fans(&w.admin, None).await.into_iter().find(|f| f["openid"] == "o-tie").unwrap();
+    assert_eq!(tie["subscribed"], false, "{tie}");
 }
 
 #[tokio::test]
@@ -333,4 +368,41 @@ async fn a_customer_shows_the_same_persons_follows_by_unionid() {
         assert_eq!((follows[0]["subscribed"].as_bool(), follows[0]["account"]["appid"].as_str()), (Some(true), Some(APPID)));
         assert!(["union0", "union2"].contains(&n["unionid"].as_str().unwrap()));
     }
+}
+
+#[tokio::test]
+async fn a_fans_page_costs_the_same_statements_at_any_size() {
+    // No job workers: their polling would share the statement counter.
+    let w = crate::wecom::world_configured(1, 2, 0, |c| c.job_workers = 0).await;
+    w.sandbox.add_official_account(SandboxOa::new(APPID, SECRET, true));
+    w.admin.data(BIND, bind_input(SECRET)).await;
+    let account = entity::oa_account::Entity::find().one(&w.app.state.db).await.unwrap().unwrap();
+    let scope = w.app.admin_scope();
+    let now = chrono::Utc::now();
+    let rows = (0..120)
+        .map(|i| {
+            let info = wecrm::integrations::oa::types::UserInfo {
+                subscribe: 1,
+                openid: format!("o-stmt-{i:03}"),
+                unionid: Some(format!("u-{i}")),
+                ..Default::default()
+            };
+            wecrm::official_accounts::fans::row(account.id, &info, now)
+        })
+        .collect();
+    wecrm::official_accounts::fans::upsert(&w.app.state.db, &scope, rows).await.unwrap();
+    const PAGE: &str = "query($n:Int!){officialAccountFans(first:$n){edges{node{openid account{appid callbackUrl}}}}}";
+    let cost = |n: i64| {
+        let (admin, counter) = (w.admin.clone(), w.app.state.statements.clone());
+        async move {
+            admin.data(PAGE, json!({"n": n})).await;
+            let before = counter.get();
+            let v = admin.data(PAGE, json!({"n": n})).await;
+            assert_eq!(v["officialAccountFans"]["edges"].as_array().unwrap().len() as i64, n);
+            counter.get() - before
+        }
+    };
+    let (small, large) = (cost(5).await, cost(100).await);
+    assert_eq!(small, large, "a fans page's statements do not grow with its size");
+    assert!(large <= 8, "{large}");
 }

@@ -503,3 +503,87 @@ async fn media_upload_takes_the_media_field_of_a_known_type_format_and_size() {
         .multipart(unnamed);
     assert_eq!(send(unnamed).await["errcode"], 44001);
 }
+
+/// Official Account rules (WECHAT_API.md §3): `token` answers 40013 for an
+/// unknown appid, 40125 for a wrong secret, 40002 without
+/// `grant_type=client_credential`; a newer token does not retire the older
+/// one at once; a bad token is 40001; `user/get` pages by `next_openid`
+/// (the last openid of the page, then `count: 0` and an empty one), an
+/// unknown `next_openid` is 40003; `batchget` takes 1–100 openids (40032)
+/// and answers `subscribe: 0` for someone who left; subscription accounts
+/// have no QR codes (48001); permanent numeric scenes run 1–100,000.
+#[tokio::test]
+async fn official_accounts_answer_with_wechats_codes_and_paging() {
+    use wecrm::sandbox::SandboxOa;
+    let wecom = Wecom::seeded().await;
+    let mut account = SandboxOa::new("wxaaaaaaaaaaaaaaaa", "oa-secret", true).with_followers(5);
+    account.page_size = 2;
+    let left = account.openid_of(4);
+    account.unfollow(&left);
+    wecom.sandbox.add_official_account(account);
+    wecom.sandbox.add_official_account(SandboxOa::new("wxbbbbbbbbbbbbbbbb", "sub-secret", false));
+    let base = format!("{}/oa/cgi-bin", wecom.base);
+    let token_of = |appid: &'static str, secret: &'static str, grant: &'static str| {
+        let (http, url) = (wecom.http.clone(), format!("{base}/token"));
+        async move {
+            http.get(url)
+                .query(&[("grant_type", grant), ("appid", appid), ("secret", secret)])
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(errcode(&token_of("wxcccccccccccccccc", "x", "client_credential").await), 40013);
+    assert_eq!(errcode(&token_of("wxaaaaaaaaaaaaaaaa", "wrong", "client_credential").await), 40125);
+    assert_eq!(errcode(&token_of("wxaaaaaaaaaaaaaaaa", "oa-secret", "password").await), 40002);
+    let first = token_of("wxaaaaaaaaaaaaaaaa", "oa-secret", "client_credential").await["access_token"].as_str().unwrap().to_string();
+    let token = token_of("wxaaaaaaaaaaaaaaaa", "oa-secret", "client_credential").await["access_token"].as_str().unwrap().to_string();
+    assert_ne!(first, token, "each fetch issues a new token");
+    let get = |token: String, path: &'static str, query: Vec<(&'static str, String)>| {
+        let (http, url) = (wecom.http.clone(), format!("{base}{path}"));
+        async move { http.get(url).query(&[("access_token", token)]).query(&query).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let post = |token: String, path: &'static str, body: Value| {
+        let (http, url) = (wecom.http.clone(), format!("{base}{path}"));
+        async move { http.post(url).query(&[("access_token", token)]).json(&body).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    assert_eq!(errcode(&get(first.clone(), "/user/get", vec![]).await), 0, "the older token still works for a while");
+    assert_eq!(errcode(&get("not-a-token".into(), "/user/get", vec![]).await), 40001);
+    assert_eq!(errcode(&get(String::new(), "/user/get", vec![]).await), 41001);
+
+    let mut next = String::new();
+    let mut seen = Vec::new();
+    loop {
+        let page = get(token.clone(), "/user/get", vec![("next_openid", next.clone())]).await;
+        assert_eq!(page["total"], 4);
+        if page["count"] == 0 {
+            assert_eq!(page["next_openid"], "");
+            break;
+        }
+        let ids: Vec<String> = page["data"]["openid"].as_array().unwrap().iter().map(|o| o.as_str().unwrap().to_string()).collect();
+        assert_eq!(page["next_openid"].as_str().unwrap(), ids.last().unwrap(), "the last openid of the page");
+        seen.extend(ids);
+        next = page["next_openid"].as_str().unwrap().to_string();
+    }
+    assert_eq!(seen.len(), 4);
+    assert_eq!(errcode(&get(token.clone(), "/user/get", vec![("next_openid", "o-unknown".into())]).await), 40003);
+
+    let list = |ids: Vec<String>| json!({"user_list": ids.into_iter().map(|o| json!({"openid": o, "lang": "zh_CN"})).collect::<Vec<_>>()});
+    let v = post(token.clone(), "/user/info/batchget", list(vec![seen[0].clone(), left.clone()])).await;
+    assert_eq!((v["user_info_list"][0]["subscribe"].as_i64(), v["user_info_list"][1]["subscribe"].as_i64()), (Some(1), Some(0)));
+    assert_eq!(errcode(&post(token.clone(), "/user/info/batchget", list(vec![seen[0].clone(); 101])).await), 40032);
+    assert_eq!(errcode(&post(token.clone(), "/user/info/batchget", list(vec![])).await), 40032);
+    assert_eq!(errcode(&post(token.clone(), "/user/info/batchget", list(vec!["o-unknown".into()])).await), 40003);
+    assert_eq!(errcode(&get(token.clone(), "/user/info/batchget", vec![]).await), 43002);
+
+    let qr = |action: &str, scene: Value| json!({"action_name": action, "action_info": {"scene": scene}});
+    assert_eq!(errcode(&post(token.clone(), "/qrcode/create", qr("QR_LIMIT_SCENE", json!({"scene_id": 100_001}))).await), 40097);
+    assert_eq!(errcode(&post(token.clone(), "/qrcode/create", qr("QR_SCENE", json!({"scene_id": 0}))).await), 40097);
+    let temp = post(token.clone(), "/qrcode/create", qr("QR_STR_SCENE", json!({"scene_str": "a"}))).await;
+    assert_eq!(temp["expire_seconds"], 60, "a temporary code without expire_seconds lives 60 s");
+    let sub = token_of("wxbbbbbbbbbbbbbbbb", "sub-secret", "client_credential").await["access_token"].as_str().unwrap().to_string();
+    assert_eq!(errcode(&post(sub, "/qrcode/create", qr("QR_LIMIT_SCENE", json!({"scene_id": 1}))).await), 48001);
+}

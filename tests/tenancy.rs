@@ -822,3 +822,46 @@ async fn segments_and_crowd_packs_of_another_corp_answer_nothing() {
     let v = a.data("query($id:ID!){crowdPack(id:$id){name segment{name} customerCount}}", json!({"id": pack})).await;
     assert_eq!(v["crowdPack"], json!({"name": "A-Pack", "segment": {"name": "A-Segment"}, "customerCount": 2}));
 }
+
+#[tokio::test]
+async fn official_accounts_and_fans_of_another_corp_answer_nothing() {
+    let w = crate::wecom::world(1, 2).await;
+    let appid = "wx00000000000000a1";
+    w.sandbox.add_official_account(wecrm::sandbox::SandboxOa::new(appid, "a-secret", true).with_followers(2));
+    let bind = "mutation($i:BindOfficialAccountInput!){bindOfficialAccount(input:$i){id}}";
+    let input = json!({"i": {"appid": appid, "name": "A-OA", "kind": "SERVICE", "secret": "a-secret"}});
+    let account = w.admin.data(bind, input).await["bindOfficialAccount"]["id"].clone();
+    for _ in 0..200 {
+        let v = w.admin.data("{officialAccountFans{totalCount}}", json!({})).await;
+        if v["officialAccountFans"]["totalCount"] == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    w.app.provision("beta", 5).await;
+    let b = w.app.login_as("beta", "admin", PASSWORD).await;
+    let v = b.data("query($a:[ID!]){officialAccounts{id} officialAccountFans(accountIds:$a){totalCount}}", json!({"a": [account]})).await;
+    assert_eq!(v, json!({"officialAccounts": [], "officialAccountFans": {"totalCount": 0}}));
+    for (q, vars) in [
+        ("mutation($id:ID!){unbindOfficialAccount(id:$id){id}}", json!({"id": account})),
+        ("mutation($id:ID!){syncOfficialAccountFans(id:$id){id}}", json!({"id": account})),
+        ("mutation($a:ID!){createOfficialAccountQrCode(accountId:$a,input:{scene:\"1\"}){ticket}}", json!({"a": account})),
+    ] {
+        assert_eq!(b.error(q, vars).await.0, "NOT_FOUND", "{q}");
+    }
+    let v = w.admin.data("{officialAccounts{name status} officialAccountFans{totalCount}}", json!({})).await;
+    assert_eq!(v, json!({"officialAccounts": [{"name": "A-OA", "status": "BOUND"}], "officialAccountFans": {"totalCount": 2}}));
+}
+
+#[tokio::test]
+async fn lead_import_columns_name_only_the_callers_fields() {
+    let app = TestApp::spawn().await;
+    let a = app.admin().await;
+    a.data("mutation{createCustomField(input:{entity:LEAD,name:\"A-LeadField\",fieldType:SINGLE_LINE_TEXT}){id}}", json!({})).await;
+    assert!(a.data("{leadImportColumns}", json!({})).await["leadImportColumns"].as_array().unwrap().contains(&json!("A-LeadField")));
+    app.provision("beta", 5).await;
+    let b = app.login_as("beta", "admin", PASSWORD).await;
+    let columns = b.data("{leadImportColumns}", json!({})).await["leadImportColumns"].clone();
+    assert!(!columns.to_string().contains("A-LeadField"), "{columns}");
+}

@@ -122,6 +122,23 @@ pub async fn receive(
         Ok(found) => found,
         Err(refusal) => return refusal,
     };
+    // Plain mode signs no body: a signature seen once (in a proxy's log, say)
+    // must not carry another body within the window. WeChat's own retry
+    // sends the same body and passes.
+    if aes.is_none() {
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(&body);
+        let fingerprint = i64::from_be_bytes(digest[..8].try_into().unwrap_or_default());
+        let key = format!("oa-callback:{}:{}:{}", account.id, q.timestamp, q.nonce);
+        let window = std::time::Duration::from_secs(2 * app.config.callback_window_secs.max(1) as u64);
+        match app.kv.claim(&key, fingerprint, window).await {
+            Ok(true) => {}
+            Ok(false) => return refuse(StatusCode::FORBIDDEN, "signature replayed with another body"),
+            Err(e) => {
+                tracing::error!(error = %e, "replay check failed");
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+        }
+    }
     let Some(envelope) = std::str::from_utf8(&body).ok().and_then(flat_xml) else {
         return refuse(StatusCode::BAD_REQUEST, "unparsable envelope");
     };

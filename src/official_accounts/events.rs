@@ -22,6 +22,8 @@ use entity::{oa_account, oa_event, oa_follower};
 
 pub const PENDING: &str = "PENDING";
 pub const APPLIED: &str = "APPLIED";
+/// Arrived for an account unbound before it was applied (OA-3: no longer updated).
+pub const SKIPPED: &str = "SKIPPED";
 
 /// Events that change a follower; everything else is recorded as applied.
 pub fn needs_apply(event: &str) -> bool {
@@ -59,14 +61,18 @@ impl JobHandler for ApplyEventJob {
         let corp_id = ctx.job.corp_id.ok_or_else(|| JobError::Retry(anyhow::anyhow!("event without a corp")))?;
         let scope = Scope::system(corp_id);
         let event = scope.get::<oa_event::Entity>(&state.db, p.event_id).await?;
-        if event.status == APPLIED {
+        if event.status != PENDING {
             return Ok(json!({"applied": false}));
         }
         let account = scope.get::<oa_account::Entity>(&state.db, event.account_id).await?;
+        if account.status != accounts::status::BOUND {
+            mark(&state.db, &scope, event.id, SKIPPED).await?;
+            return Ok(json!({"applied": false, "skipped": "unbound"}));
+        }
         // Details first, outside the transaction: a follower who already left
         // again (subscribe: 0) or an account that stopped answering still
         // gets the row the event itself describes.
-        let details = if event.event == "subscribe" && account.status == accounts::status::BOUND {
+        let details = if event.event == "subscribe" {
             let creds = accounts::credentials(&state.master_key, &account)?;
             match state.oa.user_info(&creds, &event.openid).await {
                 Ok(info) if info.subscribe == 1 => Some(info),
@@ -85,9 +91,11 @@ impl JobHandler for ApplyEventJob {
             .one(&txn)
             .await
             .map_err(AppError::from)?;
-        // A newer change of this follower already applied wins.
+        // A newer change of this follower already applied wins; WeChat's times
+        // are whole seconds, and within one a leave wins over a follow.
         let latest = current.as_ref().and_then(|f| f.subscribed_at.max(f.unsubscribed_at));
-        let stale = latest.is_some_and(|t| t > event.occurred_at);
+        let left_then = current.as_ref().is_some_and(|f| f.unsubscribed_at == latest && latest.is_some());
+        let stale = latest.is_some_and(|t| t > event.occurred_at || (t == event.occurred_at && left_then && event.event == "subscribe"));
         let now = Utc::now();
         if !stale {
             match event.event.as_str() {
@@ -122,15 +130,19 @@ impl JobHandler for ApplyEventJob {
                 _ => {}
             }
         }
-        scope
-            .update_many::<oa_event::Entity>()
-            .col_expr(oa_event::Column::Status, APPLIED.into())
-            .col_expr(oa_event::Column::AppliedAt, Some(now).into())
-            .filter(oa_event::Column::Id.eq(event.id))
-            .exec(&txn)
-            .await
-            .map_err(AppError::from)?;
+        mark(&txn, &scope, event.id, APPLIED).await?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(json!({"applied": !stale}))
     }
+}
+
+async fn mark(db: &impl ConnectionTrait, scope: &Scope, id: i64, status: &str) -> Result<(), AppError> {
+    scope
+        .update_many::<oa_event::Entity>()
+        .col_expr(oa_event::Column::Status, status.into())
+        .col_expr(oa_event::Column::AppliedAt, Some(Utc::now()).into())
+        .filter(oa_event::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

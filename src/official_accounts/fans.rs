@@ -13,9 +13,10 @@ use serde_json::{json, Value};
 use super::accounts::{self, status};
 pub use super::fans_queue::{queue_sync, SyncFans, SyncFansRequest};
 use crate::{
-    error::{AppError, AppResult},
+    error::AppResult,
     integrations::oa::{client::USER_INFO_BATCH, types::UserInfo},
     jobs::{JobCtx, JobError, JobHandler},
+    state::AppState,
     tenancy::Scope,
 };
 use entity::{oa_account, oa_follower};
@@ -46,7 +47,9 @@ pub fn row(account_id: i64, info: &UserInfo, now: DateTime<Utc>) -> oa_follower:
 }
 
 /// Writes followers' details in one statement: new ones inserted, known
-/// ones refreshed (a re-follow clears `unsubscribed_at`).
+/// ones refreshed (a re-follow clears `unsubscribed_at`), unless the row
+/// records a leave later than this follow: details read before an
+/// unsubscribe was applied must not undo it.
 pub async fn upsert(db: &impl ConnectionTrait, scope: &Scope, rows: Vec<oa_follower::ActiveModel>) -> AppResult<()> {
     use oa_follower::Column as C;
     let on_conflict = OnConflict::columns([C::AccountId, C::Openid])
@@ -62,6 +65,9 @@ pub async fn upsert(db: &impl ConnectionTrait, scope: &Scope, rows: Vec<oa_follo
             C::TagIds,
             C::UpdatedAt,
         ])
+        .action_and_where(sea_orm::sea_query::Expr::cust(
+            "oa_followers.unsubscribed_at IS NULL OR oa_followers.unsubscribed_at <= excluded.subscribed_at",
+        ))
         .to_owned();
     scope.upsert_many(db, rows, on_conflict).await
 }
@@ -119,61 +125,79 @@ impl JobHandler for SyncFansJob {
     type Kind = SyncFans;
 
     async fn run(&self, ctx: &JobCtx, p: SyncFansRequest) -> Result<Value, JobError> {
-        let state = &ctx.state;
         let corp_id = ctx.job.corp_id.ok_or_else(|| JobError::Retry(anyhow::anyhow!("fans sync without a corp")))?;
-        let scope = Scope::system(corp_id);
-        let account = scope.get::<oa_account::Entity>(&state.db, p.account_id).await?;
-        if account.status != status::BOUND {
-            return Ok(json!({"skipped": "unbound"}));
+        Ok(sync(&ctx.state, corp_id, p.account_id, Some(ctx)).await?)
+    }
+}
+
+/// Pulls every follower of the account; with a job context, resumes from
+/// its checkpoint and reports progress.
+pub async fn sync(state: &AppState, corp_id: i64, account_id: i64, job: Option<&JobCtx>) -> AppResult<Value> {
+    let scope = Scope::system(corp_id);
+    let account = scope.get::<oa_account::Entity>(&state.db, account_id).await?;
+    if account.status != status::BOUND {
+        return Ok(json!({"skipped": "unbound"}));
+    }
+    let creds = accounts::credentials(&state.master_key, &account)?;
+    let mut cp: Checkpoint = job
+        .and_then(JobCtx::checkpoint)
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or(Checkpoint { started: Utc::now().timestamp_micros(), ..Checkpoint::default() });
+    loop {
+        let page = match state.oa.followers(&creds, &cp.next).await {
+            Ok(page) => page,
+            // A resumed cursor names someone who has left since: start the
+            // listing again (rows seen so far keep their refresh).
+            Err(e) if e.errcode() == Some(40003) && !cp.next.is_empty() => {
+                cp.next.clear();
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let (total, listed) = (page.total.max(1), page.total);
+        let next = page.next_openid.clone();
+        let openids = page.openids();
+        if openids.is_empty() {
+            break;
         }
-        let creds = accounts::credentials(&state.master_key, &account)?;
-        let mut cp: Checkpoint = ctx
-            .checkpoint()
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or(Checkpoint { started: Utc::now().timestamp_micros(), ..Checkpoint::default() });
-        loop {
-            let page = state.oa.followers(&creds, &cp.next).await.map_err(AppError::from)?;
-            let (total, listed) = (page.total.max(1), page.total);
-            let next = page.next_openid.clone();
-            let openids = page.openids();
-            if openids.is_empty() {
-                break;
-            }
-            for chunk in openids.chunks(USER_INFO_BATCH) {
-                let infos = state.oa.user_info_batch(&creds, chunk).await.map_err(AppError::from)?;
-                let now = Utc::now();
-                upsert(&state.db, &scope, infos.iter().map(|i| row(account.id, i, now)).collect()).await?;
-            }
-            cp.seen += openids.len() as u64;
-            cp.next = next;
+        for chunk in openids.chunks(USER_INFO_BATCH) {
+            let infos = state.oa.user_info_batch(&creds, chunk).await?;
+            let now = Utc::now();
+            // Who left between the listing and the details is the end's business.
+            upsert(&state.db, &scope, infos.iter().filter(|i| i.subscribe == 1).map(|i| row(account.id, i, now)).collect()).await?;
+        }
+        cp.seen += openids.len() as u64;
+        cp.next = next;
+        if let Some(ctx) = job {
             ctx.save_checkpoint(&json!(cp)).await?;
             ctx.progress(((cp.seen * 100) / total as u64).min(99) as i32, &format!("{}/{listed}", cp.seen)).await?;
-            if cp.next.is_empty() {
-                break;
-            }
         }
-        // Fans not refreshed by this sync no longer follow.
-        let started = Utc.timestamp_micros(cp.started).single().unwrap_or_else(Utc::now);
-        let now = Utc::now();
-        let left = scope
-            .update_many::<oa_follower::Entity>()
-            .col_expr(oa_follower::Column::Subscribed, false.into())
-            .col_expr(oa_follower::Column::UnsubscribedAt, Some(now).into())
-            .col_expr(oa_follower::Column::UpdatedAt, now.into())
-            .filter(oa_follower::Column::AccountId.eq(account.id))
-            .filter(oa_follower::Column::Subscribed.eq(true))
-            .filter(oa_follower::Column::UpdatedAt.lt(started))
-            .exec(&state.db)
-            .await
-            .map_err(AppError::from)?
-            .rows_affected;
-        scope
-            .update_many::<oa_account::Entity>()
-            .col_expr(oa_account::Column::FansSyncedAt, Some(now).into())
-            .filter(oa_account::Column::Id.eq(account.id))
-            .exec(&state.db)
-            .await
-            .map_err(AppError::from)?;
-        Ok(json!({"followers": cp.seen, "unfollowed": left}))
+        if cp.next.is_empty() {
+            break;
+        }
     }
+    // Fans not refreshed by this sync no longer follow. They left before it
+    // started (to the second, as WeChat's event times are), so a re-follow
+    // whose event arrives later still wins.
+    let started = Utc.timestamp_micros(cp.started).single().unwrap_or_else(Utc::now);
+    let left_by = Utc.timestamp_opt(started.timestamp(), 0).single().unwrap_or(started);
+    let now = Utc::now();
+    let left = scope
+        .update_many::<oa_follower::Entity>()
+        .col_expr(oa_follower::Column::Subscribed, false.into())
+        .col_expr(oa_follower::Column::UnsubscribedAt, Some(left_by).into())
+        .col_expr(oa_follower::Column::UpdatedAt, now.into())
+        .filter(oa_follower::Column::AccountId.eq(account.id))
+        .filter(oa_follower::Column::Subscribed.eq(true))
+        .filter(oa_follower::Column::UpdatedAt.lt(started))
+        .exec(&state.db)
+        .await?
+        .rows_affected;
+    scope
+        .update_many::<oa_account::Entity>()
+        .col_expr(oa_account::Column::FansSyncedAt, Some(now).into())
+        .filter(oa_account::Column::Id.eq(account.id))
+        .exec(&state.db)
+        .await?;
+    Ok(json!({"followers": cp.seen, "unfollowed": left}))
 }

@@ -178,6 +178,7 @@ impl Customer {
     }
     /// The same person as a fan of the corp's Official Accounts, linked by
     /// unionid (OA-6): per account, the openid and whether they still follow.
+    #[graphql(guard = "crate::graphql::guard::Perm(crate::org::permissions::OA_VIEW)")]
     async fn official_account_follows(
         &self,
         ctx: &Context<'_>,

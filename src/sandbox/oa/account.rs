@@ -52,7 +52,8 @@ pub struct SandboxOa {
     /// Service account (服务号); subscription accounts (订阅号) may not
     /// create QR codes or send template messages (48001).
     pub service: bool,
-    /// Current followers by openid (WeChat lists them in a stable order).
+    /// Current followers by openid, listed in openid order (WeChat's order is
+    /// not documented; it is stable, and so is this one).
     pub followers: BTreeMap<String, OaFan>,
     /// Openids that followed once and left: `user/info` answers `subscribe: 0`.
     pub former: BTreeSet<String>,

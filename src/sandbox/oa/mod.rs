@@ -48,7 +48,10 @@ const PREFIX: &str = "/oa";
 async fn token(State(sb): State<Sandbox>, Query(q): Query<BTreeMap<String, String>>) -> Json<Value> {
     let mut w = sb.lock_world();
     let appid = q.get("appid").cloned().unwrap_or_default();
+    // The daily token quota and injected failures apply to token fetches too.
+    let refused = injected(&mut w, &format!("{PREFIX}/cgi-bin/token")).err();
     let answer = match (q.get("grant_type").map(String::as_str), w.oa_accounts.get(&appid)) {
+        _ if refused.is_some() => refused.unwrap_or_default(),
         (Some("client_credential"), Some(a)) if q.get("secret") == Some(&a.secret) => {
             let now = Utc::now();
             let grace = now + chrono::Duration::seconds(OLD_TOKEN_GRACE_SECS);
