@@ -154,6 +154,9 @@ async fn main() -> anyhow::Result<()> {
                 let sb = wecrm::sandbox::Sandbox::new(7200);
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                 config.wecom_base_url = format!("http://{}", listener.local_addr()?);
+                if std::env::var("WECRM_OA_BASE_URL").is_err() {
+                    config.oa_base_url = format!("{}/oa", config.wecom_base_url);
+                }
                 let router = sb.router();
                 tokio::spawn(async move { axum::serve(listener, router).await });
                 // The demo's chats come from the sandbox's archive.
@@ -183,7 +186,12 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
                 if sandbox.is_some() {
-                    println!("WeChat sandbox (in-process) at {} — WeCom corp {}", state.config.wecom_base_url, demo::SANDBOX_CORP);
+                    println!(
+                        "WeChat sandbox (in-process) at {} — WeCom corp {}, Official Account {}",
+                        state.config.wecom_base_url,
+                        demo::SANDBOX_CORP,
+                        demo::SANDBOX_OA
+                    );
                 }
             }
             let (tx, rx) = watch::channel(false);

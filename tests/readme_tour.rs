@@ -321,6 +321,27 @@ async fn the_readme_tour_runs_as_written_on_serve_demo() {
     let portrait = tour.run("CrowdPackPortrait", json!({ "id": packs["live"]["id"], "tagId": tag })).await;
     assert_eq!(portrait["crowdPack"]["portrait"]["tagTrend"][0]["points"].as_array().unwrap().len(), 7, "{portrait}");
 
+    // The demo's account syncs its 200 followers in the background at start.
+    for _ in 0..100 {
+        if tour.look_up("{officialAccountFans(subscribed:true){totalCount}}").await["officialAccountFans"]["totalCount"] == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let accounts = tour.run("OfficialAccounts", json!({})).await;
+    assert_eq!(accounts["officialAccountFans"]["totalCount"], 200, "{accounts}");
+    let account = accounts["officialAccounts"][0]["id"].clone();
+    let qr = tour.run("OfficialAccountQrCode", json!({ "accountId": account })).await;
+    assert!(qr["createOfficialAccountQrCode"]["expiresAt"].is_string(), "{qr}");
+    let on_wechat = tour.run("CustomersOnWeChat", json!({})).await;
+    let linked = on_wechat["customers"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| !e["node"]["officialAccountFollows"].as_array().unwrap().is_empty())
+        .count();
+    assert!(linked > 0, "demo customers are also fans: {on_wechat}");
+
     let in_readme: Vec<String> = tour.ops.iter().map(|(n, _)| n.clone()).collect();
     assert_eq!(in_readme.iter().collect::<BTreeSet<_>>().len(), in_readme.len(), "tour operation names are unique");
     assert_eq!(tour.ran, in_readme, "the test runs every tour operation, in the README's order");

@@ -8,15 +8,28 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 use crate::{
     crypto::new_token,
     error::AppResult,
+    official_accounts::accounts,
     org::{departments, employees, roles},
     platform::{self, NewTenant},
-    sandbox::{CallbackTarget, Sandbox, SandboxCorp},
+    sandbox::{CallbackTarget, OaCallbackTarget, Sandbox, SandboxCorp, SandboxOa},
     state::AppState,
     tenancy::{scope_kind, Scope},
     wecom_sync::{binding, sync},
 };
 
 pub const SANDBOX_CORP: &str = "ww-demo";
+/// The demo's Official Account in the sandbox: a service account whose
+/// followers share unionids with half the sandbox corp's customers.
+pub const SANDBOX_OA: &str = "wxde0000000000d001";
+const SANDBOX_OA_FOLLOWERS: usize = 200;
+
+/// The sandbox's demo account, its callbacks sent to this server.
+fn demo_official_account(secret: &str, base_url: &str, token: &str) -> SandboxOa {
+    let mut oa = SandboxOa::new(SANDBOX_OA, secret, true).with_followers(SANDBOX_OA_FOLLOWERS);
+    oa.callback =
+        Some(OaCallbackTarget { url: format!("{base_url}/callbacks/oa/demo/{SANDBOX_OA}"), token: token.into(), encoding_aes_key: None });
+    oa
+}
 
 pub struct DemoLogin {
     pub corp_code: String,
@@ -95,6 +108,26 @@ pub async fn seed_if_empty(state: &AppState, sandbox: Option<(&Sandbox, &str)>) 
             )
             .await?;
             sync::run(state, p.corp.id, None).await.map_err(|e| crate::error::AppError::internal(anyhow::anyhow!("demo sync: {e:?}")))?;
+            // An Official Account too; its first fans sync runs once the workers start.
+            let (oa_secret, oa_token) = (new_token()[..32].to_string(), new_token()[..16].replace(['-', '_'], "x"));
+            sb.add_official_account(demo_official_account(&oa_secret, base_url, &oa_token));
+            let auth = crate::tenancy::Auth {
+                corp_id: p.corp.id,
+                employee_id: p.admin.id,
+                session_id: 0,
+                is_super_admin: true,
+                permissions: Default::default(),
+                scope: scope.clone(),
+            };
+            let input = accounts::BindInput {
+                appid: SANDBOX_OA.into(),
+                name: "演示服务号".into(),
+                kind: accounts::AccountKind::Service,
+                secret: Some(oa_secret),
+                callback_token: Some(oa_token),
+                encoding_aes_key: None,
+            };
+            accounts::bind(db, &auth, &state.master_key, &state.oa, &state.jobs, input).await?;
             scope
                 .select::<entity::employee::Entity>()
                 .filter(entity::employee::Column::IsSuperAdmin.eq(false))
@@ -165,5 +198,11 @@ pub async fn restore_sandbox(state: &AppState, sandbox: &Sandbox, base_url: &str
         corp.callback = Some(CallbackTarget { url: format!("{base_url}/callbacks/wecom/demo"), token, encoding_aes_key: key });
     }
     sandbox.add_corp(corp);
+    let demo_oa = accounts::list(&state.db, &Scope::system(c.id)).await?.into_iter().find(|a| a.appid == SANDBOX_OA);
+    if let Some(a) = demo_oa {
+        let secret = accounts::credentials(&state.master_key, &a)?.secret;
+        let token = accounts::callback_keys(&state.master_key, &a)?.0.unwrap_or_default();
+        sandbox.add_official_account(demo_official_account(&secret, base_url, &token));
+    }
     Ok(())
 }
