@@ -406,3 +406,57 @@ async fn a_fans_page_costs_the_same_statements_at_any_size() {
     assert_eq!(small, large, "a fans page's statements do not grow with its size");
     assert!(large <= 8, "{large}");
 }
+
+/// The official WXBizMsgCrypt sample (token QDG6eK, appid wx5823bf96d3bd56c7)
+/// through the real callback endpoint of an account bound in safe mode; each
+/// tampered variant is refused and nothing of it is stored.
+#[tokio::test]
+async fn the_official_safe_mode_sample_passes_the_callback_endpoint_and_tampering_does_not() {
+    const SAMPLE_APPID: &str = "wx5823bf96d3bd56c7";
+    const SAMPLE_TOKEN: &str = "QDG6eK";
+    const SAMPLE_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
+    const ENCRYPT: &str = "RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q==";
+    const MSG_SIGNATURE: &str = "477715d11cdb4164915debcba66cb864d751f3e6";
+    const TIMESTAMP: &str = "1409659813";
+    const NONCE: &str = "1372623149";
+    // The sample is from 2014: widen the window for this test only.
+    let w = crate::wecom::world_configured(1, 2, 0, |c| c.callback_window_secs = 20 * 365 * 86_400).await;
+    w.sandbox.add_official_account(SandboxOa::new(SAMPLE_APPID, "sample-secret", true));
+    w.sandbox.add_official_account(SandboxOa::new(APPID, SECRET, true));
+    for appid in [SAMPLE_APPID, APPID] {
+        let input = json!({"i": {"appid": appid, "name": appid, "kind": "SERVICE", "secret": if appid == APPID { SECRET } else { "sample-secret" },
+                                 "callbackToken": SAMPLE_TOKEN, "encodingAesKey": SAMPLE_KEY}});
+        w.admin.data(BIND, input).await;
+    }
+    settle(&w).await;
+    let post = |appid: &str, msg_signature: &str, timestamp: &str, encrypt: &str| {
+        let url = w.app.url(&format!("/callbacks/oa/acme/{appid}"));
+        let query = [
+            ("signature", plain_signature(SAMPLE_TOKEN, timestamp, NONCE)),
+            ("timestamp", timestamp.to_string()),
+            ("nonce", NONCE.to_string()),
+            ("encrypt_type", "aes".to_string()),
+            ("msg_signature", msg_signature.to_string()),
+        ];
+        let body = format!("<xml><ToUserName><![CDATA[{SAMPLE_APPID}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>");
+        let req = w.app.http.post(url).query(&query).body(body);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    let mut flipped = ENCRYPT.to_string();
+    flipped.replace_range(10..11, "A");
+    // A changed signature, a changed ciphertext, another timestamp under the
+    // same signature, and the sample sent to another account (its appid is
+    // not the receive id inside).
+    assert_eq!(post(SAMPLE_APPID, &"0".repeat(40), TIMESTAMP, ENCRYPT).await, 403);
+    assert_eq!(post(SAMPLE_APPID, MSG_SIGNATURE, TIMESTAMP, &flipped).await, 403);
+    assert_eq!(post(SAMPLE_APPID, MSG_SIGNATURE, "1409659814", ENCRYPT).await, 403);
+    assert_eq!(post(APPID, MSG_SIGNATURE, TIMESTAMP, ENCRYPT).await, 403);
+    assert_eq!(post("wx0000000000000000", MSG_SIGNATURE, TIMESTAMP, ENCRYPT).await, 404);
+    assert_eq!(entity::oa_event::Entity::find().count(&w.app.state.db).await.unwrap(), 0, "nothing stored for a refusal");
+
+    assert_eq!(post(SAMPLE_APPID, MSG_SIGNATURE, TIMESTAMP, ENCRYPT).await, 200);
+    let stored = entity::oa_event::Entity::find().all(&w.app.state.db).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!((stored[0].event.as_str(), stored[0].content.as_deref(), stored[0].openid.as_str()), ("text", Some("hello"), "mycreate"));
+    assert_eq!(stored[0].dedup_key, "msg:4561255354251345929");
+}
