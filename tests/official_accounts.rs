@@ -101,8 +101,18 @@ async fn binding_checks_the_secret_with_wechat_and_only_admins_bind() {
     let v = w.admin.data("{officialAccounts{appid}}", json!({})).await;
     assert_eq!(v["officialAccounts"].as_array().unwrap().len(), 1);
 
-    // The first sync runs on its own; the manager with "oa" may see the fans.
+    // The first sync runs on its own; the manager with "oa" may see the fans
+    // once the account is assigned to their department (OA-8).
     settle(&w).await;
+    let (_, reason, _) = refused(&manager, FANS, json!({})).await;
+    assert_eq!(reason, "OA_NO_CHANNEL");
+    let account = w.admin.data("{officialAccounts{id}}", json!({})).await["officialAccounts"][0]["id"].clone();
+    w.admin
+        .data(
+            "mutation($id:ID!,$d:[ID!]!){setOfficialAccountDepartments(id:$id,departmentIds:$d){id}}",
+            json!({"id": account, "d": [w.app.root_id()]}),
+        )
+        .await;
     let listed = fans(&manager, None).await;
     assert_eq!(listed.len(), 3);
     assert!(listed.iter().all(|f| f["subscribed"] == true && f["account"]["appid"] == APPID), "{listed:?}");
@@ -459,4 +469,52 @@ async fn the_official_safe_mode_sample_passes_the_callback_endpoint_and_tamperin
     assert_eq!(stored.len(), 1);
     assert_eq!((stored[0].event.as_str(), stored[0].content.as_deref(), stored[0].openid.as_str()), ("text", Some("hello"), "mycreate"));
     assert_eq!(stored[0].dedup_key, "msg:4561255354251345929");
+}
+
+/// OA-8: an employee works with the accounts assigned to the departments
+/// they are directly in; nothing is assigned by default; a parent's
+/// assignment does not reach its children; only tenant admins assign.
+#[tokio::test]
+async fn department_channels_decide_who_works_with_an_account() {
+    let w = world(1, 2).await;
+    let account = bound(&w, SandboxOa::new(APPID, SECRET, true).with_followers(2)).await;
+    let parent = w.app.department(&w.admin, "公众号运营", &w.app.root_id()).await;
+    let child = w.app.department(&w.admin, "运营一组", &parent).await;
+    let role = w.app.role(&w.admin, "运营", &["oa.account.view", "oa.qr.manage"], "ALL", &[]).await;
+    w.app.employee(&w.admin, "op-parent", &[parent.clone()], &[role.clone()]).await;
+    // A second member needs its own mobile: WeCom refuses a repeated one (60104).
+    let v = w
+        .admin
+        .data(
+            "mutation($i:CreateEmployeeInput!){createEmployee(input:$i){id}}",
+            json!({"i": {"userid": "op-child", "name": "op-child", "mobile": "13700000001", "departmentIds": [child], "roleIds": [role]}}),
+        )
+        .await;
+    let id = v["createEmployee"]["id"].clone();
+    w.admin.data("mutation($id:ID!){setEmployeeSystemAccess(id:$id,enabled:true){id}}", json!({"id": id})).await;
+    w.admin
+        .data("mutation($id:ID!,$p:String!){setEmployeePassword(id:$id,password:$p){id}}", json!({"id": id, "p": crate::support::PASSWORD}))
+        .await;
+    let in_parent = w.app.login_as("acme", "op-parent", crate::support::PASSWORD).await;
+    let in_child = w.app.login_as("acme", "op-child", crate::support::PASSWORD).await;
+    const QR: &str = "mutation($a:ID!){createOfficialAccountQrCode(accountId:$a,input:{scene:\"1\"}){ticket}}";
+    const SET: &str = "mutation($id:ID!,$d:[ID!]!){setOfficialAccountDepartments(id:$id,departmentIds:$d){departments{name}}}";
+    for c in [&in_parent, &in_child] {
+        assert_eq!(refused(c, "{officialAccounts{id}}", json!({})).await.1, "OA_NO_CHANNEL");
+        assert_eq!(refused(c, QR, json!({"a": account})).await.1, "OA_NO_CHANNEL");
+    }
+    assert_eq!(refused(&in_parent, SET, json!({"id": account, "d": [parent]})).await.1, "OA_ADMIN_ONLY");
+    let v = w.admin.data(SET, json!({"id": account, "d": [parent]})).await;
+    assert_eq!(v["setOfficialAccountDepartments"]["departments"], json!([{"name": "公众号运营"}]));
+
+    assert_eq!(in_parent.data("{officialAccounts{appid}}", json!({})).await["officialAccounts"], json!([{"appid": APPID}]));
+    assert_eq!(fans(&in_parent, None).await.len(), 2);
+    assert!(in_parent.data(QR, json!({"a": account})).await["createOfficialAccountQrCode"]["ticket"].is_string());
+    let (code, reason, _) = refused(&in_child, FANS, json!({})).await;
+    assert_eq!((code.as_str(), reason.as_str()), ("FORBIDDEN", "OA_NO_CHANNEL"), "a parent's assignment does not reach children");
+    let (_, reason, field) = refused(&w.admin, SET, json!({"id": account, "d": [parent, "999999"]})).await;
+    assert_eq!((reason.as_str(), field.as_deref()), ("NOT_FOUND", Some("departmentIds")));
+    w.admin.data(SET, json!({"id": account, "d": [child]})).await;
+    assert_eq!(fans(&in_child, None).await.len(), 2);
+    assert_eq!(refused(&in_parent, FANS, json!({})).await.1, "OA_NO_CHANNEL", "the assignment moved");
 }

@@ -847,11 +847,22 @@ async fn official_accounts_and_fans_of_another_corp_answer_nothing() {
         ("mutation($id:ID!){unbindOfficialAccount(id:$id){id}}", json!({"id": account})),
         ("mutation($id:ID!){syncOfficialAccountFans(id:$id){id}}", json!({"id": account})),
         ("mutation($a:ID!){createOfficialAccountQrCode(accountId:$a,input:{scene:\"1\"}){ticket}}", json!({"a": account})),
+        ("mutation($id:ID!,$d:[ID!]!){setOfficialAccountDepartments(id:$id,departmentIds:$d){id}}", json!({"id": account, "d": []})),
     ] {
         assert_eq!(b.error(q, vars).await.0, "NOT_FOUND", "{q}");
     }
-    let v = w.admin.data("{officialAccounts{name status} officialAccountFans{totalCount}}", json!({})).await;
-    assert_eq!(v, json!({"officialAccounts": [{"name": "A-OA", "status": "BOUND"}], "officialAccountFans": {"totalCount": 2}}));
+    // B's own account cannot be assigned to A's department.
+    let b_appid = "wx00000000000000b1";
+    w.sandbox.add_official_account(wecrm::sandbox::SandboxOa::new(b_appid, "b-secret", true));
+    let b_input = json!({"i": {"appid": b_appid, "name": "B-OA", "kind": "SERVICE", "secret": "b-secret"}});
+    let b_account = b.data(bind, b_input).await["bindOfficialAccount"]["id"].clone();
+    let set = "mutation($id:ID!,$d:[ID!]!){setOfficialAccountDepartments(id:$id,departmentIds:$d){id}}";
+    assert_eq!(b.error(set, json!({"id": b_account, "d": [w.app.root_id()]})).await.0, "NOT_FOUND");
+    let v = w.admin.data("{officialAccounts{name status departments{name}} officialAccountFans{totalCount}}", json!({})).await;
+    assert_eq!(
+        v,
+        json!({"officialAccounts": [{"name": "A-OA", "status": "BOUND", "departments": []}], "officialAccountFans": {"totalCount": 2}})
+    );
 }
 
 #[tokio::test]

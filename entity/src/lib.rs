@@ -59,6 +59,7 @@ pub mod marketing_material;
 pub mod marketing_tag_rule;
 pub mod material_category;
 pub mod oa_account;
+pub mod oa_account_department;
 pub mod oa_event;
 pub mod oa_follower;
 pub mod opportunity;

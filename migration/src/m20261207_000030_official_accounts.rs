@@ -3,7 +3,9 @@
 //! account and openid, kept after an unfollow with the flag cleared), and
 //! the account's verified callbacks, which are both the durable inbox and
 //! the record of what each follower did (subscribe, unsubscribe, scans,
-//! menu clicks, messages).
+//! menu clicks, messages). Accounts are assigned to departments (OA-8's
+//! 渠道分配): an employee works with the accounts of the departments they
+//! are directly in.
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::helpers::{a, foreign_key as key, index, tenant_table, timestamps};
@@ -34,6 +36,19 @@ impl MigrationTrait for Migration {
         accounts.foreign_key(&mut key("oa_accounts", "corp_id", "corps", ForeignKeyAction::Cascade));
         m.create_table(accounts.to_owned()).await?;
         m.create_index(index("oa_accounts", "appid", &["corp_id", "appid"], true)).await?;
+
+        m.create_table(
+            tenant_table("oa_account_departments")
+                .col(big_integer(a("account_id")))
+                .col(big_integer(a("department_id")))
+                .foreign_key(&mut key("oa_account_departments", "corp_id", "corps", ForeignKeyAction::Cascade))
+                .foreign_key(&mut key("oa_account_departments", "account_id", "oa_accounts", ForeignKeyAction::Cascade))
+                .foreign_key(&mut key("oa_account_departments", "department_id", "departments", ForeignKeyAction::Cascade))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("oa_account_departments", "account", &["account_id", "department_id"], true)).await?;
+        m.create_index(index("oa_account_departments", "department", &["department_id"], false)).await?;
 
         let mut followers = tenant_table("oa_followers");
         followers
@@ -84,7 +99,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in ["oa_events", "oa_followers", "oa_accounts"] {
+        for t in ["oa_events", "oa_followers", "oa_account_departments", "oa_accounts"] {
             m.drop_table(Table::drop().table(a(t)).to_owned()).await?;
         }
         Ok(())

@@ -163,7 +163,7 @@ pub fn insert_request_data(data: &mut Data, app: &AppState, rctx: RequestCtx) {
         HashMapCache::default(),
     ));
     data.insert(DataLoader::with_cache(
-        crate::official_accounts::graphql::FanLoader { db: db(), scope: bound() },
+        crate::official_accounts::graphql::FanLoader { db: db(), scope: bound(), auth: rctx.auth.clone() },
         tokio::spawn,
         HashMapCache::default(),
     ));

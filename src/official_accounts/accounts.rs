@@ -9,7 +9,7 @@
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder};
 
-use super::fans_queue;
+use super::{channels::ADMIN_ONLY, fans_queue};
 use crate::{
     crypto::MasterKey,
     error::{AppError, AppResult, Code, Msg},
@@ -52,11 +52,6 @@ impl AccountKind {
     }
 }
 
-pub const ADMIN_ONLY: Msg = Msg::new(
-    "OA_ADMIN_ONLY",
-    "仅企业管理员可以绑定或解绑公众号，请联系企业管理员",
-    "Only the corp's admins may bind or unbind Official Accounts",
-);
 const APPID_INVALID: Msg =
     Msg::new("OA_APPID_INVALID", "AppID格式不正确（wx开头的18位字符）", "The AppID must be 18 characters starting with wx");
 const NAME_INVALID: Msg =
@@ -249,6 +244,7 @@ pub async fn bound(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> AppResu
 
 /// Manual "sync WeChat fans" (OA-4): one queued sync per account at a time.
 pub async fn start_sync(db: &impl ConnectionTrait, auth: &Auth, jobs: &JobQueue, id: i64) -> AppResult<entity::job::Model> {
+    super::channels::check(db, auth, id).await?;
     let account = bound(db, &auth.scope, id).await?;
     let job = fans_queue::queue_sync(db, jobs, NewJob::for_user(auth), &account).await?;
     jobs.wake_workers();

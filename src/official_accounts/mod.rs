@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod callbacks;
+pub mod channels;
 pub mod events;
 pub mod fans;
 pub mod fans_queue;

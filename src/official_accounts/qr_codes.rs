@@ -6,7 +6,10 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ConnectionTrait;
 
-use super::accounts::{self, AccountKind};
+use super::{
+    accounts::{self, AccountKind},
+    channels,
+};
 use crate::{
     crypto::MasterKey,
     error::{AppError, AppResult, Code, Msg},
@@ -14,7 +17,7 @@ use crate::{
         types::{QrActionInfo, QrCodeRequest, QrScene},
         OaClient,
     },
-    tenancy::Scope,
+    tenancy::Auth,
 };
 
 const SUBSCRIPTION: Msg = Msg::new(
@@ -90,13 +93,14 @@ fn scene_info(id: Option<i64>, scene: &str) -> QrActionInfo {
 
 pub async fn create(
     db: &impl ConnectionTrait,
-    scope: &Scope,
+    auth: &Auth,
     key: &MasterKey,
     client: &OaClient,
     account_id: i64,
     input: NewQrCode,
 ) -> AppResult<QrCode> {
-    let account = accounts::bound(db, scope, account_id).await?;
+    channels::check(db, auth, account_id).await?;
+    let account = accounts::bound(db, &auth.scope, account_id).await?;
     if AccountKind::of(&account.kind) == AccountKind::Subscription {
         return Err(AppError::new(Code::Forbidden, SUBSCRIPTION).with_field("accountId"));
     }

@@ -123,6 +123,7 @@ tenant_entity!(
     crowd_pack,
     crowd_pack_member,
     oa_account,
+    oa_account_department,
     oa_follower,
     oa_event,
 );

@@ -20,8 +20,9 @@ use crate::{
     jobs::graphql::Job,
     official_accounts::{
         accounts::{self, AccountKind},
-        fans, qr_codes,
+        channels, fans, qr_codes,
     },
+    org::graphql::department::Department,
     org::permissions as perm,
     tenancy::Scope,
 };
@@ -70,6 +71,10 @@ impl OfficialAccount {
     /// Callbacks arrive encrypted (an EncodingAESKey is set).
     async fn safe_mode(&self) -> bool {
         self.0.encoding_aes_key.is_some()
+    }
+    /// The departments whose members work with it (OA-8; a parent's assignment does not reach children).
+    async fn departments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Department>> {
+        Ok(fan_loader(ctx).load_one(DepartmentsOf(self.0.id)).await?.unwrap_or_default().into_iter().map(Into::into).collect())
     }
     async fn fans_synced_at(&self) -> Option<DateTime<Utc>> {
         self.0.fans_synced_at
@@ -163,6 +168,27 @@ pub struct CreateOfficialAccountQrCodeInput {
 pub struct FanLoader {
     pub db: DatabaseConnection,
     pub scope: std::sync::OnceLock<Scope>,
+    /// The caller, for their department channels (OA-8).
+    pub auth: Option<crate::tenancy::Auth>,
+}
+
+/// The accounts the caller works with, read once per request (None: all).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Channels;
+
+impl Loader<Channels> for FanLoader {
+    type Value = Option<Vec<i64>>;
+    type Error = async_graphql::Error;
+    async fn load(&self, _: &[Channels]) -> LoadResult<Channels, Self::Value> {
+        let Some(auth) = &self.auth else { return Ok(HashMap::new()) };
+        // No channel: no follows to show, rather than an error on every customer.
+        let accounts = match channels::accessible(&self.db, auth).await {
+            Ok(accounts) => accounts,
+            Err(e) if e.code == crate::error::Code::Forbidden => Some(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(HashMap::from([(Channels, accounts)]))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -171,6 +197,20 @@ pub struct FansOfUnionid(pub String);
 /// The caller's corp code (callback URLs name it), read once per request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CorpCode;
+
+/// An account's departments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DepartmentsOf(pub i64);
+
+impl Loader<DepartmentsOf> for FanLoader {
+    type Value = Vec<entity::department::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[DepartmentsOf]) -> LoadResult<DepartmentsOf, Self::Value> {
+        let Some(scope) = self.scope.get() else { return Ok(HashMap::new()) };
+        let pairs = channels::departments_of(&self.db, scope, keys.iter().map(|k| k.0).collect()).await?;
+        Ok(crate::graphql::loader::group(keys, pairs.into_iter().map(|(a, d)| (DepartmentsOf(a), d))))
+    }
+}
 
 fn fan_loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<FanLoader, HashMapCache> {
     ctx.data_unchecked()
@@ -206,7 +246,15 @@ impl Loader<FansOfUnionid> for FanLoader {
 /// A customer's follow rows: every account's fan with the customer's unionid (OA-6).
 pub async fn follows_of(ctx: &Context<'_>, unionid: Option<&str>) -> async_graphql::Result<Vec<OfficialAccountFan>> {
     let Some(u) = unionid.filter(|u| !u.is_empty()) else { return Ok(Vec::new()) };
-    Ok(fan_loader(ctx).load_one(FansOfUnionid(u.to_string())).await?.unwrap_or_default().into_iter().map(OfficialAccountFan).collect())
+    let loader = fan_loader(ctx);
+    let (follows, mine) = futures_util::try_join!(loader.load_one(FansOfUnionid(u.to_string())), loader.load_one(Channels))?;
+    let mine = mine.unwrap_or(Some(Vec::new()));
+    Ok(follows
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|f| mine.as_ref().is_none_or(|ids| ids.contains(&f.account_id)))
+        .map(OfficialAccountFan)
+        .collect())
 }
 
 #[derive(Default)]
@@ -217,7 +265,7 @@ impl OfficialAccountQuery {
     /// The corp's Official Accounts, bound and unbound (a small catalogue, not paged).
     #[graphql(guard = "Perm(perm::OA_VIEW)")]
     async fn official_accounts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OfficialAccount>> {
-        Ok(accounts::list(ctx.db(), ctx.scope()?).await?.into_iter().map(OfficialAccount).collect())
+        Ok(channels::visible_accounts(ctx.db(), ctx.auth()?).await?.into_iter().map(OfficialAccount).collect())
     }
 
     /// Fans of the chosen accounts (all when `accountIds` is omitted; OA-5's
@@ -233,6 +281,7 @@ impl OfficialAccountQuery {
     ) -> async_graphql::Result<Conn<OfficialAccountFan>> {
         let page = Page::new(first, after)?;
         let accounts = account_ids.map(|ids| ids.iter().map(|i| parse_id(i, "accountIds")).collect::<Result<Vec<_>, _>>()).transpose()?;
+        let accounts = channels::narrow(ctx.db(), ctx.auth()?, accounts).await?;
         let (rows, total) = fetch_page(ctx.db(), fans::list(ctx.scope()?, accounts, subscribed), page).await?;
         Ok(connection(page, total, rows.into_iter().map(OfficialAccountFan).collect()))
     }
@@ -275,6 +324,19 @@ impl OfficialAccountMutation {
         Ok(OfficialAccount(accounts::unbind(ctx.db(), ctx.auth()?, &state.master_key, &state.oa, parse_id(&id, "id")?).await?))
     }
 
+    /// Assigns the account to departments (OA-8), replacing its previous
+    /// ones; their own members work with it. Tenant admins only.
+    #[graphql(guard = "LoggedIn")]
+    async fn set_official_account_departments(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        department_ids: Vec<ID>,
+    ) -> async_graphql::Result<OfficialAccount> {
+        let ids = department_ids.iter().map(|d| parse_id(d, "departmentIds")).collect::<Result<Vec<_>, _>>()?;
+        Ok(OfficialAccount(channels::set_departments(ctx.db(), ctx.auth()?, parse_id(&id, "id")?, ids).await?))
+    }
+
     /// Re-pulls the account's followers as a background job (OA-4); a sync
     /// already waiting or running is answered instead of a second one.
     #[graphql(guard = "Perm(perm::OA_QR_MANAGE)")]
@@ -294,7 +356,7 @@ impl OfficialAccountMutation {
         let state = ctx.state();
         let code = qr_codes::create(
             ctx.db(),
-            ctx.scope()?,
+            ctx.auth()?,
             &state.master_key,
             &state.oa,
             parse_id(&account_id, "accountId")?,
