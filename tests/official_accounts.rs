@@ -518,3 +518,61 @@ async fn department_channels_decide_who_works_with_an_account() {
     assert_eq!(fans(&in_child, None).await.len(), 2);
     assert_eq!(refused(&in_parent, FANS, json!({})).await.1, "OA_NO_CHANNEL", "the assignment moved");
 }
+
+/// OA-7: "follows these Official Accounts" is a customer condition; the SQL
+/// and in-memory evaluations agree, and a customer without a unionid follows none.
+#[tokio::test]
+async fn customers_are_selected_by_the_accounts_they_follow() {
+    use wecrm::conditions::{self, RawCondition, RawTree, Subject};
+    let w = world_with_customers(1, 2, 6).await;
+    assert_eq!(sync(&w).await["status"], "SUCCEEDED");
+    // Followers 0, 2 and 4 carry union0/2/4, as WeCom customers 0, 2 and 4 do.
+    bound(&w, SandboxOa::new(APPID, SECRET, true).with_followers(5)).await;
+    let left = w.sandbox.with_official_account(APPID, |a| a.openid_of(4)).unwrap();
+    let db = &w.app.state.db;
+    let scope = w.app.admin_scope();
+    let account = entity::oa_account::Entity::find().one(db).await.unwrap().unwrap();
+    wecrm::official_accounts::fans::unfollowed(db, &scope, account.id, &left, chrono::Utc::now()).await.unwrap();
+
+    let names = |op: &str| {
+        let (admin, id, op) = (w.admin.clone(), account.id.to_string(), op.to_string());
+        async move {
+            let tree = json!({"items": [{"condition": {"field": "officialAccounts", "op": op, "value": [id]}}]});
+            let v = admin
+                .data("query($t:ConditionTreeInput!){customers(first:50,filter:{tree:$t}){edges{node{unionid}}}}", json!({"t": tree}))
+                .await;
+            let mut u: Vec<String> = v["customers"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["unionid"].as_str().unwrap_or("-").to_string())
+                .collect();
+            u.sort();
+            u
+        }
+    };
+    assert_eq!(names("HAS_ANY").await, ["union0", "union2"], "union4 left");
+    assert_eq!(names("HAS_NONE").await, ["union1", "union3", "union4", "union5"]);
+
+    let ids: Vec<i64> = entity::customer::Entity::find().all(db).await.unwrap().into_iter().map(|c| c.id).collect();
+    let facts = conditions::memory::facts(db, &scope, &ids).await.unwrap();
+    let now = chrono::Utc::now();
+    for op in [conditions::Op::HasAny, conditions::Op::HasAll, conditions::Op::HasNone] {
+        let raw = RawTree {
+            join: conditions::Join::All,
+            items: vec![conditions::RawNode::Condition(RawCondition { field: "officialAccounts".into(), op, value: json!([account.id]) })],
+        };
+        let checked = conditions::check(Subject::Customer, &raw, "tree", &[]).unwrap();
+        let by_sql: std::collections::BTreeSet<i64> = entity::customer::Entity::find()
+            .filter(conditions::sql::condition(&scope, sea_orm::ConnectionTrait::get_database_backend(db), &checked, now))
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        let in_memory: std::collections::BTreeSet<i64> =
+            facts.iter().filter(|f| conditions::memory::matches(&checked, *f, now)).map(|f| f.customer.id).collect();
+        assert_eq!(by_sql, in_memory, "{op:?}");
+    }
+}

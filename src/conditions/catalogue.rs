@@ -113,6 +113,8 @@ pub enum Key {
     Tags,
     /// Employees with a current relation to the customer (添加人).
     Adders,
+    /// Official Accounts the customer follows now, by unionid (OA-7).
+    OfficialAccounts,
     Owner,
     OwnerDepartment,
     // Leads only.
@@ -193,6 +195,7 @@ const CUSTOMER: &[Field] = &[
     field(Key::Age, "age", "年龄", "Age", FieldType::Number, RANGE_OPS),
     field(Key::Tags, "tags", "客户标签", "Tags", FieldType::Ids, TAG_OPS),
     field(Key::Adders, "adders", "添加人", "Added by", FieldType::Ids, TAG_OPS),
+    field(Key::OfficialAccounts, "officialAccounts", "关注的公众号", "Follows Official Accounts", FieldType::Ids, TAG_OPS),
     field(Key::Owner, "owner", "跟进人", "Owner", FieldType::Ids, OWNER_OPS),
     field(Key::OwnerDepartment, "ownerDepartment", "跟进人所在部门", "Owner's department", FieldType::Ids, &[Op::In, Op::NotIn]),
 ];

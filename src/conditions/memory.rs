@@ -13,7 +13,7 @@ use super::{
     Cond, Join, Node, Op, Operand, Tree,
 };
 use crate::{custom_fields::FieldEntity, error::AppResult, tenancy::Scope};
-use entity::{custom_field_value, customer, customer_follow, employee_department, follow_tag};
+use entity::{custom_field_value, customer, customer_follow, employee_department, follow_tag, oa_follower};
 
 /// What the conditions read of one customer.
 #[derive(Clone, Debug)]
@@ -27,6 +27,8 @@ pub struct CustomerFacts {
     pub owner_departments: BTreeSet<i64>,
     /// Custom field values by field.
     pub custom: BTreeMap<i64, CustomValue>,
+    /// Official Accounts the customer follows now (by unionid).
+    pub followed_accounts: BTreeSet<i64>,
 }
 
 /// A custom field's stored text and number projections.
@@ -66,6 +68,26 @@ pub async fn facts(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> App
             departments.entry(m.employee_id).or_default().insert(m.department_id);
         }
     }
+    // Follows by unionid: one more statement, only when someone has a unionid.
+    let unionids: BTreeSet<&str> = customers.iter().filter_map(|c| c.unionid.as_deref()).collect();
+    let mut followed: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
+    if !unionids.is_empty() {
+        let follows: Vec<(Option<String>, i64)> = scope
+            .select::<oa_follower::Entity>()
+            .select_only()
+            .column(oa_follower::Column::Unionid)
+            .column(oa_follower::Column::AccountId)
+            .filter(oa_follower::Column::Unionid.is_in(unionids))
+            .filter(oa_follower::Column::Subscribed.eq(true))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (unionid, account) in follows {
+            if let Some(u) = unionid {
+                followed.entry(u).or_default().insert(account);
+            }
+        }
+    }
     let mut custom: BTreeMap<i64, BTreeMap<i64, CustomValue>> = BTreeMap::new();
     let values = scope
         .select::<custom_field_value::Entity>()
@@ -83,6 +105,7 @@ pub async fn facts(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> App
             tag_ids: tags.remove(&c.id).unwrap_or_default(),
             adder_ids: adders.remove(&c.id).unwrap_or_default(),
             owner_departments: c.owner_id.and_then(|o| departments.get(&o).cloned()).unwrap_or_default(),
+            followed_accounts: c.unionid.as_ref().and_then(|u| followed.get(u).cloned()).unwrap_or_default(),
             customer: c,
         })
         .collect())
@@ -310,6 +333,11 @@ pub trait Facts {
         static NONE: BTreeSet<i64> = BTreeSet::new();
         &NONE
     }
+    /// The Official Accounts the subject follows now (only customers follow).
+    fn followed_accounts(&self) -> &BTreeSet<i64> {
+        static NONE: BTreeSet<i64> = BTreeSet::new();
+        &NONE
+    }
 }
 
 impl Facts for CustomerFacts {
@@ -361,6 +389,9 @@ impl Facts for CustomerFacts {
     fn adder_ids(&self) -> &BTreeSet<i64> {
         &self.adder_ids
     }
+    fn followed_accounts(&self) -> &BTreeSet<i64> {
+        &self.followed_accounts
+    }
 }
 
 fn cond<F: Facts>(c: &Cond, f: &F, now: DateTime<Utc>) -> bool {
@@ -368,6 +399,7 @@ fn cond<F: Facts>(c: &Cond, f: &F, now: DateTime<Utc>) -> bool {
         Key::Custom(id, kind) => custom(kind, c.op, f.custom(id), &c.operand, now),
         Key::Tags => ids(c.op, f.tag_ids(), &c.operand),
         Key::Adders => ids(c.op, f.adder_ids(), &c.operand),
+        Key::OfficialAccounts => ids(c.op, f.followed_accounts(), &c.operand),
         Key::Owner => match (c.op, f.owner()) {
             (Op::IsEmpty, o) => o.is_none(),
             (Op::IsNotEmpty, o) => o.is_some(),

@@ -19,7 +19,7 @@ use super::{
     Cond, Join, Node, Op, Operand, Tree,
 };
 use crate::{custom_fields::FieldEntity, tenancy::Scope};
-use entity::{custom_field_value, customer, customer_follow, employee_department, follow_tag};
+use entity::{custom_field_value, customer, customer_follow, employee_department, follow_tag, oa_follower};
 
 /// What `check` never lets through (an operator its field does not take).
 pub(super) fn never() -> Condition {
@@ -234,6 +234,27 @@ pub(super) fn having<C: ColumnTrait + Copy>(id: C, op: Op, operand: &Operand, li
     }
 }
 
+/// Following Official Accounts now: the same person by unionid (a customer
+/// without one follows none of them).
+fn follows(scope: &Scope, op: Op, operand: &Operand) -> Condition {
+    use customer::Column as C;
+    let Operand::Ints(want) = operand else { return never() };
+    let followers = |accounts: Vec<i64>| {
+        scope
+            .subquery::<oa_follower::Entity>(oa_follower::Column::Unionid)
+            .and_where(oa_follower::Column::AccountId.is_in(accounts))
+            .and_where(oa_follower::Column::Subscribed.eq(true))
+            .and_where(oa_follower::Column::Unionid.is_not_null())
+            .to_owned()
+    };
+    match op {
+        Op::HasAny => C::Unionid.in_subquery(followers(want.clone())).into_condition(),
+        Op::HasAll => want.iter().fold(Condition::all(), |acc, w| acc.add(C::Unionid.in_subquery(followers(vec![*w])))),
+        Op::HasNone => either(C::Unionid.not_in_subquery(followers(want.clone())), C::Unionid.is_null()),
+        _ => never(),
+    }
+}
+
 /// Owner conditions on an owner column (empty, employees, departments);
 /// the negative ones also select rows without an owner.
 pub(super) fn owner<C: ColumnTrait + Copy>(scope: &Scope, o: C, key: Key, op: Op, operand: &Operand) -> Condition {
@@ -354,6 +375,7 @@ fn cond(scope: &Scope, backend: DbBackend, c: &Cond, now: DateTime<Utc>) -> Cond
                 .and_where(customer_follow::Column::EmployeeId.is_in(employees))
                 .to_owned()
         }),
+        Key::OfficialAccounts => follows(scope, c.op, &c.operand),
         Key::Owner | Key::OwnerDepartment => owner(scope, C::OwnerId, c.field.key, c.op, &c.operand),
         // Lead and group fields: not in the customer catalogue, so never in a checked customer tree.
         Key::Company
