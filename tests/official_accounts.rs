@@ -576,3 +576,38 @@ async fn customers_are_selected_by_the_accounts_they_follow() {
         assert_eq!(by_sql, in_memory, "{op:?}");
     }
 }
+
+#[tokio::test]
+async fn template_messages_reach_current_followers_of_service_accounts() {
+    let w = world(1, 2).await;
+    let mut account = SandboxOa::new(APPID, SECRET, true).with_followers(2);
+    account.templates.insert("tpl-order-shipped".into());
+    let fan = account.openid_of(0);
+    let id = bound(&w, account).await;
+    const SEND: &str =
+        "mutation($a:ID!,$i:SendOfficialAccountTemplateMessageInput!){sendOfficialAccountTemplateMessage(accountId:$a,input:$i){msgId}}";
+    let input = |openid: &str, template: &str| {
+        json!({"a": id, "i": {"openid": openid, "templateId": template, "url": "https://example.com/o/1", "clientMsgId": "order-1",
+                              "data": [{"key": "first", "value": "您的订单已发货", "color": "#173177"}, {"key": "remark", "value": "谢谢"}]}})
+    };
+    let v = w.admin.data(SEND, input(&fan, "tpl-order-shipped")).await;
+    assert!(v["sendOfficialAccountTemplateMessage"]["msgId"].as_str().unwrap().parse::<i64>().is_ok());
+    let sent = w.sandbox.calls_to("/oa/cgi-bin/message/template/send");
+    assert_eq!(
+        sent[0].body.clone().unwrap(),
+        json!({"touser": fan, "template_id": "tpl-order-shipped", "url": "https://example.com/o/1", "client_msg_id": "order-1",
+               "data": {"first": {"value": "您的订单已发货", "color": "#173177"}, "remark": {"value": "谢谢"}}})
+    );
+    // WeChat's own refusal (an unknown template) comes back as UPSTREAM with its errcode.
+    let (code, reason, _) = refused(&w.admin, SEND, input(&fan, "tpl-unknown")).await;
+    assert_eq!((code.as_str(), reason.as_str()), ("UPSTREAM", "OA_ERROR"));
+    assert_eq!(w.sandbox.calls_to("/oa/cgi-bin/message/template/send").last().unwrap().errcode, 40037);
+    // A fan who is not following is refused before WeChat is asked.
+    let calls = w.sandbox.calls_to("/oa/cgi-bin/message/template/send").len();
+    let (code, reason, field) = refused(&w.admin, SEND, input("o-stranger", "tpl-order-shipped")).await;
+    assert_eq!((code.as_str(), reason.as_str(), field.as_deref()), ("BAD_USER_INPUT", "OA_FAN_NOT_FOLLOWING", Some("input.openid")));
+    let mut bad_url = input(&fan, "tpl-order-shipped");
+    bad_url["i"]["url"] = json!("javascript:alert(1)");
+    assert_eq!(refused(&w.admin, SEND, bad_url).await.1, "OA_TEMPLATE_URL_INVALID");
+    assert_eq!(w.sandbox.calls_to("/oa/cgi-bin/message/template/send").len(), calls);
+}

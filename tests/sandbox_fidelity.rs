@@ -585,5 +585,16 @@ async fn official_accounts_answer_with_wechats_codes_and_paging() {
     let temp = post(token.clone(), "/qrcode/create", qr("QR_STR_SCENE", json!({"scene_str": "a"}))).await;
     assert_eq!(temp["expire_seconds"], 60, "a temporary code without expire_seconds lives 60 s");
     let sub = token_of("wxbbbbbbbbbbbbbbbb", "sub-secret", "client_credential").await["access_token"].as_str().unwrap().to_string();
-    assert_eq!(errcode(&post(sub, "/qrcode/create", qr("QR_LIMIT_SCENE", json!({"scene_id": 1}))).await), 48001);
+    assert_eq!(errcode(&post(sub.clone(), "/qrcode/create", qr("QR_LIMIT_SCENE", json!({"scene_id": 1}))).await), 48001);
+
+    // Template messages: service accounts only, to a follower, a known template, with data.
+    wecom.sandbox.with_official_account("wxaaaaaaaaaaaaaaaa", |a| a.templates.insert("tpl-1".into()));
+    let message = |to: &str, template: &str, data: Value| json!({"touser": to, "template_id": template, "data": data});
+    let data = json!({"first": {"value": "v"}});
+    assert_eq!(errcode(&post(token.clone(), "/message/template/send", message(&seen[0], "tpl-1", data.clone())).await), 0);
+    assert_eq!(errcode(&post(token.clone(), "/message/template/send", message(&left, "tpl-1", data.clone())).await), 43004);
+    assert_eq!(errcode(&post(token.clone(), "/message/template/send", message("o-unknown", "tpl-1", data.clone())).await), 40003);
+    assert_eq!(errcode(&post(token.clone(), "/message/template/send", message(&seen[0], "tpl-x", data.clone())).await), 40037);
+    assert_eq!(errcode(&post(token.clone(), "/message/template/send", message(&seen[0], "tpl-1", json!({}))).await), 47001);
+    assert_eq!(errcode(&post(sub, "/message/template/send", message(&seen[0], "tpl-1", data)).await), 48001);
 }

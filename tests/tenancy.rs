@@ -848,6 +848,10 @@ async fn official_accounts_and_fans_of_another_corp_answer_nothing() {
         ("mutation($id:ID!){syncOfficialAccountFans(id:$id){id}}", json!({"id": account})),
         ("mutation($a:ID!){createOfficialAccountQrCode(accountId:$a,input:{scene:\"1\"}){ticket}}", json!({"a": account})),
         ("mutation($id:ID!,$d:[ID!]!){setOfficialAccountDepartments(id:$id,departmentIds:$d){id}}", json!({"id": account, "d": []})),
+        (
+            "mutation($a:ID!){sendOfficialAccountTemplateMessage(accountId:$a,input:{openid:\"o\",templateId:\"t\",data:[{key:\"first\",value:\"v\"}]}){msgId}}",
+            json!({"a": account}),
+        ),
     ] {
         assert_eq!(b.error(q, vars).await.0, "NOT_FOUND", "{q}");
     }

@@ -10,6 +10,7 @@ pub mod fans;
 pub mod fans_queue;
 pub mod graphql;
 pub mod qr_codes;
+pub mod templates;
 
 use crate::jobs::JobRegistry;
 

@@ -20,7 +20,7 @@ use crate::{
     tenancy::Auth,
 };
 
-const SUBSCRIPTION: Msg = Msg::new(
+pub const SUBSCRIPTION: Msg = Msg::new(
     "OA_SUBSCRIPTION_ACCOUNT",
     "订阅号不支持带参数二维码和模板消息，请使用服务号",
     "Subscription accounts have no parametric QR codes or template messages; use a service account",

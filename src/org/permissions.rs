@@ -65,6 +65,7 @@ pub const OPS_SEGMENT_VIEW: &str = "ops.segment.view";
 pub const OPS_SEGMENT_MANAGE: &str = "ops.segment.manage";
 pub const OA_VIEW: &str = "oa.account.view";
 pub const OA_QR_MANAGE: &str = "oa.qr.manage";
+pub const OA_MESSAGE_SEND: &str = "oa.message.send";
 
 /// One node of the catalogue tree.
 pub struct Node {
@@ -275,7 +276,10 @@ pub static CATALOGUE: &[Node] = &[
             code: OA_VIEW,
             zh: "公众号与粉丝",
             en: "Accounts and fans",
-            children: &[leaf(OA_QR_MANAGE, "生成带参数二维码、同步粉丝", "Create parametric QR codes and sync fans")],
+            children: &[
+                leaf(OA_QR_MANAGE, "生成带参数二维码、同步粉丝", "Create parametric QR codes and sync fans"),
+                leaf(OA_MESSAGE_SEND, "发送模板消息", "Send template messages"),
+            ],
         }],
     },
     Node {

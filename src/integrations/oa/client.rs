@@ -226,6 +226,11 @@ impl OaClient {
         self.call::<(), _>(creds, "/cgi-bin/user/info", &[("openid", openid.to_string()), ("lang", "zh_CN".into())], None).await
     }
 
+    /// Sends a template message to a follower; answers WeChat's msgid.
+    pub async fn template_send(&self, creds: &OaCredentials, message: &TemplateMessage) -> Result<i64, OaError> {
+        Ok(self.call::<_, TemplateSent>(creds, "/cgi-bin/message/template/send", &[], Some(message)).await?.msgid)
+    }
+
     pub async fn qrcode_create(&self, creds: &OaCredentials, body: &QrCodeRequest) -> Result<QrTicket, OaError> {
         self.call(creds, "/cgi-bin/qrcode/create", &[], Some(body)).await
     }

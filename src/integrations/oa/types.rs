@@ -98,6 +98,32 @@ pub struct QrCodeRequest {
     pub action_info: QrActionInfo,
 }
 
+/// One keyword of a template message.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TemplateValue {
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub color: Option<String>,
+}
+
+/// `message/template/send` (WECHAT_API.md §3).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TemplateMessage {
+    pub touser: String,
+    pub template_id: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub url: Option<String>,
+    /// Re-sending with the same id within WeChat's window sends once.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub client_msg_id: Option<String>,
+    pub data: std::collections::BTreeMap<String, TemplateValue>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct TemplateSent {
+    pub msgid: i64,
+}
+
 #[derive(Clone, Debug, Deserialize)]
 pub struct QrTicket {
     pub ticket: String,

@@ -20,7 +20,7 @@ use crate::{
     jobs::graphql::Job,
     official_accounts::{
         accounts::{self, AccountKind},
-        channels, fans, qr_codes,
+        channels, fans, qr_codes, templates,
     },
     org::graphql::department::Department,
     org::permissions as perm,
@@ -162,6 +162,34 @@ pub struct CreateOfficialAccountQrCodeInput {
     pub scene: String,
     /// Temporary code's life in seconds (1 to 2,592,000); omitted: permanent.
     pub expire_seconds: Option<i64>,
+}
+
+#[derive(InputObject)]
+pub struct TemplateKeywordInput {
+    /// The template's keyword, e.g. `first`, `keyword1`, `remark`.
+    pub key: String,
+    pub value: String,
+    /// `#RRGGBB`.
+    pub color: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct SendOfficialAccountTemplateMessageInput {
+    /// A fan who follows the account now.
+    pub openid: String,
+    /// A template the account added in WeChat.
+    pub template_id: String,
+    /// Where tapping the message leads (http or https).
+    pub url: Option<String>,
+    /// Sending again with the same id within WeChat's window sends once.
+    pub client_msg_id: Option<String>,
+    pub data: Vec<TemplateKeywordInput>,
+}
+
+#[derive(SimpleObject)]
+pub struct SendOfficialAccountTemplateMessagePayload {
+    /// WeChat's message id (its TEMPLATESENDJOBFINISH event names it).
+    pub msg_id: String,
 }
 
 /// Fans by unionid: the same person's follow rows across the corp's accounts.
@@ -342,6 +370,33 @@ impl OfficialAccountMutation {
     #[graphql(guard = "Perm(perm::OA_QR_MANAGE)")]
     async fn sync_official_account_fans(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Job> {
         Ok(Job(accounts::start_sync(ctx.db(), ctx.auth()?, &ctx.state().jobs, parse_id(&id, "id")?).await?))
+    }
+
+    /// Sends a template message of a service account to one of its current followers (OA-5).
+    #[graphql(guard = "Perm(perm::OA_MESSAGE_SEND)")]
+    async fn send_official_account_template_message(
+        &self,
+        ctx: &Context<'_>,
+        account_id: ID,
+        input: SendOfficialAccountTemplateMessageInput,
+    ) -> async_graphql::Result<SendOfficialAccountTemplateMessagePayload> {
+        let state = ctx.state();
+        let msg_id = templates::send(
+            ctx.db(),
+            ctx.auth()?,
+            &state.master_key,
+            &state.oa,
+            parse_id(&account_id, "accountId")?,
+            templates::NewTemplateMessage {
+                openid: input.openid,
+                template_id: input.template_id,
+                url: input.url,
+                client_msg_id: input.client_msg_id,
+                data: input.data.into_iter().map(|k| (k.key, k.value, k.color)).collect(),
+            },
+        )
+        .await?;
+        Ok(SendOfficialAccountTemplateMessagePayload { msg_id: msg_id.to_string() })
     }
 
     /// A parametric QR code of a service account; its scene comes back on

@@ -7,7 +7,10 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::integrations::{
-    oa::{plain_signature, types::QrCodeRequest},
+    oa::{
+        plain_signature,
+        types::{QrCodeRequest, TemplateMessage},
+    },
     wecom::crypto::MsgCrypt,
 };
 
@@ -63,6 +66,10 @@ pub struct SandboxOa {
     pub callback: Option<OaCallbackTarget>,
     /// QR codes created: (ticket, request).
     pub qr_codes: Vec<(String, QrCodeRequest)>,
+    /// Template ids the account added from WeChat's library.
+    pub templates: BTreeSet<String>,
+    /// Template messages sent: (msgid, message).
+    pub template_messages: Vec<(i64, TemplateMessage)>,
 }
 
 impl SandboxOa {
@@ -77,6 +84,8 @@ impl SandboxOa {
             page_size: FOLLOWER_PAGE,
             callback: None,
             qr_codes: Vec::new(),
+            templates: BTreeSet::new(),
+            template_messages: Vec::new(),
         }
     }
 

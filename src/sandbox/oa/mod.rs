@@ -27,7 +27,7 @@ use super::{
     },
     world::{Call, Sandbox, TokenInfo},
 };
-use crate::integrations::oa::types::{QrCodeRequest, UserInfo, UserInfoBatchRequest};
+use crate::integrations::oa::types::{QrCodeRequest, TemplateMessage, UserInfo, UserInfoBatchRequest};
 
 /// How long a token stays valid after a newer one was fetched (WeChat: 5 minutes).
 const OLD_TOKEN_GRACE_SECS: i64 = 300;
@@ -121,8 +121,11 @@ fn handle(a: &mut SandboxOa, method: &Method, path: &str, q: &BTreeMap<String, S
             serde_json::to_value(i).map_err(|_| err(-1, "system error"))
         }
         ("POST", "/cgi-bin/qrcode/create") => qrcode(a, parse(body)?),
+        ("POST", "/cgi-bin/message/template/send") => template_send(a, parse(body)?),
         ("POST", "/cgi-bin/user/get" | "/cgi-bin/user/info") => Err(err(43001, "require GET method")),
-        ("GET", "/cgi-bin/user/info/batchget" | "/cgi-bin/qrcode/create") => Err(err(43002, "require POST method")),
+        ("GET", "/cgi-bin/user/info/batchget" | "/cgi-bin/qrcode/create" | "/cgi-bin/message/template/send") => {
+            Err(err(43002, "require POST method"))
+        }
         _ => Err(err(40066, "invalid url")),
     }
 }
@@ -168,6 +171,26 @@ fn info(a: &SandboxOa, openid: &str) -> Result<UserInfo, Value> {
         None if a.former.contains(openid) => Ok(UserInfo { subscribe: 0, openid: openid.to_string(), ..UserInfo::default() }),
         None => Err(err(40003, "invalid openid")),
     }
+}
+
+/// A template message: service accounts only (48001), to a current
+/// follower (43004), with a template the account has (40037) and data (47001).
+fn template_send(a: &mut SandboxOa, msg: TemplateMessage) -> Result<Value, Value> {
+    if !a.service {
+        return Err(err(48001, "api unauthorized"));
+    }
+    if !a.followers.contains_key(&msg.touser) {
+        return Err(if a.former.contains(&msg.touser) { err(43004, "require subscribe") } else { err(40003, "invalid openid") });
+    }
+    if !a.templates.contains(&msg.template_id) {
+        return Err(err(40037, "invalid template_id"));
+    }
+    if msg.data.is_empty() {
+        return Err(err(47001, "data format error"));
+    }
+    let msgid = 200_000_000 + a.template_messages.len() as i64;
+    a.template_messages.push((msgid, msg));
+    Ok(json!({"msgid": msgid}))
 }
 
 fn qrcode(a: &mut SandboxOa, req: QrCodeRequest) -> Result<Value, Value> {
