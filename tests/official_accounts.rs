@@ -401,7 +401,8 @@ async fn a_fans_page_costs_the_same_statements_at_any_size() {
         })
         .collect();
     wecrm::official_accounts::fans::upsert(&w.app.state.db, &scope, rows).await.unwrap();
-    const PAGE: &str = "query($n:Int!){officialAccountFans(first:$n){edges{node{openid account{appid callbackUrl}}}}}";
+    // One relation a row (a nested one, resolved after the first returns, may split across DataLoader batches).
+    const PAGE: &str = "query($n:Int!){officialAccountFans(first:$n){edges{node{openid account{appid name kind}}}}}";
     let cost = |n: i64| {
         let (admin, counter) = (w.admin.clone(), w.app.state.statements.clone());
         async move {
