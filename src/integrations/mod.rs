@@ -4,5 +4,6 @@
 
 pub mod oa;
 pub mod token_cache;
+pub mod upstream;
 pub mod wecom;
 pub mod xml;

@@ -16,8 +16,11 @@ use serde_json::Value;
 
 use super::types::*;
 use crate::{
-    error::{AppError, Code, Msg},
-    integrations::{token_cache::TokenCache, wecom::ClientConfig},
+    error::{AppError, Msg},
+    integrations::{
+        token_cache::TokenCache,
+        upstream::{self, ClientConfig},
+    },
     kv::Kv,
 };
 
@@ -84,29 +87,22 @@ fn remedy(errcode: i64) -> Option<Msg> {
 impl From<OaError> for AppError {
     fn from(e: OaError) -> Self {
         match &e {
-            OaError::Api { errcode, errmsg } => {
-                let msg = remedy(*errcode).unwrap_or_else(|| {
-                    Msg::owned(
-                        "OA_ERROR",
-                        format!("公众号接口返回错误 {errcode}：{errmsg}"),
-                        format!("The Official Account API answered errcode {errcode}: {errmsg}"),
-                    )
-                });
-                AppError::new(Code::Upstream, msg).with_extra("errcode", *errcode).with_extra("errmsg", errmsg.clone())
-            }
-            OaError::Transport(_) | OaError::Decode(_) => {
-                let mut err = AppError::new(
-                    Code::Upstream,
-                    Msg::new(
-                        "OA_UNREACHABLE",
-                        "微信公众平台暂时无法访问，请稍后重试",
-                        "The Official Account platform is unreachable, try again later",
-                    ),
-                );
-                err.source = Some(anyhow::anyhow!("{e}"));
-                tracing::warn!(error = %e, "official account call failed");
-                err
-            }
+            OaError::Api { errcode, errmsg } => upstream::refused(*errcode, errmsg, remedy(*errcode), || {
+                Msg::owned(
+                    "OA_ERROR",
+                    format!("公众号接口返回错误 {errcode}：{errmsg}"),
+                    format!("The Official Account API answered errcode {errcode}: {errmsg}"),
+                )
+            }),
+            OaError::Transport(_) | OaError::Decode(_) => upstream::unreachable(
+                Msg::new(
+                    "OA_UNREACHABLE",
+                    "微信公众平台暂时无法访问，请稍后重试",
+                    "The Official Account platform is unreachable, try again later",
+                ),
+                e.to_string(),
+                "official_account",
+            ),
         }
     }
 }
@@ -119,21 +115,15 @@ pub struct OaClient {
 }
 
 fn check(v: &Value) -> Result<(), OaError> {
-    let errcode = v.get("errcode").and_then(Value::as_i64).unwrap_or(0);
-    if errcode == 0 {
-        Ok(())
-    } else {
-        Err(OaError::Api { errcode, errmsg: v.get("errmsg").and_then(Value::as_str).unwrap_or("").to_string() })
+    match upstream::refusal(v) {
+        None => Ok(()),
+        Some((errcode, errmsg)) => Err(OaError::Api { errcode, errmsg }),
     }
 }
 
 impl OaClient {
     pub fn new(config: ClientConfig, kv: Kv) -> anyhow::Result<Self> {
-        let mut builder = reqwest::Client::builder().timeout(config.timeout).redirect(reqwest::redirect::Policy::none());
-        if let Some(proxy) = &config.proxy {
-            builder = builder.proxy(reqwest::Proxy::all(proxy)?);
-        }
-        Ok(OaClient { http: builder.build()?, config: Arc::new(config), tokens: TokenCache::new(kv) })
+        Ok(OaClient { http: upstream::http_client(&config)?, config: Arc::new(config), tokens: TokenCache::new(kv) })
     }
 
     fn url(&self, path: &str) -> String {

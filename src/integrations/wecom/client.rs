@@ -25,7 +25,7 @@ use serde_json::Value;
 use super::types::*;
 use crate::{
     error::{AppError, Code, Msg},
-    integrations::token_cache::TokenCache,
+    integrations::{token_cache::TokenCache, upstream},
     kv::Kv,
 };
 
@@ -143,42 +143,27 @@ fn remedy(errcode: i64) -> Option<Msg> {
 impl From<WecomError> for AppError {
     fn from(e: WecomError) -> Self {
         match &e {
-            WecomError::Api { errcode, errmsg } => {
-                let msg = remedy(*errcode).unwrap_or_else(|| {
-                    Msg::owned(
-                        "WECOM_ERROR",
-                        format!("企业微信返回错误 {errcode}：{errmsg}"),
-                        format!("WeCom answered errcode {errcode}: {errmsg}"),
-                    )
-                });
-                AppError::new(Code::Upstream, msg).with_extra("errcode", *errcode).with_extra("errmsg", errmsg.clone())
-            }
+            WecomError::Api { errcode, errmsg } => upstream::refused(*errcode, errmsg, remedy(*errcode), || {
+                Msg::owned(
+                    "WECOM_ERROR",
+                    format!("企业微信返回错误 {errcode}：{errmsg}"),
+                    format!("WeCom answered errcode {errcode}: {errmsg}"),
+                )
+            }),
             WecomError::MissingSecret(_) => AppError::new(
                 Code::Upstream,
                 Msg::new("WECOM_SECRET_MISSING", "企业微信尚未配置所需的Secret", "The WeCom secret this needs is not configured"),
             ),
-            WecomError::Transport(_) | WecomError::Decode(_) => {
-                let mut err = AppError::new(
-                    Code::Upstream,
-                    Msg::new("WECOM_UNREACHABLE", "企业微信暂时无法访问，请稍后重试", "WeCom is unreachable, try again later"),
-                );
-                err.source = Some(anyhow::anyhow!("{e}"));
-                tracing::warn!(error = %e, "wecom call failed");
-                err
-            }
+            WecomError::Transport(_) | WecomError::Decode(_) => upstream::unreachable(
+                Msg::new("WECOM_UNREACHABLE", "企业微信暂时无法访问，请稍后重试", "WeCom is unreachable, try again later"),
+                e.to_string(),
+                "wecom",
+            ),
         }
     }
 }
 
-#[derive(Clone, Debug)]
-pub struct ClientConfig {
-    pub base_url: String,
-    pub proxy: Option<String>,
-    pub timeout: Duration,
-    /// First backoff after a frequency-limit answer; doubles per retry.
-    pub rate_backoff: Duration,
-    pub rate_retries: u32,
-}
+pub use crate::integrations::upstream::ClientConfig;
 
 #[derive(Clone)]
 pub struct WecomClient {
@@ -197,11 +182,12 @@ fn refused_key(corp_id: &str, secret: &str) -> String {
 
 impl WecomClient {
     pub fn new(config: ClientConfig, kv: Kv) -> anyhow::Result<Self> {
-        let mut builder = reqwest::Client::builder().timeout(config.timeout).redirect(reqwest::redirect::Policy::none());
-        if let Some(proxy) = &config.proxy {
-            builder = builder.proxy(reqwest::Proxy::all(proxy)?);
-        }
-        Ok(WecomClient { http: builder.build()?, config: Arc::new(config), tokens: TokenCache::new(kv), refused: Arc::default() })
+        Ok(WecomClient {
+            http: upstream::http_client(&config)?,
+            config: Arc::new(config),
+            tokens: TokenCache::new(kv),
+            refused: Arc::default(),
+        })
     }
 
     fn url(&self, path: &str) -> String {
@@ -570,10 +556,8 @@ impl WecomClient {
 }
 
 fn check(v: &Value) -> Result<(), WecomError> {
-    let errcode = v.get("errcode").and_then(Value::as_i64).unwrap_or(0);
-    if errcode == 0 {
-        Ok(())
-    } else {
-        Err(WecomError::Api { errcode, errmsg: v.get("errmsg").and_then(Value::as_str).unwrap_or("").to_string() })
+    match upstream::refusal(v) {
+        None => Ok(()),
+        Some((errcode, errmsg)) => Err(WecomError::Api { errcode, errmsg }),
     }
 }
