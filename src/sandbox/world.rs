@@ -534,6 +534,11 @@ impl Sandbox {
         self.lock_world().calls.clone()
     }
 
+    /// Forgets the calls recorded so far (benchmarks: the record grows with every body).
+    pub fn clear_calls(&self) {
+        self.lock_world().calls = Vec::new();
+    }
+
     pub fn calls_to(&self, path: &str) -> Vec<Call> {
         self.calls().into_iter().filter(|c| c.path == path).collect()
     }
