@@ -605,10 +605,47 @@ async fn template_messages_reach_current_followers_of_service_accounts() {
     assert_eq!(w.sandbox.calls_to("/oa/cgi-bin/message/template/send").last().unwrap().errcode, 40037);
     // A fan who is not following is refused before WeChat is asked.
     let calls = w.sandbox.calls_to("/oa/cgi-bin/message/template/send").len();
+    let mut twice = input(&fan, "tpl-order-shipped");
+    twice["i"]["data"] = json!([{"key": "first", "value": "a"}, {"key": "first", "value": "b"}]);
+    let (_, reason, field) = refused(&w.admin, SEND, twice).await;
+    assert_eq!((reason.as_str(), field.as_deref()), ("OA_TEMPLATE_KEYWORDS_INVALID", Some("input.data")));
     let (code, reason, field) = refused(&w.admin, SEND, input("o-stranger", "tpl-order-shipped")).await;
     assert_eq!((code.as_str(), reason.as_str(), field.as_deref()), ("BAD_USER_INPUT", "OA_FAN_NOT_FOLLOWING", Some("input.openid")));
     let mut bad_url = input(&fan, "tpl-order-shipped");
     bad_url["i"]["url"] = json!("javascript:alert(1)");
     assert_eq!(refused(&w.admin, SEND, bad_url).await.1, "OA_TEMPLATE_URL_INVALID");
     assert_eq!(w.sandbox.calls_to("/oa/cgi-bin/message/template/send").len(), calls);
+}
+
+/// A follow applied from a callback notes the same person's customers for
+/// the smart tag check, since `officialAccounts` conditions read it.
+#[tokio::test]
+async fn a_follow_notes_the_customer_for_smart_tag_rules() {
+    let w = world_with_customers(1, 2, 2).await;
+    assert_eq!(sync(&w).await["status"], "SUCCEEDED");
+    let account = bound(&w, SandboxOa::new(APPID, SECRET, true)).await;
+    w.sandbox.with_official_account(APPID, |a| a.callback = Some(target(&w, None)));
+    let tag = w.admin.data("mutation{createCorpTagGroup(input:{name:\"公众号\",tags:[\"已关注\"]}){tags{id}}}", json!({})).await
+        ["createCorpTagGroup"]["tags"][0]["id"]
+        .clone();
+    let conditions = json!({"items": [{"condition": {"field": "officialAccounts", "op": "HAS_ANY", "value": [account]}}]});
+    w.admin
+        .data(
+            "mutation($i:SmartTagRuleInput!){createSmartTagRule(input:$i){id}}",
+            json!({"i": {"name": "关注即打标", "tagIds": [tag], "conditions": conditions}}),
+        )
+        .await;
+    let customer = entity::customer::Entity::find()
+        .filter(entity::customer::Column::Unionid.eq("union1"))
+        .one(&w.app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    entity::smart_tag_pending::Entity::delete_many().exec(&w.app.state.db).await.unwrap();
+    let xml = w.sandbox.with_official_account(APPID, |a| a.follow("o-union1", Some("union1"), None)).unwrap();
+    assert_eq!(w.sandbox.send_oa_callback(APPID, &xml).await.unwrap().0, 200);
+    settle(&w).await;
+    let noted: Vec<i64> =
+        entity::smart_tag_pending::Entity::find().all(&w.app.state.db).await.unwrap().into_iter().map(|p| p.customer_id).collect();
+    assert_eq!(noted, [customer.id]);
 }

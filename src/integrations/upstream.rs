@@ -41,9 +41,9 @@ pub fn refused(errcode: i64, errmsg: &str, remedy: Option<Msg>, generic: impl Fn
     AppError::new(Code::Upstream, remedy.unwrap_or_else(generic)).with_extra("errcode", errcode).with_extra("errmsg", errmsg.to_string())
 }
 
-/// The platform could not be reached or answered nonsense; `detail` goes to the log only.
-pub fn unreachable(msg: Msg, detail: String, platform: &'static str) -> AppError {
-    tracing::warn!(error = %detail, platform, "upstream call failed");
+/// The platform could not be reached or answered nonsense; `detail` is for
+/// the log only (each client logs it under its own name).
+pub fn unreachable(msg: Msg, detail: String) -> AppError {
     let mut err = AppError::new(Code::Upstream, msg);
     err.source = Some(anyhow::anyhow!(detail));
     err

@@ -7,7 +7,7 @@
 //! a newer one already applied.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -18,7 +18,7 @@ use crate::{
     jobs::{JobCtx, JobError, JobHandler, JobKind, NewJob},
     tenancy::Scope,
 };
-use entity::{oa_account, oa_event, oa_follower};
+use entity::{customer, oa_account, oa_event, oa_follower};
 
 pub const PENDING: &str = "PENDING";
 pub const APPLIED: &str = "APPLIED";
@@ -128,6 +128,29 @@ impl JobHandler for ApplyEventJob {
                     }
                 },
                 _ => {}
+            }
+        }
+        if !stale {
+            // Customers who are this person (by unionid) changed a condition fact (OA-7).
+            let unionid = scope
+                .select::<oa_follower::Entity>()
+                .filter(oa_follower::Column::AccountId.eq(account.id))
+                .filter(oa_follower::Column::Openid.eq(&event.openid))
+                .one(&txn)
+                .await
+                .map_err(AppError::from)?
+                .and_then(|f| f.unionid);
+            if let Some(u) = unionid {
+                let customers: Vec<i64> = scope
+                    .select::<customer::Entity>()
+                    .filter(customer::Column::Unionid.eq(u))
+                    .select_only()
+                    .column(customer::Column::Id)
+                    .into_tuple()
+                    .all(&txn)
+                    .await
+                    .map_err(AppError::from)?;
+                crate::smart_tags::pending::mark_changed(&txn, &scope, &customers).await?;
             }
         }
         mark(&txn, &scope, event.id, APPLIED).await?;

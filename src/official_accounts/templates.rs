@@ -28,6 +28,11 @@ const NOT_FOLLOWING: Msg = Msg::new(
 );
 const TEMPLATE_INVALID: Msg =
     Msg::new("OA_TEMPLATE_MESSAGE_INVALID", "请填写模板ID和至少一个关键词", "Enter the template id and at least one keyword");
+const KEYWORDS_INVALID: Msg = Msg::new(
+    "OA_TEMPLATE_KEYWORDS_INVALID",
+    "关键词不能为空或重复，颜色须为#RRGGBB",
+    "Keywords must be present and distinct, colours #RRGGBB",
+);
 const URL_INVALID: Msg =
     Msg::new("OA_TEMPLATE_URL_INVALID", "跳转链接须以http://或https://开头", "The link must start with http:// or https://");
 
@@ -54,8 +59,17 @@ pub async fn send(
     if AccountKind::of(&account.kind) == AccountKind::Subscription {
         return Err(AppError::new(Code::Forbidden, SUBSCRIPTION).with_field("accountId"));
     }
-    if input.template_id.trim().is_empty() || input.data.is_empty() || input.data.iter().any(|(k, _, _)| k.trim().is_empty()) {
+    if input.template_id.trim().is_empty() {
         return Err(AppError::bad_input("input.templateId", TEMPLATE_INVALID));
+    }
+    let keys: std::collections::BTreeSet<&str> = input.data.iter().map(|(k, _, _)| k.trim()).collect();
+    let colour = |c: &str| c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|h| h.is_ascii_hexdigit());
+    if input.data.is_empty()
+        || keys.contains("")
+        || keys.len() != input.data.len()
+        || input.data.iter().any(|(_, _, c)| c.as_deref().is_some_and(|c| !colour(c)))
+    {
+        return Err(AppError::bad_input("input.data", KEYWORDS_INVALID));
     }
     if input.url.as_deref().is_some_and(|u| !(u.starts_with("http://") || u.starts_with("https://"))) {
         return Err(AppError::bad_input("input.url", URL_INVALID));

@@ -94,15 +94,17 @@ impl From<OaError> for AppError {
                     format!("The Official Account API answered errcode {errcode}: {errmsg}"),
                 )
             }),
-            OaError::Transport(_) | OaError::Decode(_) => upstream::unreachable(
-                Msg::new(
-                    "OA_UNREACHABLE",
-                    "微信公众平台暂时无法访问，请稍后重试",
-                    "The Official Account platform is unreachable, try again later",
-                ),
-                e.to_string(),
-                "official_account",
-            ),
+            OaError::Transport(_) | OaError::Decode(_) => {
+                tracing::warn!(error = %e, "official account call failed");
+                upstream::unreachable(
+                    Msg::new(
+                        "OA_UNREACHABLE",
+                        "微信公众平台暂时无法访问，请稍后重试",
+                        "The Official Account platform is unreachable, try again later",
+                    ),
+                    e.to_string(),
+                )
+            }
         }
     }
 }

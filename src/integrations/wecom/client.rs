@@ -154,11 +154,13 @@ impl From<WecomError> for AppError {
                 Code::Upstream,
                 Msg::new("WECOM_SECRET_MISSING", "企业微信尚未配置所需的Secret", "The WeCom secret this needs is not configured"),
             ),
-            WecomError::Transport(_) | WecomError::Decode(_) => upstream::unreachable(
-                Msg::new("WECOM_UNREACHABLE", "企业微信暂时无法访问，请稍后重试", "WeCom is unreachable, try again later"),
-                e.to_string(),
-                "wecom",
-            ),
+            WecomError::Transport(_) | WecomError::Decode(_) => {
+                tracing::warn!(error = %e, "wecom call failed");
+                upstream::unreachable(
+                    Msg::new("WECOM_UNREACHABLE", "企业微信暂时无法访问，请稍后重试", "WeCom is unreachable, try again later"),
+                    e.to_string(),
+                )
+            }
         }
     }
 }
