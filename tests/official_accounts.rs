@@ -403,14 +403,20 @@ async fn a_fans_page_costs_the_same_statements_at_any_size() {
     wecrm::official_accounts::fans::upsert(&w.app.state.db, &scope, rows).await.unwrap();
     // One relation a row (a nested one, resolved after the first returns, may split across DataLoader batches).
     const PAGE: &str = "query($n:Int!){officialAccountFans(first:$n){edges{node{openid account{appid name kind}}}}}";
+    // The fewest of five runs: an N+1 shows in every run, while a DataLoader
+    // batch split by timing (seen on PostgreSQL) shows in some.
     let cost = |n: i64| {
         let (admin, counter) = (w.admin.clone(), w.app.state.statements.clone());
         async move {
             admin.data(PAGE, json!({"n": n})).await;
-            let before = counter.get();
-            let v = admin.data(PAGE, json!({"n": n})).await;
-            assert_eq!(v["officialAccountFans"]["edges"].as_array().unwrap().len() as i64, n);
-            counter.get() - before
+            let mut fewest = u64::MAX;
+            for _ in 0..5 {
+                let before = counter.get();
+                let v = admin.data(PAGE, json!({"n": n})).await;
+                assert_eq!(v["officialAccountFans"]["edges"].as_array().unwrap().len() as i64, n);
+                fewest = fewest.min(counter.get() - before);
+            }
+            fewest
         }
     };
     let (small, large) = (cost(5).await, cost(100).await);
