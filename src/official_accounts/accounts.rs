@@ -232,10 +232,10 @@ pub async fn unbind(db: &impl ConnectionTrait, auth: &Auth, key: &MasterKey, cli
     auth.scope.update(db, am).await
 }
 
-/// A bound account of the caller's corp (NOT_FOUND for another corp's,
-/// CONFLICT once unbound).
-pub async fn bound(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> AppResult<oa_account::Model> {
-    let account = scope.get::<oa_account::Entity>(db, id).await?;
+/// A bound account the caller works with, read once (NOT_FOUND for another
+/// corp's, FORBIDDEN outside their channels, CONFLICT once unbound).
+pub async fn bound(db: &impl ConnectionTrait, auth: &Auth, id: i64) -> AppResult<oa_account::Model> {
+    let account = super::channels::check(db, auth, id).await?;
     if account.status != status::BOUND {
         return Err(AppError::conflict(NOT_BOUND).with_field("accountId"));
     }
@@ -244,8 +244,7 @@ pub async fn bound(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> AppResu
 
 /// Manual "sync WeChat fans" (OA-4): one queued sync per account at a time.
 pub async fn start_sync(db: &impl ConnectionTrait, auth: &Auth, jobs: &JobQueue, id: i64) -> AppResult<entity::job::Model> {
-    super::channels::check(db, auth, id).await?;
-    let account = bound(db, &auth.scope, id).await?;
+    let account = bound(db, auth, id).await?;
     let job = fans_queue::queue_sync(db, jobs, NewJob::for_user(auth), &account).await?;
     jobs.wake_workers();
     Ok(job)

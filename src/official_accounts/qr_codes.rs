@@ -6,10 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ConnectionTrait;
 
-use super::{
-    accounts::{self, AccountKind},
-    channels,
-};
+use super::accounts::{self, AccountKind};
 use crate::{
     crypto::MasterKey,
     error::{AppError, AppResult, Code, Msg},
@@ -99,8 +96,7 @@ pub async fn create(
     account_id: i64,
     input: NewQrCode,
 ) -> AppResult<QrCode> {
-    channels::check(db, auth, account_id).await?;
-    let account = accounts::bound(db, &auth.scope, account_id).await?;
+    let account = accounts::bound(db, auth, account_id).await?;
     if AccountKind::of(&account.kind) == AccountKind::Subscription {
         return Err(AppError::new(Code::Forbidden, SUBSCRIPTION).with_field("accountId"));
     }

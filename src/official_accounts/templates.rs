@@ -7,7 +7,6 @@ use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
 
 use super::{
     accounts::{self, AccountKind},
-    channels,
     qr_codes::SUBSCRIPTION,
 };
 use crate::{
@@ -54,8 +53,7 @@ pub async fn send(
     account_id: i64,
     input: NewTemplateMessage,
 ) -> AppResult<i64> {
-    channels::check(db, auth, account_id).await?;
-    let account = accounts::bound(db, &auth.scope, account_id).await?;
+    let account = accounts::bound(db, auth, account_id).await?;
     if AccountKind::of(&account.kind) == AccountKind::Subscription {
         return Err(AppError::new(Code::Forbidden, SUBSCRIPTION).with_field("accountId"));
     }
